@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# Runs every Tollgate test against real PostgreSQL and Redis instances.
+# Installs them from Debian's packages when missing, starts throwaway instances on free loopback
+# ports, runs the whole suite, prints "N passed, N failed", and stops the instances again.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+pg_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1; }
+if [ -z "$(pg_bin)" ] || ! command -v redis-server >/dev/null 2>&1; then
+  echo "== installing postgresql and redis-server from Debian's packages"
+  as_root apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq postgresql redis-server >/dev/null
+fi
+PGBIN=$(pg_bin)
+
+free_port() {
+  local p
+  while :; do
+    p=$(( 20000 + RANDOM % 20000 ))
+    (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null || { echo "$p"; return; }
+  done
+}
+
+work=$(mktemp -d /tmp/tollgate-test.XXXXXX)
+chmod 755 "$work"
+pg_port=$(free_port)
+redis_port=$(free_port)
+while [ "$redis_port" = "$pg_port" ]; do redis_port=$(free_port); done
+
+run_pg() {
+  # PostgreSQL refuses to run as root: use the postgres account the package created.
+  if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+cleanup() {
+  set +e
+  [ -f "$work/pg/postmaster.pid" ] && run_pg "$PGBIN/pg_ctl" -D "$work/pg" -m immediate stop >/dev/null 2>&1
+  [ -f "$work/redis.pid" ] && kill "$(cat "$work/redis.pid")" 2>/dev/null
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+echo "== starting PostgreSQL on 127.0.0.1:$pg_port and Redis on 127.0.0.1:$redis_port"
+mkdir -p "$work/pg" "$work/pgsock"
+[ "$(id -u)" = 0 ] && chown postgres:postgres "$work/pg" "$work/pgsock"
+run_pg "$PGBIN/initdb" -D "$work/pg" -U tollgate -A trust -E UTF8 --no-sync >/dev/null
+run_pg "$PGBIN/pg_ctl" -D "$work/pg" -w -l "$work/pg/log" \
+  -o "-p $pg_port -k $work/pgsock -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300" start >/dev/null
+redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no --daemonize yes \
+  --pidfile "$work/redis.pid" --logfile "$work/redis.log" --dir "$work"
+for _ in $(seq 50); do redis-cli -p "$redis_port" ping >/dev/null 2>&1 && break; sleep 0.1; done
+
+export TOLLGATE_TEST_POSTGRES="Host=127.0.0.1;Port=$pg_port;Username=tollgate;Database=postgres"
+export TOLLGATE_TEST_REDIS="127.0.0.1:$redis_port"
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+
+echo "== building"
+dotnet build "$root/Tollgate.slnx" -c Release -nologo -v q
+
+echo "== testing"
+results="$work/results"
+status=0
+dotnet test "$root/Tollgate.slnx" -c Release --no-build --logger "trx" --results-directory "$results" -- RunConfiguration.TestSessionTimeout=3000000 || status=$?
+
+passed=0; failed=0; skipped=0
+for f in "$results"/*.trx; do
+  [ -f "$f" ] || continue
+  counters=$(grep -o '<Counters [^>]*>' "$f" | head -n 1)
+  p=$(sed -n 's/.* passed="\([0-9]*\)".*/\1/p' <<<"$counters"); p=${p:-0}
+  x=$(sed -n 's/.* failed="\([0-9]*\)".*/\1/p' <<<"$counters"); x=${x:-0}
+  n=$(sed -n 's/.* notExecuted="\([0-9]*\)".*/\1/p' <<<"$counters"); n=${n:-0}
+  passed=$((passed + p)); failed=$((failed + x)); skipped=$((skipped + n))
+done
+echo "$passed passed, $failed failed, $skipped skipped"
+if [ "$passed" = 0 ]; then echo "no test ran"; exit 1; fi
+exit "$status"

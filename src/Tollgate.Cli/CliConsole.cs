@@ -1,0 +1,19 @@
+namespace Tollgate.Cli;
+
+/// <summary>The streams a command reads and writes, so tests can drive the CLI in-process.</summary>
+public sealed class CliConsole(TextReader input, TextWriter output, TextWriter error)
+{
+    public TextReader In { get; } = input;
+
+    public TextWriter Out { get; } = output;
+
+    public TextWriter Error { get; } = error;
+
+    /// <summary>True when standard output is a terminal (progress bars and colours are shown only then).</summary>
+    public bool IsInteractive { get; init; }
+
+    public static CliConsole System() => new(Console.In, Console.Out, Console.Error)
+    {
+        IsInteractive = !Console.IsOutputRedirected,
+    };
+}
