@@ -10,6 +10,18 @@ public static class CliApp
     {
         var root = new RootCommand("Tollgate: LLM cost control. Prices, budgets, routes and records every model call.");
         root.Subcommands.Add(VersionCommand.Create(console));
+
+        // price (issue: pricing)
+
+        // tokens (issue: tokens)
+
+        // import / export / cost (issue: ledger)
+
+        // budget / alerts (issue: budgets)
+
+        // providers / route (issue: providers)
+
+        // serve / keys (issue: gateway)
         return root;
     }
 
