@@ -15,6 +15,7 @@ public sealed class TiktokenEncoding : ITokenizer
     /// <summary>Text longer than this many UTF-16 units is transcoded and counted in chunks (bounded memory).</summary>
     private const int WholeTextLimit = 1 << 16;
     private const int ChunkChars = 1 << 16;
+    private const int StreamBlock = 1 << 20;
 
     private static readonly Dictionary<string, TiktokenEncoding> s_encodings = new(StringComparer.Ordinal)
     {
@@ -99,6 +100,112 @@ public sealed class TiktokenEncoding : ITokenizer
         }
 
         return Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+
+    /// <summary>
+    /// Counts the tokens of a UTF-8 stream (a file) in bounded memory: it reads blocks and carries the unsettled
+    /// last pre-token over to the next block, so the count equals that of the whole text. Invalid UTF-8 is counted
+    /// as U+FFFD, as a UTF-8 decoder would read it.
+    /// </summary>
+    public async ValueTask<long> CountTokensAsync(Stream utf8, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(utf8);
+        var buffer = ArrayPool<byte>.Shared.Rent(StreamBlock);
+        try
+        {
+            var pending = 0;
+            long count = 0;
+            while (true)
+            {
+                if (pending == buffer.Length)
+                {
+                    var bigger = ArrayPool<byte>.Shared.Rent(buffer.Length * 2);
+                    buffer.AsSpan(0, pending).CopyTo(bigger);
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = bigger;
+                }
+
+                var read = await utf8.ReadAsync(buffer.AsMemory(pending), cancellationToken).ConfigureAwait(false);
+                var isFinal = read == 0;
+                pending += read;
+                if (!IsValidUtf8Prefix(buffer.AsSpan(0, pending), isFinal))
+                {
+                    return count + await CountInvalidTailAsync(buffer.AsMemory(0, pending), utf8, cancellationToken).ConfigureAwait(false);
+                }
+
+                count += CountChunk(buffer.AsSpan(0, pending), isFinal, out var consumed, null);
+                if (isFinal)
+                {
+                    return count;
+                }
+
+                buffer.AsSpan(consumed, pending - consumed).CopyTo(buffer);
+                pending -= consumed;
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>True when <paramref name="bytes"/> is valid UTF-8, allowing an incomplete last character when more follows.</summary>
+    private static bool IsValidUtf8Prefix(ReadOnlySpan<byte> bytes, bool isFinal)
+    {
+        if (!isFinal)
+        {
+            // Back up over a trailing, possibly incomplete multi-byte sequence (at most 3 bytes).
+            var cut = bytes.Length;
+            for (var k = 1; k <= 3 && k <= bytes.Length; k++)
+            {
+                var b = bytes[^k];
+                if ((b & 0xC0) != 0x80)
+                {
+                    if (b >= 0xC0)
+                    {
+                        cut = bytes.Length - k;
+                    }
+
+                    break;
+                }
+            }
+
+            bytes = bytes[..cut];
+        }
+
+        return Utf8.IsValid(bytes);
+    }
+
+    private async ValueTask<long> CountInvalidTailAsync(ReadOnlyMemory<byte> pending, Stream rest, CancellationToken cancellationToken)
+    {
+        // Rare path: decode with replacement characters and count through the streaming counter.
+        var decoder = new UTF8Encoding(false, false).GetDecoder();
+        var counter = new StreamingTokenCounter(this);
+        var chars = new char[StreamBlock + 4];
+        var bytes = new byte[StreamBlock];
+        Feed(pending.Span, flush: false);
+        int read;
+        while ((read = await rest.ReadAsync(bytes, cancellationToken).ConfigureAwait(false)) > 0)
+        {
+            Feed(bytes.AsSpan(0, read), flush: false);
+        }
+
+        Feed([], flush: true);
+        return counter.Count;
+
+        void Feed(ReadOnlySpan<byte> input, bool flush)
+        {
+            while (true)
+            {
+                decoder.Convert(input, chars, flush, out var used, out var produced, out var completed);
+                counter.Append(chars.AsSpan(0, produced));
+                input = input[used..];
+                if (completed)
+                {
+                    return;
+                }
+            }
+        }
     }
 
     /// <summary>A counter for text that arrives in pieces (a streamed response): see <see cref="StreamingTokenCounter"/>.</summary>
