@@ -11,7 +11,7 @@ public static class CliApp
         var root = new RootCommand("Tollgate: LLM cost control. Prices, budgets, routes and records every model call.");
         root.Subcommands.Add(VersionCommand.Create(console));
 
-        // price (issue: pricing)
+        root.Subcommands.Add(PriceCommand.Create(console));
 
         root.Subcommands.Add(TokensCommand.Create(console));
 
