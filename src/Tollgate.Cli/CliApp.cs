@@ -15,7 +15,10 @@ public static class CliApp
 
         // tokens (issue: tokens)
 
-        // import / export / cost (issue: ledger)
+        foreach (var command in LedgerCommands.Create(console))
+        {
+            root.Subcommands.Add(command);
+        }
 
         // budget / alerts (issue: budgets)
 
