@@ -1,6 +1,8 @@
 using System.Data.Common;
 using System.Globalization;
 using System.Text;
+using System.Text.Json;
+using Tollgate.Alerts;
 
 namespace Tollgate.Budgets.Relational;
 
@@ -10,7 +12,7 @@ namespace Tollgate.Budgets.Relational;
 /// <c>BEGIN IMMEDIATE</c>, one writer; PostgreSQL: <c>SELECT … FOR UPDATE</c> in a fixed order), reclaims
 /// their expired holds, checks every line and writes all or nothing.
 /// </summary>
-public abstract class RelationalBudgetStore : IBudgetStore, IBudgetDefinitionStore
+public abstract class RelationalBudgetStore : IBudgetStore, IBudgetDefinitionStore, IAlertHistory
 {
     private const int Active = 0;
     private const int Expired = 1;
@@ -303,6 +305,48 @@ public abstract class RelationalBudgetStore : IBudgetStore, IBudgetDefinitionSto
         cmd.CommandText = "DELETE FROM budget_definitions WHERE id = @id";
         Add(cmd, "id", id);
         return await cmd.ExecuteNonQueryAsync(cancellationToken) > 0;
+    }
+
+    public async ValueTask<Alert> AppendAsync(Alert alert, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenConnectionAsync(cancellationToken);
+        await using var cmd = connection.CreateCommand();
+        cmd.CommandText = "INSERT INTO alert_history (at, severity, kind, budget_id, window_key, message, details) VALUES (@at, @sev, @kind, @b, @w, @msg, @d) RETURNING id";
+        Add(cmd, "at", alert.At.ToUnixTimeMilliseconds());
+        Add(cmd, "sev", alert.Severity.ToString());
+        Add(cmd, "kind", alert.Kind);
+        Add(cmd, "b", (object?)alert.BudgetId ?? DBNull.Value);
+        Add(cmd, "w", (object?)alert.WindowKey ?? DBNull.Value);
+        Add(cmd, "msg", alert.Message);
+        Add(cmd, "d", JsonSerializer.Serialize(alert.Details));
+        var id = Convert.ToInt64(await cmd.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture);
+        return alert with { Id = id };
+    }
+
+    public async ValueTask<IReadOnlyList<Alert>> QueryAsync(DateTimeOffset since, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenConnectionAsync(cancellationToken);
+        await using var cmd = connection.CreateCommand();
+        cmd.CommandText = "SELECT id, at, severity, kind, budget_id, window_key, message, details FROM alert_history WHERE at >= @since ORDER BY at DESC, id DESC";
+        Add(cmd, "since", since.ToUnixTimeMilliseconds());
+        var result = new List<Alert>();
+        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            result.Add(new Alert
+            {
+                Id = reader.GetInt64(0),
+                At = DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(1)),
+                Severity = Enum.Parse<AlertSeverity>(reader.GetString(2)),
+                Kind = reader.GetString(3),
+                BudgetId = reader.IsDBNull(4) ? null : reader.GetString(4),
+                WindowKey = reader.IsDBNull(5) ? null : reader.GetString(5),
+                Message = reader.GetString(6),
+                Details = reader.IsDBNull(7) ? new Dictionary<string, string>() : JsonSerializer.Deserialize<Dictionary<string, string>>(reader.GetString(7)) ?? [],
+            });
+        }
+
+        return result;
     }
 
     /// <summary>Creates missing counter rows, locks them, reclaims their expired holds; returns the locked counters.</summary>
