@@ -25,6 +25,7 @@ public static class CliApp
         // providers / route (issue: providers)
 
         // serve / keys (issue: gateway)
+        root.Subcommands.Add(ServeCommand.Create(console));
         return root;
     }
 
