@@ -17,7 +17,8 @@ public static class CliApp
 
         // import / export / cost (issue: ledger)
 
-        // budget / alerts (issue: budgets)
+        root.Subcommands.Add(BudgetCommands.Create(console));
+        root.Subcommands.Add(AlertsCommand.Create(console));
 
         // providers / route (issue: providers)
 
