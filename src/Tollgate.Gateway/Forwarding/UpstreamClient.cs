@@ -1,0 +1,28 @@
+using System.Net;
+
+namespace Tollgate.Gateway.Forwarding;
+
+/// <summary>The one pooled HTTP client every provider call goes through (<see cref="SocketsHttpHandler"/>, no cookies, no proxy, no redirects).</summary>
+internal sealed class UpstreamClient : IDisposable
+{
+    public UpstreamClient(HttpMessageHandler? handler = null)
+    {
+        handler ??= new SocketsHttpHandler
+        {
+            UseProxy = false,
+            UseCookies = false,
+            AllowAutoRedirect = false,
+            AutomaticDecompression = DecompressionMethods.None,
+            PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+            PooledConnectionIdleTimeout = TimeSpan.FromSeconds(60),
+            MaxConnectionsPerServer = int.MaxValue,
+            ConnectTimeout = TimeSpan.FromSeconds(10),
+            EnableMultipleHttp2Connections = true,
+        };
+        Invoker = new HttpMessageInvoker(handler, disposeHandler: true);
+    }
+
+    public HttpMessageInvoker Invoker { get; }
+
+    public void Dispose() => Invoker.Dispose();
+}
