@@ -13,15 +13,20 @@ public static class CliApp
 
         root.Subcommands.Add(PriceCommand.Create(console));
 
-        // tokens (issue: tokens)
+        root.Subcommands.Add(TokensCommand.Create(console));
 
-        // import / export / cost (issue: ledger)
+        foreach (var command in LedgerCommands.Create(console))
+        {
+            root.Subcommands.Add(command);
+        }
 
-        // budget / alerts (issue: budgets)
+        root.Subcommands.Add(BudgetCommands.Create(console));
+        root.Subcommands.Add(AlertsCommand.Create(console));
 
         // providers / route (issue: providers)
 
         // serve / keys (issue: gateway)
+        root.Subcommands.Add(ServeCommand.Create(console));
         return root;
     }
 
