@@ -25,7 +25,7 @@ public sealed class ChatTokenCounter(TokenCountCache? cache = null)
     private const decimal UnknownModelFactor = 1.30m;
 
     /// <summary>Counts <paramref name="request"/> for <paramref name="model"/> (default: the request's own model).</summary>
-    public ChatTokenCount Count(ChatRequest request, string? model = null)
+    public ChatTokenCount Count(ChatPrompt request, string? model = null)
     {
         ArgumentNullException.ThrowIfNull(request);
         model ??= request.Model;
@@ -64,10 +64,10 @@ public sealed class ChatTokenCounter(TokenCountCache? cache = null)
             {
                 switch (part)
                 {
-                    case TextPart t:
+                    case PromptText t:
                         text += Count(encoding, t.Text);
                         break;
-                    case ImagePart { Width: int w, Height: int h } image:
+                    case PromptImage { Width: int w, Height: int h } image:
                     {
                         var count = ImageTokens.ForModel(model, w, h, image.Detail);
                         images += count.Tokens;
@@ -75,7 +75,7 @@ public sealed class ChatTokenCounter(TokenCountCache? cache = null)
                         break;
                     }
 
-                    case ImagePart image:
+                    case PromptImage image:
                     {
                         var count = ImageTokens.WorstCaseForModel(model, image.Detail);
                         images += count.Tokens;
@@ -84,7 +84,7 @@ public sealed class ChatTokenCounter(TokenCountCache? cache = null)
                         break;
                     }
 
-                    case AudioPart { Duration: TimeSpan duration } a:
+                    case PromptAudio { Duration: TimeSpan duration } a:
                     {
                         var count = AudioTokens.ForModel(model, duration);
                         audio += count.Tokens;
@@ -97,11 +97,11 @@ public sealed class ChatTokenCounter(TokenCountCache? cache = null)
                         break;
                     }
 
-                    case AudioPart:
+                    case PromptAudio:
                         estimate = true;
                         notes.Add("audio of unknown duration: not counted");
                         break;
-                    case OtherPart other:
+                    case PromptOther other:
                         estimate = true;
                         notes.Add($"content part '{other.Type}' is not counted");
                         break;
@@ -150,17 +150,17 @@ public sealed class ChatTokenCounter(TokenCountCache? cache = null)
         };
     }
 
-    /// <summary>Parses an OpenAI chat request body and counts it (see <see cref="ChatRequestParser"/>).</summary>
-    public ChatTokenCount Count(string requestJson, string? model = null) => Count(ChatRequestParser.Parse(requestJson), model);
+    /// <summary>Parses an OpenAI chat request body and counts it (see <see cref="ChatPromptParser"/>).</summary>
+    public ChatTokenCount Count(string requestJson, string? model = null) => Count(ChatPromptParser.Parse(requestJson), model);
 
     /// <summary>The cookbook's function-calling formula over <paramref name="tools"/>.</summary>
-    public long CountTools(TiktokenEncoding encoding, IReadOnlyList<ToolDefinition> tools)
+    public long CountTools(TiktokenEncoding encoding, IReadOnlyList<PromptTool> tools)
     {
         var estimate = false;
         return CountTools(encoding, tools, ref estimate, []);
     }
 
-    private long CountTools(TiktokenEncoding encoding, IReadOnlyList<ToolDefinition> tools, ref bool estimate, List<string> notes)
+    private long CountTools(TiktokenEncoding encoding, IReadOnlyList<PromptTool> tools, ref bool estimate, List<string> notes)
     {
         if (tools.Count == 0)
         {

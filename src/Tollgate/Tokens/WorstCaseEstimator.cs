@@ -72,7 +72,7 @@ public sealed class WorstCaseEstimator(ICostCalculator calculator, IModelLimits 
     }
 
     /// <summary>Counts <paramref name="request"/> with <paramref name="counter"/> and estimates it.</summary>
-    public WorstCaseEstimate Estimate(string provider, ChatRequest request, ChatTokenCounter counter, string? model = null, DateTimeOffset? at = null)
+    public WorstCaseEstimate Estimate(string provider, ChatPrompt request, ChatTokenCounter counter, string? model = null, DateTimeOffset? at = null)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(counter);

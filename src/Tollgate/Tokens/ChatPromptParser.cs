@@ -3,14 +3,14 @@ using System.Text.Json;
 
 namespace Tollgate.Tokens;
 
-/// <summary>Reads an OpenAI chat-completions request body into a <see cref="ChatRequest"/>.</summary>
-public static class ChatRequestParser
+/// <summary>Reads an OpenAI chat-completions request body into a <see cref="ChatPrompt"/>.</summary>
+public static class ChatPromptParser
 {
     // Enough of a base64 image to reach the frame header of a JPEG that carries EXIF data.
     private const int MaxHeaderBase64Chars = 1 << 20;
 
     /// <summary>Parses <paramref name="json"/>; a <see cref="FormatException"/> says what is wrong with it.</summary>
-    public static ChatRequest Parse(string json)
+    public static ChatPrompt Parse(string json)
     {
         try
         {
@@ -23,7 +23,7 @@ public static class ChatRequestParser
         }
     }
 
-    public static ChatRequest Parse(JsonElement root)
+    public static ChatPrompt Parse(JsonElement root)
     {
         if (root.ValueKind != JsonValueKind.Object)
         {
@@ -35,14 +35,14 @@ public static class ChatRequestParser
             throw new FormatException("The request has no \"messages\" array.");
         }
 
-        var messages = new List<ChatMessage>();
+        var messages = new List<PromptMessage>();
         var index = 0;
         foreach (var message in messagesElement.EnumerateArray())
         {
             messages.Add(ParseMessage(message, index++));
         }
 
-        var tools = new List<ToolDefinition>();
+        var tools = new List<PromptTool>();
         if (root.TryGetProperty("tools", out var toolsElement) && toolsElement.ValueKind == JsonValueKind.Array)
         {
             foreach (var tool in toolsElement.EnumerateArray())
@@ -59,7 +59,7 @@ public static class ChatRequestParser
             tools.AddRange(functionsElement.EnumerateArray().Where(f => f.ValueKind == JsonValueKind.Object).Select(ParseFunction));
         }
 
-        return new ChatRequest
+        return new ChatPrompt
         {
             Model = String(root, "model"),
             Messages = messages,
@@ -69,7 +69,7 @@ public static class ChatRequestParser
         };
     }
 
-    private static ChatMessage ParseMessage(JsonElement message, int index)
+    private static PromptMessage ParseMessage(JsonElement message, int index)
     {
         if (message.ValueKind != JsonValueKind.Object)
         {
@@ -78,7 +78,7 @@ public static class ChatRequestParser
 
         var role = String(message, "role") ?? throw new FormatException($"messages[{index}] has no \"role\".");
         string? content = null;
-        var parts = new List<ChatContentPart>();
+        var parts = new List<PromptPart>();
         if (message.TryGetProperty("content", out var contentElement))
         {
             if (contentElement.ValueKind == JsonValueKind.String)
@@ -94,24 +94,24 @@ public static class ChatRequestParser
             }
         }
 
-        var toolCalls = new List<ToolCall>();
+        var toolCalls = new List<PromptToolCall>();
         if (message.TryGetProperty("tool_calls", out var calls) && calls.ValueKind == JsonValueKind.Array)
         {
             foreach (var call in calls.EnumerateArray())
             {
                 if (call.TryGetProperty("function", out var function))
                 {
-                    toolCalls.Add(new ToolCall(String(call, "id"), String(function, "name") ?? "", String(function, "arguments") ?? ""));
+                    toolCalls.Add(new PromptToolCall(String(call, "id"), String(function, "name") ?? "", String(function, "arguments") ?? ""));
                 }
             }
         }
 
         if (message.TryGetProperty("function_call", out var functionCall) && functionCall.ValueKind == JsonValueKind.Object)
         {
-            toolCalls.Add(new ToolCall(null, String(functionCall, "name") ?? "", String(functionCall, "arguments") ?? ""));
+            toolCalls.Add(new PromptToolCall(null, String(functionCall, "name") ?? "", String(functionCall, "arguments") ?? ""));
         }
 
-        return new ChatMessage
+        return new PromptMessage
         {
             Role = role,
             Content = content,
@@ -122,13 +122,13 @@ public static class ChatRequestParser
         };
     }
 
-    private static ChatContentPart ParsePart(JsonElement part)
+    private static PromptPart ParsePart(JsonElement part)
     {
         var type = String(part, "type") ?? "";
         switch (type)
         {
             case "text" or "input_text":
-                return new TextPart(String(part, "text") ?? "");
+                return new PromptText(String(part, "text") ?? "");
             case "image_url":
             {
                 var image = part.TryGetProperty("image_url", out var imageElement) ? imageElement : default;
@@ -140,8 +140,8 @@ public static class ChatRequestParser
                     _ => ImageDetail.Auto,
                 };
                 return TryDataUrlBytes(url, MaxHeaderBase64Chars, out var bytes) && ImageDimensions.TryRead(bytes, out var width, out var height)
-                    ? new ImagePart(width, height, detail)
-                    : new ImagePart(null, null, detail);
+                    ? new PromptImage(width, height, detail)
+                    : new PromptImage(null, null, detail);
             }
 
             case "input_audio":
@@ -151,7 +151,7 @@ public static class ChatRequestParser
                 var format = audio.ValueKind == JsonValueKind.Object ? String(audio, "format") : null;
                 if (data is null)
                 {
-                    return new AudioPart(null);
+                    return new PromptAudio(null);
                 }
 
                 var bytes = new byte[Base64.GetMaxDecodedFromUtf8Length(data.Length)];
@@ -159,22 +159,22 @@ public static class ChatRequestParser
                 {
                     if (format is null or "wav" && AudioTokens.TryReadWavDuration(bytes.AsSpan(0, written), out var duration))
                     {
-                        return new AudioPart(duration);
+                        return new PromptAudio(duration);
                     }
 
                     // Compressed audio: assume a low 32 kbit/s so the duration (and the count) errs high.
-                    return new AudioPart(TimeSpan.FromSeconds(Math.Ceiling(written * 8 / 32_000.0)), DurationIsEstimate: true);
+                    return new PromptAudio(TimeSpan.FromSeconds(Math.Ceiling(written * 8 / 32_000.0)), DurationIsEstimate: true);
                 }
 
-                return new AudioPart(null);
+                return new PromptAudio(null);
             }
 
             default:
-                return new OtherPart(type);
+                return new PromptOther(type);
         }
     }
 
-    private static ToolDefinition ParseFunction(JsonElement function) =>
+    private static PromptTool ParseFunction(JsonElement function) =>
         new(String(function, "name") ?? "",
             String(function, "description"),
             function.TryGetProperty("parameters", out var parameters) && parameters.ValueKind == JsonValueKind.Object ? parameters.GetRawText() : null);
