@@ -22,7 +22,8 @@ public static class CliApp
 
         // budget / alerts (issue: budgets)
 
-        // providers / route (issue: providers)
+        root.Subcommands.Add(ProvidersCommand.Create(console));
+        root.Subcommands.Add(RouteCommand.Create(console));
 
         // serve / keys (issue: gateway)
         root.Subcommands.Add(ServeCommand.Create(console));
