@@ -6,6 +6,7 @@ using Tollgate.Costing;
 using Tollgate.Gateway.Observability;
 using Tollgate.Ledger;
 using Tollgate.Pricing;
+using Tollgate.Routing;
 
 namespace Tollgate.Gateway.Forwarding;
 
@@ -19,6 +20,7 @@ internal sealed class CallAccounting(
     PromptEstimator tokens,
     IBudgetGate? budgets,
     BudgetStatusCache? budgetStatus,
+    RateLimitGate? rateLimits,
     LedgerWriter? ledger,
     GatewayMetrics metrics,
     TimeProvider time,
@@ -59,19 +61,12 @@ internal sealed class CallAccounting(
             call.WorstCaseOutputTokens = window is { } w && w > call.EstimatedInputTokens ? w - call.EstimatedInputTokens : UnknownMaxOutputTokens;
         }
 
-        var worst = new Usage { InputTokens = call.EstimatedInputTokens, OutputTokens = call.WorstCaseOutputTokens, Requests = 1 };
-        var cost = pricing.Calculate(call.Endpoint.PricedAs, call.UpstreamModel, worst, call.StartedAt);
-        call.WorstCaseCost = cost.Priced ? cost.TotalCost : 0m;
+        call.WorstCaseCost = Router.WorstCaseCost(pricing, call.Endpoint.PricedAs, call.UpstreamModel, call.EstimatedInputTokens, call.WorstCaseOutputTokens, call.StartedAt) ?? 0m;
     }
 
     /// <summary>Holds the worst case against every budget that applies; a refusal names the budget and its numbers.</summary>
     public async ValueTask<Admission> AdmitAsync(CallContext call, CancellationToken cancellationToken)
     {
-        if (budgets is null)
-        {
-            return Admission.Allow;
-        }
-
         var subject = new BudgetSubject
         {
             Tenant = call.Key.Tenant,
@@ -81,6 +76,23 @@ internal sealed class CallAccounting(
             Provider = call.Endpoint.Name,
             Model = call.UpstreamModel,
         };
+        if (rateLimits is not null && call.Attempt == 1 && rateLimits.Enabled(call.Key))
+        {
+            var limited = await rateLimits.TryAcquireAsync(call.Key, subject, call.EstimatedInputTokens + call.WorstCaseOutputTokens, cancellationToken);
+            if (!limited.Allowed)
+            {
+                var rule = limited.Rule is { } limitRule ? $"{limitRule.Dimension.ToString().ToLowerInvariant()} limit of {(limited.Metric == "tokens" ? $"{limitRule.TokensPerMinute} tokens" : $"{limitRule.RequestsPerMinute} requests")} per minute" : "rate limit";
+                return Admission.Refuse(429, "rate_limit_exceeded",
+                    $"rate limited: this request would exceed the {rule}{(limited.Reason is { } why ? $" ({why})" : "")}; retry after {Math.Max(1, (int)Math.Ceiling(limited.RetryAfter.TotalSeconds))}s",
+                    limited.RetryAfter > TimeSpan.Zero ? limited.RetryAfter : TimeSpan.FromSeconds(1));
+            }
+        }
+
+        if (budgets is null)
+        {
+            return Admission.Allow;
+        }
+
         var decision = await budgets.ReserveAsync(subject, call.WorstCaseCost, call.RequestId, null, cancellationToken);
         if (decision.Allowed)
         {
