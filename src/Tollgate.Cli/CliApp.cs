@@ -13,7 +13,7 @@ public static class CliApp
 
         // price (issue: pricing)
 
-        // tokens (issue: tokens)
+        root.Subcommands.Add(TokensCommand.Create(console));
 
         // import / export / cost (issue: ledger)
 

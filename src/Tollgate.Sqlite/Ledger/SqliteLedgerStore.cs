@@ -1,0 +1,395 @@
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using System.Text;
+using Microsoft.Data.Sqlite;
+using Tollgate.Ledger;
+
+namespace Tollgate.Sqlite.Ledger;
+
+/// <summary>
+/// The embedded ledger: one SQLite file in WAL mode. A batch is inserted in one transaction with prepared
+/// commands (<c>INSERT OR IGNORE</c> on the record key), and the hourly rollups of the newly inserted records are
+/// upserted in the same transaction, so reports and records never disagree. The schema is created on first use.
+/// </summary>
+public sealed class SqliteLedgerStore : ILedgerStore
+{
+    private readonly SqliteLedgerOptions _options;
+    private readonly string _connectionString;
+    private readonly SemaphoreSlim _writeGate = new(1, 1);
+    private SqliteConnection? _writer;
+    private WriteCommands? _commands;
+    private bool _disposed;
+
+    public SqliteLedgerStore(SqliteLedgerOptions? options = null)
+    {
+        _options = options ?? new SqliteLedgerOptions();
+        _options.Validate();
+        var path = System.IO.Path.GetFullPath(_options.Path);
+        _connectionString = new SqliteConnectionStringBuilder
+        {
+            DataSource = path,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Pooling = true,
+            DefaultTimeout = (int)_options.BusyTimeout.TotalSeconds,
+        }.ToString();
+    }
+
+    public SqliteLedgerStore(string path)
+        : this(new SqliteLedgerOptions { Path = path })
+    {
+    }
+
+    public async ValueTask<LedgerAppendResult> AppendAsync(IReadOnlyList<UsageRecord> records, CancellationToken cancellationToken = default)
+    {
+        LedgerRecordValidator.ValidateBatch(records);
+        if (records.Count == 0)
+        {
+            return default;
+        }
+
+        await _writeGate.WaitAsync(cancellationToken);
+        try
+        {
+            var connection = await EnsureWriterAsync(cancellationToken);
+            var commands = _commands!;
+            using var transaction = connection.BeginTransaction(deferred: false);
+            commands.Enlist(transaction);
+            var cutoff = commands.ReadRetentionCutoff();
+            var delta = new RollupDelta();
+            int inserted = 0, duplicates = 0, expired = 0;
+            foreach (var record in records)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var ts = LedgerColumns.ToUnixMicros(record.Timestamp);
+                if (cutoff is { } c && ts < c)
+                {
+                    expired++;
+                    continue;
+                }
+
+                if (commands.Insert(record, ts) == 1)
+                {
+                    inserted++;
+                    delta.Add(record);
+                }
+                else
+                {
+                    duplicates++;
+                }
+            }
+
+            commands.UpsertRollups(delta);
+            transaction.Commit();
+            return new LedgerAppendResult(inserted, duplicates, expired);
+        }
+        finally
+        {
+            _writeGate.Release();
+        }
+    }
+
+    public async ValueTask<LedgerReport> QueryAsync(LedgerQuery query, CancellationToken cancellationToken = default)
+    {
+        LedgerReportBuilder.Validate(query);
+        await EnsureSchemaAsync(cancellationToken);
+        await using var connection = await OpenReaderAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        var f = query.Filter;
+        var (from, to) = LedgerReportBuilder.HourRange(f);
+        var sql = new StringBuilder();
+        var dim = query.GroupBy is { } d ? LedgerColumns.DimensionColumn(d) : "NULL";
+        string hourExpr, table;
+        var where = new List<string>();
+        if (f.SessionId is not null)
+        {
+            // Sessions are small and not a rollup dimension: sum the session's own (indexed) records.
+            hourExpr = "((ts / 3600000000) * 3600)";
+            table = "ledger_records";
+            where.Add("session_id = $session");
+            command.Parameters.AddWithValue("$session", f.SessionId);
+            sql.Append(CultureInfo.InvariantCulture, $"""
+                SELECT {(query.Bucket is null ? "0" : hourExpr)}, {dim}, COUNT(*), SUM(input_tokens), SUM(cache_read_tokens),
+                  SUM(cache_write_tokens), SUM(output_tokens), SUM(reasoning_tokens), SUM(total_cost_nanos),
+                  SUM(input_cost_nanos), SUM(output_cost_nanos), SUM(1 - success), SUM(estimated), SUM(unpriced), SUM(latency_ms)
+                FROM {table}
+                """);
+        }
+        else
+        {
+            hourExpr = "hour";
+            table = LedgerReportBuilder.CanUseModelRollup(query) ? "ledger_rollup_model_hourly" : "ledger_rollup_hourly";
+            sql.Append(CultureInfo.InvariantCulture, $"SELECT {(query.Bucket is null ? "0" : "hour")}, {dim}, ");
+            sql.Append(string.Join(", ", LedgerColumns.Metrics.Select(m => $"SUM({m})")));
+            sql.Append(CultureInfo.InvariantCulture, $" FROM {table}");
+        }
+
+        if (from is { } fh)
+        {
+            where.Add($"{hourExpr} >= $from");
+            command.Parameters.AddWithValue("$from", fh);
+        }
+
+        if (to is { } th)
+        {
+            where.Add($"{hourExpr} < $to");
+            command.Parameters.AddWithValue("$to", th);
+        }
+
+        var i = 0;
+        foreach (var (column, value) in LedgerColumns.DimensionFilters(f))
+        {
+            where.Add($"{column} = $f{i}");
+            command.Parameters.AddWithValue($"$f{i++}", value);
+        }
+
+        if (where.Count > 0)
+        {
+            sql.Append(" WHERE ").Append(string.Join(" AND ", where));
+        }
+
+        sql.Append(" GROUP BY 1, 2");
+        command.CommandText = sql.ToString();
+        var rows = new List<RollupRow>();
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                if (reader.IsDBNull(2) || reader.GetInt64(2) == 0)
+                {
+                    continue;
+                }
+
+                rows.Add(new RollupRow(reader.GetInt64(0), reader.IsDBNull(1) ? null : reader.GetString(1), LedgerColumns.ReadMetrics(reader, 2)));
+            }
+        }
+
+        return LedgerReportBuilder.Build(query, rows);
+    }
+
+    public async IAsyncEnumerable<UsageRecord> ReadAsync(LedgerFilter filter, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(filter);
+        await EnsureSchemaAsync(cancellationToken);
+        await using var connection = await OpenReaderAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        var where = new List<string>();
+        if (filter.From is { } from)
+        {
+            where.Add("ts >= $from");
+            command.Parameters.AddWithValue("$from", LedgerColumns.ToUnixMicros(UsageRecord.Normalize(from)));
+        }
+
+        if (filter.To is { } to)
+        {
+            // Exclusive upper bound at microsecond precision: anything strictly before To.
+            var toMicros = (to.UtcTicks - LedgerColumns.UnixEpochTicks + 9) / 10;
+            where.Add("ts < $to");
+            command.Parameters.AddWithValue("$to", toMicros);
+        }
+
+        if (filter.SessionId is not null)
+        {
+            where.Add("session_id = $session");
+            command.Parameters.AddWithValue("$session", filter.SessionId);
+        }
+
+        var i = 0;
+        foreach (var (column, value) in LedgerColumns.DimensionFilters(filter))
+        {
+            where.Add($"{column} = $f{i}");
+            command.Parameters.AddWithValue($"$f{i++}", value);
+        }
+
+        command.CommandText = $"SELECT {SqliteLedgerSchema.RecordColumns} FROM ledger_records" +
+                              (where.Count > 0 ? " WHERE " + string.Join(" AND ", where) : "") +
+                              " ORDER BY ts, request_id, attempt";
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            yield return ReadRecord(reader);
+        }
+    }
+
+    public async ValueTask<UsageRecord?> FindAsync(LedgerKey key, CancellationToken cancellationToken = default)
+    {
+        await EnsureSchemaAsync(cancellationToken);
+        await using var connection = await OpenReaderAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT {SqliteLedgerSchema.RecordColumns} FROM ledger_records WHERE request_id = $id AND attempt = $attempt";
+        command.Parameters.AddWithValue("$id", key.RequestId);
+        command.Parameters.AddWithValue("$attempt", key.Attempt);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken) ? ReadRecord(reader) : null;
+    }
+
+    public async ValueTask<long> PurgeRawBeforeAsync(DateTimeOffset cutoff, CancellationToken cancellationToken = default)
+    {
+        await _writeGate.WaitAsync(cancellationToken);
+        try
+        {
+            var connection = await EnsureWriterAsync(cancellationToken);
+            using var transaction = connection.BeginTransaction(deferred: false);
+            var micros = LedgerColumns.ToUnixMicros(UsageRecord.Normalize(cutoff));
+            await using var command = connection.CreateCommand();
+            command.Transaction = transaction;
+            command.CommandText = """
+                INSERT INTO tollgate_meta (key, value) VALUES ('ledger.retention_cutoff', $c)
+                ON CONFLICT (key) DO UPDATE SET value = CAST(MAX(CAST(value AS INTEGER), CAST(excluded.value AS INTEGER)) AS TEXT);
+                DELETE FROM ledger_records WHERE ts < $c;
+                """;
+            command.Parameters.AddWithValue("$c", micros.ToString(CultureInfo.InvariantCulture));
+            await command.ExecuteNonQueryAsync(cancellationToken);
+            await using var changes = connection.CreateCommand();
+            changes.Transaction = transaction;
+            changes.CommandText = "SELECT changes()";
+            var removed = (long)(await changes.ExecuteScalarAsync(cancellationToken))!;
+            transaction.Commit();
+            return removed;
+        }
+        finally
+        {
+            _writeGate.Release();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        await _writeGate.WaitAsync();
+        try
+        {
+            _disposed = true;
+            _commands?.Dispose();
+            if (_writer is not null)
+            {
+                // Release pooled handles too, so the file can be moved or deleted once the store is gone.
+                SqliteConnection.ClearPool(_writer);
+                await _writer.DisposeAsync();
+            }
+        }
+        finally
+        {
+            _writeGate.Release();
+        }
+    }
+
+    internal static UsageRecord ReadRecord(SqliteDataReader r) => new()
+    {
+        RequestId = r.GetString(0),
+        Attempt = r.GetInt32(1),
+        Timestamp = LedgerColumns.FromUnixMicros(r.GetInt64(2)),
+        Provider = r.GetString(3),
+        Model = r.GetString(4),
+        ApiFlavor = Str(r, 5),
+        Tenant = Str(r, 6),
+        Project = Str(r, 7),
+        User = Str(r, 8),
+        KeyId = Str(r, 9),
+        SessionId = Str(r, 10),
+        Tags = LedgerColumns.DecodeTags(Str(r, 11)),
+        Usage = LedgerColumns.DecodeUsage(r.GetInt64(12), r.GetInt64(13), r.GetInt64(14), r.GetInt64(15), r.GetInt64(16), Str(r, 17)),
+        Currency = r.GetString(18),
+        InputCostNanos = r.GetInt64(19),
+        OutputCostNanos = r.GetInt64(20),
+        TotalCostNanos = r.GetInt64(21),
+        PriceSource = Str(r, 22),
+        LatencyMs = r.GetInt64(23),
+        Success = r.GetInt64(24) != 0,
+        ErrorClass = Str(r, 25),
+        Estimated = r.GetInt64(26) != 0,
+        Unpriced = r.GetInt64(27) != 0,
+    };
+
+    private static string? Str(SqliteDataReader r, int i) => r.IsDBNull(i) ? null : r.GetString(i);
+
+    private async ValueTask EnsureSchemaAsync(CancellationToken cancellationToken)
+    {
+        if (_commands is not null)
+        {
+            return;
+        }
+
+        await _writeGate.WaitAsync(cancellationToken);
+        try
+        {
+            await EnsureWriterAsync(cancellationToken);
+        }
+        finally
+        {
+            _writeGate.Release();
+        }
+    }
+
+    private async ValueTask<SqliteConnection> OpenReaderAsync(CancellationToken cancellationToken)
+    {
+        var connection = new SqliteConnection(_connectionString);
+        await connection.OpenAsync(cancellationToken);
+        return connection;
+    }
+
+    /// <summary>Opens the single write connection, applies pragmas and creates the schema. Caller holds the gate.</summary>
+    private async ValueTask<SqliteConnection> EnsureWriterAsync(CancellationToken cancellationToken)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (_writer is not null)
+        {
+            return _writer;
+        }
+
+        var directory = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(_options.Path));
+        if (!string.IsNullOrEmpty(directory))
+        {
+            Directory.CreateDirectory(directory);
+        }
+
+        var connection = new SqliteConnection(_connectionString);
+        await connection.OpenAsync(cancellationToken);
+        try
+        {
+            await using (var pragma = connection.CreateCommand())
+            {
+                pragma.CommandText = $"""
+                    PRAGMA journal_mode=WAL;
+                    PRAGMA synchronous={(_options.SynchronousFull ? "FULL" : "NORMAL")};
+                    PRAGMA busy_timeout={(long)_options.BusyTimeout.TotalMilliseconds};
+                    PRAGMA cache_size=-65536;
+                    PRAGMA temp_store=MEMORY;
+                    """;
+                await pragma.ExecuteNonQueryAsync(cancellationToken);
+            }
+
+            using (var transaction = connection.BeginTransaction(deferred: false))
+            {
+                await using var command = connection.CreateCommand();
+                command.Transaction = transaction;
+                command.CommandText = SqliteLedgerSchema.Create;
+                await command.ExecuteNonQueryAsync(cancellationToken);
+                command.CommandText = "SELECT value FROM tollgate_meta WHERE key = 'ledger.schema_version'";
+                var existing = await command.ExecuteScalarAsync(cancellationToken) as string;
+                if (existing is not null && int.Parse(existing, CultureInfo.InvariantCulture) > SqliteLedgerSchema.Version)
+                {
+                    throw new InvalidOperationException(
+                        $"The ledger in {_options.Path} has schema version {existing}; this Tollgate supports up to {SqliteLedgerSchema.Version}. Upgrade Tollgate.");
+                }
+
+                command.CommandText = "INSERT OR IGNORE INTO tollgate_meta (key, value) VALUES ('ledger.schema_version', $v)";
+                command.Parameters.AddWithValue("$v", SqliteLedgerSchema.Version.ToString(CultureInfo.InvariantCulture));
+                await command.ExecuteNonQueryAsync(cancellationToken);
+                transaction.Commit();
+            }
+
+            _commands = new WriteCommands(connection);
+            _writer = connection;
+            return connection;
+        }
+        catch
+        {
+            await connection.DisposeAsync();
+            throw;
+        }
+    }
+}

@@ -1,0 +1,69 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Tollgate.Costing;
+
+namespace Tollgate.Ledger;
+
+/// <summary>
+/// The one JSON form of <see cref="CostReport"/> (CLI <c>cost --json</c> and the gateway admin report):
+/// money as decimal strings, never JSON numbers, so no client parses it into a float.
+/// </summary>
+public static class CostReportJson
+{
+    public static void Write(Utf8JsonWriter writer, CostReport report)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        ArgumentNullException.ThrowIfNull(report);
+        writer.WriteStartObject();
+        writer.WriteString("total", Money.Format(report.Total));
+        writer.WriteString("currency", report.Currency);
+        writer.WriteStartArray("groups");
+        foreach (var g in report.Groups)
+        {
+            writer.WriteStartObject();
+            writer.WriteString("key", g.Key);
+            writer.WriteString("cost", Money.Format(g.Cost));
+            writer.WriteNumber("requests", g.Requests);
+            writer.WriteNumber("input_tokens", g.InputTokens);
+            writer.WriteNumber("output_tokens", g.OutputTokens);
+            writer.WriteEndObject();
+        }
+
+        writer.WriteEndArray();
+        writer.WriteEndObject();
+    }
+
+    public static string Serialize(CostReport report, bool indented = false)
+    {
+        using var stream = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = indented }))
+        {
+            Write(writer, report);
+        }
+
+        return Encoding.UTF8.GetString(stream.ToArray());
+    }
+
+    /// <summary>Parses the JSON form back (for clients and tests); throws <see cref="FormatException"/> on a wrong shape.</summary>
+    public static CostReport Parse(string json)
+    {
+        using var doc = JsonDocument.Parse(json);
+        var root = doc.RootElement;
+        var groups = new List<CostReportGroup>();
+        foreach (var g in root.GetProperty("groups").EnumerateArray())
+        {
+            groups.Add(new CostReportGroup(
+                g.GetProperty("key").GetString() ?? throw new FormatException("group key is null"),
+                ParseMoney(g.GetProperty("cost")),
+                g.GetProperty("requests").GetInt64(),
+                g.GetProperty("input_tokens").GetInt64(),
+                g.GetProperty("output_tokens").GetInt64()));
+        }
+
+        return new CostReport(ParseMoney(root.GetProperty("total")), root.GetProperty("currency").GetString() ?? "USD", groups);
+    }
+
+    private static decimal ParseMoney(JsonElement element) =>
+        decimal.Parse(element.GetString() ?? throw new FormatException("money must be a decimal string"), NumberStyles.AllowDecimalPoint | NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,30 @@
+namespace Tollgate.Ledger;
+
+/// <summary>
+/// The usage ledger: append-only, idempotent on (request id, attempt), queried through hourly rollups that are
+/// maintained in the same transaction as the records. Implemented by the in-memory, SQLite and PostgreSQL stores,
+/// which all pass the same conformance suite.
+/// </summary>
+public interface ILedgerStore : IAsyncDisposable
+{
+    /// <summary>
+    /// Stores a batch durably (when the returned task completes, the records survive a process crash).
+    /// A key already stored, or repeated in the batch, is stored once.
+    /// </summary>
+    ValueTask<LedgerAppendResult> AppendAsync(IReadOnlyList<UsageRecord> records, CancellationToken cancellationToken = default);
+
+    /// <summary>Totals and groups from the rollups (never a scan of raw records, except for a session filter).</summary>
+    ValueTask<LedgerReport> QueryAsync(LedgerQuery query, CancellationToken cancellationToken = default);
+
+    /// <summary>Streams raw records matching the filter in (timestamp, request id, attempt) order, for export.</summary>
+    IAsyncEnumerable<UsageRecord> ReadAsync(LedgerFilter filter, CancellationToken cancellationToken = default);
+
+    /// <summary>The stored record with this key, or null.</summary>
+    ValueTask<UsageRecord?> FindAsync(LedgerKey key, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Retention: removes raw records older than <paramref name="cutoff"/>; rollups (and so reports) stay.
+    /// Later appends older than the cutoff are ignored (reported as expired). Returns the number removed.
+    /// </summary>
+    ValueTask<long> PurgeRawBeforeAsync(DateTimeOffset cutoff, CancellationToken cancellationToken = default);
+}

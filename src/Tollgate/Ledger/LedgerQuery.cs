@@ -1,0 +1,19 @@
+namespace Tollgate.Ledger;
+
+/// <summary>
+/// A report over the ledger: totals, optionally grouped by one dimension and/or a time bucket (in
+/// <see cref="TimeZone"/>), optionally only the <see cref="Top"/> groups by cost.
+/// </summary>
+public sealed record LedgerQuery
+{
+    public LedgerFilter Filter { get; init; } = LedgerFilter.All;
+
+    public LedgerDimension? GroupBy { get; init; }
+
+    public TimeBucket? Bucket { get; init; }
+
+    public TimeZoneInfo TimeZone { get; init; } = TimeZoneInfo.Utc;
+
+    /// <summary>Keep only the N most expensive groups (ties broken by key); null keeps all.</summary>
+    public int? Top { get; init; }
+}

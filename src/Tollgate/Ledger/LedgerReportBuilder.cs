@@ -1,0 +1,158 @@
+using System.Globalization;
+
+namespace Tollgate.Ledger;
+
+/// <summary>
+/// Shared by every store: turns hourly rollup rows into a report, so buckets in a time zone, ordering and
+/// top-N mean exactly the same everywhere. Stores only have to sum by (hour, dimension) in their own engine.
+/// </summary>
+internal static class LedgerReportBuilder
+{
+    public const long SecondsPerHour = 3600;
+
+    /// <summary>Start of the UTC hour containing <paramref name="timestamp"/>, in unix seconds.</summary>
+    public static long HourOf(DateTimeOffset timestamp) => Math.DivRem(timestamp.ToUnixTimeSeconds(), SecondsPerHour) switch
+    {
+        var (q, r) when r < 0 => (q - 1) * SecondsPerHour,
+        var (q, _) => q * SecondsPerHour,
+    };
+
+    /// <summary>Hour starts a report covers: [from, to) in unix seconds (null = unbounded).</summary>
+    public static (long? From, long? To) HourRange(LedgerFilter filter)
+    {
+        long? from = filter.From is { } f ? HourOf(f) : null;
+        long? to = null;
+        if (filter.To is { } t)
+        {
+            // An hour counts when it starts before To.
+            var seconds = t.ToUnixTimeSeconds();
+            to = t.UtcTicks % TimeSpan.TicksPerSecond == 0 ? seconds : seconds + 1;
+        }
+
+        return (from, to);
+    }
+
+    /// <summary>True when the (hour × provider, model, api flavour) rollup can answer the query.</summary>
+    public static bool CanUseModelRollup(LedgerQuery query)
+    {
+        var f = query.Filter;
+        return f.Tenant is null && f.Project is null && f.User is null && f.KeyId is null && f.SessionId is null &&
+               query.GroupBy is null or LedgerDimension.Provider or LedgerDimension.Model or LedgerDimension.ApiFlavor;
+    }
+
+    public static string? KeyOf(UsageRecord record, LedgerDimension? dimension) => dimension switch
+    {
+        null => null,
+        LedgerDimension.Provider => record.Provider,
+        LedgerDimension.Model => record.Model,
+        LedgerDimension.Project => record.Project,
+        LedgerDimension.User => record.User,
+        LedgerDimension.Tenant => record.Tenant,
+        LedgerDimension.Key => record.KeyId,
+        LedgerDimension.ApiFlavor => record.ApiFlavor,
+        _ => throw new ArgumentOutOfRangeException(nameof(dimension)),
+    };
+
+    public static void Validate(LedgerQuery query)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        ArgumentNullException.ThrowIfNull(query.Filter);
+        ArgumentNullException.ThrowIfNull(query.TimeZone);
+        if (query.Top is <= 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(query), "Top must be positive");
+        }
+    }
+
+    public static LedgerReport Build(LedgerQuery query, IEnumerable<RollupRow> rows)
+    {
+        var total = default(LedgerMetrics);
+        var groups = new Dictionary<(string? Key, long Bucket), LedgerMetrics>();
+        var grouped = query.GroupBy is not null || query.Bucket is not null;
+        foreach (var row in rows)
+        {
+            total += row.Metrics;
+            if (!grouped)
+            {
+                continue;
+            }
+
+            var key = query.GroupBy is null || string.IsNullOrEmpty(row.Key) ? null : row.Key;
+            var bucket = query.Bucket is { } b ? BucketStartUtc(row.HourStart, b, query.TimeZone) : 0;
+            groups[(key, bucket)] = groups.TryGetValue((key, bucket), out var sum) ? sum + row.Metrics : row.Metrics;
+        }
+
+        IEnumerable<KeyValuePair<(string? Key, long Bucket), LedgerMetrics>> selected = groups;
+        if (query.Top is { } top)
+        {
+            if (query.GroupBy is not null && query.Bucket is not null)
+            {
+                var keep = groups.GroupBy(g => g.Key.Key)
+                    .Select(g => (g.Key, Cost: g.Sum(x => x.Value.CostNanos)))
+                    .OrderByDescending(k => k.Cost).ThenBy(k => k.Key, StringComparer.Ordinal)
+                    .Take(top).Select(k => k.Key).ToHashSet();
+                selected = groups.Where(g => keep.Contains(g.Key.Key));
+            }
+            else
+            {
+                selected = groups.OrderByDescending(g => g.Value.CostNanos).ThenBy(g => g.Key.Key, StringComparer.Ordinal)
+                    .ThenBy(g => g.Key.Bucket).Take(top);
+            }
+        }
+
+        var ordered = query.Bucket is not null
+            ? selected.OrderBy(g => g.Key.Bucket).ThenBy(g => g.Key.Key, StringComparer.Ordinal)
+            : selected.OrderByDescending(g => g.Value.CostNanos).ThenBy(g => g.Key.Key, StringComparer.Ordinal);
+        var list = ordered.Select(g => ToGroup(query, g.Key.Key, g.Key.Bucket, g.Value)).ToList();
+        return new LedgerReport(total, list);
+    }
+
+    private static LedgerGroup ToGroup(LedgerQuery query, string? key, long bucketUtc, LedgerMetrics metrics)
+    {
+        if (query.Bucket is not { } bucket)
+        {
+            return new LedgerGroup { Key = key, Metrics = metrics };
+        }
+
+        var utc = DateTimeOffset.FromUnixTimeSeconds(bucketUtc);
+        var local = TimeZoneInfo.ConvertTime(utc, query.TimeZone);
+        var label = bucket switch
+        {
+            TimeBucket.Hour => local.ToString("yyyy-MM-dd'T'HH:mmzzz", CultureInfo.InvariantCulture),
+            TimeBucket.Day => local.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+            TimeBucket.Week => string.Create(CultureInfo.InvariantCulture, $"{ISOWeek.GetYear(local.DateTime):D4}-W{ISOWeek.GetWeekOfYear(local.DateTime):D2}"),
+            _ => local.ToString("yyyy-MM", CultureInfo.InvariantCulture),
+        };
+        return new LedgerGroup { Key = key, BucketStart = local, BucketLabel = label, Metrics = metrics };
+    }
+
+    /// <summary>The bucket containing the UTC hour, identified by the bucket's start instant (unix seconds).</summary>
+    private static long BucketStartUtc(long hourStart, TimeBucket bucket, TimeZoneInfo zone)
+    {
+        if (bucket == TimeBucket.Hour)
+        {
+            return hourStart;
+        }
+
+        var local = TimeZoneInfo.ConvertTime(DateTimeOffset.FromUnixTimeSeconds(hourStart), zone).DateTime;
+        var start = bucket switch
+        {
+            TimeBucket.Day => local.Date,
+            TimeBucket.Week => ISOWeek.ToDateTime(ISOWeek.GetYear(local), ISOWeek.GetWeekOfYear(local), DayOfWeek.Monday),
+            _ => new DateTime(local.Year, local.Month, 1, 0, 0, 0, DateTimeKind.Unspecified),
+        };
+        return LocalToUtc(start, zone);
+    }
+
+    private static long LocalToUtc(DateTime local, TimeZoneInfo zone)
+    {
+        // A local midnight can fall into a DST gap; the bucket then starts at the first valid instant after it.
+        while (zone.IsInvalidTime(local))
+        {
+            local = local.AddMinutes(15);
+        }
+
+        var offset = zone.IsAmbiguousTime(local) ? zone.GetAmbiguousTimeOffsets(local).Max() : zone.GetUtcOffset(local);
+        return new DateTimeOffset(local, offset).ToUnixTimeSeconds();
+    }
+}

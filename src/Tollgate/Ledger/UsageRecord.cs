@@ -1,0 +1,139 @@
+using Tollgate.Costing;
+
+namespace Tollgate.Ledger;
+
+/// <summary>
+/// One billed attempt of one model call: who, what, how much was used and what it cost.
+/// (<see cref="RequestId"/>, <see cref="Attempt"/>) is the idempotency key: a store keeps one record per key.
+/// Costs are held as integer nano-units (<see cref="Money"/>), so every store returns exactly what was appended;
+/// the timestamp is normalised to UTC with microsecond precision for the same reason.
+/// </summary>
+public sealed record UsageRecord
+{
+    private static readonly IReadOnlyDictionary<string, string> NoTags = new Dictionary<string, string>(0);
+    private readonly DateTimeOffset _timestamp;
+
+    public required string RequestId { get; init; }
+
+    /// <summary>Attempt number of the request (retries and fallbacks each get their own record); 1 for the first.</summary>
+    public int Attempt { get; init; } = 1;
+
+    public required DateTimeOffset Timestamp { get => _timestamp; init => _timestamp = Normalize(value); }
+
+    public required string Provider { get; init; }
+
+    public required string Model { get; init; }
+
+    /// <summary>Which API shape the call used, e.g. <c>chat</c>, <c>responses</c>, <c>messages</c>, <c>embeddings</c>.</summary>
+    public string? ApiFlavor { get; init; }
+
+    public string? Tenant { get; init; }
+
+    public string? Project { get; init; }
+
+    public string? User { get; init; }
+
+    /// <summary>Identifier of the (virtual) key used; never the key itself.</summary>
+    public string? KeyId { get; init; }
+
+    public string? SessionId { get; init; }
+
+    public IReadOnlyDictionary<string, string> Tags { get; init; } = NoTags;
+
+    public Usage Usage { get; init; } = new();
+
+    public string Currency { get; init; } = "USD";
+
+    public long InputCostNanos { get; init; }
+
+    public long OutputCostNanos { get; init; }
+
+    public long TotalCostNanos { get; init; }
+
+    public decimal InputCost { get => Money.FromNanos(InputCostNanos); init => InputCostNanos = Money.ToNanos(value); }
+
+    public decimal OutputCost { get => Money.FromNanos(OutputCostNanos); init => OutputCostNanos = Money.ToNanos(value); }
+
+    public decimal TotalCost { get => Money.FromNanos(TotalCostNanos); init => TotalCostNanos = Money.ToNanos(value); }
+
+    public string? PriceSource { get; init; }
+
+    public long LatencyMs { get; init; }
+
+    public bool Success { get; init; } = true;
+
+    /// <summary>For a failed attempt, the class of error (e.g. <c>timeout</c>, <c>http_500</c>, <c>cut_off</c>).</summary>
+    public string? ErrorClass { get; init; }
+
+    /// <summary>Usage was counted by Tollgate because the provider reported none.</summary>
+    public bool Estimated { get; init; }
+
+    /// <summary>No price was known for the model; the cost is zero and must not be trusted.</summary>
+    public bool Unpriced { get; init; }
+
+    public LedgerKey Key => new(RequestId, Attempt);
+
+    /// <summary>Copies the costs, price source and unpriced flag of <paramref name="cost"/> into a record.</summary>
+    public UsageRecord WithCost(CostBreakdown cost)
+    {
+        ArgumentNullException.ThrowIfNull(cost);
+        return this with
+        {
+            Currency = cost.Currency,
+            InputCost = cost.InputCost,
+            OutputCost = cost.OutputCost,
+            TotalCost = cost.TotalCost,
+            PriceSource = cost.PriceSource,
+            Unpriced = !cost.Priced,
+        };
+    }
+
+    public bool Equals(UsageRecord? other)
+    {
+        if (other is null)
+        {
+            return false;
+        }
+
+        if (ReferenceEquals(this, other))
+        {
+            return true;
+        }
+
+        return RequestId == other.RequestId && Attempt == other.Attempt && Timestamp == other.Timestamp &&
+               Provider == other.Provider && Model == other.Model && ApiFlavor == other.ApiFlavor &&
+               Tenant == other.Tenant && Project == other.Project && User == other.User && KeyId == other.KeyId &&
+               SessionId == other.SessionId && TagsEqual(Tags, other.Tags) && Usage.Equals(other.Usage) &&
+               Currency == other.Currency && InputCostNanos == other.InputCostNanos &&
+               OutputCostNanos == other.OutputCostNanos && TotalCostNanos == other.TotalCostNanos &&
+               PriceSource == other.PriceSource && LatencyMs == other.LatencyMs && Success == other.Success &&
+               ErrorClass == other.ErrorClass && Estimated == other.Estimated && Unpriced == other.Unpriced;
+    }
+
+    public override int GetHashCode() => HashCode.Combine(RequestId, Attempt, Timestamp, Provider, Model, TotalCostNanos);
+
+    /// <summary>UTC, truncated to whole microseconds (the precision every store keeps).</summary>
+    public static DateTimeOffset Normalize(DateTimeOffset timestamp)
+    {
+        var utc = timestamp.UtcTicks;
+        return new DateTimeOffset(utc - (utc % 10), TimeSpan.Zero);
+    }
+
+    private static bool TagsEqual(IReadOnlyDictionary<string, string> a, IReadOnlyDictionary<string, string> b)
+    {
+        if (a.Count != b.Count)
+        {
+            return false;
+        }
+
+        foreach (var (key, value) in a)
+        {
+            if (!b.TryGetValue(key, out var other) || other != value)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+}
