@@ -1,0 +1,85 @@
+using System.Text.Json;
+using Tollgate.Costing;
+
+namespace Tollgate.Providers.OpenAICompatible;
+
+/// <summary>
+/// Maps an OpenAI chat-completions <c>usage</c> object onto <see cref="Usage"/> exactly as the genai-prices
+/// <c>chat</c> extractor does (prompt_tokens is all input; cached and cache-write tokens are parts of it;
+/// reasoning tokens are part of completion_tokens), and writes one back for translated responses.
+/// </summary>
+public static class OpenAIUsage
+{
+    /// <summary>The usage, or null when <paramref name="usage"/> is not a usage object with the required counts.</summary>
+    public static Usage? Read(JsonElement usage)
+    {
+        if (usage.ValueKind != JsonValueKind.Object)
+        {
+            return null;
+        }
+
+        var result = new Usage();
+        if (!UsageJson.AddRequired(result, UsageUnit.InputTokens, usage, "prompt_tokens") ||
+            !UsageJson.AddRequired(result, UsageUnit.OutputTokens, usage, "completion_tokens"))
+        {
+            return null;
+        }
+
+        if (!UsageJson.AddOptional(result, UsageUnit.CacheReadTokens, usage, "prompt_tokens_details", "cached_tokens") ||
+            !UsageJson.AddOptional(result, UsageUnit.CacheWriteTokens, usage, "prompt_tokens_details", "cache_write_tokens") ||
+            !UsageJson.AddOptional(result, UsageUnit.InputAudioTokens, usage, "prompt_tokens_details", "audio_tokens") ||
+            !UsageJson.AddOptional(result, UsageUnit.OutputAudioTokens, usage, "completion_tokens_details", "audio_tokens") ||
+            !UsageJson.AddOptional(result, UsageUnit.OutputReasoningTokens, usage, "completion_tokens_details", "reasoning_tokens"))
+        {
+            return null;
+        }
+
+        return result;
+    }
+
+    /// <summary>Reads the <c>usage</c> of a whole <c>chat.completion</c> (or chunk) body.</summary>
+    public static Usage? ReadFromBody(ReadOnlySpan<byte> body)
+    {
+        try
+        {
+            var reader = new Utf8JsonReader(body);
+            using var document = JsonDocument.ParseValue(ref reader);
+            return document.RootElement.ValueKind == JsonValueKind.Object && document.RootElement.TryGetProperty("usage", out var usage) ? Read(usage) : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Writes <paramref name="usage"/> as an OpenAI <c>usage</c> property.</summary>
+    public static void Write(Utf8JsonWriter writer, Usage usage)
+    {
+        writer.WriteStartObject("usage");
+        writer.WriteNumber("prompt_tokens", usage.InputTokens);
+        writer.WriteNumber("completion_tokens", usage.OutputTokens);
+        writer.WriteNumber("total_tokens", usage.InputTokens + usage.OutputTokens);
+        writer.WriteStartObject("prompt_tokens_details");
+        writer.WriteNumber("cached_tokens", usage.CacheReadTokens);
+        if (usage.IsReported(UsageUnit.CacheWriteTokens))
+        {
+            writer.WriteNumber("cache_write_tokens", usage.CacheWriteTokens);
+        }
+
+        if (usage.IsReported(UsageUnit.InputAudioTokens))
+        {
+            writer.WriteNumber("audio_tokens", usage[UsageUnit.InputAudioTokens]);
+        }
+
+        writer.WriteEndObject();
+        writer.WriteStartObject("completion_tokens_details");
+        writer.WriteNumber("reasoning_tokens", usage.ReasoningTokens);
+        if (usage.IsReported(UsageUnit.OutputAudioTokens))
+        {
+            writer.WriteNumber("audio_tokens", usage[UsageUnit.OutputAudioTokens]);
+        }
+
+        writer.WriteEndObject();
+        writer.WriteEndObject();
+    }
+}
