@@ -28,5 +28,11 @@ public static class TollgatePropertyKeys
     /// <summary>The request id used for the ledger record (string); a new one is generated when absent.</summary>
     public const string RequestId = "tollgate.request_id";
 
+    /// <summary>
+    /// Set by Tollgate on <c>ChatResponse.AdditionalProperties</c>: what the call cost (decimal, USD); with
+    /// <see cref="RequestId"/> naming its ledger record.
+    /// </summary>
+    public const string Cost = "tollgate.cost";
+
     internal const string Prefix = "tollgate.";
 }

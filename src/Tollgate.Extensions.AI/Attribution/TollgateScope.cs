@@ -1,4 +1,4 @@
-using Tollgate.Costing;
+using Tollgate.Ledger;
 
 namespace Tollgate.Extensions.AI;
 
@@ -11,12 +11,8 @@ public sealed class TollgateScope : IDisposable
 {
     private static readonly AsyncLocal<TollgateScope?> CurrentScope = new();
 
-    private long _calls;
-    private long _inputTokens;
-    private long _outputTokens;
-    private long _costNanos;
-    private long _estimatedCalls;
-    private long _unpricedCalls;
+    private readonly Lock _totalsGate = new();
+    private LedgerMetrics _totals;
     private bool _disposed;
 
     internal TollgateScope(TollgateScope? parent, TollgateAttribution own)
@@ -34,14 +30,20 @@ public sealed class TollgateScope : IDisposable
     /// <summary>The combined attribution (this scope over its parents).</summary>
     public TollgateAttribution Attribution { get; }
 
-    /// <summary>Usage and cost of the calls made inside this scope so far.</summary>
-    public TollgateScopeTotals Totals => new(
-        Interlocked.Read(ref _calls),
-        Interlocked.Read(ref _inputTokens),
-        Interlocked.Read(ref _outputTokens),
-        Money.FromNanos(Interlocked.Read(ref _costNanos)),
-        Interlocked.Read(ref _estimatedCalls),
-        Interlocked.Read(ref _unpricedCalls));
+    /// <summary>
+    /// Usage and cost of the calls made inside this scope (nested scopes included) so far, as they were
+    /// recorded: requests, tokens, cost, and how many were estimated, unpriced or failed.
+    /// </summary>
+    public LedgerMetrics Totals
+    {
+        get
+        {
+            lock (_totalsGate)
+            {
+                return _totals;
+            }
+        }
+    }
 
     internal static TollgateScope Begin(TollgateAttribution own)
     {
@@ -50,24 +52,15 @@ public sealed class TollgateScope : IDisposable
         return scope;
     }
 
-    /// <summary>Adds a settled call to this scope and every enclosing one.</summary>
-    internal void Add(Usage usage, CostBreakdown cost, bool estimated)
+    /// <summary>Adds a recorded call to this scope and every enclosing one.</summary>
+    internal void Add(UsageRecord record)
     {
-        var costNanos = cost.Priced ? Money.ToNanos(cost.TotalCost) : 0;
+        var metrics = LedgerMetrics.Of(record);
         for (var scope = this; scope is not null; scope = scope.Parent)
         {
-            Interlocked.Increment(ref scope._calls);
-            Interlocked.Add(ref scope._inputTokens, usage.InputTokens);
-            Interlocked.Add(ref scope._outputTokens, usage.OutputTokens);
-            Interlocked.Add(ref scope._costNanos, costNanos);
-            if (estimated)
+            lock (scope._totalsGate)
             {
-                Interlocked.Increment(ref scope._estimatedCalls);
-            }
-
-            if (!cost.Priced)
-            {
-                Interlocked.Increment(ref scope._unpricedCalls);
+                scope._totals += metrics;
             }
         }
     }

@@ -24,8 +24,12 @@ internal static class UsageDetailsMapper
         SetIfReported(usage, UsageUnit.OutputTokens, details.OutputTokenCount);
         SetIfReported(usage, UsageUnit.CacheReadTokens, details.CachedInputTokenCount);
         SetIfReported(usage, UsageUnit.OutputReasoningTokens, details.ReasoningTokenCount);
+        // The audio counts are marked experimental (MEAI001) in Abstractions 10.11; they are plain counts and
+        // audio is priced differently from text, so dropping them would misprice audio calls.
+#pragma warning disable MEAI001
         SetIfReported(usage, UsageUnit.InputAudioTokens, details.InputAudioTokenCount);
         SetIfReported(usage, UsageUnit.OutputAudioTokens, details.OutputAudioTokenCount);
+#pragma warning restore MEAI001
 
         // Providers that report only a total (rare) would otherwise be recorded as free: treat the
         // unattributed rest as input, which is the cheaper direction, and let the caller flag it.
