@@ -15,7 +15,10 @@ public static class CliApp
 
         root.Subcommands.Add(TokensCommand.Create(console));
 
-        // import / export / cost (issue: ledger)
+        foreach (var command in LedgerCommands.Create(console))
+        {
+            root.Subcommands.Add(command);
+        }
 
         // budget / alerts (issue: budgets)
 
