@@ -130,4 +130,18 @@ public sealed class AttributionTests
         Assert.Equal(1, scope.Totals.Requests);
         Assert.Equal(record.TotalCost, scope.Totals.Cost);
     }
+
+    [Fact]
+    public async Task GetResponseAsync_NoAttributionAnywhere_RecordsEmptyTagsNotNull()
+    {
+        await using var tollgate = new TestTollgate();
+        using var client = new FakeChatClient("openai", "gpt-4o").WithTollgate(tollgate.Engine);
+
+        await client.GetResponseAsync(Prompt.Messages(), cancellationToken: Ct);
+
+        var record = await tollgate.SingleRecordAsync();
+        Assert.NotNull(record.Tags);
+        Assert.Empty(record.Tags);
+        Assert.NotNull(TollgateAttribution.Empty.Tags);
+    }
 }

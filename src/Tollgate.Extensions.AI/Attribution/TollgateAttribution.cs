@@ -3,6 +3,9 @@ namespace Tollgate.Extensions.AI;
 /// <summary>Who a call is charged to: tenant, project, user, session and free-form tags.</summary>
 public sealed record TollgateAttribution
 {
+    // Declared before Empty: static initialisers run in text order and Empty's Tags default reads this.
+    internal static readonly IReadOnlyDictionary<string, string> EmptyTags = new Dictionary<string, string>(0);
+
     public static TollgateAttribution Empty { get; } = new();
 
     public string? Tenant { get; init; }
@@ -12,8 +15,6 @@ public sealed record TollgateAttribution
 
     /// <summary>Tags such as <c>feature=search</c>; never null.</summary>
     public IReadOnlyDictionary<string, string> Tags { get; init; } = EmptyTags;
-
-    internal static readonly IReadOnlyDictionary<string, string> EmptyTags = new Dictionary<string, string>(0);
 
     /// <summary>This attribution with every value <paramref name="inner"/> sets taking precedence; tags merge.</summary>
     public TollgateAttribution CombineWith(TollgateAttribution inner)

@@ -35,6 +35,7 @@ internal sealed class CallMeter
     public async ValueTask<(MeteredCall Call, ChatOptions? Options)> BeginChatAsync(
         IEnumerable<ChatMessage> messages, ChatOptions? options, CancellationToken cancellationToken)
     {
+        await _engine.InitializeAsync(cancellationToken);
         var attribution = ResolveAttribution(options?.AdditionalProperties, out var requestId);
         var provider = RequireProvider();
         var model = RequireModel(options?.ModelId);
@@ -79,6 +80,7 @@ internal sealed class CallMeter
     public async ValueTask<(MeteredCall Call, EmbeddingGenerationOptions? Options)> BeginEmbeddingAsync(
         IEnumerable<string> values, EmbeddingGenerationOptions? options, CancellationToken cancellationToken)
     {
+        await _engine.InitializeAsync(cancellationToken);
         var attribution = ResolveAttribution(options?.AdditionalProperties, out var requestId);
         var provider = RequireProvider();
         var model = RequireModel(options?.ModelId);

@@ -15,6 +15,9 @@ namespace Tollgate;
 public sealed class TollgateEngine : IAsyncDisposable
 {
     private readonly List<object> _owned;
+    private readonly Func<CancellationToken, Task>[] _initializers;
+    private readonly SemaphoreSlim _initializeLock = new(1, 1);
+    private volatile bool _initialized;
     private readonly ILogger _logger;
     private readonly Lock _pendingGate = new();
     private int _pendingRecords;
@@ -28,7 +31,8 @@ public sealed class TollgateEngine : IAsyncDisposable
         ILedgerStore ledgerStore,
         TimeProvider? timeProvider = null,
         ILoggerFactory? loggerFactory = null,
-        IEnumerable<object>? owned = null)
+        IEnumerable<object>? owned = null,
+        IEnumerable<Func<CancellationToken, Task>>? initializers = null)
     {
         Calculator = calculator ?? throw new ArgumentNullException(nameof(calculator));
         Budgets = budgets ?? throw new ArgumentNullException(nameof(budgets));
@@ -38,6 +42,8 @@ public sealed class TollgateEngine : IAsyncDisposable
         LoggerFactory = loggerFactory ?? NullLoggerFactory.Instance;
         _logger = LoggerFactory.CreateLogger<TollgateEngine>();
         _owned = owned?.ToList() ?? [];
+        _initializers = initializers?.ToArray() ?? [];
+        _initialized = _initializers.Length == 0;
     }
 
     /// <summary>Prices usage at the price in force at a moment.</summary>
@@ -55,6 +61,14 @@ public sealed class TollgateEngine : IAsyncDisposable
     public TimeProvider Time { get; }
 
     public ILoggerFactory LoggerFactory { get; }
+
+    /// <summary>
+    /// Runs the one-time start-up work the engine was built with (schemas, seeded budgets) unless it already ran;
+    /// hosts call it at start, and every metered call awaits it (a completed check after the first time).
+    /// A failure is thrown to the caller and retried by the next call.
+    /// </summary>
+    public ValueTask InitializeAsync(CancellationToken cancellationToken = default) =>
+        _initialized ? ValueTask.CompletedTask : InitializeSlowAsync(cancellationToken);
 
     /// <summary>
     /// Hands a record to the ledger writer without making the caller wait for it to be durable. A failure is
@@ -110,6 +124,7 @@ public sealed class TollgateEngine : IAsyncDisposable
         }
 
         await FlushAsync();
+        _initializeLock.Dispose();
         foreach (var owned in Enumerable.Reverse(_owned))
         {
             switch (owned)
@@ -121,6 +136,29 @@ public sealed class TollgateEngine : IAsyncDisposable
                     disposable.Dispose();
                     break;
             }
+        }
+    }
+
+    private async ValueTask InitializeSlowAsync(CancellationToken cancellationToken)
+    {
+        await _initializeLock.WaitAsync(cancellationToken);
+        try
+        {
+            if (_initialized)
+            {
+                return;
+            }
+
+            foreach (var initialize in _initializers)
+            {
+                await initialize(cancellationToken);
+            }
+
+            _initialized = true;
+        }
+        finally
+        {
+            _initializeLock.Release();
         }
     }
 
