@@ -11,7 +11,7 @@ public static class CliApp
         var root = new RootCommand("Tollgate: LLM cost control. Prices, budgets, routes and records every model call.");
         root.Subcommands.Add(VersionCommand.Create(console));
 
-        // price (issue: pricing)
+        root.Subcommands.Add(PriceCommand.Create(console));
 
         root.Subcommands.Add(TokensCommand.Create(console));
 
@@ -20,11 +20,13 @@ public static class CliApp
             root.Subcommands.Add(command);
         }
 
-        // budget / alerts (issue: budgets)
+        root.Subcommands.Add(BudgetCommands.Create(console));
+        root.Subcommands.Add(AlertsCommand.Create(console));
 
         // providers / route (issue: providers)
 
         // serve / keys (issue: gateway)
+        root.Subcommands.Add(ServeCommand.Create(console));
         return root;
     }
 
