@@ -66,7 +66,7 @@ public sealed class RegistrationTests
         }
 
         // Disposing the container flushed the ledger into the SQLite file; read it back with the ledger's own store.
-        await using var ledger = new SqliteLedgerStore(path);
+        await using var ledger = new SqliteLedgerStore(dir.File("tollgate.ledger.db"));
         var report = await ledger.QueryAsync(new LedgerQuery { Filter = new LedgerFilter { Project = "app" } }, Ct);
         Assert.Equal(2, report.Total.Requests);
         Assert.Equal(0.015m, report.Total.Cost);

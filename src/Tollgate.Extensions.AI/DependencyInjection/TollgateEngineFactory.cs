@@ -44,7 +44,9 @@ public static class TollgateEngineFactory
                 definitions = new InMemoryBudgetDefinitionStore();
                 break;
             case StoreKind.Sqlite:
-                var sqliteLedger = new SqliteLedgerStore(store.ConnectionString);
+                // The gateway keeps the ledger in its own file beside the main one (batch appends never block budget
+                // holds); the same layout here means both hosts write to the same ledger.
+                var sqliteLedger = new SqliteLedgerStore(LedgerPathBeside(store.ConnectionString));
                 var sqliteBudgets = new SqliteBudgetStore(store.ConnectionString);
                 ledgerStore = sqliteLedger;
                 (budgetStore, definitions) = (sqliteBudgets, sqliteBudgets);
@@ -93,5 +95,13 @@ public static class TollgateEngineFactory
         var writer = new LedgerWriter(ledgerStore, options.Ledger, time, loggerFactory?.CreateLogger<LedgerWriter>());
         owned.Add(writer); // disposed first (reverse order): flushes into the stores before they close
         return new TollgateEngine(new CostEngine(catalog, options.Pricing), gate, writer, ledgerStore, time, loggerFactory, owned, initializers);
+    }
+
+    /// <summary>The SQLite ledger file for a store file, as <c>tollgate serve</c> lays it out: <c>data/tollgate.db</c> → <c>data/tollgate.ledger.db</c>.</summary>
+    public static string LedgerPathBeside(string path)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        var directory = Path.GetDirectoryName(path) ?? "";
+        return Path.Combine(directory, Path.GetFileNameWithoutExtension(path) + ".ledger" + (Path.HasExtension(path) ? Path.GetExtension(path) : ".db"));
     }
 }
