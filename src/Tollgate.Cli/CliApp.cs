@@ -20,7 +20,8 @@ public static class CliApp
             root.Subcommands.Add(command);
         }
 
-        // budget / alerts (issue: budgets)
+        root.Subcommands.Add(BudgetCommands.Create(console));
+        root.Subcommands.Add(AlertsCommand.Create(console));
 
         root.Subcommands.Add(ProvidersCommand.Create(console));
         root.Subcommands.Add(RouteCommand.Create(console));

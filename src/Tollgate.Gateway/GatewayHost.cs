@@ -8,6 +8,8 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Npgsql;
+using Tollgate.Alerts;
+using Tollgate.Budgets;
 using Tollgate.Costing;
 using Tollgate.Gateway.Admin;
 using Tollgate.Gateway.Auth;
@@ -17,6 +19,11 @@ using Tollgate.Gateway.Endpoints;
 using Tollgate.Gateway.Forwarding;
 using Tollgate.Gateway.Observability;
 using Tollgate.Keys;
+using Tollgate.Ledger;
+using Tollgate.Pricing;
+using Tollgate.Providers;
+using Tollgate.Routing;
+using Tollgate.Sqlite.Ledger;
 using Tollgate.PostgreSql.Keys;
 using Tollgate.Sqlite.Keys;
 using Tollgate.Storage;
@@ -52,7 +59,7 @@ public sealed class GatewayHost : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(options);
         settings ??= new GatewayHostSettings();
-        var errors = options.Validate();
+        var errors = options.Validate(settings.Environment);
         if (errors.Count > 0)
         {
             throw new GatewayConfigurationException(string.Join(Environment.NewLine, errors));
@@ -61,16 +68,17 @@ public sealed class GatewayHost : IAsyncDisposable
         var time = settings.Time;
         var owned = new List<IDisposable>();
         var store = options.GetStoreLocation();
-        var keyStore = CreateKeyStore(store, owned);
+        GatewayStores stores;
         try
         {
-            await keyStore.InitializeAsync(cancellationToken);
+            stores = await GatewayStores.OpenAsync(store, string.IsNullOrWhiteSpace(options.Redis) ? null : options.Redis, cancellationToken);
         }
         catch (Exception ex) when (ex is NpgsqlException or Microsoft.Data.Sqlite.SqliteException or IOException or UnauthorizedAccessException or System.Net.Sockets.SocketException)
         {
-            throw new GatewayConfigurationException($"the store {store} cannot be opened ({ex.Message}): check --store and that the database is reachable");
+            throw new GatewayConfigurationException($"the store {store} cannot be opened ({ex.Message.Split('\n')[0]}): check --store and that the database is reachable");
         }
 
+        var keyStore = stores.Keys;
         var (adminHashes, adminDescription, adminFile) = await AdminKeyBootstrap.EnsureAsync(options.AdminKey, keyStore, options.DataDirectory, time, cancellationToken);
 
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory, Args = [] });
@@ -93,26 +101,67 @@ public sealed class GatewayHost : IAsyncDisposable
 
         var metrics = new GatewayMetrics();
         owned.Add(metrics);
-        var upstreamClient = new UpstreamClient();
+        var socketsHandler = settings.UpstreamHandler ?? UpstreamClient.CreateHandler();
+        var upstreamClient = new UpstreamClient(socketsHandler);
         owned.Add(upstreamClient);
-        var calculator = settings.CostCalculator;
-        var endpoints = BuildEndpoints(options, settings, upstreamClient, owned, out var notes);
-        var router = new ModelRouter(endpoints, (provider, model) => false);
+        var adapterHttp = new HttpClient(socketsHandler, disposeHandler: false) { Timeout = Timeout.InfiniteTimeSpan };
+        owned.Add(adapterHttp);
+        var pricing = settings.Pricing ?? new CostEngine(PriceCatalog.BuiltIn);
+        var endpoints = BuildEndpoints(options, settings, upstreamClient, adapterHttp, owned, out var notes);
+        var router = new ModelRouter(endpoints, (provider, model) => pricing.Resolve(provider, model).Found);
+        var registry = new ProviderRegistry(stores.ProviderState, endpoints.Select(e => new ProviderDescriptor
+        {
+            Name = e.Name,
+            PricingProviderId = e.PricedAs,
+            Models = [.. e.ExtraModels],
+            Supports = [GenerationType.Chat, GenerationType.Embeddings],
+        }), time);
+        var health = new HealthMonitor(null, time);
         var authenticator = new KeyAuthenticator(keyStore, time, TimeSpan.FromSeconds(options.KeyCacheSeconds), adminHashes);
+
+        // Ledger: one record per attempt, batched off the request path.
+        var ledgerStore = stores.Ledger;
+        var ledgerWriter = options.Ledger ? new LedgerWriter(ledgerStore, new LedgerWriterOptions(), time) : null;
+
+        // Budgets: definitions and counters (counters in Redis when several instances share them).
+        var budgetDefinitions = stores.BudgetDefinitions;
+        var budgetStore = stores.BudgetCounters;
+        var budgetGate = new BudgetGate(budgetStore, budgetDefinitions, time, new BudgetGateOptions());
+        var budgetStatus = new BudgetStatusCache(budgetGate, time, TimeSpan.FromMilliseconds(options.BudgetStatusCacheMilliseconds));
+        owned.Add(budgetStatus);
+        metrics.BudgetRemaining = async ct => (await budgetGate.GetStatusAsync(ct)).Select(b => (b.Budget.Id, b.Budget.Scope.ToString(), b.Remaining)).ToList();
+        var rateLimits = new RateLimitGate(stores, options.RateLimits.Select(r => r.ToRule()).ToList(), time);
+        var alerts = new AlertDispatcher(stores.AlertHistory, [new LogAlertSink(LoggerFactory.Create(l => l.AddSimpleConsole(o => o.SingleLine = true)).CreateLogger<LogAlertSink>())]);
+        var alertMonitor = new BudgetAlertMonitor(budgetGate, alerts, time);
 
         builder.Services.AddSingleton(time);
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(keyStore);
         builder.Services.AddSingleton(metrics);
         builder.Services.AddSingleton(router);
+        builder.Services.AddSingleton(registry);
+        builder.Services.AddSingleton(health);
         builder.Services.AddSingleton(authenticator);
-        if (calculator is not null)
+        builder.Services.AddSingleton(pricing);
+        builder.Services.AddSingleton<ICostCalculator>(pricing);
+        builder.Services.AddSingleton<ILedgerStore>(ledgerStore);
+        if (ledgerWriter is not null)
         {
-            builder.Services.AddSingleton(calculator);
+            builder.Services.AddSingleton(ledgerWriter);
         }
 
-        builder.Services.AddSingleton(sp => new CallAccounting(calculator, metrics, time, sp.GetRequiredService<ILogger<CallAccounting>>()));
-        builder.Services.AddSingleton(sp => new ProxyHandler(authenticator, router, sp.GetRequiredService<CallAccounting>(), metrics, time, options.MaxRequestBodyBytes, sp.GetRequiredService<ILogger<ProxyHandler>>()));
+        builder.Services.AddSingleton<IBudgetDefinitionStore>(budgetDefinitions);
+        builder.Services.AddSingleton<IBudgetStore>(budgetStore);
+        builder.Services.AddSingleton<IBudgetGate>(budgetGate);
+        builder.Services.AddSingleton(budgetGate);
+        builder.Services.AddSingleton(budgetStatus);
+        builder.Services.AddSingleton(stores);
+        builder.Services.AddSingleton(rateLimits);
+        builder.Services.AddSingleton(alerts);
+        builder.Services.AddSingleton(stores.AlertHistory);
+        builder.Services.AddSingleton(alertMonitor);
+        builder.Services.AddSingleton(sp => new CallAccounting(pricing, new PromptEstimator(), budgetGate, budgetStatus, rateLimits, ledgerWriter, metrics, time, sp.GetRequiredService<ILogger<CallAccounting>>()));
+        builder.Services.AddSingleton(sp => new ProxyHandler(authenticator, router, registry, health, sp.GetRequiredService<CallAccounting>(), metrics, time, options.MaxRequestBodyBytes, sp.GetRequiredService<ILogger<ProxyHandler>>()));
         Telemetry.Configure(builder, options);
 
         var app = builder.Build();
@@ -120,8 +169,9 @@ public sealed class GatewayHost : IAsyncDisposable
         app.MapPost("/v1/chat/completions", proxy.ChatCompletionsAsync);
         app.MapPost("/v1/embeddings", proxy.EmbeddingsAsync);
         app.MapPost("/v1/messages", proxy.MessagesAsync);
-        InfoEndpoints.Map(app, authenticator, router, metrics, _ => []);
+        InfoEndpoints.Map(app, authenticator, router, metrics, provider => pricing.Catalog.GetProvider(provider)?.Models.Select(m => m.Id) ?? []);
         AdminKeysEndpoints.Map(app, keyStore, authenticator, time);
+        AdminEndpoints.Map(app);
         app.MapFallback(static context => OpenAiError.NotFound(context, $"no endpoint {context.Request.Method} {context.Request.Path}: see GET /openapi.json", "unknown_url"));
 
         try
@@ -134,6 +184,9 @@ public sealed class GatewayHost : IAsyncDisposable
             throw new GatewayConfigurationException($"cannot listen on {options.Host}:{options.Port} ({ex.Message}): pick another --port or stop what uses it");
         }
 
+        var stopAlerts = new CancellationTokenSource();
+        owned.Add(stopAlerts);
+        _ = alertMonitor.RunAsync(TimeSpan.FromSeconds(Math.Max(1, options.AlertCheckSeconds)), stopAlerts.Token);
         var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         var address = new Uri(bound.Replace("0.0.0.0", "127.0.0.1", StringComparison.Ordinal).Replace("[::]", "[::1]", StringComparison.Ordinal) + "/");
         var report = new GatewayStartupReport
@@ -142,7 +195,7 @@ public sealed class GatewayHost : IAsyncDisposable
             Providers = endpoints.Select(e => $"{e.Name,-10} {e.BaseUri}  ({e.Source})").ToList(),
             AdminKey = adminDescription,
             AdminKeyFile = adminFile,
-            Store = store.ToString(),
+            Store = $"{store} (keys, budgets, alerts, provider state); ledger: {stores.LedgerLocation}",
             Redis = options.Redis,
             Notes = notes,
         };
@@ -165,60 +218,85 @@ public sealed class GatewayHost : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _app.StopAsync(CancellationToken.None);
-        await _app.DisposeAsync();
+        // Drain the ledger: every record handed to the writer becomes durable before the store closes.
+        if (_app.Services.GetService<LedgerWriter>() is { } writer)
+        {
+            await _app.Services.GetRequiredService<CallAccounting>().FlushAsync(CancellationToken.None);
+            await writer.DisposeAsync();
+        }
+
         foreach (var item in _owned)
         {
             item.Dispose();
         }
+
+        await _app.Services.GetRequiredService<GatewayStores>().DisposeAsync();
+
+        await _app.DisposeAsync();
     }
 
-    private static IKeyStore CreateKeyStore(StoreLocation store, List<IDisposable> owned)
-    {
-        switch (store.Kind)
-        {
-            case StoreKind.InMemory:
-                return new InMemoryKeyStore();
-            case StoreKind.Sqlite:
-                return SqliteKeyStore.ForFile(store.ConnectionString);
-            default:
-                var dataSource = NpgsqlDataSource.Create(store.ConnectionString);
-                owned.Add(dataSource);
-                return new PostgreSqlKeyStore(dataSource);
-        }
-    }
-
-    private static List<UpstreamEndpoint> BuildEndpoints(GatewayOptions options, GatewayHostSettings settings, UpstreamClient client, List<IDisposable> owned, out List<string> notes)
+    private static List<UpstreamEndpoint> BuildEndpoints(GatewayOptions options, GatewayHostSettings settings, UpstreamClient client, HttpClient adapterHttp, List<IDisposable> owned, out List<string> notes)
     {
         notes = [];
         var env = settings.Environment;
         var endpoints = new List<UpstreamEndpoint>();
         foreach (var p in options.Providers.Where(p => p.Enabled))
         {
-            var known = KnownProviders.Find(p.Name);
-            var format = KnownProviders.ParseFormat(p.Format) ?? known?.Format ?? WireFormat.OpenAI;
-            var baseUrl = p.BaseUrl ?? known?.BaseUrl
-                ?? throw new GatewayConfigurationException($"provider '{p.Name}' has no known public URL: give its \"baseUrl\"");
-            var keyVariable = p.ApiKeyEnv ?? known?.KeyVariable;
-            var apiKey = p.ApiKey ?? (keyVariable is null ? null : env(keyVariable));
-            var endpoint = new UpstreamEndpoint(known?.Name ?? p.Name, format, new Uri(baseUrl), string.IsNullOrEmpty(apiKey) ? null : apiKey,
-                apiKey is null ? "config, no key" : p.ApiKey is not null ? "config, key in config" : $"config, key from {keyVariable}")
+            var provider = ProviderPresets.Get(p.Name) ?? new ProviderOptions { Name = p.Name.ToLowerInvariant(), PricingProviderId = p.Name.ToLowerInvariant() };
+            provider.Name = provider.Name.ToLowerInvariant();
+            if (p.Format is { Length: > 0 } format)
             {
-                Invoker = client.Invoker,
-            };
-            endpoint.ExtraModels.UnionWith(p.Models);
-            endpoints.Add(endpoint);
+                provider.Api = format.ToLowerInvariant() switch
+                {
+                    "anthropic" => ProviderApi.Anthropic,
+                    "gemini" or "google" => ProviderApi.Gemini,
+                    _ => ProviderApi.OpenAICompatible,
+                };
+            }
+
+            if (p.BaseUrl is { Length: > 0 } baseUrl)
+            {
+                provider.BaseUrl = new Uri(baseUrl);
+            }
+
+            if (p.ApiKeyEnv is { Length: > 0 } variable)
+            {
+                provider.ApiKeyEnvironmentVariable = variable;
+            }
+
+            if (p.ApiKey is { Length: > 0 } key)
+            {
+                provider.ApiKey = key;
+            }
+
+            provider.RequiresApiKey = provider.RequiresApiKey && !p.AllowMissingKey;
+            foreach (var model in p.Models)
+            {
+                provider.Models.Add(model);
+            }
+
+            var resolvedKey = provider.ResolveApiKey(env);
+            if (resolvedKey is not null && provider.ApiKey is null)
+            {
+                provider.ApiKey = resolvedKey;
+            }
+
+            var source = provider.ApiKey is null ? "config, no key" : p.ApiKey is not null ? "config, key in config" : $"config, key from {provider.ApiKeyEnvironmentVariable}";
+            endpoints.Add(Create(provider, client, adapterHttp, settings, source));
         }
 
         if (options.ProvidersFromEnvironment)
         {
-            foreach (var (name, variable, baseUrl, format) in KnownProviders.All)
+            foreach (var preset in ProviderPresets.All())
             {
-                if (endpoints.Any(e => e.Name == name) || env(variable) is not { Length: > 0 } apiKey)
+                if (endpoints.Any(e => e.Name == preset.Name) || preset.BaseUrl is null || !preset.RequiresApiKey ||
+                    preset.ApiKeyEnvironmentVariable is null || env(preset.ApiKeyEnvironmentVariable) is not { Length: > 0 } apiKey)
                 {
                     continue;
                 }
 
-                endpoints.Add(new UpstreamEndpoint(name, format, new Uri(baseUrl), apiKey, $"key from {variable}") { Invoker = client.Invoker });
+                preset.ApiKey = apiKey;
+                endpoints.Add(Create(preset, client, adapterHttp, settings, $"key from {preset.ApiKeyEnvironmentVariable}"));
             }
         }
 
@@ -226,17 +304,36 @@ public sealed class GatewayHost : IAsyncDisposable
         {
             var handler = new HttpMessageInvoker(new DemoUpstreamHandler(settings.Time), disposeHandler: true);
             owned.Add(handler);
-            var demo = new UpstreamEndpoint("demo", WireFormat.OpenAI, new Uri($"http://{DemoUpstreamHandler.Host}/v1"), null, "built-in simulation, priced as openai")
+            var demoOptions = new ProviderOptions
             {
-                Invoker = handler,
-                IsDemo = true,
-                PricingProvider = "openai",
+                Name = "demo",
+                Api = ProviderApi.OpenAICompatible,
+                BaseUrl = new Uri($"http://{DemoUpstreamHandler.Host}/v1"),
+                RequiresApiKey = false,
+                PricingProviderId = "openai",
             };
-            demo.ExtraModels.UnionWith(DemoUpstreamHandler.Models);
-            endpoints.Add(demo);
+            foreach (var model in DemoUpstreamHandler.Models)
+            {
+                demoOptions.Models.Add(model);
+            }
+
+            endpoints.Add(new UpstreamEndpoint(demoOptions, ProviderAdapterFactory.Create(demoOptions, adapterHttp, settings.Time, settings.Environment), handler, "built-in simulation, priced as openai") { IsDemo = true });
             notes.Add("demo mode: models " + string.Join(", ", DemoUpstreamHandler.Models) + " answer from a simulated provider (priced at OpenAI's prices; no money spent)");
         }
 
         return endpoints;
+    }
+
+    private static UpstreamEndpoint Create(ProviderOptions provider, UpstreamClient client, HttpClient adapterHttp, GatewayHostSettings settings, string source)
+    {
+        try
+        {
+            var adapter = ProviderAdapterFactory.Create(provider, adapterHttp, settings.Time, settings.Environment);
+            return new UpstreamEndpoint(provider, adapter, client.Invoker, source);
+        }
+        catch (ArgumentException ex)
+        {
+            throw new GatewayConfigurationException($"provider '{provider.Name}': {ex.Message.Split(" (Parameter")[0]}");
+        }
     }
 }

@@ -1,5 +1,5 @@
 using Microsoft.Extensions.Logging;
-using Tollgate.Costing;
+using Tollgate.Pricing;
 
 namespace Tollgate.Gateway;
 
@@ -15,6 +15,9 @@ public sealed class GatewayHostSettings
     /// <summary>Minimum log level for the gateway's own messages (Kestrel's and ASP.NET's are kept at Warning).</summary>
     public LogLevel LogLevel { get; init; } = LogLevel.Information;
 
-    /// <summary>Overrides the price calculator (default: the built-in catalog).</summary>
-    public ICostCalculator? CostCalculator { get; init; }
+    /// <summary>Overrides the pricing engine (default: the built-in catalog).</summary>
+    public CostEngine? Pricing { get; init; }
+
+    /// <summary>Replaces the HTTP handler every provider call goes through (tests that simulate network faults).</summary>
+    public HttpMessageHandler? UpstreamHandler { get; init; }
 }

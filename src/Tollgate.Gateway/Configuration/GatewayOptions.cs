@@ -49,8 +49,14 @@ public sealed class GatewayOptions
     /// <summary>Records every call in the ledger (default); off only for experiments.</summary>
     public bool Ledger { get; set; } = true;
 
-    /// <summary>Per-key default requests per minute when a key has none; null = unlimited.</summary>
-    public long? DefaultRequestsPerMinute { get; set; }
+    /// <summary>How old the budget snapshot behind <c>x-tollgate-budget-remaining</c> may be (0 = read on every request).</summary>
+    public int BudgetStatusCacheMilliseconds { get; set; } = 1000;
+
+    /// <summary>Rate limits for every key / user / tenant: <c>[{"dimension": "key", "rpm": 600, "tpm": 200000}]</c>; a key's own rpm/tpm apply too.</summary>
+    public List<RateLimitOptions> RateLimits { get; set; } = [];
+
+    /// <summary>How often budgets are checked against their alert thresholds.</summary>
+    public int AlertCheckSeconds { get; set; } = 30;
 
     /// <summary>The store location, parsed (call <see cref="Validate"/> first).</summary>
     public StoreLocation GetStoreLocation()
@@ -64,7 +70,7 @@ public sealed class GatewayOptions
     }
 
     /// <summary>Every problem found, each phrased as what to fix; empty when the options can be used.</summary>
-    public IReadOnlyList<string> Validate()
+    public IReadOnlyList<string> Validate(Func<string, string?>? environment = null)
     {
         var errors = new List<string>();
         if (Port is < 0 or > 65535)
@@ -107,6 +113,14 @@ public sealed class GatewayOptions
             errors.Add("dataDirectory is empty: give a folder, e.g. \"data\"");
         }
 
+        for (var i = 0; i < RateLimits.Count; i++)
+        {
+            foreach (var problem in RateLimits[i].Validate())
+            {
+                errors.Add($"rateLimits[{i}]: {problem}");
+            }
+        }
+
         var names = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         for (var i = 0; i < Providers.Count; i++)
         {
@@ -119,6 +133,16 @@ public sealed class GatewayOptions
             }
 
             where = $"providers[{i}] ({p.Name})";
+            if (Tollgate.Providers.ProviderPresets.Get(p.Name) is null && string.IsNullOrWhiteSpace(p.BaseUrl))
+            {
+                errors.Add($"{where}: '{p.Name}' is not a known provider: give its \"baseUrl\" (and \"format\": openai, anthropic or gemini), or use one of {string.Join(", ", Tollgate.Providers.ProviderPresets.Names)}");
+            }
+
+            if (p.Format is { Length: > 0 } format && format.ToLowerInvariant() is not ("openai" or "anthropic" or "gemini" or "google"))
+            {
+                errors.Add($"{where}: format '{format}' is unknown: use openai, anthropic or gemini");
+            }
+
             if (!names.Add(p.Name))
             {
                 errors.Add($"{where}: listed twice: keep one entry per provider name");
@@ -129,7 +153,7 @@ public sealed class GatewayOptions
                 errors.Add($"{where}: baseUrl '{url}' is not an http(s) URL: use e.g. http://127.0.0.1:18080/v1");
             }
 
-            if (p.ApiKeyEnv is { Length: > 0 } env && p.ApiKey is null && string.IsNullOrEmpty(Environment.GetEnvironmentVariable(env)) && !p.AllowMissingKey)
+            if (p.ApiKeyEnv is { Length: > 0 } env && p.ApiKey is null && string.IsNullOrEmpty((environment ?? Environment.GetEnvironmentVariable)(env)) && !p.AllowMissingKey)
             {
                 errors.Add($"{where}: apiKeyEnv {env} is not set in the environment: export {env}=… or remove apiKeyEnv (set \"allowMissingKey\": true for a local upstream without a key)");
             }

@@ -41,6 +41,9 @@ internal sealed class CallContext
     public decimal? BudgetRemaining { get; set; }
 
     public int Attempt { get; set; } = 1;
+
+    /// <summary>True for <c>/v1/messages</c> (Anthropic-native) calls.</summary>
+    public bool NativeMessages { get; init; }
 }
 
 /// <summary>What settlement computed for one attempt.</summary>

@@ -5,9 +5,14 @@ namespace Tollgate.Gateway.Forwarding;
 /// <summary>The one pooled HTTP client every provider call goes through (<see cref="SocketsHttpHandler"/>, no cookies, no proxy, no redirects).</summary>
 internal sealed class UpstreamClient : IDisposable
 {
-    public UpstreamClient(HttpMessageHandler? handler = null)
+    public UpstreamClient(HttpMessageHandler handler)
     {
-        handler ??= new SocketsHttpHandler
+        Invoker = new HttpMessageInvoker(handler, disposeHandler: true);
+    }
+
+    /// <summary>The pooled handler: HTTP/1.1 keep-alive pool per provider, no proxy, cookies or redirects.</summary>
+    public static SocketsHttpHandler CreateHandler() =>
+        new()
         {
             UseProxy = false,
             UseCookies = false,
@@ -19,8 +24,6 @@ internal sealed class UpstreamClient : IDisposable
             ConnectTimeout = TimeSpan.FromSeconds(10),
             EnableMultipleHttp2Connections = true,
         };
-        Invoker = new HttpMessageInvoker(handler, disposeHandler: true);
-    }
 
     public HttpMessageInvoker Invoker { get; }
 

@@ -1,31 +1,50 @@
+using Tollgate.Providers;
+
 namespace Tollgate.Gateway.Forwarding;
 
 /// <summary>
-/// One provider the gateway can forward to: its catalog id, wire format, base URL, the credential it sends, and
-/// the models it serves (exact names). Holds no connection state: connections are pooled by <see cref="UpstreamClient"/>.
+/// One provider the gateway forwards to: its <see cref="ProviderOptions"/> (from <see cref="ProviderPresets"/> and
+/// configuration), the adapter that translates OpenAI-format requests for non-OpenAI APIs, and the URIs the
+/// byte-for-byte passthrough uses for OpenAI-compatible and Anthropic-native calls.
 /// </summary>
 internal sealed class UpstreamEndpoint
 {
-    public UpstreamEndpoint(string name, WireFormat format, Uri baseUri, string? apiKey, string source)
+    public UpstreamEndpoint(ProviderOptions options, IProviderAdapter adapter, HttpMessageInvoker invoker, string source)
     {
-        Name = name;
-        Format = format;
-        var text = baseUri.ToString().TrimEnd('/');
-        BaseUri = new Uri(text + "/");
-        ApiKey = apiKey;
+        Options = options;
+        Adapter = adapter;
+        Invoker = invoker;
         Source = source;
+        Format = options.Api switch
+        {
+            ProviderApi.Anthropic => WireFormat.Anthropic,
+            ProviderApi.Gemini => WireFormat.Gemini,
+            _ => WireFormat.OpenAI,
+        };
+        var text = options.BaseUrl!.ToString().TrimEnd('/');
         ChatCompletionsUri = new Uri(text + "/chat/completions");
         EmbeddingsUri = new Uri(text + "/embeddings");
-        MessagesUri = new Uri(text + "/messages");
-        AuthorizationValue = apiKey is null ? null : "Bearer " + apiKey;
+        MessagesUri = new Uri(text + "/v1/messages");
+        ApiKey = options.ResolveApiKey();
+        AuthorizationValue = ApiKey is null ? null : "Bearer " + ApiKey;
+        ExtraModels = new HashSet<string>(options.Models, StringComparer.Ordinal);
     }
 
-    /// <summary>The catalog provider id (used for pricing and routing).</summary>
-    public string Name { get; }
+    public ProviderOptions Options { get; }
+
+    /// <summary>The provider name (<c>openai</c>, <c>anthropic</c>, <c>demo</c>…).</summary>
+    public string Name => Options.Name;
 
     public WireFormat Format { get; }
 
-    public Uri BaseUri { get; }
+    /// <summary>True when OpenAI-format bodies go to this provider byte for byte (plain OpenAI-compatible APIs).</summary>
+    public bool Passthrough => Options.Api == ProviderApi.OpenAICompatible;
+
+    public Uri BaseUri => Options.BaseUrl!;
+
+    public IProviderAdapter Adapter { get; }
+
+    public HttpMessageInvoker Invoker { get; }
 
     public Uri ChatCompletionsUri { get; }
 
@@ -37,22 +56,17 @@ internal sealed class UpstreamEndpoint
 
     internal string? AuthorizationValue { get; }
 
-    /// <summary>Where it came from: <c>config</c>, <c>env:OPENAI_API_KEY</c>, <c>demo</c>.</summary>
+    /// <summary>Where it came from: <c>config</c>, <c>key from OPENAI_API_KEY</c>, <c>demo</c>.</summary>
     public string Source { get; }
 
-    /// <summary>Models served beyond the catalog's list for this provider.</summary>
-    public HashSet<string> ExtraModels { get; } = new(StringComparer.Ordinal);
-
-    /// <summary>The pooled client this endpoint's calls go through (the demo provider has its own in-process one).</summary>
-    public required HttpMessageInvoker Invoker { get; init; }
+    /// <summary>Models served beyond the catalog's list for this provider (exact names).</summary>
+    public HashSet<string> ExtraModels { get; }
 
     /// <summary>True for the built-in simulated provider.</summary>
     public bool IsDemo { get; init; }
 
-    /// <summary>Which catalog provider prices this endpoint's calls (the demo provider is priced as OpenAI).</summary>
-    public string PricingProvider { get; init; } = "";
-
-    public string PricedAs => PricingProvider.Length > 0 ? PricingProvider : Name;
+    /// <summary>Which catalog provider prices this endpoint's calls.</summary>
+    public string PricedAs => Options.PricingProviderId ?? Options.Name;
 
     public override string ToString() => $"{Name} ({Format}, {BaseUri})";
 }

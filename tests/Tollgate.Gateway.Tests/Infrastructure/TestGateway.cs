@@ -44,12 +44,13 @@ public sealed class TestGateway : IAsyncDisposable
             Store = "sqlite:" + Path.Combine(data, "tollgate.db"),
             DataDirectory = data,
             AdminKey = AdminKey,
+            BudgetStatusCacheMilliseconds = 0,
             ProvidersFromEnvironment = false,
             Providers =
             [
-                new ProviderEndpointOptions { Name = "openai", BaseUrl = upstream.OpenAiBase.ToString(), ApiKey = "sk-upstream-openai-secret", Models = ["gpt-4o-mini", "text-embedding-3-small"] },
-                new ProviderEndpointOptions { Name = "anthropic", BaseUrl = upstream.AnthropicBase.ToString(), ApiKey = "sk-ant-upstream-secret", Models = ["claude-3-5-haiku-20241022"] },
-                new ProviderEndpointOptions { Name = "google", BaseUrl = upstream.GeminiBase.ToString(), ApiKey = "gemini-upstream-secret" },
+                new ProviderEndpointOptions { Name = "openai", BaseUrl = upstream.OpenAiBase.ToString(), ApiKey = "sk-upstream-openai-secret" },
+                new ProviderEndpointOptions { Name = "anthropic", BaseUrl = upstream.Address.ToString(), ApiKey = "sk-ant-upstream-secret" },
+                new ProviderEndpointOptions { Name = "google", BaseUrl = upstream.Address.ToString(), ApiKey = "gemini-upstream-secret" },
             ],
         };
         configure?.Invoke(options, upstream);
