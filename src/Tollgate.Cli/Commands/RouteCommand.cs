@@ -103,7 +103,8 @@ internal static class RouteCommand
 
             if (!decision.HasChoice)
             {
-                throw new CliException(decision.Reason);
+                var keysMissing = decision.Alternatives.Any(a => a.Excluded?.StartsWith("no API key", StringComparison.Ordinal) == true);
+                throw new CliException(decision.Reason + (keysMissing && !parse.GetValue(assumeKeys) ? " — set the providers' keys, or add --assume-keys to explain as if they were set" : ""));
             }
 
             return 0;
