@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Time.Testing;
 using Tollgate.Budgets;
+using Tollgate.Budgets.StressHost;
 using Tollgate.Costing;
 
 namespace Tollgate.Stores.Tests.Budgets;
