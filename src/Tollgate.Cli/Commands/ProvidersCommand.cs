@@ -22,8 +22,8 @@ internal static class ProvidersCommand
         command.Subcommands.Add(Prefer(console));
         command.Subcommands.Add(Stats(console));
 
-        // providers budget (issue: budgets) — attach here:
-        // command.Subcommands.Add(BudgetCommands.CreateProvidersBudgetCommand(console));
+        // providers budget (issue: budgets): the global budget shorthand lives with the budget commands.
+        command.Subcommands.Add(BudgetCommands.CreateProvidersBudgetCommand(console));
         return command;
     }
 

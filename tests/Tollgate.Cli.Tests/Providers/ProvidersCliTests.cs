@@ -232,6 +232,16 @@ public sealed class ProvidersCliTests : IDisposable
     }
 
     [Fact]
+    public async Task ProvidersBudget_AttachedUnderProviders_SetsTheGlobalBudget()
+    {
+        var run = await CliRun.RunAsync("providers", "budget", "100.0", "--store", _store);
+
+        Assert.True(run.ExitCode == 0, run.Error);
+        var store = await Tollgate.Sqlite.Budgets.SqliteBudgetStore.OpenAsync(Path.Combine(_directory, "tollgate.db"), TestContext.Current.CancellationToken);
+        Assert.Equal(100.0m, (await store.GetAsync("global", TestContext.Current.CancellationToken))!.Limit);
+    }
+
+    [Fact]
     public async Task RealBinary_DisableThenListInProcess_SharesTheStore()
     {
         var start = new ProcessStartInfo(TollgateBinary.Path)
