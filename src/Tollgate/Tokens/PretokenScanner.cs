@@ -406,6 +406,47 @@ internal ref struct PretokenScanner
 
     private byte PeekMultiByte(int p, out int length)
     {
+        // Fast path for well-formed 2-, 3- and 4-byte sequences; anything unusual goes through Rune.
+        var text = _text;
+        var b0 = text[p];
+        if (b0 >= 0xC2 && b0 < 0xE0 && p + 1 < text.Length)
+        {
+            var b1 = text[p + 1];
+            if ((b1 & 0xC0) == 0x80)
+            {
+                length = 2;
+                return CharClass.Of(((b0 & 0x1F) << 6) | (b1 & 0x3F));
+            }
+        }
+        else if (b0 >= 0xE0 && b0 < 0xF0 && p + 2 < text.Length)
+        {
+            var b1 = text[p + 1];
+            var b2 = text[p + 2];
+            var cp = ((b0 & 0x0F) << 12) | ((b1 & 0x3F) << 6) | (b2 & 0x3F);
+            if ((b1 & 0xC0) == 0x80 && (b2 & 0xC0) == 0x80 && cp >= 0x800 && (cp < 0xD800 || cp > 0xDFFF))
+            {
+                length = 3;
+                return CharClass.Of(cp);
+            }
+        }
+        else if (b0 >= 0xF0 && b0 < 0xF5 && p + 3 < text.Length)
+        {
+            var b1 = text[p + 1];
+            var b2 = text[p + 2];
+            var b3 = text[p + 3];
+            var cp = ((b0 & 0x07) << 18) | ((b1 & 0x3F) << 12) | ((b2 & 0x3F) << 6) | (b3 & 0x3F);
+            if ((b1 & 0xC0) == 0x80 && (b2 & 0xC0) == 0x80 && (b3 & 0xC0) == 0x80 && cp is >= 0x10000 and <= 0x10FFFF)
+            {
+                length = 4;
+                return CharClass.Of(cp);
+            }
+        }
+
+        return PeekSlow(p, out length);
+    }
+
+    private byte PeekSlow(int p, out int length)
+    {
         var status = Rune.DecodeFromUtf8(_text[p..], out var rune, out length);
         if (status == System.Buffers.OperationStatus.NeedMoreData)
         {
