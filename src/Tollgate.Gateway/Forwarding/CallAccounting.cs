@@ -236,6 +236,19 @@ internal sealed class CallAccounting(
         }
 
         var elapsed = time.GetElapsedTime(call.StartTimestamp);
+        if (call.Activity is { } activity)
+        {
+            activity.SetTag("gen_ai.usage.input_tokens", settlement.Usage.InputTokens);
+            activity.SetTag("gen_ai.usage.output_tokens", settlement.Usage.OutputTokens);
+            activity.SetTag("http.response.status_code", status);
+            activity.SetTag("tollgate.cost", Money.Format(settlement.Cost.TotalCost));
+            activity.SetTag("tollgate.cost_estimated", settlement.Estimated);
+            if (status >= 400 || cutOff)
+            {
+                activity.SetStatus(System.Diagnostics.ActivityStatusCode.Error, cutOff ? "cut_off" : $"http_{status}");
+            }
+        }
+
         metrics.RecordCall(call.Endpoint.Name, call.UpstreamModel, status, Money.ToNanos(settlement.Cost.TotalCost),
             settlement.Usage.InputTokens, settlement.Usage.OutputTokens, elapsed.TotalSeconds, call.Operation);
         if (!settlement.Cost.Priced)

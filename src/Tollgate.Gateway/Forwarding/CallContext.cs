@@ -42,6 +42,9 @@ internal sealed class CallContext
 
     public int Attempt { get; set; } = 1;
 
+    /// <summary>The attempt's trace span when traces are exported.</summary>
+    public System.Diagnostics.Activity? Activity { get; set; }
+
     /// <summary>True for <c>/v1/messages</c> (Anthropic-native) calls.</summary>
     public bool NativeMessages { get; init; }
 }

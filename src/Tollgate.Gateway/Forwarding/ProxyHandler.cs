@@ -179,6 +179,21 @@ internal sealed class ProxyHandler(
                     Attempt = attempt,
                 };
 
+                // One span per attempt, with GenAI semantic-convention attributes; nothing is allocated unless traces are listened to.
+                using var activity = GatewayTelemetry.Source.HasListeners()
+                    ? GatewayTelemetry.Source.StartActivity($"{call.Operation} {route.UpstreamModel}", System.Diagnostics.ActivityKind.Client)
+                    : null;
+                if (activity is not null)
+                {
+                    activity.SetTag("gen_ai.operation.name", call.Operation);
+                    activity.SetTag("gen_ai.system", route.Endpoint.PricedAs);
+                    activity.SetTag("gen_ai.provider.name", route.Endpoint.Name);
+                    activity.SetTag("gen_ai.request.model", route.UpstreamModel);
+                    activity.SetTag("tollgate.request_id", requestId);
+                    activity.SetTag("tollgate.attempt", attempt);
+                    call.Activity = activity;
+                }
+
                 accounting.Estimate(call, body.Span, info);
                 var admission = await accounting.AdmitAsync(call, aborted);
                 if (!admission.Allowed)
