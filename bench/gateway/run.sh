@@ -40,7 +40,7 @@ cleanup() {
 trap cleanup EXIT
 
 echo "== publishing Tollgate (Release)"
-dotnet publish "$root/src/Tollgate.Cli/Tollgate.Cli.csproj" -c Release -o "$work/publish" -nologo -v q >/dev/null
+dotnet publish "$root/src/Tollgate.Cli/Tollgate.Cli.csproj" -c Release -o "$work/publish" -nologo -v q > "$work/publish.log" 2>&1 || { cat "$work/publish.log"; exit 1; }
 
 cat > "$work/tollgate.json" <<JSON
 {

@@ -28,6 +28,7 @@ public static class CliApp
 
         // serve / keys (issue: gateway)
         root.Subcommands.Add(ServeCommand.Create(console));
+        root.Subcommands.Add(KeysCommand.Create(console));
         return root;
     }
 

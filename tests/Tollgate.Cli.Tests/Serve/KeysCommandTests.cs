@@ -1,0 +1,61 @@
+using Tollgate.Cli.Tests.Ledger;
+using Tollgate.Keys;
+using Tollgate.Sqlite.Keys;
+
+namespace Tollgate.Cli.Tests.Serve;
+
+public sealed class KeysCommandTests : IDisposable
+{
+    private readonly string _directory = Path.Combine(Path.GetTempPath(), "tg-keys-cli-" + Guid.NewGuid().ToString("N"));
+
+    private string Store => "sqlite:" + Path.Combine(_directory, "tollgate.db");
+
+    [Fact]
+    public async Task Keys_CreateListRevoke_KeyStoredHashedAndRevoked()
+    {
+        var created = await CliRun.RunAsync("keys", "create", "--store", Store, "--tenant", "acme", "--project", "bot", "--user", "alice");
+
+        Assert.Equal(0, created.ExitCode);
+        var lines = created.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var id = lines.Single(l => l.StartsWith("id:", StringComparison.Ordinal))[3..].Trim();
+        var key = lines.Single(l => l.StartsWith("key:", StringComparison.Ordinal))[4..].Trim();
+        Assert.StartsWith("tg-", key);
+        var store = SqliteKeyStore.ForFile(Path.Combine(_directory, "tollgate.db"));
+        var found = await store.FindByHashAsync(KeyHash.Of(key), TestContext.Current.CancellationToken);
+        Assert.Equal(("acme", "bot", "alice"), (found!.Tenant, found.Project, found.User));
+        Assert.DoesNotContain(key, await File.ReadAllTextAsync(Path.Combine(_directory, "tollgate.db"), TestContext.Current.CancellationToken));
+
+        var listed = await CliRun.RunAsync("keys", "list", "--store", Store);
+        Assert.Contains(id, listed.Out);
+        Assert.DoesNotContain(key, listed.Out);
+
+        var revoked = await CliRun.RunAsync("keys", "revoke", id, "--store", Store);
+        Assert.Equal(0, revoked.ExitCode);
+        Assert.True((await store.GetAsync(id, TestContext.Current.CancellationToken))!.IsRevoked);
+        Assert.Contains("revoked", (await CliRun.RunAsync("keys", "list", "--store", Store)).Out);
+    }
+
+    [Fact]
+    public async Task Keys_CreateWithoutTenantOrRevokeUnknown_ExitOneSayingWhatToFix()
+    {
+        var noTenant = await CliRun.RunAsync("keys", "create", "--store", Store);
+        var unknown = await CliRun.RunAsync("keys", "revoke", "key_nope", "--store", Store);
+
+        Assert.Equal(1, noTenant.ExitCode);
+        Assert.Contains("--tenant is required", noTenant.Error);
+        Assert.Equal(1, unknown.ExitCode);
+        Assert.Contains("no key with id 'key_nope'", unknown.Error);
+    }
+
+    public void Dispose()
+    {
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        try
+        {
+            Directory.Delete(_directory, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}
