@@ -11,20 +11,23 @@ public static class CliApp
         var root = new RootCommand("Tollgate: LLM cost control. Prices, budgets, routes and records every model call.");
         root.Subcommands.Add(VersionCommand.Create(console));
 
-        // price (issue: pricing)
+        root.Subcommands.Add(PriceCommand.Create(console));
 
-        // tokens (issue: tokens)
+        root.Subcommands.Add(TokensCommand.Create(console));
 
         foreach (var command in LedgerCommands.Create(console))
         {
             root.Subcommands.Add(command);
         }
 
-        // budget / alerts (issue: budgets)
+        root.Subcommands.Add(BudgetCommands.Create(console));
+        root.Subcommands.Add(AlertsCommand.Create(console));
 
-        // providers / route (issue: providers)
+        root.Subcommands.Add(ProvidersCommand.Create(console));
+        root.Subcommands.Add(RouteCommand.Create(console));
 
         // serve / keys (issue: gateway)
+        root.Subcommands.Add(ServeCommand.Create(console));
         return root;
     }
 

@@ -31,6 +31,9 @@ public sealed record CostBreakdown
     /// <summary>Where the price came from: <c>builtin</c>, <c>override:PATH</c>, <c>remote:URL</c>, <c>fallback</c>, …</summary>
     public string? PriceSource { get; init; }
 
+    /// <summary>Discounts and currency conversion applied to the catalog price, in order; empty when none.</summary>
+    public IReadOnlyList<CostAdjustment> Adjustments { get; init; } = [];
+
     /// <summary>Why the call is unpriced, with the closest known model ids as a hint; null when priced.</summary>
     public string? UnpricedReason { get; init; }
 

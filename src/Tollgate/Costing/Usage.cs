@@ -12,6 +12,7 @@ public sealed class Usage : IEquatable<Usage>
 {
     private UsageCounts _counts;
     private ulong _reported;
+    private ulong _positive;
 
     public Usage()
     {
@@ -47,11 +48,15 @@ public sealed class Usage : IEquatable<Usage>
     /// <summary>True when no unit has been reported.</summary>
     public bool IsEmpty => _reported == 0;
 
+    /// <summary>Bit i set when unit i has a count above zero (pricing reads this without scanning every unit).</summary>
+    internal ulong PositiveMask => _positive;
+
     public void Set(UsageUnit unit, long count)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(count);
         _counts[(int)unit] = count;
         _reported |= 1UL << (int)unit;
+        _positive = count > 0 ? _positive | (1UL << (int)unit) : _positive & ~(1UL << (int)unit);
     }
 
     /// <summary>Adds to a unit (several provider fields can map onto one unit).</summary>
@@ -60,6 +65,10 @@ public sealed class Usage : IEquatable<Usage>
         ArgumentOutOfRangeException.ThrowIfNegative(count);
         _counts[(int)unit] = checked(_counts[(int)unit] + count);
         _reported |= 1UL << (int)unit;
+        if (_counts[(int)unit] > 0)
+        {
+            _positive |= 1UL << (int)unit;
+        }
     }
 
     /// <summary>Adds every reported unit of <paramref name="other"/> (e.g. summing attempts).</summary>
@@ -88,7 +97,7 @@ public sealed class Usage : IEquatable<Usage>
 
     public Usage Clone()
     {
-        var copy = new Usage { _reported = _reported };
+        var copy = new Usage { _reported = _reported, _positive = _positive };
         for (var i = 0; i < UsageUnitInfo.Count; i++)
         {
             copy._counts[i] = _counts[i];

@@ -1,0 +1,91 @@
+using System.Globalization;
+using Tollgate.Budgets;
+using Tollgate.Costing;
+
+namespace Tollgate.Alerts;
+
+/// <summary>
+/// Off the request path: reads every budget's status, fires each threshold alert once per threshold per
+/// window (the store's once-marker makes that hold across concurrent checks and instances) and starts
+/// emergency mode when a budget passes its emergency threshold.
+/// </summary>
+public sealed class BudgetAlertMonitor(BudgetGate gate, AlertDispatcher dispatcher, TimeProvider? timeProvider = null)
+{
+    private readonly TimeProvider _time = timeProvider ?? TimeProvider.System;
+
+    /// <summary>Checks once; returns the alerts this call fired.</summary>
+    public async ValueTask<IReadOnlyList<Alert>> CheckAsync(CancellationToken cancellationToken = default)
+    {
+        var fired = new List<Alert>();
+        foreach (var status in await gate.GetStatusAsync(cancellationToken))
+        {
+            var budget = status.Budget;
+            var used = status.UsedFraction;
+            foreach (var threshold in budget.Thresholds.Order())
+            {
+                if (used < threshold)
+                {
+                    break;
+                }
+
+                var marker = "threshold:" + threshold.ToString(CultureInfo.InvariantCulture);
+                if (!await gate.Store.TryMarkOnceAsync(budget.Id, status.Window.Key, marker, cancellationToken))
+                {
+                    continue;
+                }
+
+                fired.Add(await dispatcher.DispatchAsync(new Alert
+                {
+                    At = _time.GetUtcNow(),
+                    Severity = threshold >= 1m ? AlertSeverity.Critical : threshold >= 0.8m ? AlertSeverity.Warning : AlertSeverity.Info,
+                    Kind = "budget_threshold",
+                    BudgetId = budget.Id,
+                    WindowKey = status.Window.Key,
+                    Message = $"budget '{budget.DisplayName}' reached {threshold:P0} of its {budget.Period} limit: {Money.Format(status.Spent)} of {Money.Format(status.EffectiveLimit)} {budget.Currency} spent",
+                    Details = Details(status, threshold),
+                }, cancellationToken));
+            }
+
+            if (budget.EmergencyThreshold is { } emergency && used >= emergency)
+            {
+                var state = new EmergencyState(budget.Id, _time.GetUtcNow(), $"budget '{budget.DisplayName}' passed {emergency:P0} of its limit");
+                if (await gate.Store.TryStartEmergencyAsync(state, cancellationToken))
+                {
+                    gate.Invalidate();
+                    fired.Add(await dispatcher.DispatchAsync(new Alert
+                    {
+                        At = state.Since,
+                        Severity = AlertSeverity.Emergency,
+                        Kind = "budget_emergency",
+                        BudgetId = budget.Id,
+                        WindowKey = status.Window.Key,
+                        Message = $"EMERGENCY MODE: {state.Reason}; only the cheapest models at a throttled rate until an operator runs 'tollgate budget reset-emergency'",
+                        Details = Details(status, emergency),
+                    }, cancellationToken));
+                }
+            }
+        }
+
+        return fired;
+    }
+
+    /// <summary>Checks every <paramref name="interval"/> until cancelled.</summary>
+    public async Task RunAsync(TimeSpan interval, CancellationToken cancellationToken)
+    {
+        using var timer = new PeriodicTimer(interval, _time);
+        while (await timer.WaitForNextTickAsync(cancellationToken))
+        {
+            await CheckAsync(cancellationToken);
+        }
+    }
+
+    private static Dictionary<string, string> Details(BudgetStatus s, decimal threshold) => new()
+    {
+        ["threshold"] = threshold.ToString(CultureInfo.InvariantCulture),
+        ["limit"] = Money.Format(s.EffectiveLimit),
+        ["spent"] = Money.Format(s.Spent),
+        ["held"] = Money.Format(s.Held),
+        ["currency"] = s.Budget.Currency,
+        ["resets_at"] = s.ResetsAt?.ToString("O", CultureInfo.InvariantCulture) ?? "never",
+    };
+}

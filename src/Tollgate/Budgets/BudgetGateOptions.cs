@@ -1,0 +1,57 @@
+namespace Tollgate.Budgets;
+
+/// <summary>Settings of <see cref="BudgetGate"/>.</summary>
+public sealed class BudgetGateOptions
+{
+    /// <summary>How long an unsettled hold lives; longer than the slowest call (a stream can take minutes).</summary>
+    public TimeSpan HoldTtl { get; set; } = TimeSpan.FromMinutes(15);
+
+    /// <summary>How long budget definitions are cached before being re-read from the definition store.</summary>
+    public TimeSpan DefinitionRefresh { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long the emergency flag and rolled-over amounts are cached.</summary>
+    public TimeSpan StateRefresh { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>The order adaptive enforcement tries its steps in.</summary>
+    public IReadOnlyList<AdaptiveStep> AdaptiveOrder { get; set; } = [AdaptiveStep.LowerMaxTokens, AdaptiveStep.FallbackModel, AdaptiveStep.DropTools, AdaptiveStep.LowerTemperature];
+
+    /// <summary>Below this many output tokens lowering max_tokens is pointless (the answer would be cut off).</summary>
+    public int MinMaxTokens { get; set; } = 16;
+
+    /// <summary>The temperature <see cref="AdaptiveStep.LowerTemperature"/> lowers to.</summary>
+    public float LowTemperature { get; set; } = 0.2f;
+
+    /// <summary>Requests per minute (per gate instance) allowed while emergency mode is on.</summary>
+    public int EmergencyRequestsPerMinute { get; set; } = 60;
+
+    public IExchangeRateSource ExchangeRates { get; set; } = FixedExchangeRates.UsdOnly;
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the setting to fix.</summary>
+    public void Validate()
+    {
+        if (HoldTtl <= TimeSpan.Zero)
+        {
+            throw new ArgumentException("HoldTtl must be positive", nameof(HoldTtl));
+        }
+
+        if (DefinitionRefresh < TimeSpan.Zero || StateRefresh < TimeSpan.Zero)
+        {
+            throw new ArgumentException("refresh intervals must not be negative");
+        }
+
+        if (MinMaxTokens < 1)
+        {
+            throw new ArgumentException("MinMaxTokens must be at least 1", nameof(MinMaxTokens));
+        }
+
+        if (EmergencyRequestsPerMinute < 0)
+        {
+            throw new ArgumentException("EmergencyRequestsPerMinute must not be negative", nameof(EmergencyRequestsPerMinute));
+        }
+
+        if (AdaptiveOrder.Distinct().Count() != AdaptiveOrder.Count)
+        {
+            throw new ArgumentException("AdaptiveOrder lists a step twice", nameof(AdaptiveOrder));
+        }
+    }
+}

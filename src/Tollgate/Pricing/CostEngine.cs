@@ -1,0 +1,223 @@
+using Tollgate.Costing;
+
+namespace Tollgate.Pricing;
+
+/// <summary>
+/// Tollgate's cost engine (<see cref="ICostCalculator"/>): resolves the provider's model in the current catalog,
+/// picks the price set in force at the call's timestamp, prices every unit exactly (decimal, containment, tiers),
+/// then applies configured discounts and currency conversion, in this order: negotiated → batch → volume → exchange.
+/// An unknown model is unpriced (with hints), or priced by an explicit fallback price marked <c>fallback</c>; never $0.
+/// </summary>
+public sealed class CostEngine : ICostCalculator
+{
+    /// <summary>Price source label of results priced by a configured <see cref="FallbackPrice"/>.</summary>
+    public const string FallbackSource = "fallback";
+
+    private readonly Func<PriceCatalog> _catalog;
+    private readonly PricingOptions _options;
+    private readonly (FallbackPrice Rule, ModelPrice Price)[] _fallbacks;
+    private readonly ExchangeRate[] _rates;
+
+    /// <summary>An engine over a fixed catalog.</summary>
+    public CostEngine(PriceCatalog catalog, PricingOptions? options = null)
+        : this(() => catalog, options)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+    }
+
+    /// <summary>An engine over a refreshed catalog: each call uses the source's current copy.</summary>
+    public CostEngine(PriceCatalogSource source, PricingOptions? options = null)
+        : this(() => source.Current, options)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+    }
+
+    private CostEngine(Func<PriceCatalog> catalog, PricingOptions? options)
+    {
+        _catalog = catalog;
+        _options = options ?? new PricingOptions();
+        _options.EnsureValid();
+        _fallbacks = [.. _options.FallbackPrices.Select(f => (f, f.ToModelPrice()))];
+        _rates = [.. _options.ExchangeRates.OrderByDescending(r => r.EffectiveFrom)];
+    }
+
+    /// <summary>The catalog calls are priced with right now.</summary>
+    public PriceCatalog Catalog => _catalog();
+
+    /// <summary>Resolves a model once (context window, price schedule, allocation-free <see cref="ModelLookup.ComputeCost"/>).</summary>
+    public ModelLookup Resolve(string provider, string model) => _catalog().Resolve(provider, model);
+
+    /// <summary>
+    /// Extracts usage from a provider's raw response body (the catalog's extractor for <paramref name="apiFlavor"/>)
+    /// and prices it at <paramref name="timestamp"/>. Failures are results, never exceptions.
+    /// </summary>
+    public PricedResponse PriceResponse(string provider, string apiFlavor, System.Text.Json.JsonElement body, DateTimeOffset timestamp, CostContext context = default)
+    {
+        var catalog = _catalog();
+        var extraction = UsageExtractor.Extract(catalog, provider, apiFlavor, body);
+        if (!extraction.Success)
+        {
+            return new PricedResponse(extraction, null);
+        }
+
+        if (extraction.Model is null)
+        {
+            return new PricedResponse(extraction, CostBreakdown.Unpriced("the response body names no model", catalog.GetProvider(provider)?.Id) with
+            {
+                Currency = TargetCurrency(context),
+            });
+        }
+
+        return new PricedResponse(extraction, Calculate(provider, extraction.Model, extraction.Usage!, timestamp, context));
+    }
+
+    public CostBreakdown Calculate(string provider, string model, Usage usage, DateTimeOffset timestamp) =>
+        Calculate(provider, model, usage, timestamp, default);
+
+    /// <summary>Like <see cref="Calculate(string, string, Usage, DateTimeOffset)"/> with discount facts and a currency.</summary>
+    public CostBreakdown Calculate(string provider, string model, Usage usage, DateTimeOffset timestamp, CostContext context)
+    {
+        ArgumentNullException.ThrowIfNull(provider);
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(usage);
+
+        var lookup = _catalog().Resolve(provider, model);
+        ModelPrice price;
+        string source;
+        string? providerId = lookup.Provider?.Id;
+        string? modelId;
+        if (lookup.Found)
+        {
+            price = lookup.Model!.Prices.At(timestamp);
+            source = lookup.Model.Source;
+            modelId = lookup.Model.Id;
+        }
+        else
+        {
+            var fallback = FindFallback(providerId ?? provider);
+            if (fallback is null)
+            {
+                return CostBreakdown.Unpriced(lookup.Reason!, providerId) with { Currency = TargetCurrency(context) };
+            }
+
+            price = fallback;
+            source = FallbackSource;
+            modelId = null;
+        }
+
+        if (!price.TryComputeBreakdown(usage, out var units, out var cost, out var error))
+        {
+            return CostBreakdown.Unpriced($"{error} (model {modelId ?? model})", providerId) with
+            {
+                ModelId = modelId,
+                PriceSource = source,
+                Currency = TargetCurrency(context),
+            };
+        }
+
+        var adjustments = new List<CostAdjustment>();
+        var factor = 1m;
+        var negotiated = FindNegotiated(providerId, modelId);
+        if (negotiated is not null)
+        {
+            var f = 1m - (negotiated.Percent / 100m);
+            factor *= f;
+            adjustments.Add(new CostAdjustment("negotiated", $"negotiated discount {negotiated.Percent}% ({negotiated.Provider}{(negotiated.Model is null ? string.Empty : "/" + negotiated.Model)})", f));
+        }
+
+        if (context.Batch)
+        {
+            var batch = _options.BatchDiscounts.FirstOrDefault(b => string.Equals(b.Provider, providerId, StringComparison.OrdinalIgnoreCase));
+            if (batch is not null)
+            {
+                var f = 1m - (batch.Percent / 100m);
+                factor *= f;
+                adjustments.Add(new CostAdjustment("batch", $"batch discount {batch.Percent}% ({batch.Provider})", f));
+            }
+        }
+
+        if (context.PeriodSpend is { } spend)
+        {
+            var tier = _options.VolumeDiscounts.Where(t => t.MinimumPeriodSpend <= spend).MaxBy(t => t.MinimumPeriodSpend);
+            if (tier is not null)
+            {
+                var f = 1m - (tier.Percent / 100m);
+                factor *= f;
+                adjustments.Add(new CostAdjustment("volume", $"volume discount {tier.Percent}% (period spend {spend} ≥ {tier.MinimumPeriodSpend})", f));
+            }
+        }
+
+        var currency = TargetCurrency(context);
+        if (currency != "USD")
+        {
+            var rate = _rates.FirstOrDefault(r => r.Currency == currency && r.EffectiveFrom <= timestamp);
+            if (rate is null)
+            {
+                return CostBreakdown.Unpriced($"no USD→{currency} exchange rate in force at {timestamp:O}; add one to Pricing.ExchangeRates", providerId) with
+                {
+                    ModelId = modelId,
+                    PriceSource = source,
+                    Currency = currency,
+                };
+            }
+
+            factor *= rate.Rate;
+            adjustments.Add(new CostAdjustment("exchange", $"USD→{currency} {rate.Rate} from {rate.EffectiveFrom:yyyy-MM-dd}", rate.Rate));
+        }
+
+        if (factor != 1m)
+        {
+            units = [.. units.Select(u => u with { Rate = u.Rate * factor, Cost = u.Cost * factor })];
+            cost = new CallCost(true, cost.InputCost * factor, cost.OutputCost * factor, cost.TotalCost * factor);
+        }
+
+        return new CostBreakdown
+        {
+            Priced = true,
+            Currency = currency,
+            InputCost = cost.InputCost,
+            OutputCost = cost.OutputCost,
+            TotalCost = cost.TotalCost,
+            Units = units,
+            ProviderId = providerId,
+            ModelId = modelId,
+            PriceSource = source,
+            Adjustments = adjustments,
+        };
+    }
+
+    private string TargetCurrency(CostContext context) => context.Currency?.ToUpperInvariant() ?? _options.Currency;
+
+    private ModelPrice? FindFallback(string providerId)
+    {
+        foreach (var (rule, price) in _fallbacks)
+        {
+            if (string.Equals(rule.Provider, providerId, StringComparison.OrdinalIgnoreCase))
+            {
+                return price;
+            }
+        }
+
+        foreach (var (rule, price) in _fallbacks)
+        {
+            if (rule.Provider == "*")
+            {
+                return price;
+            }
+        }
+
+        return null;
+    }
+
+    private NegotiatedDiscount? FindNegotiated(string? providerId, string? modelId)
+    {
+        if (providerId is null)
+        {
+            return null;
+        }
+
+        var forProvider = _options.NegotiatedDiscounts.Where(d => string.Equals(d.Provider, providerId, StringComparison.OrdinalIgnoreCase)).ToList();
+        return forProvider.FirstOrDefault(d => d.Model is not null && string.Equals(d.Model, modelId, StringComparison.OrdinalIgnoreCase))
+            ?? forProvider.FirstOrDefault(d => d.Model is null);
+    }
+}
