@@ -6,6 +6,8 @@ namespace Tollgate.Benchmarks.Pricing;
 
 /// <summary>Pricing one call: lookup + compute, and compute once the model is resolved (must allocate nothing).</summary>
 [MemoryDiagnoser]
+[MinColumn]
+[MedianColumn]
 public class PricingBenchmarks
 {
     private static readonly DateTimeOffset At = new(2026, 11, 22, 10, 0, 0, TimeSpan.Zero);

@@ -31,6 +31,11 @@ internal sealed class TollgateOptionsValidator : IValidateOptions<TollgateOption
         else
         {
             errors.AddRange(options.Pricing.Validate().Select(e => "Tollgate:Pricing: " + e));
+            if (!string.Equals(options.Pricing.Currency, "USD", StringComparison.Ordinal))
+            {
+                // Budgets convert to their own currency and the ledger is kept in USD: the engine must price in USD.
+                errors.Add($"Tollgate:Pricing:Currency is {options.Pricing.Currency}: keep USD (set a budget's Currency to limit it in {options.Pricing.Currency})");
+            }
         }
 
         AddThrown(errors, "Tollgate:Budgets", () => options.Budgets.Validate());

@@ -1,8 +1,10 @@
+using System.Collections.Concurrent;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
 using Tollgate.Budgets;
 using Tollgate.Costing;
 using Tollgate.Ledger;
+using Tollgate.Pricing;
 using Tollgate.Tokens;
 
 namespace Tollgate.Extensions.AI.Internal;
@@ -19,6 +21,11 @@ internal sealed class CallMeter
     private readonly ILogger _logger;
     private readonly string? _provider;
     private readonly string? _metadataModel;
+    private readonly ConcurrentDictionary<string, ModelTokenizer> _tokenizers = new(StringComparer.Ordinal);
+    private ModelLookups? _lookups;
+
+    [ThreadStatic]
+    private static Usage? t_scratch;
 
     public CallMeter(TollgateEngine engine, TollgateChatClientOptions options, string? metadataProvider, string? metadataModel)
     {
@@ -39,7 +46,7 @@ internal sealed class CallMeter
         var attribution = ResolveAttribution(options?.AdditionalProperties, out var requestId);
         var provider = RequireProvider();
         var model = RequireModel(options?.ModelId);
-        var tokenizer = PromptCounter.TokenizerFor(model, out _);
+        var tokenizer = TokenizerFor(model);
         var promptTokens = PromptCounter.CountMessages(tokenizer, messages, options?.Instructions);
         var toolTokens = PromptCounter.CountTools(tokenizer, options?.Tools);
         var maxTokens = options?.MaxOutputTokens is { } asked and > 0 ? asked : _options.DefaultMaxOutputTokens;
@@ -67,7 +74,7 @@ internal sealed class CallMeter
             Model = sentModel,
             Attribution = attribution,
             Scope = TollgateScope.Current,
-            Tokenizer = string.Equals(sentModel, model, StringComparison.Ordinal) ? tokenizer : PromptCounter.TokenizerFor(sentModel, out _),
+            Tokenizer = string.Equals(sentModel, model, StringComparison.Ordinal) ? tokenizer : TokenizerFor(sentModel),
             PromptTokens = promptTokens + (decision.Adaptation?.DropTools == true ? 0 : toolTokens),
             Decision = decision,
             StartedAt = startedAt,
@@ -84,7 +91,7 @@ internal sealed class CallMeter
         var attribution = ResolveAttribution(options?.AdditionalProperties, out var requestId);
         var provider = RequireProvider();
         var model = RequireModel(options?.ModelId);
-        var tokenizer = PromptCounter.TokenizerFor(model, out _);
+        var tokenizer = TokenizerFor(model);
         var inputTokens = PromptCounter.CountValues(tokenizer, values);
         var startedAt = _engine.Time.GetUtcNow();
         var worstCase = PriceShape(provider, model, inputTokens, 0, startedAt).InputCost;
@@ -297,6 +304,24 @@ internal sealed class CallMeter
     /// <summary>What <paramref name="model"/> would charge for this prompt: input, tools' share, and per output token (USD).</summary>
     private ModelCostShape PriceShape(string provider, string model, long promptTokens, long toolTokens, DateTimeOffset at)
     {
+        const long PerMillion = 1_000_000;
+        if (_engine.Calculator is CostEngine costEngine && Lookup(costEngine, provider, model) is { Found: true } lookup)
+        {
+            // The hot path: a resolved catalog model prices without allocating. List prices (before negotiated
+            // discounts) only make the hold larger, never smaller, than the settled cost.
+            var inputOnly = lookup.ComputeCost(Scratch(promptTokens, 0), at);
+            var withOutput = lookup.ComputeCost(Scratch(promptTokens, PerMillion), at);
+            var withTools = toolTokens == 0 ? inputOnly : lookup.ComputeCost(Scratch(promptTokens + toolTokens, 0), at);
+            if (inputOnly.Priced && withOutput.Priced && withTools.Priced)
+            {
+                return new ModelCostShape(provider, model, inputOnly.TotalCost, (withOutput.TotalCost - inputOnly.TotalCost) / PerMillion)
+                {
+                    ToolsInputCost = withTools.TotalCost - inputOnly.TotalCost,
+                };
+            }
+        }
+
+        // Any other calculator, or a model only an explicit fallback price covers: ask the calculator.
         var calculator = _engine.Calculator;
         var input = calculator.Calculate(provider, model, new Usage { InputTokens = promptTokens, Requests = 1 }, at);
         if (!input.Priced)
@@ -305,15 +330,49 @@ internal sealed class CallMeter
             return new ModelCostShape(provider, model, 0m, 0m);
         }
 
-        const long PerMillion = 1_000_000;
-        var withOutput = calculator.Calculate(provider, model, new Usage { InputTokens = promptTokens, OutputTokens = PerMillion, Requests = 1 }, at);
-        var withTools = toolTokens == 0
+        var output = calculator.Calculate(provider, model, new Usage { InputTokens = promptTokens, OutputTokens = PerMillion, Requests = 1 }, at);
+        var tools = toolTokens == 0
             ? input
             : calculator.Calculate(provider, model, new Usage { InputTokens = promptTokens + toolTokens, Requests = 1 }, at);
-        return new ModelCostShape(provider, model, input.TotalCost, (withOutput.TotalCost - input.TotalCost) / PerMillion)
+        return new ModelCostShape(provider, model, input.TotalCost, (output.TotalCost - input.TotalCost) / PerMillion)
         {
-            ToolsInputCost = withTools.TotalCost - input.TotalCost,
+            ToolsInputCost = tools.TotalCost - input.TotalCost,
         };
+    }
+
+    /// <summary>A per-thread usage for pricing a shape; every field read is set on each use.</summary>
+    private static Usage Scratch(long inputTokens, long outputTokens)
+    {
+        var usage = t_scratch ??= new Usage();
+        usage.InputTokens = inputTokens;
+        usage.OutputTokens = outputTokens;
+        usage.Requests = 1;
+        return usage;
+    }
+
+    /// <summary>Resolved catalog models, per catalog: a refreshed catalog starts a new cache.</summary>
+    private ModelLookup Lookup(CostEngine costEngine, string provider, string model)
+    {
+        var catalog = costEngine.Catalog;
+        var lookups = _lookups;
+        if (lookups is null || !ReferenceEquals(lookups.Catalog, catalog))
+        {
+            lookups = new ModelLookups(catalog);
+            _lookups = lookups;
+        }
+
+        var key = (provider, model);
+        return lookups.Entries.TryGetValue(key, out var found) ? found : lookups.Entries.GetOrAdd(key, catalog.Resolve(provider, model));
+    }
+
+    private ModelTokenizer TokenizerFor(string model) =>
+        _tokenizers.TryGetValue(model, out var tokenizer) ? tokenizer : _tokenizers.GetOrAdd(model, m => PromptCounter.TokenizerFor(m, out _));
+
+    private sealed class ModelLookups(PriceCatalog catalog)
+    {
+        public PriceCatalog Catalog { get; } = catalog;
+
+        public ConcurrentDictionary<(string Provider, string Model), ModelLookup> Entries { get; } = new();
     }
 
     private TollgateAttribution ResolveAttribution(AdditionalPropertiesDictionary? properties, out string requestId)

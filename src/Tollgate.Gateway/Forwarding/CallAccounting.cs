@@ -37,10 +37,56 @@ internal sealed class CallAccounting(
     /// <summary>Records handed to the ledger writer and not yet durable.</summary>
     public long PendingLedgerWrites => Interlocked.Read(ref _pendingLedgerWrites);
 
+    /// <summary>The catalog entry for a provider's model, resolved once (names clients send are bounded by routing: only served models get here).</summary>
     public ModelLookup Lookup(string provider, string model)
     {
         var key = (provider, model);
         return _lookups.TryGetValue(key, out var lookup) ? lookup : _lookups.GetOrAdd(key, k => pricing.Resolve(k.Provider, k.Model));
+    }
+
+    /// <summary>
+    /// Prices <paramref name="usage"/> with the resolved model's price in force at <paramref name="at"/> through the
+    /// catalog's allocation-free path; models the catalog does not know go through <see cref="CostEngine.Calculate(string, string, Usage, DateTimeOffset)"/>
+    /// (fallback prices, the unpriced reason).
+    /// </summary>
+    public CostBreakdown Cost(string provider, string model, Usage usage, DateTimeOffset at)
+    {
+        var lookup = Lookup(provider, model);
+        if (!lookup.Found)
+        {
+            return pricing.Calculate(provider, model, usage, at);
+        }
+
+        var cost = lookup.ComputeCost(usage, at);
+        if (!cost.Priced)
+        {
+            return pricing.Calculate(provider, model, usage, at);
+        }
+
+        return new CostBreakdown
+        {
+            Priced = true,
+            InputCost = cost.InputCost,
+            OutputCost = cost.OutputCost,
+            TotalCost = cost.TotalCost,
+            ProviderId = lookup.Provider?.Id,
+            ModelId = lookup.Model?.Id,
+            PriceSource = lookup.PriceSource,
+        };
+    }
+
+    /// <summary>The most a call can cost: all input uncached, <paramref name="maxOutput"/> at the higher of the output and reasoning rates.</summary>
+    private decimal WorstCase(string provider, string model, long input, long maxOutput, DateTimeOffset at)
+    {
+        var lookup = Lookup(provider, model);
+        if (!lookup.Found)
+        {
+            return Router.WorstCaseCost(pricing, provider, model, input, maxOutput, at) ?? 0m;
+        }
+
+        var plain = lookup.ComputeCost(new Usage { InputTokens = input, OutputTokens = maxOutput }, at);
+        var reasoning = lookup.ComputeCost(new Usage { InputTokens = input, OutputTokens = maxOutput, ReasoningTokens = maxOutput }, at);
+        return Math.Max(plain.Priced ? plain.TotalCost : 0m, reasoning.Priced ? reasoning.TotalCost : 0m);
     }
 
     /// <summary>Counts prompt tokens and sets the worst-case output and cost to hold.</summary>
@@ -61,7 +107,7 @@ internal sealed class CallAccounting(
             call.WorstCaseOutputTokens = window is { } w && w > call.EstimatedInputTokens ? w - call.EstimatedInputTokens : UnknownMaxOutputTokens;
         }
 
-        call.WorstCaseCost = Router.WorstCaseCost(pricing, call.Endpoint.PricedAs, call.UpstreamModel, call.EstimatedInputTokens, call.WorstCaseOutputTokens, call.StartedAt) ?? 0m;
+        call.WorstCaseCost = WorstCase(call.Endpoint.PricedAs, call.UpstreamModel, call.EstimatedInputTokens, call.WorstCaseOutputTokens, call.StartedAt);
     }
 
     /// <summary>Holds the worst case against every budget that applies; a refusal names the budget and its numbers.</summary>
@@ -156,7 +202,7 @@ internal sealed class CallAccounting(
             estimated = true;
         }
 
-        var cost = pricing.Calculate(call.Endpoint.PricedAs, call.UpstreamModel, usage, call.StartedAt);
+        var cost = Cost(call.Endpoint.PricedAs, call.UpstreamModel, usage, call.StartedAt);
         return new Settlement(cost, usage, estimated, call.BudgetRemaining);
     }
 

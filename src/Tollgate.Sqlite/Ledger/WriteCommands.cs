@@ -3,19 +3,32 @@ using Tollgate.Ledger;
 
 namespace Tollgate.Sqlite.Ledger;
 
-/// <summary>The prepared statements of the write connection, prepared once and reused for every batch.</summary>
+/// <summary>
+/// The prepared statements of the write connection, prepared once and reused for every batch. Records go in with
+/// multi-row <c>INSERT OR IGNORE</c> statements; the rows this transaction inserted are exactly those with a rowid
+/// above the maximum seen when it started (SQLite assigns max+1 and the write lock is held). Their rollup deltas are
+/// summed in memory and upserted once per rollup key, in the same transaction. (Summing in SQL with GROUP BY over
+/// the new rows measured twice as slow.)
+/// </summary>
 internal sealed class WriteCommands : IDisposable
 {
-    private readonly RawStatement _insert;
+    private const int RowsPerStatement = 32;
+    private const int Columns = 28;
+
+    private readonly RawStatement _insertMany;
+    private readonly RawStatement _insertOne;
+    private readonly RawStatement _maxRowId;
+    private readonly RawStatement _insertedKeys;
     private readonly RawStatement _wide;
     private readonly RawStatement _byModel;
     private readonly SqliteCommand _cutoff;
 
     public WriteCommands(SqliteConnection connection)
     {
-        var columns = SqliteLedgerSchema.RecordColumns.Split(", ");
-        _insert = new RawStatement(connection,
-            $"INSERT OR IGNORE INTO ledger_records ({SqliteLedgerSchema.RecordColumns}) VALUES ({string.Join(", ", columns.Select((_, i) => $"?{i + 1}"))})");
+        _insertMany = new RawStatement(connection, InsertSql(RowsPerStatement));
+        _insertOne = new RawStatement(connection, InsertSql(1));
+        _maxRowId = new RawStatement(connection, "SELECT coalesce(max(rowid), 0) FROM ledger_records");
+        _insertedKeys = new RawStatement(connection, "SELECT request_id, attempt FROM ledger_records WHERE rowid > ?1");
         _wide = new RawStatement(connection, Upsert("ledger_rollup_hourly", ["hour", "provider", "model", "api_flavor", "tenant", "project", "user_id", "key_id"]));
         _byModel = new RawStatement(connection, Upsert("ledger_rollup_model_hourly", ["hour", "provider", "model", "api_flavor"]));
         _cutoff = connection.CreateCommand();
@@ -26,39 +39,39 @@ internal sealed class WriteCommands : IDisposable
 
     public long? ReadRetentionCutoff() => _cutoff.ExecuteScalar() is long value ? value : null;
 
-    public int Insert(UsageRecord r, long ts)
+    public long MaxRowId() => _maxRowId.ExecuteScalarInt64();
+
+    /// <summary>Inserts the records (new keys only) and returns how many were inserted.</summary>
+    public int InsertAll(List<(UsageRecord Record, long Ts)> rows)
     {
-        var s = _insert;
-        var u = r.Usage;
-        s.Bind(1, r.RequestId);
-        s.Bind(2, r.Attempt);
-        s.Bind(3, ts);
-        s.Bind(4, r.Provider);
-        s.Bind(5, r.Model);
-        s.Bind(6, r.ApiFlavor);
-        s.Bind(7, r.Tenant);
-        s.Bind(8, r.Project);
-        s.Bind(9, r.User);
-        s.Bind(10, r.KeyId);
-        s.Bind(11, r.SessionId);
-        s.Bind(12, LedgerColumns.EncodeTags(r.Tags));
-        s.Bind(13, u.InputTokens);
-        s.Bind(14, u.CacheReadTokens);
-        s.Bind(15, u.CacheWriteTokens);
-        s.Bind(16, u.OutputTokens);
-        s.Bind(17, u.ReasoningTokens);
-        s.Bind(18, LedgerColumns.EncodeExtraUsage(u));
-        s.Bind(19, r.Currency);
-        s.Bind(20, r.InputCostNanos);
-        s.Bind(21, r.OutputCostNanos);
-        s.Bind(22, r.TotalCostNanos);
-        s.Bind(23, r.PriceSource);
-        s.Bind(24, r.LatencyMs);
-        s.Bind(25, r.Success ? 1L : 0L);
-        s.Bind(26, r.ErrorClass);
-        s.Bind(27, r.Estimated ? 1L : 0L);
-        s.Bind(28, r.Unpriced ? 1L : 0L);
-        return s.Execute();
+        var inserted = 0;
+        var i = 0;
+        for (; i + RowsPerStatement <= rows.Count; i += RowsPerStatement)
+        {
+            for (var j = 0; j < RowsPerStatement; j++)
+            {
+                Bind(_insertMany, j * Columns, rows[i + j].Record, rows[i + j].Ts);
+            }
+
+            inserted += _insertMany.Execute();
+        }
+
+        for (; i < rows.Count; i++)
+        {
+            Bind(_insertOne, 0, rows[i].Record, rows[i].Ts);
+            inserted += _insertOne.Execute();
+        }
+
+        return inserted;
+    }
+
+    /// <summary>Keys of the rows inserted after <paramref name="afterRowId"/> (used only when a batch had duplicates).</summary>
+    public HashSet<LedgerKey> InsertedKeys(long afterRowId)
+    {
+        var keys = new HashSet<LedgerKey>();
+        _insertedKeys.Bind(1, afterRowId);
+        _insertedKeys.ForEachRow(stmt => keys.Add(new LedgerKey(RawStatement.Text(stmt, 0), (int)RawStatement.Int64(stmt, 1))));
+        return keys;
     }
 
     public void UpsertRollups(RollupDelta delta)
@@ -90,14 +103,6 @@ internal sealed class WriteCommands : IDisposable
         }
     }
 
-    public void Dispose()
-    {
-        _insert.Dispose();
-        _wide.Dispose();
-        _byModel.Dispose();
-        _cutoff.Dispose();
-    }
-
     private static void BindMetrics(RawStatement s, int first, LedgerMetrics m)
     {
         s.Bind(first, m.Requests);
@@ -121,5 +126,56 @@ internal sealed class WriteCommands : IDisposable
         return $"INSERT INTO {table} ({string.Join(", ", all)}) VALUES ({string.Join(", ", all.Select((_, i) => $"?{i + 1}"))}) " +
                $"ON CONFLICT ({string.Join(", ", keys)}) DO UPDATE SET " +
                string.Join(", ", LedgerColumns.Metrics.Select(m => $"{m} = {m} + excluded.{m}"));
+    }
+
+    public void Dispose()
+    {
+        _insertMany.Dispose();
+        _insertOne.Dispose();
+        _maxRowId.Dispose();
+        _insertedKeys.Dispose();
+        _wide.Dispose();
+        _byModel.Dispose();
+        _cutoff.Dispose();
+    }
+
+    private static void Bind(RawStatement s, int offset, UsageRecord r, long ts)
+    {
+        var u = r.Usage;
+        s.Bind(offset + 1, r.RequestId);
+        s.Bind(offset + 2, r.Attempt);
+        s.Bind(offset + 3, ts);
+        s.Bind(offset + 4, r.Provider);
+        s.Bind(offset + 5, r.Model);
+        s.Bind(offset + 6, r.ApiFlavor);
+        s.Bind(offset + 7, r.Tenant);
+        s.Bind(offset + 8, r.Project);
+        s.Bind(offset + 9, r.User);
+        s.Bind(offset + 10, r.KeyId);
+        s.Bind(offset + 11, r.SessionId);
+        s.Bind(offset + 12, LedgerColumns.EncodeTags(r.Tags));
+        s.Bind(offset + 13, u.InputTokens);
+        s.Bind(offset + 14, u.CacheReadTokens);
+        s.Bind(offset + 15, u.CacheWriteTokens);
+        s.Bind(offset + 16, u.OutputTokens);
+        s.Bind(offset + 17, u.ReasoningTokens);
+        s.Bind(offset + 18, LedgerColumns.EncodeExtraUsage(u));
+        s.Bind(offset + 19, r.Currency);
+        s.Bind(offset + 20, r.InputCostNanos);
+        s.Bind(offset + 21, r.OutputCostNanos);
+        s.Bind(offset + 22, r.TotalCostNanos);
+        s.Bind(offset + 23, r.PriceSource);
+        s.Bind(offset + 24, r.LatencyMs);
+        s.Bind(offset + 25, r.Success ? 1L : 0L);
+        s.Bind(offset + 26, r.ErrorClass);
+        s.Bind(offset + 27, r.Estimated ? 1L : 0L);
+        s.Bind(offset + 28, r.Unpriced ? 1L : 0L);
+    }
+
+    private static string InsertSql(int rows)
+    {
+        var values = string.Join(", ", Enumerable.Range(0, rows).Select(r =>
+            "(" + string.Join(", ", Enumerable.Range(1, Columns).Select(c => $"?{(r * Columns) + c}")) + ")"));
+        return $"INSERT OR IGNORE INTO ledger_records ({SqliteLedgerSchema.RecordColumns}) VALUES {values}";
     }
 }
