@@ -22,9 +22,9 @@ public sealed class PricingEngineAgreementTests : IAsyncLifetime
     [InlineData("groq", "groq", "default", "openai/v1")]
     [InlineData("mistral", "mistral", "default", "v1")]
     [InlineData("deepseek", "deepseek", "chat", "v1")]
-    [InlineData("xai", "x-ai", "chat", "v1")]
-    [InlineData("anthropic", "anthropic", "default", "")]
-    [InlineData("google", "google", "default", "")]
+    [InlineData("x-ai", "x-ai", "chat", "v1")]
+    [InlineData("anthropic", "anthropic", "default", "v1")]
+    [InlineData("google", "google", "default", "v1beta")]
     public async Task SendChatAsync_RealBodies_UsageEqualsPricingExtractor(string preset, string pricingId, string flavor, string basePath)
     {
         var bodies = Bodies(pricingId, flavor).Take(25).ToList();

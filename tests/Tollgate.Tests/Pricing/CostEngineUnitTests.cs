@@ -300,6 +300,20 @@ public sealed class CostEngineUnitTests
         Assert.Equal(0, allocated);
     }
 
+    [Theory]
+    [InlineData(7L)]                      // 7 × 1 / 3600 has no finite decimal form: decimal path
+    [InlineData(900_000_000_000_000L)]    // large counts leave the fixed-point range: decimal path
+    public void ComputeCost_OutsideFixedPoint_SameAsBreakdown(long seconds)
+    {
+        var price = new ModelPrice(new Dictionary<UsageUnit, PriceRate> { [UsageUnit.AudioSeconds] = new PriceRate(1m, null, 3600) });
+        var usage = new Usage();
+        usage.Set(UsageUnit.AudioSeconds, seconds);
+
+        Assert.True(price.TryComputeBreakdown(usage, out _, out var expected, out _));
+        Assert.Equal(expected, price.ComputeCost(usage));
+        Assert.Equal(seconds / 3600m, expected.TotalCost);
+    }
+
     [Fact]
     public void ComputeCost_Unresolved_NotPriced() =>
         Assert.False(_engine.Resolve("acme", "nope").ComputeCost(new Usage { InputTokens = 1 }, Now).Priced);
