@@ -389,7 +389,7 @@ internal sealed class CallMeter
             attribution = attribution.CombineWith(PropertyAttribution.Read(properties!, out explicitId));
         }
 
-        requestId = explicitId ?? Guid.CreateVersion7(_engine.Time.GetUtcNow()).ToString("N");
+        requestId = explicitId ?? RequestIds.Next();
         return attribution;
     }
 

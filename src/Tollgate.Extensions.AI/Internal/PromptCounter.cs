@@ -7,7 +7,7 @@ namespace Tollgate.Extensions.AI.Internal;
 /// <summary>
 /// Counts the prompt tokens of a Microsoft.Extensions.AI request with the model's tokenizer: message text,
 /// function calls and results, the instructions, and (separately) the tool definitions. Framing follows
-/// OpenAI's chat format (3 tokens per message, 3 to prime the reply); images count as one high-detail tile set.
+/// OpenAI's chat format (3 tokens per message plus 1 for its role, 3 to prime the reply); images count as one high-detail tile set.
 /// It feeds the worst-case hold and the bill of a call whose provider reported no usage (flagged estimated).
 /// </summary>
 internal static class PromptCounter
@@ -39,12 +39,13 @@ internal static class PromptCounter
         long images = 0;
         if (!string.IsNullOrEmpty(instructions))
         {
-            encodingTokens += TokensPerMessage + tokenizer.Encoding.CountTokens(instructions);
+            encodingTokens += TokensPerMessage + 1 + tokenizer.Encoding.CountTokens(instructions);
         }
 
         foreach (var message in messages)
         {
-            encodingTokens += TokensPerMessage + tokenizer.Encoding.CountTokens(message.Role.Value);
+            // Every chat role (system, user, assistant, tool) is one token in OpenAI's format.
+            encodingTokens += TokensPerMessage + 1;
             if (message.AuthorName is { Length: > 0 } name)
             {
                 encodingTokens += 1 + tokenizer.Encoding.CountTokens(name);
