@@ -10,6 +10,6 @@ internal static class Prompt
 
     public static List<ChatMessage> Messages() => [new ChatMessage(ChatRole.User, Question)];
 
-    /// <summary>3 tokens to prime the reply + 3 per message + 1 for the role + the text (gpt-4o family: o200k_base).</summary>
-    public static long Tokens => 3 + 3 + 1 + TiktokenEncoding.O200kBase.CountTokens(Question);
+    /// <summary>3 tokens to prime the reply + 3 per message + the role + the text (gpt-4o family: o200k_base).</summary>
+    public static long Tokens => 3 + 3 + TiktokenEncoding.O200kBase.CountTokens("user") + TiktokenEncoding.O200kBase.CountTokens(Question);
 }
