@@ -50,9 +50,9 @@ def main():
                 "cache_write_tokens": 0,
                 "output_tokens": out,
                 "reasoning_tokens": rnd.randrange(0, out),
-                "cost_usd": str(in_cost + out_cost),
-                "input_cost_usd": str(in_cost),
-                "output_cost_usd": str(out_cost),
+                "cost_usd": format(in_cost + out_cost, "f"),
+                "input_cost_usd": format(in_cost, "f"),
+                "output_cost_usd": format(out_cost, "f"),
                 "latency_ms": rnd.randrange(50, 5000),
                 "success": rnd.randrange(50) != 0,
             }

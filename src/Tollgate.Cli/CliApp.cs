@@ -23,7 +23,8 @@ public static class CliApp
         root.Subcommands.Add(BudgetCommands.Create(console));
         root.Subcommands.Add(AlertsCommand.Create(console));
 
-        // providers / route (issue: providers)
+        root.Subcommands.Add(ProvidersCommand.Create(console));
+        root.Subcommands.Add(RouteCommand.Create(console));
 
         // serve / keys (issue: gateway)
         root.Subcommands.Add(ServeCommand.Create(console));

@@ -8,6 +8,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Npgsql;
+using Tollgate.Alerts;
 using Tollgate.Budgets;
 using Tollgate.Costing;
 using Tollgate.Gateway.Admin;
@@ -67,16 +68,17 @@ public sealed class GatewayHost : IAsyncDisposable
         var time = settings.Time;
         var owned = new List<IDisposable>();
         var store = options.GetStoreLocation();
-        var keyStore = CreateKeyStore(store, owned);
+        GatewayStores stores;
         try
         {
-            await keyStore.InitializeAsync(cancellationToken);
+            stores = await GatewayStores.OpenAsync(store, string.IsNullOrWhiteSpace(options.Redis) ? null : options.Redis, cancellationToken);
         }
         catch (Exception ex) when (ex is NpgsqlException or Microsoft.Data.Sqlite.SqliteException or IOException or UnauthorizedAccessException or System.Net.Sockets.SocketException)
         {
-            throw new GatewayConfigurationException($"the store {store} cannot be opened ({ex.Message}): check --store and that the database is reachable");
+            throw new GatewayConfigurationException($"the store {store} cannot be opened ({ex.Message.Split('\n')[0]}): check --store and that the database is reachable");
         }
 
+        var keyStore = stores.Keys;
         var (adminHashes, adminDescription, adminFile) = await AdminKeyBootstrap.EnsureAsync(options.AdminKey, keyStore, options.DataDirectory, time, cancellationToken);
 
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory, Args = [] });
@@ -107,7 +109,7 @@ public sealed class GatewayHost : IAsyncDisposable
         var pricing = settings.Pricing ?? new CostEngine(PriceCatalog.BuiltIn);
         var endpoints = BuildEndpoints(options, settings, upstreamClient, adapterHttp, owned, out var notes);
         var router = new ModelRouter(endpoints, (provider, model) => pricing.Resolve(provider, model).Found);
-        var registry = new ProviderRegistry(new InMemoryProviderStateStore(), endpoints.Select(e => new ProviderDescriptor
+        var registry = new ProviderRegistry(stores.ProviderState, endpoints.Select(e => new ProviderDescriptor
         {
             Name = e.Name,
             PricingProviderId = e.PricedAs,
@@ -118,26 +120,19 @@ public sealed class GatewayHost : IAsyncDisposable
         var authenticator = new KeyAuthenticator(keyStore, time, TimeSpan.FromSeconds(options.KeyCacheSeconds), adminHashes);
 
         // Ledger: one record per attempt, batched off the request path.
-        ILedgerStore ledgerStore = store.Kind switch
-        {
-            StoreKind.Sqlite => new SqliteLedgerStore(store.ConnectionString),
-            _ => new InMemoryLedgerStore(),
-        };
-        if (store.Kind == StoreKind.PostgreSql)
-        {
-            notes.Add("ledger: in process memory (the PostgreSQL ledger store is not in this build yet); keys are in PostgreSQL");
-        }
-
+        var ledgerStore = stores.Ledger;
         var ledgerWriter = options.Ledger ? new LedgerWriter(ledgerStore, new LedgerWriterOptions(), time) : null;
 
-        // Budgets: definitions and counters.
-        var budgetDefinitions = new InMemoryBudgetDefinitionStore();
-        var budgetStore = new InMemoryBudgetStore();
-        var budgetGate = new BudgetGate(budgetStore, budgetDefinitions, time, new BudgetGateOptions { DefinitionRefresh = TimeSpan.Zero, StateRefresh = TimeSpan.Zero });
+        // Budgets: definitions and counters (counters in Redis when several instances share them).
+        var budgetDefinitions = stores.BudgetDefinitions;
+        var budgetStore = stores.BudgetCounters;
+        var budgetGate = new BudgetGate(budgetStore, budgetDefinitions, time, new BudgetGateOptions());
         var budgetStatus = new BudgetStatusCache(budgetGate, time, TimeSpan.FromMilliseconds(options.BudgetStatusCacheMilliseconds));
         owned.Add(budgetStatus);
         metrics.BudgetRemaining = async ct => (await budgetGate.GetStatusAsync(ct)).Select(b => (b.Budget.Id, b.Budget.Scope.ToString(), b.Remaining)).ToList();
-
+        var rateLimits = new RateLimitGate(stores, options.RateLimits.Select(r => r.ToRule()).ToList(), time);
+        var alerts = new AlertDispatcher(stores.AlertHistory, [new LogAlertSink(LoggerFactory.Create(l => l.AddSimpleConsole(o => o.SingleLine = true)).CreateLogger<LogAlertSink>())]);
+        var alertMonitor = new BudgetAlertMonitor(budgetGate, alerts, time);
 
         builder.Services.AddSingleton(time);
         builder.Services.AddSingleton(options);
@@ -149,7 +144,7 @@ public sealed class GatewayHost : IAsyncDisposable
         builder.Services.AddSingleton(authenticator);
         builder.Services.AddSingleton(pricing);
         builder.Services.AddSingleton<ICostCalculator>(pricing);
-        builder.Services.AddSingleton(ledgerStore);
+        builder.Services.AddSingleton<ILedgerStore>(ledgerStore);
         if (ledgerWriter is not null)
         {
             builder.Services.AddSingleton(ledgerWriter);
@@ -160,7 +155,12 @@ public sealed class GatewayHost : IAsyncDisposable
         builder.Services.AddSingleton<IBudgetGate>(budgetGate);
         builder.Services.AddSingleton(budgetGate);
         builder.Services.AddSingleton(budgetStatus);
-        builder.Services.AddSingleton(sp => new CallAccounting(pricing, new PromptEstimator(), budgetGate, budgetStatus, ledgerWriter, metrics, time, sp.GetRequiredService<ILogger<CallAccounting>>()));
+        builder.Services.AddSingleton(stores);
+        builder.Services.AddSingleton(rateLimits);
+        builder.Services.AddSingleton(alerts);
+        builder.Services.AddSingleton(stores.AlertHistory);
+        builder.Services.AddSingleton(alertMonitor);
+        builder.Services.AddSingleton(sp => new CallAccounting(pricing, new PromptEstimator(), budgetGate, budgetStatus, rateLimits, ledgerWriter, metrics, time, sp.GetRequiredService<ILogger<CallAccounting>>()));
         builder.Services.AddSingleton(sp => new ProxyHandler(authenticator, router, registry, health, sp.GetRequiredService<CallAccounting>(), metrics, time, options.MaxRequestBodyBytes, sp.GetRequiredService<ILogger<ProxyHandler>>()));
         Telemetry.Configure(builder, options);
 
@@ -171,6 +171,7 @@ public sealed class GatewayHost : IAsyncDisposable
         app.MapPost("/v1/messages", proxy.MessagesAsync);
         InfoEndpoints.Map(app, authenticator, router, metrics, provider => pricing.Catalog.GetProvider(provider)?.Models.Select(m => m.Id) ?? []);
         AdminKeysEndpoints.Map(app, keyStore, authenticator, time);
+        AdminEndpoints.Map(app);
         app.MapFallback(static context => OpenAiError.NotFound(context, $"no endpoint {context.Request.Method} {context.Request.Path}: see GET /openapi.json", "unknown_url"));
 
         try
@@ -183,6 +184,9 @@ public sealed class GatewayHost : IAsyncDisposable
             throw new GatewayConfigurationException($"cannot listen on {options.Host}:{options.Port} ({ex.Message}): pick another --port or stop what uses it");
         }
 
+        var stopAlerts = new CancellationTokenSource();
+        owned.Add(stopAlerts);
+        _ = alertMonitor.RunAsync(TimeSpan.FromSeconds(Math.Max(1, options.AlertCheckSeconds)), stopAlerts.Token);
         var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         var address = new Uri(bound.Replace("0.0.0.0", "127.0.0.1", StringComparison.Ordinal).Replace("[::]", "[::1]", StringComparison.Ordinal) + "/");
         var report = new GatewayStartupReport
@@ -191,7 +195,7 @@ public sealed class GatewayHost : IAsyncDisposable
             Providers = endpoints.Select(e => $"{e.Name,-10} {e.BaseUri}  ({e.Source})").ToList(),
             AdminKey = adminDescription,
             AdminKeyFile = adminFile,
-            Store = store.ToString(),
+            Store = $"{store} (keys, budgets, alerts, provider state); ledger: {stores.LedgerLocation}",
             Redis = options.Redis,
             Notes = notes,
         };
@@ -221,28 +225,14 @@ public sealed class GatewayHost : IAsyncDisposable
             await writer.DisposeAsync();
         }
 
-        await _app.Services.GetRequiredService<ILedgerStore>().DisposeAsync();
         foreach (var item in _owned)
         {
             item.Dispose();
         }
 
-        await _app.DisposeAsync();
-    }
+        await _app.Services.GetRequiredService<GatewayStores>().DisposeAsync();
 
-    private static IKeyStore CreateKeyStore(StoreLocation store, List<IDisposable> owned)
-    {
-        switch (store.Kind)
-        {
-            case StoreKind.InMemory:
-                return new InMemoryKeyStore();
-            case StoreKind.Sqlite:
-                return SqliteKeyStore.ForFile(store.ConnectionString);
-            default:
-                var dataSource = NpgsqlDataSource.Create(store.ConnectionString);
-                owned.Add(dataSource);
-                return new PostgreSqlKeyStore(dataSource);
-        }
+        await _app.DisposeAsync();
     }
 
     private static List<UpstreamEndpoint> BuildEndpoints(GatewayOptions options, GatewayHostSettings settings, UpstreamClient client, HttpClient adapterHttp, List<IDisposable> owned, out List<string> notes)

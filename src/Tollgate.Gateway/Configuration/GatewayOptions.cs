@@ -52,8 +52,11 @@ public sealed class GatewayOptions
     /// <summary>How old the budget snapshot behind <c>x-tollgate-budget-remaining</c> may be (0 = read on every request).</summary>
     public int BudgetStatusCacheMilliseconds { get; set; } = 1000;
 
-    /// <summary>Per-key default requests per minute when a key has none; null = unlimited.</summary>
-    public long? DefaultRequestsPerMinute { get; set; }
+    /// <summary>Rate limits for every key / user / tenant: <c>[{"dimension": "key", "rpm": 600, "tpm": 200000}]</c>; a key's own rpm/tpm apply too.</summary>
+    public List<RateLimitOptions> RateLimits { get; set; } = [];
+
+    /// <summary>How often budgets are checked against their alert thresholds.</summary>
+    public int AlertCheckSeconds { get; set; } = 30;
 
     /// <summary>The store location, parsed (call <see cref="Validate"/> first).</summary>
     public StoreLocation GetStoreLocation()
@@ -108,6 +111,14 @@ public sealed class GatewayOptions
         if (string.IsNullOrWhiteSpace(DataDirectory))
         {
             errors.Add("dataDirectory is empty: give a folder, e.g. \"data\"");
+        }
+
+        for (var i = 0; i < RateLimits.Count; i++)
+        {
+            foreach (var problem in RateLimits[i].Validate())
+            {
+                errors.Add($"rateLimits[{i}]: {problem}");
+            }
         }
 
         var names = new HashSet<string>(StringComparer.OrdinalIgnoreCase);

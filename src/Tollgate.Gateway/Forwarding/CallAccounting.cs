@@ -6,6 +6,7 @@ using Tollgate.Costing;
 using Tollgate.Gateway.Observability;
 using Tollgate.Ledger;
 using Tollgate.Pricing;
+using Tollgate.Routing;
 
 namespace Tollgate.Gateway.Forwarding;
 
@@ -19,6 +20,7 @@ internal sealed class CallAccounting(
     PromptEstimator tokens,
     IBudgetGate? budgets,
     BudgetStatusCache? budgetStatus,
+    RateLimitGate? rateLimits,
     LedgerWriter? ledger,
     GatewayMetrics metrics,
     TimeProvider time,
@@ -35,10 +37,56 @@ internal sealed class CallAccounting(
     /// <summary>Records handed to the ledger writer and not yet durable.</summary>
     public long PendingLedgerWrites => Interlocked.Read(ref _pendingLedgerWrites);
 
+    /// <summary>The catalog entry for a provider's model, resolved once (names clients send are bounded by routing: only served models get here).</summary>
     public ModelLookup Lookup(string provider, string model)
     {
         var key = (provider, model);
         return _lookups.TryGetValue(key, out var lookup) ? lookup : _lookups.GetOrAdd(key, k => pricing.Resolve(k.Provider, k.Model));
+    }
+
+    /// <summary>
+    /// Prices <paramref name="usage"/> with the resolved model's price in force at <paramref name="at"/> through the
+    /// catalog's allocation-free path; models the catalog does not know go through <see cref="CostEngine.Calculate(string, string, Usage, DateTimeOffset)"/>
+    /// (fallback prices, the unpriced reason).
+    /// </summary>
+    public CostBreakdown Cost(string provider, string model, Usage usage, DateTimeOffset at)
+    {
+        var lookup = Lookup(provider, model);
+        if (!lookup.Found)
+        {
+            return pricing.Calculate(provider, model, usage, at);
+        }
+
+        var cost = lookup.ComputeCost(usage, at);
+        if (!cost.Priced)
+        {
+            return pricing.Calculate(provider, model, usage, at);
+        }
+
+        return new CostBreakdown
+        {
+            Priced = true,
+            InputCost = cost.InputCost,
+            OutputCost = cost.OutputCost,
+            TotalCost = cost.TotalCost,
+            ProviderId = lookup.Provider?.Id,
+            ModelId = lookup.Model?.Id,
+            PriceSource = lookup.PriceSource,
+        };
+    }
+
+    /// <summary>The most a call can cost: all input uncached, <paramref name="maxOutput"/> at the higher of the output and reasoning rates.</summary>
+    private decimal WorstCase(string provider, string model, long input, long maxOutput, DateTimeOffset at)
+    {
+        var lookup = Lookup(provider, model);
+        if (!lookup.Found)
+        {
+            return Router.WorstCaseCost(pricing, provider, model, input, maxOutput, at) ?? 0m;
+        }
+
+        var plain = lookup.ComputeCost(new Usage { InputTokens = input, OutputTokens = maxOutput }, at);
+        var reasoning = lookup.ComputeCost(new Usage { InputTokens = input, OutputTokens = maxOutput, ReasoningTokens = maxOutput }, at);
+        return Math.Max(plain.Priced ? plain.TotalCost : 0m, reasoning.Priced ? reasoning.TotalCost : 0m);
     }
 
     /// <summary>Counts prompt tokens and sets the worst-case output and cost to hold.</summary>
@@ -59,19 +107,12 @@ internal sealed class CallAccounting(
             call.WorstCaseOutputTokens = window is { } w && w > call.EstimatedInputTokens ? w - call.EstimatedInputTokens : UnknownMaxOutputTokens;
         }
 
-        var worst = new Usage { InputTokens = call.EstimatedInputTokens, OutputTokens = call.WorstCaseOutputTokens, Requests = 1 };
-        var cost = pricing.Calculate(call.Endpoint.PricedAs, call.UpstreamModel, worst, call.StartedAt);
-        call.WorstCaseCost = cost.Priced ? cost.TotalCost : 0m;
+        call.WorstCaseCost = WorstCase(call.Endpoint.PricedAs, call.UpstreamModel, call.EstimatedInputTokens, call.WorstCaseOutputTokens, call.StartedAt);
     }
 
     /// <summary>Holds the worst case against every budget that applies; a refusal names the budget and its numbers.</summary>
     public async ValueTask<Admission> AdmitAsync(CallContext call, CancellationToken cancellationToken)
     {
-        if (budgets is null)
-        {
-            return Admission.Allow;
-        }
-
         var subject = new BudgetSubject
         {
             Tenant = call.Key.Tenant,
@@ -81,6 +122,23 @@ internal sealed class CallAccounting(
             Provider = call.Endpoint.Name,
             Model = call.UpstreamModel,
         };
+        if (rateLimits is not null && call.Attempt == 1 && rateLimits.Enabled(call.Key))
+        {
+            var limited = await rateLimits.TryAcquireAsync(call.Key, subject, call.EstimatedInputTokens + call.WorstCaseOutputTokens, cancellationToken);
+            if (!limited.Allowed)
+            {
+                var rule = limited.Rule is { } limitRule ? $"{limitRule.Dimension.ToString().ToLowerInvariant()} limit of {(limited.Metric == "tokens" ? $"{limitRule.TokensPerMinute} tokens" : $"{limitRule.RequestsPerMinute} requests")} per minute" : "rate limit";
+                return Admission.Refuse(429, "rate_limit_exceeded",
+                    $"rate limited: this request would exceed the {rule}{(limited.Reason is { } why ? $" ({why})" : "")}; retry after {Math.Max(1, (int)Math.Ceiling(limited.RetryAfter.TotalSeconds))}s",
+                    limited.RetryAfter > TimeSpan.Zero ? limited.RetryAfter : TimeSpan.FromSeconds(1));
+            }
+        }
+
+        if (budgets is null)
+        {
+            return Admission.Allow;
+        }
+
         var decision = await budgets.ReserveAsync(subject, call.WorstCaseCost, call.RequestId, null, cancellationToken);
         if (decision.Allowed)
         {
@@ -144,7 +202,7 @@ internal sealed class CallAccounting(
             estimated = true;
         }
 
-        var cost = pricing.Calculate(call.Endpoint.PricedAs, call.UpstreamModel, usage, call.StartedAt);
+        var cost = Cost(call.Endpoint.PricedAs, call.UpstreamModel, usage, call.StartedAt);
         return new Settlement(cost, usage, estimated, call.BudgetRemaining);
     }
 

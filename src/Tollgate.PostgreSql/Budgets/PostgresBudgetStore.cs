@@ -32,7 +32,7 @@ public sealed class PostgresBudgetStore : RelationalBudgetStore, IAsyncDisposabl
     protected override string SchemaSql => """
         CREATE TABLE IF NOT EXISTS budget_definitions (id TEXT PRIMARY KEY, definition TEXT NOT NULL);
         CREATE TABLE IF NOT EXISTS budget_counters (budget_id TEXT NOT NULL, window_key TEXT NOT NULL, spent BIGINT NOT NULL DEFAULT 0, held BIGINT NOT NULL DEFAULT 0, PRIMARY KEY (budget_id, window_key));
-        CREATE TABLE IF NOT EXISTS budget_holds (reservation_id TEXT NOT NULL, line INT NOT NULL, budget_id TEXT NOT NULL, window_key TEXT NOT NULL, amount BIGINT NOT NULL, expires_at BIGINT NOT NULL, state INT NOT NULL DEFAULT 0, PRIMARY KEY (reservation_id, line));
+        CREATE TABLE IF NOT EXISTS budget_holds (reservation_id TEXT NOT NULL, line INT NOT NULL, budget_id TEXT NOT NULL, window_key TEXT NOT NULL, amount BIGINT NOT NULL, expires_at BIGINT NOT NULL, state INT NOT NULL DEFAULT 0, expire_as_spent INT NOT NULL DEFAULT 0, PRIMARY KEY (reservation_id, line));
         CREATE INDEX IF NOT EXISTS ix_budget_holds_counter ON budget_holds (budget_id, window_key, state, expires_at);
         CREATE TABLE IF NOT EXISTS budget_marks (budget_id TEXT NOT NULL, window_key TEXT NOT NULL, marker TEXT NOT NULL, PRIMARY KEY (budget_id, window_key, marker));
         CREATE TABLE IF NOT EXISTS budget_emergency (id INT PRIMARY KEY CHECK (id = 1), budget_id TEXT NOT NULL, since BIGINT NOT NULL, reason TEXT NOT NULL);

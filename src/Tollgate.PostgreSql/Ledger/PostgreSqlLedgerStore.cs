@@ -49,9 +49,11 @@ public sealed class PostgreSqlLedgerStore : ILedgerStore
         await using (var importer = await connection.BeginBinaryImportAsync(
                          $"COPY ledger_staging ({PostgreSqlLedgerSchema.RecordColumns}) FROM STDIN (FORMAT BINARY)", cancellationToken))
         {
+            // Rows are encoded synchronously into Npgsql's buffer (28 fields a row); only full buffers hit the socket.
             foreach (var r in records)
             {
-                await WriteRowAsync(importer, r, cancellationToken);
+                cancellationToken.ThrowIfCancellationRequested();
+                WriteRow(importer, r);
             }
 
             await importer.CompleteAsync(cancellationToken);
@@ -229,42 +231,51 @@ public sealed class PostgreSqlLedgerStore : ILedgerStore
     private static long Sum(NpgsqlDataReader reader, int ordinal) =>
         reader.IsDBNull(ordinal) ? 0 : Convert.ToInt64(reader.GetValue(ordinal), CultureInfo.InvariantCulture);
 
-    private static async ValueTask WriteRowAsync(NpgsqlBinaryImporter w, UsageRecord r, CancellationToken ct)
+    private static void WriteRow(NpgsqlBinaryImporter w, UsageRecord r)
     {
         var u = r.Usage;
-        await w.StartRowAsync(ct);
-        await w.WriteAsync(r.RequestId, NpgsqlDbType.Text, ct);
-        await w.WriteAsync(r.Attempt, NpgsqlDbType.Integer, ct);
-        await w.WriteAsync(r.Timestamp, NpgsqlDbType.TimestampTz, ct);
-        await w.WriteAsync(r.Provider, NpgsqlDbType.Text, ct);
-        await w.WriteAsync(r.Model, NpgsqlDbType.Text, ct);
-        await WriteTextAsync(w, r.ApiFlavor, ct);
-        await WriteTextAsync(w, r.Tenant, ct);
-        await WriteTextAsync(w, r.Project, ct);
-        await WriteTextAsync(w, r.User, ct);
-        await WriteTextAsync(w, r.KeyId, ct);
-        await WriteTextAsync(w, r.SessionId, ct);
-        await WriteTextAsync(w, LedgerColumns.EncodeTags(r.Tags), ct);
-        await w.WriteAsync(u.InputTokens, NpgsqlDbType.Bigint, ct);
-        await w.WriteAsync(u.CacheReadTokens, NpgsqlDbType.Bigint, ct);
-        await w.WriteAsync(u.CacheWriteTokens, NpgsqlDbType.Bigint, ct);
-        await w.WriteAsync(u.OutputTokens, NpgsqlDbType.Bigint, ct);
-        await w.WriteAsync(u.ReasoningTokens, NpgsqlDbType.Bigint, ct);
-        await WriteTextAsync(w, LedgerColumns.EncodeExtraUsage(u), ct);
-        await w.WriteAsync(r.Currency, NpgsqlDbType.Text, ct);
-        await w.WriteAsync(r.InputCostNanos, NpgsqlDbType.Bigint, ct);
-        await w.WriteAsync(r.OutputCostNanos, NpgsqlDbType.Bigint, ct);
-        await w.WriteAsync(r.TotalCostNanos, NpgsqlDbType.Bigint, ct);
-        await WriteTextAsync(w, r.PriceSource, ct);
-        await w.WriteAsync(r.LatencyMs, NpgsqlDbType.Bigint, ct);
-        await w.WriteAsync(r.Success, NpgsqlDbType.Boolean, ct);
-        await WriteTextAsync(w, r.ErrorClass, ct);
-        await w.WriteAsync(r.Estimated, NpgsqlDbType.Boolean, ct);
-        await w.WriteAsync(r.Unpriced, NpgsqlDbType.Boolean, ct);
+        w.StartRow();
+        w.Write(r.RequestId, NpgsqlDbType.Text);
+        w.Write(r.Attempt, NpgsqlDbType.Integer);
+        w.Write(r.Timestamp, NpgsqlDbType.TimestampTz);
+        w.Write(r.Provider, NpgsqlDbType.Text);
+        w.Write(r.Model, NpgsqlDbType.Text);
+        WriteText(w, r.ApiFlavor);
+        WriteText(w, r.Tenant);
+        WriteText(w, r.Project);
+        WriteText(w, r.User);
+        WriteText(w, r.KeyId);
+        WriteText(w, r.SessionId);
+        WriteText(w, LedgerColumns.EncodeTags(r.Tags));
+        w.Write(u.InputTokens, NpgsqlDbType.Bigint);
+        w.Write(u.CacheReadTokens, NpgsqlDbType.Bigint);
+        w.Write(u.CacheWriteTokens, NpgsqlDbType.Bigint);
+        w.Write(u.OutputTokens, NpgsqlDbType.Bigint);
+        w.Write(u.ReasoningTokens, NpgsqlDbType.Bigint);
+        WriteText(w, LedgerColumns.EncodeExtraUsage(u));
+        w.Write(r.Currency, NpgsqlDbType.Text);
+        w.Write(r.InputCostNanos, NpgsqlDbType.Bigint);
+        w.Write(r.OutputCostNanos, NpgsqlDbType.Bigint);
+        w.Write(r.TotalCostNanos, NpgsqlDbType.Bigint);
+        WriteText(w, r.PriceSource);
+        w.Write(r.LatencyMs, NpgsqlDbType.Bigint);
+        w.Write(r.Success, NpgsqlDbType.Boolean);
+        WriteText(w, r.ErrorClass);
+        w.Write(r.Estimated, NpgsqlDbType.Boolean);
+        w.Write(r.Unpriced, NpgsqlDbType.Boolean);
     }
 
-    private static ValueTask WriteTextAsync(NpgsqlBinaryImporter w, string? value, CancellationToken ct) =>
-        value is null ? new ValueTask(w.WriteNullAsync(ct)) : new ValueTask(w.WriteAsync(value, NpgsqlDbType.Text, ct));
+    private static void WriteText(NpgsqlBinaryImporter w, string? value)
+    {
+        if (value is null)
+        {
+            w.WriteNull();
+        }
+        else
+        {
+            w.Write(value, NpgsqlDbType.Text);
+        }
+    }
 
     private static UsageRecord ReadRecord(NpgsqlDataReader r) => new()
     {

@@ -5,15 +5,18 @@ using Tollgate.Routing;
 namespace Tollgate.Providers.Configuration;
 
 /// <summary>
-/// The <c>providers</c> and <c>routing</c> sections of <c>tollgate.json</c> (shared by <c>tollgate serve</c> and the
-/// CLI). Every preset provider is known unless <c>"include_presets": false</c>; entries override preset fields or add
-/// providers. Keys are best given as <c>api_key_env</c> (the variable's name), never committed in the file.
+/// The <c>providers</c> and <c>routing</c> sections of <c>tollgate.json</c>, the file <c>tollgate serve</c> reads, so
+/// the CLI and the gateway see the same providers. <c>providers</c> is the gateway's array of
+/// <c>{"name", "baseUrl", "apiKeyEnv", "apiKey", "allowMissingKey", "format", "models", "enabled"}</c>, plus the
+/// routing extras <c>backup</c>, <c>apiVersion</c>, <c>deployments</c>, <c>modelNames</c>, <c>headers</c>,
+/// <c>timeoutSeconds</c>, <c>defaultMaxTokens</c>, <c>pricingProvider</c>. Names match case-insensitively and
+/// snake_case works too (<c>base_url</c>). Every preset provider is known (unavailable until its key is set) unless <c>"providersFromEnvironment": false</c>, the gateway's switch of the same name.
 /// <code>
-/// { "providers": { "openai": { "backup": "azure" },
-///                  "azure": { "base_url": "https://res.openai.azure.com", "deployments": { "gpt-4o": "prod" } },
-///                  "local": { "api": "openai", "base_url": "http://127.0.0.1:8000/v1", "api_key_env": "LOCAL_KEY", "models": ["qwen3"] } },
-///   "routing": { "weights": { "cost": 0.4, "latency": 0.3, "quality": 0.3 }, "min_confidence": 0.5,
-///                "capabilities_files": ["capabilities.json"], "retry": { "max_attempts_per_candidate": 2 } } }
+/// { "providers": [ { "name": "openai", "backup": "azure" },
+///                  { "name": "azure", "baseUrl": "https://res.openai.azure.com", "deployments": { "gpt-4o": "prod" } },
+///                  { "name": "local", "format": "openai", "baseUrl": "http://127.0.0.1:8000/v1", "allowMissingKey": true, "models": ["qwen3"] } ],
+///   "routing": { "weights": { "cost": 0.4, "latency": 0.3, "quality": 0.3 }, "minConfidence": 0.5,
+///                "capabilitiesFiles": ["capabilities.json"], "retry": { "maxAttemptsPerCandidate": 2 } } }
 /// </code>
 /// </summary>
 public sealed class ProvidersConfiguration
@@ -55,9 +58,7 @@ public sealed class ProvidersConfiguration
     public static ProvidersConfiguration Parse(JsonElement root, string baseDirectory, string source = "tollgate.json")
     {
         var providers = new Dictionary<string, ProviderOptions>(StringComparer.OrdinalIgnoreCase);
-        var section = root.ValueKind == JsonValueKind.Object && root.TryGetProperty("providers", out var p) ? p : default;
-        var includePresets = section.ValueKind != JsonValueKind.Object || !section.TryGetProperty("include_presets", out var include) || include.ValueKind != JsonValueKind.False;
-        if (includePresets)
+        if (Bool(root, "providersFromEnvironment", source) ?? true)
         {
             foreach (var preset in ProviderPresets.All())
             {
@@ -65,24 +66,32 @@ public sealed class ProvidersConfiguration
             }
         }
 
-        if (section.ValueKind == JsonValueKind.Object)
+        if (Get(root, "providers") is { } section)
         {
-            foreach (var entry in section.EnumerateObject())
+            if (section.ValueKind != JsonValueKind.Array)
             {
-                if (entry.Name == "include_presets")
-                {
-                    continue;
-                }
+                throw new ArgumentException($"{source}: providers must be an array of {{\"name\": …, \"baseUrl\": …}} objects");
+            }
 
-                var where = $"{source}: providers.{entry.Name}";
-                if (entry.Value.ValueKind != JsonValueKind.Object)
+            var index = 0;
+            foreach (var entry in section.EnumerateArray())
+            {
+                var where = $"{source}: providers[{index++}]";
+                if (entry.ValueKind != JsonValueKind.Object)
                 {
                     throw new ArgumentException($"{where} must be an object");
                 }
 
-                var name = entry.Name.ToLowerInvariant();
-                var options = providers.GetValueOrDefault(name) ?? ProviderPresets.Get(name) ?? new ProviderOptions { Name = name, PricingProviderId = null };
-                Apply(options, entry.Value, where);
+                var name = String(entry, "name", where)?.ToLowerInvariant() ?? throw new ArgumentException($"{where} needs a \"name\"");
+                where = $"{source}: providers[{index - 1}] ({name})";
+                if (Bool(entry, "enabled", where) == false)
+                {
+                    providers.Remove(name);
+                    continue;
+                }
+
+                var options = providers.GetValueOrDefault(name) ?? ProviderPresets.Get(name) ?? new ProviderOptions { Name = name, PricingProviderId = name };
+                Apply(options, entry, where);
                 providers[name] = options;
             }
         }
@@ -99,7 +108,7 @@ public sealed class ProvidersConfiguration
         var health = new HealthOptions();
         var fallback = new FallbackOptions();
         var files = new List<string>();
-        if (root.ValueKind == JsonValueKind.Object && root.TryGetProperty("routing", out var r))
+        if (Get(root, "routing") is { } r)
         {
             if (r.ValueKind != JsonValueKind.Object)
             {
@@ -107,48 +116,48 @@ public sealed class ProvidersConfiguration
             }
 
             var where = $"{source}: routing";
-            if (r.TryGetProperty("weights", out var weights))
+            if (Get(r, "weights") is { } weights)
             {
                 routing.CostWeight = Double(weights, "cost", $"{where}.weights") ?? routing.CostWeight;
                 routing.LatencyWeight = Double(weights, "latency", $"{where}.weights") ?? routing.LatencyWeight;
                 routing.QualityWeight = Double(weights, "quality", $"{where}.weights") ?? routing.QualityWeight;
             }
 
-            routing.MinimumConfidence = Double(r, "min_confidence", where) ?? routing.MinimumConfidence;
-            routing.AllowSubstitution = Bool(r, "allow_substitution", where) ?? routing.AllowSubstitution;
-            routing.EmergencyMode = Bool(r, "emergency_mode", where) ?? routing.EmergencyMode;
-            routing.LatencySamplesForConfidence = (int?)Long(r, "latency_samples_for_confidence", where) ?? routing.LatencySamplesForConfidence;
-            if (r.TryGetProperty("capabilities_files", out var list))
+            routing.MinimumConfidence = Double(r, "minConfidence", where) ?? routing.MinimumConfidence;
+            routing.AllowSubstitution = Bool(r, "allowSubstitution", where) ?? routing.AllowSubstitution;
+            routing.EmergencyMode = Bool(r, "emergencyMode", where) ?? routing.EmergencyMode;
+            routing.LatencySamplesForConfidence = (int?)Long(r, "latencySamplesForConfidence", where) ?? routing.LatencySamplesForConfidence;
+            if (Get(r, "capabilitiesFiles") is { } list)
             {
                 if (list.ValueKind != JsonValueKind.Array)
                 {
-                    throw new ArgumentException($"{where}.capabilities_files must be an array of paths");
+                    throw new ArgumentException($"{where}.capabilitiesFiles must be an array of paths");
                 }
 
                 foreach (var file in list.EnumerateArray())
                 {
-                    files.Add(Path.GetFullPath(Path.Combine(baseDirectory, file.GetString() ?? throw new ArgumentException($"{where}.capabilities_files must hold paths"))));
+                    files.Add(Path.GetFullPath(Path.Combine(baseDirectory, file.GetString() ?? throw new ArgumentException($"{where}.capabilitiesFiles must hold paths"))));
                 }
             }
 
-            if (r.TryGetProperty("retry", out var retry))
+            if (Get(r, "retry") is { } retry)
             {
                 var w = $"{where}.retry";
-                fallback.MaxAttemptsPerCandidate = (int?)Long(retry, "max_attempts_per_candidate", w) ?? fallback.MaxAttemptsPerCandidate;
-                fallback.MaxCandidates = (int?)Long(retry, "max_candidates", w) ?? fallback.MaxCandidates;
-                fallback.BaseDelay = Millis(retry, "base_delay_ms", w) ?? fallback.BaseDelay;
-                fallback.MaxDelay = Millis(retry, "max_delay_ms", w) ?? fallback.MaxDelay;
-                fallback.MaxRetryAfter = Millis(retry, "max_retry_after_ms", w) ?? fallback.MaxRetryAfter;
+                fallback.MaxAttemptsPerCandidate = (int?)Long(retry, "maxAttemptsPerCandidate", w) ?? fallback.MaxAttemptsPerCandidate;
+                fallback.MaxCandidates = (int?)Long(retry, "maxCandidates", w) ?? fallback.MaxCandidates;
+                fallback.BaseDelay = Millis(retry, "baseDelayMs", w) ?? fallback.BaseDelay;
+                fallback.MaxDelay = Millis(retry, "maxDelayMs", w) ?? fallback.MaxDelay;
+                fallback.MaxRetryAfter = Millis(retry, "maxRetryAfterMs", w) ?? fallback.MaxRetryAfter;
             }
 
-            if (r.TryGetProperty("health", out var h))
+            if (Get(r, "health") is { } h)
             {
                 var w = $"{where}.health";
-                health.Window = Seconds(h, "window_seconds", w) ?? health.Window;
-                health.ConsecutiveFailuresToOpen = (int?)Long(h, "consecutive_failures", w) ?? health.ConsecutiveFailuresToOpen;
-                health.FailureRatioToOpen = Double(h, "failure_ratio", w) ?? health.FailureRatioToOpen;
-                health.MinimumThroughput = (int?)Long(h, "minimum_throughput", w) ?? health.MinimumThroughput;
-                health.BreakDuration = Seconds(h, "break_seconds", w) ?? health.BreakDuration;
+                health.Window = Seconds(h, "windowSeconds", w) ?? health.Window;
+                health.ConsecutiveFailuresToOpen = (int?)Long(h, "consecutiveFailures", w) ?? health.ConsecutiveFailuresToOpen;
+                health.FailureRatioToOpen = Double(h, "failureRatio", w) ?? health.FailureRatioToOpen;
+                health.MinimumThroughput = (int?)Long(h, "minimumThroughput", w) ?? health.MinimumThroughput;
+                health.BreakDuration = Seconds(h, "breakSeconds", w) ?? health.BreakDuration;
             }
         }
 
@@ -194,7 +203,7 @@ public sealed class ProvidersConfiguration
 
     private static void Apply(ProviderOptions options, JsonElement entry, string where)
     {
-        if (String(entry, "api", where) is { } api)
+        if (String(entry, "format", where) is { } api)
         {
             options.Api = api.ToLowerInvariant() switch
             {
@@ -202,29 +211,29 @@ public sealed class ProvidersConfiguration
                 "azure" or "azure-openai" => ProviderApi.AzureOpenAI,
                 "anthropic" => ProviderApi.Anthropic,
                 "gemini" or "google" => ProviderApi.Gemini,
-                _ => throw new ArgumentException($"{where}.api '{api}' must be openai, azure, anthropic or gemini"),
+                _ => throw new ArgumentException($"{where}.format '{api}' must be openai, azure, anthropic or gemini"),
             };
         }
 
-        if (String(entry, "base_url", where) is { } url)
+        if (String(entry, "baseUrl", where) is { } url)
         {
             options.BaseUrl = Uri.TryCreate(url, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps)
                 ? uri
                 : throw new ArgumentException($"{where}.base_url must be an absolute http(s) URL");
         }
 
-        options.ApiKey = String(entry, "api_key", where) ?? options.ApiKey;
-        options.ApiKeyEnvironmentVariable = String(entry, "api_key_env", where) ?? options.ApiKeyEnvironmentVariable;
-        options.RequiresApiKey = Bool(entry, "requires_api_key", where) ?? options.RequiresApiKey;
-        options.ApiVersion = String(entry, "api_version", where) ?? options.ApiVersion;
-        options.PricingProviderId = String(entry, "pricing_provider", where) ?? options.PricingProviderId;
+        options.ApiKey = String(entry, "apiKey", where) ?? options.ApiKey;
+        options.ApiKeyEnvironmentVariable = String(entry, "apiKeyEnv", where) ?? options.ApiKeyEnvironmentVariable;
+        options.RequiresApiKey = Bool(entry, "allowMissingKey", where) is { } allowMissing ? !allowMissing : options.RequiresApiKey;
+        options.ApiVersion = String(entry, "apiVersion", where) ?? options.ApiVersion;
+        options.PricingProviderId = String(entry, "pricingProvider", where) ?? options.PricingProviderId;
         options.Backup = String(entry, "backup", where)?.ToLowerInvariant() ?? options.Backup;
-        options.Timeout = Seconds(entry, "timeout_seconds", where) ?? options.Timeout;
-        options.DefaultMaxTokens = (int?)Long(entry, "default_max_tokens", where) ?? options.DefaultMaxTokens;
+        options.Timeout = Seconds(entry, "timeoutSeconds", where) ?? options.Timeout;
+        options.DefaultMaxTokens = (int?)Long(entry, "defaultMaxTokens", where) ?? options.DefaultMaxTokens;
         Map(entry, "deployments", options.Deployments, where);
-        Map(entry, "model_names", options.ModelNames, where);
+        Map(entry, "modelNames", options.ModelNames, where);
         Map(entry, "headers", options.Headers, where);
-        if (entry.TryGetProperty("models", out var models))
+        if (Get(entry, "models") is { } models)
         {
             if (models.ValueKind != JsonValueKind.Array)
             {
@@ -253,9 +262,28 @@ public sealed class ProvidersConfiguration
         }
     }
 
+    /// <summary>A property by name, ignoring case and underscores (<c>baseUrl</c>, <c>BaseUrl</c>, <c>base_url</c>).</summary>
+    private static JsonElement? Get(JsonElement obj, string name)
+    {
+        if (obj.ValueKind != JsonValueKind.Object)
+        {
+            return null;
+        }
+
+        foreach (var property in obj.EnumerateObject())
+        {
+            if (string.Equals(property.Name.Replace("_", "", StringComparison.Ordinal), name, StringComparison.OrdinalIgnoreCase))
+            {
+                return property.Value;
+            }
+        }
+
+        return null;
+    }
+
     private static void Map(JsonElement entry, string name, IDictionary<string, string> target, string where)
     {
-        if (!entry.TryGetProperty(name, out var map))
+        if (Get(entry, name) is not { } map)
         {
             return;
         }
@@ -273,7 +301,7 @@ public sealed class ProvidersConfiguration
 
     private static string? String(JsonElement entry, string name, string where)
     {
-        if (!entry.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
+        if (Get(entry, name) is not { } value || value.ValueKind == JsonValueKind.Null)
         {
             return null;
         }
@@ -283,7 +311,7 @@ public sealed class ProvidersConfiguration
 
     private static bool? Bool(JsonElement entry, string name, string where)
     {
-        if (!entry.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
+        if (Get(entry, name) is not { } value || value.ValueKind == JsonValueKind.Null)
         {
             return null;
         }
@@ -298,7 +326,7 @@ public sealed class ProvidersConfiguration
 
     private static double? Double(JsonElement entry, string name, string where)
     {
-        if (entry.ValueKind != JsonValueKind.Object || !entry.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
+        if (Get(entry, name) is not { } value || value.ValueKind == JsonValueKind.Null)
         {
             return null;
         }
@@ -308,7 +336,7 @@ public sealed class ProvidersConfiguration
 
     private static long? Long(JsonElement entry, string name, string where)
     {
-        if (entry.ValueKind != JsonValueKind.Object || !entry.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
+        if (Get(entry, name) is not { } value || value.ValueKind == JsonValueKind.Null)
         {
             return null;
         }

@@ -58,8 +58,8 @@ public sealed class ProviderSet
                 .Concat(capabilities?.Models.Where(m => m.Provider == name).Select(m => m.Model) ?? [])
                 .Distinct(StringComparer.OrdinalIgnoreCase)
                 .ToList();
-            var supports = capabilities?.Models.Where(m => m.Provider == name).Select(m => m.Mode).Append(GenerationType.Chat).Distinct().ToList()
-                ?? [GenerationType.Chat];
+            // Which APIs a provider offers beyond chat is not modelled per provider; routing filters by model mode.
+            var supports = GenerationTypes.All;
             descriptors.Add(new ProviderDescriptor
             {
                 Name = name,

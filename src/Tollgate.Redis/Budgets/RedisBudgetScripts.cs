@@ -16,9 +16,11 @@ internal static class RedisBudgetScripts
             local st = redis.call('HGET', hk, 'st')
             if st == '0' then
               local n = tonumber(redis.call('HGET', hk, 'n'))
+              local asSpent = redis.call('HGET', hk, 'x') == '1'
               for j = 1, n do
                 local f = redis.call('HMGET', hk, 'k' .. j, 'a' .. j)
                 redis.call('HINCRBY', f[1], 'h', -tonumber(f[2]))
+                if asSpent then redis.call('HINCRBY', f[1], 's', tonumber(f[2])) end
               end
               redis.call('HSET', hk, 'st', '1')
               redis.call('PEXPIRE', hk, 86400000)
@@ -31,7 +33,7 @@ internal static class RedisBudgetScripts
 
     /// <summary>
     /// KEYS[1]=holds zset, KEYS[2]=this hold's key, KEYS[3..]=per line: its counter, then its past counters.
-    /// ARGV: now, holdPrefix, reservationId, expiresMs, recordTtlMs, lineCount, then per line: limit, amount, enforced, pastCount.
+    /// ARGV: now, holdPrefix, reservationId, expiresMs, recordTtlMs, lineCount, expireAsSpent, then per line: limit, amount, enforced, pastCount.
     /// Returns {1, overLine...} or {0, failedLine, spent, held}.
     /// </summary>
     public const string Hold = Reclaim + """
@@ -39,9 +41,9 @@ internal static class RedisBudgetScripts
         local now = tonumber(ARGV[1])
         reclaim(KEYS[1], now, ARGV[2])
         local n = tonumber(ARGV[6])
-        local a, k = 7, 3
+        local a, k = 8, 3
         local pending, order, over = {}, {}, {}
-        local record = {'st', '0', 'n', n}
+        local record = {'st', '0', 'n', n, 'x', ARGV[7]}
         for i = 1, n do
           local limit, amount, enforced, npast = tonumber(ARGV[a]), tonumber(ARGV[a + 1]), ARGV[a + 2], tonumber(ARGV[a + 3])
           local ck = KEYS[k]

@@ -45,6 +45,7 @@ public sealed class RedisBudgetStore : IBudgetStore
             request.ExpiresAt.ToUnixTimeMilliseconds(),
             (long)(request.ExpiresAt - request.Now).TotalMilliseconds + 86_400_000,
             lines.Count,
+            request.ExpireAsSpent ? "1" : "0",
         };
         foreach (var line in lines)
         {

@@ -40,7 +40,7 @@ public sealed class SqliteBudgetStore : RelationalBudgetStore
         PRAGMA journal_mode = WAL;
         CREATE TABLE IF NOT EXISTS budget_definitions (id TEXT PRIMARY KEY, definition TEXT NOT NULL);
         CREATE TABLE IF NOT EXISTS budget_counters (budget_id TEXT NOT NULL, window_key TEXT NOT NULL, spent INTEGER NOT NULL DEFAULT 0, held INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (budget_id, window_key));
-        CREATE TABLE IF NOT EXISTS budget_holds (reservation_id TEXT NOT NULL, line INTEGER NOT NULL, budget_id TEXT NOT NULL, window_key TEXT NOT NULL, amount INTEGER NOT NULL, expires_at INTEGER NOT NULL, state INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (reservation_id, line));
+        CREATE TABLE IF NOT EXISTS budget_holds (reservation_id TEXT NOT NULL, line INTEGER NOT NULL, budget_id TEXT NOT NULL, window_key TEXT NOT NULL, amount INTEGER NOT NULL, expires_at INTEGER NOT NULL, state INTEGER NOT NULL DEFAULT 0, expire_as_spent INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (reservation_id, line));
         CREATE INDEX IF NOT EXISTS ix_budget_holds_counter ON budget_holds (budget_id, window_key, state, expires_at);
         CREATE TABLE IF NOT EXISTS budget_marks (budget_id TEXT NOT NULL, window_key TEXT NOT NULL, marker TEXT NOT NULL, PRIMARY KEY (budget_id, window_key, marker));
         CREATE TABLE IF NOT EXISTS budget_emergency (id INTEGER PRIMARY KEY CHECK (id = 1), budget_id TEXT NOT NULL, since INTEGER NOT NULL, reason TEXT NOT NULL);

@@ -50,7 +50,7 @@ public sealed class InMemoryBudgetStore : IBudgetStore
             }
 
             var expires = request.ExpiresAt.UtcTicks;
-            if (!_holds.TryAdd(request.ReservationId, new HoldEntry(counters, amounts, expires)))
+            if (!_holds.TryAdd(request.ReservationId, new HoldEntry(counters, amounts, expires, request.ExpireAsSpent)))
             {
                 // A reused reservation id would make one settle release two holds: undo and refuse loudly.
                 Release(counters, amounts);
@@ -244,13 +244,17 @@ public sealed class InMemoryBudgetStore : IBudgetStore
         }
     }
 
-    private static void Release(Counter[] counters, long[] amounts)
+    private static void Release(Counter[] counters, long[] amounts, bool asSpent = false)
     {
         for (var i = 0; i < counters.Length; i++)
         {
             lock (counters[i].Gate)
             {
                 counters[i].Held -= amounts[i];
+                if (asSpent)
+                {
+                    counters[i].Spent += amounts[i];
+                }
             }
         }
     }
@@ -279,7 +283,7 @@ public sealed class InMemoryBudgetStore : IBudgetStore
 
                 if (Interlocked.CompareExchange(ref hold.State, HoldEntry.Expired, HoldEntry.Active) == HoldEntry.Active)
                 {
-                    Release(hold.Counters, hold.Amounts);
+                    Release(hold.Counters, hold.Amounts, hold.ExpireAsSpent);
                     reclaimed++;
                 }
                 else if (hold.ExpiresTicks < pruneBefore)
@@ -318,8 +322,9 @@ public sealed class InMemoryBudgetStore : IBudgetStore
         public long Held;
     }
 
-    private sealed class HoldEntry(Counter[] counters, long[] amounts, long expiresTicks)
+    private sealed class HoldEntry(Counter[] counters, long[] amounts, long expiresTicks, bool expireAsSpent)
     {
+        public readonly bool ExpireAsSpent = expireAsSpent;
         public const int Active = 0;
         public const int Expired = 1;
         public const int Settled = 2;

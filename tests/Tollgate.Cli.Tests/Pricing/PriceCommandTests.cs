@@ -148,6 +148,32 @@ public sealed class PriceCommandTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Price_ConfigFile_DiscountAndDatedRateApplied()
+    {
+        var file = Path.Combine(Path.GetTempPath(), $"tg-config-{Guid.NewGuid():N}.json");
+        await File.WriteAllTextAsync(file, """
+            {"Pricing": {
+              "Currency": "EUR",
+              "ExchangeRates": [{"Currency": "EUR", "Rate": 0.5, "EffectiveFrom": "2026-01-01T00:00:00Z"},
+                                {"Currency": "EUR", "Rate": 0.8, "EffectiveFrom": "2026-10-01T00:00:00Z"}],
+              "NegotiatedDiscounts": [{"Provider": "openai", "Model": "gpt-4o", "Percent": 25}]
+            }}
+            """, TestContext.Current.CancellationToken);
+        try
+        {
+            // gpt-4o 1M in + 1M out = $12.50; 25% off → 9.375; × 0.8 EUR (rate in force on 2026-11-22) = 7.5.
+            var (exit, stdout, stderr) = await RunAsync(["price", "--config", file, "--provider", "openai", "--model", "gpt-4o", "--input-tokens", "1000000", "--output-tokens", "1000000", "--at", "2026-11-22T10:00:00Z"]);
+            Assert.True(exit == 0, stderr + stdout);
+            Assert.Contains("total        7.5 EUR", stdout);
+            Assert.Contains("negotiated discount 25%", stdout);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Fact]
     public async Task Price_BrokenPricesFile_ClearError()
     {
         var file = Path.Combine(Path.GetTempPath(), $"tg-prices-{Guid.NewGuid():N}.json");

@@ -143,6 +143,8 @@ public sealed class FakeUpstream : IAsyncDisposable
         {
             if (CutStreamAfterChunks is { } cut && i >= cut)
             {
+                // Let the gateway read what was sent before the connection drops.
+                await Task.Delay(300, context.RequestAborted);
                 context.Abort();
                 return;
             }
@@ -182,6 +184,8 @@ public sealed class FakeUpstream : IAsyncDisposable
         {
             if (CutStreamAfterChunks is { } cut && i >= cut)
             {
+                // Let the gateway read what was sent before the connection drops.
+                await Task.Delay(300, context.RequestAborted);
                 context.Abort();
                 return;
             }
@@ -210,6 +214,8 @@ public sealed class FakeUpstream : IAsyncDisposable
         {
             if (CutStreamAfterChunks is { } cut && i >= cut)
             {
+                // Let the gateway read what was sent before the connection drops.
+                await Task.Delay(300, context.RequestAborted);
                 context.Abort();
                 return;
             }

@@ -3,7 +3,10 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using OpenAI;
+using Microsoft.Extensions.DependencyInjection;
 using Tollgate.Gateway.Configuration;
+using Tollgate.Gateway.Forwarding;
+using Tollgate.Ledger;
 
 namespace Tollgate.Gateway.Tests.Infrastructure;
 
@@ -84,6 +87,36 @@ public sealed class TestGateway : IAsyncDisposable
         NetworkTimeout = TimeSpan.FromSeconds(30),
         RetryPolicy = new System.ClientModel.Primitives.ClientRetryPolicy(0),
     });
+
+    /// <summary>The ledger record of one attempt, once every pending write is durable.</summary>
+    public async Task<UsageRecord?> LedgerRecordAsync(string requestId, int attempt = 1)
+    {
+        await Host.Services.GetRequiredService<CallAccounting>().FlushAsync(TestContext.Current.CancellationToken);
+        return await Host.Services.GetRequiredService<ILedgerStore>().FindAsync(new LedgerKey(requestId, attempt), TestContext.Current.CancellationToken);
+    }
+
+    /// <summary>Every ledger record, once every pending write is durable.</summary>
+    public async Task<List<UsageRecord>> LedgerRecordsAsync()
+    {
+        await Host.Services.GetRequiredService<CallAccounting>().FlushAsync(TestContext.Current.CancellationToken);
+        var records = new List<UsageRecord>();
+        await foreach (var record in Host.Services.GetRequiredService<ILedgerStore>().ReadAsync(LedgerFilter.All, TestContext.Current.CancellationToken))
+        {
+            records.Add(record);
+        }
+
+        return records;
+    }
+
+    /// <summary>Creates a budget through the admin API; returns its id.</summary>
+    public async Task<string> CreateBudgetAsync(object body)
+    {
+        using var response = await Admin.PostAsJsonAsync("/admin/budgets", body, TestContext.Current.CancellationToken);
+        var text = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
+        Assert.True(response.StatusCode == System.Net.HttpStatusCode.Created, $"POST /admin/budgets: {(int)response.StatusCode} {text}");
+        using var doc = JsonDocument.Parse(text);
+        return doc.RootElement.GetProperty("id").GetString()!;
+    }
 
     public HttpClient ClientWithKey(string key)
     {

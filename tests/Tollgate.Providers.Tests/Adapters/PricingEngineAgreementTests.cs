@@ -22,7 +22,7 @@ public sealed class PricingEngineAgreementTests : IAsyncLifetime
     [InlineData("groq", "groq", "default", "openai/v1")]
     [InlineData("mistral", "mistral", "default", "v1")]
     [InlineData("deepseek", "deepseek", "chat", "v1")]
-    [InlineData("xai", "x-ai", "chat", "v1")]
+    [InlineData("x-ai", "x-ai", "chat", "v1")]
     [InlineData("anthropic", "anthropic", "default", "")]
     [InlineData("google", "google", "default", "")]
     public async Task SendChatAsync_RealBodies_UsageEqualsPricingExtractor(string preset, string pricingId, string flavor, string basePath)

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Time.Testing;
 using Tollgate.Budgets;
+using Tollgate.Budgets.StressHost;
 using Tollgate.Costing;
 
 namespace Tollgate.Stores.Tests.Budgets;
@@ -102,6 +103,62 @@ public abstract class BudgetStoreConformanceTests
 
         Assert.True(await Store.ReclaimExpiredAsync(T0.AddSeconds(11), Ct) >= 3);
         Assert.Equal(default, await Store.GetCounterAsync(id, "w", T0.AddSeconds(11), Ct));
+    }
+
+    [Fact]
+    public async Task ReclaimExpired_ExpireAsSpentHold_CountsAsSpentNotReleased()
+    {
+        var id = NewId();
+        var lease = new HoldRequest(NewRes(), [new HoldLine(id, "w", 1000, 400)], T0, T0.AddSeconds(10)) { ExpireAsSpent = true };
+        Assert.True((await Store.TryHoldAsync(lease, Ct)).Held);
+        var refused = await Store.TryHoldAsync(Request(T0.AddSeconds(11), new HoldLine(id, "w", 1000, 601)), Ct);
+        Assert.False(refused.Held);
+        Assert.Equal(400, refused.SpentNanos);
+        Assert.Equal(0, refused.HeldNanos);
+        Assert.Equal(new BudgetCounter(400, 0), await Store.GetCounterAsync(id, "w", T0.AddSeconds(11), Ct));
+    }
+
+    [Fact]
+    public async Task LeasedStore_TwoInstances_NeverOverLimitAndSpendReachesSharedCounter()
+    {
+        var id = NewId();
+        var budgets = new InMemoryBudgetDefinitionStore(new Budget { Id = id, Limit = 1m, Period = BudgetPeriod.Lifetime });
+        var options = new LeasedBudgetStoreOptions { LeaseNanos = 50_000_000, FlushInterval = TimeSpan.FromMilliseconds(100), LeaseTtl = TimeSpan.FromSeconds(30) };
+        await using var a = new LeasedBudgetStore(Store, options);
+        await using var b = new LeasedBudgetStore(Store, options);
+        var results = await Task.WhenAll(
+            BudgetStress.RunAsync(new BudgetGate(a, budgets), 300, 0.01m, Ct, seed: 1),
+            BudgetStress.RunAsync(new BudgetGate(b, budgets), 300, 0.01m, Ct, seed: 2));
+        await a.DisposeAsync();
+        await b.DisposeAsync();
+
+        var counter = await Store.GetCounterAsync(id, "lifetime", DateTimeOffset.UtcNow, Ct);
+        var spent = Money.FromNanos(counter.SpentNanos);
+        Assert.Equal(results.Sum(r => r.SettledTotal), spent);
+        Assert.Equal(0, counter.HeldNanos);
+        Assert.True(spent <= 1m, $"spent {spent} > 1");
+        Assert.True(1m - spent < 0.01m, $"spent {spent}: more than one worst case left");
+    }
+
+    [Fact]
+    public async Task LeasedStore_InstanceDiesWithLease_LeaseLapsesAsSpent()
+    {
+        var id = NewId();
+        var time = new FakeTimeProvider(T0);
+        var leased = new LeasedBudgetStore(Store, new LeasedBudgetStoreOptions { LeaseNanos = 300, LeaseTtl = TimeSpan.FromSeconds(60), FlushInterval = TimeSpan.FromSeconds(10), TimeProvider = time });
+        var req = Request(T0, new HoldLine(id, "w", 1000, 100));
+        Assert.True((await leased.TryHoldAsync(req, Ct)).Held);
+        Assert.True(await leased.SettleAsync(req.ReservationId, req.Lines, [80], T0, Ct));
+        Assert.Equal(new BudgetCounter(0, 300), await Store.GetCounterAsync(id, "w", T0, Ct)); // the lease, not yet flushed
+
+        // The instance vanishes (never flushed, never disposed): after the TTL its whole lease counts as spent.
+        Assert.Equal(new BudgetCounter(300, 0), await ReclaimAndReadAsync(id, T0.AddSeconds(61)));
+    }
+
+    private async Task<BudgetCounter> ReclaimAndReadAsync(string id, DateTimeOffset now)
+    {
+        await Store.ReclaimExpiredAsync(now, Ct);
+        return await Store.GetCounterAsync(id, "w", now, Ct);
     }
 
     [Fact]

@@ -232,6 +232,23 @@ public sealed class CostEngineUnitTests
     }
 
     [Fact]
+    public void Calculate_OverlapReportedButJoinMissing_Unpriced()
+    {
+        // Cached audio is both cache read and audio input: with both reported above 0 its own count is unknown.
+        var usage = new Usage { InputTokens = 1_000, CacheReadTokens = 100, OutputTokens = 10 };
+        usage.Set(UsageUnit.InputAudioTokens, 200);
+
+        var cost = _engine.Calculate("acme", "multimodal", usage, Now);
+
+        Assert.False(cost.Priced);
+        Assert.Contains("overlap but cache_audio_read_tokens was not reported", cost.UnpricedReason);
+        Assert.False(_engine.Resolve("acme", "multimodal").ComputeCost(usage, Now).Priced);
+
+        usage.Set(UsageUnit.CacheAudioReadTokens, 0);
+        Assert.True(_engine.Calculate("acme", "multimodal", usage, Now).Priced);
+    }
+
+    [Fact]
     public void Calculate_ZeroSpecificWithoutTotal_ReadsZero()
     {
         var usage = new Usage { CacheReadTokens = 0, OutputTokens = 10 };
@@ -298,6 +315,20 @@ public sealed class CostEngineUnitTests
         var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
         Assert.Equal(new CallCost(true, full.InputCost, full.OutputCost, full.TotalCost), fast);
         Assert.Equal(0, allocated);
+    }
+
+    [Theory]
+    [InlineData(7L)]                      // 7 × 1 / 3600 has no finite decimal form: decimal path
+    [InlineData(900_000_000_000_000L)]    // large counts leave the fixed-point range: decimal path
+    public void ComputeCost_OutsideFixedPoint_SameAsBreakdown(long seconds)
+    {
+        var price = new ModelPrice(new Dictionary<UsageUnit, PriceRate> { [UsageUnit.AudioSeconds] = new PriceRate(1m, null, 3600) });
+        var usage = new Usage();
+        usage.Set(UsageUnit.AudioSeconds, seconds);
+
+        Assert.True(price.TryComputeBreakdown(usage, out _, out var expected, out _));
+        Assert.Equal(expected, price.ComputeCost(usage));
+        Assert.Equal(seconds / 3600m, expected.TotalCost);
     }
 
     [Fact]

@@ -132,5 +132,7 @@ public sealed class OverrideAndDiscountTests
         Assert.Contains(errors, e => e.Contains("ftp://"));
         Assert.Throws<ArgumentException>(() => new CostEngine(TestCatalog.Catalog, options));
         Assert.Empty(new PricingOptions().Validate());
+        Assert.True(new PricingOptionsValidator().Validate(null, options).Failed);
+        Assert.True(new PricingOptionsValidator().Validate(null, new PricingOptions()).Succeeded);
     }
 }

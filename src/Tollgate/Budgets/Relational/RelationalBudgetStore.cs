@@ -99,7 +99,7 @@ public abstract class RelationalBudgetStore : IBudgetStore, IBudgetDefinitionSto
 
                 for (var i = 0; i < lines.Count; i++)
                 {
-                    sql.Append(CultureInfo.InvariantCulture, $"INSERT INTO budget_holds (reservation_id, line, budget_id, window_key, amount, expires_at, state) VALUES (@r, {i}, @hb{i}, @hw{i}, @ha{i}, @e, 0);");
+                    sql.Append(CultureInfo.InvariantCulture, $"INSERT INTO budget_holds (reservation_id, line, budget_id, window_key, amount, expires_at, state, expire_as_spent) VALUES (@r, {i}, @hb{i}, @hw{i}, @ha{i}, @e, 0, @x);");
                     Add(cmd, $"hb{i}", lines[i].BudgetId);
                     Add(cmd, $"hw{i}", lines[i].WindowKey);
                     Add(cmd, $"ha{i}", lines[i].AmountNanos);
@@ -107,6 +107,7 @@ public abstract class RelationalBudgetStore : IBudgetStore, IBudgetDefinitionSto
 
                 Add(cmd, "r", request.ReservationId);
                 Add(cmd, "e", request.ExpiresAt.ToUnixTimeMilliseconds());
+                Add(cmd, "x", request.ExpireAsSpent ? 1 : 0);
                 cmd.CommandText = sql.ToString();
                 await cmd.ExecuteNonQueryAsync(cancellationToken);
             }
@@ -397,7 +398,7 @@ public abstract class RelationalBudgetStore : IBudgetStore, IBudgetDefinitionSto
         }
 
         // Reclaim expired holds of exactly these (now locked) counters.
-        var expired = new List<(string, string, long)>();
+        var expired = new List<(string, string, long, bool)>();
         await using (var cmd = connection.CreateCommand())
         {
             cmd.Transaction = tx;
@@ -410,11 +411,11 @@ public abstract class RelationalBudgetStore : IBudgetStore, IBudgetDefinitionSto
             }
 
             Add(cmd, "now", now.ToUnixTimeMilliseconds());
-            cmd.CommandText = $"UPDATE budget_holds SET state = {Expired} WHERE state = {Active} AND expires_at <= @now AND ({where}) RETURNING budget_id, window_key, amount";
+            cmd.CommandText = $"UPDATE budget_holds SET state = {Expired} WHERE state = {Active} AND expires_at <= @now AND ({where}) RETURNING budget_id, window_key, amount, expire_as_spent";
             await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
             {
-                expired.Add((reader.GetString(0), reader.GetString(1), reader.GetInt64(2)));
+                expired.Add((reader.GetString(0), reader.GetString(1), reader.GetInt64(2), reader.GetInt32(3) == 1));
             }
         }
 
@@ -427,11 +428,14 @@ public abstract class RelationalBudgetStore : IBudgetStore, IBudgetDefinitionSto
             foreach (var group in expired.GroupBy(e => (e.Item1, e.Item2)))
             {
                 var amount = group.Sum(e => e.Item3);
+                var asSpent = group.Where(e => e.Item4).Sum(e => e.Item3);
                 var c = result[group.Key];
                 c.Held -= amount;
+                c.Spent += asSpent;
                 c.Reclaimed += group.Count();
-                sql.Append(CultureInfo.InvariantCulture, $"UPDATE budget_counters SET held = held - @a{n} WHERE budget_id = @b{n} AND window_key = @w{n};");
+                sql.Append(CultureInfo.InvariantCulture, $"UPDATE budget_counters SET held = held - @a{n}, spent = spent + @x{n} WHERE budget_id = @b{n} AND window_key = @w{n};");
                 Add(cmd, $"a{n}", amount);
+                Add(cmd, $"x{n}", asSpent);
                 Add(cmd, $"b{n}", group.Key.Item1);
                 Add(cmd, $"w{n}", group.Key.Item2);
                 n++;

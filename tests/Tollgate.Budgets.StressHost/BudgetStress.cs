@@ -1,13 +1,19 @@
 using Tollgate.Budgets;
+using Tollgate.Costing;
 
-namespace Tollgate.Stores.Tests.Budgets;
+namespace Tollgate.Budgets.StressHost;
 
 /// <summary>Drives many concurrent reserve/settle callers against one gate until the budget is exhausted by spend.</summary>
-internal static class BudgetStress
+public static class BudgetStress
 {
     public sealed record Result(decimal SettledTotal, int Allowed, int Refusals);
 
-    public static async Task<Result> RunAsync(IBudgetGate gate, int callers, decimal worst, CancellationToken cancellationToken)
+    /// <summary>
+    /// Each caller reserves <paramref name="worst"/>, settles a random actual in [10 %, 100 %] of it, and
+    /// retries a refusal while in-flight holds (not spend) caused it; it stops once spend alone leaves less
+    /// than one worst case.
+    /// </summary>
+    public static async Task<Result> RunAsync(IBudgetGate gate, int callers, decimal worst, CancellationToken cancellationToken, int seed = 0)
     {
         long settledNanos = 0;
         int allowed = 0, refusals = 0;
@@ -16,35 +22,34 @@ internal static class BudgetStress
         var tasks = Enumerable.Range(0, callers).Select(async n =>
         {
             await start.WaitAsync(cancellationToken);
-            var random = new Random(n);
+            var random = new Random(seed + n);
             for (var attempt = 0; attempt < 10_000; attempt++)
             {
-                var d = await gate.ReserveAsync(subject, worst, $"req-{n}-{attempt}", cancellationToken: cancellationToken);
+                var d = await gate.ReserveAsync(subject, worst, $"req-{seed}-{n}-{attempt}", cancellationToken: cancellationToken);
                 if (d.Allowed)
                 {
                     Interlocked.Increment(ref allowed);
                     await Task.Yield();
                     var actual = decimal.Round(worst * random.Next(10, 101) / 100m, 9);
                     await gate.SettleAsync(d.Reservation!, actual, cancellationToken);
-                    Interlocked.Add(ref settledNanos, Tollgate.Costing.Money.ToNanos(actual));
+                    Interlocked.Add(ref settledNanos, Money.ToNanos(actual));
                     return;
                 }
 
                 Interlocked.Increment(ref refusals);
-
-                // Refused by spend alone: the budget really is exhausted for this caller.
                 if (d.Trip!.Limit - d.Trip.Spent < worst)
                 {
                     return;
                 }
 
-                await Task.Delay(random.Next(1, 4), cancellationToken);
+                // In-flight holds will settle below their worst case soon: wait a moment, then try again.
+                await Task.Delay(random.Next(2, 12), cancellationToken);
             }
 
             throw new InvalidOperationException("caller never finished");
         }).ToList();
         start.Release(callers);
         await Task.WhenAll(tasks);
-        return new Result(Tollgate.Costing.Money.FromNanos(settledNanos), allowed, refusals);
+        return new Result(Money.FromNanos(settledNanos), allowed, refusals);
     }
 }
