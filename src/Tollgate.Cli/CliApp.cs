@@ -11,18 +11,23 @@ public static class CliApp
         var root = new RootCommand("Tollgate: LLM cost control. Prices, budgets, routes and records every model call.");
         root.Subcommands.Add(VersionCommand.Create(console));
 
-        // price (issue: pricing)
+        root.Subcommands.Add(PriceCommand.Create(console));
 
         root.Subcommands.Add(TokensCommand.Create(console));
 
-        // import / export / cost (issue: ledger)
+        foreach (var command in LedgerCommands.Create(console))
+        {
+            root.Subcommands.Add(command);
+        }
 
         root.Subcommands.Add(BudgetCommands.Create(console));
         root.Subcommands.Add(AlertsCommand.Create(console));
 
-        // providers / route (issue: providers)
+        root.Subcommands.Add(ProvidersCommand.Create(console));
+        root.Subcommands.Add(RouteCommand.Create(console));
 
         // serve / keys (issue: gateway)
+        root.Subcommands.Add(ServeCommand.Create(console));
         return root;
     }
 

@@ -76,27 +76,29 @@ public sealed class ProviderOptions
     {
         if (string.IsNullOrWhiteSpace(Name))
         {
-            throw new ArgumentException("a provider needs a name", nameof(Name));
+            throw new ArgumentException("a provider needs a name");
         }
 
         if (BaseUrl is null || !BaseUrl.IsAbsoluteUri || (BaseUrl.Scheme != Uri.UriSchemeHttp && BaseUrl.Scheme != Uri.UriSchemeHttps))
         {
-            throw new ArgumentException($"provider '{Name}' needs an absolute http(s) base_url", nameof(BaseUrl));
+            throw new ArgumentException(Api == ProviderApi.AzureOpenAI
+                ? $"provider '{Name}' needs its baseUrl (the Azure resource endpoint, e.g. https://NAME.openai.azure.com)"
+                : $"provider '{Name}' needs an absolute http(s) baseUrl");
         }
 
         if (Api == ProviderApi.AzureOpenAI && string.IsNullOrWhiteSpace(ApiVersion))
         {
-            throw new ArgumentException($"provider '{Name}' (Azure OpenAI) needs an api_version, e.g. 2024-10-21", nameof(ApiVersion));
+            throw new ArgumentException($"provider '{Name}' (Azure OpenAI) needs an apiVersion, e.g. 2024-10-21");
         }
 
         if (Timeout <= TimeSpan.Zero)
         {
-            throw new ArgumentException($"provider '{Name}' needs a positive timeout", nameof(Timeout));
+            throw new ArgumentException($"provider '{Name}' needs a positive timeout");
         }
 
         if (DefaultMaxTokens < 1)
         {
-            throw new ArgumentException($"provider '{Name}' needs default_max_tokens of at least 1", nameof(DefaultMaxTokens));
+            throw new ArgumentException($"provider '{Name}' needs defaultMaxTokens of at least 1");
         }
     }
 

@@ -14,8 +14,10 @@ public static class ProviderPresets
         ("deepseek", ProviderApi.OpenAICompatible, "https://api.deepseek.com/v1", "DEEPSEEK_API_KEY", "deepseek", null, true),
         ("together", ProviderApi.OpenAICompatible, "https://api.together.xyz/v1", "TOGETHER_API_KEY", "together", null, true),
         ("fireworks", ProviderApi.OpenAICompatible, "https://api.fireworks.ai/inference/v1", "FIREWORKS_API_KEY", "fireworks", null, true),
-        ("xai", ProviderApi.OpenAICompatible, "https://api.x.ai/v1", "XAI_API_KEY", "x-ai", null, true),
+        ("x-ai", ProviderApi.OpenAICompatible, "https://api.x.ai/v1", "XAI_API_KEY", "x-ai", null, true),
         ("openrouter", ProviderApi.OpenAICompatible, "https://openrouter.ai/api/v1", "OPENROUTER_API_KEY", "openrouter", null, true),
+        ("cerebras", ProviderApi.OpenAICompatible, "https://api.cerebras.ai/v1", "CEREBRAS_API_KEY", "cerebras", null, true),
+        ("perplexity", ProviderApi.OpenAICompatible, "https://api.perplexity.ai", "PERPLEXITY_API_KEY", "perplexity", null, true),
         ("ollama", ProviderApi.OpenAICompatible, "http://localhost:11434/v1", null, null, null, false),
         ("vllm", ProviderApi.OpenAICompatible, "http://localhost:8000/v1", "VLLM_API_KEY", null, null, false),
     ];
@@ -23,9 +25,15 @@ public static class ProviderPresets
     /// <summary>Preset names (<c>openai</c>, <c>azure</c>, <c>anthropic</c>, <c>google</c>, <c>groq</c>, …).</summary>
     public static IReadOnlyList<string> Names { get; } = Presets.Select(p => p.Name).ToArray();
 
-    /// <summary>A fresh copy of the preset, or null for an unknown name. Azure has no public base URL: set it.</summary>
+    /// <summary>A fresh copy of the preset, or null for an unknown name (<c>gemini</c> and <c>xai</c> are accepted aliases). Azure has no public base URL: set it.</summary>
     public static ProviderOptions? Get(string name)
     {
+        name = name.ToLowerInvariant() switch
+        {
+            "gemini" => "google",
+            "xai" => "x-ai",
+            _ => name,
+        };
         foreach (var p in Presets)
         {
             if (string.Equals(p.Name, name, StringComparison.OrdinalIgnoreCase))

@@ -3,7 +3,7 @@ using Tollgate.Providers.Streaming;
 
 namespace Tollgate.Providers.Anthropic;
 
-/// <summary>Anthropic Messages API (<c>POST {base}/v1/messages</c>, <c>x-api-key</c>, <c>anthropic-version</c>).</summary>
+/// <summary>Anthropic Messages API (<c>POST {base}/v1/messages</c>, base <c>https://api.anthropic.com</c>, <c>x-api-key</c>, <c>anthropic-version</c>).</summary>
 internal sealed class AnthropicAdapter(ProviderOptions options, HttpClient http, TimeProvider timeProvider, Func<string, string?>? environment)
     : HttpProviderAdapter(options, http, timeProvider, environment)
 {

@@ -4,7 +4,7 @@ using Tollgate.Providers.Streaming;
 namespace Tollgate.Providers.Gemini;
 
 /// <summary>
-/// Google Gemini API: <c>{base}/v1beta/models/{model}:generateContent</c> and
+/// Google Gemini API: <c>{base}/v1beta/models/{model}:generateContent</c> (base <c>https://generativelanguage.googleapis.com</c>) and
 /// <c>:streamGenerateContent?alt=sse</c>, key in the <c>x-goog-api-key</c> header (never in the URL).
 /// </summary>
 internal sealed class GeminiAdapter(ProviderOptions options, HttpClient http, TimeProvider timeProvider, Func<string, string?>? environment)

@@ -48,7 +48,7 @@ internal sealed class OpenAICompatibleAdapter(ProviderOptions options, HttpClien
         var reader = new Utf8JsonReader(body);
         using var document = JsonDocument.ParseValue(ref reader);
         var root = document.RootElement;
-        var usage = root.ValueKind == JsonValueKind.Object && root.TryGetProperty("usage", out var u) ? OpenAIUsage.Read(u) : null;
+        var usage = root.ValueKind == JsonValueKind.Object && root.TryGetProperty("usage", out var u) ? OpenAIUsage.Read(u, PricingProviderId) : null;
         string? finish = null;
         if (root.ValueKind == JsonValueKind.Object && root.TryGetProperty("choices", out var choices) && choices.ValueKind == JsonValueKind.Array && choices.GetArrayLength() > 0 &&
             choices[0].TryGetProperty("finish_reason", out var f) && f.ValueKind == JsonValueKind.String)
@@ -59,5 +59,5 @@ internal sealed class OpenAICompatibleAdapter(ProviderOptions options, HttpClien
         return new TranslatedResponse(body, usage, finish);
     }
 
-    protected override StreamTranslator CreateStreamTranslator(ChatRequest request, string model) => new OpenAIPassthroughStream();
+    protected override StreamTranslator CreateStreamTranslator(ChatRequest request, string model) => new OpenAIPassthroughStream(PricingProviderId);
 }

@@ -9,7 +9,7 @@ namespace Tollgate.Providers.OpenAICompatible;
 /// scanning complete <c>data:</c> lines for the usage chunk, the finish reason and <c>[DONE]</c>.
 /// Only lines that carry a usage object or a finish reason are parsed.
 /// </summary>
-internal sealed class OpenAIPassthroughStream : StreamTranslator
+internal sealed class OpenAIPassthroughStream(string? pricingProviderId) : StreamTranslator
 {
     private readonly ArrayBufferWriter<byte> _partialLine = new(256);
 
@@ -97,7 +97,7 @@ internal sealed class OpenAIPassthroughStream : StreamTranslator
             var reader = new Utf8JsonReader(data);
             using var document = JsonDocument.ParseValue(ref reader);
             var root = document.RootElement;
-            if (hasUsage && root.TryGetProperty("usage", out var usage) && OpenAIUsage.Read(usage) is { } observed)
+            if (hasUsage && root.TryGetProperty("usage", out var usage) && OpenAIUsage.Read(usage, pricingProviderId) is { } observed)
             {
                 Usage = observed;
             }

@@ -55,11 +55,10 @@ public sealed class SqliteLedgerStore : ILedgerStore
             using var transaction = connection.BeginTransaction(deferred: false);
             commands.Enlist(transaction);
             var cutoff = commands.ReadRetentionCutoff();
-            var delta = new RollupDelta();
-            int inserted = 0, duplicates = 0, expired = 0;
+            var rows = new List<(UsageRecord, long)>(records.Count);
+            var expired = 0;
             foreach (var record in records)
             {
-                cancellationToken.ThrowIfCancellationRequested();
                 var ts = LedgerColumns.ToUnixMicros(record.Timestamp);
                 if (cutoff is { } c && ts < c)
                 {
@@ -67,18 +66,29 @@ public sealed class SqliteLedgerStore : ILedgerStore
                     continue;
                 }
 
-                if (commands.Insert(record, ts) == 1)
-                {
-                    inserted++;
-                    delta.Add(record);
-                }
-                else
-                {
-                    duplicates++;
-                }
+                rows.Add((record, ts));
             }
 
-            commands.UpsertRollups(delta);
+            cancellationToken.ThrowIfCancellationRequested();
+            var before = commands.MaxRowId();
+            var inserted = commands.InsertAll(rows);
+            if (inserted > 0)
+            {
+                // Usually every record is new; otherwise ask which ones this transaction inserted.
+                var keys = inserted == rows.Count ? null : commands.InsertedKeys(before);
+                var delta = new RollupDelta();
+                foreach (var (record, _) in rows)
+                {
+                    if (keys is null || keys.Remove(record.Key))
+                    {
+                        delta.Add(record);
+                    }
+                }
+
+                commands.UpsertRollups(delta);
+            }
+
+            var duplicates = rows.Count - inserted;
             transaction.Commit();
             return new LedgerAppendResult(inserted, duplicates, expired);
         }

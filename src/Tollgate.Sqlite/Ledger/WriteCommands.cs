@@ -3,143 +3,179 @@ using Tollgate.Ledger;
 
 namespace Tollgate.Sqlite.Ledger;
 
-/// <summary>The prepared statements of the write connection, with their parameters bound once and reused.</summary>
+/// <summary>
+/// The prepared statements of the write connection, prepared once and reused for every batch. Records go in with
+/// multi-row <c>INSERT OR IGNORE</c> statements; the rows this transaction inserted are exactly those with a rowid
+/// above the maximum seen when it started (SQLite assigns max+1 and the write lock is held). Their rollup deltas are
+/// summed in memory and upserted once per rollup key, in the same transaction. (Summing in SQL with GROUP BY over
+/// the new rows measured twice as slow.)
+/// </summary>
 internal sealed class WriteCommands : IDisposable
 {
-    private readonly SqliteCommand _insert;
-    private readonly SqliteParameter[] _insertParams;
-    private readonly SqliteCommand _wide;
-    private readonly SqliteParameter[] _wideParams;
-    private readonly SqliteCommand _byModel;
-    private readonly SqliteParameter[] _byModelParams;
+    private const int RowsPerStatement = 32;
+    private const int Columns = 28;
+
+    private readonly RawStatement _insertMany;
+    private readonly RawStatement _insertOne;
+    private readonly RawStatement _maxRowId;
+    private readonly RawStatement _insertedKeys;
+    private readonly RawStatement _wide;
+    private readonly RawStatement _byModel;
     private readonly SqliteCommand _cutoff;
 
     public WriteCommands(SqliteConnection connection)
     {
-        var columns = SqliteLedgerSchema.RecordColumns.Split(", ");
-        (_insert, _insertParams) = Prepare(connection,
-            $"INSERT OR IGNORE INTO ledger_records ({SqliteLedgerSchema.RecordColumns}) VALUES ({string.Join(", ", columns.Select((_, i) => $"$p{i}"))})",
-            columns.Length);
-        (_wide, _wideParams) = Prepare(connection, Upsert("ledger_rollup_hourly",
-            ["hour", "provider", "model", "api_flavor", "tenant", "project", "user_id", "key_id"]), 8 + LedgerColumns.Metrics.Length);
-        (_byModel, _byModelParams) = Prepare(connection, Upsert("ledger_rollup_model_hourly",
-            ["hour", "provider", "model", "api_flavor"]), 4 + LedgerColumns.Metrics.Length);
+        _insertMany = new RawStatement(connection, InsertSql(RowsPerStatement));
+        _insertOne = new RawStatement(connection, InsertSql(1));
+        _maxRowId = new RawStatement(connection, "SELECT coalesce(max(rowid), 0) FROM ledger_records");
+        _insertedKeys = new RawStatement(connection, "SELECT request_id, attempt FROM ledger_records WHERE rowid > ?1");
+        _wide = new RawStatement(connection, Upsert("ledger_rollup_hourly", ["hour", "provider", "model", "api_flavor", "tenant", "project", "user_id", "key_id"]));
+        _byModel = new RawStatement(connection, Upsert("ledger_rollup_model_hourly", ["hour", "provider", "model", "api_flavor"]));
         _cutoff = connection.CreateCommand();
         _cutoff.CommandText = "SELECT CAST(value AS INTEGER) FROM tollgate_meta WHERE key = 'ledger.retention_cutoff'";
     }
 
-    public void Enlist(SqliteTransaction transaction)
-    {
-        _insert.Transaction = transaction;
-        _wide.Transaction = transaction;
-        _byModel.Transaction = transaction;
-        _cutoff.Transaction = transaction;
-    }
+    public void Enlist(SqliteTransaction transaction) => _cutoff.Transaction = transaction;
 
     public long? ReadRetentionCutoff() => _cutoff.ExecuteScalar() is long value ? value : null;
 
-    public int Insert(UsageRecord r, long ts)
+    public long MaxRowId() => _maxRowId.ExecuteScalarInt64();
+
+    /// <summary>Inserts the records (new keys only) and returns how many were inserted.</summary>
+    public int InsertAll(List<(UsageRecord Record, long Ts)> rows)
     {
-        var p = _insertParams;
-        var u = r.Usage;
-        p[0].Value = r.RequestId;
-        p[1].Value = r.Attempt;
-        p[2].Value = ts;
-        p[3].Value = r.Provider;
-        p[4].Value = r.Model;
-        p[5].Value = Db(r.ApiFlavor);
-        p[6].Value = Db(r.Tenant);
-        p[7].Value = Db(r.Project);
-        p[8].Value = Db(r.User);
-        p[9].Value = Db(r.KeyId);
-        p[10].Value = Db(r.SessionId);
-        p[11].Value = Db(LedgerColumns.EncodeTags(r.Tags));
-        p[12].Value = u.InputTokens;
-        p[13].Value = u.CacheReadTokens;
-        p[14].Value = u.CacheWriteTokens;
-        p[15].Value = u.OutputTokens;
-        p[16].Value = u.ReasoningTokens;
-        p[17].Value = Db(LedgerColumns.EncodeExtraUsage(u));
-        p[18].Value = r.Currency;
-        p[19].Value = r.InputCostNanos;
-        p[20].Value = r.OutputCostNanos;
-        p[21].Value = r.TotalCostNanos;
-        p[22].Value = Db(r.PriceSource);
-        p[23].Value = r.LatencyMs;
-        p[24].Value = r.Success ? 1L : 0L;
-        p[25].Value = Db(r.ErrorClass);
-        p[26].Value = r.Estimated ? 1L : 0L;
-        p[27].Value = r.Unpriced ? 1L : 0L;
-        return _insert.ExecuteNonQuery();
+        var inserted = 0;
+        var i = 0;
+        for (; i + RowsPerStatement <= rows.Count; i += RowsPerStatement)
+        {
+            for (var j = 0; j < RowsPerStatement; j++)
+            {
+                Bind(_insertMany, j * Columns, rows[i + j].Record, rows[i + j].Ts);
+            }
+
+            inserted += _insertMany.Execute();
+        }
+
+        for (; i < rows.Count; i++)
+        {
+            Bind(_insertOne, 0, rows[i].Record, rows[i].Ts);
+            inserted += _insertOne.Execute();
+        }
+
+        return inserted;
+    }
+
+    /// <summary>Keys of the rows inserted after <paramref name="afterRowId"/> (used only when a batch had duplicates).</summary>
+    public HashSet<LedgerKey> InsertedKeys(long afterRowId)
+    {
+        var keys = new HashSet<LedgerKey>();
+        _insertedKeys.Bind(1, afterRowId);
+        _insertedKeys.ForEachRow(stmt => keys.Add(new LedgerKey(RawStatement.Text(stmt, 0), (int)RawStatement.Int64(stmt, 1))));
+        return keys;
     }
 
     public void UpsertRollups(RollupDelta delta)
     {
         foreach (var (k, m) in delta.Wide)
         {
-            var p = _wideParams;
-            p[0].Value = k.Hour;
-            p[1].Value = k.Provider;
-            p[2].Value = k.Model;
-            p[3].Value = k.ApiFlavor;
-            p[4].Value = k.Tenant;
-            p[5].Value = k.Project;
-            p[6].Value = k.User;
-            p[7].Value = k.KeyId;
-            SetMetrics(p, 8, m);
-            _wide.ExecuteNonQuery();
+            var s = _wide;
+            s.Bind(1, k.Hour);
+            s.Bind(2, k.Provider);
+            s.Bind(3, k.Model);
+            s.Bind(4, k.ApiFlavor);
+            s.Bind(5, k.Tenant);
+            s.Bind(6, k.Project);
+            s.Bind(7, k.User);
+            s.Bind(8, k.KeyId);
+            BindMetrics(s, 9, m);
+            s.Execute();
         }
 
         foreach (var (k, m) in delta.ByModel)
         {
-            var p = _byModelParams;
-            p[0].Value = k.Hour;
-            p[1].Value = k.Provider;
-            p[2].Value = k.Model;
-            p[3].Value = k.ApiFlavor;
-            SetMetrics(p, 4, m);
-            _byModel.ExecuteNonQuery();
+            var s = _byModel;
+            s.Bind(1, k.Hour);
+            s.Bind(2, k.Provider);
+            s.Bind(3, k.Model);
+            s.Bind(4, k.ApiFlavor);
+            BindMetrics(s, 5, m);
+            s.Execute();
         }
+    }
+
+    private static void BindMetrics(RawStatement s, int first, LedgerMetrics m)
+    {
+        s.Bind(first, m.Requests);
+        s.Bind(first + 1, m.InputTokens);
+        s.Bind(first + 2, m.CacheReadTokens);
+        s.Bind(first + 3, m.CacheWriteTokens);
+        s.Bind(first + 4, m.OutputTokens);
+        s.Bind(first + 5, m.ReasoningTokens);
+        s.Bind(first + 6, m.CostNanos);
+        s.Bind(first + 7, m.InputCostNanos);
+        s.Bind(first + 8, m.OutputCostNanos);
+        s.Bind(first + 9, m.Errors);
+        s.Bind(first + 10, m.Estimated);
+        s.Bind(first + 11, m.Unpriced);
+        s.Bind(first + 12, m.LatencyMsSum);
+    }
+
+    private static string Upsert(string table, string[] keys)
+    {
+        var all = keys.Concat(LedgerColumns.Metrics).ToArray();
+        return $"INSERT INTO {table} ({string.Join(", ", all)}) VALUES ({string.Join(", ", all.Select((_, i) => $"?{i + 1}"))}) " +
+               $"ON CONFLICT ({string.Join(", ", keys)}) DO UPDATE SET " +
+               string.Join(", ", LedgerColumns.Metrics.Select(m => $"{m} = {m} + excluded.{m}"));
     }
 
     public void Dispose()
     {
-        _insert.Dispose();
+        _insertMany.Dispose();
+        _insertOne.Dispose();
+        _maxRowId.Dispose();
+        _insertedKeys.Dispose();
         _wide.Dispose();
         _byModel.Dispose();
         _cutoff.Dispose();
     }
 
-    private static void SetMetrics(SqliteParameter[] p, int first, LedgerMetrics m)
+    private static void Bind(RawStatement s, int offset, UsageRecord r, long ts)
     {
-        var values = RollupDelta.Values(m);
-        for (var i = 0; i < values.Length; i++)
-        {
-            p[first + i].Value = values[i];
-        }
+        var u = r.Usage;
+        s.Bind(offset + 1, r.RequestId);
+        s.Bind(offset + 2, r.Attempt);
+        s.Bind(offset + 3, ts);
+        s.Bind(offset + 4, r.Provider);
+        s.Bind(offset + 5, r.Model);
+        s.Bind(offset + 6, r.ApiFlavor);
+        s.Bind(offset + 7, r.Tenant);
+        s.Bind(offset + 8, r.Project);
+        s.Bind(offset + 9, r.User);
+        s.Bind(offset + 10, r.KeyId);
+        s.Bind(offset + 11, r.SessionId);
+        s.Bind(offset + 12, LedgerColumns.EncodeTags(r.Tags));
+        s.Bind(offset + 13, u.InputTokens);
+        s.Bind(offset + 14, u.CacheReadTokens);
+        s.Bind(offset + 15, u.CacheWriteTokens);
+        s.Bind(offset + 16, u.OutputTokens);
+        s.Bind(offset + 17, u.ReasoningTokens);
+        s.Bind(offset + 18, LedgerColumns.EncodeExtraUsage(u));
+        s.Bind(offset + 19, r.Currency);
+        s.Bind(offset + 20, r.InputCostNanos);
+        s.Bind(offset + 21, r.OutputCostNanos);
+        s.Bind(offset + 22, r.TotalCostNanos);
+        s.Bind(offset + 23, r.PriceSource);
+        s.Bind(offset + 24, r.LatencyMs);
+        s.Bind(offset + 25, r.Success ? 1L : 0L);
+        s.Bind(offset + 26, r.ErrorClass);
+        s.Bind(offset + 27, r.Estimated ? 1L : 0L);
+        s.Bind(offset + 28, r.Unpriced ? 1L : 0L);
     }
 
-    private static object Db(string? value) => value is null ? DBNull.Value : value;
-
-    private static string Upsert(string table, string[] keys)
+    private static string InsertSql(int rows)
     {
-        var all = keys.Concat(LedgerColumns.Metrics).ToArray();
-        return $"INSERT INTO {table} ({string.Join(", ", all)}) VALUES ({string.Join(", ", all.Select((_, i) => $"$p{i}"))}) " +
-               $"ON CONFLICT ({string.Join(", ", keys)}) DO UPDATE SET " +
-               string.Join(", ", LedgerColumns.Metrics.Select(m => $"{m} = {m} + excluded.{m}"));
-    }
-
-    private static (SqliteCommand, SqliteParameter[]) Prepare(SqliteConnection connection, string sql, int count)
-    {
-        var command = connection.CreateCommand();
-        command.CommandText = sql;
-        var parameters = new SqliteParameter[count];
-        for (var i = 0; i < count; i++)
-        {
-            parameters[i] = command.Parameters.Add(new SqliteParameter { ParameterName = $"$p{i}", Value = DBNull.Value });
-        }
-
-        command.Prepare();
-        return (command, parameters);
+        var values = string.Join(", ", Enumerable.Range(0, rows).Select(r =>
+            "(" + string.Join(", ", Enumerable.Range(1, Columns).Select(c => $"?{(r * Columns) + c}")) + ")"));
+        return $"INSERT OR IGNORE INTO ledger_records ({SqliteLedgerSchema.RecordColumns}) VALUES {values}";
     }
 }

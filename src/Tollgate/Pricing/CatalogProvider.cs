@@ -76,7 +76,7 @@ public sealed class CatalogProvider
         }
 
         var id = CatalogModel.RequireString(element, "id", where);
-        where = $"provider {id}";
+        where = $"{source}: provider {id}";
         var name = element.TryGetProperty("name", out var n) && n.ValueKind == JsonValueKind.String ? n.GetString()! : id;
 
         var models = new List<CatalogModel>();

@@ -39,11 +39,15 @@ public sealed class ModelLookup
     /// <summary>Maximum input tokens of the matched model, when known.</summary>
     public long? ContextWindow => Model?.ContextWindow;
 
-    /// <summary>Why the model is unpriced; null when found.</summary>
-    public string? Reason { get; private init; }
+    /// <summary>Why the model is unpriced, with the closest known ids; null when found.</summary>
+    public string? Reason => _reason?.Value;
 
-    /// <summary>The closest known model ids (for an unpriced reference).</summary>
-    public IReadOnlyList<string> Hints { get; private init; } = [];
+    /// <summary>The closest known model ids (for an unpriced reference); computed on first use.</summary>
+    public IReadOnlyList<string> Hints => _hints?.Value ?? [];
+
+    // Hints cost an edit-distance scan of the provider's models: computed only when someone reads them.
+    private Lazy<IReadOnlyList<string>>? _hints;
+    private Lazy<string>? _reason;
 
     /// <summary>The price set in force at <paramref name="timestamp"/>; null when unpriced.</summary>
     public ModelPrice? PriceAt(DateTimeOffset timestamp) => Model?.Prices.At(timestamp);
@@ -55,6 +59,17 @@ public sealed class ModelLookup
     internal static ModelLookup Resolved(string providerReference, string modelReference, CatalogProvider provider, CatalogModel model, string modelProviderId) =>
         new(true, providerReference, modelReference) { Provider = provider, Model = model, ModelProviderId = modelProviderId };
 
-    internal static ModelLookup Unpriced(string providerReference, string modelReference, CatalogProvider? provider, string reason, IReadOnlyList<string> hints) =>
-        new(false, providerReference, modelReference) { Provider = provider, Reason = reason, Hints = hints };
+    internal static ModelLookup Unpriced(string providerReference, string modelReference, CatalogProvider? provider, string reason) =>
+        new(false, providerReference, modelReference) { Provider = provider, _reason = new Lazy<string>(reason), _hints = new Lazy<IReadOnlyList<string>>(() => []) };
+
+    internal static ModelLookup Unpriced(string providerReference, string modelReference, CatalogProvider provider, Func<IReadOnlyList<string>> hints, Func<IReadOnlyList<string>, string> reason)
+    {
+        var lazyHints = new Lazy<IReadOnlyList<string>>(hints);
+        return new(false, providerReference, modelReference)
+        {
+            Provider = provider,
+            _hints = lazyHints,
+            _reason = new Lazy<string>(() => reason(lazyHints.Value)),
+        };
+    }
 }

@@ -214,7 +214,7 @@ public sealed class PriceCatalog
         if (provider is null)
         {
             var known = string.Join(", ", _providers.Select(p => p.Id));
-            return ModelLookup.Unpriced(providerReference, modelReference, null, $"unknown provider '{providerReference}' (known: {known})", []);
+            return ModelLookup.Unpriced(providerReference, modelReference, null, $"unknown provider '{providerReference}' (known: {known})");
         }
 
         var model = provider.FindModel(modelReference);
@@ -233,10 +233,13 @@ public sealed class PriceCatalog
             }
         }
 
-        var hints = ClosestModelIds(provider, modelReference);
-        var reason = $"model '{modelReference}' is not in the price catalog for provider '{provider.Id}'"
-            + (hints.Count > 0 ? $"; closest known: {string.Join(", ", hints)}" : string.Empty);
-        return ModelLookup.Unpriced(providerReference, modelReference, provider, reason, hints);
+        return ModelLookup.Unpriced(
+            providerReference,
+            modelReference,
+            provider,
+            () => ClosestModelIds(provider, modelReference),
+            hints => $"model '{modelReference}' is not in the price catalog for provider '{provider.Id}'"
+                + (hints.Count > 0 ? $"; closest known: {string.Join(", ", hints)}" : string.Empty));
     }
 
     private static PriceCatalog LoadBuiltIn()

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Numerics;
 using System.Text.Json;
 
 namespace Tollgate.Pricing;
@@ -10,9 +11,20 @@ namespace Tollgate.Pricing;
 /// </summary>
 public sealed class PriceRate
 {
+    /// <summary>Fixed-point scale of the integer fast path: costs are held as integers of 10⁻²⁴ currency units.</summary>
+    internal const int FixedScale = 24;
+
+    // Products are kept below this so a handful of them can be summed without overflowing Int128.
+    private static readonly Int128 ProductLimit = Int128.Parse("10000000000000000000000000000000000000", CultureInfo.InvariantCulture);
+
     private readonly PriceTier[] _tiers;
     private readonly decimal[] _perCount;
     private readonly bool _perIsPowerOfTen;
+
+    // rate ÷ per × 10^24 per tier index, exact integers; _fastLimit[i] is the largest count whose product stays
+    // under ProductLimit, or -1 when the rate has no exact fixed-point form (then the decimal path is used).
+    private readonly Int128[] _fixed;
+    private readonly long[] _fastLimit;
 
     public PriceRate(decimal baseRate, IEnumerable<PriceTier>? tiers, long per)
     {
@@ -30,6 +42,13 @@ public sealed class PriceRate
             {
                 _perCount[i + 1] = _tiers[i].Price / per;
             }
+        }
+
+        _fixed = new Int128[_tiers.Length + 1];
+        _fastLimit = new long[_tiers.Length + 1];
+        for (var i = 0; i <= _tiers.Length; i++)
+        {
+            (_fixed[i], _fastLimit[i]) = ToFixed(i == 0 ? baseRate : _tiers[i - 1].Price, per);
         }
     }
 
@@ -54,7 +73,7 @@ public sealed class PriceRate
     /// <summary>Cost of <paramref name="count"/> units: rate × count ÷ per, exact.</summary>
     public decimal CostOf(long count, long totalInputTokens)
     {
-        var index = TierIndex(totalInputTokens);
+        var index = _tiers.Length == 0 ? 0 : TierIndex(totalInputTokens);
         if (_perIsPowerOfTen)
         {
             return count * _perCount[index];
@@ -62,6 +81,36 @@ public sealed class PriceRate
 
         var rate = index == 0 ? Base : _tiers[index - 1].Price;
         return rate * count / Per;
+    }
+
+    /// <summary>The tier index (0 = base) that applies for a call with <paramref name="totalInputTokens"/> input tokens.</summary>
+    internal int IndexFor(long totalInputTokens) => _tiers.Length == 0 ? 0 : TierIndex(totalInputTokens);
+
+    /// <summary>Cost in 10⁻²⁴ units as an exact integer; false when this rate or count needs the decimal path.</summary>
+    internal bool TryFixedCost(long count, int index, out Int128 cost)
+    {
+        if (count < 0 || count > _fastLimit[index])
+        {
+            cost = default;
+            return false;
+        }
+
+        cost = count * _fixed[index];
+        return true;
+    }
+
+    /// <summary>An exact fixed-point (10⁻²⁴) amount as a decimal; false when it does not fit a decimal's 96-bit mantissa.</summary>
+    internal static bool TryFixedToDecimal(Int128 value, out decimal amount)
+    {
+        if (value < 0 || (value >> 96) != 0)
+        {
+            amount = default;
+            return false;
+        }
+
+        var low = (ulong)value;
+        amount = new decimal((int)(uint)low, (int)(uint)(low >> 32), (int)(uint)(value >> 64), false, FixedScale);
+        return true;
     }
 
     public override string ToString() =>
@@ -141,6 +190,25 @@ public sealed class PriceRate
         }
 
         return index;
+    }
+
+    private static (Int128 Fixed, long Limit) ToFixed(decimal rate, long per)
+    {
+        // rate = mantissa / 10^scale, so rate / per × 10^24 = mantissa × 10^24 / (10^scale × per): exact or not at all.
+        var bits = decimal.GetBits(rate);
+        var mantissa = new BigInteger((uint)bits[0]) | (new BigInteger((uint)bits[1]) << 32) | (new BigInteger((uint)bits[2]) << 64);
+        var scale = (bits[3] >> 16) & 0xFF;
+        var numerator = mantissa * BigInteger.Pow(10, FixedScale);
+        var denominator = BigInteger.Pow(10, scale) * per;
+        var quotient = BigInteger.DivRem(numerator, denominator, out var remainder);
+        if (!remainder.IsZero || quotient > (BigInteger)ProductLimit)
+        {
+            return (0, -1);
+        }
+
+        var fixedValue = (Int128)quotient;
+        var limit = fixedValue == 0 ? long.MaxValue : (long)BigInteger.Min((BigInteger)ProductLimit / quotient, long.MaxValue);
+        return (fixedValue, limit);
     }
 
     private static bool IsPowerOfTen(long value)

@@ -127,7 +127,7 @@ public static class UsageExtractor
 
         if (!value.TryGetDecimal(out var number))
         {
-            problem = "is not a representable count";
+            problem = "is absurdly large (not representable as a count)";
             return false;
         }
 

@@ -15,6 +15,9 @@ public sealed record ProviderDescriptor
     /// <summary>Models this provider serves (from configuration and the capabilities file).</summary>
     public IReadOnlyList<string> Models { get; init; } = [];
 
+    /// <summary>Why calls cannot be made (e.g. no API key configured); null when the provider can be called.</summary>
+    public string? UnavailableReason { get; init; }
+
     /// <summary>The generation types this provider serves.</summary>
     public IReadOnlyList<GenerationType> Supports { get; init; } = [GenerationType.Chat];
 }

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 
 namespace Tollgate.Tokens;
 
@@ -9,9 +10,16 @@ namespace Tollgate.Tokens;
 /// </summary>
 internal static class BytePairEncoder
 {
-    private const int StackLimit = 128;
+    private const int StackLimit = 24;      // quadratic merge is cheapest for short pieces
+
+    [ThreadStatic]
+    private static int[]? t_ints;
+
+    [ThreadStatic]
+    private static long[]? t_heap;
 
     /// <summary>The tokens of <paramref name="piece"/>; when <paramref name="output"/> is given, their ranks are appended.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static int Encode(Vocabulary vocabulary, ReadOnlySpan<byte> piece, List<int>? output)
     {
         if (piece.Length == 0)
@@ -29,6 +37,7 @@ internal static class BytePairEncoder
         return piece.Length <= StackLimit ? MergeSmall(vocabulary, piece, output) : MergeLarge(vocabulary, piece, output);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int MergeSmall(Vocabulary vocabulary, ReadOnlySpan<byte> piece, List<int>? output)
     {
         var n = piece.Length;
@@ -94,32 +103,45 @@ internal static class BytePairEncoder
     private static int RankOf(Vocabulary vocabulary, ReadOnlySpan<byte> piece, Span<int> starts, int count, int i) =>
         i + 3 < count ? vocabulary.Rank(piece[starts[i]..starts[i + 3]]) : Vocabulary.NoRank;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int MergeLarge(Vocabulary vocabulary, ReadOnlySpan<byte> piece, List<int>? output)
     {
         var n = piece.Length;
-        var pool = ArrayPool<int>.Shared;
-        var next = pool.Rent(n + 1);
-        var prev = pool.Rent(n + 1);
-        var rank = pool.Rent(n + 1);
-        try
+        // Per-thread scratch, reused across calls: no allocation and no zeroing on the hot path.
+        if (t_ints is null || t_ints.Length < 3 * n + 3)
+        {
+            t_ints = new int[Math.Max(3 * n + 3, 4096)];
+            t_heap = new long[Math.Max(3 * n + 3, 4096)];
+        }
+
+        var ints = t_ints.AsSpan();
+        var heap = t_heap.AsSpan();
         {
             // Part k starts at byte k while alive; next[k] is the start of the following part (n = end).
-            var heap = new PriorityQueue<int, long>(n);
+            var next = ints[..(n + 1)];
+            var prev = ints.Slice(n + 1, n + 1);
+            var rank = ints.Slice(2 * n + 2, n + 1);
+            var heapCount = 0;
             for (var k = 0; k < n; k++)
             {
                 next[k] = k + 1;
                 prev[k] = k - 1;
-                rank[k] = k + 2 <= n ? vocabulary.Rank(piece.Slice(k, 2)) : Vocabulary.NoRank;
-                if (rank[k] != Vocabulary.NoRank)
+                var r = k + 2 <= n ? vocabulary.Rank(piece.Slice(k, 2)) : Vocabulary.NoRank;
+                rank[k] = r;
+                if (r != Vocabulary.NoRank)
                 {
-                    heap.Enqueue(k, Key(rank[k], k));
+                    Push(heap, ref heapCount, Key(r, k));
                 }
             }
 
             var parts = n;
-            while (heap.TryDequeue(out var k, out var key))
+            while (heapCount > 0)
             {
-                // Skip stale entries: the part was merged away or its pair rank changed since it was queued.
+                var key = Pop(heap, ref heapCount);
+                var k = (int)(uint)key;
+
+                // Skip stale entries: the part was merged away or its pair rank changed since it was queued
+                // (a part only grows, so its rank never returns to an old value).
                 if (rank[k] == Vocabulary.NoRank || Key(rank[k], k) != key)
                 {
                     continue;
@@ -136,19 +158,21 @@ internal static class BytePairEncoder
                 rank[m] = Vocabulary.NoRank;
                 parts--;
 
-                rank[k] = after < n ? vocabulary.Rank(piece[k..next[after]]) : Vocabulary.NoRank;
-                if (rank[k] != Vocabulary.NoRank)
+                var rk = after < n ? vocabulary.Rank(piece[k..next[after]]) : Vocabulary.NoRank;
+                rank[k] = rk;
+                if (rk != Vocabulary.NoRank)
                 {
-                    heap.Enqueue(k, Key(rank[k], k));
+                    Push(heap, ref heapCount, Key(rk, k));
                 }
 
                 var p = prev[k];
                 if (p >= 0)
                 {
-                    rank[p] = vocabulary.Rank(piece[p..next[k]]);
-                    if (rank[p] != Vocabulary.NoRank)
+                    var rp = vocabulary.Rank(piece[p..after]);
+                    rank[p] = rp;
+                    if (rp != Vocabulary.NoRank)
                     {
-                        heap.Enqueue(p, Key(rank[p], p));
+                        Push(heap, ref heapCount, Key(rp, p));
                     }
                 }
             }
@@ -163,12 +187,56 @@ internal static class BytePairEncoder
 
             return parts;
         }
-        finally
+    }
+
+    // A binary min-heap of (rank << 32 | start): the smallest rank first, the leftmost on ties — tiktoken's order.
+    private static void Push(Span<long> heap, ref int count, long key)
+    {
+        var i = count++;
+        while (i > 0)
         {
-            pool.Return(next);
-            pool.Return(prev);
-            pool.Return(rank);
+            var parent = (i - 1) >> 1;
+            if (heap[parent] <= key)
+            {
+                break;
+            }
+
+            heap[i] = heap[parent];
+            i = parent;
         }
+
+        heap[i] = key;
+    }
+
+    private static long Pop(Span<long> heap, ref int count)
+    {
+        var top = heap[0];
+        var last = heap[--count];
+        var i = 0;
+        while (true)
+        {
+            var child = (2 * i) + 1;
+            if (child >= count)
+            {
+                break;
+            }
+
+            if (child + 1 < count && heap[child + 1] < heap[child])
+            {
+                child++;
+            }
+
+            if (heap[child] >= last)
+            {
+                break;
+            }
+
+            heap[i] = heap[child];
+            i = child;
+        }
+
+        heap[i] = last;
+        return top;
     }
 
     private static long Key(int rank, int start) => ((long)rank << 32) | (uint)start;

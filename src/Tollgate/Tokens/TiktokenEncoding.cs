@@ -26,6 +26,7 @@ public sealed class TiktokenEncoding : ITokenizer
     };
 
     private readonly Lazy<Vocabulary> _vocabulary;
+    private readonly PieceCountCache _pieceCache = new();
 
     private TiktokenEncoding(string name, PretokenPattern pattern)
     {
@@ -215,14 +216,46 @@ public sealed class TiktokenEncoding : ITokenizer
     /// Counts the pre-tokens of <paramref name="utf8"/> that are settled; when not final, stops before a piece that
     /// could change with more text and reports how many bytes were consumed (the caller keeps the rest).
     /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     internal int CountChunk(ReadOnlySpan<byte> utf8, bool isFinal, out int consumed, List<int>? output)
     {
         var vocabulary = Vocabulary;
         var scanner = new PretokenScanner(utf8, Pattern, isFinal);
         var count = 0;
-        while (scanner.Next(out var start, out var end))
+        if (output is not null)
         {
-            count += BytePairEncoder.Encode(vocabulary, utf8[start..end], output);
+            while (scanner.Next(out var start, out var end))
+            {
+                count += BytePairEncoder.Encode(vocabulary, utf8[start..end], output);
+            }
+        }
+        else
+        {
+            var cache = _pieceCache;
+            while (scanner.Next(out var start, out var end))
+            {
+                var piece = utf8[start..end];
+                if (vocabulary.Rank(piece) != Vocabulary.NoRank)
+                {
+                    count++;
+                    continue;
+                }
+
+                if (piece.Length > PieceCountCache.MaxPieceLength)
+                {
+                    count += BytePairEncoder.Encode(vocabulary, piece, null);
+                    continue;
+                }
+
+                var hash = Vocabulary.LongHash(piece);
+                if (!cache.TryGet(piece, hash, out var pieceCount))
+                {
+                    pieceCount = BytePairEncoder.Encode(vocabulary, piece, null);
+                    cache.Add(piece, hash, pieceCount);
+                }
+
+                count += pieceCount;
+            }
         }
 
         consumed = scanner.Position;

@@ -108,20 +108,13 @@ public static class TokenizerRegistry
             return false;
         }
 
-        var name = model.Trim().ToLowerInvariant();
-        var provider = "";
-        var slash = name.LastIndexOf('/');
-        if (slash >= 0)
-        {
-            provider = name[..slash];
-            name = name[(slash + 1)..];
-        }
+        var name = ModelNames.Normalize(model, out var provider);
 
         if (provider is "" or "openai" or "azure" or "azure_openai" or "azure-openai")
         {
             foreach (var (family, encoding) in s_openAi)
             {
-                if (MatchesFamily(name, family))
+                if (ModelNames.Matches(name, family))
                 {
                     tokenizer = new ModelTokenizer(model, family, TiktokenEncoding.Get(encoding), 1m, isEstimate: false);
                     return true;
@@ -131,7 +124,7 @@ public static class TokenizerRegistry
 
         foreach (var (family, factor) in EstimateFactors)
         {
-            if (MatchesFamily(name, family) || MatchesFamily(provider, family))
+            if (ModelNames.Matches(name, family) || ModelNames.Matches(provider, family))
             {
                 tokenizer = new ModelTokenizer(model, family, TiktokenEncoding.O200kBase, factor, isEstimate: true);
                 return true;
@@ -139,24 +132,5 @@ public static class TokenizerRegistry
         }
 
         return false;
-    }
-
-    /// <summary><paramref name="name"/> is the family, or the family followed by <c>-</c>, <c>.</c> (point release), <c>:</c> or <c>@</c> (tags).</summary>
-    private static bool MatchesFamily(string name, string family)
-    {
-        if (!name.StartsWith(family, StringComparison.Ordinal))
-        {
-            return false;
-        }
-
-        if (name.Length == family.Length)
-        {
-            return true;
-        }
-
-        var next = name[family.Length];
-        // "gpt-4" must not swallow "gpt-4o" / "gpt-4.1": a dot continues only families ending in a digit that have
-        // point releases of their own listed before (gpt-5.1 -> gpt-5); "gpt-4.x" is listed explicitly above.
-        return next is '-' or ':' or '@' || (next == '.' && family is "gpt-5" or "anthropic") || (next is >= '0' and <= '9' && family is "claude" or "gemini" or "llama" or "qwen" or "glm" or "command");
     }
 }

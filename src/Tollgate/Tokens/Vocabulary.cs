@@ -19,9 +19,17 @@ internal sealed class Vocabulary
     private readonly int[] _offsets;     // token i is _bytes[_offsets[i].._offsets[i + 1]]
     private readonly int[] _ranks;       // rank of token i
     private readonly int[] _tokenOfRank; // rank -> token index, -1 for gaps
-    private readonly ulong[] _slots;     // (fingerprint << 32) | (token index + 1); 0 = empty
-    private readonly int _mask;
     private readonly int[] _singleByteRanks = new int[256];
+    private readonly int[] _pairRanks = new int[65536];   // 2-byte tokens, indexed directly
+    private readonly int[] _bmpCharRanks = new int[65536]; // 3-byte tokens that are one UTF-8 character (CJK...), by code point
+
+    // Tokens of 3..8 bytes: key bytes stored in the slot, so a lookup touches one cache line.
+    private readonly ShortEntry[] _short;
+    private readonly int _shortShift;
+
+    // Tokens of 9+ bytes: hash, where the bytes are, rank; Length 0 = empty.
+    private readonly LongEntry[] _long;
+    private readonly int _longMask;
 
     private Vocabulary(byte[] bytes, int[] offsets, int[] ranks, int maxRank)
     {
@@ -31,27 +39,75 @@ internal sealed class Vocabulary
         var count = ranks.Length;
         _tokenOfRank = new int[maxRank + 1];
         Array.Fill(_tokenOfRank, -1);
-        var size = (int)BitOperations.RoundUpToPowerOf2((uint)(count * 2));
-        _slots = new ulong[size];
-        _mask = size - 1;
         Array.Fill(_singleByteRanks, NoRank);
+        Array.Fill(_pairRanks, NoRank);
+        Array.Fill(_bmpCharRanks, NoRank);
+
+        var shortCount = 0;
+        var longCount = 0;
+        for (var t = 0; t < count; t++)
+        {
+            var length = offsets[t + 1] - offsets[t];
+            if (length is >= 3 and <= 8)
+            {
+                shortCount++;
+            }
+            else if (length > 8)
+            {
+                longCount++;
+            }
+        }
+
+        var shortSize = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(16, shortCount * 2));
+        _short = new ShortEntry[shortSize];
+        _shortShift = 64 - BitOperations.Log2((uint)shortSize);
+        var longSize = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(16, longCount * 2));
+        _long = new LongEntry[longSize];
+        _longMask = longSize - 1;
+
         for (var t = 0; t < count; t++)
         {
             _tokenOfRank[ranks[t]] = t;
             var span = Token(t);
-            if (span.Length == 1)
+            switch (span.Length)
             {
-                _singleByteRanks[span[0]] = ranks[t];
-            }
+                case 1:
+                    _singleByteRanks[span[0]] = ranks[t];
+                    break;
+                case 2:
+                    _pairRanks[span[0] | (span[1] << 8)] = ranks[t];
+                    break;
+                case <= 8:
+                {
+                    if (span.Length == 3 && TryThreeByteCodePoint(span, out var codePoint))
+                    {
+                        _bmpCharRanks[codePoint] = ranks[t];
+                    }
 
-            var h = Hash(span);
-            var index = (int)h & _mask;
-            while (_slots[index] != 0)
-            {
-                index = (index + 1) & _mask;
-            }
+                    var key = ShortKey(span);
+                    var index = ShortIndex(key, span.Length);
+                    while (_short[index].Length != 0)
+                    {
+                        index = (index + 1) & (shortSize - 1);
+                    }
 
-            _slots[index] = (h & 0xFFFF_FFFF_0000_0000UL) | (uint)(t + 1);
+                    _short[index] = new ShortEntry(key, ranks[t], span.Length);
+                    break;
+                }
+
+                default:
+                {
+                    var h = LongHash(span);
+                    var index = (int)h & _longMask;
+                    while (_long[index].Length != 0)
+                    {
+                        index = (index + 1) & _longMask;
+                    }
+
+                    _long[index] = new LongEntry(h, offsets[t], ranks[t], span.Length);
+                    break;
+                }
+            }
         }
     }
 
@@ -122,36 +178,106 @@ internal sealed class Vocabulary
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public int Rank(ReadOnlySpan<byte> piece)
     {
-        if (piece.Length == 1)
+        switch (piece.Length)
         {
-            return _singleByteRanks[piece[0]];
+            case 1:
+                return _singleByteRanks[piece[0]];
+            case 2:
+                return _pairRanks[Unsafe.ReadUnaligned<ushort>(ref MemoryMarshal.GetReference(piece))];
+            case 3 when TryThreeByteCodePoint(piece, out var codePoint):
+                // A whole CJK (or other BMP) character: a dense table instead of the hash (the hot lookup in CJK merges).
+                return _bmpCharRanks[codePoint];
+            case <= 8:
+                return ShortRank(piece);
+            default:
+                return LongRank(piece);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private int ShortRank(ReadOnlySpan<byte> piece)
+    {
+        if (piece.IsEmpty)
+        {
+            return NoRank;
         }
 
-        var h = Hash(piece);
-        var fingerprint = h & 0xFFFF_FFFF_0000_0000UL;
-        var index = (int)h & _mask;
-        var slots = _slots;
+        var key = ShortKey(piece);
+        var length = piece.Length;
+        var entries = _short;
+        var mask = entries.Length - 1;
+        var index = ShortIndex(key, length);
         while (true)
         {
-            var slot = slots[index];
-            if (slot == 0)
+            ref readonly var entry = ref entries[index];
+            if (entry.Key == key && entry.Length == length)
+            {
+                return entry.Rank;
+            }
+
+            if (entry.Length == 0)
             {
                 return NoRank;
             }
 
-            if ((slot & 0xFFFF_FFFF_0000_0000UL) == fingerprint)
-            {
-                var t = (int)(uint)slot - 1;
-                var start = _offsets[t];
-                if (_offsets[t + 1] - start == piece.Length && piece.SequenceEqual(_bytes.AsSpan(start, piece.Length)))
-                {
-                    return _ranks[t];
-                }
-            }
-
-            index = (index + 1) & _mask;
+            index = (index + 1) & mask;
         }
     }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private int LongRank(ReadOnlySpan<byte> piece)
+    {
+        var h = LongHash(piece);
+        var index = (int)h & _longMask;
+        var entries = _long;
+        while (true)
+        {
+            ref readonly var entry = ref entries[index];
+            if (entry.Hash == h && entry.Length == piece.Length && piece.SequenceEqual(_bytes.AsSpan(entry.Offset, entry.Length)))
+            {
+                return entry.Rank;
+            }
+
+            if (entry.Length == 0)
+            {
+                return NoRank;
+            }
+
+            index = (index + 1) & _longMask;
+        }
+    }
+
+    /// <summary>True when <paramref name="s"/> (3 bytes) is one well-formed 3-byte UTF-8 character.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool TryThreeByteCodePoint(ReadOnlySpan<byte> s, out int codePoint)
+    {
+        var b0 = s[0];
+        var b1 = s[1];
+        var b2 = s[2];
+        codePoint = ((b0 & 0x0F) << 12) | ((b1 & 0x3F) << 6) | (b2 & 0x3F);
+        return (b0 & 0xF0) == 0xE0 && (b1 & 0xC0) == 0x80 && (b2 & 0xC0) == 0x80 && codePoint >= 0x800;
+    }
+
+    /// <summary>The 3..8 bytes of <paramref name="s"/> packed little-endian into a ulong.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ulong ShortKey(ReadOnlySpan<byte> s)
+    {
+        ref var start = ref MemoryMarshal.GetReference(s);
+        var length = s.Length;
+        if (length >= 4)
+        {
+            // Two overlapping 4-byte reads; the overlap holds the same bytes in both, so OR is exact.
+            ulong lo = Unsafe.ReadUnaligned<uint>(ref start);
+            ulong hi = Unsafe.ReadUnaligned<uint>(ref Unsafe.Add(ref start, length - 4));
+            return lo | (hi << ((length - 4) * 8));
+        }
+
+        return start | ((ulong)Unsafe.Add(ref start, 1) << 8) | ((ulong)Unsafe.Add(ref start, 2) << 16);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private int ShortIndex(ulong key, int length) =>
+        (int)(((key ^ ((ulong)length << 60)) * 0x9E3779B97F4A7C15UL) >> _shortShift);
 
     /// <summary>The bytes of the token with <paramref name="rank"/>; empty when no token has it.</summary>
     public ReadOnlySpan<byte> BytesOfRank(int rank)
@@ -167,8 +293,8 @@ internal sealed class Vocabulary
 
     private ReadOnlySpan<byte> Token(int t) => _bytes.AsSpan(_offsets[t], _offsets[t + 1] - _offsets[t]);
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static ulong Hash(ReadOnlySpan<byte> s)
+    /// <summary>A fast 64-bit hash of a byte span (not for security).</summary>
+    internal static ulong LongHash(ReadOnlySpan<byte> s)
     {
         var h = (ulong)s.Length * 0x9E3779B97F4A7C15UL;
         ref var start = ref MemoryMarshal.GetReference(s);
@@ -203,4 +329,8 @@ internal sealed class Vocabulary
         h ^= h >> 32;
         return h;
     }
+
+    private readonly record struct ShortEntry(ulong Key, int Rank, int Length);
+
+    private readonly record struct LongEntry(ulong Hash, int Offset, int Rank, int Length);
 }

@@ -46,6 +46,14 @@ public sealed class UsageCasesTests(ITestOutputHelper output)
             }
 
             var cost = priced.Cost!;
+
+            // The allocation-free fast path must give exactly the same figures as the full breakdown.
+            var fast = engine.Resolve(provider, extraction.Model ?? string.Empty).ComputeCost(extraction.Usage!, timestamp);
+            if (fast != (cost.Priced ? new CallCost(true, cost.InputCost, cost.OutputCost, cost.TotalCost) : default))
+            {
+                failures.Add($"line {index}: fast path {fast} differs from breakdown {cost.InputCost}/{cost.OutputCost}/{cost.TotalCost}");
+                continue;
+            }
             if (expected.GetProperty("priced").GetBoolean())
             {
                 var input = decimal.Parse(expected.GetProperty("input_price").GetString()!, NumberStyles.Float, CultureInfo.InvariantCulture);

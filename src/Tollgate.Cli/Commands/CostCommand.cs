@@ -1,0 +1,146 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text;
+using Tollgate.Costing;
+using Tollgate.Ledger;
+
+namespace Tollgate.Cli.Commands;
+
+/// <summary>
+/// <c>tollgate cost</c>: what was spent, from the ledger's rollups — total, a breakdown and daily costs, or with
+/// <c>--json</c> exactly the <see cref="CostReport"/> shape the gateway's admin report serves.
+/// </summary>
+internal static class CostCommand
+{
+    private static readonly string[] ByValues = ["provider", "model", "project", "user", "tenant", "key", "api", "hour", "day", "week", "month"];
+
+    public static Command Create(CliConsole console)
+    {
+        var provider = new Option<string?>("--provider") { Description = "Only this provider." };
+        var model = new Option<string?>("--model") { Description = "Only this model." };
+        var project = new Option<string?>("--project") { Description = "Only this project." };
+        var tenant = new Option<string?>("--tenant") { Description = "Only this tenant." };
+        var user = new Option<string?>("--user") { Description = "Only this user." };
+        var by = new Option<string>("--by") { Description = "Group by provider|model|project|user|tenant|key|api|hour|day|week|month (default provider).", DefaultValueFactory = _ => "provider" };
+        by.AcceptOnlyFromAmong(ByValues);
+        var top = new Option<int?>("--top") { Description = "Only the N most expensive groups." };
+        var from = LedgerOptions.From();
+        var to = LedgerOptions.To();
+        var tz = LedgerOptions.TimeZone();
+        var json = new Option<bool>("--json") { Description = "Print {\"total\",\"currency\",\"groups\":[…]} with money as decimal strings." };
+        var store = CommonOptions.Store();
+        var command = new Command("cost", "Show spend from the ledger: total, breakdown and daily costs.");
+        foreach (var option in new Option[] { provider, model, project, tenant, user, by, top, from, to, tz, json, store })
+        {
+            command.Options.Add(option);
+        }
+
+        command.SetAction((parse, ct) =>
+        {
+            var zone = LedgerOptions.ParseTimeZone(parse.GetValue(tz));
+            var filter = new LedgerFilter
+            {
+                Provider = parse.GetValue(provider),
+                Model = parse.GetValue(model),
+                Project = parse.GetValue(project),
+                Tenant = parse.GetValue(tenant),
+                User = parse.GetValue(user),
+                From = LedgerOptions.ParseBound(parse.GetValue(from), "--from", zone, isEnd: false),
+                To = LedgerOptions.ParseBound(parse.GetValue(to), "--to", zone, isEnd: true),
+            };
+            LedgerOptions.CheckRange(filter.From, filter.To);
+            if (parse.GetValue(top) is <= 0)
+            {
+                throw new CliException("--top must be a positive number");
+            }
+
+            var query = ToQuery(parse.GetValue(by)!, filter, zone, parse.GetValue(top));
+            var location = CommonOptions.ParseStore(parse.GetValue(store));
+            return LedgerStoreFactory.RunAsync(location, s => RunAsync(console, s, query, parse.GetValue(json), ct));
+        });
+        return command;
+    }
+
+    private static LedgerQuery ToQuery(string by, LedgerFilter filter, TimeZoneInfo zone, int? top) => by switch
+    {
+        "hour" => new LedgerQuery { Filter = filter, TimeZone = zone, Bucket = TimeBucket.Hour, Top = top },
+        "day" => new LedgerQuery { Filter = filter, TimeZone = zone, Bucket = TimeBucket.Day, Top = top },
+        "week" => new LedgerQuery { Filter = filter, TimeZone = zone, Bucket = TimeBucket.Week, Top = top },
+        "month" => new LedgerQuery { Filter = filter, TimeZone = zone, Bucket = TimeBucket.Month, Top = top },
+        _ => new LedgerQuery
+        {
+            Filter = filter,
+            TimeZone = zone,
+            Top = top,
+            GroupBy = by switch
+            {
+                "model" => LedgerDimension.Model,
+                "project" => LedgerDimension.Project,
+                "user" => LedgerDimension.User,
+                "tenant" => LedgerDimension.Tenant,
+                "key" => LedgerDimension.Key,
+                "api" => LedgerDimension.ApiFlavor,
+                _ => LedgerDimension.Provider,
+            },
+        },
+    };
+
+    private static async Task<int> RunAsync(CliConsole console, ILedgerStore store, LedgerQuery query, bool json, CancellationToken ct)
+    {
+        var report = await store.QueryAsync(query, ct);
+        if (json)
+        {
+            await console.Out.WriteLineAsync(CostReportJson.Serialize(CostReport.From(report)));
+            return 0;
+        }
+
+        var text = new StringBuilder();
+        var t = report.Total;
+        text.AppendLine(CultureInfo.InvariantCulture,
+            $"Total: {Money.Format(t.Cost)} {report.Currency}  ({t.Requests:N0} requests, {t.InputTokens:N0} input tokens, {t.OutputTokens:N0} output tokens)");
+        if (t.Unpriced > 0)
+        {
+            text.AppendLine(CultureInfo.InvariantCulture, $"Warning: {t.Unpriced:N0} records are for unpriced models; their cost is not included.");
+        }
+
+        var title = query.Bucket is { } b ? $"By {b.ToString().ToLowerInvariant()}" : $"By {Describe(query.GroupBy!.Value)}";
+        AppendTable(text, title, CostReport.From(report));
+        if (query.Bucket is null && t.Requests > 0)
+        {
+            var daily = await store.QueryAsync(query with { GroupBy = null, Bucket = TimeBucket.Day, Top = null }, ct);
+            AppendTable(text, "Daily", CostReport.From(daily));
+        }
+
+        await console.Out.WriteAsync(text.ToString());
+        return 0;
+    }
+
+    private static string Describe(LedgerDimension dimension) => dimension switch
+    {
+        LedgerDimension.ApiFlavor => "api flavour",
+        _ => dimension.ToString().ToLowerInvariant(),
+    };
+
+    private static void AppendTable(StringBuilder text, string title, CostReport report)
+    {
+        text.AppendLine().AppendLine(title);
+        if (report.Groups.Count == 0)
+        {
+            text.AppendLine("  (no records)");
+            return;
+        }
+
+        string[] header = ["", "cost", "requests", "input tokens", "output tokens"];
+        var rows = report.Groups.Select(g => new[]
+        {
+            g.Key, Money.Format(g.Cost), g.Requests.ToString("N0", CultureInfo.InvariantCulture),
+            g.InputTokens.ToString("N0", CultureInfo.InvariantCulture), g.OutputTokens.ToString("N0", CultureInfo.InvariantCulture),
+        }).ToList();
+        var widths = Enumerable.Range(0, header.Length).Select(i => Math.Max(header[i].Length, rows.Max(r => r[i].Length))).ToArray();
+        text.Append("  ").AppendLine(string.Join("  ", header.Select((h, i) => i == 0 ? h.PadRight(widths[i]) : h.PadLeft(widths[i]))).TrimEnd());
+        foreach (var row in rows)
+        {
+            text.Append("  ").AppendLine(string.Join("  ", row.Select((c, i) => i == 0 ? c.PadRight(widths[i]) : c.PadLeft(widths[i]))));
+        }
+    }
+}

@@ -1,0 +1,122 @@
+using System.CommandLine;
+using System.Text;
+using Spectre.Console;
+using Tollgate.Ledger;
+
+namespace Tollgate.Cli.Commands;
+
+/// <summary>
+/// <c>tollgate export</c>: streams ledger records as JSON lines (the import format) or CSV, in constant memory.
+/// Writing to a file goes through a temporary file renamed at the end, so a failed export leaves nothing half-written.
+/// </summary>
+internal static class ExportCommand
+{
+    public static Command Create(CliConsole console)
+    {
+        var format = new Option<string>("--format") { Description = "jsonl (default, re-importable) or csv.", DefaultValueFactory = _ => "jsonl" };
+        format.AcceptOnlyFromAmong("jsonl", "csv");
+        var output = new Option<string?>("--output", "-o") { Description = "Write to this file instead of standard output." };
+        var from = LedgerOptions.From();
+        var to = LedgerOptions.To();
+        var tz = LedgerOptions.TimeZone();
+        var tenant = new Option<string?>("--tenant") { Description = "Only this tenant's records." };
+        var user = new Option<string?>("--user") { Description = "Only this user's records." };
+        var store = CommonOptions.Store();
+        var command = new Command("export", "Export ledger records as JSON lines or CSV (streaming).");
+        foreach (var option in new Option[] { format, output, from, to, tz, tenant, user, store })
+        {
+            command.Options.Add(option);
+        }
+
+        command.SetAction((parse, ct) =>
+        {
+            var zone = LedgerOptions.ParseTimeZone(parse.GetValue(tz));
+            var filter = new LedgerFilter
+            {
+                From = LedgerOptions.ParseBound(parse.GetValue(from), "--from", zone, isEnd: false),
+                To = LedgerOptions.ParseBound(parse.GetValue(to), "--to", zone, isEnd: true),
+                Tenant = parse.GetValue(tenant),
+                User = parse.GetValue(user),
+            };
+            LedgerOptions.CheckRange(filter.From, filter.To);
+            var location = CommonOptions.ParseStore(parse.GetValue(store));
+            var csv = parse.GetValue(format) == "csv";
+            var path = parse.GetValue(output);
+            return LedgerStoreFactory.RunAsync(location, s => ExportAsync(console, s, filter, csv, path, ct));
+        });
+        return command;
+    }
+
+    private static async Task<int> ExportAsync(CliConsole console, ILedgerStore store, LedgerFilter filter, bool csv, string? path, CancellationToken ct)
+    {
+        if (path is null)
+        {
+            await WriteAsync(console.Out, store, filter, csv, null, ct);
+            await console.Out.FlushAsync(ct);
+            return 0;
+        }
+
+        var full = Path.GetFullPath(path);
+        var directory = Path.GetDirectoryName(full)!;
+        if (!Directory.Exists(directory))
+        {
+            throw new CliException($"directory '{directory}' does not exist");
+        }
+
+        var temporary = full + ".partial";
+        long written;
+        try
+        {
+            await using (var writer = new StreamWriter(temporary, false, new UTF8Encoding(false), 1 << 16))
+            {
+                if (console.IsInteractive)
+                {
+                    var expected = (await store.QueryAsync(new LedgerQuery { Filter = filter with { From = null, To = null } }, ct)).Total.Requests;
+                    var ansi = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(console.Error) });
+                    written = 0;
+                    await ansi.Progress().AutoClear(true).StartAsync(async context =>
+                    {
+                        var task = context.AddTask($"export → {Path.GetFileName(full)}", maxValue: Math.Max(1, expected));
+                        written = await WriteAsync(writer, store, filter, csv, n => task.Value = n, ct);
+                        task.Value = task.MaxValue;
+                    });
+                }
+                else
+                {
+                    written = await WriteAsync(writer, store, filter, csv, null, ct);
+                }
+            }
+
+            File.Move(temporary, full, overwrite: true);
+        }
+        catch
+        {
+            File.Delete(temporary);
+            throw;
+        }
+
+        await console.Error.WriteLineAsync($"exported {written} records to {path}");
+        return 0;
+    }
+
+    private static async Task<long> WriteAsync(TextWriter writer, ILedgerStore store, LedgerFilter filter, bool csv, Action<long>? progress, CancellationToken ct)
+    {
+        if (csv)
+        {
+            await writer.WriteLineAsync(LedgerCsv.Header);
+        }
+
+        long count = 0;
+        await foreach (var record in store.ReadAsync(filter, ct))
+        {
+            await writer.WriteLineAsync(csv ? LedgerCsv.FormatRow(record) : LedgerJsonLines.Serialize(record));
+            if (++count % 10_000 == 0)
+            {
+                progress?.Invoke(count);
+            }
+        }
+
+        progress?.Invoke(count);
+        return count;
+    }
+}

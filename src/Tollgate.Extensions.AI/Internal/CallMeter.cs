@@ -1,0 +1,414 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Logging;
+using Tollgate.Budgets;
+using Tollgate.Costing;
+using Tollgate.Ledger;
+using Tollgate.Pricing;
+using Tollgate.Tokens;
+
+namespace Tollgate.Extensions.AI.Internal;
+
+/// <summary>
+/// The money side of an in-process call, shared by the chat client and the embedding generator: resolve who pays,
+/// count the prompt, price and hold the worst case (refuse or adapt as the budget decides), then price what the
+/// provider reported — or what was counted — settle the hold and record exactly one ledger record.
+/// </summary>
+internal sealed class CallMeter
+{
+    private readonly TollgateEngine _engine;
+    private readonly TollgateChatClientOptions _options;
+    private readonly ILogger _logger;
+    private readonly string? _provider;
+    private readonly string? _metadataModel;
+    private readonly ConcurrentDictionary<string, ModelFacts> _models = new(StringComparer.Ordinal);
+    private readonly ChatTokenCounter _counter = new(new TokenCountCache());
+    private ModelLookups? _lookups;
+
+    [ThreadStatic]
+    private static Usage? t_scratch;
+
+    public CallMeter(TollgateEngine engine, TollgateChatClientOptions options, string? metadataProvider, string? metadataModel)
+    {
+        _engine = engine;
+        _options = options.EnsureValid();
+        _logger = engine.LoggerFactory.CreateLogger("Tollgate.Extensions.AI");
+        _provider = options.Provider ?? (string.IsNullOrWhiteSpace(metadataProvider) ? null : metadataProvider);
+        _metadataModel = metadataModel;
+    }
+
+    public TollgateEngine Engine => _engine;
+
+    /// <summary>Holds the worst case of a chat call; returns the call and the options to send (never the caller's instance when changed).</summary>
+    public async ValueTask<(MeteredCall Call, ChatOptions? Options)> BeginChatAsync(
+        IEnumerable<ChatMessage> messages, ChatOptions? options, CancellationToken cancellationToken)
+    {
+        await _engine.InitializeAsync(cancellationToken);
+        var attribution = ResolveAttribution(options?.AdditionalProperties, out var requestId);
+        var provider = RequireProvider();
+        var model = RequireModel(options?.ModelId);
+        var facts = FactsFor(provider, model);
+        var count = PromptCounter.CountChat(_counter, model, messages, options);
+        var toolTokens = count.ToolTokens;
+        var promptTokens = count.Total - toolTokens;
+        var maxTokens = options?.MaxOutputTokens is { } asked and > 0 ? asked : facts.DefaultMaxOutputTokens;
+        var startedAt = _engine.Time.GetUtcNow();
+
+        var shape = new BudgetRequestShape
+        {
+            Model = PriceShape(provider, model, promptTokens, toolTokens, startedAt),
+            MaxTokens = maxTokens,
+            HasTools = toolTokens > 0,
+            Temperature = options?.Temperature,
+            Fallback = _options.FallbackModel is { } fallback && !string.Equals(fallback, model, StringComparison.Ordinal)
+                ? PriceShape(provider, fallback, promptTokens, toolTokens, startedAt)
+                : null,
+        };
+
+        var decision = await ReserveAsync(attribution, provider, model, shape.WorstCase, requestId, shape, cancellationToken);
+        var sent = AdaptOptions(options, decision, model, maxTokens);
+        var sentModel = decision.Adaptation?.Model ?? model;
+        var call = new MeteredCall
+        {
+            RequestId = requestId,
+            ApiFlavor = "chat",
+            Provider = provider,
+            Model = sentModel,
+            Attribution = attribution,
+            Scope = TollgateScope.Current,
+            Tokenizer = string.Equals(sentModel, model, StringComparison.Ordinal) ? facts.Tokenizer : FactsFor(provider, sentModel).Tokenizer,
+            PromptTokens = promptTokens + (decision.Adaptation?.DropTools == true ? 0 : toolTokens),
+            Decision = decision,
+            StartedAt = startedAt,
+            StartTimestamp = _engine.Time.GetTimestamp(),
+        };
+        return (call, sent);
+    }
+
+    /// <summary>Holds the worst case of an embedding call (its input: embeddings produce no output tokens).</summary>
+    public async ValueTask<(MeteredCall Call, EmbeddingGenerationOptions? Options)> BeginEmbeddingAsync(
+        IEnumerable<string> values, EmbeddingGenerationOptions? options, CancellationToken cancellationToken)
+    {
+        await _engine.InitializeAsync(cancellationToken);
+        var attribution = ResolveAttribution(options?.AdditionalProperties, out var requestId);
+        var provider = RequireProvider();
+        var model = RequireModel(options?.ModelId);
+        var tokenizer = FactsFor(provider, model).Tokenizer;
+        var inputTokens = PromptCounter.CountValues(tokenizer, values);
+        var startedAt = _engine.Time.GetUtcNow();
+        var worstCase = PriceShape(provider, model, inputTokens, 0, startedAt).InputCost;
+
+        var decision = await ReserveAsync(attribution, provider, model, worstCase, requestId, shape: null, cancellationToken);
+        var sent = options;
+        if (PropertyAttribution.HasTollgateKeys(options?.AdditionalProperties))
+        {
+            sent = options!.Clone();
+            sent.AdditionalProperties = PropertyAttribution.WithoutTollgateKeys(options.AdditionalProperties!);
+        }
+
+        var call = new MeteredCall
+        {
+            RequestId = requestId,
+            ApiFlavor = "embeddings",
+            Provider = provider,
+            Model = model,
+            Attribution = attribution,
+            Scope = TollgateScope.Current,
+            Tokenizer = tokenizer,
+            PromptTokens = inputTokens,
+            Decision = decision,
+            StartedAt = startedAt,
+            StartTimestamp = _engine.Time.GetTimestamp(),
+        };
+        return (call, sent);
+    }
+
+    /// <summary>
+    /// Prices <paramref name="usage"/>, settles the hold to it and records the call — once; later calls for the same
+    /// call do nothing. Never throws for a store problem (logged): the caller's answer is already paid for.
+    /// </summary>
+    public async ValueTask<UsageRecord?> SettleAsync(
+        MeteredCall call, Usage usage, bool estimated, string? responseModel, string? errorClass = null)
+    {
+        if (!call.TryMarkSettled())
+        {
+            return null;
+        }
+
+        var success = errorClass is null;
+        if (success && !usage.IsReported(UsageUnit.Requests))
+        {
+            usage.Requests = 1;
+        }
+
+        var (model, cost) = Price(call, usage, responseModel);
+        if (call.Decision.Reservation is { } reservation)
+        {
+            try
+            {
+                await _engine.Budgets.SettleAsync(reservation, cost.Priced ? cost.TotalCost : 0m, CancellationToken.None);
+            }
+            catch (Exception ex)
+            {
+                // The hold lapses on its own after its TTL; the spend is still in the ledger for a recount.
+                _logger.LogError(ex, "request {RequestId}: settling the budget hold failed", call.RequestId);
+            }
+        }
+
+        if (!cost.Priced)
+        {
+            _logger.LogWarning("request {RequestId}: {Provider}/{Model} is unpriced: {Reason}", call.RequestId, call.Provider, model, cost.UnpricedReason);
+        }
+
+        var attribution = call.Attribution;
+        var record = new UsageRecord
+        {
+            RequestId = call.RequestId,
+            Timestamp = call.StartedAt,
+            Provider = call.Provider,
+            Model = model,
+            ApiFlavor = call.ApiFlavor,
+            Tenant = attribution.Tenant,
+            Project = attribution.Project,
+            User = attribution.User,
+            KeyId = _options.KeyId,
+            SessionId = attribution.Session,
+            Tags = attribution.Tags,
+            Usage = usage,
+            LatencyMs = (long)_engine.Time.GetElapsedTime(call.StartTimestamp).TotalMilliseconds,
+            Success = success,
+            ErrorClass = errorClass,
+            Estimated = estimated,
+        }.WithCost(cost);
+
+        _engine.Record(record);
+        call.Scope?.Add(record);
+        return record;
+    }
+
+    /// <summary>Gives back the hold of a call that failed before the provider billed anything we know of, and records the failure.</summary>
+    public ValueTask<UsageRecord?> FailAsync(MeteredCall call, Exception error) =>
+        SettleAsync(call, new Usage(), estimated: false, responseModel: null, ErrorClassOf(error));
+
+    /// <summary>The usage of a call whose provider reported none (or was cut off): counted prompt, counted output; estimated.</summary>
+    public static Usage CountedUsage(MeteredCall call, UsageDetails? partial, long countedOutputTokens)
+    {
+        var usage = UsageDetailsMapper.ToUsage(partial);
+        if (partial?.InputTokenCount is null)
+        {
+            usage.InputTokens = call.PromptTokens;
+        }
+
+        usage.OutputTokens = Math.Max(usage.OutputTokens, countedOutputTokens);
+        return usage;
+    }
+
+    public static string ErrorClassOf(Exception error) => error switch
+    {
+        OperationCanceledException => "cancelled",
+        TimeoutException => "timeout",
+        HttpRequestException { StatusCode: { } status } => $"http_{(int)status}",
+        HttpRequestException => "http_error",
+        _ => error.GetType().Name,
+    };
+
+    private (string Model, CostBreakdown Cost) Price(MeteredCall call, Usage usage, string? responseModel)
+    {
+        // The response names the exact snapshot served (e.g. gpt-4o-2024-08-06); price that when the catalog knows it.
+        if (!string.IsNullOrEmpty(responseModel) && !string.Equals(responseModel, call.Model, StringComparison.Ordinal))
+        {
+            var exact = _engine.Calculator.Calculate(call.Provider, responseModel, usage, call.StartedAt);
+            if (exact.Priced)
+            {
+                return (responseModel, exact);
+            }
+        }
+
+        return (call.Model, _engine.Calculator.Calculate(call.Provider, call.Model, usage, call.StartedAt));
+    }
+
+    private async ValueTask<BudgetDecision> ReserveAsync(
+        TollgateAttribution attribution, string provider, string model, decimal worstCase, string requestId,
+        BudgetRequestShape? shape, CancellationToken cancellationToken)
+    {
+        var subject = new BudgetSubject
+        {
+            Tenant = attribution.Tenant,
+            Project = attribution.Project,
+            User = attribution.User,
+            KeyId = _options.KeyId,
+            Provider = provider,
+            Model = model,
+        };
+        var decision = await _engine.Budgets.ReserveAsync(subject, worstCase, requestId, shape, cancellationToken);
+        if (!decision.Allowed)
+        {
+            throw new TollgateBudgetExceededException(decision);
+        }
+
+        foreach (var warning in decision.Warnings)
+        {
+            _logger.LogWarning("request {RequestId}: {Warning}", requestId, warning);
+        }
+
+        return decision;
+    }
+
+    /// <summary>
+    /// The options to send: the caller's instance when nothing changes, otherwise a clone with the budget's
+    /// adaptation applied, the hold's max output made explicit, and the <c>tollgate.*</c> keys removed.
+    /// </summary>
+    private static ChatOptions? AdaptOptions(ChatOptions? options, BudgetDecision decision, string model, int maxTokens)
+    {
+        var adaptation = decision.Adaptation;
+        var stripKeys = PropertyAttribution.HasTollgateKeys(options?.AdditionalProperties);
+        // With a budget in force and no max set, the provider's default could exceed what was held: send the held max.
+        var boundOutput = options?.MaxOutputTokens is null && decision.Reservation is { Lines.Count: > 0 };
+        if (adaptation is null && !stripKeys && !boundOutput)
+        {
+            return options;
+        }
+
+        var sent = options?.Clone() ?? new ChatOptions();
+        if (stripKeys)
+        {
+            sent.AdditionalProperties = PropertyAttribution.WithoutTollgateKeys(options!.AdditionalProperties!);
+        }
+
+        if (boundOutput)
+        {
+            sent.MaxOutputTokens = maxTokens;
+        }
+
+        if (adaptation is not null)
+        {
+            sent.MaxOutputTokens = adaptation.MaxTokens;
+            if (!string.Equals(adaptation.Model, model, StringComparison.Ordinal))
+            {
+                sent.ModelId = adaptation.Model;
+            }
+
+            if (adaptation.DropTools)
+            {
+                sent.Tools = null;
+                sent.ToolMode = null;
+            }
+
+            if (adaptation.Temperature is { } temperature)
+            {
+                sent.Temperature = temperature;
+            }
+        }
+
+        return sent;
+    }
+
+    /// <summary>What <paramref name="model"/> would charge for this prompt: input, tools' share, and per output token (USD).</summary>
+    private ModelCostShape PriceShape(string provider, string model, long promptTokens, long toolTokens, DateTimeOffset at)
+    {
+        const long PerMillion = 1_000_000;
+        if (_engine.Calculator is CostEngine costEngine && Lookup(costEngine, provider, model) is { Found: true } lookup)
+        {
+            // The hot path: a resolved catalog model prices without allocating. List prices (before negotiated
+            // discounts) only make the hold larger, never smaller, than the settled cost.
+            var inputOnly = lookup.ComputeCost(Scratch(promptTokens, 0, 0), at);
+            var withOutput = lookup.ComputeCost(Scratch(promptTokens, PerMillion, 0), at);
+            // A reasoning model may bill all of its output as reasoning: hold at whichever rate is higher.
+            var asReasoning = lookup.ComputeCost(Scratch(promptTokens, PerMillion, PerMillion), at);
+            var withTools = toolTokens == 0 ? inputOnly : lookup.ComputeCost(Scratch(promptTokens + toolTokens, 0, 0), at);
+            if (inputOnly.Priced && withOutput.Priced && withTools.Priced)
+            {
+                var outputTotal = asReasoning.Priced ? Math.Max(withOutput.TotalCost, asReasoning.TotalCost) : withOutput.TotalCost;
+                return new ModelCostShape(provider, model, inputOnly.TotalCost, (outputTotal - inputOnly.TotalCost) / PerMillion)
+                {
+                    ToolsInputCost = withTools.TotalCost - inputOnly.TotalCost,
+                };
+            }
+        }
+
+        // Any other calculator, or a model only an explicit fallback price covers: ask the calculator.
+        var calculator = _engine.Calculator;
+        var input = calculator.Calculate(provider, model, new Usage { InputTokens = promptTokens, Requests = 1 }, at);
+        if (!input.Priced)
+        {
+            // Unknown model: nothing to hold (the record is marked unpriced and a warning is logged at settlement).
+            return new ModelCostShape(provider, model, 0m, 0m);
+        }
+
+        var output = calculator.Calculate(provider, model, new Usage { InputTokens = promptTokens, OutputTokens = PerMillion, Requests = 1 }, at);
+        var tools = toolTokens == 0
+            ? input
+            : calculator.Calculate(provider, model, new Usage { InputTokens = promptTokens + toolTokens, Requests = 1 }, at);
+        return new ModelCostShape(provider, model, input.TotalCost, (output.TotalCost - input.TotalCost) / PerMillion)
+        {
+            ToolsInputCost = tools.TotalCost - input.TotalCost,
+        };
+    }
+
+    /// <summary>A per-thread usage for pricing a shape; every field read is set on each use.</summary>
+    private static Usage Scratch(long inputTokens, long outputTokens, long reasoningTokens)
+    {
+        var usage = t_scratch ??= new Usage();
+        usage.InputTokens = inputTokens;
+        usage.OutputTokens = outputTokens;
+        usage.ReasoningTokens = reasoningTokens;
+        usage.Requests = 1;
+        return usage;
+    }
+
+    /// <summary>Resolved catalog models, per catalog: a refreshed catalog starts a new cache.</summary>
+    private ModelLookup Lookup(CostEngine costEngine, string provider, string model)
+    {
+        var catalog = costEngine.Catalog;
+        var lookups = _lookups;
+        if (lookups is null || !ReferenceEquals(lookups.Catalog, catalog))
+        {
+            lookups = new ModelLookups(catalog);
+            _lookups = lookups;
+        }
+
+        var key = (provider, model);
+        return lookups.Entries.TryGetValue(key, out var found) ? found : lookups.Entries.GetOrAdd(key, catalog.Resolve(provider, model));
+    }
+
+    /// <summary>Per model: its tokenizer and the output tokens held when a call sets none (resolved once).</summary>
+    private ModelFacts FactsFor(string provider, string model) =>
+        _models.TryGetValue(model, out var facts) ? facts : _models.GetOrAdd(model, m => new ModelFacts(
+            PromptCounter.TokenizerFor(m),
+            _options.DefaultMaxOutputTokens ?? BuiltInModelLimits.Instance.GetMaxOutputTokens(provider, m) ?? TollgateChatClientOptions.UnknownModelMaxOutputTokens));
+
+    private sealed record ModelFacts(ModelTokenizer Tokenizer, int DefaultMaxOutputTokens);
+
+    private sealed class ModelLookups(PriceCatalog catalog)
+    {
+        public PriceCatalog Catalog { get; } = catalog;
+
+        public ConcurrentDictionary<(string Provider, string Model), ModelLookup> Entries { get; } = new();
+    }
+
+    private TollgateAttribution ResolveAttribution(AdditionalPropertiesDictionary? properties, out string requestId)
+    {
+        var attribution = _options.Attribution;
+        if (TollgateScope.Current is { } scope)
+        {
+            attribution = attribution.CombineWith(scope.Attribution);
+        }
+
+        string? explicitId = null;
+        if (PropertyAttribution.HasTollgateKeys(properties))
+        {
+            attribution = attribution.CombineWith(PropertyAttribution.Read(properties!, out explicitId));
+        }
+
+        requestId = explicitId ?? RequestIds.Next();
+        return attribution;
+    }
+
+    private string RequireProvider() =>
+        _provider ?? throw new InvalidOperationException(
+            "Tollgate cannot tell which provider to price this client as: the inner client's ChatClientMetadata has no ProviderName. Set TollgateChatClientOptions.Provider (e.g. \"openai\").");
+
+    private string RequireModel(string? asked) =>
+        (string.IsNullOrWhiteSpace(asked) ? null : asked) ?? _metadataModel ?? _options.DefaultModel ?? throw new InvalidOperationException(
+            "Tollgate cannot tell which model this call uses: set ChatOptions.ModelId, or TollgateChatClientOptions.DefaultModel when the inner client's metadata names no default model.");
+}

@@ -1,0 +1,37 @@
+using Tollgate.Budgets;
+using Tollgate.Tokens;
+
+namespace Tollgate.Extensions.AI.Internal;
+
+/// <summary>One call between its hold and its settlement.</summary>
+internal sealed class MeteredCall
+{
+    public required string RequestId { get; init; }
+
+    public required string ApiFlavor { get; init; }
+
+    public required string Provider { get; init; }
+
+    /// <summary>The model sent (after any adaptive switch).</summary>
+    public required string Model { get; init; }
+
+    public required TollgateAttribution Attribution { get; init; }
+
+    public required TollgateScope? Scope { get; init; }
+
+    public required ModelTokenizer Tokenizer { get; init; }
+
+    /// <summary>Counted prompt tokens (tools included), used when the provider reports no input count.</summary>
+    public required long PromptTokens { get; init; }
+
+    public required BudgetDecision Decision { get; init; }
+
+    public required DateTimeOffset StartedAt { get; init; }
+
+    public required long StartTimestamp { get; init; }
+
+    private int _settled;
+
+    /// <summary>True the first time only: a call is settled and recorded exactly once.</summary>
+    public bool TryMarkSettled() => Interlocked.Exchange(ref _settled, 1) == 0;
+}

@@ -1,0 +1,147 @@
+using System.Text.Json;
+using Microsoft.Extensions.AI;
+using Tollgate.Tokens;
+
+namespace Tollgate.Extensions.AI.Internal;
+
+/// <summary>
+/// Counts a Microsoft.Extensions.AI request with the tokens area's <see cref="ChatTokenCounter"/> (the same rules the
+/// gateway bills by): the messages, function calls and results, images, and the tool definitions are translated into
+/// its <see cref="ChatPrompt"/> once. Embedding inputs are counted with the model's tokenizer directly.
+/// </summary>
+internal static class PromptCounter
+{
+    private static readonly ModelTokenizer Fallback = TokenizerRegistry.ForEncoding(TiktokenEncoding.O200kBase);
+
+    /// <summary>The tokenizer for <paramref name="model"/>, or <c>o200k_base</c> when no rule knows it (counts then are estimates).</summary>
+    public static ModelTokenizer TokenizerFor(string model) =>
+        TokenizerRegistry.TryForModel(model, out var tokenizer) ? tokenizer : Fallback;
+
+    public static ChatTokenCount CountChat(ChatTokenCounter counter, string model, IEnumerable<ChatMessage> messages, ChatOptions? options) =>
+        counter.Count(ToPrompt(messages, options), model);
+
+    /// <summary>Tokens of embedding inputs (no chat framing).</summary>
+    public static long CountValues(ModelTokenizer tokenizer, IEnumerable<string> values)
+    {
+        long encodingTokens = 0;
+        foreach (var value in values)
+        {
+            encodingTokens += string.IsNullOrEmpty(value) ? 0 : tokenizer.Encoding.CountTokens(value);
+        }
+
+        return tokenizer.Scale(encodingTokens).Tokens;
+    }
+
+    /// <summary>The request in the tokens area's prompt model.</summary>
+    public static ChatPrompt ToPrompt(IEnumerable<ChatMessage> messages, ChatOptions? options)
+    {
+        var prompt = new List<PromptMessage>();
+        if (!string.IsNullOrEmpty(options?.Instructions))
+        {
+            prompt.Add(new PromptMessage { Role = "system", Content = options.Instructions });
+        }
+
+        foreach (var message in messages)
+        {
+            prompt.Add(ToPromptMessage(message));
+        }
+
+        return new ChatPrompt { Messages = prompt, Tools = ToPromptTools(options?.Tools) };
+    }
+
+    private static PromptMessage ToPromptMessage(ChatMessage message)
+    {
+        var contents = message.Contents;
+        var name = string.IsNullOrEmpty(message.AuthorName) ? null : message.AuthorName;
+        if (contents.Count == 1 && contents[0] is TextContent only)
+        {
+            // The common case, without a parts list.
+            return new PromptMessage { Role = message.Role.Value, Content = only.Text, Name = name };
+        }
+
+        var parts = new List<PromptPart>(contents.Count);
+        List<PromptToolCall>? calls = null;
+        string? toolCallId = null;
+        foreach (var content in contents)
+        {
+            switch (content)
+            {
+                case TextContent text:
+                    parts.Add(new PromptText(text.Text));
+                    break;
+                case TextReasoningContent reasoning:
+                    parts.Add(new PromptText(reasoning.Text));
+                    break;
+                case FunctionCallContent call:
+                    (calls ??= []).Add(new PromptToolCall(call.CallId, call.Name, Json(call.Arguments)));
+                    break;
+                case FunctionResultContent result:
+                    toolCallId ??= result.CallId;
+                    parts.Add(new PromptText(result.Result as string ?? Json(result.Result)));
+                    break;
+                case DataContent data when data.HasTopLevelMediaType("image"):
+                case UriContent uri when uri.HasTopLevelMediaType("image"):
+                    // Size unknown here: counted at the largest size the provider's formula allows (flagged estimate).
+                    parts.Add(new PromptImage(null, null));
+                    break;
+                case DataContent data when data.HasTopLevelMediaType("audio"):
+                    parts.Add(new PromptAudio(null));
+                    break;
+                case DataContent data when data.HasTopLevelMediaType("text"):
+                    parts.Add(new PromptText(System.Text.Encoding.UTF8.GetString(data.Data.Span)));
+                    break;
+                case UsageContent:
+                    break;
+                default:
+                    parts.Add(new PromptOther(content.GetType().Name));
+                    break;
+            }
+        }
+
+        return new PromptMessage
+        {
+            Role = message.Role.Value,
+            Parts = parts,
+            Name = name,
+            ToolCalls = calls ?? [],
+            ToolCallId = toolCallId,
+        };
+    }
+
+    private static List<PromptTool> ToPromptTools(IList<AITool>? tools)
+    {
+        if (tools is null || tools.Count == 0)
+        {
+            return [];
+        }
+
+        var result = new List<PromptTool>(tools.Count);
+        foreach (var tool in tools)
+        {
+            result.Add(new PromptTool(
+                tool.Name,
+                string.IsNullOrEmpty(tool.Description) ? null : tool.Description,
+                tool is AIFunctionDeclaration function ? function.JsonSchema.GetRawText() : null));
+        }
+
+        return result;
+    }
+
+    private static string Json(object? value)
+    {
+        if (value is null)
+        {
+            return "";
+        }
+
+        try
+        {
+            return JsonSerializer.Serialize(value, AIJsonUtilities.DefaultOptions);
+        }
+        catch (NotSupportedException)
+        {
+            // A value the serializer cannot write still costs something; count its text form.
+            return value.ToString() ?? "";
+        }
+    }
+}

@@ -1,0 +1,166 @@
+using System.Runtime.CompilerServices;
+using Microsoft.Extensions.AI;
+using Tollgate.Extensions.AI.Internal;
+using Tollgate.Tokens;
+
+namespace Tollgate.Extensions.AI;
+
+/// <summary>
+/// <see cref="IChatClient"/> middleware that puts every call through Tollgate: before the call it counts the prompt,
+/// prices the worst case and holds it against every budget that applies (throwing
+/// <see cref="TollgateBudgetExceededException"/> when one refuses, or sending adapted options when an adaptive budget
+/// changes the request); after the call it prices the provider-reported usage exactly, settles the hold and records
+/// one ledger record. A stream is billed from its <see cref="UsageContent"/>; a stream that is cancelled, abandoned
+/// or fails midway is billed from the tokens counted so far and flagged estimated.
+/// </summary>
+public sealed class TollgateChatClient : DelegatingChatClient
+{
+    private readonly CallMeter _meter;
+
+    public TollgateChatClient(IChatClient innerClient, TollgateEngine engine, TollgateChatClientOptions? options = null)
+        : base(innerClient)
+    {
+        ArgumentNullException.ThrowIfNull(engine);
+        var metadata = innerClient.GetService(typeof(ChatClientMetadata)) as ChatClientMetadata;
+        _meter = new CallMeter(engine, options ?? new TollgateChatClientOptions(), metadata?.ProviderName, metadata?.DefaultModelId);
+    }
+
+    public override async Task<ChatResponse> GetResponseAsync(
+        IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(messages);
+        var (call, sent) = await _meter.BeginChatAsync(messages, options, cancellationToken);
+        ChatResponse response;
+        try
+        {
+            response = await base.GetResponseAsync(messages, sent, cancellationToken);
+        }
+        catch (Exception ex)
+        {
+            await _meter.FailAsync(call, ex);
+            throw;
+        }
+
+        var reported = UsageDetailsMapper.HasTokenCounts(response.Usage);
+        var usage = reported
+            ? UsageDetailsMapper.ToUsage(response.Usage)
+            : CallMeter.CountedUsage(call, response.Usage, CountOutput(call.Tokenizer, response));
+        var record = await _meter.SettleAsync(call, usage, estimated: !reported, response.ModelId);
+        if (record is not null)
+        {
+            (response.AdditionalProperties ??= [])[TollgatePropertyKeys.RequestId] = record.RequestId;
+            response.AdditionalProperties[TollgatePropertyKeys.Cost] = record.TotalCost;
+        }
+
+        return response;
+    }
+
+    public override async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(
+        IEnumerable<ChatMessage> messages, ChatOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(messages);
+        var (call, sent) = await _meter.BeginChatAsync(messages, options, cancellationToken);
+        var counter = StreamingTokenCounter.For(call.Tokenizer.Encoding);
+        UsageDetails? reported = null;
+        string? responseModel = null;
+        Exception? failure = null;
+        var completed = false;
+        IAsyncEnumerator<ChatResponseUpdate>? updates = null;
+        try
+        {
+            updates = base.GetStreamingResponseAsync(messages, sent, cancellationToken).GetAsyncEnumerator(cancellationToken);
+            while (true)
+            {
+                // A yield cannot sit in a try with a catch: move, observe and remember the failure here, yield below.
+                ChatResponseUpdate update;
+                try
+                {
+                    if (!await updates.MoveNextAsync())
+                    {
+                        completed = true;
+                        break;
+                    }
+
+                    update = updates.Current;
+                    responseModel ??= update.ModelId;
+                    Observe(update, counter, ref reported);
+                }
+                catch (Exception ex)
+                {
+                    failure = ex;
+                    throw;
+                }
+
+                yield return update;
+            }
+        }
+        finally
+        {
+            if (updates is not null)
+            {
+                await updates.DisposeAsync();
+            }
+
+            await SettleStreamAsync(call, reported, counter, responseModel, completed, failure);
+        }
+    }
+
+    private async ValueTask SettleStreamAsync(
+        MeteredCall call, UsageDetails? reported, StreamingTokenCounter counter, string? responseModel, bool completed, Exception? failure)
+    {
+        if (completed && UsageDetailsMapper.HasTokenCounts(reported))
+        {
+            await _meter.SettleAsync(call, UsageDetailsMapper.ToUsage(reported), estimated: false, responseModel);
+            return;
+        }
+
+        // Cut off (cancelled, abandoned by the consumer, failed) or no usage reported: the provider still billed the
+        // prompt and what it generated, so bill the counted tokens and flag the record as estimated.
+        var usage = CallMeter.CountedUsage(call, reported, call.Tokenizer.Scale(counter.Count).Tokens);
+        var errorClass = completed ? null : failure is null ? "cut_off" : CallMeter.ErrorClassOf(failure);
+        await _meter.SettleAsync(call, usage, estimated: true, responseModel, errorClass);
+    }
+
+    private static void Observe(ChatResponseUpdate update, StreamingTokenCounter counter, ref UsageDetails? reported)
+    {
+        foreach (var content in update.Contents)
+        {
+            switch (content)
+            {
+                case UsageContent usage:
+                    // Summed like ChatResponseExtensions.ToChatResponse does, so the bill matches what M.E.AI reports.
+                    (reported ??= new UsageDetails()).Add(usage.Details);
+                    break;
+                case TextContent text:
+                    counter.Append(text.Text);
+                    break;
+                case TextReasoningContent reasoning:
+                    counter.Append(reasoning.Text);
+                    break;
+                case FunctionCallContent functionCall:
+                    counter.Append(functionCall.Name);
+                    break;
+            }
+        }
+    }
+
+    private static long CountOutput(ModelTokenizer tokenizer, ChatResponse response)
+    {
+        long tokens = 0;
+        foreach (var message in response.Messages)
+        {
+            foreach (var content in message.Contents)
+            {
+                tokens += content switch
+                {
+                    TextContent text => tokenizer.Encoding.CountTokens(text.Text ?? ""),
+                    TextReasoningContent reasoning => tokenizer.Encoding.CountTokens(reasoning.Text ?? ""),
+                    FunctionCallContent call => tokenizer.Encoding.CountTokens(call.Name),
+                    _ => 0,
+                };
+            }
+        }
+
+        return tokenizer.Scale(tokens).Tokens;
+    }
+}

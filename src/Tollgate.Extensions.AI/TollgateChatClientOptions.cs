@@ -1,0 +1,61 @@
+namespace Tollgate.Extensions.AI;
+
+/// <summary>Settings of one <see cref="TollgateChatClient"/> or <see cref="TollgateEmbeddingGenerator"/>.</summary>
+public sealed class TollgateChatClientOptions
+{
+    /// <summary>
+    /// The provider calls are priced and budgeted as (a catalog provider id such as <c>openai</c>, <c>anthropic</c>).
+    /// Null takes the inner client's <c>ChatClientMetadata.ProviderName</c>.
+    /// </summary>
+    public string? Provider { get; set; }
+
+    /// <summary>The model when neither the call's options nor the inner client's metadata name one.</summary>
+    public string? DefaultModel { get; set; }
+
+    /// <summary>Output tokens held for a call without <c>MaxOutputTokens</c> whose model's maximum is not known.</summary>
+    public const int UnknownModelMaxOutputTokens = 4096;
+
+    /// <summary>
+    /// Output tokens held for a call that sets no <c>MaxOutputTokens</c>; null (the default) holds the model's maximum
+    /// output (the tokens area's model limits, else <see cref="UnknownModelMaxOutputTokens"/>). When a budget applies,
+    /// Tollgate also sends this limit to the provider, so the hold is a true bound on what the call can cost.
+    /// </summary>
+    public int? DefaultMaxOutputTokens { get; set; }
+
+    /// <summary>A cheaper model adaptive budgets may switch a call to (priced from the same catalog).</summary>
+    public string? FallbackModel { get; set; }
+
+    /// <summary>Attribution every call of this client carries unless a scope or the call's properties say otherwise.</summary>
+    public TollgateAttribution Attribution { get; set; } = TollgateAttribution.Empty;
+
+    /// <summary>Recorded in the ledger as the call's virtual key id (never a secret).</summary>
+    public string? KeyId { get; set; }
+
+    /// <summary>Problems with these settings, each saying what to fix (empty when valid).</summary>
+    public IReadOnlyList<string> Validate()
+    {
+        var errors = new List<string>();
+        if (DefaultMaxOutputTokens is < 1)
+        {
+            errors.Add($"DefaultMaxOutputTokens must be at least 1 (got {DefaultMaxOutputTokens})");
+        }
+
+        if (Provider is { } provider && string.IsNullOrWhiteSpace(provider))
+        {
+            errors.Add("Provider must not be blank: leave it null to use the inner client's provider name");
+        }
+
+        if (Attribution is null)
+        {
+            errors.Add("Attribution must not be null: use TollgateAttribution.Empty");
+        }
+
+        return errors;
+    }
+
+    internal TollgateChatClientOptions EnsureValid()
+    {
+        var errors = Validate();
+        return errors.Count == 0 ? this : throw new ArgumentException("Invalid Tollgate client options: " + string.Join("; ", errors));
+    }
+}

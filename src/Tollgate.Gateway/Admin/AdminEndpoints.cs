@@ -1,0 +1,15 @@
+using Microsoft.AspNetCore.Routing;
+
+namespace Tollgate.Gateway.Admin;
+
+/// <summary>Maps the admin API besides keys: budgets, providers, reports, alerts, and the key holder's usage.</summary>
+internal static class AdminEndpoints
+{
+    public static void Map(IEndpointRouteBuilder app)
+    {
+        AdminBudgetsEndpoints.Map(app);
+        AdminProvidersEndpoints.Map(app);
+        AdminReportsEndpoints.Map(app);
+        UsageEndpoint.Map(app);
+    }
+}

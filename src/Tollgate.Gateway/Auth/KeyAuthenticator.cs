@@ -1,0 +1,129 @@
+using System.Collections.Concurrent;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Primitives;
+using Tollgate.Keys;
+
+namespace Tollgate.Gateway.Auth;
+
+/// <summary>
+/// Turns the presented key (<c>Authorization: Bearer …</c>, <c>x-api-key</c> or <c>x-goog-api-key</c>) into its
+/// <see cref="VirtualKey"/>. Lookups are cached by hash for <c>keyCacheSeconds</c>; a revocation through this
+/// instance evicts at once, other instances see it when their entry expires.
+/// </summary>
+internal sealed class KeyAuthenticator(IKeyStore store, TimeProvider time, TimeSpan cacheFor, IReadOnlySet<KeyHash> configuredAdminKeys)
+{
+    private const int MaxNegativeEntries = 10_000;
+    private static readonly TimeSpan NegativeCacheFor = TimeSpan.FromSeconds(2);
+
+    private readonly ConcurrentDictionary<KeyHash, Entry> _cache = new();
+    private int _negativeEntries;
+
+    /// <summary>The identity used for configured admin keys (they are not in the store).</summary>
+    public static readonly VirtualKey ConfiguredAdmin = new()
+    {
+        Id = "admin",
+        Tenant = "*",
+        Name = "configured admin key",
+        IsAdmin = true,
+        CreatedAt = DateTimeOffset.UnixEpoch,
+    };
+
+    /// <summary>The key presented with the request, or null with a reason when there is none or it is not valid.</summary>
+    public async ValueTask<AuthResult> AuthenticateAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        if (!TryGetPresentedKey(request.Headers, out var presented))
+        {
+            return AuthResult.Fail("missing API key: send 'Authorization: Bearer tg-…' with a Tollgate virtual key");
+        }
+
+        if (presented.Length > 256)
+        {
+            return AuthResult.Fail("invalid API key: it is not a Tollgate key");
+        }
+
+        var hash = KeyHash.Of(presented);
+        if (configuredAdminKeys.Contains(hash))
+        {
+            return AuthResult.Ok(ConfiguredAdmin);
+        }
+
+        var now = time.GetTimestamp();
+        if (_cache.TryGetValue(hash, out var entry) && now < entry.ExpiresAt)
+        {
+            return entry.Key is { IsRevoked: false } key ? AuthResult.Ok(key) : Rejected(entry.Key);
+        }
+
+        var found = await store.FindByHashAsync(hash, cancellationToken);
+        var ttl = found is null ? NegativeCacheFor : cacheFor;
+        if (found is not null || Interlocked.Increment(ref _negativeEntries) <= MaxNegativeEntries)
+        {
+            _cache[hash] = new Entry(found, now + (long)(ttl.TotalSeconds * time.TimestampFrequency));
+        }
+
+        return found is { IsRevoked: false } ? AuthResult.Ok(found) : Rejected(found);
+    }
+
+    /// <summary>Forgets a key at once (after a revocation through this instance).</summary>
+    public void Evict(string keyId)
+    {
+        foreach (var pair in _cache)
+        {
+            if (pair.Value.Key?.Id == keyId)
+            {
+                _cache.TryRemove(pair.Key, out _);
+            }
+        }
+    }
+
+    /// <summary>Drops every cached lookup (e.g. after a key is created, so a negative entry for it cannot linger).</summary>
+    public void Clear()
+    {
+        _cache.Clear();
+        Interlocked.Exchange(ref _negativeEntries, 0);
+    }
+
+    private static AuthResult Rejected(VirtualKey? key) => key is { IsRevoked: true }
+        ? AuthResult.Fail("invalid API key: this key has been revoked")
+        : AuthResult.Fail("invalid API key: no such Tollgate key (keys start with tg- and are shown once when created)");
+
+    internal static bool TryGetPresentedKey(IHeaderDictionary headers, out ReadOnlySpan<char> key)
+    {
+        key = default;
+        var authorization = headers.Authorization;
+        if (!StringValues.IsNullOrEmpty(authorization))
+        {
+            var value = authorization.ToString().AsSpan().Trim();
+            if (value.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+            {
+                key = value[7..].Trim();
+                return key.Length > 0;
+            }
+
+            return false;
+        }
+
+        if (headers.TryGetValue("x-api-key", out var apiKey) && !StringValues.IsNullOrEmpty(apiKey))
+        {
+            key = apiKey.ToString().AsSpan().Trim();
+            return key.Length > 0;
+        }
+
+        if (headers.TryGetValue("x-goog-api-key", out var googKey) && !StringValues.IsNullOrEmpty(googKey))
+        {
+            key = googKey.ToString().AsSpan().Trim();
+            return key.Length > 0;
+        }
+
+        return false;
+    }
+
+    private readonly record struct Entry(VirtualKey? Key, long ExpiresAt);
+}
+
+/// <summary>The outcome of authenticating a request.</summary>
+internal readonly record struct AuthResult(VirtualKey? Key, string? Error)
+{
+    public static AuthResult Ok(VirtualKey key) => new(key, null);
+
+    public static AuthResult Fail(string error) => new(null, error);
+}

@@ -1,0 +1,170 @@
+using Tollgate.Storage;
+
+namespace Tollgate.Gateway.Configuration;
+
+/// <summary>
+/// Everything <c>tollgate serve</c> can be told, from <c>tollgate.json</c>, <c>TOLLGATE__…</c> environment variables
+/// and command-line options (in rising priority). <see cref="Validate"/> says what to fix.
+/// </summary>
+public sealed class GatewayOptions
+{
+    public const int DefaultPort = 4000;
+
+    /// <summary>Address to listen on; loopback unless told otherwise.</summary>
+    public string Host { get; set; } = "127.0.0.1";
+
+    /// <summary>Port to listen on; 0 picks a free one (tests).</summary>
+    public int Port { get; set; } = DefaultPort;
+
+    /// <summary><c>sqlite:PATH</c>, <c>postgres://…</c> or <c>memory</c>; default <c>sqlite:{DataDirectory}/tollgate.db</c>.</summary>
+    public string? Store { get; set; }
+
+    /// <summary><c>HOST:PORT</c> of a Redis shared by several instances for budget holds and rate limits.</summary>
+    public string? Redis { get; set; }
+
+    /// <summary>The admin key (also <c>TOLLGATE_ADMIN_KEY</c>); when none is given one is generated into the data folder.</summary>
+    public string? AdminKey { get; set; }
+
+    /// <summary>Folder for the SQLite file and the generated admin key.</summary>
+    public string DataDirectory { get; set; } = "data";
+
+    /// <summary>Adds the built-in simulated provider <c>demo</c>.</summary>
+    public bool Demo { get; set; }
+
+    /// <summary>Requests with a larger body are refused with 413.</summary>
+    public long MaxRequestBodyBytes { get; set; } = 8 * 1024 * 1024;
+
+    /// <summary>Providers configured explicitly (they win over the ones found from environment keys).</summary>
+    public List<ProviderEndpointOptions> Providers { get; set; } = [];
+
+    /// <summary>When true (default), providers whose API key variable is set are available with their public URLs.</summary>
+    public bool ProvidersFromEnvironment { get; set; } = true;
+
+    /// <summary>OTLP endpoint (e.g. http://127.0.0.1:4317) for OpenTelemetry metrics and traces; also OTEL_EXPORTER_OTLP_ENDPOINT.</summary>
+    public string? OtlpEndpoint { get; set; }
+
+    /// <summary>How long a looked-up key stays cached (revocations through this instance apply at once).</summary>
+    public int KeyCacheSeconds { get; set; } = 30;
+
+    /// <summary>Records every call in the ledger (default); off only for experiments.</summary>
+    public bool Ledger { get; set; } = true;
+
+    /// <summary>How old the budget snapshot behind <c>x-tollgate-budget-remaining</c> may be (0 = read on every request).</summary>
+    public int BudgetStatusCacheMilliseconds { get; set; } = 1000;
+
+    /// <summary>Rate limits for every key / user / tenant: <c>[{"dimension": "key", "rpm": 600, "tpm": 200000}]</c>; a key's own rpm/tpm apply too.</summary>
+    public List<RateLimitOptions> RateLimits { get; set; } = [];
+
+    /// <summary>How often budgets are checked against their alert thresholds.</summary>
+    public int AlertCheckSeconds { get; set; } = 30;
+
+    /// <summary>The store location, parsed (call <see cref="Validate"/> first).</summary>
+    public StoreLocation GetStoreLocation()
+    {
+        if (string.IsNullOrWhiteSpace(Store))
+        {
+            return new StoreLocation(StoreKind.Sqlite, Path.Combine(DataDirectory, "tollgate.db"));
+        }
+
+        return StoreLocation.TryParse(Store, out var location, out var error) ? location : throw new InvalidOperationException(error);
+    }
+
+    /// <summary>Every problem found, each phrased as what to fix; empty when the options can be used.</summary>
+    public IReadOnlyList<string> Validate(Func<string, string?>? environment = null)
+    {
+        var errors = new List<string>();
+        if (Port is < 0 or > 65535)
+        {
+            errors.Add($"port {Port} is out of range: use 1-65535 (--port or \"port\" in the config)");
+        }
+
+        if (string.IsNullOrWhiteSpace(Host) || (Host != "localhost" && !System.Net.IPAddress.TryParse(Host, out _) && Host != "*"))
+        {
+            errors.Add($"host '{Host}' is not an IP address: use e.g. 127.0.0.1, 0.0.0.0 or localhost (--host or \"host\")");
+        }
+
+        if (!string.IsNullOrWhiteSpace(Store) && !StoreLocation.TryParse(Store, out _, out var storeError))
+        {
+            errors.Add(storeError!);
+        }
+
+        if (!string.IsNullOrWhiteSpace(Redis) && !IsHostPort(Redis))
+        {
+            errors.Add($"redis '{Redis}' is not HOST:PORT: use e.g. --redis 127.0.0.1:6379");
+        }
+
+        if (AdminKey is { } admin && admin.Trim().Length < 16)
+        {
+            errors.Add("the admin key is shorter than 16 characters: set TOLLGATE_ADMIN_KEY (or \"adminKey\") to a long random string, or leave it unset to have one generated");
+        }
+
+        if (MaxRequestBodyBytes < 1024)
+        {
+            errors.Add($"maxRequestBodyBytes {MaxRequestBodyBytes} is too small: use at least 1024");
+        }
+
+        if (KeyCacheSeconds < 0)
+        {
+            errors.Add("keyCacheSeconds must be 0 or more");
+        }
+
+        if (string.IsNullOrWhiteSpace(DataDirectory))
+        {
+            errors.Add("dataDirectory is empty: give a folder, e.g. \"data\"");
+        }
+
+        for (var i = 0; i < RateLimits.Count; i++)
+        {
+            foreach (var problem in RateLimits[i].Validate())
+            {
+                errors.Add($"rateLimits[{i}]: {problem}");
+            }
+        }
+
+        var names = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        for (var i = 0; i < Providers.Count; i++)
+        {
+            var p = Providers[i];
+            var where = $"providers[{i}]";
+            if (string.IsNullOrWhiteSpace(p.Name))
+            {
+                errors.Add($"{where}: \"name\" is missing: use a catalog provider id such as openai, anthropic or google");
+                continue;
+            }
+
+            where = $"providers[{i}] ({p.Name})";
+            if (Tollgate.Providers.ProviderPresets.Get(p.Name) is null && string.IsNullOrWhiteSpace(p.BaseUrl))
+            {
+                errors.Add($"{where}: '{p.Name}' is not a known provider: give its \"baseUrl\" (and \"format\": openai, anthropic or gemini), or use one of {string.Join(", ", Tollgate.Providers.ProviderPresets.Names)}");
+            }
+
+            if (p.Format is { Length: > 0 } format && format.ToLowerInvariant() is not ("openai" or "anthropic" or "gemini" or "google"))
+            {
+                errors.Add($"{where}: format '{format}' is unknown: use openai, anthropic or gemini");
+            }
+
+            if (!names.Add(p.Name))
+            {
+                errors.Add($"{where}: listed twice: keep one entry per provider name");
+            }
+
+            if (p.BaseUrl is { Length: > 0 } url && (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || (uri.Scheme != "http" && uri.Scheme != "https")))
+            {
+                errors.Add($"{where}: baseUrl '{url}' is not an http(s) URL: use e.g. http://127.0.0.1:18080/v1");
+            }
+
+            if (p.ApiKeyEnv is { Length: > 0 } env && p.ApiKey is null && string.IsNullOrEmpty((environment ?? Environment.GetEnvironmentVariable)(env)) && !p.AllowMissingKey)
+            {
+                errors.Add($"{where}: apiKeyEnv {env} is not set in the environment: export {env}=… or remove apiKeyEnv (set \"allowMissingKey\": true for a local upstream without a key)");
+            }
+        }
+
+        return errors;
+    }
+
+    private static bool IsHostPort(string value)
+    {
+        var colon = value.LastIndexOf(':');
+        return colon > 0 && int.TryParse(value.AsSpan(colon + 1), out var port) && port is > 0 and <= 65535;
+    }
+}

@@ -1,0 +1,28 @@
+namespace Tollgate.Gateway.Configuration;
+
+/// <summary>One provider in configuration: <c>{"name": "openai", "baseUrl": "http://127.0.0.1:18080/v1", "apiKeyEnv": "OPENAI_API_KEY"}</c>.</summary>
+public sealed class ProviderEndpointOptions
+{
+    /// <summary>The catalog provider id (<c>openai</c>, <c>anthropic</c>, <c>google</c>, …).</summary>
+    public string Name { get; set; } = "";
+
+    /// <summary>Base URL; the provider's public URL when omitted.</summary>
+    public string? BaseUrl { get; set; }
+
+    /// <summary>Environment variable holding the API key (default: the provider's usual one, e.g. OPENAI_API_KEY).</summary>
+    public string? ApiKeyEnv { get; set; }
+
+    /// <summary>The API key itself (prefer <see cref="ApiKeyEnv"/>: config files leak).</summary>
+    public string? ApiKey { get; set; }
+
+    /// <summary>Start even when the key variable is unset (a local upstream that needs no key).</summary>
+    public bool AllowMissingKey { get; set; }
+
+    /// <summary>Wire format when the provider id does not imply one: <c>openai</c>, <c>anthropic</c> or <c>gemini</c>.</summary>
+    public string? Format { get; set; }
+
+    /// <summary>Models this provider serves beyond the catalog's (exact names).</summary>
+    public List<string> Models { get; set; } = [];
+
+    public bool Enabled { get; set; } = true;
+}

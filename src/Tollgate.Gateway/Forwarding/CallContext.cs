@@ -1,0 +1,50 @@
+using Tollgate.Costing;
+using Tollgate.Keys;
+
+namespace Tollgate.Gateway.Forwarding;
+
+/// <summary>Everything known about one gateway call as it walks auth → route → reserve → forward → settle.</summary>
+internal sealed class CallContext
+{
+    public required string RequestId { get; init; }
+
+    public required VirtualKey Key { get; init; }
+
+    /// <summary><c>chat</c>, <c>embeddings</c> or <c>messages</c> (GenAI operation names: chat / embeddings).</summary>
+    public required string Operation { get; init; }
+
+    public required string RequestedModel { get; init; }
+
+    public required UpstreamEndpoint Endpoint { get; set; }
+
+    public required string UpstreamModel { get; set; }
+
+    public bool Stream { get; init; }
+
+    public long StartTimestamp { get; init; }
+
+    public DateTimeOffset StartedAt { get; init; }
+
+    /// <summary>Estimated input tokens (counted from the prompt).</summary>
+    public long EstimatedInputTokens { get; set; }
+
+    /// <summary>Worst-case output tokens (max_tokens or the model's limit).</summary>
+    public long WorstCaseOutputTokens { get; set; }
+
+    /// <summary>The worst-case cost held against budgets before forwarding.</summary>
+    public decimal WorstCaseCost { get; set; }
+
+    /// <summary>The hold taken against budgets (null when no budget applies); owned by the accounting.</summary>
+    public object? Hold { get; set; }
+
+    /// <summary>The smallest remaining amount among the budgets that apply, after the hold; null when none apply.</summary>
+    public decimal? BudgetRemaining { get; set; }
+
+    public int Attempt { get; set; } = 1;
+
+    /// <summary>True for <c>/v1/messages</c> (Anthropic-native) calls.</summary>
+    public bool NativeMessages { get; init; }
+}
+
+/// <summary>What settlement computed for one attempt.</summary>
+internal readonly record struct Settlement(CostBreakdown Cost, Usage Usage, bool Estimated, decimal? BudgetRemaining);

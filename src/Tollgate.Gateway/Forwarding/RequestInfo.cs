@@ -1,0 +1,36 @@
+namespace Tollgate.Gateway.Forwarding;
+
+/// <summary>What the gateway needs to know about a request body, found in one pass without building a DOM.</summary>
+internal struct RequestInfo
+{
+    public string? Model;
+
+    /// <summary>Byte range of the model's JSON string token (quotes included), for splicing a new name.</summary>
+    public int ModelStart;
+    public int ModelLength;
+
+    public bool Stream;
+
+    /// <summary>Byte range of the <c>stream_options</c> value; -1 when absent.</summary>
+    public int StreamOptionsStart;
+    public int StreamOptionsLength;
+    public bool IncludeUsage;
+
+    /// <summary>max_tokens / max_completion_tokens / max_output_tokens when given.</summary>
+    public long? MaxOutputTokens;
+
+    /// <summary>Byte range of the prompt (<c>messages</c>, <c>input</c>, <c>system</c>…) for estimating input tokens.</summary>
+    public int PromptBytes;
+
+    /// <summary>Characters of text in the prompt's string values (what the token estimate counts).</summary>
+    public int PromptStart;
+    public int PromptLength;
+    public int SystemStart;
+    public int SystemLength;
+
+    /// <summary>For embeddings: number of inputs (1 for a string).</summary>
+    public int InputCount;
+
+    /// <summary>Index of the closing brace of the top-level object (for inserting a property).</summary>
+    public int ObjectEnd;
+}

@@ -1,0 +1,72 @@
+using Tollgate.Providers;
+
+namespace Tollgate.Gateway.Forwarding;
+
+/// <summary>
+/// One provider the gateway forwards to: its <see cref="ProviderOptions"/> (from <see cref="ProviderPresets"/> and
+/// configuration), the adapter that translates OpenAI-format requests for non-OpenAI APIs, and the URIs the
+/// byte-for-byte passthrough uses for OpenAI-compatible and Anthropic-native calls.
+/// </summary>
+internal sealed class UpstreamEndpoint
+{
+    public UpstreamEndpoint(ProviderOptions options, IProviderAdapter adapter, HttpMessageInvoker invoker, string source)
+    {
+        Options = options;
+        Adapter = adapter;
+        Invoker = invoker;
+        Source = source;
+        Format = options.Api switch
+        {
+            ProviderApi.Anthropic => WireFormat.Anthropic,
+            ProviderApi.Gemini => WireFormat.Gemini,
+            _ => WireFormat.OpenAI,
+        };
+        var text = options.BaseUrl!.ToString().TrimEnd('/');
+        ChatCompletionsUri = new Uri(text + "/chat/completions");
+        EmbeddingsUri = new Uri(text + "/embeddings");
+        MessagesUri = new Uri(text + "/v1/messages");
+        ApiKey = options.ResolveApiKey();
+        AuthorizationValue = ApiKey is null ? null : "Bearer " + ApiKey;
+        ExtraModels = new HashSet<string>(options.Models, StringComparer.Ordinal);
+    }
+
+    public ProviderOptions Options { get; }
+
+    /// <summary>The provider name (<c>openai</c>, <c>anthropic</c>, <c>demo</c>…).</summary>
+    public string Name => Options.Name;
+
+    public WireFormat Format { get; }
+
+    /// <summary>True when OpenAI-format bodies go to this provider byte for byte (plain OpenAI-compatible APIs).</summary>
+    public bool Passthrough => Options.Api == ProviderApi.OpenAICompatible;
+
+    public Uri BaseUri => Options.BaseUrl!;
+
+    public IProviderAdapter Adapter { get; }
+
+    public HttpMessageInvoker Invoker { get; }
+
+    public Uri ChatCompletionsUri { get; }
+
+    public Uri EmbeddingsUri { get; }
+
+    public Uri MessagesUri { get; }
+
+    internal string? ApiKey { get; }
+
+    internal string? AuthorizationValue { get; }
+
+    /// <summary>Where it came from: <c>config</c>, <c>key from OPENAI_API_KEY</c>, <c>demo</c>.</summary>
+    public string Source { get; }
+
+    /// <summary>Models served beyond the catalog's list for this provider (exact names).</summary>
+    public HashSet<string> ExtraModels { get; }
+
+    /// <summary>True for the built-in simulated provider.</summary>
+    public bool IsDemo { get; init; }
+
+    /// <summary>Which catalog provider prices this endpoint's calls.</summary>
+    public string PricedAs => Options.PricingProviderId ?? Options.Name;
+
+    public override string ToString() => $"{Name} ({Format}, {BaseUri})";
+}

@@ -1,0 +1,339 @@
+using System.Net;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+using Tollgate.Alerts;
+using Tollgate.Budgets;
+using Tollgate.Costing;
+using Tollgate.Gateway.Admin;
+using Tollgate.Gateway.Auth;
+using Tollgate.Gateway.Configuration;
+using Tollgate.Gateway.Demo;
+using Tollgate.Gateway.Endpoints;
+using Tollgate.Gateway.Forwarding;
+using Tollgate.Gateway.Observability;
+using Tollgate.Keys;
+using Tollgate.Ledger;
+using Tollgate.Pricing;
+using Tollgate.Providers;
+using Tollgate.Routing;
+using Tollgate.Sqlite.Ledger;
+using Tollgate.PostgreSql.Keys;
+using Tollgate.Sqlite.Keys;
+using Tollgate.Storage;
+
+namespace Tollgate.Gateway;
+
+/// <summary>
+/// Tollgate's OpenAI-compatible gateway as a running Kestrel server: what <c>tollgate serve</c> starts and what the
+/// end-to-end tests start on a free loopback port. <see cref="StartAsync"/> validates the options first and throws
+/// <see cref="GatewayConfigurationException"/> saying what to fix.
+/// </summary>
+public sealed class GatewayHost : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly List<IDisposable> _owned;
+
+    private GatewayHost(WebApplication app, GatewayStartupReport startup, List<IDisposable> owned)
+    {
+        _app = app;
+        Startup = startup;
+        _owned = owned;
+    }
+
+    /// <summary>The address the gateway listens on (with the real port when 0 was asked).</summary>
+    public Uri Address => Startup.Address;
+
+    public GatewayStartupReport Startup { get; }
+
+    /// <summary>The gateway's services (stores, ledger, budgets) for tests and embedding hosts.</summary>
+    public IServiceProvider Services => _app.Services;
+
+    public static async Task<GatewayHost> StartAsync(GatewayOptions options, GatewayHostSettings? settings = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        settings ??= new GatewayHostSettings();
+        var errors = options.Validate(settings.Environment);
+        if (errors.Count > 0)
+        {
+            throw new GatewayConfigurationException(string.Join(Environment.NewLine, errors));
+        }
+
+        var time = settings.Time;
+        var owned = new List<IDisposable>();
+        var store = options.GetStoreLocation();
+        GatewayStores stores;
+        try
+        {
+            stores = await GatewayStores.OpenAsync(store, string.IsNullOrWhiteSpace(options.Redis) ? null : options.Redis, cancellationToken);
+        }
+        catch (Exception ex) when (ex is NpgsqlException or Microsoft.Data.Sqlite.SqliteException or IOException or UnauthorizedAccessException or System.Net.Sockets.SocketException)
+        {
+            throw new GatewayConfigurationException($"the store {store} cannot be opened ({ex.Message.Split('\n')[0]}): check --store and that the database is reachable");
+        }
+
+        var keyStore = stores.Keys;
+        var (adminHashes, adminDescription, adminFile) = await AdminKeyBootstrap.EnsureAsync(options.AdminKey, keyStore, options.DataDirectory, time, cancellationToken);
+
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory, Args = [] });
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSimpleConsole(o =>
+        {
+            o.SingleLine = true;
+            o.TimestampFormat = "HH:mm:ss ";
+        });
+        builder.Logging.SetMinimumLevel(settings.LogLevel);
+        builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
+        builder.Logging.AddFilter("System.Net.Http", LogLevel.Warning);
+        builder.WebHost.UseKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.Limits.MaxRequestBodySize = null; // enforced by the gateway with an OpenAI-shaped 413
+            var address = options.Host is "localhost" ? IPAddress.Loopback : options.Host is "*" ? IPAddress.Any : IPAddress.Parse(options.Host);
+            kestrel.Listen(address, options.Port);
+        });
+
+        var metrics = new GatewayMetrics();
+        owned.Add(metrics);
+        var socketsHandler = settings.UpstreamHandler ?? UpstreamClient.CreateHandler();
+        var upstreamClient = new UpstreamClient(socketsHandler);
+        owned.Add(upstreamClient);
+        var adapterHttp = new HttpClient(socketsHandler, disposeHandler: false) { Timeout = Timeout.InfiniteTimeSpan };
+        owned.Add(adapterHttp);
+        var pricing = settings.Pricing ?? new CostEngine(PriceCatalog.BuiltIn);
+        var endpoints = BuildEndpoints(options, settings, upstreamClient, adapterHttp, owned, out var notes);
+        var router = new ModelRouter(endpoints, (provider, model) => pricing.Resolve(provider, model).Found);
+        var registry = new ProviderRegistry(stores.ProviderState, endpoints.Select(e => new ProviderDescriptor
+        {
+            Name = e.Name,
+            PricingProviderId = e.PricedAs,
+            Models = [.. e.ExtraModels],
+            Supports = [GenerationType.Chat, GenerationType.Embeddings],
+        }), time);
+        var health = new HealthMonitor(null, time);
+        var authenticator = new KeyAuthenticator(keyStore, time, TimeSpan.FromSeconds(options.KeyCacheSeconds), adminHashes);
+
+        // Ledger: one record per attempt, batched off the request path.
+        var ledgerStore = stores.Ledger;
+        var ledgerWriter = options.Ledger ? new LedgerWriter(ledgerStore, new LedgerWriterOptions(), time) : null;
+
+        // Budgets: definitions and counters (counters in Redis when several instances share them).
+        var budgetDefinitions = stores.BudgetDefinitions;
+        var budgetStore = stores.BudgetCounters;
+        var budgetGate = new BudgetGate(budgetStore, budgetDefinitions, time, new BudgetGateOptions());
+        var budgetStatus = new BudgetStatusCache(budgetGate, time, TimeSpan.FromMilliseconds(options.BudgetStatusCacheMilliseconds));
+        owned.Add(budgetStatus);
+        metrics.BudgetRemaining = async ct => (await budgetGate.GetStatusAsync(ct)).Select(b => (b.Budget.Id, b.Budget.Scope.ToString(), b.Remaining)).ToList();
+        var rateLimits = new RateLimitGate(stores, options.RateLimits.Select(r => r.ToRule()).ToList(), time);
+        var alerts = new AlertDispatcher(stores.AlertHistory, [new LogAlertSink(LoggerFactory.Create(l => l.AddSimpleConsole(o => o.SingleLine = true)).CreateLogger<LogAlertSink>())]);
+        var alertMonitor = new BudgetAlertMonitor(budgetGate, alerts, time);
+
+        builder.Services.AddSingleton(time);
+        builder.Services.AddSingleton(options);
+        builder.Services.AddSingleton(keyStore);
+        builder.Services.AddSingleton(metrics);
+        builder.Services.AddSingleton(router);
+        builder.Services.AddSingleton(registry);
+        builder.Services.AddSingleton(health);
+        builder.Services.AddSingleton(authenticator);
+        builder.Services.AddSingleton(pricing);
+        builder.Services.AddSingleton<ICostCalculator>(pricing);
+        builder.Services.AddSingleton<ILedgerStore>(ledgerStore);
+        if (ledgerWriter is not null)
+        {
+            builder.Services.AddSingleton(ledgerWriter);
+        }
+
+        builder.Services.AddSingleton<IBudgetDefinitionStore>(budgetDefinitions);
+        builder.Services.AddSingleton<IBudgetStore>(budgetStore);
+        builder.Services.AddSingleton<IBudgetGate>(budgetGate);
+        builder.Services.AddSingleton(budgetGate);
+        builder.Services.AddSingleton(budgetStatus);
+        builder.Services.AddSingleton(stores);
+        builder.Services.AddSingleton(rateLimits);
+        builder.Services.AddSingleton(alerts);
+        builder.Services.AddSingleton(stores.AlertHistory);
+        builder.Services.AddSingleton(alertMonitor);
+        builder.Services.AddSingleton(sp => new CallAccounting(pricing, new PromptEstimator(), budgetGate, budgetStatus, rateLimits, ledgerWriter, metrics, time, sp.GetRequiredService<ILogger<CallAccounting>>()));
+        builder.Services.AddSingleton(sp => new ProxyHandler(authenticator, router, registry, health, sp.GetRequiredService<CallAccounting>(), metrics, time, options.MaxRequestBodyBytes, sp.GetRequiredService<ILogger<ProxyHandler>>()));
+        Telemetry.Configure(builder, options);
+
+        var app = builder.Build();
+        var proxy = app.Services.GetRequiredService<ProxyHandler>();
+        app.MapPost("/v1/chat/completions", proxy.ChatCompletionsAsync);
+        app.MapPost("/v1/embeddings", proxy.EmbeddingsAsync);
+        app.MapPost("/v1/messages", proxy.MessagesAsync);
+        InfoEndpoints.Map(app, authenticator, router, metrics, provider => pricing.Catalog.GetProvider(provider)?.Models.Select(m => m.Id) ?? []);
+        AdminKeysEndpoints.Map(app, keyStore, authenticator, time);
+        AdminEndpoints.Map(app);
+        app.MapFallback(static context => OpenAiError.NotFound(context, $"no endpoint {context.Request.Method} {context.Request.Path}: see GET /openapi.json", "unknown_url"));
+
+        try
+        {
+            await app.StartAsync(cancellationToken);
+        }
+        catch (IOException ex)
+        {
+            await app.DisposeAsync();
+            throw new GatewayConfigurationException($"cannot listen on {options.Host}:{options.Port} ({ex.Message}): pick another --port or stop what uses it");
+        }
+
+        var stopAlerts = new CancellationTokenSource();
+        owned.Add(stopAlerts);
+        _ = alertMonitor.RunAsync(TimeSpan.FromSeconds(Math.Max(1, options.AlertCheckSeconds)), stopAlerts.Token);
+        var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        var address = new Uri(bound.Replace("0.0.0.0", "127.0.0.1", StringComparison.Ordinal).Replace("[::]", "[::1]", StringComparison.Ordinal) + "/");
+        var report = new GatewayStartupReport
+        {
+            Address = address,
+            Providers = endpoints.Select(e => $"{e.Name,-10} {e.BaseUri}  ({e.Source})").ToList(),
+            AdminKey = adminDescription,
+            AdminKeyFile = adminFile,
+            Store = $"{store} (keys, budgets, alerts, provider state); ledger: {stores.LedgerLocation}",
+            Redis = options.Redis,
+            Notes = notes,
+        };
+        return new GatewayHost(app, report, owned);
+    }
+
+    /// <summary>Completes when the host stops (Ctrl+C in the CLI, or <paramref name="cancellationToken"/>).</summary>
+    public async Task WaitForShutdownAsync(CancellationToken cancellationToken)
+    {
+        using var either = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _app.Lifetime.ApplicationStopping);
+        try
+        {
+            await Task.Delay(Timeout.Infinite, either.Token);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync(CancellationToken.None);
+        // Drain the ledger: every record handed to the writer becomes durable before the store closes.
+        if (_app.Services.GetService<LedgerWriter>() is { } writer)
+        {
+            await _app.Services.GetRequiredService<CallAccounting>().FlushAsync(CancellationToken.None);
+            await writer.DisposeAsync();
+        }
+
+        foreach (var item in _owned)
+        {
+            item.Dispose();
+        }
+
+        await _app.Services.GetRequiredService<GatewayStores>().DisposeAsync();
+
+        await _app.DisposeAsync();
+    }
+
+    private static List<UpstreamEndpoint> BuildEndpoints(GatewayOptions options, GatewayHostSettings settings, UpstreamClient client, HttpClient adapterHttp, List<IDisposable> owned, out List<string> notes)
+    {
+        notes = [];
+        var env = settings.Environment;
+        var endpoints = new List<UpstreamEndpoint>();
+        foreach (var p in options.Providers.Where(p => p.Enabled))
+        {
+            var provider = ProviderPresets.Get(p.Name) ?? new ProviderOptions { Name = p.Name.ToLowerInvariant(), PricingProviderId = p.Name.ToLowerInvariant() };
+            provider.Name = provider.Name.ToLowerInvariant();
+            if (p.Format is { Length: > 0 } format)
+            {
+                provider.Api = format.ToLowerInvariant() switch
+                {
+                    "anthropic" => ProviderApi.Anthropic,
+                    "gemini" or "google" => ProviderApi.Gemini,
+                    _ => ProviderApi.OpenAICompatible,
+                };
+            }
+
+            if (p.BaseUrl is { Length: > 0 } baseUrl)
+            {
+                provider.BaseUrl = new Uri(baseUrl);
+            }
+
+            if (p.ApiKeyEnv is { Length: > 0 } variable)
+            {
+                provider.ApiKeyEnvironmentVariable = variable;
+            }
+
+            if (p.ApiKey is { Length: > 0 } key)
+            {
+                provider.ApiKey = key;
+            }
+
+            provider.RequiresApiKey = provider.RequiresApiKey && !p.AllowMissingKey;
+            foreach (var model in p.Models)
+            {
+                provider.Models.Add(model);
+            }
+
+            var resolvedKey = provider.ResolveApiKey(env);
+            if (resolvedKey is not null && provider.ApiKey is null)
+            {
+                provider.ApiKey = resolvedKey;
+            }
+
+            var source = provider.ApiKey is null ? "config, no key" : p.ApiKey is not null ? "config, key in config" : $"config, key from {provider.ApiKeyEnvironmentVariable}";
+            endpoints.Add(Create(provider, client, adapterHttp, settings, source));
+        }
+
+        if (options.ProvidersFromEnvironment)
+        {
+            foreach (var preset in ProviderPresets.All())
+            {
+                if (endpoints.Any(e => e.Name == preset.Name) || preset.BaseUrl is null || !preset.RequiresApiKey ||
+                    preset.ApiKeyEnvironmentVariable is null || env(preset.ApiKeyEnvironmentVariable) is not { Length: > 0 } apiKey)
+                {
+                    continue;
+                }
+
+                preset.ApiKey = apiKey;
+                endpoints.Add(Create(preset, client, adapterHttp, settings, $"key from {preset.ApiKeyEnvironmentVariable}"));
+            }
+        }
+
+        if (options.Demo)
+        {
+            var handler = new HttpMessageInvoker(new DemoUpstreamHandler(settings.Time), disposeHandler: true);
+            owned.Add(handler);
+            var demoOptions = new ProviderOptions
+            {
+                Name = "demo",
+                Api = ProviderApi.OpenAICompatible,
+                BaseUrl = new Uri($"http://{DemoUpstreamHandler.Host}/v1"),
+                RequiresApiKey = false,
+                PricingProviderId = "openai",
+            };
+            foreach (var model in DemoUpstreamHandler.Models)
+            {
+                demoOptions.Models.Add(model);
+            }
+
+            endpoints.Add(new UpstreamEndpoint(demoOptions, ProviderAdapterFactory.Create(demoOptions, adapterHttp, settings.Time, settings.Environment), handler, "built-in simulation, priced as openai") { IsDemo = true });
+            notes.Add("demo mode: models " + string.Join(", ", DemoUpstreamHandler.Models) + " answer from a simulated provider (priced at OpenAI's prices; no money spent)");
+        }
+
+        return endpoints;
+    }
+
+    private static UpstreamEndpoint Create(ProviderOptions provider, UpstreamClient client, HttpClient adapterHttp, GatewayHostSettings settings, string source)
+    {
+        try
+        {
+            var adapter = ProviderAdapterFactory.Create(provider, adapterHttp, settings.Time, settings.Environment);
+            return new UpstreamEndpoint(provider, adapter, client.Invoker, source);
+        }
+        catch (ArgumentException ex)
+        {
+            throw new GatewayConfigurationException($"provider '{provider.Name}': {ex.Message.Split(" (Parameter")[0]}");
+        }
+    }
+}

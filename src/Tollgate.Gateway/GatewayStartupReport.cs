@@ -1,0 +1,53 @@
+namespace Tollgate.Gateway;
+
+/// <summary>What the start-up banner says: where the gateway listens, which providers are ready, where the admin key and data live.</summary>
+public sealed record GatewayStartupReport
+{
+    public required Uri Address { get; init; }
+
+    /// <summary>One line per provider: name, URL, where its key came from.</summary>
+    public required IReadOnlyList<string> Providers { get; init; }
+
+    /// <summary>Where the admin key is (never the key itself, except as a file path).</summary>
+    public required string AdminKey { get; init; }
+
+    /// <summary>Path of the generated admin key file, when one was generated or exists.</summary>
+    public string? AdminKeyFile { get; init; }
+
+    public required string Store { get; init; }
+
+    public string? Redis { get; init; }
+
+    /// <summary>Remarks worth a user's attention (no provider, demo mode, …).</summary>
+    public IReadOnlyList<string> Notes { get; init; } = [];
+
+    /// <summary>The banner as lines of text.</summary>
+    public IEnumerable<string> Lines()
+    {
+        yield return $"Tollgate gateway listening on {Address.ToString().TrimEnd('/')}  (OpenAI-compatible: {Address}v1)";
+        yield return $"  store:     {Store}";
+        if (Redis is not null)
+        {
+            yield return $"  redis:     {Redis}";
+        }
+
+        yield return $"  admin key: {AdminKey}";
+        if (Providers.Count == 0)
+        {
+            yield return "  providers: none ready (set OPENAI_API_KEY, ANTHROPIC_API_KEY, GEMINI_API_KEY…, add \"providers\" to the config, or use --demo)";
+        }
+        else
+        {
+            yield return "  providers:";
+            foreach (var p in Providers)
+            {
+                yield return "    " + p;
+            }
+        }
+
+        foreach (var note in Notes)
+        {
+            yield return "  " + note;
+        }
+    }
+}

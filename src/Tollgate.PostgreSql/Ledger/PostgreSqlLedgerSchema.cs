@@ -1,0 +1,102 @@
+using Tollgate.Ledger;
+
+namespace Tollgate.PostgreSql.Ledger;
+
+/// <summary>The ledger's tables in PostgreSQL, versioned in <c>tollgate_meta</c>; every statement is idempotent.</summary>
+internal static class PostgreSqlLedgerSchema
+{
+    public const int Version = 1;
+
+    private const string Metrics = """
+        requests bigint NOT NULL, input_tokens bigint NOT NULL, cache_read_tokens bigint NOT NULL,
+        cache_write_tokens bigint NOT NULL, output_tokens bigint NOT NULL, reasoning_tokens bigint NOT NULL,
+        cost_nanos bigint NOT NULL, input_cost_nanos bigint NOT NULL, output_cost_nanos bigint NOT NULL,
+        errors bigint NOT NULL, estimated bigint NOT NULL, unpriced bigint NOT NULL, latency_ms_sum bigint NOT NULL
+        """;
+
+    private const string RecordTable = """
+        request_id text NOT NULL, attempt integer NOT NULL, ts timestamptz NOT NULL,
+        provider text NOT NULL, model text NOT NULL, api_flavor text, tenant text, project text, user_id text,
+        key_id text, session_id text, tags text,
+        input_tokens bigint NOT NULL, cache_read_tokens bigint NOT NULL, cache_write_tokens bigint NOT NULL,
+        output_tokens bigint NOT NULL, reasoning_tokens bigint NOT NULL, usage_extra text,
+        currency text NOT NULL, input_cost_nanos bigint NOT NULL, output_cost_nanos bigint NOT NULL,
+        total_cost_nanos bigint NOT NULL, price_source text, latency_ms bigint NOT NULL,
+        success boolean NOT NULL, error_class text, estimated boolean NOT NULL, unpriced boolean NOT NULL
+        """;
+
+    public const string Create = $"""
+        SELECT pg_advisory_xact_lock(746162656467);
+        CREATE TABLE IF NOT EXISTS tollgate_meta (key text PRIMARY KEY, value text NOT NULL);
+        CREATE TABLE IF NOT EXISTS ledger_records ({RecordTable}, PRIMARY KEY (request_id, attempt));
+        CREATE INDEX IF NOT EXISTS ix_ledger_records_ts ON ledger_records (ts);
+        CREATE INDEX IF NOT EXISTS ix_ledger_records_session ON ledger_records (session_id) WHERE session_id IS NOT NULL;
+        CREATE TABLE IF NOT EXISTS ledger_rollup_hourly (
+            hour bigint NOT NULL, provider text NOT NULL, model text NOT NULL, api_flavor text NOT NULL,
+            tenant text NOT NULL, project text NOT NULL, user_id text NOT NULL, key_id text NOT NULL,
+            {Metrics},
+            PRIMARY KEY (hour, provider, model, api_flavor, tenant, project, user_id, key_id));
+        CREATE TABLE IF NOT EXISTS ledger_rollup_model_hourly (
+            hour bigint NOT NULL, provider text NOT NULL, model text NOT NULL, api_flavor text NOT NULL,
+            {Metrics},
+            PRIMARY KEY (hour, provider, model, api_flavor));
+        """;
+
+    public const string CreateStaging = $"CREATE TEMP TABLE ledger_staging ({RecordTable}) ON COMMIT DROP";
+
+    public const string RecordColumns =
+        "request_id, attempt, ts, provider, model, api_flavor, tenant, project, user_id, key_id, session_id, tags, " +
+        "input_tokens, cache_read_tokens, cache_write_tokens, output_tokens, reasoning_tokens, usage_extra, currency, " +
+        "input_cost_nanos, output_cost_nanos, total_cost_nanos, price_source, latency_ms, success, error_class, estimated, unpriced";
+
+    public const string HourOfTs = "(floor(extract(epoch from ts) / 3600) * 3600)::bigint";
+
+    private const string Sums = """
+        count(*), sum(input_tokens), sum(cache_read_tokens), sum(cache_write_tokens), sum(output_tokens),
+        sum(reasoning_tokens), sum(total_cost_nanos), sum(input_cost_nanos), sum(output_cost_nanos),
+        sum(CASE WHEN success THEN 0 ELSE 1 END), sum(CASE WHEN estimated THEN 1 ELSE 0 END),
+        sum(CASE WHEN unpriced THEN 1 ELSE 0 END), sum(latency_ms)
+        """;
+
+    public static readonly string RawSums = Sums;
+
+    /// <summary>
+    /// Moves the staged batch into the ledger: new keys only (ON CONFLICT DO NOTHING), skipping records older than
+    /// the retention cutoff, and adds exactly the inserted rows (RETURNING) to both rollups — one statement.
+    /// Returns (inserted, staged, expired).
+    /// </summary>
+    public static readonly string Merge = $"""
+        WITH cutoff AS (
+            SELECT coalesce(
+                (SELECT timestamptz 'epoch' + value::bigint * interval '1 microsecond' FROM tollgate_meta WHERE key = 'ledger.retention_cutoff'),
+                '-infinity'::timestamptz) AS at),
+        ins AS (
+            INSERT INTO ledger_records ({RecordColumns})
+            SELECT {RecordColumns} FROM ledger_staging WHERE ts >= (SELECT at FROM cutoff)
+            ON CONFLICT (request_id, attempt) DO NOTHING
+            RETURNING {HourOfTs} AS hour, provider, model, coalesce(api_flavor, '') AS api_flavor, coalesce(tenant, '') AS tenant,
+                coalesce(project, '') AS project, coalesce(user_id, '') AS user_id, coalesce(key_id, '') AS key_id,
+                input_tokens, cache_read_tokens, cache_write_tokens, output_tokens, reasoning_tokens, total_cost_nanos,
+                input_cost_nanos, output_cost_nanos, success, estimated, unpriced, latency_ms),
+        wide AS (
+            INSERT INTO ledger_rollup_hourly AS r (hour, provider, model, api_flavor, tenant, project, user_id, key_id, {LedgerColumns.MetricColumns})
+            SELECT hour, provider, model, api_flavor, tenant, project, user_id, key_id, {Sums}
+            FROM ins GROUP BY hour, provider, model, api_flavor, tenant, project, user_id, key_id
+            ORDER BY hour, provider, model, api_flavor, tenant, project, user_id, key_id
+            ON CONFLICT (hour, provider, model, api_flavor, tenant, project, user_id, key_id) DO UPDATE SET {Accumulate}
+            RETURNING 1),
+        by_model AS (
+            INSERT INTO ledger_rollup_model_hourly AS r (hour, provider, model, api_flavor, {LedgerColumns.MetricColumns})
+            SELECT hour, provider, model, api_flavor, {Sums}
+            FROM ins GROUP BY hour, provider, model, api_flavor
+            ORDER BY hour, provider, model, api_flavor
+            ON CONFLICT (hour, provider, model, api_flavor) DO UPDATE SET {Accumulate}
+            RETURNING 1)
+        SELECT (SELECT count(*) FROM ins), (SELECT count(*) FROM ledger_staging),
+               (SELECT count(*) FROM ledger_staging WHERE ts < (SELECT at FROM cutoff)),
+               (SELECT count(*) FROM wide) + (SELECT count(*) FROM by_model)
+        """;
+
+    private static string Accumulate =>
+        string.Join(", ", LedgerColumns.Metrics.Select(m => $"{m} = r.{m} + excluded.{m}"));
+}

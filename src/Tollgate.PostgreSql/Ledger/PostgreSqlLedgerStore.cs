@@ -1,0 +1,356 @@
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using System.Text;
+using Npgsql;
+using NpgsqlTypes;
+using Tollgate.Ledger;
+
+namespace Tollgate.PostgreSql.Ledger;
+
+/// <summary>
+/// The shared ledger in PostgreSQL. A batch is binary-COPY'd into a temporary staging table and merged with one
+/// statement: <c>INSERT … ON CONFLICT DO NOTHING RETURNING</c> feeds the rollup upserts, so only newly inserted
+/// records count, in the same transaction. Several gateway instances can append concurrently.
+/// </summary>
+public sealed class PostgreSqlLedgerStore : ILedgerStore
+{
+    private readonly NpgsqlDataSource _dataSource;
+    private readonly SemaphoreSlim _schemaGate = new(1, 1);
+    private volatile bool _schemaReady;
+
+    public PostgreSqlLedgerStore(PostgreSqlLedgerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        _dataSource = NpgsqlDataSource.Create(options.ConnectionString);
+    }
+
+    public PostgreSqlLedgerStore(string connectionString)
+        : this(new PostgreSqlLedgerOptions { ConnectionString = connectionString })
+    {
+    }
+
+    public async ValueTask<LedgerAppendResult> AppendAsync(IReadOnlyList<UsageRecord> records, CancellationToken cancellationToken = default)
+    {
+        LedgerRecordValidator.ValidateBatch(records);
+        if (records.Count == 0)
+        {
+            return default;
+        }
+
+        await EnsureSchemaAsync(cancellationToken);
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using (var create = new NpgsqlCommand(PostgreSqlLedgerSchema.CreateStaging, connection, transaction))
+        {
+            await create.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await using (var importer = await connection.BeginBinaryImportAsync(
+                         $"COPY ledger_staging ({PostgreSqlLedgerSchema.RecordColumns}) FROM STDIN (FORMAT BINARY)", cancellationToken))
+        {
+            // Rows are encoded synchronously into Npgsql's buffer (28 fields a row); only full buffers hit the socket.
+            foreach (var r in records)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                WriteRow(importer, r);
+            }
+
+            await importer.CompleteAsync(cancellationToken);
+        }
+
+        await using var merge = new NpgsqlCommand(PostgreSqlLedgerSchema.Merge, connection, transaction);
+        long inserted, staged, expired;
+        await using (var reader = await merge.ExecuteReaderAsync(cancellationToken))
+        {
+            await reader.ReadAsync(cancellationToken);
+            inserted = reader.GetInt64(0);
+            staged = reader.GetInt64(1);
+            expired = reader.GetInt64(2);
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+        return new LedgerAppendResult((int)inserted, (int)(staged - inserted - expired), (int)expired);
+    }
+
+    public async ValueTask<LedgerReport> QueryAsync(LedgerQuery query, CancellationToken cancellationToken = default)
+    {
+        LedgerReportBuilder.Validate(query);
+        await EnsureSchemaAsync(cancellationToken);
+        await using var command = _dataSource.CreateCommand();
+        var f = query.Filter;
+        var (from, to) = LedgerReportBuilder.HourRange(f);
+        var dim = query.GroupBy is { } d ? LedgerColumns.DimensionColumn(d) : "NULL::text";
+        var sql = new StringBuilder();
+        var where = new List<string>();
+        string hourExpr;
+        if (f.SessionId is not null)
+        {
+            // Sessions are small and not a rollup dimension: sum the session's own (indexed) records.
+            hourExpr = PostgreSqlLedgerSchema.HourOfTs;
+            where.Add("session_id = @session");
+            command.Parameters.AddWithValue("session", f.SessionId);
+            sql.Append(CultureInfo.InvariantCulture, $"SELECT {(query.Bucket is null ? "0::bigint" : hourExpr)}, {dim}, {PostgreSqlLedgerSchema.RawSums} FROM ledger_records");
+        }
+        else
+        {
+            hourExpr = "hour";
+            var table = LedgerReportBuilder.CanUseModelRollup(query) ? "ledger_rollup_model_hourly" : "ledger_rollup_hourly";
+            sql.Append(CultureInfo.InvariantCulture, $"SELECT {(query.Bucket is null ? "0::bigint" : "hour")}, {dim}, ");
+            sql.Append(string.Join(", ", LedgerColumns.Metrics.Select(m => $"sum({m})")));
+            sql.Append(CultureInfo.InvariantCulture, $" FROM {table}");
+        }
+
+        if (from is { } fh)
+        {
+            where.Add($"{hourExpr} >= @from");
+            command.Parameters.AddWithValue("from", fh);
+        }
+
+        if (to is { } th)
+        {
+            where.Add($"{hourExpr} < @to");
+            command.Parameters.AddWithValue("to", th);
+        }
+
+        var i = 0;
+        foreach (var (column, value) in LedgerColumns.DimensionFilters(f))
+        {
+            where.Add($"{column} = @f{i}");
+            command.Parameters.AddWithValue($"f{i++}", value);
+        }
+
+        if (where.Count > 0)
+        {
+            sql.Append(" WHERE ").Append(string.Join(" AND ", where));
+        }
+
+        sql.Append(" GROUP BY 1, 2");
+        command.CommandText = sql.ToString();
+        var rows = new List<RollupRow>();
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                if (reader.IsDBNull(2) || reader.GetInt64(2) == 0)
+                {
+                    continue;
+                }
+
+                var metrics = new LedgerMetrics(
+                    reader.GetInt64(2), Sum(reader, 3), Sum(reader, 4), Sum(reader, 5), Sum(reader, 6), Sum(reader, 7),
+                    Sum(reader, 8), Sum(reader, 9), Sum(reader, 10), Sum(reader, 11), Sum(reader, 12), Sum(reader, 13), Sum(reader, 14));
+                rows.Add(new RollupRow(reader.GetInt64(0), reader.IsDBNull(1) ? null : reader.GetString(1), metrics));
+            }
+        }
+
+        return LedgerReportBuilder.Build(query, rows);
+    }
+
+    public async IAsyncEnumerable<UsageRecord> ReadAsync(LedgerFilter filter, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(filter);
+        await EnsureSchemaAsync(cancellationToken);
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        var where = new List<string>();
+        if (filter.From is { } from)
+        {
+            where.Add("ts >= @from");
+            command.Parameters.AddWithValue("from", UsageRecord.Normalize(from));
+        }
+
+        if (filter.To is { } to)
+        {
+            // Exclusive upper bound at microsecond precision: anything strictly before To.
+            var ticks = to.UtcTicks;
+            var up = ticks % 10 == 0 ? ticks : ticks + (10 - (ticks % 10));
+            where.Add("ts < @to");
+            command.Parameters.AddWithValue("to", new DateTimeOffset(up, TimeSpan.Zero));
+        }
+
+        if (filter.SessionId is not null)
+        {
+            where.Add("session_id = @session");
+            command.Parameters.AddWithValue("session", filter.SessionId);
+        }
+
+        var i = 0;
+        foreach (var (column, value) in LedgerColumns.DimensionFilters(filter))
+        {
+            where.Add($"{column} = @f{i}");
+            command.Parameters.AddWithValue($"f{i++}", value);
+        }
+
+        // request_id COLLATE "C" keeps the ordinal order every store uses.
+        command.CommandText = $"SELECT {PostgreSqlLedgerSchema.RecordColumns} FROM ledger_records" +
+                              (where.Count > 0 ? " WHERE " + string.Join(" AND ", where) : "") +
+                              " ORDER BY ts, request_id COLLATE \"C\", attempt";
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            yield return ReadRecord(reader);
+        }
+    }
+
+    public async ValueTask<UsageRecord?> FindAsync(LedgerKey key, CancellationToken cancellationToken = default)
+    {
+        await EnsureSchemaAsync(cancellationToken);
+        await using var command = _dataSource.CreateCommand(
+            $"SELECT {PostgreSqlLedgerSchema.RecordColumns} FROM ledger_records WHERE request_id = @id AND attempt = @attempt");
+        command.Parameters.AddWithValue("id", key.RequestId);
+        command.Parameters.AddWithValue("attempt", key.Attempt);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken) ? ReadRecord(reader) : null;
+    }
+
+    public async ValueTask<long> PurgeRawBeforeAsync(DateTimeOffset cutoff, CancellationToken cancellationToken = default)
+    {
+        await EnsureSchemaAsync(cancellationToken);
+        var normalized = UsageRecord.Normalize(cutoff);
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using (var meta = new NpgsqlCommand("""
+            INSERT INTO tollgate_meta (key, value) VALUES ('ledger.retention_cutoff', @micros)
+            ON CONFLICT (key) DO UPDATE SET value = greatest(tollgate_meta.value::bigint, excluded.value::bigint)::text
+            """, connection, transaction))
+        {
+            meta.Parameters.AddWithValue("micros", LedgerColumns.ToUnixMicros(normalized).ToString(CultureInfo.InvariantCulture));
+            await meta.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await using var delete = new NpgsqlCommand("DELETE FROM ledger_records WHERE ts < @cutoff", connection, transaction);
+        delete.Parameters.AddWithValue("cutoff", normalized);
+        var removed = await delete.ExecuteNonQueryAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return removed;
+    }
+
+    public async ValueTask DisposeAsync() => await _dataSource.DisposeAsync();
+
+    private static long Sum(NpgsqlDataReader reader, int ordinal) =>
+        reader.IsDBNull(ordinal) ? 0 : Convert.ToInt64(reader.GetValue(ordinal), CultureInfo.InvariantCulture);
+
+    private static void WriteRow(NpgsqlBinaryImporter w, UsageRecord r)
+    {
+        var u = r.Usage;
+        w.StartRow();
+        w.Write(r.RequestId, NpgsqlDbType.Text);
+        w.Write(r.Attempt, NpgsqlDbType.Integer);
+        w.Write(r.Timestamp, NpgsqlDbType.TimestampTz);
+        w.Write(r.Provider, NpgsqlDbType.Text);
+        w.Write(r.Model, NpgsqlDbType.Text);
+        WriteText(w, r.ApiFlavor);
+        WriteText(w, r.Tenant);
+        WriteText(w, r.Project);
+        WriteText(w, r.User);
+        WriteText(w, r.KeyId);
+        WriteText(w, r.SessionId);
+        WriteText(w, LedgerColumns.EncodeTags(r.Tags));
+        w.Write(u.InputTokens, NpgsqlDbType.Bigint);
+        w.Write(u.CacheReadTokens, NpgsqlDbType.Bigint);
+        w.Write(u.CacheWriteTokens, NpgsqlDbType.Bigint);
+        w.Write(u.OutputTokens, NpgsqlDbType.Bigint);
+        w.Write(u.ReasoningTokens, NpgsqlDbType.Bigint);
+        WriteText(w, LedgerColumns.EncodeExtraUsage(u));
+        w.Write(r.Currency, NpgsqlDbType.Text);
+        w.Write(r.InputCostNanos, NpgsqlDbType.Bigint);
+        w.Write(r.OutputCostNanos, NpgsqlDbType.Bigint);
+        w.Write(r.TotalCostNanos, NpgsqlDbType.Bigint);
+        WriteText(w, r.PriceSource);
+        w.Write(r.LatencyMs, NpgsqlDbType.Bigint);
+        w.Write(r.Success, NpgsqlDbType.Boolean);
+        WriteText(w, r.ErrorClass);
+        w.Write(r.Estimated, NpgsqlDbType.Boolean);
+        w.Write(r.Unpriced, NpgsqlDbType.Boolean);
+    }
+
+    private static void WriteText(NpgsqlBinaryImporter w, string? value)
+    {
+        if (value is null)
+        {
+            w.WriteNull();
+        }
+        else
+        {
+            w.Write(value, NpgsqlDbType.Text);
+        }
+    }
+
+    private static UsageRecord ReadRecord(NpgsqlDataReader r) => new()
+    {
+        RequestId = r.GetString(0),
+        Attempt = r.GetInt32(1),
+        Timestamp = r.GetFieldValue<DateTimeOffset>(2),
+        Provider = r.GetString(3),
+        Model = r.GetString(4),
+        ApiFlavor = Str(r, 5),
+        Tenant = Str(r, 6),
+        Project = Str(r, 7),
+        User = Str(r, 8),
+        KeyId = Str(r, 9),
+        SessionId = Str(r, 10),
+        Tags = LedgerColumns.DecodeTags(Str(r, 11)),
+        Usage = LedgerColumns.DecodeUsage(r.GetInt64(12), r.GetInt64(13), r.GetInt64(14), r.GetInt64(15), r.GetInt64(16), Str(r, 17)),
+        Currency = r.GetString(18),
+        InputCostNanos = r.GetInt64(19),
+        OutputCostNanos = r.GetInt64(20),
+        TotalCostNanos = r.GetInt64(21),
+        PriceSource = Str(r, 22),
+        LatencyMs = r.GetInt64(23),
+        Success = r.GetBoolean(24),
+        ErrorClass = Str(r, 25),
+        Estimated = r.GetBoolean(26),
+        Unpriced = r.GetBoolean(27),
+    };
+
+    private static string? Str(NpgsqlDataReader r, int i) => r.IsDBNull(i) ? null : r.GetString(i);
+
+    private async ValueTask EnsureSchemaAsync(CancellationToken cancellationToken)
+    {
+        if (_schemaReady)
+        {
+            return;
+        }
+
+        await _schemaGate.WaitAsync(cancellationToken);
+        try
+        {
+            if (_schemaReady)
+            {
+                return;
+            }
+
+            await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+            await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+            await using (var create = new NpgsqlCommand(PostgreSqlLedgerSchema.Create, connection, transaction))
+            {
+                await create.ExecuteNonQueryAsync(cancellationToken);
+            }
+
+            await using (var version = new NpgsqlCommand("SELECT value FROM tollgate_meta WHERE key = 'ledger.schema_version'", connection, transaction))
+            {
+                if (await version.ExecuteScalarAsync(cancellationToken) is string existing &&
+                    int.Parse(existing, CultureInfo.InvariantCulture) > PostgreSqlLedgerSchema.Version)
+                {
+                    throw new InvalidOperationException(
+                        $"The PostgreSQL ledger has schema version {existing}; this Tollgate supports up to {PostgreSqlLedgerSchema.Version}. Upgrade Tollgate.");
+                }
+            }
+
+            await using (var insert = new NpgsqlCommand(
+                             "INSERT INTO tollgate_meta (key, value) VALUES ('ledger.schema_version', @v) ON CONFLICT (key) DO NOTHING", connection, transaction))
+            {
+                insert.Parameters.AddWithValue("v", PostgreSqlLedgerSchema.Version.ToString(CultureInfo.InvariantCulture));
+                await insert.ExecuteNonQueryAsync(cancellationToken);
+            }
+
+            await transaction.CommitAsync(cancellationToken);
+            _schemaReady = true;
+        }
+        finally
+        {
+            _schemaGate.Release();
+        }
+    }
+}

@@ -1,0 +1,29 @@
+namespace Tollgate.Routing;
+
+/// <summary>One provider model considered for a request, with its numbers and, when ruled out, why.</summary>
+public sealed record RouteCandidate
+{
+    public required string Provider { get; init; }
+
+    public required string Model { get; init; }
+
+    /// <summary>Input plus max output priced at the highest output rate; null when the model has no price.</summary>
+    public decimal? WorstCaseCost { get; init; }
+
+    /// <summary>Weighted score in [0, 1]; null for excluded candidates.</summary>
+    public double? Score { get; init; }
+
+    /// <summary>Share of the score backed by known data, in [0, 1].</summary>
+    public double Confidence { get; init; }
+
+    /// <summary>Why the candidate cannot serve this request; null when it can.</summary>
+    public string? Excluded { get; init; }
+
+    public ModelCapabilities? Capabilities { get; init; }
+
+    public HealthSnapshot Health { get; init; } = HealthSnapshot.Unknown;
+
+    public bool IsEligible => Excluded is null;
+
+    public override string ToString() => $"{Provider}/{Model}";
+}

@@ -1,0 +1,69 @@
+using Npgsql;
+using Tollgate.PostgreSql.Providers;
+using Tollgate.Routing;
+
+namespace Tollgate.Stores.Tests.Providers;
+
+/// <summary>Runs the provider state conformance suite against a fresh PostgreSQL database per test class instance.</summary>
+public sealed class PostgreSqlProviderStateStoreTests : ProviderStateStoreConformanceTests, IAsyncLifetime
+{
+    private string? _database;
+    private NpgsqlDataSource? _first;
+    private NpgsqlDataSource? _second;
+
+    private static string AdminConnectionString =>
+        Environment.GetEnvironmentVariable("TOLLGATE_TEST_POSTGRES") is { Length: > 0 } value
+            ? value
+            : throw new InvalidOperationException(
+                "TOLLGATE_TEST_POSTGRES is not set: export TOLLGATE_TEST_POSTGRES='Host=127.0.0.1;Port=55432;Username=tollgate;Database=postgres' (scripts/test.sh sets it)");
+
+    public async ValueTask InitializeAsync()
+    {
+        _database = "tg_providers_" + Guid.NewGuid().ToString("N")[..12];
+        await using (var admin = NpgsqlDataSource.Create(AdminConnectionString))
+        await using (var create = admin.CreateCommand($"CREATE DATABASE {_database}"))
+        {
+            await create.ExecuteNonQueryAsync();
+        }
+
+        var connectionString = new NpgsqlConnectionStringBuilder(AdminConnectionString) { Database = _database }.ToString();
+        _first = NpgsqlDataSource.Create(connectionString);
+        _second = NpgsqlDataSource.Create(connectionString);
+    }
+
+    protected override async Task<(IProviderStateStore First, IProviderStateStore Second)> CreateStoresAsync()
+    {
+        // Each test gets clean tables in this class's database.
+        await using (var drop = _first!.CreateCommand("DROP TABLE IF EXISTS tollgate_provider_switches, tollgate_provider_preferences, tollgate_provider_stats, tollgate_provider_latency"))
+        {
+            await drop.ExecuteNonQueryAsync();
+        }
+
+        var first = new PostgreSqlProviderStateStore(_first);
+        await first.InitializeAsync();
+        var second = new PostgreSqlProviderStateStore(_second!);
+        await second.InitializeAsync();
+        return (first, second);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_first is not null)
+        {
+            await _first.DisposeAsync();
+        }
+
+        if (_second is not null)
+        {
+            await _second.DisposeAsync();
+        }
+
+        if (_database is not null)
+        {
+            NpgsqlConnection.ClearAllPools();
+            await using var admin = NpgsqlDataSource.Create(AdminConnectionString);
+            await using var drop = admin.CreateCommand($"DROP DATABASE IF EXISTS {_database} WITH (FORCE)");
+            await drop.ExecuteNonQueryAsync();
+        }
+    }
+}
