@@ -7,4 +7,11 @@ if (args is ["budget-cpu", ..])
     return;
 }
 
+if (args is ["meai-cpu", ..])
+{
+    // CPU time per call of the Microsoft.Extensions.AI middleware against the bare inner client.
+    await Tollgate.Benchmarks.ExtensionsAI.MiddlewareCpuRun.RunAsync(args[1..]);
+    return;
+}
+
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);

@@ -217,14 +217,42 @@ internal sealed class CallMeter
         // The response names the exact snapshot served (e.g. gpt-4o-2024-08-06); price that when the catalog knows it.
         if (!string.IsNullOrEmpty(responseModel) && !string.Equals(responseModel, call.Model, StringComparison.Ordinal))
         {
-            var exact = _engine.Calculator.Calculate(call.Provider, responseModel, usage, call.StartedAt);
+            var exact = Cost(call.Provider, responseModel, usage, call.StartedAt);
             if (exact.Priced)
             {
                 return (responseModel, exact);
             }
         }
 
-        return (call.Model, _engine.Calculator.Calculate(call.Provider, call.Model, usage, call.StartedAt));
+        return (call.Model, Cost(call.Provider, call.Model, usage, call.StartedAt));
+    }
+
+    /// <summary>
+    /// The cost of a call, priced as the gateway prices it so both doors record the same amount for the same usage:
+    /// a catalog model through its resolved price in force at the call's time (allocation-free); anything else
+    /// (fallback prices, the unpriced reason, another calculator) through the calculator.
+    /// </summary>
+    private CostBreakdown Cost(string provider, string model, Usage usage, DateTimeOffset at)
+    {
+        if (_engine.Calculator is CostEngine costEngine && Lookup(costEngine, provider, model) is { Found: true } lookup)
+        {
+            var cost = lookup.ComputeCost(usage, at);
+            if (cost.Priced)
+            {
+                return new CostBreakdown
+                {
+                    Priced = true,
+                    InputCost = cost.InputCost,
+                    OutputCost = cost.OutputCost,
+                    TotalCost = cost.TotalCost,
+                    ProviderId = lookup.Provider?.Id,
+                    ModelId = lookup.Model?.Id,
+                    PriceSource = lookup.PriceSource,
+                };
+            }
+        }
+
+        return _engine.Calculator.Calculate(provider, model, usage, at);
     }
 
     private async ValueTask<BudgetDecision> ReserveAsync(
