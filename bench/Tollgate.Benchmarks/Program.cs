@@ -14,4 +14,11 @@ if (args is ["meai-cpu", ..])
     return;
 }
 
+if (args is ["ledger-cpu", ..])
+{
+    // Ledger append throughput with CPU time per record (client, and PostgreSQL server backends).
+    await Tollgate.Benchmarks.Ledger.LedgerCpuRun.RunAsync(args[1..]);
+    return;
+}
+
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
