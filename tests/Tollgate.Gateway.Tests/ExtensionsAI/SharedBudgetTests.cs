@@ -28,7 +28,12 @@ public sealed class SharedBudgetTests
     public async Task Budget_SpentThroughMiddlewareAndGateway_RefusesTheNextCallThroughEither()
     {
         string? store = null;
-        await using var gateway = await TestGateway.StartAsync((options, _) => store = options.Store);
+        // On the embedded store the gateway keeps budget counters in process unless told to share them through the file.
+        await using var gateway = await TestGateway.StartAsync((options, _) =>
+        {
+            options.BudgetCounters = "store";
+            store = options.Store;
+        });
         gateway.Upstream.PromptTokens = 1200;
         gateway.Upstream.CachedTokens = 200;
         gateway.Upstream.CompletionTokens = 300;
