@@ -71,7 +71,7 @@ public sealed class GatewayHost : IAsyncDisposable
         GatewayStores stores;
         try
         {
-            stores = await GatewayStores.OpenAsync(store, string.IsNullOrWhiteSpace(options.Redis) ? null : options.Redis, cancellationToken);
+            stores = await GatewayStores.OpenAsync(store, string.IsNullOrWhiteSpace(options.Redis) ? null : options.Redis, options.BudgetCounters, time, cancellationToken);
         }
         catch (Exception ex) when (ex is NpgsqlException or Microsoft.Data.Sqlite.SqliteException or IOException or UnauthorizedAccessException or System.Net.Sockets.SocketException)
         {
@@ -101,7 +101,7 @@ public sealed class GatewayHost : IAsyncDisposable
 
         var metrics = new GatewayMetrics();
         owned.Add(metrics);
-        var socketsHandler = settings.UpstreamHandler ?? UpstreamClient.CreateHandler();
+        var socketsHandler = settings.UpstreamHandler ?? UpstreamClient.CreateHandler(propagateTraceContext: !string.IsNullOrWhiteSpace(options.OtlpEndpoint));
         var upstreamClient = new UpstreamClient(socketsHandler);
         owned.Add(upstreamClient);
         var adapterHttp = new HttpClient(socketsHandler, disposeHandler: false) { Timeout = Timeout.InfiniteTimeSpan };
@@ -195,7 +195,7 @@ public sealed class GatewayHost : IAsyncDisposable
             Providers = endpoints.Select(e => $"{e.Name,-10} {e.BaseUri}  ({e.Source})").ToList(),
             AdminKey = adminDescription,
             AdminKeyFile = adminFile,
-            Store = $"{store} (keys, budgets, alerts, provider state); ledger: {stores.LedgerLocation}",
+            Store = $"{store} (keys, budgets, alerts, provider state); ledger: {stores.LedgerLocation}; budget counters: {stores.BudgetCountersDescription}",
             Redis = options.Redis,
             Notes = notes,
         };

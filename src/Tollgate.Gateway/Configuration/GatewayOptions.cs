@@ -55,6 +55,13 @@ public sealed class GatewayOptions
     /// <summary>Rate limits for every key / user / tenant: <c>[{"dimension": "key", "rpm": 600, "tpm": 200000}]</c>; a key's own rpm/tpm apply too.</summary>
     public List<RateLimitOptions> RateLimits { get; set; } = [];
 
+    /// <summary>
+    /// Where budget counters are held on the request path: <c>auto</c> (default: in process with write-behind to SQLite for
+    /// the embedded store; in the database for PostgreSQL; in Redis when <c>--redis</c> is given), <c>store</c> (a database
+    /// transaction per hold and settle), or <c>write-behind</c>.
+    /// </summary>
+    public string BudgetCounters { get; set; } = "auto";
+
     /// <summary>How often budgets are checked against their alert thresholds.</summary>
     public int AlertCheckSeconds { get; set; } = 30;
 
@@ -96,6 +103,11 @@ public sealed class GatewayOptions
         if (AdminKey is { } admin && admin.Trim().Length < 16)
         {
             errors.Add("the admin key is shorter than 16 characters: set TOLLGATE_ADMIN_KEY (or \"adminKey\") to a long random string, or leave it unset to have one generated");
+        }
+
+        if (BudgetCounters is not ("auto" or "store" or "write-behind"))
+        {
+            errors.Add($"budgetCounters '{BudgetCounters}' is unknown: use auto, store or write-behind");
         }
 
         if (MaxRequestBodyBytes < 1024)

@@ -50,7 +50,7 @@ internal sealed class GatewayStores : IAsyncDisposable
     public IRateLimiter CreateRateLimiter(IEnumerable<RateLimitRule> rules, TimeProvider time, string prefix = "tollgate") =>
         Redis is { } redis ? new RedisRateLimiter(redis, rules, prefix, time) : new InMemoryRateLimiter(rules, time);
 
-    public static async Task<GatewayStores> OpenAsync(StoreLocation store, string? redis, CancellationToken cancellationToken)
+    public static async Task<GatewayStores> OpenAsync(StoreLocation store, string? redis, string budgetCounters, TimeProvider time, CancellationToken cancellationToken)
     {
         IConnectionMultiplexer? multiplexer = null;
         if (redis is not null)
@@ -93,17 +93,25 @@ internal sealed class GatewayStores : IAsyncDisposable
                 var providerState = SqliteProviderStateStore.ForFile(store.ConnectionString);
                 await providerState.InitializeAsync(cancellationToken);
                 var ledgerPath = LedgerPathBeside(store.ConnectionString);
+                WriteBehindBudgetStore? writeBehind = multiplexer is null && budgetCounters is "auto" or "write-behind"
+                    ? new WriteBehindBudgetStore(budgets, time, TimeSpan.FromMilliseconds(200))
+                    : null;
                 stores = new GatewayStores
                 {
                     Keys = keys,
                     Ledger = new SqliteLedgerStore(ledgerPath),
-                    BudgetCounters = multiplexer is null ? budgets : new RedisBudgetStore(multiplexer),
+                    BudgetCounters = multiplexer is not null ? new RedisBudgetStore(multiplexer) : writeBehind is not null ? writeBehind : budgets,
                     BudgetDefinitions = budgets,
                     AlertHistory = budgets,
                     ProviderState = providerState,
                     Redis = multiplexer,
                     LedgerLocation = "sqlite:" + ledgerPath,
                 };
+                if (writeBehind is not null)
+                {
+                    stores._owned.Add(writeBehind);
+                }
+
                 break;
             }
 
@@ -115,17 +123,25 @@ internal sealed class GatewayStores : IAsyncDisposable
                 var budgets = await PostgresBudgetStore.OpenAsync(store.ConnectionString, cancellationToken);
                 var providerState = new PostgreSqlProviderStateStore(dataSource);
                 await providerState.InitializeAsync(cancellationToken);
+                WriteBehindBudgetStore? writeBehind = multiplexer is null && budgetCounters == "write-behind"
+                    ? new WriteBehindBudgetStore(budgets, time, TimeSpan.FromMilliseconds(200))
+                    : null;
                 stores = new GatewayStores
                 {
                     Keys = keys,
                     Ledger = new PostgreSqlLedgerStore(store.ConnectionString),
-                    BudgetCounters = multiplexer is null ? budgets : new RedisBudgetStore(multiplexer),
+                    BudgetCounters = multiplexer is not null ? new RedisBudgetStore(multiplexer) : writeBehind is not null ? writeBehind : budgets,
                     BudgetDefinitions = budgets,
                     AlertHistory = budgets,
                     ProviderState = providerState,
                     Redis = multiplexer,
                     LedgerLocation = "postgres (same database)",
                 };
+                if (writeBehind is not null)
+                {
+                    stores._owned.Add(writeBehind);
+                }
+
                 stores._owned.Add(dataSource);
                 stores._owned.Add(budgets);
                 break;
@@ -146,6 +162,15 @@ internal sealed class GatewayStores : IAsyncDisposable
         var directory = Path.GetDirectoryName(path) ?? "";
         return Path.Combine(directory, Path.GetFileNameWithoutExtension(path) + ".ledger" + (Path.HasExtension(path) ? Path.GetExtension(path) : ".db"));
     }
+
+    /// <summary>How budget counters are kept, for the banner.</summary>
+    public string BudgetCountersDescription => BudgetCounters switch
+    {
+        WriteBehindBudgetStore => "in process, written to the store every 200 ms (one instance)",
+        RedisBudgetStore => "redis (shared by every instance)",
+        InMemoryBudgetStore => "in process memory",
+        _ => "in the store (shared by every instance)",
+    };
 
     public async ValueTask DisposeAsync()
     {

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 
 namespace Tollgate.Gateway.Forwarding;
@@ -11,9 +12,11 @@ internal sealed class UpstreamClient : IDisposable
     }
 
     /// <summary>The pooled handler: HTTP/1.1 keep-alive pool per provider, no proxy, cookies or redirects.</summary>
-    public static SocketsHttpHandler CreateHandler() =>
+    public static SocketsHttpHandler CreateHandler(bool propagateTraceContext = false) =>
         new()
         {
+            // traceparent is only worth its per-request cost when traces are exported.
+            ActivityHeadersPropagator = propagateTraceContext ? DistributedContextPropagator.Current : null,
             UseProxy = false,
             UseCookies = false,
             AllowAutoRedirect = false,

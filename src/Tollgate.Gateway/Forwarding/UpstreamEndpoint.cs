@@ -24,7 +24,7 @@ internal sealed class UpstreamEndpoint
         var text = options.BaseUrl!.ToString().TrimEnd('/');
         ChatCompletionsUri = new Uri(text + "/chat/completions");
         EmbeddingsUri = new Uri(text + "/embeddings");
-        MessagesUri = new Uri(text + "/v1/messages");
+        MessagesUri = new Uri(text + "/messages");
         ApiKey = options.ResolveApiKey();
         AuthorizationValue = ApiKey is null ? null : "Bearer " + ApiKey;
         ExtraModels = new HashSet<string>(options.Models, StringComparer.Ordinal);

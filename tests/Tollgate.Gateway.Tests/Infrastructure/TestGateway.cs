@@ -52,8 +52,8 @@ public sealed class TestGateway : IAsyncDisposable
             Providers =
             [
                 new ProviderEndpointOptions { Name = "openai", BaseUrl = upstream.OpenAiBase.ToString(), ApiKey = "sk-upstream-openai-secret" },
-                new ProviderEndpointOptions { Name = "anthropic", BaseUrl = upstream.Address.ToString(), ApiKey = "sk-ant-upstream-secret" },
-                new ProviderEndpointOptions { Name = "google", BaseUrl = upstream.Address.ToString(), ApiKey = "gemini-upstream-secret" },
+                new ProviderEndpointOptions { Name = "anthropic", BaseUrl = upstream.AnthropicBase.ToString(), ApiKey = "sk-ant-upstream-secret" },
+                new ProviderEndpointOptions { Name = "google", BaseUrl = upstream.GeminiBase.ToString(), ApiKey = "gemini-upstream-secret" },
             ],
         };
         configure?.Invoke(options, upstream);
