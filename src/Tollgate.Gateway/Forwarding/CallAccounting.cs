@@ -29,8 +29,13 @@ internal sealed class CallAccounting(
     /// <summary>Output tokens assumed when a request sets no max_tokens and the catalog knows no context window.</summary>
     private const long UnknownMaxOutputTokens = 16_384;
 
+    /// <summary>Records are handed to the ledger writer in bursts, so its batches (one transaction each) are large.</summary>
+    private static readonly TimeSpan LedgerBurstInterval = TimeSpan.FromMilliseconds(50);
+
     private readonly ConcurrentDictionary<(string Provider, string Model), ModelLookup> _lookups = new();
+    private readonly ConcurrentQueue<UsageRecord> _ledgerQueue = new();
     private long _pendingLedgerWrites;
+    private int _burstScheduled;
 
     public CostEngine Pricing => pricing;
 
@@ -279,7 +284,33 @@ internal sealed class CallAccounting(
             Estimated = settlement.Estimated,
         }.WithCost(settlement.Cost);
         Interlocked.Increment(ref _pendingLedgerWrites);
-        _ = AppendAsync(record);
+        _ledgerQueue.Enqueue(record);
+        if (Interlocked.CompareExchange(ref _burstScheduled, 1, 0) == 0)
+        {
+            _ = BurstAfterDelayAsync();
+        }
+    }
+
+    private async Task BurstAfterDelayAsync()
+    {
+        try
+        {
+            await Task.Delay(LedgerBurstInterval, time);
+        }
+        finally
+        {
+            Volatile.Write(ref _burstScheduled, 0);
+            HandOverQueued();
+        }
+    }
+
+    /// <summary>Hands every queued record to the writer at once (they land in one batch).</summary>
+    private void HandOverQueued()
+    {
+        while (_ledgerQueue.TryDequeue(out var queued))
+        {
+            _ = AppendAsync(queued);
+        }
     }
 
     private async Task AppendAsync(UsageRecord record)
@@ -301,8 +332,10 @@ internal sealed class CallAccounting(
     /// <summary>Waits until every record handed to the writer is durable (tests, shutdown).</summary>
     public async Task FlushAsync(CancellationToken cancellationToken)
     {
+        HandOverQueued();
         while (Interlocked.Read(ref _pendingLedgerWrites) > 0)
         {
+            HandOverQueued();
             await Task.Delay(5, cancellationToken);
         }
     }

@@ -9,7 +9,8 @@ namespace Tollgate.Gateway.Tests.ExtensionsAI;
 
 /// <summary>
 /// One budget, two doors: an app calling a model in process through <see cref="TollgateChatClient"/> and a client
-/// calling through the gateway spend from the same budget, because both use the same SQLite store.
+/// calling through the gateway spend from the same budget, because both use the same SQLite store (the gateway with
+/// <c>budgetCounters: store</c>, so every hold is a transaction on the shared file).
 /// </summary>
 public sealed class SharedBudgetTests
 {
@@ -28,7 +29,13 @@ public sealed class SharedBudgetTests
     public async Task Budget_SpentThroughMiddlewareAndGateway_RefusesTheNextCallThroughEither()
     {
         string? store = null;
-        await using var gateway = await TestGateway.StartAsync((options, _) => store = options.Store);
+        await using var gateway = await TestGateway.StartAsync((options, _) =>
+        {
+            store = options.Store;
+            // Two processes share counters on the embedded store: a transaction per hold (the default "auto" keeps
+            // them in the gateway process with write-behind, which is for a gateway that is the only spender).
+            options.BudgetCounters = "store";
+        });
         gateway.Upstream.PromptTokens = 1200;
         gateway.Upstream.CachedTokens = 200;
         gateway.Upstream.CompletionTokens = 300;
