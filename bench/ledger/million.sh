@@ -3,6 +3,7 @@
 #   bench/ledger/million.sh sqlite            (SQLite files in a temp dir)
 #   bench/ledger/million.sh postgres          (needs TOLLGATE_BENCH_PG_URL, e.g. postgres://tollgate@127.0.0.1:55432)
 # Optional second argument: record count (default 1000000). Build first: dotnet build src/Tollgate.Cli -c Release
+# LEDGER_FILE=path keeps the generated file there and reuses it on the next run (generation is the slow part).
 # Steps: generate -> independent exact sums (python Decimal) -> import -> cost --by provider/day --json == sums ->
 # import again (nothing changes) -> export -> import into an empty store -> same reports.
 set -euo pipefail
@@ -38,7 +39,12 @@ took() { python3 -c "import sys; print(f'{float(sys.argv[2]) - float(sys.argv[1]
 rate() { python3 -c "import sys; print(f'{int(sys.argv[1]) / float(sys.argv[2]):,.0f}')" "$n" "$1"; }
 
 echo "== $kind, $n records (work dir $work)"
-t=$(now); python3 "$here/generate.py" "$n" "$work/records.jsonl"; echo "generate: $(took "$t") s ($(du -h "$work/records.jsonl" | cut -f1))"
+if [ -n "${LEDGER_FILE:-}" ] && [ -s "$LEDGER_FILE" ] && [ "$(wc -l < "$LEDGER_FILE")" = "$n" ]; then
+  ln -s "$(realpath "$LEDGER_FILE")" "$work/records.jsonl"; echo "reusing $LEDGER_FILE"
+else
+  t=$(now); python3 "$here/generate.py" "$n" "$work/records.jsonl"; echo "generate: $(took "$t") s ($(du -h "$work/records.jsonl" | cut -f1))"
+  if [ -n "${LEDGER_FILE:-}" ]; then cp "$work/records.jsonl" "$LEDGER_FILE"; fi
+fi
 t=$(now)
 python3 "$here/expected.py" "$work/records.jsonl" provider > "$work/expected-provider.json"
 python3 "$here/expected.py" "$work/records.jsonl" day > "$work/expected-day.json"

@@ -12,11 +12,15 @@ public sealed class TollgateChatClientOptions
     /// <summary>The model when neither the call's options nor the inner client's metadata name one.</summary>
     public string? DefaultModel { get; set; }
 
+    /// <summary>Output tokens held for a call without <c>MaxOutputTokens</c> whose model's maximum is not known.</summary>
+    public const int UnknownModelMaxOutputTokens = 4096;
+
     /// <summary>
-    /// Output tokens held for a call that sets no <c>MaxOutputTokens</c>. When a budget applies, Tollgate also sends
-    /// this limit to the provider, so the hold is a true bound on what the call can cost.
+    /// Output tokens held for a call that sets no <c>MaxOutputTokens</c>; null (the default) holds the model's maximum
+    /// output (the tokens area's model limits, else <see cref="UnknownModelMaxOutputTokens"/>). When a budget applies,
+    /// Tollgate also sends this limit to the provider, so the hold is a true bound on what the call can cost.
     /// </summary>
-    public int DefaultMaxOutputTokens { get; set; } = 4096;
+    public int? DefaultMaxOutputTokens { get; set; }
 
     /// <summary>A cheaper model adaptive budgets may switch a call to (priced from the same catalog).</summary>
     public string? FallbackModel { get; set; }
@@ -31,7 +35,7 @@ public sealed class TollgateChatClientOptions
     public IReadOnlyList<string> Validate()
     {
         var errors = new List<string>();
-        if (DefaultMaxOutputTokens < 1)
+        if (DefaultMaxOutputTokens is < 1)
         {
             errors.Add($"DefaultMaxOutputTokens must be at least 1 (got {DefaultMaxOutputTokens})");
         }

@@ -270,6 +270,26 @@ public sealed class GatewayHost : IAsyncDisposable
             }
 
             provider.RequiresApiKey = provider.RequiresApiKey && !p.AllowMissingKey;
+            provider.Backup = p.Backup ?? provider.Backup;
+            provider.ApiVersion = p.ApiVersion ?? provider.ApiVersion;
+            provider.PricingProviderId = p.PricingProvider ?? provider.PricingProviderId;
+            provider.Timeout = p.TimeoutSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : provider.Timeout;
+            provider.DefaultMaxTokens = p.DefaultMaxTokens ?? provider.DefaultMaxTokens;
+            foreach (var (model, deployment) in p.Deployments)
+            {
+                provider.Deployments[model] = deployment;
+            }
+
+            foreach (var (model, upstreamName) in p.ModelNames)
+            {
+                provider.ModelNames[model] = upstreamName;
+            }
+
+            foreach (var (header, value) in p.Headers)
+            {
+                provider.Headers[header] = value;
+            }
+
             foreach (var model in p.Models)
             {
                 provider.Models.Add(model);

@@ -9,7 +9,7 @@ public enum ProviderApi
     /// <summary>Azure OpenAI deployments (<c>{base}/openai/deployments/{deployment}/chat/completions?api-version=…</c>, <c>api-key</c> header).</summary>
     AzureOpenAI,
 
-    /// <summary>Anthropic Messages (<c>POST {base}/messages</c>, base <c>https://api.anthropic.com/v1</c>).</summary>
+    /// <summary>Anthropic Messages (<c>POST {base}/v1/messages</c>, base <c>https://api.anthropic.com</c>).</summary>
     Anthropic,
 
     /// <summary>Google Gemini <c>generateContent</c> / <c>streamGenerateContent?alt=sse</c>.</summary>

@@ -7,8 +7,8 @@ public static class ProviderPresets
     [
         ("openai", ProviderApi.OpenAICompatible, "https://api.openai.com/v1", "OPENAI_API_KEY", "openai", null, true),
         ("azure", ProviderApi.AzureOpenAI, null, "AZURE_OPENAI_API_KEY", "azure", "2024-10-21", true),
-        ("anthropic", ProviderApi.Anthropic, "https://api.anthropic.com/v1", "ANTHROPIC_API_KEY", "anthropic", "2023-06-01", true),
-        ("google", ProviderApi.Gemini, "https://generativelanguage.googleapis.com/v1beta", "GEMINI_API_KEY", "google", null, true),
+        ("anthropic", ProviderApi.Anthropic, "https://api.anthropic.com", "ANTHROPIC_API_KEY", "anthropic", "2023-06-01", true),
+        ("google", ProviderApi.Gemini, "https://generativelanguage.googleapis.com", "GEMINI_API_KEY", "google", null, true),
         ("groq", ProviderApi.OpenAICompatible, "https://api.groq.com/openai/v1", "GROQ_API_KEY", "groq", null, true),
         ("mistral", ProviderApi.OpenAICompatible, "https://api.mistral.ai/v1", "MISTRAL_API_KEY", "mistral", null, true),
         ("deepseek", ProviderApi.OpenAICompatible, "https://api.deepseek.com/v1", "DEEPSEEK_API_KEY", "deepseek", null, true),

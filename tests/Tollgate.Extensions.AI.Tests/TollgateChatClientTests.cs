@@ -123,10 +123,25 @@ public sealed class TollgateChatClientTests
         Assert.Equal(2, options.AdditionalProperties.Count);
         var seen = Assert.Single(inner.SeenOptions);
         Assert.NotSame(options, seen);
-        // With a budget in force the held max output is sent, so the provider cannot bill past the hold.
-        Assert.Equal(4096, seen!.MaxOutputTokens);
+        // With a budget in force the held max output is sent, so the provider cannot bill past the hold:
+        // no MaxOutputTokens asked → gpt-4o's maximum output (16,384) from the tokens area's model limits.
+        Assert.Equal(Tokens.BuiltInModelLimits.Instance.GetMaxOutputTokens("openai", "gpt-4o"), seen!.MaxOutputTokens);
+        Assert.Equal(16_384, seen.MaxOutputTokens);
         Assert.False(seen.AdditionalProperties!.ContainsKey(TollgatePropertyKeys.User));
         Assert.Equal(1, seen.AdditionalProperties["other"]);
+    }
+
+    [Fact]
+    public async Task GetResponseAsync_DefaultMaxOutputTokensConfigured_HoldsAndSendsIt()
+    {
+        var budget = new Budgets.Budget { Id = "daily", Limit = 1m, Period = Budgets.BudgetPeriod.Daily };
+        await using var tollgate = new TestTollgate([budget]);
+        var inner = new FakeChatClient("openai", "gpt-4o");
+        using var client = inner.WithTollgate(tollgate.Engine, o => o.DefaultMaxOutputTokens = 800);
+
+        await client.GetResponseAsync(Prompt.Messages(), cancellationToken: Ct);
+
+        Assert.Equal(800, Assert.Single(inner.SeenOptions)!.MaxOutputTokens);
     }
 
     [Fact]

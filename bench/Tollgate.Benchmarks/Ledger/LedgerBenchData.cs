@@ -52,6 +52,9 @@ internal static class LedgerBenchData
         return list;
     }
 
+    public static IEnumerable<string> Stores =>
+        (Environment.GetEnvironmentVariable("TOLLGATE_BENCH_STORES") ?? "sqlite,postgres").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
     public static string PostgresAdmin =>
         Environment.GetEnvironmentVariable("TOLLGATE_BENCH_POSTGRES") ?? Environment.GetEnvironmentVariable("TOLLGATE_TEST_POSTGRES")
         ?? throw new InvalidOperationException("set TOLLGATE_BENCH_POSTGRES (or TOLLGATE_TEST_POSTGRES) to a PostgreSQL admin connection string");

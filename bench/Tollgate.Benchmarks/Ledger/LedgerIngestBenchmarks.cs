@@ -1,5 +1,4 @@
 using BenchmarkDotNet.Attributes;
-using BenchmarkDotNet.Engines;
 using Tollgate.Ledger;
 using Tollgate.PostgreSql.Ledger;
 using Tollgate.Sqlite.Ledger;
@@ -10,7 +9,7 @@ namespace Tollgate.Benchmarks.Ledger;
 /// Ledger ingest: each invocation appends 50 000 new records in batches of 10 000 (one transaction each) into a
 /// growing store. Reported time is per record (OperationsPerInvoke), so records/s = 1e9 / mean(ns).
 /// </summary>
-[SimpleJob(RunStrategy.Monitoring, launchCount: 1, warmupCount: 1, iterationCount: 8, invocationCount: 1)]
+[Config(typeof(LedgerBenchConfig))]
 [MemoryDiagnoser]
 #pragma warning disable CA1001 // BenchmarkDotNet owns the lifetime: [GlobalCleanup] disposes the store.
 public class LedgerIngestBenchmarks
@@ -25,7 +24,10 @@ public class LedgerIngestBenchmarks
     private string _directory = "";
     private string _database = "";
 
-    [Params("sqlite", "postgres")]
+    /// <summary>Stores to measure: $TOLLGATE_BENCH_STORES (comma-separated), default sqlite and postgres.</summary>
+    public static IEnumerable<string> Stores => LedgerBenchData.Stores;
+
+    [ParamsSource(nameof(Stores))]
     public string Store { get; set; } = "sqlite";
 
     [GlobalSetup]

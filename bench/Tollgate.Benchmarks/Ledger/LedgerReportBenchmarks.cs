@@ -10,6 +10,7 @@ namespace Tollgate.Benchmarks.Ledger;
 /// kept between runs: SQLite at $TOLLGATE_BENCH_LEDGER_DB (default bench/results/ledger-10m.db), PostgreSQL in the
 /// database tg_bench_ledger_10m. Seeding checks the stored count, so an interrupted seed resumes.
 /// </summary>
+[Config(typeof(LedgerReportBenchConfig))]
 #pragma warning disable CA1001 // BenchmarkDotNet owns the lifetime: [GlobalCleanup] disposes the store.
 public class LedgerReportBenchmarks
 #pragma warning restore CA1001
@@ -30,7 +31,10 @@ public class LedgerReportBenchmarks
 
     private ILedgerStore _store = null!;
 
-    [Params("sqlite", "postgres")]
+    /// <summary>Stores to measure: $TOLLGATE_BENCH_STORES (comma-separated), default sqlite and postgres.</summary>
+    public static IEnumerable<string> Stores => LedgerBenchData.Stores;
+
+    [ParamsSource(nameof(Stores))]
     public string Store { get; set; } = "sqlite";
 
     [GlobalSetup]

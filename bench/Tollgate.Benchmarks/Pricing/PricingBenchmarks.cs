@@ -14,7 +14,8 @@ public class PricingBenchmarks
     private CostEngine _engine = null!;
     private PriceCatalog _catalog = null!;
     private ModelLookup _gpt4o = null!;
-    private ModelLookup _claudeTiered = null!;
+    private ModelLookup _geminiTiered = null!;
+    private ModelLookup _claudeSixUnits = null!;
     private Usage _usage = null!;
 
     [GlobalSetup]
@@ -23,7 +24,8 @@ public class PricingBenchmarks
         _engine = new CostEngine(PriceCatalog.BuiltIn);
         _catalog = _engine.Catalog;
         _gpt4o = _engine.Resolve("openai", "gpt-4o");
-        _claudeTiered = _engine.Resolve("google", "gemini-2.5-pro");
+        _geminiTiered = _engine.Resolve("google", "gemini-2.5-pro");
+        _claudeSixUnits = _engine.Resolve("anthropic", "claude-sonnet-4-5");
         _usage = new Usage { InputTokens = 12_000, CacheReadTokens = 4_000, OutputTokens = 800, ReasoningTokens = 200 };
     }
 
@@ -33,7 +35,11 @@ public class PricingBenchmarks
 
     /// <summary>Same with a tiered price (gemini-2.5-pro: tier chosen by total input).</summary>
     [Benchmark]
-    public CallCost ComputeResolvedTiered() => _claudeTiered.ComputeCost(_usage, At);
+    public CallCost ComputeResolvedTiered() => _geminiTiered.ComputeCost(_usage, At);
+
+    /// <summary>A model pricing six units (input, cache read/write, 1h cache write, output, web searches).</summary>
+    [Benchmark]
+    public CallCost ComputeResolvedSixUnits() => _claudeSixUnits.ComputeCost(_usage, At);
 
     /// <summary>Lookup (cached provider + model resolution) + compute.</summary>
     [Benchmark]

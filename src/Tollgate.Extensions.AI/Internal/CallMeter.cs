@@ -21,7 +21,8 @@ internal sealed class CallMeter
     private readonly ILogger _logger;
     private readonly string? _provider;
     private readonly string? _metadataModel;
-    private readonly ConcurrentDictionary<string, ModelTokenizer> _tokenizers = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, ModelFacts> _models = new(StringComparer.Ordinal);
+    private readonly ChatTokenCounter _counter = new(new TokenCountCache());
     private ModelLookups? _lookups;
 
     [ThreadStatic]
@@ -46,10 +47,11 @@ internal sealed class CallMeter
         var attribution = ResolveAttribution(options?.AdditionalProperties, out var requestId);
         var provider = RequireProvider();
         var model = RequireModel(options?.ModelId);
-        var tokenizer = TokenizerFor(model);
-        var promptTokens = PromptCounter.CountMessages(tokenizer, messages, options?.Instructions);
-        var toolTokens = PromptCounter.CountTools(tokenizer, options?.Tools);
-        var maxTokens = options?.MaxOutputTokens is { } asked and > 0 ? asked : _options.DefaultMaxOutputTokens;
+        var facts = FactsFor(provider, model);
+        var count = PromptCounter.CountChat(_counter, model, messages, options);
+        var toolTokens = count.ToolTokens;
+        var promptTokens = count.Total - toolTokens;
+        var maxTokens = options?.MaxOutputTokens is { } asked and > 0 ? asked : facts.DefaultMaxOutputTokens;
         var startedAt = _engine.Time.GetUtcNow();
 
         var shape = new BudgetRequestShape
@@ -74,7 +76,7 @@ internal sealed class CallMeter
             Model = sentModel,
             Attribution = attribution,
             Scope = TollgateScope.Current,
-            Tokenizer = string.Equals(sentModel, model, StringComparison.Ordinal) ? tokenizer : TokenizerFor(sentModel),
+            Tokenizer = string.Equals(sentModel, model, StringComparison.Ordinal) ? facts.Tokenizer : FactsFor(provider, sentModel).Tokenizer,
             PromptTokens = promptTokens + (decision.Adaptation?.DropTools == true ? 0 : toolTokens),
             Decision = decision,
             StartedAt = startedAt,
@@ -91,7 +93,7 @@ internal sealed class CallMeter
         var attribution = ResolveAttribution(options?.AdditionalProperties, out var requestId);
         var provider = RequireProvider();
         var model = RequireModel(options?.ModelId);
-        var tokenizer = TokenizerFor(model);
+        var tokenizer = FactsFor(provider, model).Tokenizer;
         var inputTokens = PromptCounter.CountValues(tokenizer, values);
         var startedAt = _engine.Time.GetUtcNow();
         var worstCase = PriceShape(provider, model, inputTokens, 0, startedAt).InputCost;
@@ -215,14 +217,42 @@ internal sealed class CallMeter
         // The response names the exact snapshot served (e.g. gpt-4o-2024-08-06); price that when the catalog knows it.
         if (!string.IsNullOrEmpty(responseModel) && !string.Equals(responseModel, call.Model, StringComparison.Ordinal))
         {
-            var exact = _engine.Calculator.Calculate(call.Provider, responseModel, usage, call.StartedAt);
+            var exact = Cost(call.Provider, responseModel, usage, call.StartedAt);
             if (exact.Priced)
             {
                 return (responseModel, exact);
             }
         }
 
-        return (call.Model, _engine.Calculator.Calculate(call.Provider, call.Model, usage, call.StartedAt));
+        return (call.Model, Cost(call.Provider, call.Model, usage, call.StartedAt));
+    }
+
+    /// <summary>
+    /// The cost of a call, priced as the gateway prices it so both doors record the same amount for the same usage:
+    /// a catalog model through its resolved price in force at the call's time (allocation-free); anything else
+    /// (fallback prices, the unpriced reason, another calculator) through the calculator.
+    /// </summary>
+    private CostBreakdown Cost(string provider, string model, Usage usage, DateTimeOffset at)
+    {
+        if (_engine.Calculator is CostEngine costEngine && Lookup(costEngine, provider, model) is { Found: true } lookup)
+        {
+            var cost = lookup.ComputeCost(usage, at);
+            if (cost.Priced)
+            {
+                return new CostBreakdown
+                {
+                    Priced = true,
+                    InputCost = cost.InputCost,
+                    OutputCost = cost.OutputCost,
+                    TotalCost = cost.TotalCost,
+                    ProviderId = lookup.Provider?.Id,
+                    ModelId = lookup.Model?.Id,
+                    PriceSource = lookup.PriceSource,
+                };
+            }
+        }
+
+        return _engine.Calculator.Calculate(provider, model, usage, at);
     }
 
     private async ValueTask<BudgetDecision> ReserveAsync(
@@ -309,12 +339,15 @@ internal sealed class CallMeter
         {
             // The hot path: a resolved catalog model prices without allocating. List prices (before negotiated
             // discounts) only make the hold larger, never smaller, than the settled cost.
-            var inputOnly = lookup.ComputeCost(Scratch(promptTokens, 0), at);
-            var withOutput = lookup.ComputeCost(Scratch(promptTokens, PerMillion), at);
-            var withTools = toolTokens == 0 ? inputOnly : lookup.ComputeCost(Scratch(promptTokens + toolTokens, 0), at);
+            var inputOnly = lookup.ComputeCost(Scratch(promptTokens, 0, 0), at);
+            var withOutput = lookup.ComputeCost(Scratch(promptTokens, PerMillion, 0), at);
+            // A reasoning model may bill all of its output as reasoning: hold at whichever rate is higher.
+            var asReasoning = lookup.ComputeCost(Scratch(promptTokens, PerMillion, PerMillion), at);
+            var withTools = toolTokens == 0 ? inputOnly : lookup.ComputeCost(Scratch(promptTokens + toolTokens, 0, 0), at);
             if (inputOnly.Priced && withOutput.Priced && withTools.Priced)
             {
-                return new ModelCostShape(provider, model, inputOnly.TotalCost, (withOutput.TotalCost - inputOnly.TotalCost) / PerMillion)
+                var outputTotal = asReasoning.Priced ? Math.Max(withOutput.TotalCost, asReasoning.TotalCost) : withOutput.TotalCost;
+                return new ModelCostShape(provider, model, inputOnly.TotalCost, (outputTotal - inputOnly.TotalCost) / PerMillion)
                 {
                     ToolsInputCost = withTools.TotalCost - inputOnly.TotalCost,
                 };
@@ -341,11 +374,12 @@ internal sealed class CallMeter
     }
 
     /// <summary>A per-thread usage for pricing a shape; every field read is set on each use.</summary>
-    private static Usage Scratch(long inputTokens, long outputTokens)
+    private static Usage Scratch(long inputTokens, long outputTokens, long reasoningTokens)
     {
         var usage = t_scratch ??= new Usage();
         usage.InputTokens = inputTokens;
         usage.OutputTokens = outputTokens;
+        usage.ReasoningTokens = reasoningTokens;
         usage.Requests = 1;
         return usage;
     }
@@ -365,8 +399,13 @@ internal sealed class CallMeter
         return lookups.Entries.TryGetValue(key, out var found) ? found : lookups.Entries.GetOrAdd(key, catalog.Resolve(provider, model));
     }
 
-    private ModelTokenizer TokenizerFor(string model) =>
-        _tokenizers.TryGetValue(model, out var tokenizer) ? tokenizer : _tokenizers.GetOrAdd(model, m => PromptCounter.TokenizerFor(m, out _));
+    /// <summary>Per model: its tokenizer and the output tokens held when a call sets none (resolved once).</summary>
+    private ModelFacts FactsFor(string provider, string model) =>
+        _models.TryGetValue(model, out var facts) ? facts : _models.GetOrAdd(model, m => new ModelFacts(
+            PromptCounter.TokenizerFor(m),
+            _options.DefaultMaxOutputTokens ?? BuiltInModelLimits.Instance.GetMaxOutputTokens(provider, m) ?? TollgateChatClientOptions.UnknownModelMaxOutputTokens));
+
+    private sealed record ModelFacts(ModelTokenizer Tokenizer, int DefaultMaxOutputTokens);
 
     private sealed class ModelLookups(PriceCatalog catalog)
     {
@@ -389,7 +428,7 @@ internal sealed class CallMeter
             attribution = attribution.CombineWith(PropertyAttribution.Read(properties!, out explicitId));
         }
 
-        requestId = explicitId ?? Guid.CreateVersion7(_engine.Time.GetUtcNow()).ToString("N");
+        requestId = explicitId ?? RequestIds.Next();
         return attribution;
     }
 

@@ -5,101 +5,20 @@ using Tollgate.Tokens;
 namespace Tollgate.Extensions.AI.Internal;
 
 /// <summary>
-/// Counts the prompt tokens of a Microsoft.Extensions.AI request with the model's tokenizer: message text,
-/// function calls and results, the instructions, and (separately) the tool definitions. Framing follows
-/// OpenAI's chat format (3 tokens per message, 3 to prime the reply); images count as one high-detail tile set.
-/// It feeds the worst-case hold and the bill of a call whose provider reported no usage (flagged estimated).
+/// Counts a Microsoft.Extensions.AI request with the tokens area's <see cref="ChatTokenCounter"/> (the same rules the
+/// gateway bills by): the messages, function calls and results, images, and the tool definitions are translated into
+/// its <see cref="ChatPrompt"/> once. Embedding inputs are counted with the model's tokenizer directly.
 /// </summary>
 internal static class PromptCounter
 {
-    private const int TokensPerMessage = 3;
-    private const int ReplyPrimingTokens = 3;
-
-    /// <summary>OpenAI's high-detail cost of a 1024×1024 image (85 + 4 tiles × 170); other providers charge less or similar.</summary>
-    private const int TokensPerImage = 765;
-
-    /// <summary>The tokenizer for <paramref name="model"/>, or <c>o200k_base</c> flagged as an estimate when no rule knows it.</summary>
-    public static ModelTokenizer TokenizerFor(string model, out bool estimate)
-    {
-        if (TokenizerRegistry.TryForModel(model, out var tokenizer))
-        {
-            estimate = tokenizer.IsEstimate;
-            return tokenizer;
-        }
-
-        estimate = true;
-        return Fallback;
-    }
-
     private static readonly ModelTokenizer Fallback = TokenizerRegistry.ForEncoding(TiktokenEncoding.O200kBase);
 
-    public static long CountMessages(ModelTokenizer tokenizer, IEnumerable<ChatMessage> messages, string? instructions)
-    {
-        long encodingTokens = ReplyPrimingTokens;
-        long images = 0;
-        if (!string.IsNullOrEmpty(instructions))
-        {
-            encodingTokens += TokensPerMessage + tokenizer.Encoding.CountTokens(instructions);
-        }
+    /// <summary>The tokenizer for <paramref name="model"/>, or <c>o200k_base</c> when no rule knows it (counts then are estimates).</summary>
+    public static ModelTokenizer TokenizerFor(string model) =>
+        TokenizerRegistry.TryForModel(model, out var tokenizer) ? tokenizer : Fallback;
 
-        foreach (var message in messages)
-        {
-            encodingTokens += TokensPerMessage + tokenizer.Encoding.CountTokens(message.Role.Value);
-            if (message.AuthorName is { Length: > 0 } name)
-            {
-                encodingTokens += 1 + tokenizer.Encoding.CountTokens(name);
-            }
-
-            foreach (var content in message.Contents)
-            {
-                switch (content)
-                {
-                    case TextContent text:
-                        encodingTokens += Count(tokenizer, text.Text);
-                        break;
-                    case TextReasoningContent reasoning:
-                        encodingTokens += Count(tokenizer, reasoning.Text);
-                        break;
-                    case FunctionCallContent call:
-                        encodingTokens += Count(tokenizer, call.Name) + CountJson(tokenizer, call.Arguments);
-                        break;
-                    case FunctionResultContent result:
-                        encodingTokens += result.Result is string s ? Count(tokenizer, s) : CountJson(tokenizer, result.Result);
-                        break;
-                    case DataContent data when data.HasTopLevelMediaType("image"):
-                    case UriContent uri when uri.HasTopLevelMediaType("image"):
-                        images++;
-                        break;
-                    case DataContent data when data.HasTopLevelMediaType("text"):
-                        encodingTokens += Count(tokenizer, System.Text.Encoding.UTF8.GetString(data.Data.Span));
-                        break;
-                }
-            }
-        }
-
-        return tokenizer.Scale(encodingTokens).Tokens + (images * TokensPerImage);
-    }
-
-    /// <summary>Tokens of the tool definitions (name, description, parameter schema) the request sends.</summary>
-    public static long CountTools(ModelTokenizer tokenizer, IList<AITool>? tools)
-    {
-        if (tools is null || tools.Count == 0)
-        {
-            return 0;
-        }
-
-        long encodingTokens = 0;
-        foreach (var tool in tools)
-        {
-            encodingTokens += TokensPerMessage + Count(tokenizer, tool.Name) + Count(tokenizer, tool.Description);
-            if (tool is AIFunctionDeclaration function)
-            {
-                encodingTokens += Count(tokenizer, function.JsonSchema.GetRawText());
-            }
-        }
-
-        return tokenizer.Scale(encodingTokens).Tokens;
-    }
+    public static ChatTokenCount CountChat(ChatTokenCounter counter, string model, IEnumerable<ChatMessage> messages, ChatOptions? options) =>
+        counter.Count(ToPrompt(messages, options), model);
 
     /// <summary>Tokens of embedding inputs (no chat framing).</summary>
     public static long CountValues(ModelTokenizer tokenizer, IEnumerable<string> values)
@@ -107,30 +26,122 @@ internal static class PromptCounter
         long encodingTokens = 0;
         foreach (var value in values)
         {
-            encodingTokens += Count(tokenizer, value);
+            encodingTokens += string.IsNullOrEmpty(value) ? 0 : tokenizer.Encoding.CountTokens(value);
         }
 
         return tokenizer.Scale(encodingTokens).Tokens;
     }
 
-    private static int Count(ModelTokenizer tokenizer, string? text) =>
-        string.IsNullOrEmpty(text) ? 0 : tokenizer.Encoding.CountTokens(text);
+    /// <summary>The request in the tokens area's prompt model.</summary>
+    public static ChatPrompt ToPrompt(IEnumerable<ChatMessage> messages, ChatOptions? options)
+    {
+        var prompt = new List<PromptMessage>();
+        if (!string.IsNullOrEmpty(options?.Instructions))
+        {
+            prompt.Add(new PromptMessage { Role = "system", Content = options.Instructions });
+        }
 
-    private static int CountJson(ModelTokenizer tokenizer, object? value)
+        foreach (var message in messages)
+        {
+            prompt.Add(ToPromptMessage(message));
+        }
+
+        return new ChatPrompt { Messages = prompt, Tools = ToPromptTools(options?.Tools) };
+    }
+
+    private static PromptMessage ToPromptMessage(ChatMessage message)
+    {
+        var contents = message.Contents;
+        var name = string.IsNullOrEmpty(message.AuthorName) ? null : message.AuthorName;
+        if (contents.Count == 1 && contents[0] is TextContent only)
+        {
+            // The common case, without a parts list.
+            return new PromptMessage { Role = message.Role.Value, Content = only.Text, Name = name };
+        }
+
+        var parts = new List<PromptPart>(contents.Count);
+        List<PromptToolCall>? calls = null;
+        string? toolCallId = null;
+        foreach (var content in contents)
+        {
+            switch (content)
+            {
+                case TextContent text:
+                    parts.Add(new PromptText(text.Text));
+                    break;
+                case TextReasoningContent reasoning:
+                    parts.Add(new PromptText(reasoning.Text));
+                    break;
+                case FunctionCallContent call:
+                    (calls ??= []).Add(new PromptToolCall(call.CallId, call.Name, Json(call.Arguments)));
+                    break;
+                case FunctionResultContent result:
+                    toolCallId ??= result.CallId;
+                    parts.Add(new PromptText(result.Result as string ?? Json(result.Result)));
+                    break;
+                case DataContent data when data.HasTopLevelMediaType("image"):
+                case UriContent uri when uri.HasTopLevelMediaType("image"):
+                    // Size unknown here: counted at the largest size the provider's formula allows (flagged estimate).
+                    parts.Add(new PromptImage(null, null));
+                    break;
+                case DataContent data when data.HasTopLevelMediaType("audio"):
+                    parts.Add(new PromptAudio(null));
+                    break;
+                case DataContent data when data.HasTopLevelMediaType("text"):
+                    parts.Add(new PromptText(System.Text.Encoding.UTF8.GetString(data.Data.Span)));
+                    break;
+                case UsageContent:
+                    break;
+                default:
+                    parts.Add(new PromptOther(content.GetType().Name));
+                    break;
+            }
+        }
+
+        return new PromptMessage
+        {
+            Role = message.Role.Value,
+            Parts = parts,
+            Name = name,
+            ToolCalls = calls ?? [],
+            ToolCallId = toolCallId,
+        };
+    }
+
+    private static List<PromptTool> ToPromptTools(IList<AITool>? tools)
+    {
+        if (tools is null || tools.Count == 0)
+        {
+            return [];
+        }
+
+        var result = new List<PromptTool>(tools.Count);
+        foreach (var tool in tools)
+        {
+            result.Add(new PromptTool(
+                tool.Name,
+                string.IsNullOrEmpty(tool.Description) ? null : tool.Description,
+                tool is AIFunctionDeclaration function ? function.JsonSchema.GetRawText() : null));
+        }
+
+        return result;
+    }
+
+    private static string Json(object? value)
     {
         if (value is null)
         {
-            return 0;
+            return "";
         }
 
         try
         {
-            return Count(tokenizer, JsonSerializer.Serialize(value, AIJsonUtilities.DefaultOptions));
+            return JsonSerializer.Serialize(value, AIJsonUtilities.DefaultOptions);
         }
         catch (NotSupportedException)
         {
             // A value the serializer cannot write still costs something; count its text form.
-            return Count(tokenizer, value.ToString());
+            return value.ToString() ?? "";
         }
     }
 }

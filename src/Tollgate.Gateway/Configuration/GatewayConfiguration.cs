@@ -60,7 +60,13 @@ public static class GatewayConfiguration
             builder.AddInMemoryCollection(overrides.Where(p => p.Value is not null));
         }
 
-        var configuration = builder.Build();
+        // The "routing" section belongs to the cost-aware router (tollgate route explain, docs/providers.md); it shares
+        // tollgate.json with the gateway, so the gateway's strict binding skips it instead of refusing to start.
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(builder.Build().AsEnumerable()
+                .Where(p => !p.Key.Equals("routing", StringComparison.OrdinalIgnoreCase) &&
+                            !p.Key.StartsWith("routing:", StringComparison.OrdinalIgnoreCase)))
+            .Build();
         var options = new GatewayOptions();
         try
         {

@@ -25,4 +25,28 @@ public sealed class ProviderEndpointOptions
     public List<string> Models { get; set; } = [];
 
     public bool Enabled { get; set; } = true;
+
+    // The settings below are the providers area's (docs/providers.md); the CLI and the gateway read one tollgate.json.
+
+    /// <summary>Backup provider name tried when this one fails.</summary>
+    public string? Backup { get; set; }
+
+    /// <summary>Azure OpenAI <c>api-version</c>.</summary>
+    public string? ApiVersion { get; set; }
+
+    /// <summary>Azure OpenAI deployments by model name.</summary>
+    public Dictionary<string, string> Deployments { get; set; } = [];
+
+    /// <summary>Model names to send upstream, by the name clients use.</summary>
+    public Dictionary<string, string> ModelNames { get; set; } = [];
+
+    /// <summary>Extra request headers sent upstream.</summary>
+    public Dictionary<string, string> Headers { get; set; } = [];
+
+    public int? TimeoutSeconds { get; set; }
+
+    public int? DefaultMaxTokens { get; set; }
+
+    /// <summary>The catalog provider id to price with, when it differs from <see cref="Name"/>.</summary>
+    public string? PricingProvider { get; set; }
 }

@@ -24,7 +24,8 @@ internal sealed class UpstreamEndpoint
         var text = options.BaseUrl!.ToString().TrimEnd('/');
         ChatCompletionsUri = new Uri(text + "/chat/completions");
         EmbeddingsUri = new Uri(text + "/embeddings");
-        MessagesUri = new Uri(text + "/messages");
+        // Anthropic's base URL is the host (https://api.anthropic.com), as in the provider presets and adapters.
+        MessagesUri = new Uri(text + (Format == WireFormat.Anthropic ? "/v1/messages" : "/messages"));
         ApiKey = options.ResolveApiKey();
         AuthorizationValue = ApiKey is null ? null : "Bearer " + ApiKey;
         ExtraModels = new HashSet<string>(options.Models, StringComparer.Ordinal);

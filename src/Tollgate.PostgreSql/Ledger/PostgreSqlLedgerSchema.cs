@@ -2,7 +2,11 @@ using Tollgate.Ledger;
 
 namespace Tollgate.PostgreSql.Ledger;
 
-/// <summary>The ledger's tables in PostgreSQL, versioned in <c>tollgate_meta</c>; every statement is idempotent.</summary>
+/// <summary>
+/// The ledger's tables in PostgreSQL, versioned in <c>tollgate_meta</c>; every statement is idempotent. Key text
+/// columns use the "C" collation: byte-order comparisons in the B-trees and GROUP BYs instead of the locale's
+/// (several times cheaper per comparison), and the ordinal order every store already reports in.
+/// </summary>
 internal static class PostgreSqlLedgerSchema
 {
     public const int Version = 1;
@@ -15,9 +19,10 @@ internal static class PostgreSqlLedgerSchema
         """;
 
     private const string RecordTable = """
-        request_id text NOT NULL, attempt integer NOT NULL, ts timestamptz NOT NULL,
-        provider text NOT NULL, model text NOT NULL, api_flavor text, tenant text, project text, user_id text,
-        key_id text, session_id text, tags text,
+        request_id text COLLATE "C" NOT NULL, attempt integer NOT NULL, ts timestamptz NOT NULL,
+        provider text COLLATE "C" NOT NULL, model text COLLATE "C" NOT NULL, api_flavor text COLLATE "C",
+        tenant text COLLATE "C", project text COLLATE "C", user_id text COLLATE "C",
+        key_id text COLLATE "C", session_id text COLLATE "C", tags text,
         input_tokens bigint NOT NULL, cache_read_tokens bigint NOT NULL, cache_write_tokens bigint NOT NULL,
         output_tokens bigint NOT NULL, reasoning_tokens bigint NOT NULL, usage_extra text,
         currency text NOT NULL, input_cost_nanos bigint NOT NULL, output_cost_nanos bigint NOT NULL,
@@ -32,12 +37,14 @@ internal static class PostgreSqlLedgerSchema
         CREATE INDEX IF NOT EXISTS ix_ledger_records_ts ON ledger_records (ts);
         CREATE INDEX IF NOT EXISTS ix_ledger_records_session ON ledger_records (session_id) WHERE session_id IS NOT NULL;
         CREATE TABLE IF NOT EXISTS ledger_rollup_hourly (
-            hour bigint NOT NULL, provider text NOT NULL, model text NOT NULL, api_flavor text NOT NULL,
-            tenant text NOT NULL, project text NOT NULL, user_id text NOT NULL, key_id text NOT NULL,
+            hour bigint NOT NULL, provider text COLLATE "C" NOT NULL, model text COLLATE "C" NOT NULL,
+            api_flavor text COLLATE "C" NOT NULL, tenant text COLLATE "C" NOT NULL, project text COLLATE "C" NOT NULL,
+            user_id text COLLATE "C" NOT NULL, key_id text COLLATE "C" NOT NULL,
             {Metrics},
             PRIMARY KEY (hour, provider, model, api_flavor, tenant, project, user_id, key_id));
         CREATE TABLE IF NOT EXISTS ledger_rollup_model_hourly (
-            hour bigint NOT NULL, provider text NOT NULL, model text NOT NULL, api_flavor text NOT NULL,
+            hour bigint NOT NULL, provider text COLLATE "C" NOT NULL, model text COLLATE "C" NOT NULL,
+            api_flavor text COLLATE "C" NOT NULL,
             {Metrics},
             PRIMARY KEY (hour, provider, model, api_flavor));
         """;
@@ -49,7 +56,8 @@ internal static class PostgreSqlLedgerSchema
         "input_tokens, cache_read_tokens, cache_write_tokens, output_tokens, reasoning_tokens, usage_extra, currency, " +
         "input_cost_nanos, output_cost_nanos, total_cost_nanos, price_source, latency_ms, success, error_class, estimated, unpriced";
 
-    public const string HourOfTs = "(floor(extract(epoch from ts) / 3600) * 3600)::bigint";
+    // date_part is float8 (exact for microsecond timestamps of this era); extract() is numeric, several times slower per row.
+    public const string HourOfTs = "(floor(date_part('epoch', ts) / 3600) * 3600)::bigint";
 
     private const string Sums = """
         count(*), sum(input_tokens), sum(cache_read_tokens), sum(cache_write_tokens), sum(output_tokens),
@@ -63,7 +71,7 @@ internal static class PostgreSqlLedgerSchema
     /// <summary>
     /// Moves the staged batch into the ledger: new keys only (ON CONFLICT DO NOTHING), skipping records older than
     /// the retention cutoff, and adds exactly the inserted rows (RETURNING) to both rollups — one statement.
-    /// Returns (inserted, staged, expired).
+    /// Returns (inserted, expired, rollup rows touched); the caller knows how many it staged.
     /// </summary>
     public static readonly string Merge = $"""
         WITH cutoff AS (
@@ -92,7 +100,7 @@ internal static class PostgreSqlLedgerSchema
             ORDER BY hour, provider, model, api_flavor
             ON CONFLICT (hour, provider, model, api_flavor) DO UPDATE SET {Accumulate}
             RETURNING 1)
-        SELECT (SELECT count(*) FROM ins), (SELECT count(*) FROM ledger_staging),
+        SELECT (SELECT count(*) FROM ins),
                (SELECT count(*) FROM ledger_staging WHERE ts < (SELECT at FROM cutoff)),
                (SELECT count(*) FROM wide) + (SELECT count(*) FROM by_model)
         """;

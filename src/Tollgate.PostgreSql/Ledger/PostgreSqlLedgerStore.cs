@@ -60,17 +60,16 @@ public sealed class PostgreSqlLedgerStore : ILedgerStore
         }
 
         await using var merge = new NpgsqlCommand(PostgreSqlLedgerSchema.Merge, connection, transaction);
-        long inserted, staged, expired;
+        long inserted, expired;
         await using (var reader = await merge.ExecuteReaderAsync(cancellationToken))
         {
             await reader.ReadAsync(cancellationToken);
             inserted = reader.GetInt64(0);
-            staged = reader.GetInt64(1);
-            expired = reader.GetInt64(2);
+            expired = reader.GetInt64(1);
         }
 
         await transaction.CommitAsync(cancellationToken);
-        return new LedgerAppendResult((int)inserted, (int)(staged - inserted - expired), (int)expired);
+        return new LedgerAppendResult((int)inserted, (int)(records.Count - inserted - expired), (int)expired);
     }
 
     public async ValueTask<LedgerReport> QueryAsync(LedgerQuery query, CancellationToken cancellationToken = default)

@@ -3,13 +3,13 @@ using Tollgate.Providers.Streaming;
 
 namespace Tollgate.Providers.Anthropic;
 
-/// <summary>Anthropic Messages API (<c>POST {base}/messages</c>, base <c>https://api.anthropic.com/v1</c>, <c>x-api-key</c>, <c>anthropic-version</c>).</summary>
+/// <summary>Anthropic Messages API (<c>POST {base}/v1/messages</c>, base <c>https://api.anthropic.com</c>, <c>x-api-key</c>, <c>anthropic-version</c>).</summary>
 internal sealed class AnthropicAdapter(ProviderOptions options, HttpClient http, TimeProvider timeProvider, Func<string, string?>? environment)
     : HttpProviderAdapter(options, http, timeProvider, environment)
 {
     protected override HttpRequestMessage CreateRequest(ChatRequest request, string model, string? apiKey)
     {
-        var message = new HttpRequestMessage(HttpMethod.Post, Endpoint("messages"));
+        var message = new HttpRequestMessage(HttpMethod.Post, Endpoint("v1/messages"));
         if (apiKey is not null)
         {
             message.Headers.TryAddWithoutValidation("x-api-key", apiKey);

@@ -10,7 +10,7 @@ namespace Tollgate.Providers.Configuration;
 /// <c>{"name", "baseUrl", "apiKeyEnv", "apiKey", "allowMissingKey", "format", "models", "enabled"}</c>, plus the
 /// routing extras <c>backup</c>, <c>apiVersion</c>, <c>deployments</c>, <c>modelNames</c>, <c>headers</c>,
 /// <c>timeoutSeconds</c>, <c>defaultMaxTokens</c>, <c>pricingProvider</c>. Names match case-insensitively and
-/// snake_case works too (<c>base_url</c>). Every preset provider is known unless <c>"providersFromPresets": false</c>.
+/// snake_case works too (<c>base_url</c>). Every preset provider is known (unavailable until its key is set) unless <c>"providersFromEnvironment": false</c>, the gateway's switch of the same name.
 /// <code>
 /// { "providers": [ { "name": "openai", "backup": "azure" },
 ///                  { "name": "azure", "baseUrl": "https://res.openai.azure.com", "deployments": { "gpt-4o": "prod" } },
@@ -58,7 +58,7 @@ public sealed class ProvidersConfiguration
     public static ProvidersConfiguration Parse(JsonElement root, string baseDirectory, string source = "tollgate.json")
     {
         var providers = new Dictionary<string, ProviderOptions>(StringComparer.OrdinalIgnoreCase);
-        if (Bool(root, "providersFromPresets", source) ?? true)
+        if (Bool(root, "providersFromEnvironment", source) ?? true)
         {
             foreach (var preset in ProviderPresets.All())
             {

@@ -4,7 +4,7 @@ using Tollgate.Providers.Streaming;
 namespace Tollgate.Providers.Gemini;
 
 /// <summary>
-/// Google Gemini API: <c>{base}/models/{model}:generateContent</c> (base <c>…/v1beta</c>) and
+/// Google Gemini API: <c>{base}/v1beta/models/{model}:generateContent</c> (base <c>https://generativelanguage.googleapis.com</c>) and
 /// <c>:streamGenerateContent?alt=sse</c>, key in the <c>x-goog-api-key</c> header (never in the URL).
 /// </summary>
 internal sealed class GeminiAdapter(ProviderOptions options, HttpClient http, TimeProvider timeProvider, Func<string, string?>? environment)
@@ -13,8 +13,8 @@ internal sealed class GeminiAdapter(ProviderOptions options, HttpClient http, Ti
     protected override HttpRequestMessage CreateRequest(ChatRequest request, string model, string? apiKey)
     {
         var path = request.Stream
-            ? $"models/{Uri.EscapeDataString(model)}:streamGenerateContent?alt=sse"
-            : $"models/{Uri.EscapeDataString(model)}:generateContent";
+            ? $"v1beta/models/{Uri.EscapeDataString(model)}:streamGenerateContent?alt=sse"
+            : $"v1beta/models/{Uri.EscapeDataString(model)}:generateContent";
         var message = new HttpRequestMessage(HttpMethod.Post, Endpoint(path));
         if (apiKey is not null)
         {

@@ -11,29 +11,40 @@ internal sealed class RawStatement : IDisposable
 {
     private readonly sqlite3 _db;
     private readonly sqlite3_stmt _stmt;
+    private readonly IntPtr _dbPtr;
+    private readonly IntPtr _stmtPtr;
+    private bool _stmtRef;
+    private bool _disposed;
 
     public RawStatement(SqliteConnection connection, string sql)
     {
         _db = connection.Handle ?? throw new InvalidOperationException("connection is not open");
         Check(raw.sqlite3_prepare_v2(_db, sql, out _stmt));
+
+        // Held once for the statement's lifetime instead of per call (see NativeMethods).
+        _stmt.DangerousAddRef(ref _stmtRef);
+        _stmtPtr = _stmt.DangerousGetHandle();
+        _dbPtr = _db.DangerousGetHandle();
     }
 
-    public void Bind(int index, long value) => Check(raw.sqlite3_bind_int64(_stmt, index, value));
+    public void Bind(int index, long value) => Check(NativeMethods.BindInt64(_stmtPtr, index, value));
 
     public void Bind(int index, string? value) =>
-        Check(value is null ? raw.sqlite3_bind_null(_stmt, index) : raw.sqlite3_bind_text(_stmt, index, value));
+        Check(value is null
+            ? NativeMethods.BindNull(_stmtPtr, index)
+            : NativeMethods.BindText16(_stmtPtr, index, value, value.Length * sizeof(char), NativeMethods.Transient));
 
     /// <summary>Runs the statement to completion and returns the rows it changed.</summary>
     public int Execute()
     {
-        var rc = raw.sqlite3_step(_stmt);
-        raw.sqlite3_reset(_stmt);
+        var rc = NativeMethods.Step(_stmtPtr);
+        NativeMethods.Reset(_stmtPtr);
         if (rc != raw.SQLITE_DONE && rc != raw.SQLITE_ROW)
         {
             Check(rc);
         }
 
-        return raw.sqlite3_changes(_db);
+        return NativeMethods.Changes(_dbPtr);
     }
 
     /// <summary>Runs a single-value query and returns its first column as an integer.</summary>
@@ -79,11 +90,25 @@ internal sealed class RawStatement : IDisposable
 
     public static long Int64(sqlite3_stmt stmt, int column) => raw.sqlite3_column_int64(stmt, column);
 
-    public void Dispose() => _stmt.Dispose();
+    public void Dispose()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        if (_stmtRef)
+        {
+            _stmt.DangerousRelease();
+        }
+
+        _stmt.Dispose();
+    }
 
     private void Check(int rc)
     {
-        if (rc != raw.SQLITE_OK && rc != raw.SQLITE_DONE && rc != raw.SQLITE_ROW)
+        if (rc is not (raw.SQLITE_OK or raw.SQLITE_DONE or raw.SQLITE_ROW))
         {
             throw new SqliteException($"SQLite Error {rc}: '{raw.sqlite3_errmsg(_db).utf8_to_string()}'.", rc);
         }

@@ -91,7 +91,7 @@ internal sealed class WriteCommands : IDisposable
             s.Execute();
         }
 
-        foreach (var (k, m) in delta.ByModel)
+        foreach (var (k, m) in delta.ByModel())
         {
             var s = _byModel;
             s.Bind(1, k.Hour);

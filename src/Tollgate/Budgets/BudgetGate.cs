@@ -78,7 +78,7 @@ public sealed class BudgetGate : IBudgetGate
         }
 
         var applicable = await ApplicableAsync(snapshot, subject, now, cancellationToken);
-        var warnings = new List<string>();
+        List<string>? warnings = null;
         var adaptiveCapped = false;
         foreach (var rt in applicable)
         {
@@ -110,7 +110,7 @@ public sealed class BudgetGate : IBudgetGate
             }
             else
             {
-                warnings.Add($"{rt.Budget.Id}: above per-request limit");
+                (warnings ??= []).Add($"{rt.Budget.Id}: above per-request limit");
             }
         }
 
@@ -122,9 +122,13 @@ public sealed class BudgetGate : IBudgetGate
             var outcome = lines.Length == 0 ? HoldOutcome.Success() : await _store.TryHoldAsync(new HoldRequest(reservationId, lines, now, expires), cancellationToken);
             if (outcome.Held)
             {
-                AddOverWarnings(applicable, outcome.OverLimitLines, warnings);
-                var strategy = emergencyAdaptation is not null ? BudgetStrategy.Emergency : warnings.Count > 0 ? BudgetStrategy.AllowedOverSoftLimit : BudgetStrategy.Allowed;
-                if (warnings.Count > 0)
+                if (outcome.OverLimitLines != 0)
+                {
+                    AddOverWarnings(applicable, outcome.OverLimitLines, warnings ??= []);
+                }
+
+                var strategy = emergencyAdaptation is not null ? BudgetStrategy.Emergency : warnings is not null ? BudgetStrategy.AllowedOverSoftLimit : BudgetStrategy.Allowed;
+                if (warnings is not null)
                 {
                     _logger.LogWarning("Request {RequestId} allowed over soft/warn budget(s): {Budgets}", requestId, string.Join(", ", warnings));
                 }
@@ -136,12 +140,12 @@ public sealed class BudgetGate : IBudgetGate
                     Reason = strategy switch
                     {
                         BudgetStrategy.Emergency => "allowed in emergency mode on the cheapest eligible model",
-                        BudgetStrategy.AllowedOverSoftLimit => "allowed over soft limit: " + string.Join("; ", warnings),
-                        _ => applicable.Length == 0 ? "no budget applies" : $"fits {applicable.Length} budget(s)",
+                        BudgetStrategy.AllowedOverSoftLimit => "allowed over soft limit: " + string.Join("; ", warnings!),
+                        _ => applicable.Length == 0 ? "no budget applies" : "fits every budget that applies",
                     },
                     Reservation = new BudgetReservation(reservationId, requestId, lines, rates, worstCaseCost, expires),
                     Adaptation = emergencyAdaptation,
-                    Warnings = warnings,
+                    Warnings = (IReadOnlyList<string>?)warnings ?? [],
                     EmergencyMode = emergency is not null,
                 };
             }
@@ -153,7 +157,7 @@ public sealed class BudgetGate : IBudgetGate
             }
         }
 
-        return await AdaptAsync(snapshot, subject, shape!, requestId, now, warnings, emergency is not null, emergencyAdaptation, cancellationToken);
+        return await AdaptAsync(snapshot, subject, shape!, requestId, now, warnings ?? [], emergency is not null, emergencyAdaptation, cancellationToken);
     }
 
     public async ValueTask<bool> SettleAsync(BudgetReservation reservation, decimal actualCost, CancellationToken cancellationToken = default)
@@ -446,23 +450,48 @@ public sealed class BudgetGate : IBudgetGate
         return (lines, rates);
     }
 
-    private async ValueTask<BudgetRuntime[]> ApplicableAsync(Snapshot snapshot, BudgetSubject subject, DateTimeOffset now, CancellationToken cancellationToken)
+    private ValueTask<BudgetRuntime[]> ApplicableAsync(Snapshot snapshot, BudgetSubject subject, DateTimeOffset now, CancellationToken cancellationToken)
     {
+        // Hot path without an async state machine: every matching budget's window is cached and current.
         var runtimes = snapshot.Runtimes;
-        if (runtimes.Length == 1)
+        var ticks = now.UtcTicks;
+        var count = 0;
+        foreach (var rt in runtimes)
         {
-            // The common single-budget case without a list.
-            if (!runtimes[0].Budget.Scope.Matches(subject))
+            if (rt.Budget.Scope.Matches(subject))
             {
-                return [];
-            }
+                var w = Volatile.Read(ref rt.Window);
+                if (w is null || ticks >= w.ValidUntilTicks || ticks < w.ValidFromTicks)
+                {
+                    return ApplicableSlowAsync(snapshot, subject, now, cancellationToken);
+                }
 
-            await WindowAsync(runtimes[0], now, cancellationToken);
-            return runtimes;
+                count++;
+            }
         }
 
-        var result = new List<BudgetRuntime>();
+        if (count == runtimes.Length)
+        {
+            return ValueTask.FromResult(runtimes);
+        }
+
+        var result = new BudgetRuntime[count];
+        var n = 0;
         foreach (var rt in runtimes)
+        {
+            if (rt.Budget.Scope.Matches(subject))
+            {
+                result[n++] = rt;
+            }
+        }
+
+        return ValueTask.FromResult(result);
+    }
+
+    private async ValueTask<BudgetRuntime[]> ApplicableSlowAsync(Snapshot snapshot, BudgetSubject subject, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var result = new List<BudgetRuntime>();
+        foreach (var rt in snapshot.Runtimes)
         {
             if (rt.Budget.Scope.Matches(subject))
             {
@@ -503,14 +532,16 @@ public sealed class BudgetGate : IBudgetGate
         return state;
     }
 
-    private async ValueTask<Snapshot> GetSnapshotAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    private ValueTask<Snapshot> GetSnapshotAsync(DateTimeOffset now, CancellationToken cancellationToken)
     {
         var snapshot = Volatile.Read(ref _snapshot);
-        if (snapshot is not null && now.UtcTicks - snapshot.LoadedTicks < _options.DefinitionRefresh.Ticks && now.UtcTicks >= snapshot.LoadedTicks)
-        {
-            return snapshot;
-        }
+        return snapshot is not null && now.UtcTicks - snapshot.LoadedTicks < _options.DefinitionRefresh.Ticks && now.UtcTicks >= snapshot.LoadedTicks
+            ? ValueTask.FromResult(snapshot)
+            : LoadSnapshotAsync(snapshot, now, cancellationToken);
+    }
 
+    private async ValueTask<Snapshot> LoadSnapshotAsync(Snapshot? snapshot, DateTimeOffset now, CancellationToken cancellationToken)
+    {
         var budgets = await _definitions.ListAsync(cancellationToken);
         if (snapshot is not null && ReferenceEquals(budgets, snapshot.Source))
         {
@@ -539,14 +570,16 @@ public sealed class BudgetGate : IBudgetGate
         return snapshot;
     }
 
-    private async ValueTask<EmergencyState?> GetEmergencyAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    private ValueTask<EmergencyState?> GetEmergencyAsync(DateTimeOffset now, CancellationToken cancellationToken)
     {
         var cached = Volatile.Read(ref _emergency);
-        if (cached is not null && now.UtcTicks - cached.CheckedTicks < _options.StateRefresh.Ticks && now.UtcTicks >= cached.CheckedTicks)
-        {
-            return cached.State;
-        }
+        return cached is not null && now.UtcTicks - cached.CheckedTicks < _options.StateRefresh.Ticks && now.UtcTicks >= cached.CheckedTicks
+            ? ValueTask.FromResult(cached.State)
+            : LoadEmergencyAsync(now, cancellationToken);
+    }
 
+    private async ValueTask<EmergencyState?> LoadEmergencyAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    {
         var state = await _store.GetEmergencyAsync(cancellationToken);
         Volatile.Write(ref _emergency, new EmergencyCache(state, now.UtcTicks));
         return state;

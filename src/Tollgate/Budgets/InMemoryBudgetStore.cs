@@ -38,7 +38,7 @@ public sealed class InMemoryBudgetStore : IBudgetStore
         else
         {
             counters = new Counter[lines.Count];
-            outcome = HoldMany(lines, counters);
+            outcome = NoPastKeys(lines) ? HoldFew(lines, counters) : HoldMany(lines, counters);
         }
 
         if (outcome.Held)
@@ -147,6 +147,95 @@ public sealed class InMemoryBudgetStore : IBudgetStore
 
             counter.Held += line.AmountNanos;
             return HoldOutcome.Success(over ? 1UL : 0UL);
+        }
+    }
+
+    private static bool NoPastKeys(IReadOnlyList<HoldLine> lines)
+    {
+        for (var i = 0; i < lines.Count; i++)
+        {
+            if (lines[i].PastWindowKeys.Count != 0)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>Calendar windows only (the common case): no lists, locks ordered by insertion sort.</summary>
+    private HoldOutcome HoldFew(IReadOnlyList<HoldLine> lines, Counter[] counters)
+    {
+        var n = lines.Count;
+        for (var i = 0; i < n; i++)
+        {
+            counters[i] = GetCounter(lines[i].BudgetId, lines[i].WindowKey);
+        }
+
+        var order = (Counter[])counters.Clone();
+        for (var i = 1; i < n; i++)
+        {
+            var c = order[i];
+            var j = i - 1;
+            while (j >= 0 && order[j].Order > c.Order)
+            {
+                order[j + 1] = order[j];
+                j--;
+            }
+
+            order[j + 1] = c;
+        }
+
+        for (var i = 0; i < n; i++)
+        {
+            if (i == 0 || !ReferenceEquals(order[i], order[i - 1]))
+            {
+                order[i].Gate.Enter();
+            }
+        }
+
+        try
+        {
+            ulong overMask = 0;
+            for (var i = 0; i < n; i++)
+            {
+                var held = counters[i].Held;
+                for (var j = 0; j < i; j++)
+                {
+                    if (ReferenceEquals(counters[j], counters[i]))
+                    {
+                        held += lines[j].AmountNanos;
+                    }
+                }
+
+                var over = counters[i].Spent + held + lines[i].AmountNanos > lines[i].LimitNanos;
+                if (over && lines[i].Enforced)
+                {
+                    return HoldOutcome.Refused(i, counters[i].Spent, held);
+                }
+
+                if (over && i < 64)
+                {
+                    overMask |= 1UL << i;
+                }
+            }
+
+            for (var i = 0; i < n; i++)
+            {
+                counters[i].Held += lines[i].AmountNanos;
+            }
+
+            return HoldOutcome.Success(overMask);
+        }
+        finally
+        {
+            for (var i = 0; i < n; i++)
+            {
+                if (i == 0 || !ReferenceEquals(order[i], order[i - 1]))
+                {
+                    order[i].Gate.Exit();
+                }
+            }
         }
     }
 

@@ -51,6 +51,9 @@ public sealed class Usage : IEquatable<Usage>
     /// <summary>Bit i set when unit i has a count above zero (pricing reads this without scanning every unit).</summary>
     internal ulong PositiveMask => _positive;
 
+    /// <summary>Bit i set when unit i was reported (a non-zero count is always reported).</summary>
+    internal ulong ReportedMask => _reported;
+
     public void Set(UsageUnit unit, long count)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(count);

@@ -32,6 +32,12 @@ internal static class LedgerColumns
     /// <summary>Reported units other than the five with their own columns, as <c>{"unit_key":count}</c>; null when none.</summary>
     public static string? EncodeExtraUsage(Usage usage)
     {
+        // Almost every record reports only the main units: answer from the bit mask without scanning 59 units.
+        if ((usage.ReportedMask & ~MainUnitsMask) == 0)
+        {
+            return null;
+        }
+
         Dictionary<string, long>? extra = null;
         for (var i = 0; i < UsageUnitInfo.Count; i++)
         {
@@ -70,6 +76,10 @@ internal static class LedgerColumns
 
         return usage;
     }
+
+    private const ulong MainUnitsMask =
+        (1UL << (int)UsageUnit.InputTokens) | (1UL << (int)UsageUnit.CacheReadTokens) | (1UL << (int)UsageUnit.CacheWriteTokens) |
+        (1UL << (int)UsageUnit.OutputTokens) | (1UL << (int)UsageUnit.OutputReasoningTokens);
 
     public static bool IsMain(UsageUnit unit) =>
         unit is UsageUnit.InputTokens or UsageUnit.CacheReadTokens or UsageUnit.CacheWriteTokens or UsageUnit.OutputTokens or UsageUnit.OutputReasoningTokens;

@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+
 namespace Tollgate.Ledger;
 
 /// <summary>Sums a batch's newly stored records per rollup key, so each key is upserted once per batch.</summary>
@@ -5,15 +7,23 @@ internal sealed class RollupDelta
 {
     public Dictionary<RollupKey, LedgerMetrics> Wide { get; } = [];
 
-    public Dictionary<(long Hour, string Provider, string Model, string ApiFlavor), LedgerMetrics> ByModel { get; } = [];
+    /// <summary>The (hour, provider, model, api flavour) rollup, summed from <see cref="Wide"/> (a few thousand keys, not one lookup per record).</summary>
+    public Dictionary<(long Hour, string Provider, string Model, string ApiFlavor), LedgerMetrics> ByModel()
+    {
+        var byModel = new Dictionary<(long, string, string, string), LedgerMetrics>();
+        foreach (var (key, metrics) in Wide)
+        {
+            ref var sum = ref CollectionsMarshal.GetValueRefOrAddDefault(byModel, (key.Hour, key.Provider, key.Model, key.ApiFlavor), out _);
+            sum += metrics;
+        }
+
+        return byModel;
+    }
 
     public void Add(UsageRecord record)
     {
-        var key = RollupKey.Of(record);
-        var metrics = LedgerMetrics.Of(record);
-        Wide[key] = Wide.TryGetValue(key, out var w) ? w + metrics : metrics;
-        var modelKey = (key.Hour, key.Provider, key.Model, key.ApiFlavor);
-        ByModel[modelKey] = ByModel.TryGetValue(modelKey, out var m) ? m + metrics : metrics;
+        ref var sum = ref CollectionsMarshal.GetValueRefOrAddDefault(Wide, RollupKey.Of(record), out _);
+        sum += LedgerMetrics.Of(record);
     }
 
     public static long[] Values(LedgerMetrics m) =>

@@ -327,17 +327,17 @@ public sealed class ModelPrice
             return false;
         }
 
-        for (var left = positive; left != 0; left &= left - 1)
+        foreach (var (left, right) in UnitGraph.JoinPairs[unit])
         {
-            var l = System.Numerics.BitOperations.TrailingZeroCount(left);
-            for (var right = left & (left - 1); right != 0; right &= right - 1)
+            if ((positive & left) != 0 && (positive & right) != 0)
             {
-                var r = System.Numerics.BitOperations.TrailingZeroCount(right);
-                if (UnitGraph.AreCompatible(l, r) && !UnitGraph.AreComparable(l, r) && UnitGraph.Join(l, r) == unit)
-                {
-                    problem = new UsageProblem(UsageProblemKind.MissingJoin, unit, l, r, 0);
-                    return false;
-                }
+                problem = new UsageProblem(
+                    UsageProblemKind.MissingJoin,
+                    unit,
+                    System.Numerics.BitOperations.TrailingZeroCount(left),
+                    System.Numerics.BitOperations.TrailingZeroCount(right),
+                    0);
+                return false;
             }
         }
 

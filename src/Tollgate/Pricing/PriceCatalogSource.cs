@@ -147,7 +147,12 @@ public sealed class PriceCatalogSource : IDisposable
         {
             _base = lastGood!;
         }
-        else if (_base.Source == PriceCatalog.BuiltInSource || !_base.Source.EndsWith(url, StringComparison.Ordinal))
+        else if (_base.Source == $"remote:{url}")
+        {
+            // The on-disk copy is gone but this process still holds the last good one in memory.
+            _base = _base.Relabel($"last-good:{url}");
+        }
+        else if (_base.Source != $"last-good:{url}")
         {
             _base = PriceCatalog.BuiltIn;
         }

@@ -17,6 +17,9 @@ internal static class UnitGraph
     /// <summary>Number of dimensions per unit (more = more specific).</summary>
     public static readonly int[] Depth = new int[Count];
 
+    /// <summary>For each unit, the compatible, non-comparable pairs of units whose join it is (as bit masks).</summary>
+    public static readonly (ulong Left, ulong Right)[][] JoinPairs = new (ulong, ulong)[Count][];
+
     private static readonly int[,] Joins = new int[Count, Count];
 
     private static readonly bool[,] Compatible = new bool[Count, Count];
@@ -59,6 +62,33 @@ internal static class UnitGraph
                     }
                 }
             }
+        }
+
+        BuildJoinPairs();
+    }
+
+    private static void BuildJoinPairs()
+    {
+        var pairs = new List<(ulong, ulong)>[Count];
+        for (var u = 0; u < Count; u++)
+        {
+            pairs[u] = [];
+        }
+
+        for (var a = 0; a < Count; a++)
+        {
+            for (var b = a + 1; b < Count; b++)
+            {
+                if (Compatible[a, b] && !AreComparable(a, b) && Joins[a, b] >= 0)
+                {
+                    pairs[Joins[a, b]].Add((1UL << a, 1UL << b));
+                }
+            }
+        }
+
+        for (var u = 0; u < Count; u++)
+        {
+            JoinPairs[u] = [.. pairs[u]];
         }
     }
 

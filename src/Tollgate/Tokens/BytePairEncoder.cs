@@ -19,6 +19,7 @@ internal static class BytePairEncoder
     private static long[]? t_heap;
 
     /// <summary>The tokens of <paramref name="piece"/>; when <paramref name="output"/> is given, their ranks are appended.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static int Encode(Vocabulary vocabulary, ReadOnlySpan<byte> piece, List<int>? output)
     {
         if (piece.Length == 0)
@@ -36,6 +37,7 @@ internal static class BytePairEncoder
         return piece.Length <= StackLimit ? MergeSmall(vocabulary, piece, output) : MergeLarge(vocabulary, piece, output);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int MergeSmall(Vocabulary vocabulary, ReadOnlySpan<byte> piece, List<int>? output)
     {
         var n = piece.Length;

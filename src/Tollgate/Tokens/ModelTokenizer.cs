@@ -33,6 +33,9 @@ public sealed class ModelTokenizer
     /// <summary>The tokens of <paramref name="text"/> for this model.</summary>
     public TokenCount Count(ReadOnlySpan<char> text) => Scale(Encoding.CountTokens(text));
 
+    /// <summary>The tokens of UTF-8 <paramref name="utf8"/> for this model (no transcoding to UTF-16 needed).</summary>
+    public TokenCount CountUtf8(ReadOnlySpan<byte> utf8) => Scale(Encoding.CountTokens(utf8));
+
     /// <summary>Applies <see cref="Factor"/> (rounded up) to a count made with <see cref="Encoding"/>.</summary>
     public TokenCount Scale(long encodingTokens) =>
         IsEstimate ? new TokenCount((long)decimal.Ceiling(encodingTokens * Factor), true) : new TokenCount(encodingTokens, false);

@@ -32,6 +32,7 @@ internal ref struct PretokenScanner
     public readonly int Position => _position;
 
     /// <summary>The next piece as <c>[start, end)</c>; false at the end (or, when not final, before an unsettled piece).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public bool Next(out int start, out int end)
     {
         start = _position;
@@ -60,6 +61,7 @@ internal ref struct PretokenScanner
 
     // ---- o200k_base ----
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private int MatchO200k(int i)
     {
         var f0 = Peek(i, out var l0);
@@ -92,6 +94,7 @@ internal ref struct PretokenScanner
     }
 
     /// <summary>U* W+ from <paramref name="s"/> with backtracking; -1 when it cannot match.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private int UpperStarLowerPlus(int s)
     {
         var p = s;
@@ -124,6 +127,7 @@ internal ref struct PretokenScanner
     }
 
     /// <summary>U+ W* from <paramref name="s"/>; -1 when it cannot match.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private int UpperPlusLowerStar(int s)
     {
         var p = s;
@@ -150,6 +154,7 @@ internal ref struct PretokenScanner
 
     // ---- cl100k_base ----
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private int MatchCl100k(int i)
     {
         var c = Contraction(i, caseInsensitive: true);
@@ -172,6 +177,7 @@ internal ref struct PretokenScanner
         return Common(i, f0, l0, slashInTail: false);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private int LetterRun(int p)
     {
         while ((Peek(p, out var l) & CharClass.Letter) != 0)
@@ -184,6 +190,7 @@ internal ref struct PretokenScanner
 
     // ---- shared tail of o200k and cl100k: \p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n(/)]*|\s*[\r\n]+|\s+(?!\S)|\s+ ----
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private int Common(int i, byte f0, int l0, bool slashInTail)
     {
         if ((f0 & CharClass.Number) != 0)
@@ -217,6 +224,7 @@ internal ref struct PretokenScanner
     }
 
     /// <summary><c> ?[^\s\p{L}\p{N}]+</c>; -1 when it cannot match.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private int PunctuationRun(int i, byte f0, int l0)
     {
         var p = i;
@@ -244,6 +252,7 @@ internal ref struct PretokenScanner
     }
 
     /// <summary><c>\s*[\r\n]+|\s+(?!\S)|\s+</c> (the first alternative only when <paramref name="allowNewlineRule"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private int WhitespaceWithNewlines(int i, bool allowNewlineRule)
     {
         var p = i;
@@ -284,6 +293,7 @@ internal ref struct PretokenScanner
 
     // ---- r50k_base / p50k_base ----
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private int MatchGpt2(int i)
     {
         var c = Contraction(i, caseInsensitive: false);
@@ -338,6 +348,7 @@ internal ref struct PretokenScanner
     // ---- helpers ----
 
     /// <summary><c>'s|'t|'re|'ve|'m|'ll|'d</c> at <paramref name="p"/> (optionally case-insensitive); returns <paramref name="p"/> when absent.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private int Contraction(int p, bool caseInsensitive)
     {
         if (ByteAt(p) != '\'')
@@ -404,6 +415,7 @@ internal ref struct PretokenScanner
         return CharClass.End;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private byte PeekMultiByte(int p, out int length)
     {
         // Fast path for well-formed 2-, 3- and 4-byte sequences; anything unusual goes through Rune.

@@ -26,18 +26,14 @@ public sealed class StreamingTokenCounter
     /// <summary>The encoding counted with.</summary>
     public string EncodingName => _encoding.Name;
 
-    /// <summary>UTF-16 characters appended so far.</summary>
+    /// <summary>UTF-16 characters appended through <see cref="Append"/> so far.</summary>
     public long CharactersSeen { get; private set; }
 
-    /// <summary>Tokens of all text appended so far (the unsettled tail counted as if the stream ended now).</summary>
-    public long Count
-    {
-        get
-        {
-            var tail = _encoding.CountChunk(_pending.AsSpan(0, _pendingLength), isFinal: true, out _, null);
-            return _settled + tail + (_highSurrogate != '\0' ? 1 : 0);
-        }
-    }
+    /// <summary>
+    /// Tokens of all text appended so far (the unsettled tail counted as if the stream ended now). A trailing
+    /// unpaired high surrogate is held back until its pair arrives.
+    /// </summary>
+    public long Count => _settled + _encoding.CountChunk(_pending.AsSpan(0, _pendingLength), isFinal: true, out _, null);
 
     /// <summary>Adds a text delta.</summary>
     public void Append(ReadOnlySpan<char> delta)
@@ -72,7 +68,6 @@ public sealed class StreamingTokenCounter
         EnsureRoom(delta.Length);
         delta.CopyTo(_pending.AsSpan(_pendingLength));
         _pendingLength += delta.Length;
-        CharactersSeen += delta.Length;
         Settle();
     }
 

@@ -21,6 +21,7 @@ internal sealed class Vocabulary
     private readonly int[] _tokenOfRank; // rank -> token index, -1 for gaps
     private readonly int[] _singleByteRanks = new int[256];
     private readonly int[] _pairRanks = new int[65536];   // 2-byte tokens, indexed directly
+    private readonly int[] _bmpCharRanks = new int[65536]; // 3-byte tokens that are one UTF-8 character (CJK...), by code point
 
     // Tokens of 3..8 bytes: key bytes stored in the slot, so a lookup touches one cache line.
     private readonly ShortEntry[] _short;
@@ -40,6 +41,7 @@ internal sealed class Vocabulary
         Array.Fill(_tokenOfRank, -1);
         Array.Fill(_singleByteRanks, NoRank);
         Array.Fill(_pairRanks, NoRank);
+        Array.Fill(_bmpCharRanks, NoRank);
 
         var shortCount = 0;
         var longCount = 0;
@@ -77,6 +79,11 @@ internal sealed class Vocabulary
                     break;
                 case <= 8:
                 {
+                    if (span.Length == 3 && TryThreeByteCodePoint(span, out var codePoint))
+                    {
+                        _bmpCharRanks[codePoint] = ranks[t];
+                    }
+
                     var key = ShortKey(span);
                     var index = ShortIndex(key, span.Length);
                     while (_short[index].Length != 0)
@@ -177,6 +184,9 @@ internal sealed class Vocabulary
                 return _singleByteRanks[piece[0]];
             case 2:
                 return _pairRanks[Unsafe.ReadUnaligned<ushort>(ref MemoryMarshal.GetReference(piece))];
+            case 3 when TryThreeByteCodePoint(piece, out var codePoint):
+                // A whole CJK (or other BMP) character: a dense table instead of the hash (the hot lookup in CJK merges).
+                return _bmpCharRanks[codePoint];
             case <= 8:
                 return ShortRank(piece);
             default:
@@ -235,6 +245,17 @@ internal sealed class Vocabulary
 
             index = (index + 1) & _longMask;
         }
+    }
+
+    /// <summary>True when <paramref name="s"/> (3 bytes) is one well-formed 3-byte UTF-8 character.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool TryThreeByteCodePoint(ReadOnlySpan<byte> s, out int codePoint)
+    {
+        var b0 = s[0];
+        var b1 = s[1];
+        var b2 = s[2];
+        codePoint = ((b0 & 0x0F) << 12) | ((b1 & 0x3F) << 6) | (b2 & 0x3F);
+        return (b0 & 0xF0) == 0xE0 && (b1 & 0xC0) == 0x80 && (b2 & 0xC0) == 0x80 && codePoint >= 0x800;
     }
 
     /// <summary>The 3..8 bytes of <paramref name="s"/> packed little-endian into a ulong.</summary>

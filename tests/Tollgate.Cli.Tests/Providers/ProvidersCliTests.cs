@@ -20,7 +20,7 @@ public sealed class ProvidersCliTests : IDisposable
         _config = Path.Combine(_directory, "tollgate.json");
         File.WriteAllText(_config, """
             {
-              "providersFromPresets": false,
+              "providersFromEnvironment": false,
               "providers": [
                 { "name": "openai", "apiKey": "sk-test-openai", "backup": "azure" },
                 { "name": "azure", "baseUrl": "https://example-resource.openai.azure.com", "apiKey": "az-test" },

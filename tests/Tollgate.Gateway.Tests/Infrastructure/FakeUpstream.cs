@@ -31,9 +31,10 @@ public sealed class FakeUpstream : IAsyncDisposable
 
     public Uri OpenAiBase => new(Address, "v1");
 
-    public Uri AnthropicBase => new(Address, "v1");
+    /// <summary>Anthropic and Gemini base URLs are the host, like their public ones; the adapters add the API paths.</summary>
+    public Uri AnthropicBase => Address;
 
-    public Uri GeminiBase => new(Address, "v1beta");
+    public Uri GeminiBase => Address;
 
     /// <summary>Usage the next responses report.</summary>
     public long PromptTokens { get; set; } = 1200;

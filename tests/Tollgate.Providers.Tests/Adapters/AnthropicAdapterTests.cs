@@ -37,7 +37,7 @@ public sealed class AnthropicAdapterTests : IAsyncLifetime
     public async Task SendChatAsync_ToolsImagesAndCache_TranslatesBothWays()
     {
         _upstream.Handler = FakeUpstream.Json(MessageResponse);
-        var adapter = TestAdapters.Create("anthropic", _upstream.BaseUrl.WithPath("v1"));
+        var adapter = TestAdapters.Create("anthropic", _upstream.BaseUrl);
 
         await using var response = await adapter.SendChatAsync(ChatRequest.Parse(Request), TestContext.Current.CancellationToken);
 
@@ -118,7 +118,7 @@ public sealed class AnthropicAdapterTests : IAsyncLifetime
             "event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n",
         ];
         _upstream.Handler = FakeUpstream.Sse(events);
-        var adapter = TestAdapters.Create("anthropic", _upstream.BaseUrl.WithPath("v1"));
+        var adapter = TestAdapters.Create("anthropic", _upstream.BaseUrl);
 
         await using var response = await adapter.SendChatAsync(ChatRequest.Parse("""{"model":"claude-sonnet-4-5","stream":true,"messages":[{"role":"user","content":"Weather in Paris?"}]}"""), TestContext.Current.CancellationToken);
         var body = await response.ReadBodyAsStringAsync(TestContext.Current.CancellationToken);
@@ -168,7 +168,7 @@ public sealed class AnthropicAdapterTests : IAsyncLifetime
             await Task.Delay(50);
             context.Abort();
         };
-        var adapter = TestAdapters.Create("anthropic", _upstream.BaseUrl.WithPath("v1"));
+        var adapter = TestAdapters.Create("anthropic", _upstream.BaseUrl);
 
         await using var response = await adapter.SendChatAsync(ChatRequest.Parse("""{"model":"claude-haiku-4-5","stream":true,"messages":[{"role":"user","content":"Tell a story"}]}"""), TestContext.Current.CancellationToken);
         var body = await response.ReadBodyAsStringAsync(TestContext.Current.CancellationToken);
@@ -185,7 +185,7 @@ public sealed class AnthropicAdapterTests : IAsyncLifetime
     public async Task SendChatAsync_Overloaded_IsRetryableServerErrorInOpenAIShape()
     {
         _upstream.Handler = FakeUpstream.Json("""{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}""", 529);
-        var adapter = TestAdapters.Create("anthropic", _upstream.BaseUrl.WithPath("v1"));
+        var adapter = TestAdapters.Create("anthropic", _upstream.BaseUrl);
 
         await using var response = await adapter.SendChatAsync(ChatRequest.Parse("""{"model":"claude-haiku-4-5","messages":[{"role":"user","content":"hi"}]}"""), TestContext.Current.CancellationToken);
 

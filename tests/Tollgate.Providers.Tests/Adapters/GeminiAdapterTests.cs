@@ -39,7 +39,7 @@ public sealed class GeminiAdapterTests : IAsyncLifetime
     public async Task SendChatAsync_ToolsImagesThoughtsAndCache_TranslatesBothWays()
     {
         _upstream.Handler = FakeUpstream.Json(Response);
-        var adapter = TestAdapters.Create("google", _upstream.BaseUrl.WithPath("v1beta"));
+        var adapter = TestAdapters.Create("google", _upstream.BaseUrl);
 
         await using var response = await adapter.SendChatAsync(ChatRequest.Parse(Request), TestContext.Current.CancellationToken);
 
@@ -105,7 +105,7 @@ public sealed class GeminiAdapterTests : IAsyncLifetime
             "data: {\"candidates\":[{\"content\":{\"parts\":[{\"functionCall\":{\"name\":\"get_weather\",\"args\":{\"city\":\"Rome\"}}}],\"role\":\"model\"},\"finishReason\":\"STOP\",\"index\":0}],\"usageMetadata\":{\"promptTokenCount\":1200,\"candidatesTokenCount\":21,\"totalTokenCount\":1461,\"cachedContentTokenCount\":1024,\"thoughtsTokenCount\":240},\"modelVersion\":\"gemini-2.5-pro\",\"responseId\":\"r-1\"}\r\n\r\n",
         ];
         _upstream.Handler = FakeUpstream.Sse(events);
-        var adapter = TestAdapters.Create("google", _upstream.BaseUrl.WithPath("v1beta"));
+        var adapter = TestAdapters.Create("google", _upstream.BaseUrl);
 
         await using var response = await adapter.SendChatAsync(ChatRequest.Parse("""{"model":"gemini-2.5-pro","stream":true,"messages":[{"role":"user","content":"What is this?"}]}"""), TestContext.Current.CancellationToken);
         var body = await response.ReadBodyAsStringAsync(TestContext.Current.CancellationToken);
@@ -134,7 +134,7 @@ public sealed class GeminiAdapterTests : IAsyncLifetime
     public async Task SendChatAsync_BadKey_IsUnauthorizedWithoutTheKey()
     {
         _upstream.Handler = FakeUpstream.Json("""{"error":{"code":400,"message":"API key not valid. Please pass a valid API key.","status":"INVALID_ARGUMENT"}}""", 403);
-        var adapter = TestAdapters.Create("google", _upstream.BaseUrl.WithPath("v1beta"));
+        var adapter = TestAdapters.Create("google", _upstream.BaseUrl);
 
         await using var response = await adapter.SendChatAsync(ChatRequest.Parse("""{"model":"gemini-2.5-flash","messages":[{"role":"user","content":"hi"}]}"""), TestContext.Current.CancellationToken);
 

@@ -69,6 +69,8 @@ public sealed class OpenAICompatibleAdapterTests : IAsyncLifetime
         var destination = new RecordingStream();
         await response.CopyToAsync(destination, TestContext.Current.CancellationToken);
 
+        // Spliced, not re-serialised: the client's bytes follow the inserted option unchanged.
+        Assert.Equal("{\"stream_options\":{\"include_usage\":true}," + System.Text.Encoding.UTF8.GetString(request.Body.Span)[1..], _upstream.LastRequest.Body);
         using (var sent = JsonDocument.Parse(_upstream.LastRequest.Body))
         {
             Assert.True(sent.RootElement.GetProperty("stream_options").GetProperty("include_usage").GetBoolean());
@@ -220,6 +222,36 @@ public sealed class OpenAICompatibleAdapterTests : IAsyncLifetime
         Assert.Equal("openai/gpt-4o", sent.RootElement.GetProperty("model").GetString());
         Assert.Equal(0.2, sent.RootElement.GetProperty("temperature").GetDouble());
         Assert.Equal("openai/gpt-4o", response.Model);
+    }
+
+    [Fact]
+    public async Task SendChatAsync_StreamOptionsWithoutUsage_SwitchesUsageOnKeepingOtherOptions()
+    {
+        _upstream.Handler = FakeUpstream.Sse(["data: [DONE]\n\n"]);
+        var adapter = TestAdapters.Create("openai", _upstream.BaseUrl.WithPath("v1"));
+        var request = ChatRequest.Parse("""{"model":"gpt-4o","stream":true,"stream_options":{"include_usage":false,"include_obfuscation":false},"messages":[{"role":"user","content":"hi"}]}""");
+
+        await using var response = await adapter.SendChatAsync(request, TestContext.Current.CancellationToken);
+        await response.ReadBodyAsync(TestContext.Current.CancellationToken);
+
+        using var sent = JsonDocument.Parse(_upstream.LastRequest.Body);
+        var options = sent.RootElement.GetProperty("stream_options");
+        Assert.True(options.GetProperty("include_usage").GetBoolean());
+        Assert.False(options.GetProperty("include_obfuscation").GetBoolean());
+    }
+
+    [Fact]
+    public async Task SendChatAsync_StreamAlreadyAsksForUsage_SendsTheExactBytes()
+    {
+        _upstream.Handler = FakeUpstream.Sse(["data: [DONE]\n\n"]);
+        var adapter = TestAdapters.Create("openai", _upstream.BaseUrl.WithPath("v1"));
+        const string body = """{ "model" : "gpt-4o", "stream": true, "stream_options": {"include_usage": true}, "messages": [{"role":"user","content":"hi"}] }""";
+
+        await using var response = await adapter.SendChatAsync(ChatRequest.Parse(body), TestContext.Current.CancellationToken);
+        await response.ReadBodyAsync(TestContext.Current.CancellationToken);
+
+        Assert.Equal(body, _upstream.LastRequest.Body);
+        Assert.True(response.Completed);
     }
 
     [Fact]

@@ -23,8 +23,8 @@ public sealed class PricingEngineAgreementTests : IAsyncLifetime
     [InlineData("mistral", "mistral", "default", "v1")]
     [InlineData("deepseek", "deepseek", "chat", "v1")]
     [InlineData("x-ai", "x-ai", "chat", "v1")]
-    [InlineData("anthropic", "anthropic", "default", "v1")]
-    [InlineData("google", "google", "default", "v1beta")]
+    [InlineData("anthropic", "anthropic", "default", "")]
+    [InlineData("google", "google", "default", "")]
     public async Task SendChatAsync_RealBodies_UsageEqualsPricingExtractor(string preset, string pricingId, string flavor, string basePath)
     {
         var bodies = Bodies(pricingId, flavor).Take(25).ToList();

@@ -87,6 +87,26 @@ public sealed class CatalogRefreshTests : IDisposable
     }
 
     [Fact]
+    public async Task Refresh_FailsAndDiskCopyGone_KeepsInMemoryLastGood()
+    {
+        var remote = Path.Combine(_dir, "remote.json");
+        await File.WriteAllTextAsync(remote, Catalog(5), TestContext.Current.CancellationToken);
+        var options = Options(remote);
+        using var source = new PriceCatalogSource(options, _time);
+        await source.RefreshAsync(TestContext.Current.CancellationToken);
+
+        Directory.Delete(options.CacheDirectory, recursive: true);
+        File.Delete(remote);
+        _time.Advance(TimeSpan.FromHours(2));
+        var result = await source.RefreshAsync(TestContext.Current.CancellationToken);
+
+        Assert.Equal($"last-good:{remote}", result.Source);
+        Assert.Contains("could not fetch", result.Error);
+        Assert.Equal(5m, Price(source));
+        Assert.Equal($"last-good:{remote}", source.Current.Resolve("openai", "gpt-4o").PriceSource);
+    }
+
+    [Fact]
     public async Task Start_RefreshesOnTheTimeProviderInterval()
     {
         var remote = Path.Combine(_dir, "remote.json");

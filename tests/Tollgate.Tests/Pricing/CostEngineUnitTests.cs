@@ -232,6 +232,23 @@ public sealed class CostEngineUnitTests
     }
 
     [Fact]
+    public void Calculate_OverlapReportedButJoinMissing_Unpriced()
+    {
+        // Cached audio is both cache read and audio input: with both reported above 0 its own count is unknown.
+        var usage = new Usage { InputTokens = 1_000, CacheReadTokens = 100, OutputTokens = 10 };
+        usage.Set(UsageUnit.InputAudioTokens, 200);
+
+        var cost = _engine.Calculate("acme", "multimodal", usage, Now);
+
+        Assert.False(cost.Priced);
+        Assert.Contains("overlap but cache_audio_read_tokens was not reported", cost.UnpricedReason);
+        Assert.False(_engine.Resolve("acme", "multimodal").ComputeCost(usage, Now).Priced);
+
+        usage.Set(UsageUnit.CacheAudioReadTokens, 0);
+        Assert.True(_engine.Calculate("acme", "multimodal", usage, Now).Priced);
+    }
+
+    [Fact]
     public void Calculate_ZeroSpecificWithoutTotal_ReadsZero()
     {
         var usage = new Usage { CacheReadTokens = 0, OutputTokens = 10 };

@@ -1,0 +1,86 @@
+using System.Diagnostics;
+using System.Globalization;
+using StackExchange.Redis;
+using Tollgate.Budgets;
+using Tollgate.Redis.Budgets;
+
+namespace Tollgate.Benchmarks.Budgets;
+
+/// <summary>
+/// <c>dotnet Tollgate.Benchmarks.dll budget-cpu [memory|redis|redis-leased] [ops]</c>: runs reserve + settle
+/// through the gate and prints wall-clock and process-CPU throughput (ops per CPU-second), since wall-clock
+/// numbers on an oversubscribed shared machine mostly measure the other tenants.
+/// </summary>
+internal static class BudgetCpuRun
+{
+    private static readonly BudgetSubject Subject = new() { Tenant = "acme", User = "alice", Model = "gpt-4o" };
+
+    public static async Task RunAsync(string[] args)
+    {
+        var mode = args.Length > 0 ? args[0] : "memory";
+        var ops = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 2_000_000;
+        var budgets = new InMemoryBudgetDefinitionStore(
+            new Budget { Id = "global", Limit = 1_000_000m, Period = BudgetPeriod.Monthly },
+            new Budget { Id = "tenant", Scope = new BudgetScope { Tenant = "acme" }, Limit = 1_000_000m, Period = BudgetPeriod.Daily });
+        ConnectionMultiplexer? mux = null;
+        LeasedBudgetStore? leased = null;
+        IBudgetStore store = new InMemoryBudgetStore();
+        if (mode.StartsWith("redis", StringComparison.Ordinal))
+        {
+            mux = await ConnectionMultiplexer.ConnectAsync(Environment.GetEnvironmentVariable("TOLLGATE_BENCH_REDIS") ?? "127.0.0.1:56379");
+            store = new RedisBudgetStore(mux, "benchcpu-" + Guid.NewGuid().ToString("N")[..8]);
+            if (mode == "redis-leased")
+            {
+                store = leased = new LeasedBudgetStore(store, new LeasedBudgetStoreOptions { LeaseNanos = 1_000_000_000 });
+            }
+        }
+
+        var gate = new BudgetGate(store, budgets);
+        await RunOnceAsync(gate, Math.Min(ops, 20_000), mode); // warm-up (JIT, tiering, script load)
+        var process = Process.GetCurrentProcess();
+        var cpu0 = process.TotalProcessorTime;
+        var wall = Stopwatch.StartNew();
+        await RunOnceAsync(gate, ops, mode);
+        wall.Stop();
+        process.Refresh();
+        var cpu = process.TotalProcessorTime - cpu0;
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{mode}: {ops:N0} reserve+settle in {wall.Elapsed.TotalSeconds:0.000} s wall ({ops / wall.Elapsed.TotalSeconds:N0}/s), {cpu.TotalSeconds:0.000} s CPU ({ops / cpu.TotalSeconds:N0} per CPU-second), load avg {File.ReadAllText("/proc/loadavg").Split(' ')[0]}"));
+        if (leased is not null)
+        {
+            await leased.DisposeAsync();
+        }
+
+        mux?.Dispose();
+    }
+
+    private static async Task RunOnceAsync(BudgetGate gate, int ops, string mode)
+    {
+        if (mode == "memory")
+        {
+            for (var i = 0; i < ops; i++)
+            {
+                var d = await gate.ReserveAsync(Subject, 0.001m, "r");
+                await gate.SettleAsync(d.Reservation!, 0.0005m);
+            }
+
+            return;
+        }
+
+        const int concurrency = 256;
+        var tasks = new Task[concurrency];
+        for (var w = 0; w < concurrency; w++)
+        {
+            tasks[w] = Task.Run(async () =>
+            {
+                for (var i = 0; i < ops / concurrency; i++)
+                {
+                    var d = await gate.ReserveAsync(Subject, 0.001m, "r");
+                    await gate.SettleAsync(d.Reservation!, 0.0005m);
+                }
+            });
+        }
+
+        await Task.WhenAll(tasks);
+    }
+}
