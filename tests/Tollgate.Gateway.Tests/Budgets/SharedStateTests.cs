@@ -49,7 +49,9 @@ public sealed class SharedStateTests : IAsyncLifetime
             key = doc.RootElement.GetProperty("key").GetString()!;
         }
 
-        using var budget = await adminA.PostAsync("/admin/budgets", CostTests.Json(new { id = "shared-daily", scope = new { tenant = "shared" }, limit = "0.0005", period = "daily" }), Ct);
+        // Redis counters outlive the test: a budget id of its own keeps runs apart.
+        var budgetId = "shared-" + _database;
+        using var budget = await adminA.PostAsync("/admin/budgets", CostTests.Json(new { id = budgetId, scope = new { tenant = "shared" }, limit = "0.0005", period = "daily" }), Ct);
         Assert.Equal(HttpStatusCode.Created, budget.StatusCode);
         var body = new { model = "gpt-4o-mini", max_tokens = 300, messages = new[] { new { role = "user", content = "hi" } } };
 
@@ -59,7 +61,7 @@ public sealed class SharedStateTests : IAsyncLifetime
 
         Assert.Equal(HttpStatusCode.OK, spend.StatusCode);
         Assert.Equal(HttpStatusCode.TooManyRequests, refused.StatusCode);
-        Assert.Contains("shared-daily", await refused.Content.ReadAsStringAsync(Ct));
+        Assert.Contains(budgetId, await refused.Content.ReadAsStringAsync(Ct));
         await adminA.GetStringAsync("/admin/reports/cost", Ct); // makes A's ledger writes durable
         using var report = JsonDocument.Parse(await adminB.GetStringAsync("/admin/reports/cost", Ct));
         Assert.Equal("0.000345", report.RootElement.GetProperty("total").GetString());
