@@ -10,22 +10,11 @@ public sealed class PostgreSqlKeyStoreTests : KeyStoreConformanceTests, IAsyncLi
     private string? _database;
     private NpgsqlDataSource? _dataSource;
 
-    private static string AdminConnectionString =>
-        Environment.GetEnvironmentVariable("TOLLGATE_TEST_POSTGRES") is { Length: > 0 } value
-            ? value
-            : throw new InvalidOperationException(
-                "TOLLGATE_TEST_POSTGRES is not set: export TOLLGATE_TEST_POSTGRES='Host=127.0.0.1;Port=55432;Username=tollgate;Database=postgres' (scripts/test.sh sets it)");
-
     public async ValueTask InitializeAsync()
     {
-        _database = "tg_keys_" + Guid.NewGuid().ToString("N")[..12];
-        await using (var admin = NpgsqlDataSource.Create(AdminConnectionString))
-        await using (var create = admin.CreateCommand($"CREATE DATABASE {_database}"))
-        {
-            await create.ExecuteNonQueryAsync();
-        }
-
-        _dataSource = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(AdminConnectionString) { Database = _database }.ToString());
+        _database = TestServices.NewName("tg_keys_");
+        var connectionString = await TestServices.CreatePostgresDatabaseAsync(_database);
+        _dataSource = NpgsqlDataSource.Create(connectionString);
     }
 
     protected override async Task<IKeyStore> CreateStoreAsync()
@@ -51,10 +40,7 @@ public sealed class PostgreSqlKeyStoreTests : KeyStoreConformanceTests, IAsyncLi
 
         if (_database is not null)
         {
-            NpgsqlConnection.ClearAllPools();
-            await using var admin = NpgsqlDataSource.Create(AdminConnectionString);
-            await using var drop = admin.CreateCommand($"DROP DATABASE IF EXISTS {_database} WITH (FORCE)");
-            await drop.ExecuteNonQueryAsync();
+            await TestServices.DropPostgresDatabaseAsync(_database);
         }
     }
 }

@@ -11,22 +11,10 @@ public sealed class PostgreSqlProviderStateStoreTests : ProviderStateStoreConfor
     private NpgsqlDataSource? _first;
     private NpgsqlDataSource? _second;
 
-    private static string AdminConnectionString =>
-        Environment.GetEnvironmentVariable("TOLLGATE_TEST_POSTGRES") is { Length: > 0 } value
-            ? value
-            : throw new InvalidOperationException(
-                "TOLLGATE_TEST_POSTGRES is not set: export TOLLGATE_TEST_POSTGRES='Host=127.0.0.1;Port=55432;Username=tollgate;Database=postgres' (scripts/test.sh sets it)");
-
     public async ValueTask InitializeAsync()
     {
-        _database = "tg_providers_" + Guid.NewGuid().ToString("N")[..12];
-        await using (var admin = NpgsqlDataSource.Create(AdminConnectionString))
-        await using (var create = admin.CreateCommand($"CREATE DATABASE {_database}"))
-        {
-            await create.ExecuteNonQueryAsync();
-        }
-
-        var connectionString = new NpgsqlConnectionStringBuilder(AdminConnectionString) { Database = _database }.ToString();
+        _database = TestServices.NewName("tg_providers_");
+        var connectionString = await TestServices.CreatePostgresDatabaseAsync(_database);
         _first = NpgsqlDataSource.Create(connectionString);
         _second = NpgsqlDataSource.Create(connectionString);
     }
@@ -60,10 +48,7 @@ public sealed class PostgreSqlProviderStateStoreTests : ProviderStateStoreConfor
 
         if (_database is not null)
         {
-            NpgsqlConnection.ClearAllPools();
-            await using var admin = NpgsqlDataSource.Create(AdminConnectionString);
-            await using var drop = admin.CreateCommand($"DROP DATABASE IF EXISTS {_database} WITH (FORCE)");
-            await drop.ExecuteNonQueryAsync();
+            await TestServices.DropPostgresDatabaseAsync(_database);
         }
     }
 }
