@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using System.Security.Cryptography;
 using Microsoft.Extensions.Logging;
@@ -13,6 +14,7 @@ namespace Tollgate.Budgets;
 public sealed class BudgetGate : IBudgetGate
 {
     private readonly IBudgetStore _store;
+    private readonly InMemoryBudgetStore? _memory;
     private readonly IBudgetDefinitionStore _definitions;
     private readonly TimeProvider _time;
     private readonly BudgetGateOptions _options;
@@ -28,6 +30,7 @@ public sealed class BudgetGate : IBudgetGate
     public BudgetGate(IBudgetStore store, IBudgetDefinitionStore definitions, TimeProvider? timeProvider = null, BudgetGateOptions? options = null, ILogger<BudgetGate>? logger = null)
     {
         _store = store;
+        _memory = store as InMemoryBudgetStore;
         _definitions = definitions;
         _time = timeProvider ?? TimeProvider.System;
         _options = options ?? new BudgetGateOptions();
@@ -37,10 +40,31 @@ public sealed class BudgetGate : IBudgetGate
 
     public IBudgetStore Store => _store;
 
-    public async ValueTask<BudgetDecision> ReserveAsync(BudgetSubject subject, decimal worstCaseCost, string requestId, BudgetRequestShape? shape = null, CancellationToken cancellationToken = default)
+    public ValueTask<BudgetDecision> ReserveAsync(BudgetSubject subject, decimal worstCaseCost, string requestId, BudgetRequestShape? shape = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(subject);
         ArgumentOutOfRangeException.ThrowIfNegative(worstCaseCost);
+        if (_memory is not null)
+        {
+            // Hot path, synchronous and lock-free: definitions, emergency flag and the plan for this subject's
+            // budgets are cached and current, so the hold is a few compare-and-swaps on cached counter cells.
+            var now = _time.GetUtcNow();
+            var ticks = now.UtcTicks;
+            var snapshot = Volatile.Read(ref _snapshot);
+            var emergency = Volatile.Read(ref _emergency);
+            if (snapshot is not null && ticks - snapshot.LoadedTicks < _options.DefinitionRefresh.Ticks && ticks >= snapshot.LoadedTicks &&
+                emergency is { State: null } && ticks - emergency.CheckedTicks < _options.StateRefresh.Ticks && ticks >= emergency.CheckedTicks &&
+                FindPlan(snapshot, subject, ticks) is { Fast: true } plan)
+            {
+                return ReserveFast(plan, snapshot, subject, worstCaseCost, requestId, shape, now, cancellationToken);
+            }
+        }
+
+        return ReserveSlowAsync(subject, worstCaseCost, requestId, shape, cancellationToken);
+    }
+
+    private async ValueTask<BudgetDecision> ReserveSlowAsync(BudgetSubject subject, decimal worstCaseCost, string requestId, BudgetRequestShape? shape, CancellationToken cancellationToken)
+    {
         var now = _time.GetUtcNow();
         var snapshot = await GetSnapshotAsync(now, cancellationToken);
 
@@ -75,6 +99,11 @@ public sealed class BudgetGate : IBudgetGate
                     WorstCase = worstCaseCost,
                 };
             }
+        }
+
+        if (_memory is not null && emergency is null && await GetPlanAsync(snapshot, subject, now, cancellationToken) is { Fast: true } plan)
+        {
+            return await ReserveFast(plan, snapshot, subject, worstCaseCost, requestId, shape, now, cancellationToken);
         }
 
         var applicable = await ApplicableAsync(snapshot, subject, now, cancellationToken);
@@ -160,10 +189,26 @@ public sealed class BudgetGate : IBudgetGate
         return await AdaptAsync(snapshot, subject, shape!, requestId, now, warnings ?? [], emergency is not null, emergencyAdaptation, cancellationToken);
     }
 
-    public async ValueTask<bool> SettleAsync(BudgetReservation reservation, decimal actualCost, CancellationToken cancellationToken = default)
+    public ValueTask<bool> SettleAsync(BudgetReservation reservation, decimal actualCost, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(reservation);
         ArgumentOutOfRangeException.ThrowIfNegative(actualCost);
+        if (reservation.Plan is { } plan)
+        {
+            if (reservation.Hold is not { } hold)
+            {
+                return ValueTask.FromResult(true); // no budget applied
+            }
+
+            var amounts = plan.Amounts(actualCost, out var uniform);
+            return ValueTask.FromResult(reservation.Store!.SettleTracked(hold, uniform, amounts));
+        }
+
+        return SettleSlowAsync(reservation, actualCost, cancellationToken);
+    }
+
+    private async ValueTask<bool> SettleSlowAsync(BudgetReservation reservation, decimal actualCost, CancellationToken cancellationToken)
+    {
         var lines = reservation.Lines;
         if (lines.Count == 0)
         {
@@ -380,10 +425,12 @@ public sealed class BudgetGate : IBudgetGate
         return (spent, held);
     }
 
-    private BudgetDecision Refusal(BudgetRuntime rt, long spent, long held, long neededNanos, bool emergency, string? detail = null)
+    private BudgetDecision Refusal(BudgetRuntime rt, long spent, long held, long neededNanos, bool emergency, string? detail = null) =>
+        Refusal(rt, rt.Window!, spent, held, neededNanos, emergency, detail);
+
+    private BudgetDecision Refusal(BudgetRuntime rt, WindowState w, long spent, long held, long neededNanos, bool emergency, string? detail = null)
     {
-        var w = rt.Window!;
-        var trip = TripFor(rt, spent, held, Money.FromNanos(neededNanos), Money.FromNanos(w.LimitNanos));
+        var trip = TripFor(rt, w, spent, held, Money.FromNanos(neededNanos), Money.FromNanos(w.LimitNanos));
         _logger.LogWarning("Budget '{Budget}' refused a request: needs {Needed}, {Remaining} {Currency} left", rt.Budget.Id, trip.Needed, trip.Remaining, trip.Currency);
         return new BudgetDecision
         {
@@ -396,7 +443,9 @@ public sealed class BudgetGate : IBudgetGate
         };
     }
 
-    private static BudgetTrip TripFor(BudgetRuntime rt, long spent, long held, decimal needed, decimal limit) => new()
+    private static BudgetTrip TripFor(BudgetRuntime rt, long spent, long held, decimal needed, decimal limit) => TripFor(rt, rt.Window, spent, held, needed, limit);
+
+    private static BudgetTrip TripFor(BudgetRuntime rt, WindowState? w, long spent, long held, decimal needed, decimal limit) => new()
     {
         BudgetId = rt.Budget.Id,
         BudgetName = rt.Budget.DisplayName,
@@ -405,8 +454,8 @@ public sealed class BudgetGate : IBudgetGate
         Spent = Money.FromNanos(spent),
         Held = Money.FromNanos(held),
         Needed = needed,
-        WindowKey = rt.Window?.Window.Key ?? "",
-        ResetsAt = rt.Window?.Window.End,
+        WindowKey = w?.Window.Key ?? "",
+        ResetsAt = w?.Window.End,
     };
 
     private static void AddOverWarnings(BudgetRuntime[] applicable, ulong mask, List<string> warnings)
@@ -563,7 +612,7 @@ public sealed class BudgetGate : IBudgetGate
                 runtimes.Add(old ?? new BudgetRuntime(b, rate));
             }
 
-            snapshot = new Snapshot(budgets, [.. runtimes], now.UtcTicks);
+            snapshot = NewSnapshot(budgets, [.. runtimes], now.UtcTicks);
         }
 
         Volatile.Write(ref _snapshot, snapshot);
@@ -611,7 +660,223 @@ public sealed class BudgetGate : IBudgetGate
     private string NextReservationId() =>
         string.Concat(_idPrefix, Interlocked.Increment(ref _sequence).ToString("x", CultureInfo.InvariantCulture));
 
-    private sealed record Snapshot(IReadOnlyList<Budget> Source, BudgetRuntime[] Runtimes, long LoadedTicks);
+    /// <summary>
+    /// Budgets grouped by the tenant they name, so resolving a subject's budgets looks at its tenant's and the
+    /// tenant-less ones only (in definition order, which is the order of the hold lines).
+    /// </summary>
+    private static Snapshot NewSnapshot(IReadOnlyList<Budget> source, BudgetRuntime[] runtimes, long loadedTicks)
+    {
+        var byTenant = new Dictionary<string, CandidateGroup>(StringComparer.Ordinal);
+        foreach (var tenant in runtimes.Select(r => r.Budget.Scope.Tenant).OfType<string>().Distinct(StringComparer.Ordinal))
+        {
+            byTenant[tenant] = new CandidateGroup([.. runtimes.Where(r => r.Budget.Scope.Tenant is null || r.Budget.Scope.Tenant == tenant)]);
+        }
+
+        return new Snapshot(source, runtimes, loadedTicks, byTenant, new CandidateGroup([.. runtimes.Where(r => r.Budget.Scope.Tenant is null)]));
+    }
+
+    /// <summary>The cached plan for <paramref name="subject"/> if it is current; null sends the caller to the slow path.</summary>
+    private static GatePlan? FindPlan(Snapshot snapshot, BudgetSubject subject, long ticks)
+    {
+        var group = GroupOf(snapshot, subject);
+        if (!TryMask(group, subject, out var mask))
+        {
+            return null;
+        }
+
+        var plan = Volatile.Read(ref group.Last);
+        if ((plan is null || plan.Mask != mask) && !group.Plans.TryGetValue(mask, out plan))
+        {
+            return null;
+        }
+
+        return ticks >= plan.ValidFromTicks && ticks < plan.ValidUntilTicks ? plan : null;
+    }
+
+    private static CandidateGroup GroupOf(Snapshot snapshot, BudgetSubject subject) =>
+        subject.Tenant is { } tenant && snapshot.ByTenant.TryGetValue(tenant, out var group) ? group : snapshot.NoTenant;
+
+    /// <summary>Bit i set when candidate i applies; false when there are too many candidates to cache by mask.</summary>
+    private static bool TryMask(CandidateGroup group, BudgetSubject subject, out ulong mask)
+    {
+        mask = 0;
+        var candidates = group.Candidates;
+        if (candidates.Length > 64)
+        {
+            return false;
+        }
+
+        for (var i = 0; i < candidates.Length; i++)
+        {
+            if (candidates[i].Budget.Scope.Matches(subject))
+            {
+                mask |= 1UL << i;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>Finds or builds (reading windows, and rolled-over amounts, from the store) the plan for <paramref name="subject"/>.</summary>
+    private async ValueTask<GatePlan> GetPlanAsync(Snapshot snapshot, BudgetSubject subject, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var ticks = now.UtcTicks;
+        if (FindPlan(snapshot, subject, ticks) is { } cached)
+        {
+            return cached;
+        }
+
+        var memory = _memory!;
+        var group = GroupOf(snapshot, subject);
+        var cacheable = TryMask(group, subject, out var mask);
+        var applicable = new List<BudgetRuntime>();
+        var windows = new List<WindowState>();
+        foreach (var rt in group.Candidates)
+        {
+            if (rt.Budget.Scope.Matches(subject))
+            {
+                applicable.Add(rt);
+                windows.Add(await WindowAsync(rt, now, cancellationToken));
+            }
+        }
+
+        var n = applicable.Count;
+        var templates = new HoldLine[n];
+        var rates = new decimal[n];
+        var counters = new BudgetCounterCell[n];
+        BudgetCounterCell[]?[]? past = null;
+        long validFrom = long.MinValue, validUntil = long.MaxValue;
+        var fast = true;
+        for (var i = 0; i < n; i++)
+        {
+            var rt = applicable[i];
+            var w = windows[i];
+            templates[i] = new HoldLine(rt.Budget.Id, w.Window.Key, w.LimitNanos, 0) { PastWindowKeys = w.Window.PastKeys, Enforced = rt.Budget.Enforces };
+            rates[i] = rt.UnitsPerUsd;
+            counters[i] = memory.Counter(rt.Budget.Id, w.Window.Key);
+            if (w.Window.PastKeys.Count > 0)
+            {
+                past ??= new BudgetCounterCell[]?[n];
+                past[i] = [.. w.Window.PastKeys.Select(k => memory.Counter(rt.Budget.Id, k))];
+            }
+
+            validFrom = Math.Max(validFrom, w.ValidFromTicks);
+            validUntil = Math.Min(validUntil, w.ValidUntilTicks);
+
+            // Per-request limits (refusal or adaptive capping before any hold) stay on the general path.
+            fast &= rt.Budget.PerRequestLimit is null;
+        }
+
+        var plan = new GatePlan(mask, [.. applicable], [.. windows], new BudgetHoldPlan(templates, rates, counters, past), validFrom, validUntil, fast);
+        if (cacheable)
+        {
+            group.Plans[mask] = plan;
+            Volatile.Write(ref group.Last, plan);
+        }
+
+        return plan;
+    }
+
+    /// <summary>
+    /// Holds the worst case on every line of <paramref name="plan"/> by compare-and-swap, giving back the lines
+    /// already taken when one refuses (all-or-nothing); completes synchronously unless adaptive enforcement runs.
+    /// </summary>
+    private ValueTask<BudgetDecision> ReserveFast(GatePlan plan, Snapshot snapshot, BudgetSubject subject, decimal worstCaseCost, string requestId, BudgetRequestShape? shape, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var memory = _memory!;
+        var hp = plan.Hold;
+        var expires = now + _options.HoldTtl;
+        if (hp.Templates.Length == 0)
+        {
+            return ValueTask.FromResult(new BudgetDecision
+            {
+                Allowed = true,
+                Strategy = BudgetStrategy.Allowed,
+                Reason = "no budget applies",
+                Reservation = new BudgetReservation(_idPrefix, Interlocked.Increment(ref _sequence), requestId, hp, null, memory, worstCaseCost, expires),
+            });
+        }
+
+        var amounts = hp.Amounts(worstCaseCost, out var uniform);
+        memory.SweepIfDue(now.UtcTicks);
+        var counters = hp.Counters;
+        ulong over = 0;
+        for (var i = 0; i < counters.Length; i++)
+        {
+            var amount = amounts is null ? uniform : amounts[i];
+            var line = hp.Templates[i];
+            long pastUsed = 0, pastSpent = 0;
+            if (hp.Past?[i] is { } past)
+            {
+                foreach (var p in past)
+                {
+                    pastUsed += Volatile.Read(ref p.Used);
+                    pastSpent += Volatile.Read(ref p.Spent);
+                }
+            }
+
+            if (!counters[i].TryTake(amount, line.LimitNanos - pastUsed, line.Enforced, out var lineOver, out var used))
+            {
+                for (var j = 0; j < i; j++)
+                {
+                    Interlocked.Add(ref counters[j].Used, -(amounts is null ? uniform : amounts[j]));
+                }
+
+                var rt = plan.Applicable[i];
+                if (rt.Budget.Enforcement == BudgetEnforcement.Adaptive && shape is not null)
+                {
+                    return AdaptAsync(snapshot, subject, shape, requestId, now, [], false, null, cancellationToken);
+                }
+
+                var spent = Volatile.Read(ref counters[i].Spent);
+                return ValueTask.FromResult(Refusal(rt, plan.Windows[i], spent + pastSpent, used - spent + (pastUsed - pastSpent), amount, false));
+            }
+
+            if (lineOver && i < 64)
+            {
+                over |= 1UL << i;
+            }
+        }
+
+        var hold = new LocalHold(counters, uniform, amounts, expires.UtcTicks, false);
+        memory.Track(hold);
+        List<string>? warnings = null;
+        if (over != 0)
+        {
+            AddOverWarnings(plan.Applicable, over, warnings = []);
+            _logger.LogWarning("Request {RequestId} allowed over soft/warn budget(s): {Budgets}", requestId, string.Join(", ", warnings));
+        }
+
+        return ValueTask.FromResult(new BudgetDecision
+        {
+            Allowed = true,
+            Strategy = warnings is null ? BudgetStrategy.Allowed : BudgetStrategy.AllowedOverSoftLimit,
+            Reason = warnings is null ? "fits every budget that applies" : "allowed over soft limit: " + string.Join("; ", warnings),
+            Reservation = new BudgetReservation(_idPrefix, Interlocked.Increment(ref _sequence), requestId, hp, hold, memory, worstCaseCost, expires),
+            Warnings = (IReadOnlyList<string>?)warnings ?? [],
+        });
+    }
+
+    private sealed record Snapshot(IReadOnlyList<Budget> Source, BudgetRuntime[] Runtimes, long LoadedTicks, Dictionary<string, CandidateGroup> ByTenant, CandidateGroup NoTenant);
+
+    /// <summary>The budgets that can apply to subjects of one tenant, and the plans built for them, by match mask.</summary>
+    private sealed class CandidateGroup(BudgetRuntime[] candidates)
+    {
+        public readonly BudgetRuntime[] Candidates = candidates;
+        public readonly ConcurrentDictionary<ulong, GatePlan> Plans = new();
+        public GatePlan? Last;
+    }
+
+    private sealed class GatePlan(ulong mask, BudgetRuntime[] applicable, WindowState[] windows, BudgetHoldPlan hold, long validFromTicks, long validUntilTicks, bool fast)
+    {
+        public readonly ulong Mask = mask;
+        public readonly BudgetRuntime[] Applicable = applicable;
+        public readonly WindowState[] Windows = windows;
+        public readonly BudgetHoldPlan Hold = hold;
+        public readonly long ValidFromTicks = validFromTicks;
+        public readonly long ValidUntilTicks = validUntilTicks;
+        public readonly bool Fast = fast;
+    }
 
     private sealed record EmergencyCache(EmergencyState? State, long CheckedTicks);
 

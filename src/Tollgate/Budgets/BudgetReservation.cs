@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace Tollgate.Budgets;
 
 /// <summary>
@@ -6,22 +8,41 @@ namespace Tollgate.Budgets;
 /// </summary>
 public sealed class BudgetReservation
 {
+    private readonly string? _idPrefix;
+    private readonly long _sequence;
+    private string? _id;
+    private IReadOnlyList<HoldLine>? _lines;
+    private decimal[]? _unitsPerUsd;
+
     internal BudgetReservation(string id, string requestId, HoldLine[] lines, decimal[] unitsPerUsd, decimal worstCase, DateTimeOffset expiresAt)
     {
-        Id = id;
+        _id = id;
         RequestId = requestId;
-        Lines = lines;
-        UnitsPerUsd = unitsPerUsd;
+        _lines = lines;
+        _unitsPerUsd = unitsPerUsd;
         WorstCase = worstCase;
         ExpiresAt = expiresAt;
     }
 
-    public string Id { get; }
+    /// <summary>A hold the gate took directly on in-process counters: id and lines are only built if asked for.</summary>
+    internal BudgetReservation(string idPrefix, long sequence, string requestId, BudgetHoldPlan plan, LocalHold? hold, InMemoryBudgetStore store, decimal worstCase, DateTimeOffset expiresAt)
+    {
+        _idPrefix = idPrefix;
+        _sequence = sequence;
+        RequestId = requestId;
+        Plan = plan;
+        Hold = hold;
+        Store = store;
+        WorstCase = worstCase;
+        ExpiresAt = expiresAt;
+    }
+
+    public string Id => _id ??= string.Concat(_idPrefix, _sequence.ToString("x", CultureInfo.InvariantCulture));
 
     public string RequestId { get; }
 
     /// <summary>One line per budget that applied (empty when none did).</summary>
-    public IReadOnlyList<HoldLine> Lines { get; }
+    public IReadOnlyList<HoldLine> Lines => _lines ??= Plan!.Lines(Hold);
 
     /// <summary>The worst-case cost held, in USD.</summary>
     public decimal WorstCase { get; }
@@ -29,5 +50,11 @@ public sealed class BudgetReservation
     /// <summary>When the hold lapses if never settled.</summary>
     public DateTimeOffset ExpiresAt { get; }
 
-    internal decimal[] UnitsPerUsd { get; }
+    internal decimal[] UnitsPerUsd => _unitsPerUsd ??= Plan!.Rates;
+
+    internal BudgetHoldPlan? Plan { get; }
+
+    internal LocalHold? Hold { get; }
+
+    internal InMemoryBudgetStore? Store { get; }
 }

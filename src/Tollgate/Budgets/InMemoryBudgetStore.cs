@@ -3,64 +3,73 @@ using System.Collections.Concurrent;
 namespace Tollgate.Budgets;
 
 /// <summary>
-/// Budget counters in process memory: one small lock per counter (locks taken in a fixed order for
-/// multi-budget holds, so all-or-nothing without deadlocks), holds in a concurrent map. For one process;
-/// several gateway instances share Redis or PostgreSQL instead.
+/// Budget counters in process memory, lock-free: each counter is two integers (committed spend, and spend +
+/// live holds) changed with <see cref="Interlocked"/> compare-and-swap, so a hold is admitted only while
+/// spent + held + amount ≤ limit. A multi-budget hold takes its lines one by one and gives back the ones it
+/// took when a later line refuses (all-or-nothing). Expired holds are reclaimed lazily, when the earliest
+/// expiry has passed. For one process; several gateway instances share Redis or PostgreSQL instead.
 /// </summary>
 public sealed class InMemoryBudgetStore : IBudgetStore
 {
-    private readonly ConcurrentDictionary<CounterKey, Counter> _counters = new();
-    private readonly ConcurrentDictionary<string, HoldEntry> _holds = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<CounterKey, BudgetCounterCell> _counters = new();
+    private readonly ConcurrentDictionary<string, LocalHold> _holds = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<(string, string, string), byte> _marks = new();
+    private readonly HoldRegistry _gateHolds = new();
     private readonly Lock _sweepLock = new();
     private long _nextSweepTicks = long.MaxValue;
-    private long _counterOrder;
     private EmergencyState? _emergency;
 
     public ValueTask<HoldOutcome> TryHoldAsync(HoldRequest request, CancellationToken cancellationToken = default)
     {
         var nowTicks = request.Now.UtcTicks;
-        if (nowTicks >= Volatile.Read(ref _nextSweepTicks))
-        {
-            Sweep(nowTicks);
-        }
+        SweepIfDue(nowTicks);
 
         var lines = request.Lines;
-        HoldOutcome outcome;
-        Counter[] counters;
-        if (lines.Count == 1 && lines[0].PastWindowKeys.Count == 0)
+        var counters = new BudgetCounterCell[lines.Count];
+        ulong overMask = 0;
+        for (var i = 0; i < counters.Length; i++)
         {
-            var line = lines[0];
-            var counter = GetCounter(line.BudgetId, line.WindowKey);
-            counters = [counter];
-            outcome = HoldSingle(counter, line);
-        }
-        else
-        {
-            counters = new Counter[lines.Count];
-            outcome = NoPastKeys(lines) ? HoldFew(lines, counters) : HoldMany(lines, counters);
-        }
-
-        if (outcome.Held)
-        {
-            var amounts = new long[lines.Count];
-            for (var i = 0; i < amounts.Length; i++)
+            var line = lines[i];
+            var counter = counters[i] = Counter(line.BudgetId, line.WindowKey);
+            long pastUsed = 0, pastSpent = 0;
+            foreach (var key in line.PastWindowKeys)
             {
-                amounts[i] = lines[i].AmountNanos;
+                if (_counters.TryGetValue(new CounterKey(line.BudgetId, key), out var past))
+                {
+                    pastUsed += Volatile.Read(ref past.Used);
+                    pastSpent += Volatile.Read(ref past.Spent);
+                }
             }
 
-            var expires = request.ExpiresAt.UtcTicks;
-            if (!_holds.TryAdd(request.ReservationId, new HoldEntry(counters, amounts, expires, request.ExpireAsSpent)))
+            if (!counter.TryTake(line.AmountNanos, line.LimitNanos - pastUsed, line.Enforced, out var over, out var used))
             {
-                // A reused reservation id would make one settle release two holds: undo and refuse loudly.
-                Release(counters, amounts);
-                throw new InvalidOperationException($"reservation id '{request.ReservationId}' is already in use");
+                BudgetCounterCell.GiveBack(counters, lines, i);
+                var spent = Volatile.Read(ref counter.Spent);
+                return ValueTask.FromResult(HoldOutcome.Refused(i, spent + pastSpent, used - spent + (pastUsed - pastSpent)));
             }
 
-            InterlockedMin(ref _nextSweepTicks, expires);
+            if (over && i < 64)
+            {
+                overMask |= 1UL << i;
+            }
         }
 
-        return ValueTask.FromResult(outcome);
+        var amounts = new long[lines.Count];
+        for (var i = 0; i < amounts.Length; i++)
+        {
+            amounts[i] = lines[i].AmountNanos;
+        }
+
+        var expires = request.ExpiresAt.UtcTicks;
+        if (!_holds.TryAdd(request.ReservationId, new LocalHold(counters, 0, amounts, expires, request.ExpireAsSpent)))
+        {
+            // A reused reservation id would make one settle release two holds: undo and refuse loudly.
+            BudgetCounterCell.GiveBack(counters, lines, counters.Length);
+            throw new InvalidOperationException($"reservation id '{request.ReservationId}' is already in use");
+        }
+
+        InterlockedMin(ref _nextSweepTicks, expires);
+        return ValueTask.FromResult(HoldOutcome.Success(overMask));
     }
 
     public ValueTask<bool> SettleAsync(string reservationId, IReadOnlyList<HoldLine> lines, IReadOnlyList<long> actualNanos, DateTimeOffset now, CancellationToken cancellationToken = default)
@@ -70,52 +79,25 @@ public sealed class InMemoryBudgetStore : IBudgetStore
             return ValueTask.FromResult(false);
         }
 
-        // Whoever flips the state owns releasing the held amount: settle (here) or the expiry sweep.
-        var stillHeld = Interlocked.CompareExchange(ref hold.State, HoldEntry.Settled, HoldEntry.Active) == HoldEntry.Active;
+        var state = hold.Finish();
         for (var i = 0; i < hold.Counters.Length; i++)
         {
-            var counter = hold.Counters[i];
-            lock (counter.Gate)
-            {
-                if (stillHeld)
-                {
-                    counter.Held -= hold.Amounts[i];
-                }
-
-                counter.Spent += actualNanos[i];
-            }
+            hold.Counters[i].Commit(state == LocalHold.Active ? hold.Amount(i) : 0, actualNanos[i]);
         }
 
-        return ValueTask.FromResult(true);
+        return ValueTask.FromResult(state != LocalHold.Settled);
     }
 
     public ValueTask<BudgetCounter> GetCounterAsync(string budgetId, string windowKey, DateTimeOffset now, CancellationToken cancellationToken = default)
     {
-        if (now.UtcTicks >= Volatile.Read(ref _nextSweepTicks))
-        {
-            Sweep(now.UtcTicks);
-        }
-
-        if (!_counters.TryGetValue(new CounterKey(budgetId, windowKey), out var counter))
-        {
-            return ValueTask.FromResult(default(BudgetCounter));
-        }
-
-        lock (counter.Gate)
-        {
-            return ValueTask.FromResult(new BudgetCounter(counter.Spent, counter.Held));
-        }
+        SweepIfDue(now.UtcTicks);
+        return ValueTask.FromResult(_counters.TryGetValue(new CounterKey(budgetId, windowKey), out var counter) ? counter.Read() : default);
     }
 
     public ValueTask SetSpentAsync(string budgetId, string windowKey, long spentNanos, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(spentNanos);
-        var counter = GetCounter(budgetId, windowKey);
-        lock (counter.Gate)
-        {
-            counter.Spent = spentNanos;
-        }
-
+        Counter(budgetId, windowKey).SetSpent(spentNanos);
         return ValueTask.CompletedTask;
     }
 
@@ -134,222 +116,47 @@ public sealed class InMemoryBudgetStore : IBudgetStore
     public ValueTask<bool> ResetEmergencyAsync(CancellationToken cancellationToken = default) =>
         ValueTask.FromResult(Interlocked.Exchange(ref _emergency, null) is not null);
 
-    private static HoldOutcome HoldSingle(Counter counter, HoldLine line)
-    {
-        lock (counter.Gate)
-        {
-            var total = counter.Spent + counter.Held;
-            var over = total + line.AmountNanos > line.LimitNanos;
-            if (over && line.Enforced)
-            {
-                return HoldOutcome.Refused(0, counter.Spent, counter.Held);
-            }
+    /// <summary>The cell of one counter; stable for the store's lifetime, so the gate caches it per window.</summary>
+    internal BudgetCounterCell Counter(string budgetId, string windowKey) =>
+        _counters.GetOrAdd(new CounterKey(budgetId, windowKey), static _ => new BudgetCounterCell());
 
-            counter.Held += line.AmountNanos;
-            return HoldOutcome.Success(over ? 1UL : 0UL);
-        }
+    /// <summary>Remembers a hold the gate took directly on counter cells, so it is reclaimed if never settled.</summary>
+    internal void Track(LocalHold hold)
+    {
+        _gateHolds.Add(hold);
+        InterlockedMin(ref _nextSweepTicks, hold.ExpiresTicks);
     }
 
-    private static bool NoPastKeys(IReadOnlyList<HoldLine> lines)
+    /// <summary>Settles a hold the gate took directly; false when it was already settled.</summary>
+    internal bool SettleTracked(LocalHold hold, long uniformActual, long[]? actual)
     {
-        for (var i = 0; i < lines.Count; i++)
+        var state = hold.Finish();
+        if (state == LocalHold.Settled)
         {
-            if (lines[i].PastWindowKeys.Count != 0)
-            {
-                return false;
-            }
+            return false;
+        }
+
+        if (state == LocalHold.Active)
+        {
+            _gateHolds.Remove(hold);
+        }
+
+        var counters = hold.Counters;
+        for (var i = 0; i < counters.Length; i++)
+        {
+            counters[i].Commit(state == LocalHold.Active ? hold.Amount(i) : 0, actual is null ? uniformActual : actual[i]);
         }
 
         return true;
     }
 
-    /// <summary>Calendar windows only (the common case): no lists, locks ordered by insertion sort.</summary>
-    private HoldOutcome HoldFew(IReadOnlyList<HoldLine> lines, Counter[] counters)
+    internal void SweepIfDue(long nowTicks)
     {
-        var n = lines.Count;
-        for (var i = 0; i < n; i++)
+        if (nowTicks >= Volatile.Read(ref _nextSweepTicks))
         {
-            counters[i] = GetCounter(lines[i].BudgetId, lines[i].WindowKey);
-        }
-
-        var order = (Counter[])counters.Clone();
-        for (var i = 1; i < n; i++)
-        {
-            var c = order[i];
-            var j = i - 1;
-            while (j >= 0 && order[j].Order > c.Order)
-            {
-                order[j + 1] = order[j];
-                j--;
-            }
-
-            order[j + 1] = c;
-        }
-
-        for (var i = 0; i < n; i++)
-        {
-            if (i == 0 || !ReferenceEquals(order[i], order[i - 1]))
-            {
-                order[i].Gate.Enter();
-            }
-        }
-
-        try
-        {
-            ulong overMask = 0;
-            for (var i = 0; i < n; i++)
-            {
-                var held = counters[i].Held;
-                for (var j = 0; j < i; j++)
-                {
-                    if (ReferenceEquals(counters[j], counters[i]))
-                    {
-                        held += lines[j].AmountNanos;
-                    }
-                }
-
-                var over = counters[i].Spent + held + lines[i].AmountNanos > lines[i].LimitNanos;
-                if (over && lines[i].Enforced)
-                {
-                    return HoldOutcome.Refused(i, counters[i].Spent, held);
-                }
-
-                if (over && i < 64)
-                {
-                    overMask |= 1UL << i;
-                }
-            }
-
-            for (var i = 0; i < n; i++)
-            {
-                counters[i].Held += lines[i].AmountNanos;
-            }
-
-            return HoldOutcome.Success(overMask);
-        }
-        finally
-        {
-            for (var i = 0; i < n; i++)
-            {
-                if (i == 0 || !ReferenceEquals(order[i], order[i - 1]))
-                {
-                    order[i].Gate.Exit();
-                }
-            }
+            Sweep(nowTicks);
         }
     }
-
-    private HoldOutcome HoldMany(IReadOnlyList<HoldLine> lines, Counter[] counters)
-    {
-        // Every counter a line reads or writes, locked in one global order.
-        var involved = new List<Counter>(lines.Count * 2);
-        var past = new Counter[lines.Count][];
-        for (var i = 0; i < lines.Count; i++)
-        {
-            counters[i] = GetCounter(lines[i].BudgetId, lines[i].WindowKey);
-            involved.Add(counters[i]);
-            var keys = lines[i].PastWindowKeys;
-            past[i] = new Counter[keys.Count];
-            for (var k = 0; k < keys.Count; k++)
-            {
-                past[i][k] = GetCounter(lines[i].BudgetId, keys[k]);
-                involved.Add(past[i][k]);
-            }
-        }
-
-        involved.Sort(static (a, b) => a.Order.CompareTo(b.Order));
-        var locked = 0;
-        try
-        {
-            Counter? previous = null;
-            foreach (var c in involved)
-            {
-                if (!ReferenceEquals(c, previous))
-                {
-                    c.Gate.Enter();
-                    locked++;
-                }
-
-                previous = c;
-            }
-
-            ulong overMask = 0;
-            for (var i = 0; i < lines.Count; i++)
-            {
-                var spent = counters[i].Spent;
-                var held = counters[i].Held;
-                foreach (var p in past[i])
-                {
-                    spent += p.Spent;
-                    held += p.Held;
-                }
-
-                // Lines of the same counter in one request add up.
-                for (var j = 0; j < i; j++)
-                {
-                    if (ReferenceEquals(counters[j], counters[i]))
-                    {
-                        held += lines[j].AmountNanos;
-                    }
-                }
-
-                var over = spent + held + lines[i].AmountNanos > lines[i].LimitNanos;
-                if (over && lines[i].Enforced)
-                {
-                    return HoldOutcome.Refused(i, spent, held);
-                }
-
-                if (over && i < 64)
-                {
-                    overMask |= 1UL << i;
-                }
-            }
-
-            for (var i = 0; i < lines.Count; i++)
-            {
-                counters[i].Held += lines[i].AmountNanos;
-            }
-
-            return HoldOutcome.Success(overMask);
-        }
-        finally
-        {
-            Counter? previous = null;
-            foreach (var c in involved)
-            {
-                if (locked == 0)
-                {
-                    break;
-                }
-
-                if (!ReferenceEquals(c, previous))
-                {
-                    c.Gate.Exit();
-                    locked--;
-                }
-
-                previous = c;
-            }
-        }
-    }
-
-    private static void Release(Counter[] counters, long[] amounts, bool asSpent = false)
-    {
-        for (var i = 0; i < counters.Length; i++)
-        {
-            lock (counters[i].Gate)
-            {
-                counters[i].Held -= amounts[i];
-                if (asSpent)
-                {
-                    counters[i].Spent += amounts[i];
-                }
-            }
-        }
-    }
-
-    private Counter GetCounter(string budgetId, string windowKey) =>
-        _counters.GetOrAdd(new CounterKey(budgetId, windowKey), static (_, self) => new Counter(Interlocked.Increment(ref self._counterOrder)), this);
 
     private int Sweep(long nowTicks)
     {
@@ -362,7 +169,7 @@ public sealed class InMemoryBudgetStore : IBudgetStore
             {
                 if (hold.ExpiresTicks > nowTicks)
                 {
-                    if (hold.State == HoldEntry.Active)
+                    if (hold.State == LocalHold.Active)
                     {
                         InterlockedMin(ref _nextSweepTicks, hold.ExpiresTicks);
                     }
@@ -370,9 +177,8 @@ public sealed class InMemoryBudgetStore : IBudgetStore
                     continue;
                 }
 
-                if (Interlocked.CompareExchange(ref hold.State, HoldEntry.Expired, HoldEntry.Active) == HoldEntry.Active)
+                if (hold.TryExpire())
                 {
-                    Release(hold.Counters, hold.Amounts, hold.ExpireAsSpent);
                     reclaimed++;
                 }
                 else if (hold.ExpiresTicks < pruneBefore)
@@ -381,6 +187,9 @@ public sealed class InMemoryBudgetStore : IBudgetStore
                     _holds.TryRemove(id, out _);
                 }
             }
+
+            reclaimed += _gateHolds.Sweep(nowTicks, out var next);
+            InterlockedMin(ref _nextSweepTicks, next);
         }
 
         return reclaimed;
@@ -402,25 +211,4 @@ public sealed class InMemoryBudgetStore : IBudgetStore
     }
 
     private readonly record struct CounterKey(string BudgetId, string WindowKey);
-
-    private sealed class Counter(long order)
-    {
-        public readonly Lock Gate = new();
-        public readonly long Order = order;
-        public long Spent;
-        public long Held;
-    }
-
-    private sealed class HoldEntry(Counter[] counters, long[] amounts, long expiresTicks, bool expireAsSpent)
-    {
-        public readonly bool ExpireAsSpent = expireAsSpent;
-        public const int Active = 0;
-        public const int Expired = 1;
-        public const int Settled = 2;
-
-        public readonly Counter[] Counters = counters;
-        public readonly long[] Amounts = amounts;
-        public readonly long ExpiresTicks = expiresTicks;
-        public int State;
-    }
 }
