@@ -7,9 +7,11 @@ using Tollgate.Redis.Budgets;
 namespace Tollgate.Benchmarks.Budgets;
 
 /// <summary>
-/// <c>dotnet Tollgate.Benchmarks.dll budget-cpu [memory|redis|redis-leased] [ops]</c>: runs reserve + settle
-/// through the gate and prints wall-clock and process-CPU throughput (ops per CPU-second), since wall-clock
-/// numbers on an oversubscribed shared machine mostly measure the other tenants.
+/// <c>dotnet Tollgate.Benchmarks.dll budget-cpu [memory|memory-mt|redis|redis-leased] [ops]</c>: runs reserve +
+/// settle through the gate and prints wall-clock and process-CPU throughput (ops per CPU-second) and bytes
+/// allocated per operation, since wall-clock numbers on an oversubscribed shared machine mostly measure the
+/// other tenants. <c>memory</c> is one thread; <c>memory-mt</c> one thread per core, all reserving for the same
+/// tenant (both counters contended).
 /// </summary>
 internal static class BudgetCpuRun
 {
@@ -39,13 +41,15 @@ internal static class BudgetCpuRun
         await RunOnceAsync(gate, Math.Min(ops, 20_000), mode); // warm-up (JIT, tiering, script load)
         var process = Process.GetCurrentProcess();
         var cpu0 = process.TotalProcessorTime;
+        var bytes0 = GC.GetTotalAllocatedBytes(true);
         var wall = Stopwatch.StartNew();
         await RunOnceAsync(gate, ops, mode);
         wall.Stop();
+        var bytes = GC.GetTotalAllocatedBytes(true) - bytes0;
         process.Refresh();
         var cpu = process.TotalProcessorTime - cpu0;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{mode}: {ops:N0} reserve+settle in {wall.Elapsed.TotalSeconds:0.000} s wall ({ops / wall.Elapsed.TotalSeconds:N0}/s), {cpu.TotalSeconds:0.000} s CPU ({ops / cpu.TotalSeconds:N0} per CPU-second), load avg {File.ReadAllText("/proc/loadavg").Split(' ')[0]}"));
+            $"{mode}: {ops:N0} reserve+settle in {wall.Elapsed.TotalSeconds:0.000} s wall ({ops / wall.Elapsed.TotalSeconds:N0}/s), {cpu.TotalSeconds:0.000} s CPU ({ops / cpu.TotalSeconds:N0} per CPU-second, {cpu.TotalMilliseconds * 1000 / ops:0.000} µs CPU/op), {(double)bytes / ops:0} B/op, {Environment.ProcessorCount} cores, load avg {File.ReadAllText("/proc/loadavg").Split(' ')[0]}"));
         if (leased is not null)
         {
             await leased.DisposeAsync();
@@ -56,6 +60,37 @@ internal static class BudgetCpuRun
 
     private static async Task RunOnceAsync(BudgetGate gate, int ops, string mode)
     {
+        if (mode == "memory-mt")
+        {
+            var threads = Environment.ProcessorCount;
+            var workers = new Thread[threads];
+            for (var t = 0; t < threads; t++)
+            {
+                workers[t] = new Thread(() =>
+                {
+                    for (var i = 0; i < ops / threads; i++)
+                    {
+                        // The in-process store completes synchronously; fall back to blocking only if it ever did not.
+                        var reserve = gate.ReserveAsync(Subject, 0.001m, "r");
+                        var d = reserve.IsCompletedSuccessfully ? reserve.Result : reserve.AsTask().GetAwaiter().GetResult();
+                        var settle = gate.SettleAsync(d.Reservation!, 0.0005m);
+                        if (!settle.IsCompletedSuccessfully)
+                        {
+                            settle.AsTask().GetAwaiter().GetResult();
+                        }
+                    }
+                });
+                workers[t].Start();
+            }
+
+            foreach (var w in workers)
+            {
+                w.Join();
+            }
+
+            return;
+        }
+
         if (mode == "memory")
         {
             for (var i = 0; i < ops; i++)
