@@ -27,11 +27,16 @@ internal static class BudgetCpuRun
         ConnectionMultiplexer? mux = null;
         LeasedBudgetStore? leased = null;
         IBudgetStore store = new InMemoryBudgetStore();
+        if (mode == "leased-memory")
+        {
+            store = leased = new LeasedBudgetStore(store, new LeasedBudgetStoreOptions { LeaseNanos = 1_000_000_000 });
+        }
+
         if (mode.StartsWith("redis", StringComparison.Ordinal))
         {
             mux = await ConnectionMultiplexer.ConnectAsync(Environment.GetEnvironmentVariable("TOLLGATE_BENCH_REDIS") ?? "127.0.0.1:56379");
             store = new RedisBudgetStore(mux, "benchcpu-" + Guid.NewGuid().ToString("N")[..8]);
-            if (mode == "redis-leased")
+            if (mode.StartsWith("redis-leased", StringComparison.Ordinal))
             {
                 store = leased = new LeasedBudgetStore(store, new LeasedBudgetStoreOptions { LeaseNanos = 1_000_000_000 });
             }
@@ -111,6 +116,9 @@ internal static class BudgetCpuRun
                 for (var i = 0; i < ops / concurrency; i++)
                 {
                     var d = await gate.ReserveAsync(Subject, 0.001m, "r");
+
+                    // The provider call: a real request gives its thread back here.
+                    await Task.Yield();
                     await gate.SettleAsync(d.Reservation!, 0.0005m);
                 }
             });

@@ -37,58 +37,195 @@ public sealed class LeasedBudgetStore : IBudgetStore, IAsyncDisposable
         _timer = _time.CreateTimer(static s => _ = ((LeasedBudgetStore)s!).FlushAsync(), this, _options.FlushInterval, _options.FlushInterval);
     }
 
-    public async ValueTask<HoldOutcome> TryHoldAsync(HoldRequest request, CancellationToken cancellationToken = default)
+    public ValueTask<HoldOutcome> TryHoldAsync(HoldRequest request, CancellationToken cancellationToken = default)
     {
         var lines = request.Lines;
-        if (lines.Count == 0 || request.ExpireAsSpent || lines.Any(l => !l.Enforced || l.PastWindowKeys.Count > 0))
+        if (lines.Count == 0 || request.ExpireAsSpent || !Leasable(lines))
         {
-            return await _inner.TryHoldAsync(request, cancellationToken);
+            return _inner.TryHoldAsync(request, cancellationToken);
         }
 
+        return TryHoldLocal(request) ? ValueTask.FromResult(HoldOutcome.Success()) : TryHoldWithLeaseAsync(request, cancellationToken);
+    }
+
+    private async ValueTask<HoldOutcome> TryHoldWithLeaseAsync(HoldRequest request, CancellationToken cancellationToken)
+    {
+        var lines = request.Lines;
         for (var attempt = 0; attempt < 3; attempt++)
         {
-            List<HoldLine>? missing = null;
-            lock (_lock)
+            for (var i = 0; i < lines.Count; i++)
             {
-                var chunks = new Chunk[lines.Count];
-                for (var i = 0; i < lines.Count; i++)
-                {
-                    var line = lines[i];
-                    var chunk = _slots.TryGetValue((line.BudgetId, line.WindowKey), out var slot) ? slot.Current : null;
-                    if (chunk is null || chunk.Line.LimitNanos != line.LimitNanos || chunk.Remaining < line.AmountNanos + Pending(chunks, chunk, lines, i))
-                    {
-                        (missing ??= []).Add(line);
-                    }
-
-                    chunks[i] = chunk!;
-                }
-
-                if (missing is null)
-                {
-                    var amounts = new long[lines.Count];
-                    for (var i = 0; i < lines.Count; i++)
-                    {
-                        amounts[i] = lines[i].AmountNanos;
-                        chunks[i].Remaining -= amounts[i];
-                        chunks[i].InFlight += amounts[i];
-                    }
-
-                    _local[request.ReservationId] = new LocalHold(chunks, amounts);
-                    return HoldOutcome.Success();
-                }
-            }
-
-            foreach (var line in missing)
-            {
-                if (!await TakeLeaseAsync(line, request.Now, cancellationToken))
+                // One lease take per budget window at a time: concurrent requests that miss wait for the same one.
+                if (!await EnsureLeaseAsync(lines[i], lines[i].AmountNanos, topUp: false, request.Now, cancellationToken))
                 {
                     // No room for a whole lease: let the shared store decide this request exactly.
                     return await _inner.TryHoldAsync(request, cancellationToken);
                 }
             }
+
+            if (TryHoldLocal(request))
+            {
+                return HoldOutcome.Success();
+            }
         }
 
         return await _inner.TryHoldAsync(request, cancellationToken);
+    }
+
+    /// <summary>Serves the request from the current leases if every line fits; starts a background top-up of a lease running low.</summary>
+    private bool TryHoldLocal(HoldRequest request)
+    {
+        var lines = request.Lines;
+        HoldLine? topUp = null;
+        HoldLine? topUp2 = null;
+        lock (_lock)
+        {
+            var chunks = new Chunk[lines.Count];
+            for (var i = 0; i < lines.Count; i++)
+            {
+                var line = lines[i];
+                var chunk = _slots.TryGetValue((line.BudgetId, line.WindowKey), out var slot) ? slot.Current : null;
+                if (chunk is null || chunk.Line.LimitNanos != line.LimitNanos || chunk.Remaining < line.AmountNanos + Pending(chunks, chunk, lines, i))
+                {
+                    return false;
+                }
+
+                chunks[i] = chunk;
+            }
+
+            var amounts = new long[lines.Count];
+            for (var i = 0; i < lines.Count; i++)
+            {
+                var chunk = chunks[i];
+                amounts[i] = lines[i].AmountNanos;
+                chunk.Remaining -= amounts[i];
+                chunk.InFlight += amounts[i];
+                if (chunk.Remaining < chunk.Line.AmountNanos / 2 && !chunk.ToppingUp)
+                {
+                    chunk.ToppingUp = true;
+                    if (topUp is null)
+                    {
+                        topUp = chunk.Line;
+                    }
+                    else
+                    {
+                        topUp2 = chunk.Line;
+                    }
+                }
+            }
+
+            _local[request.ReservationId] = new LocalHold(chunks, amounts);
+        }
+
+        if (topUp is not null)
+        {
+            StartTopUp(topUp, request.Now);
+        }
+
+        if (topUp2 is not null)
+        {
+            StartTopUp(topUp2, request.Now);
+        }
+
+        return true;
+    }
+
+    private void StartTopUp(HoldLine leaseLine, DateTimeOffset now) => _ = TopUpAsync(leaseLine, now);
+
+    private async Task TopUpAsync(HoldLine leaseLine, DateTimeOffset now)
+    {
+        try
+        {
+            // Runs inline up to the shared-store call, so the request for the next lease leaves at once.
+            await EnsureLeaseAsync(leaseLine, 0, topUp: true, now, CancellationToken.None);
+        }
+        catch (Exception)
+        {
+            // Best effort: a request that finds the lease dry takes one itself (and sees the error).
+        }
+    }
+
+    /// <summary>
+    /// Makes sure the slot of <paramref name="line"/> has a lease with <paramref name="need"/> left (or, for a
+    /// top-up, a fresh one). Single flight per slot; false when the shared store has no room for a lease
+    /// (remembered for a flush interval, so an exhausted budget does not cost a failed lease per request).
+    /// </summary>
+    private async Task<bool> EnsureLeaseAsync(HoldLine line, long need, bool topUp, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        TaskCompletionSource<bool> refill;
+        Slot? slot;
+        var key = (line.BudgetId, line.WindowKey);
+        lock (_lock)
+        {
+            if (!_slots.TryGetValue(key, out slot))
+            {
+                _slots[key] = slot = new Slot();
+            }
+
+            if (slot.Refill is { } pending)
+            {
+                refill = pending;
+                slot = null; // wait for the one in flight
+            }
+            else if (!topUp && slot.Current is { } c && c.Line.LimitNanos == line.LimitNanos && c.Remaining >= need)
+            {
+                return true;
+            }
+            else if (now.UtcTicks - slot.FailedTicks < _options.FlushInterval.Ticks)
+            {
+                return false;
+            }
+            else
+            {
+                slot.Refill = refill = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+            }
+        }
+
+        if (slot is null)
+        {
+            return await refill.Task;
+        }
+
+        var ok = false;
+        try
+        {
+            ok = await TakeLeaseAsync(line with { AmountNanos = need }, now, cancellationToken);
+        }
+        catch (Exception ex)
+        {
+            lock (_lock)
+            {
+                slot.Refill = null;
+            }
+
+            refill.SetException(ex);
+            throw;
+        }
+
+        lock (_lock)
+        {
+            slot.Refill = null;
+            if (!ok)
+            {
+                slot.FailedTicks = now.UtcTicks;
+            }
+        }
+
+        refill.SetResult(ok);
+        return ok;
+    }
+
+    private static bool Leasable(IReadOnlyList<HoldLine> lines)
+    {
+        for (var i = 0; i < lines.Count; i++)
+        {
+            if (!lines[i].Enforced || lines[i].PastWindowKeys.Count > 0)
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     public async ValueTask<bool> SettleAsync(string reservationId, IReadOnlyList<HoldLine> lines, IReadOnlyList<long> actualNanos, DateTimeOffset now, CancellationToken cancellationToken = default)
@@ -281,6 +418,8 @@ public sealed class LeasedBudgetStore : IBudgetStore, IAsyncDisposable
     private sealed class Slot
     {
         public Chunk? Current;
+        public TaskCompletionSource<bool>? Refill;
+        public long FailedTicks = long.MinValue / 2;
         public readonly List<Chunk> Retiring = [];
     }
 
@@ -294,6 +433,7 @@ public sealed class LeasedBudgetStore : IBudgetStore, IAsyncDisposable
         public long Spent;
         public bool Retired;
         public bool Settled;
+        public bool ToppingUp;
     }
 
     private sealed record LocalHold(Chunk[] Chunks, long[] Amounts);
