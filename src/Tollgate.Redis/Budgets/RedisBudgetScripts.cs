@@ -104,6 +104,13 @@ internal static class RedisBudgetScripts
         return {v[1] or '0', v[2] or '0'}
         """;
 
+    /// <summary>KEYS[1]=this minute's emergency counter. Returns the count after this request (the key lives two minutes).</summary>
+    public const string Throttle = """
+        local n = redis.call('INCR', KEYS[1])
+        if n == 1 then redis.call('PEXPIRE', KEYS[1], 120000) end
+        return n
+        """;
+
     /// <summary>KEYS[1]=holds zset. ARGV: now, holdPrefix. Returns the number reclaimed.</summary>
     public const string ReclaimAll = Reclaim + """
 

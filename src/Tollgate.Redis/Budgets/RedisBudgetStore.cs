@@ -11,7 +11,7 @@ namespace Tollgate.Redis.Budgets;
 /// s/h), <c>{prefix}:holds</c>, <c>{prefix}:hold:ID</c>, <c>{prefix}:mark:…</c>, <c>{prefix}:emergency</c>.
 /// Definitions live in SQLite or PostgreSQL; Redis holds counters only.
 /// </summary>
-public sealed class RedisBudgetStore : IBudgetStore
+public sealed class RedisBudgetStore : IBudgetStore, ISharedEmergencyThrottle
 {
     /// <summary>The largest amount Lua compares exactly (2^53 nano-units ≈ 9,007,199 currency units).</summary>
     public const long MaxExactNanos = 1L << 53;
@@ -134,6 +134,13 @@ public sealed class RedisBudgetStore : IBudgetStore
 
     public async ValueTask<bool> ResetEmergencyAsync(CancellationToken cancellationToken = default) =>
         await _db.KeyDeleteAsync(_tag + ":emergency");
+
+    /// <summary>One emergency-mode request allowance per minute shared by every instance using this prefix.</summary>
+    public async ValueTask<bool?> TryTakeEmergencySlotAsync(long minute, int perMinute, CancellationToken cancellationToken = default)
+    {
+        var count = (long)await _db.ScriptEvaluateAsync(RedisBudgetScripts.Throttle, [(RedisKey)(_tag + ":throttle:" + minute.ToString(CultureInfo.InvariantCulture))]);
+        return count <= perMinute;
+    }
 
     internal RedisKey CounterKey(string budgetId, string windowKey) => $"{_tag}:c:{budgetId}:{windowKey}";
 }

@@ -72,7 +72,8 @@ public sealed class BudgetGate : IBudgetGate
         var emergency = await GetEmergencyAsync(now, cancellationToken);
         if (emergency is not null)
         {
-            if (!TryTakeThrottle(now, out var retryAfter))
+            var (allowed, retryAfter) = await TryTakeThrottleAsync(now, cancellationToken);
+            if (!allowed)
             {
                 return new BudgetDecision
                 {
@@ -632,6 +633,21 @@ public sealed class BudgetGate : IBudgetGate
         var state = await _store.GetEmergencyAsync(cancellationToken);
         Volatile.Write(ref _emergency, new EmergencyCache(state, now.UtcTicks));
         return state;
+    }
+
+    private async ValueTask<(bool Allowed, TimeSpan RetryAfter)> TryTakeThrottleAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        if (_store is ISharedEmergencyThrottle shared)
+        {
+            var minute = now.UtcTicks / TimeSpan.TicksPerMinute;
+            if (await shared.TryTakeEmergencySlotAsync(minute, _options.EmergencyRequestsPerMinute, cancellationToken) is { } ok)
+            {
+                return (ok, ok ? TimeSpan.Zero : TimeSpan.FromTicks(((minute + 1) * TimeSpan.TicksPerMinute) - now.UtcTicks));
+            }
+        }
+
+        var local = TryTakeThrottle(now, out var retryAfter);
+        return (local, retryAfter);
     }
 
     private bool TryTakeThrottle(DateTimeOffset now, out TimeSpan retryAfter)

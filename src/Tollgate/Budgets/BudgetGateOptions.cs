@@ -21,7 +21,10 @@ public sealed class BudgetGateOptions
     /// <summary>The temperature <see cref="AdaptiveStep.LowerTemperature"/> lowers to.</summary>
     public float LowTemperature { get; set; } = 0.2f;
 
-    /// <summary>Requests per minute (per gate instance) allowed while emergency mode is on.</summary>
+    /// <summary>
+    /// Requests per minute allowed while emergency mode is on: across all instances when the store implements
+    /// <see cref="ISharedEmergencyThrottle"/> (Redis), otherwise per gate instance.
+    /// </summary>
     public int EmergencyRequestsPerMinute { get; set; } = 60;
 
     public IExchangeRateSource ExchangeRates { get; set; } = FixedExchangeRates.UsdOnly;

@@ -16,7 +16,7 @@ namespace Tollgate.Budgets;
 /// Trade-off: unused lease room is unavailable to other instances until flushed (at most one lease per
 /// instance per budget window).
 /// </summary>
-public sealed class LeasedBudgetStore : IBudgetStore, IAsyncDisposable
+public sealed class LeasedBudgetStore : IBudgetStore, ISharedEmergencyThrottle, IAsyncDisposable
 {
     private readonly IBudgetStore _inner;
     private readonly LeasedBudgetStoreOptions _options;
@@ -324,6 +324,9 @@ public sealed class LeasedBudgetStore : IBudgetStore, IAsyncDisposable
     public ValueTask<bool> TryStartEmergencyAsync(EmergencyState state, CancellationToken cancellationToken = default) => _inner.TryStartEmergencyAsync(state, cancellationToken);
 
     public ValueTask<bool> ResetEmergencyAsync(CancellationToken cancellationToken = default) => _inner.ResetEmergencyAsync(cancellationToken);
+
+    public ValueTask<bool?> TryTakeEmergencySlotAsync(long minute, int perMinute, CancellationToken cancellationToken = default) =>
+        _inner is ISharedEmergencyThrottle shared ? shared.TryTakeEmergencySlotAsync(minute, perMinute, cancellationToken) : ValueTask.FromResult<bool?>(null);
 
     /// <summary>Retires every lease and settles those with nothing in flight (graceful shutdown).</summary>
     public async ValueTask DisposeAsync()
