@@ -7,11 +7,12 @@ using Tollgate.Redis.Budgets;
 namespace Tollgate.Benchmarks.Budgets;
 
 /// <summary>
-/// <c>dotnet Tollgate.Benchmarks.dll budget-cpu [memory|memory-mt|redis|redis-leased] [ops]</c>: runs reserve +
+/// <c>dotnet Tollgate.Benchmarks.dll budget-cpu [memory|memory-mt|memory-mt-tenants|leased-memory|redis|redis-leased] [ops]</c>: runs reserve +
 /// settle through the gate and prints wall-clock and process-CPU throughput (ops per CPU-second) and bytes
 /// allocated per operation, since wall-clock numbers on an oversubscribed shared machine mostly measure the
 /// other tenants. <c>memory</c> is one thread; <c>memory-mt</c> one thread per core, all reserving for the same
-/// tenant (both counters contended).
+/// tenant (both counters contended); <c>memory-mt-tenants</c> one tenant per thread (the global counter shared);
+/// <c>leased-memory</c> the lease logic over an in-process "shared" store (client cost without Redis).
 /// </summary>
 internal static class BudgetCpuRun
 {
@@ -21,9 +22,13 @@ internal static class BudgetCpuRun
     {
         var mode = args.Length > 0 ? args[0] : "memory";
         var ops = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 2_000_000;
+        // Global monthly + a daily budget per tenant; "acme" is the tenant of the single-subject modes.
         var budgets = new InMemoryBudgetDefinitionStore(
+        [
             new Budget { Id = "global", Limit = 1_000_000m, Period = BudgetPeriod.Monthly },
-            new Budget { Id = "tenant", Scope = new BudgetScope { Tenant = "acme" }, Limit = 1_000_000m, Period = BudgetPeriod.Daily });
+            new Budget { Id = "tenant", Scope = new BudgetScope { Tenant = "acme" }, Limit = 1_000_000m, Period = BudgetPeriod.Daily },
+            .. Enumerable.Range(1, 63).Select(t => new Budget { Id = "tenant" + t, Scope = new BudgetScope { Tenant = "t" + t }, Limit = 1_000_000m, Period = BudgetPeriod.Daily }),
+        ]);
         ConnectionMultiplexer? mux = null;
         LeasedBudgetStore? leased = null;
         IBudgetStore store = new InMemoryBudgetStore();
@@ -65,18 +70,20 @@ internal static class BudgetCpuRun
 
     private static async Task RunOnceAsync(BudgetGate gate, int ops, string mode)
     {
-        if (mode == "memory-mt")
+        if (mode is "memory-mt" or "memory-mt-tenants")
         {
             var threads = Environment.ProcessorCount;
             var workers = new Thread[threads];
             for (var t = 0; t < threads; t++)
             {
+                // memory-mt: every thread the same tenant (both counters contended); -tenants: a tenant per thread (global shared).
+                var subject = mode == "memory-mt" || t == 0 ? Subject : Subject with { Tenant = "t" + (t % 63 + 1) };
                 workers[t] = new Thread(() =>
                 {
                     for (var i = 0; i < ops / threads; i++)
                     {
                         // The in-process store completes synchronously; fall back to blocking only if it ever did not.
-                        var reserve = gate.ReserveAsync(Subject, 0.001m, "r");
+                        var reserve = gate.ReserveAsync(subject, 0.001m, "r");
                         var d = reserve.IsCompletedSuccessfully ? reserve.Result : reserve.AsTask().GetAwaiter().GetResult();
                         var settle = gate.SettleAsync(d.Reservation!, 0.0005m);
                         if (!settle.IsCompletedSuccessfully)

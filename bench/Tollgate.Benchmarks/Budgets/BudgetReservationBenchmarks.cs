@@ -26,9 +26,13 @@ public class BudgetReservationBenchmarks : IDisposable
     [GlobalSetup]
     public void Setup()
     {
+        // Global monthly + a daily budget per tenant, so two budgets apply to every request of every thread.
         var budgets = new InMemoryBudgetDefinitionStore(
+        [
             new Budget { Id = "global", Limit = 1_000_000m, Period = BudgetPeriod.Monthly },
-            new Budget { Id = "tenant", Scope = new BudgetScope { Tenant = "acme" }, Limit = 1_000_000m, Period = BudgetPeriod.Daily });
+            new Budget { Id = "tenant", Scope = new BudgetScope { Tenant = "acme" }, Limit = 1_000_000m, Period = BudgetPeriod.Daily },
+            .. Enumerable.Range(1, 63).Select(t => new Budget { Id = "tenant" + t, Scope = new BudgetScope { Tenant = "t" + t }, Limit = 1_000_000m, Period = BudgetPeriod.Daily }),
+        ]);
         _memory = new BudgetGate(new InMemoryBudgetStore(), budgets);
         if (Environment.GetEnvironmentVariable("TOLLGATE_BENCH_REDIS") is { Length: > 0 } redis)
         {
@@ -66,7 +70,7 @@ public class BudgetReservationBenchmarks : IDisposable
         var threads = Environment.ProcessorCount;
         Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, t =>
         {
-            var subject = Subject with { Tenant = t == 0 ? "acme" : "t" + t };
+            var subject = Subject with { Tenant = t == 0 ? "acme" : "t" + (t % 63 + 1) };
             for (var i = 0; i < Ops / threads; i++)
             {
                 // The in-process store completes synchronously; AsTask() keeps this correct if it ever did not.
