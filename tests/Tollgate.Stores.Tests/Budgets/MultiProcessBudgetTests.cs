@@ -113,7 +113,9 @@ public sealed class PostgresMultiProcessBudgetTests(PostgresStoreFixture fixture
 {
     protected override string StoreKind => "postgres";
 
-    protected override string Connection => fixture.ConnectionString;
+    // Three helper processes with the fixture's pool of 40 each would take more connections than the server's
+    // default 100 leaves to the test classes running beside them.
+    protected override string Connection => new Npgsql.NpgsqlConnectionStringBuilder(fixture.ConnectionString) { MaxPoolSize = 10 }.ToString();
 
     protected override IBudgetStore Store => fixture.Store;
 }
