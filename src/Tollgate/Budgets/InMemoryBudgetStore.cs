@@ -150,6 +150,9 @@ public sealed class InMemoryBudgetStore : IBudgetStore
         return true;
     }
 
+    /// <summary>Holds taken by the gate on counter cells and not yet settled or reclaimed.</summary>
+    internal int LiveGateHolds => _gateHolds.Count;
+
     internal void SweepIfDue(long nowTicks)
     {
         if (nowTicks >= Volatile.Read(ref _nextSweepTicks))

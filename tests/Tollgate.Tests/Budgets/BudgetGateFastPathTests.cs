@@ -137,6 +137,7 @@ public sealed class BudgetGateFastPathTests
 
         Assert.Equal(0, (await CounterAsync("global", "lifetime")).HeldNanos);
         Assert.Equal(0, (await CounterAsync("acme", "lifetime")).HeldNanos);
+        Assert.Equal(0, _store.LiveGateHolds);
     }
 
     [Fact]
@@ -152,6 +153,7 @@ public sealed class BudgetGateFastPathTests
         var after = await gate.ReserveAsync(Acme, 0.5m, "r3", cancellationToken: Ct);
         Assert.True(after.Allowed);
         Assert.Equal(new BudgetCounter(0, 500_000_000), await CounterAsync("b", "lifetime"));
+        Assert.Equal(1, _store.LiveGateHolds); // the abandoned hold left the expiry registry
 
         // The provider billed the abandoned call after all: the spend still lands, once.
         Assert.True(await gate.SettleAsync(abandoned.Reservation!, 0.25m, Ct));
