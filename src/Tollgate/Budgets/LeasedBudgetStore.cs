@@ -14,7 +14,9 @@ namespace Tollgate.Budgets;
 /// request is refused only when the shared store refuses it. Lease holds expire as spent: an instance that
 /// dies takes its unflushed spending with it but never hands back budget that may have been used.
 /// Trade-off: unused lease room is unavailable to other instances until flushed (at most one lease per
-/// instance per budget window).
+/// instance per budget window). Lease takes are single-flight per budget window (requests that find the lease dry
+/// wait for the one take in flight), a lease below half is replaced in the background, and a lease the shared
+/// store refused is not asked for again within a flush interval.
 /// </summary>
 public sealed class LeasedBudgetStore : IBudgetStore, ISharedEmergencyThrottle, IAsyncDisposable
 {
