@@ -109,8 +109,9 @@ public sealed class PostgreSqlLedgerStore : ILedgerStore
 
             await importer.CompleteAsync(cancellationToken);
         }
-        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation)
+        catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.UniqueViolation or PostgresErrorCodes.DeadlockDetected)
         {
+            // A stored key, a key repeated in the batch, or two appenders each waiting for a key the other holds.
             await transaction.RollbackAsync(cancellationToken);
             Interlocked.Increment(ref _slowBatches);
             return null;
