@@ -279,7 +279,9 @@ public sealed class PostgreSqlLedgerStore : ILedgerStore
     public async ValueTask DisposeAsync() => await _dataSource.DisposeAsync();
 
     private static long Sum(NpgsqlDataReader reader, int ordinal) =>
-        reader.IsDBNull(ordinal) ? 0 : Convert.ToInt64(reader.GetValue(ordinal), CultureInfo.InvariantCulture);
+        reader.IsDBNull(ordinal) ? 0
+        : reader.GetFieldType(ordinal) == typeof(long) ? reader.GetInt64(ordinal)
+        : Convert.ToInt64(reader.GetValue(ordinal), CultureInfo.InvariantCulture);
 
     private static void WriteRow(NpgsqlBinaryImporter w, UsageRecord r)
     {
