@@ -97,49 +97,6 @@ internal sealed class RawStatement : IDisposable
         return NativeMethods.Changes(_dbPtr);
     }
 
-    /// <summary>Runs a single-value query and returns its first column as an integer.</summary>
-    public long ExecuteScalarInt64()
-    {
-        var rc = raw.sqlite3_step(_stmt);
-        try
-        {
-            if (rc != raw.SQLITE_ROW)
-            {
-                Check(rc);
-                throw new SqliteException("SQLite returned no row", rc);
-            }
-
-            return raw.sqlite3_column_int64(_stmt, 0);
-        }
-        finally
-        {
-            raw.sqlite3_reset(_stmt);
-        }
-    }
-
-    /// <summary>Steps through every row of a query.</summary>
-    public void ForEachRow(Action<sqlite3_stmt> row)
-    {
-        try
-        {
-            int rc;
-            while ((rc = raw.sqlite3_step(_stmt)) == raw.SQLITE_ROW)
-            {
-                row(_stmt);
-            }
-
-            Check(rc);
-        }
-        finally
-        {
-            raw.sqlite3_reset(_stmt);
-        }
-    }
-
-    public static string Text(sqlite3_stmt stmt, int column) => raw.sqlite3_column_text(stmt, column).utf8_to_string();
-
-    public static long Int64(sqlite3_stmt stmt, int column) => raw.sqlite3_column_int64(stmt, column);
-
     public void Dispose()
     {
         if (_disposed)

@@ -12,6 +12,7 @@ namespace Tollgate.Sqlite.Ledger;
 internal sealed class Utf8Arena
 {
     private const int BlockSize = 256 * 1024;
+    private const int MaxKeptBlocks = 16;
     private readonly List<byte[]> _blocks = [];
     private readonly List<byte[]> _large = [];
     private int _block;
@@ -23,6 +24,12 @@ internal sealed class Utf8Arena
     {
         Generation++;
         _large.Clear();
+        if (_blocks.Count > MaxKeptBlocks)
+        {
+            // One unusually large batch should not pin its strings' worth of memory for the store's lifetime.
+            _blocks.RemoveRange(MaxKeptBlocks, _blocks.Count - MaxKeptBlocks);
+        }
+
         _block = 0;
         _used = 0;
     }
