@@ -108,15 +108,10 @@ public sealed class GatewayHost : IAsyncDisposable
         owned.Add(adapterHttp);
         var pricing = settings.Pricing ?? new CostEngine(PriceCatalog.BuiltIn);
         var endpoints = BuildEndpoints(options, settings, upstreamClient, adapterHttp, owned, out var notes);
-        var router = new ModelRouter(endpoints, (provider, model) => pricing.Resolve(provider, model).Found);
-        var registry = new ProviderRegistry(stores.ProviderState, endpoints.Select(e => new ProviderDescriptor
-        {
-            Name = e.Name,
-            PricingProviderId = e.PricedAs,
-            Models = [.. e.ExtraModels],
-            Supports = [GenerationType.Chat, GenerationType.Embeddings],
-        }), time);
-        var health = new HealthMonitor(null, time);
+        var registry = new ProviderRegistry(stores.ProviderState, GatewayRouter.DescribeEndpoints(endpoints, pricing), time);
+        var health = new HealthMonitor(settings.Health, time);
+        var capabilities = settings.Capabilities ?? CapabilityCatalog.BuiltIn().WithContextWindows((provider, model) => pricing.Resolve(provider, model) is { Found: true } found ? found.ContextWindow : null);
+        var router = new GatewayRouter(endpoints, pricing, health, registry, capabilities, settings.Routing, settings.Fallback, time);
         var authenticator = new KeyAuthenticator(keyStore, time, TimeSpan.FromSeconds(options.KeyCacheSeconds), adminHashes);
 
         // Ledger: one record per attempt, batched off the request path.
@@ -161,7 +156,7 @@ public sealed class GatewayHost : IAsyncDisposable
         builder.Services.AddSingleton(stores.AlertHistory);
         builder.Services.AddSingleton(alertMonitor);
         builder.Services.AddSingleton(sp => new CallAccounting(pricing, new PromptEstimator(), budgetGate, budgetStatus, rateLimits, ledgerWriter, metrics, time, sp.GetRequiredService<ILogger<CallAccounting>>()));
-        builder.Services.AddSingleton(sp => new ProxyHandler(authenticator, router, registry, health, sp.GetRequiredService<CallAccounting>(), metrics, time, options.MaxRequestBodyBytes, sp.GetRequiredService<ILogger<ProxyHandler>>()));
+        builder.Services.AddSingleton(sp => new ProxyHandler(authenticator, router, sp.GetRequiredService<CallAccounting>(), metrics, time, options.MaxRequestBodyBytes, sp.GetRequiredService<ILogger<ProxyHandler>>()));
         Telemetry.Configure(builder, options);
 
         var app = builder.Build();
