@@ -18,6 +18,7 @@ using Tollgate.Gateway.Demo;
 using Tollgate.Gateway.Endpoints;
 using Tollgate.Gateway.Forwarding;
 using Tollgate.Gateway.Observability;
+using Tollgate.Hosting;
 using Tollgate.Keys;
 using Tollgate.Ledger;
 using Tollgate.Pricing;
@@ -68,13 +69,40 @@ public sealed class GatewayHost : IAsyncDisposable
         var time = settings.Time;
         var owned = new List<IDisposable>();
         var store = options.GetStoreLocation();
-        GatewayStores stores;
+        TollgateStores stores;
         try
         {
-            stores = await GatewayStores.OpenAsync(store, string.IsNullOrWhiteSpace(options.Redis) ? null : options.Redis, options.BudgetCounters, time, cancellationToken);
+            stores = TollgateStores.Create(new TollgateStoreOptions
+            {
+                Store = store,
+                Redis = string.IsNullOrWhiteSpace(options.Redis) ? null : options.Redis,
+                RequireRedisAtStart = true,
+                BudgetCounters = options.BudgetCounters switch
+                {
+                    "store" => BudgetCounterMode.Store,
+                    "write-behind" => BudgetCounterMode.WriteBehind,
+                    _ => BudgetCounterMode.Auto,
+                },
+                WriteBehindInterval = TimeSpan.FromMilliseconds(options.BudgetCountersFlushMilliseconds),
+            }, time);
+        }
+        catch (TollgateStoreException ex)
+        {
+            throw new GatewayConfigurationException(ex.Message);
+        }
+
+        try
+        {
+            await stores.InitializeAsync(cancellationToken);
+        }
+        catch (TollgateStoreException ex)
+        {
+            await stores.DisposeAsync();
+            throw new GatewayConfigurationException(ex.Message);
         }
         catch (Exception ex) when (ex is NpgsqlException or Microsoft.Data.Sqlite.SqliteException or IOException or UnauthorizedAccessException or System.Net.Sockets.SocketException)
         {
+            await stores.DisposeAsync();
             throw new GatewayConfigurationException($"the store {store} cannot be opened ({ex.Message.Split('\n')[0]}): check --store and that the database is reachable");
         }
 
@@ -225,7 +253,7 @@ public sealed class GatewayHost : IAsyncDisposable
             item.Dispose();
         }
 
-        await _app.Services.GetRequiredService<GatewayStores>().DisposeAsync();
+        await _app.Services.GetRequiredService<TollgateStores>().DisposeAsync();
 
         await _app.DisposeAsync();
     }

@@ -56,11 +56,15 @@ public sealed class GatewayOptions
     public List<RateLimitOptions> RateLimits { get; set; } = [];
 
     /// <summary>
-    /// Where budget counters are held on the request path: <c>auto</c> (default: in process with write-behind to SQLite for
-    /// the embedded store; in the database for PostgreSQL; in Redis when <c>--redis</c> is given), <c>store</c> (a database
-    /// transaction per hold and settle), or <c>write-behind</c>.
+    /// Where budget counters are held on the request path: <c>auto</c> (default: on the embedded store, in process with
+    /// write-behind while this gateway is the only process on the SQLite file — rebuilt from the ledger at start — else
+    /// the file's transactional counters; in the database for PostgreSQL; in Redis when <c>--redis</c> is given),
+    /// <c>store</c> (a database transaction per hold and settle), or <c>write-behind</c> (refuses a shared file).
     /// </summary>
     public string BudgetCounters { get; set; } = "auto";
+
+    /// <summary>How often in-process (write-behind) budget counters write their spend to the store, in milliseconds.</summary>
+    public int BudgetCountersFlushMilliseconds { get; set; } = 200;
 
     /// <summary>How often budgets are checked against their alert thresholds.</summary>
     public int AlertCheckSeconds { get; set; } = 30;
@@ -108,6 +112,11 @@ public sealed class GatewayOptions
         if (BudgetCounters is not ("auto" or "store" or "write-behind"))
         {
             errors.Add($"budgetCounters '{BudgetCounters}' is unknown: use auto, store or write-behind");
+        }
+
+        if (BudgetCountersFlushMilliseconds < 10)
+        {
+            errors.Add($"budgetCountersFlushMilliseconds {BudgetCountersFlushMilliseconds} is too small: use at least 10");
         }
 
         if (MaxRequestBodyBytes < 1024)
