@@ -210,6 +210,7 @@ public sealed class GatewayHost : IAsyncDisposable
         var stopAlerts = new CancellationTokenSource();
         owned.Add(stopAlerts);
         _ = alertMonitor.RunAsync(TimeSpan.FromSeconds(Math.Max(1, options.AlertCheckSeconds)), stopAlerts.Token);
+        _ = authenticator.WatchRevocationsAsync(TimeSpan.FromMilliseconds(options.KeyRevocationCheckMilliseconds), stopAlerts.Token);
         var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         var address = new Uri(bound.Replace("0.0.0.0", "127.0.0.1", StringComparison.Ordinal).Replace("[::]", "[::1]", StringComparison.Ordinal) + "/");
         var report = new GatewayStartupReport
@@ -240,6 +241,12 @@ public sealed class GatewayHost : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        // Background loops (alert checks, revocation watch) stop before the stores they read close.
+        foreach (var stop in _owned.OfType<CancellationTokenSource>())
+        {
+            await stop.CancelAsync();
+        }
+
         await _app.StopAsync(CancellationToken.None);
         // Drain the ledger: every record handed to the writer becomes durable before the store closes.
         if (_app.Services.GetService<LedgerWriter>() is { } writer)

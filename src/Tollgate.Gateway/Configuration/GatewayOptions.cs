@@ -63,6 +63,9 @@ public sealed class GatewayOptions
     /// </summary>
     public string BudgetCounters { get; set; } = "auto";
 
+    /// <summary>How often the key store is asked whether a key was revoked elsewhere (CLI, another gateway), in milliseconds.</summary>
+    public int KeyRevocationCheckMilliseconds { get; set; } = 500;
+
     /// <summary>How often in-process (write-behind) budget counters write their spend to the store, in milliseconds.</summary>
     public int BudgetCountersFlushMilliseconds { get; set; } = 200;
 
@@ -112,6 +115,11 @@ public sealed class GatewayOptions
         if (BudgetCounters is not ("auto" or "store" or "write-behind"))
         {
             errors.Add($"budgetCounters '{BudgetCounters}' is unknown: use auto, store or write-behind");
+        }
+
+        if (KeyRevocationCheckMilliseconds < 50)
+        {
+            errors.Add($"keyRevocationCheckMilliseconds {KeyRevocationCheckMilliseconds} is too small: use at least 50");
         }
 
         if (BudgetCountersFlushMilliseconds < 10)
