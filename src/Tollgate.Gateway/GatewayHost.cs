@@ -134,12 +134,12 @@ public sealed class GatewayHost : IAsyncDisposable
         owned.Add(upstreamClient);
         var adapterHttp = new HttpClient(socketsHandler, disposeHandler: false) { Timeout = Timeout.InfiniteTimeSpan };
         owned.Add(adapterHttp);
-        var pricing = settings.Pricing ?? new CostEngine(PriceCatalog.BuiltIn);
+        var pricing = settings.Pricing ?? CreatePricing(options.Pricing, time, owned);
         var endpoints = BuildEndpoints(options, settings, upstreamClient, adapterHttp, owned, out var notes);
         var registry = new ProviderRegistry(stores.ProviderState, GatewayRouter.DescribeEndpoints(endpoints, pricing), time);
-        var health = new HealthMonitor(settings.Health, time);
-        var capabilities = settings.Capabilities ?? CapabilityCatalog.BuiltIn().WithContextWindows((provider, model) => pricing.Resolve(provider, model) is { Found: true } found ? found.ContextWindow : null);
-        var router = new GatewayRouter(endpoints, pricing, health, registry, capabilities, settings.Routing, settings.Fallback, time);
+        var health = new HealthMonitor(options.Health ?? settings.Health, time);
+        var capabilities = settings.Capabilities ?? options.CapabilityFiles.Aggregate(CapabilityCatalog.BuiltIn(), (catalog, file) => catalog.WithFile(file)).WithContextWindows((provider, model) => pricing.Resolve(provider, model) is { Found: true } found ? found.ContextWindow : null);
+        var router = new GatewayRouter(endpoints, pricing, health, registry, capabilities, options.Routing ?? settings.Routing, options.Fallback ?? settings.Fallback, time);
         var authenticator = new KeyAuthenticator(keyStore, time, TimeSpan.FromSeconds(options.KeyCacheSeconds), adminHashes);
 
         // Ledger: one record per attempt, batched off the request path.
@@ -183,7 +183,20 @@ public sealed class GatewayHost : IAsyncDisposable
         builder.Services.AddSingleton(alerts);
         builder.Services.AddSingleton(stores.AlertHistory);
         builder.Services.AddSingleton(alertMonitor);
-        builder.Services.AddSingleton(sp => new CallAccounting(pricing, new PromptEstimator(), budgetGate, budgetStatus, rateLimits, ledgerWriter, metrics, time, sp.GetRequiredService<ILogger<CallAccounting>>()));
+        // Negotiated and volume discounts need the full pricing path (the catalog's fast path prices at list price).
+        VolumeSpend? volume = null;
+        var discounts = settings.Pricing is null && (options.Pricing.NegotiatedDiscounts.Count > 0 || options.Pricing.VolumeDiscounts.Count > 0);
+        if (discounts && options.Pricing.VolumeDiscounts.Count > 0)
+        {
+            volume = new VolumeSpend(time);
+            await volume.LoadAsync(ledgerStore, cancellationToken);
+        }
+
+        builder.Services.AddSingleton(sp => new CallAccounting(pricing, new PromptEstimator(), budgetGate, budgetStatus, rateLimits, ledgerWriter, metrics, time, sp.GetRequiredService<ILogger<CallAccounting>>())
+        {
+            ApplyDiscounts = discounts,
+            Volume = volume,
+        });
         builder.Services.AddSingleton(sp => new ProxyHandler(authenticator, router, sp.GetRequiredService<CallAccounting>(), metrics, time, options.MaxRequestBodyBytes, sp.GetRequiredService<ILogger<ProxyHandler>>()));
         Telemetry.Configure(builder, options);
 
@@ -263,6 +276,31 @@ public sealed class GatewayHost : IAsyncDisposable
         await _app.Services.GetRequiredService<TollgateStores>().DisposeAsync();
 
         await _app.DisposeAsync();
+    }
+
+    /// <summary>The built-in catalog with the configured discounts, or a catalog source when override files or a catalog URL are set.</summary>
+    private static CostEngine CreatePricing(PricingOptions pricing, TimeProvider time, List<IDisposable> owned)
+    {
+        if (pricing.OverrideFiles.Count == 0 && pricing.CatalogUrl is null)
+        {
+            return new CostEngine(PriceCatalog.BuiltIn, pricing);
+        }
+
+        try
+        {
+            var source = new PriceCatalogSource(pricing, time);
+            owned.Add(source);
+            if (pricing.CatalogUrl is not null)
+            {
+                source.Start();
+            }
+
+            return new CostEngine(source, pricing);
+        }
+        catch (Exception ex) when (ex is FormatException or IOException)
+        {
+            throw new GatewayConfigurationException($"pricing: {ex.Message}");
+        }
     }
 
     private static List<UpstreamEndpoint> BuildEndpoints(GatewayOptions options, GatewayHostSettings settings, UpstreamClient client, HttpClient adapterHttp, List<IDisposable> owned, out List<string> notes)

@@ -1,3 +1,5 @@
+using Tollgate.Pricing;
+using Tollgate.Routing;
 using Tollgate.Storage;
 
 namespace Tollgate.Gateway.Configuration;
@@ -63,6 +65,24 @@ public sealed class GatewayOptions
     /// </summary>
     public string BudgetCounters { get; set; } = "auto";
 
+    /// <summary>
+    /// The <c>pricing</c> section (the format <c>tollgate price --config</c> reads): override price files, fallback prices and
+    /// negotiated / volume discounts, applied to every call's cost. Costs stay in USD (budgets and the ledger count USD).
+    /// </summary>
+    public PricingOptions Pricing { get; set; } = new();
+
+    /// <summary>The <c>routing</c> section's scoring (null: the gateway's default, which keeps the requested model).</summary>
+    public RoutingOptions? Routing { get; set; }
+
+    /// <summary>The <c>routing.retry</c> settings (null: one try per provider, then the next).</summary>
+    public FallbackOptions? Fallback { get; set; }
+
+    /// <summary>The <c>routing.health</c> circuit breaker settings (null: the defaults).</summary>
+    public HealthOptions? Health { get; set; }
+
+    /// <summary>The <c>routing.capabilitiesFiles</c>, applied over the built-in capabilities.</summary>
+    public IReadOnlyList<string> CapabilityFiles { get; set; } = [];
+
     /// <summary>How often the key store is asked whether a key was revoked elsewhere (CLI, another gateway), in milliseconds.</summary>
     public int KeyRevocationCheckMilliseconds { get; set; } = 500;
 
@@ -117,6 +137,7 @@ public sealed class GatewayOptions
             errors.Add($"budgetCounters '{BudgetCounters}' is unknown: use auto, store or write-behind");
         }
 
+        errors.AddRange(Pricing.Validate());
         if (KeyRevocationCheckMilliseconds < 50)
         {
             errors.Add($"keyRevocationCheckMilliseconds {KeyRevocationCheckMilliseconds} is too small: use at least 50");
