@@ -43,6 +43,8 @@ internal sealed class ProxyHandler(
 
     private CallAccounting Accounting => accounting;
 
+    private ILogger<ProxyHandler> Logger => logger;
+
     public Task ChatCompletionsAsync(HttpContext context) => HandleAsync(context, Operation.Chat);
 
     public Task EmbeddingsAsync(HttpContext context) => HandleAsync(context, Operation.Embeddings);
@@ -244,8 +246,7 @@ internal sealed class ProxyHandler(
                 call.Activity = activity;
             }
 
-            var info2 = info;
-            handler.Accounting.Estimate(call, body.Span, info2);
+            handler.Accounting.Estimate(call, body.Span, info);
             var admission = await handler.Accounting.AdmitAsync(call, aborted);
             if (!admission.Allowed)
             {
@@ -254,7 +255,16 @@ internal sealed class ProxyHandler(
                 return new AttemptResult<Reply>(new Reply { Admission = admission }, AttemptOutcome.Fatal);
             }
 
-            return await handler.ForwardAsync(context, call, body, info2, aborted);
+            try
+            {
+                return await handler.ForwardAsync(context, call, body, info, aborted);
+            }
+            catch (Exception ex) when (context.Response.HasStarted && !aborted.IsCancellationRequested)
+            {
+                // Part of an answer already reached the client: another provider must never be called (and billed) behind it.
+                handler.Logger.LogWarning("request {RequestId}: answer from {Provider} broke off after it started ({Error})", requestId, endpoint.Name, ex.GetType().Name);
+                return new AttemptResult<Reply>(Reply.Done, AttemptOutcome.Fatal);
+            }
         }
     }
 
