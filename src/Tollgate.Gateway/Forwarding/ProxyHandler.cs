@@ -17,8 +17,9 @@ namespace Tollgate.Gateway.Forwarding;
 /// <summary>
 /// The proxy endpoints' walk: key → body → route → admit (budget hold) → forward → settle → record.
 /// OpenAI-compatible bodies are forwarded byte for byte unless the model name or <c>stream_options</c> must change;
-/// other APIs go through the provider adapters' translation. A failed attempt (unreachable, 429, 5xx) falls back
-/// to the next healthy provider for the model; every attempt that reached a provider is recorded.
+/// other APIs go through the provider adapters' translation. Which providers to try, in which order, comes from the core
+/// routing (<see cref="GatewayRouter"/>: <c>Router</c> + <c>FallbackExecutor</c>); a failed attempt (unreachable, 429, 5xx)
+/// falls back down that chain, open circuits are skipped, and every attempt that reached a provider is recorded.
 /// </summary>
 internal sealed class ProxyHandler(
     KeyAuthenticator authenticator,
