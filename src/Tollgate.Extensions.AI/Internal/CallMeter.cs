@@ -23,6 +23,8 @@ internal sealed class CallMeter
     private readonly string? _metadataModel;
     private readonly ConcurrentDictionary<string, ModelFacts> _models = new(StringComparer.Ordinal);
     private readonly ChatTokenCounter _counter = PromptCounter.SharedCounter;
+    private ModelFacts? _lastFacts;
+    private CachedSubject? _lastSubject;
 
     public CallMeter(TollgateEngine engine, TollgateChatClientOptions options, string? metadataProvider, string? metadataModel)
     {
@@ -258,15 +260,7 @@ internal sealed class CallMeter
         TollgateAttribution attribution, string provider, string model, decimal worstCase, string requestId,
         BudgetRequestShape? shape, CancellationToken cancellationToken)
     {
-        var subject = new BudgetSubject
-        {
-            Tenant = attribution.Tenant,
-            Project = attribution.Project,
-            User = attribution.User,
-            KeyId = _options.KeyId,
-            Provider = provider,
-            Model = model,
-        };
+        var subject = SubjectFor(attribution, provider, model);
         var decision = await _engine.Budgets.ReserveAsync(subject, worstCase, requestId, shape, cancellationToken);
         if (!decision.Allowed)
         {
@@ -280,6 +274,33 @@ internal sealed class CallMeter
 
         return decision;
     }
+
+    /// <summary>
+    /// The budget subject of a call. Immutable, so the common case — the client's own attribution for one model —
+    /// reuses one instance instead of building it per call.
+    /// </summary>
+    private BudgetSubject SubjectFor(TollgateAttribution attribution, string provider, string model)
+    {
+        if (_lastSubject is { } last && ReferenceEquals(last.Attribution, attribution)
+            && ReferenceEquals(last.Subject.Model, model) && ReferenceEquals(last.Subject.Provider, provider))
+        {
+            return last.Subject;
+        }
+
+        var subject = new BudgetSubject
+        {
+            Tenant = attribution.Tenant,
+            Project = attribution.Project,
+            User = attribution.User,
+            KeyId = _options.KeyId,
+            Provider = provider,
+            Model = model,
+        };
+        _lastSubject = new CachedSubject(attribution, subject);
+        return subject;
+    }
+
+    private sealed record CachedSubject(TollgateAttribution Attribution, BudgetSubject Subject);
 
     /// <summary>
     /// The options to send: the caller's instance when nothing changes, otherwise a clone with the budget's
@@ -350,7 +371,7 @@ internal sealed class CallMeter
             {
                 return new ModelCostShape(provider, model, rates.InputCostOf(promptTokens), rates.OutputPerToken)
                 {
-                    ToolsInputCost = toolTokens * rates.InputPerToken,
+                    ToolsInputCost = toolTokens == 0 ? 0m : toolTokens * rates.InputPerToken,
                 };
             }
 
@@ -395,8 +416,21 @@ internal sealed class CallMeter
     }
 
     /// <summary>Per model: counting rules, tokenizer, the output tokens held when a call sets none, its resolved price (once).</summary>
-    internal ModelFacts FactsFor(string provider, string model) =>
-        _models.TryGetValue(model, out var facts) ? facts : _models.GetOrAdd(model, m => new ModelFacts(
+    internal ModelFacts FactsFor(string provider, string model)
+    {
+        // Most clients call one model: skip the dictionary (and hashing the name) when it is the last one asked for.
+        if (_lastFacts is { } last && string.Equals(last.Model, model, StringComparison.Ordinal))
+        {
+            return last;
+        }
+
+        var facts = _models.TryGetValue(model, out var found) ? found : AddFacts(provider, model);
+        _lastFacts = facts;
+        return facts;
+    }
+
+    private ModelFacts AddFacts(string provider, string model) =>
+        _models.GetOrAdd(model, m => new ModelFacts(
             provider,
             m,
             ChatTokenCounter.RulesFor(m),
