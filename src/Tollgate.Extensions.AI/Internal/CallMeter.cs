@@ -54,7 +54,7 @@ internal sealed class CallMeter
 
         var shape = new BudgetRequestShape
         {
-            Model = PriceShape(provider, facts, promptTokens, toolTokens, startedAt),
+            Model = PriceShape(provider, facts, promptTokens, toolTokens, startedAt, out var unpriced),
             MaxTokens = maxTokens,
             HasTools = toolTokens > 0,
             Temperature = options?.Temperature,
@@ -64,6 +64,7 @@ internal sealed class CallMeter
         };
 
         var decision = await ReserveAsync(attribution, provider, model, shape.WorstCase, requestId, shape, cancellationToken);
+        await RefuseUnpricedAsync(unpriced, model, decision, provider, requestId);
         var sent = AdaptOptions(options, decision, model, maxTokens);
         var sentModel = decision.Adaptation?.Model ?? model;
         var call = new MeteredCall
@@ -95,9 +96,10 @@ internal sealed class CallMeter
         var tokenizer = facts.Tokenizer;
         var inputTokens = PromptCounter.CountValues(tokenizer, values);
         var startedAt = _engine.Time.GetUtcNow();
-        var worstCase = PriceShape(provider, facts, inputTokens, 0, startedAt).InputCost;
+        var priced = PriceShape(provider, facts, inputTokens, 0, startedAt, out var unpriced);
 
-        var decision = await ReserveAsync(attribution, provider, model, worstCase, requestId, shape: null, cancellationToken);
+        var decision = await ReserveAsync(attribution, provider, model, priced.InputCost, requestId, shape: null, cancellationToken);
+        await RefuseUnpricedAsync(unpriced, model, decision, provider, requestId);
         var sent = options;
         if (PropertyAttribution.HasTollgateKeys(options?.AdditionalProperties))
         {
@@ -300,6 +302,42 @@ internal sealed class CallMeter
         return subject;
     }
 
+    /// <summary>
+    /// Under <see cref="UnpricedModelPolicy.RefuseUnderEnforcedBudget"/>: a call to an unpriced model that an
+    /// enforcing budget covers gets its (empty) hold back and is refused — the budget could not bound its cost.
+    /// </summary>
+    private async ValueTask RefuseUnpricedAsync(bool unpriced, string model, BudgetDecision decision, string provider, string requestId)
+    {
+        if (!unpriced || _options.UnpricedModels != UnpricedModelPolicy.RefuseUnderEnforcedBudget
+            || decision.Reservation is not { } reservation || !AnyEnforced(reservation.Lines))
+        {
+            return;
+        }
+
+        await _engine.Budgets.SettleAsync(reservation, 0m, CancellationToken.None);
+        var budgets = string.Join(", ", reservation.Lines.Where(l => l.Enforced).Select(l => l.BudgetId));
+        throw new TollgateBudgetExceededException(new BudgetDecision
+        {
+            Allowed = false,
+            Strategy = BudgetStrategy.Refused,
+            Reason = $"Model '{model}' of provider '{provider}' has no price, so budget(s) {budgets} cannot bound what request {requestId} costs: " +
+                     "give the model a price (PricingOptions.FallbackPrices or a price override file) or set TollgateChatClientOptions.UnpricedModels = Allow.",
+        });
+    }
+
+    private static bool AnyEnforced(IReadOnlyList<HoldLine> lines)
+    {
+        for (var i = 0; i < lines.Count; i++)
+        {
+            if (lines[i].Enforced)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     private sealed record CachedSubject(TollgateAttribution Attribution, BudgetSubject Subject);
 
     /// <summary>
@@ -352,8 +390,13 @@ internal sealed class CallMeter
     }
 
     /// <summary>What the model would charge for this prompt: input, tools' share, and per output token (USD).</summary>
-    internal ModelCostShape PriceShape(string provider, ModelFacts facts, long promptTokens, long toolTokens, DateTimeOffset at)
+    internal ModelCostShape PriceShape(string provider, ModelFacts facts, long promptTokens, long toolTokens, DateTimeOffset at) =>
+        PriceShape(provider, facts, promptTokens, toolTokens, at, out _);
+
+    /// <summary>As <see cref="PriceShape(string, ModelFacts, long, long, DateTimeOffset)"/>; also says whether no price covers the model (the shape is then all zero).</summary>
+    internal ModelCostShape PriceShape(string provider, ModelFacts facts, long promptTokens, long toolTokens, DateTimeOffset at, out bool unpriced)
     {
+        unpriced = false;
         var model = facts.Model;
         if (_engine.Calculator is CostEngine costEngine && Lookup(costEngine, facts) is { Found: true } lookup
             && lookup.PriceAt(at) is { } price)
@@ -387,7 +430,9 @@ internal sealed class CallMeter
         var input = calculator.Calculate(provider, model, new Usage { InputTokens = promptTokens, Requests = 1 }, at);
         if (!input.Priced)
         {
-            // Unknown model: nothing to hold (the record is marked unpriced and a warning is logged at settlement).
+            // Unknown model: nothing to hold (refused under an enforcing budget unless the policy allows it; the
+            // record is marked unpriced and a warning is logged at settlement).
+            unpriced = true;
             return new ModelCostShape(provider, model, 0m, 0m);
         }
 
