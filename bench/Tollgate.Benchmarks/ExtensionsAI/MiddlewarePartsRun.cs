@@ -48,6 +48,23 @@ internal static class MiddlewarePartsRun
             {
                 var record = new UsageRecord { RequestId = "x", Timestamp = at, Provider = "openai", Model = "gpt-4o-mini", Usage = usage };
                 var n = 0;
+                var batches0 = writer.Batches;
+                await MeasureAsync("ledger hand-off, one record object reused", ops, async () =>
+                {
+                    engine.Record(record);
+                    await Task.CompletedTask;
+                }, async () => await engine.FlushAsync());
+                Console.WriteLine($"  batches: {writer.Batches - batches0}");
+                var t0 = ThreadCpuNs();
+                var p0 = Start();
+                for (var i = 0; i < ops * 3; i++)
+                {
+                    engine.Record(record);
+                }
+
+                var producer = (ThreadCpuNs() - t0) / (ops * 3.0);
+                await engine.FlushAsync();
+                Report($"ledger hand-off sync loop (producer thread {producer:N0} ns)", ops * 3, p0.Cpu, p0.Alloc);
                 Measure("  (the benchmark's record copy alone)", ops, () => record with { RequestId = (n++).ToString(CultureInfo.InvariantCulture) });
                 await MeasureAsync("ledger hand-off (engine.Record + writer)", ops, async () =>
                 {
@@ -56,6 +73,24 @@ internal static class MiddlewarePartsRun
                 }, async () => await engine.FlushAsync());
             }
 
+            await engine.FlushAsync();
+            await writer.DisposeAsync();
+        }
+
+        {
+            var (engine, writer) = MiddlewareBenchSetup.CreateEngine(false);
+            var meter = new CallMeter(engine, new Tollgate.Extensions.AI.TollgateChatClientOptions(), "openai", "gpt-4o-mini");
+            await MeasureAsync("CallMeter.BeginChatAsync (no budget)", ops, async () =>
+            {
+                var (call, _) = await meter.BeginChatAsync(MiddlewareBenchSetup.Messages, MiddlewareBenchSetup.Options, default);
+                call.TryMarkSettled();
+            });
+            var response = new Microsoft.Extensions.AI.UsageDetails { InputTokenCount = 40, CachedInputTokenCount = 0, OutputTokenCount = 12 };
+            await MeasureAsync("CallMeter.Begin + Settle (no budget)", ops, async () =>
+            {
+                var (call, _) = await meter.BeginChatAsync(MiddlewareBenchSetup.Messages, MiddlewareBenchSetup.Options, default);
+                await meter.SettleAsync(call, UsageDetailsMapper.ToUsage(response), false, "gpt-4o-mini");
+            }, async () => await engine.FlushAsync());
             await engine.FlushAsync();
             await writer.DisposeAsync();
         }
@@ -105,6 +140,9 @@ internal static class MiddlewarePartsRun
 
         Report(name, ops, cpu0, alloc0);
     }
+
+    /// <summary>CPU time of the calling thread so far (Linux schedstat, nanoseconds).</summary>
+    private static long ThreadCpuNs() => long.Parse(File.ReadAllText("/proc/thread-self/schedstat").Split(' ')[0], CultureInfo.InvariantCulture);
 
     private static (TimeSpan Cpu, long Alloc) Start()
     {

@@ -1,4 +1,3 @@
-using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -17,27 +16,35 @@ namespace Tollgate.Ledger;
 /// the store is unreachable, fsync'd into the local <see cref="LedgerSpool"/> (replayed later, idempotently).</item>
 /// </list>
 /// While only queued records wait, the loop lingers up to <see cref="LedgerWriterOptions.Linger"/> after a wake-up
-/// so records arrive in large batches (one store call and one wake-up per batch rather than per record); a durable
-/// append, a flush, a full batch or disposal cuts the linger short.
+/// so records arrive in batches (one store call and one wake-up per batch rather than per record); a durable
+/// append, a flush, <see cref="LingerBatch"/> queued records or disposal cuts the linger short. The queue is a list
+/// swapped out whole under a short lock: a record costs the producer one uncontended lock, the loop one per batch.
 /// Records appended inside a <see cref="LedgerSession"/> are tagged with it.
 /// </summary>
 public sealed class LedgerWriter : IAsyncDisposable
 {
+    /// <summary>Records queued that end a linger: bounds how long records wait in memory (and survive collections) at high rates.</summary>
+    public const int LingerBatch = 256;
+
     private readonly ILedgerStore _store;
     private readonly LedgerWriterOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
-    private readonly Channel<PendingAppend> _channel;
     private readonly LedgerSpool? _spool;
+    private readonly int _lingerBatch;
     private readonly Task _loop;
     private long _nextReplay;
     private long _spooled;
     private long _failed;
 
-    // Items in the channel someone is waiting on (durable appends, flushes, replays): no lingering while any is queued.
+    // Guarded by _gate: the queue the producers add to, the loop's wake-up, producers waiting for room.
+    private readonly Lock _gate = new();
+    private List<PendingAppend> _incoming = [];
     private int _urgent;
-    private volatile bool _completing;
-    private TaskCompletionSource? _lingerWake;
+    private bool _closed;
+    private TaskCompletionSource? _loopWake;
+    private bool _lingering;
+    private TaskCompletionSource? _roomFreed;
 
     public LedgerWriter(ILedgerStore store, LedgerWriterOptions? options = null, TimeProvider? timeProvider = null, ILogger<LedgerWriter>? logger = null)
     {
@@ -48,42 +55,37 @@ public sealed class LedgerWriter : IAsyncDisposable
         _time = timeProvider ?? TimeProvider.System;
         _logger = (ILogger?)logger ?? NullLogger.Instance;
         _spool = _options.SpoolPath is { } path ? new LedgerSpool(path) : null;
-        _channel = Channel.CreateBounded<PendingAppend>(new BoundedChannelOptions(_options.Capacity)
-        {
-            SingleReader = true,
-            FullMode = BoundedChannelFullMode.Wait,
-        });
+        _lingerBatch = Math.Min(LingerBatch, Math.Min(_options.MaxBatchSize, _options.Capacity));
         _loop = Task.Run(RunAsync);
     }
 
     /// <summary>Records acknowledged through the spool because the store failed (for metrics and tests).</summary>
     public long SpooledRecords => Interlocked.Read(ref _spooled);
 
+    /// <summary>Batches handed to the store (or spool) so far: records per batch is what the linger buys.</summary>
+    public long Batches => Interlocked.Read(ref _batches);
+
+    private long _batches;
+
     /// <summary>Queued records (<see cref="EnqueueAsync"/>) that neither the store nor a spool took; each was logged.</summary>
     public long FailedRecords => Interlocked.Read(ref _failed);
 
     /// <summary>
     /// Queues the record (tagged with the current session) without waiting for it to be durable: completes at once
-    /// unless the queue is full. Throws <see cref="ArgumentException"/> for a record no store would take.
+    /// unless the queue is full. Throws <see cref="ArgumentException"/> for a record no store would take and
+    /// <see cref="ObjectDisposedException"/> once the writer is disposed.
     /// </summary>
     public ValueTask EnqueueAsync(UsageRecord record, CancellationToken cancellationToken = default)
     {
         var item = new PendingAppend(Prepare(record), null, null);
-        if (_channel.Writer.TryWrite(item))
-        {
-            return ValueTask.CompletedTask;
-        }
-
-        // Full: the loop must not linger while producers wait on it.
-        Nudge();
-        return _channel.Writer.WriteAsync(item, cancellationToken);
+        return TryAdd(item, urgent: false) ? ValueTask.CompletedTask : AddWhenRoomAsync(item, urgent: false, cancellationToken);
     }
 
     /// <summary>Queues the record (tagged with the current session) and completes when it is durable.</summary>
     public async ValueTask AppendAsync(UsageRecord record, CancellationToken cancellationToken = default)
     {
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        await WriteUrgentAsync(new PendingAppend(Prepare(record), done, null), cancellationToken);
+        await AddUrgentAsync(new PendingAppend(Prepare(record), done, null), cancellationToken);
         await done.Task.WaitAsync(cancellationToken);
     }
 
@@ -93,9 +95,9 @@ public sealed class LedgerWriter : IAsyncDisposable
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         try
         {
-            await WriteUrgentAsync(new PendingAppend(null, done, null), cancellationToken);
+            await AddUrgentAsync(new PendingAppend(null, done, null), cancellationToken);
         }
-        catch (ChannelClosedException)
+        catch (ObjectDisposedException)
         {
             // Disposed: the loop drains everything queued before it ends.
             await _loop.WaitAsync(cancellationToken);
@@ -114,16 +116,25 @@ public sealed class LedgerWriter : IAsyncDisposable
         }
 
         var done = new TaskCompletionSource<LedgerAppendResult>(TaskCreationOptions.RunContinuationsAsynchronously);
-        await WriteUrgentAsync(new PendingAppend(null, null, done), cancellationToken);
+        await AddUrgentAsync(new PendingAppend(null, null, done), cancellationToken);
         return await done.Task.WaitAsync(cancellationToken);
     }
 
     /// <summary>Stops taking records and waits until every queued one is stored (or spooled, or logged as lost).</summary>
     public async ValueTask DisposeAsync()
     {
-        _completing = true;
-        _channel.Writer.TryComplete();
-        Nudge();
+        TaskCompletionSource? wake, room;
+        lock (_gate)
+        {
+            _closed = true;
+            wake = _loopWake;
+            _loopWake = null;
+            room = _roomFreed;
+            _roomFreed = null;
+        }
+
+        wake?.TrySetResult();
+        room?.TrySetResult();
         await _loop;
     }
 
@@ -143,72 +154,124 @@ public sealed class LedgerWriter : IAsyncDisposable
         return record;
     }
 
-    private async ValueTask WriteUrgentAsync(PendingAppend item, CancellationToken cancellationToken)
+    private ValueTask AddUrgentAsync(PendingAppend item, CancellationToken cancellationToken) =>
+        TryAdd(item, urgent: true) ? ValueTask.CompletedTask : AddWhenRoomAsync(item, urgent: true, cancellationToken);
+
+    /// <summary>Adds the item when there is room (waking the loop when it waits, or lingers and this ends the linger); false when full.</summary>
+    private bool TryAdd(PendingAppend item, bool urgent)
     {
-        Interlocked.Increment(ref _urgent);
-        try
+        TaskCompletionSource? wake = null;
+        lock (_gate)
         {
-            await _channel.Writer.WriteAsync(item, cancellationToken);
-        }
-        catch
-        {
-            Interlocked.Decrement(ref _urgent);
-            throw;
+            ObjectDisposedException.ThrowIf(_closed, this);
+            if (_incoming.Count >= _options.Capacity)
+            {
+                return false;
+            }
+
+            _incoming.Add(item);
+            if (urgent)
+            {
+                _urgent++;
+            }
+
+            if (_loopWake is not null && (!_lingering || urgent || _incoming.Count >= _lingerBatch))
+            {
+                wake = _loopWake;
+                _loopWake = null;
+            }
         }
 
-        Nudge();
+        wake?.TrySetResult();
+        return true;
     }
 
-    private void Nudge() => Volatile.Read(ref _lingerWake)?.TrySetResult();
+    /// <summary>Back-pressure: waits until the loop takes the queue, then adds (never drops).</summary>
+    private async ValueTask AddWhenRoomAsync(PendingAppend item, bool urgent, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            Task room;
+            TaskCompletionSource? wake;
+            lock (_gate)
+            {
+                ObjectDisposedException.ThrowIf(_closed, this);
+                if (_incoming.Count < _options.Capacity)
+                {
+                    room = Task.CompletedTask;
+                    wake = null;
+                }
+                else
+                {
+                    room = (_roomFreed ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+                    // A full queue must not wait out a linger.
+                    wake = _loopWake;
+                    _loopWake = null;
+                }
+            }
+
+            wake?.TrySetResult();
+            if (room.IsCompleted && TryAdd(item, urgent))
+            {
+                return;
+            }
+
+            await room.WaitAsync(cancellationToken);
+        }
+    }
 
     private async Task RunAsync()
     {
-        var records = new List<UsageRecord>(_options.MaxBatchSize);
+        var draining = new List<PendingAppend>();
+        var records = new List<UsageRecord>(Math.Min(_options.MaxBatchSize, 4096));
         var waiters = new List<TaskCompletionSource>();
-        var reader = _channel.Reader;
         while (true)
         {
-            var hasData = await WaitAsync(reader);
-            if (!hasData && reader.Completion.IsCompleted)
+            if (!await WaitForItemsAsync())
             {
                 break;
             }
 
-            if (hasData)
+            await LingerAsync();
+            TaskCompletionSource? room;
+            lock (_gate)
             {
-                await LingerAsync(reader);
+                (_incoming, draining) = (draining, _incoming);
+                _urgent = 0;
+                room = _roomFreed;
+                _roomFreed = null;
             }
 
-            while (records.Count < _options.MaxBatchSize && reader.TryRead(out var item))
+            room?.TrySetResult();
+            foreach (var item in draining)
             {
-                if (item.Done is not null)
-                {
-                    Interlocked.Decrement(ref _urgent);
-                }
-
                 if (item.Replay is { } replay)
                 {
-                    Interlocked.Decrement(ref _urgent);
                     await FlushBatchAsync(records, waiters);
                     replay.TrySetResult(await TryReplayAsync(force: true));
-                    continue;
                 }
-
-                if (item.Record is null)
+                else if (item.Record is null)
                 {
                     // A flush marker: everything queued before it is in this batch.
                     await FlushBatchAsync(records, waiters);
                     item.Done!.TrySetResult();
-                    continue;
                 }
-
-                records.Add(item.Record);
-                if (item.Done is not null)
+                else
                 {
-                    waiters.Add(item.Done);
+                    records.Add(item.Record);
+                    if (item.Done is not null)
+                    {
+                        waiters.Add(item.Done);
+                    }
+
+                    if (records.Count >= _options.MaxBatchSize)
+                    {
+                        await FlushBatchAsync(records, waiters);
+                    }
                 }
             }
 
+            draining.Clear();
             await TryReplayAsync(force: false);
             await FlushBatchAsync(records, waiters);
         }
@@ -217,52 +280,79 @@ public sealed class LedgerWriter : IAsyncDisposable
         await TryReplayAsync(force: false);
     }
 
-    /// <summary>Lets a batch build up while nobody waits on the queue (see <see cref="LedgerWriterOptions.Linger"/>).</summary>
-    private async Task LingerAsync(ChannelReader<PendingAppend> reader)
+    /// <summary>
+    /// Waits until something is queued (true) or the writer is closed with nothing left (false). With a spool to
+    /// replay it also wakes every <see cref="LedgerWriterOptions.ReplayInterval"/> to offer it to the store again.
+    /// </summary>
+    private async Task<bool> WaitForItemsAsync()
     {
-        if (_options.Linger <= TimeSpan.Zero || _completing || Volatile.Read(ref _urgent) > 0 || reader.Count >= _options.MaxBatchSize)
+        while (true)
+        {
+            Task wait;
+            lock (_gate)
+            {
+                if (_incoming.Count > 0)
+                {
+                    return true;
+                }
+
+                if (_closed)
+                {
+                    return false;
+                }
+
+                _loopWake = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                _lingering = false;
+                wait = _loopWake.Task;
+            }
+
+            if (_spool is null || !_spool.HasPending)
+            {
+                await wait;
+                continue;
+            }
+
+            using var cancel = new CancellationTokenSource();
+            var timer = Task.Delay(_options.ReplayInterval, _time, cancel.Token);
+            if (await Task.WhenAny(wait, timer) == timer)
+            {
+                await TryReplayAsync(force: false);
+            }
+
+            await cancel.CancelAsync();
+        }
+    }
+
+    /// <summary>Lets a batch build up while nobody waits on the queue (see <see cref="LedgerWriterOptions.Linger"/>).</summary>
+    private async Task LingerAsync()
+    {
+        if (_options.Linger <= TimeSpan.Zero)
         {
             return;
         }
 
-        var wake = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        Volatile.Write(ref _lingerWake, wake);
-        // Re-checked after publishing the wake: a nudge that came before it would otherwise be missed.
-        if (!_completing && Volatile.Read(ref _urgent) == 0)
+        Task wait;
+        lock (_gate)
         {
-            // A coalescing delay, not business time: it runs on the real clock even when a test clock is injected.
-            await Task.WhenAny(Task.Delay(_options.Linger, TimeProvider.System), wake.Task);
+            if (_closed || _urgent > 0 || _incoming.Count >= _lingerBatch)
+            {
+                return;
+            }
+
+            _loopWake = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _lingering = true;
+            wait = _loopWake.Task;
         }
 
-        Volatile.Write(ref _lingerWake, null);
-    }
-
-    private async Task<bool> WaitAsync(ChannelReader<PendingAppend> reader)
-    {
-        if (_spool is null || !_spool.HasPending)
+        // A coalescing delay, not business time: it runs on the real clock even when a test clock is injected.
+        using var cancel = new CancellationTokenSource();
+        await Task.WhenAny(wait, Task.Delay(_options.Linger, TimeProvider.System, cancel.Token));
+        await cancel.CancelAsync();
+        lock (_gate)
         {
-            return await reader.WaitToReadAsync();
+            _loopWake = null;
+            _lingering = false;
         }
-
-        using var delay = new CancellationTokenSource();
-        var wait = reader.WaitToReadAsync(delay.Token).AsTask();
-        var timer = Task.Delay(_options.ReplayInterval, _time, delay.Token);
-        var first = await Task.WhenAny(wait, timer);
-        await delay.CancelAsync();
-        if (first == wait)
-        {
-            return await wait;
-        }
-
-        try
-        {
-            await wait;
-        }
-        catch (OperationCanceledException)
-        {
-        }
-
-        return reader.TryPeek(out _);
     }
 
     /// <summary>Stores the batch (or spools it), completes its waiters and empties both lists.</summary>
@@ -273,6 +363,7 @@ public sealed class LedgerWriter : IAsyncDisposable
             return;
         }
 
+        Interlocked.Increment(ref _batches);
         try
         {
             await StoreAsync(records, waiters);
