@@ -190,6 +190,7 @@ internal static class BytePairEncoder
     }
 
     // A binary min-heap of (rank << 32 | start): the smallest rank first, the leftmost on ties — tiktoken's order.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Push(Span<long> heap, ref int count, long key)
     {
         var i = count++;
@@ -208,6 +209,7 @@ internal static class BytePairEncoder
         heap[i] = key;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static long Pop(Span<long> heap, ref int count)
     {
         var top = heap[0];

@@ -31,6 +31,12 @@ internal sealed class Vocabulary
     private readonly LongEntry[] _long;
     private readonly int _longMask;
 
+    // One bit per hashed token of 3+ bytes, small enough to stay in the L2 cache: most probes during long merges
+    // (CJK runs) are for byte sequences that are not tokens, and the filter answers those without touching the
+    // multi-megabyte tables.
+    private const int FilterBits = 21;
+    private readonly ulong[] _filter = new ulong[(1 << FilterBits) / 64];
+
     private Vocabulary(byte[] bytes, int[] offsets, int[] ranks, int maxRank)
     {
         _bytes = bytes;
@@ -92,6 +98,7 @@ internal sealed class Vocabulary
                     }
 
                     _short[index] = new ShortEntry(key, ranks[t], span.Length);
+                    AddToFilter(ShortFilterHash(key, span.Length));
                     break;
                 }
 
@@ -105,6 +112,7 @@ internal sealed class Vocabulary
                     }
 
                     _long[index] = new LongEntry(h, offsets[t], ranks[t], span.Length);
+                    AddToFilter(h);
                     break;
                 }
             }
@@ -204,6 +212,11 @@ internal sealed class Vocabulary
 
         var key = ShortKey(piece);
         var length = piece.Length;
+        if (!MayContain(ShortFilterHash(key, length)))
+        {
+            return NoRank;
+        }
+
         var entries = _short;
         var mask = entries.Length - 1;
         var index = ShortIndex(key, length);
@@ -228,6 +241,11 @@ internal sealed class Vocabulary
     private int LongRank(ReadOnlySpan<byte> piece)
     {
         var h = LongHash(piece);
+        if (!MayContain(h))
+        {
+            return NoRank;
+        }
+
         var index = (int)h & _longMask;
         var entries = _long;
         while (true)
@@ -273,6 +291,23 @@ internal sealed class Vocabulary
         }
 
         return start | ((ulong)Unsafe.Add(ref start, 1) << 8) | ((ulong)Unsafe.Add(ref start, 2) << 16);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ulong ShortFilterHash(ulong key, int length) =>
+        (key ^ ((ulong)length << 60)) * 0xD6E8FEB86659FD93UL;
+
+    private void AddToFilter(ulong hash)
+    {
+        var bit = hash >> (64 - FilterBits);
+        _filter[bit >> 6] |= 1UL << (int)(bit & 63);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private bool MayContain(ulong hash)
+    {
+        var bit = hash >> (64 - FilterBits);
+        return (Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_filter), (nint)(bit >> 6)) & (1UL << (int)(bit & 63))) != 0;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
