@@ -14,6 +14,13 @@ if (args is ["meai-cpu", ..])
     return;
 }
 
+if (args is ["meai-parts", ..])
+{
+    // CPU time per operation of each piece of the middleware's per-call work.
+    await Tollgate.Benchmarks.ExtensionsAI.MiddlewarePartsRun.RunAsync(args[1..]);
+    return;
+}
+
 if (args is ["ledger-cpu", ..])
 {
     // Ledger append throughput with CPU time per record (client, and PostgreSQL server backends).

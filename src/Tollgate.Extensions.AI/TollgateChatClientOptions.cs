@@ -28,6 +28,13 @@ public sealed class TollgateChatClientOptions
     /// <summary>Attribution every call of this client carries unless a scope or the call's properties say otherwise.</summary>
     public TollgateAttribution Attribution { get; set; } = TollgateAttribution.Empty;
 
+    /// <summary>
+    /// Calls to a model no price covers: refused when an enforcing budget applies (the default), or allowed unheld.
+    /// To budget such a model, give it a price instead (<c>PricingOptions.FallbackPrices</c> or an override file):
+    /// the hold and the bill then use that price.
+    /// </summary>
+    public UnpricedModelPolicy UnpricedModels { get; set; } = UnpricedModelPolicy.RefuseUnderEnforcedBudget;
+
     /// <summary>Recorded in the ledger as the call's virtual key id (never a secret).</summary>
     public string? KeyId { get; set; }
 
@@ -43,6 +50,11 @@ public sealed class TollgateChatClientOptions
         if (Provider is { } provider && string.IsNullOrWhiteSpace(provider))
         {
             errors.Add("Provider must not be blank: leave it null to use the inner client's provider name");
+        }
+
+        if (!Enum.IsDefined(UnpricedModels))
+        {
+            errors.Add($"UnpricedModels must be one of {string.Join(", ", Enum.GetNames<UnpricedModelPolicy>())} (got {(int)UnpricedModels})");
         }
 
         if (Attribution is null)

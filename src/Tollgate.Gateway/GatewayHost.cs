@@ -18,6 +18,7 @@ using Tollgate.Gateway.Demo;
 using Tollgate.Gateway.Endpoints;
 using Tollgate.Gateway.Forwarding;
 using Tollgate.Gateway.Observability;
+using Tollgate.Hosting;
 using Tollgate.Keys;
 using Tollgate.Ledger;
 using Tollgate.Pricing;
@@ -68,13 +69,40 @@ public sealed class GatewayHost : IAsyncDisposable
         var time = settings.Time;
         var owned = new List<IDisposable>();
         var store = options.GetStoreLocation();
-        GatewayStores stores;
+        TollgateStores stores;
         try
         {
-            stores = await GatewayStores.OpenAsync(store, string.IsNullOrWhiteSpace(options.Redis) ? null : options.Redis, options.BudgetCounters, time, cancellationToken);
+            stores = TollgateStores.Create(new TollgateStoreOptions
+            {
+                Store = store,
+                Redis = string.IsNullOrWhiteSpace(options.Redis) ? null : options.Redis,
+                RequireRedisAtStart = true,
+                BudgetCounters = options.BudgetCounters switch
+                {
+                    "store" => BudgetCounterMode.Store,
+                    "write-behind" => BudgetCounterMode.WriteBehind,
+                    _ => BudgetCounterMode.Auto,
+                },
+                WriteBehindInterval = TimeSpan.FromMilliseconds(options.BudgetCountersFlushMilliseconds),
+            }, time);
+        }
+        catch (TollgateStoreException ex)
+        {
+            throw new GatewayConfigurationException(ex.Message);
+        }
+
+        try
+        {
+            await stores.InitializeAsync(cancellationToken);
+        }
+        catch (TollgateStoreException ex)
+        {
+            await stores.DisposeAsync();
+            throw new GatewayConfigurationException(ex.Message);
         }
         catch (Exception ex) when (ex is NpgsqlException or Microsoft.Data.Sqlite.SqliteException or IOException or UnauthorizedAccessException or System.Net.Sockets.SocketException)
         {
+            await stores.DisposeAsync();
             throw new GatewayConfigurationException($"the store {store} cannot be opened ({ex.Message.Split('\n')[0]}): check --store and that the database is reachable");
         }
 
@@ -106,17 +134,12 @@ public sealed class GatewayHost : IAsyncDisposable
         owned.Add(upstreamClient);
         var adapterHttp = new HttpClient(socketsHandler, disposeHandler: false) { Timeout = Timeout.InfiniteTimeSpan };
         owned.Add(adapterHttp);
-        var pricing = settings.Pricing ?? new CostEngine(PriceCatalog.BuiltIn);
+        var pricing = settings.Pricing ?? CreatePricing(options.Pricing, time, owned);
         var endpoints = BuildEndpoints(options, settings, upstreamClient, adapterHttp, owned, out var notes);
-        var router = new ModelRouter(endpoints, (provider, model) => pricing.Resolve(provider, model).Found);
-        var registry = new ProviderRegistry(stores.ProviderState, endpoints.Select(e => new ProviderDescriptor
-        {
-            Name = e.Name,
-            PricingProviderId = e.PricedAs,
-            Models = [.. e.ExtraModels],
-            Supports = [GenerationType.Chat, GenerationType.Embeddings],
-        }), time);
-        var health = new HealthMonitor(null, time);
+        var registry = new ProviderRegistry(stores.ProviderState, GatewayRouter.DescribeEndpoints(endpoints, pricing), time);
+        var health = new HealthMonitor(options.Health ?? settings.Health, time);
+        var capabilities = settings.Capabilities ?? options.CapabilityFiles.Aggregate(CapabilityCatalog.BuiltIn(), (catalog, file) => catalog.WithFile(file)).WithContextWindows((provider, model) => pricing.Resolve(provider, model) is { Found: true } found ? found.ContextWindow : null);
+        var router = new GatewayRouter(endpoints, pricing, health, registry, capabilities, options.Routing ?? settings.Routing, options.Fallback ?? settings.Fallback, time);
         var authenticator = new KeyAuthenticator(keyStore, time, TimeSpan.FromSeconds(options.KeyCacheSeconds), adminHashes);
 
         // Ledger: one record per attempt, batched off the request path.
@@ -160,8 +183,21 @@ public sealed class GatewayHost : IAsyncDisposable
         builder.Services.AddSingleton(alerts);
         builder.Services.AddSingleton(stores.AlertHistory);
         builder.Services.AddSingleton(alertMonitor);
-        builder.Services.AddSingleton(sp => new CallAccounting(pricing, new PromptEstimator(), budgetGate, budgetStatus, rateLimits, ledgerWriter, metrics, time, sp.GetRequiredService<ILogger<CallAccounting>>()));
-        builder.Services.AddSingleton(sp => new ProxyHandler(authenticator, router, registry, health, sp.GetRequiredService<CallAccounting>(), metrics, time, options.MaxRequestBodyBytes, sp.GetRequiredService<ILogger<ProxyHandler>>()));
+        // Negotiated and volume discounts need the full pricing path (the catalog's fast path prices at list price).
+        VolumeSpend? volume = null;
+        var discounts = settings.Pricing is null && (options.Pricing.NegotiatedDiscounts.Count > 0 || options.Pricing.VolumeDiscounts.Count > 0);
+        if (discounts && options.Pricing.VolumeDiscounts.Count > 0)
+        {
+            volume = new VolumeSpend(time);
+            await volume.LoadAsync(ledgerStore, cancellationToken);
+        }
+
+        builder.Services.AddSingleton(sp => new CallAccounting(pricing, new PromptEstimator(), budgetGate, budgetStatus, rateLimits, ledgerWriter, metrics, time, sp.GetRequiredService<ILogger<CallAccounting>>())
+        {
+            ApplyDiscounts = discounts,
+            Volume = volume,
+        });
+        builder.Services.AddSingleton(sp => new ProxyHandler(authenticator, router, sp.GetRequiredService<CallAccounting>(), metrics, time, options.MaxRequestBodyBytes, sp.GetRequiredService<ILogger<ProxyHandler>>()));
         Telemetry.Configure(builder, options);
 
         var app = builder.Build();
@@ -187,6 +223,7 @@ public sealed class GatewayHost : IAsyncDisposable
         var stopAlerts = new CancellationTokenSource();
         owned.Add(stopAlerts);
         _ = alertMonitor.RunAsync(TimeSpan.FromSeconds(Math.Max(1, options.AlertCheckSeconds)), stopAlerts.Token);
+        _ = authenticator.WatchRevocationsAsync(TimeSpan.FromMilliseconds(options.KeyRevocationCheckMilliseconds), stopAlerts.Token);
         var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         var address = new Uri(bound.Replace("0.0.0.0", "127.0.0.1", StringComparison.Ordinal).Replace("[::]", "[::1]", StringComparison.Ordinal) + "/");
         var report = new GatewayStartupReport
@@ -217,6 +254,12 @@ public sealed class GatewayHost : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        // Background loops (alert checks, revocation watch) stop before the stores they read close.
+        foreach (var stop in _owned.OfType<CancellationTokenSource>())
+        {
+            await stop.CancelAsync();
+        }
+
         await _app.StopAsync(CancellationToken.None);
         // Drain the ledger: every record handed to the writer becomes durable before the store closes.
         if (_app.Services.GetService<LedgerWriter>() is { } writer)
@@ -230,9 +273,34 @@ public sealed class GatewayHost : IAsyncDisposable
             item.Dispose();
         }
 
-        await _app.Services.GetRequiredService<GatewayStores>().DisposeAsync();
+        await _app.Services.GetRequiredService<TollgateStores>().DisposeAsync();
 
         await _app.DisposeAsync();
+    }
+
+    /// <summary>The built-in catalog with the configured discounts, or a catalog source when override files or a catalog URL are set.</summary>
+    private static CostEngine CreatePricing(PricingOptions pricing, TimeProvider time, List<IDisposable> owned)
+    {
+        if (pricing.OverrideFiles.Count == 0 && pricing.CatalogUrl is null)
+        {
+            return new CostEngine(PriceCatalog.BuiltIn, pricing);
+        }
+
+        try
+        {
+            var source = new PriceCatalogSource(pricing, time);
+            owned.Add(source);
+            if (pricing.CatalogUrl is not null)
+            {
+                source.Start();
+            }
+
+            return new CostEngine(source, pricing);
+        }
+        catch (Exception ex) when (ex is FormatException or IOException)
+        {
+            throw new GatewayConfigurationException($"pricing: {ex.Message}");
+        }
     }
 
     private static List<UpstreamEndpoint> BuildEndpoints(GatewayOptions options, GatewayHostSettings settings, UpstreamClient client, HttpClient adapterHttp, List<IDisposable> owned, out List<string> notes)

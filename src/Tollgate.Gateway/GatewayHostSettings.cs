@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Tollgate.Pricing;
+using Tollgate.Routing;
 
 namespace Tollgate.Gateway;
 
@@ -20,4 +21,23 @@ public sealed class GatewayHostSettings
 
     /// <summary>Replaces the HTTP handler every provider call goes through (tests that simulate network faults).</summary>
     public HttpMessageHandler? UpstreamHandler { get; init; }
+
+    /// <summary>
+    /// How the core router scores candidates (the <c>routing</c> section of tollgate.json). The gateway's default keeps
+    /// the requested model (cheapest healthy provider for it): a client that names a model gets that model unless
+    /// <c>routing.allowSubstitution</c> is set.
+    /// </summary>
+    public RoutingOptions Routing { get; init; } = new() { AllowSubstitution = false };
+
+    /// <summary>
+    /// Retries and fallbacks (<c>routing.retry</c>). The gateway's default is one try per provider, then the next
+    /// provider: the client has its own retries, and waiting on a failing provider only adds latency.
+    /// </summary>
+    public FallbackOptions Fallback { get; init; } = new() { MaxAttemptsPerCandidate = 1 };
+
+    /// <summary>Circuit breaker and health window (<c>routing.health</c>).</summary>
+    public HealthOptions Health { get; init; } = new();
+
+    /// <summary>Model capabilities for routing (default: the built-in file with context windows from the price catalog).</summary>
+    public CapabilityCatalog? Capabilities { get; init; }
 }

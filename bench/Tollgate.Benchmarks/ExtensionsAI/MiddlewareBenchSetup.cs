@@ -25,7 +25,8 @@ internal static class MiddlewareBenchSetup
             : new InMemoryBudgetDefinitionStore();
         var gate = new BudgetGate(new InMemoryBudgetStore(), budgets);
         var ledger = new DiscardingLedgerStore();
-        var writer = new LedgerWriter(ledger);
+        var linger = Environment.GetEnvironmentVariable("TOLLGATE_BENCH_LINGER_MS") is { } ms ? TimeSpan.FromMilliseconds(double.Parse(ms, System.Globalization.CultureInfo.InvariantCulture)) : new LedgerWriterOptions().Linger;
+        var writer = new LedgerWriter(ledger, new LedgerWriterOptions { Linger = linger });
         return (new TollgateEngine(new CostEngine(PriceCatalog.BuiltIn), gate, writer, ledger), writer);
     }
 }

@@ -51,6 +51,7 @@ internal static class LedgerCpuRun
             var process = Process.GetCurrentProcess();
             var server0 = connectionString is null ? TimeSpan.Zero : await ServerCpuAsync(database!);
             var cpu0 = process.TotalProcessorTime;
+            await Console.Error.WriteLineAsync("// measuring (attach a profiler to this process now)");
             var wall = Stopwatch.StartNew();
             await AppendAsync(store, records, batch);
             wall.Stop();

@@ -1,20 +1,15 @@
 using Microsoft.Extensions.Logging;
-using StackExchange.Redis;
 using Tollgate.Budgets;
+using Tollgate.Hosting;
 using Tollgate.Ledger;
-using Tollgate.PostgreSql.Budgets;
-using Tollgate.PostgreSql.Ledger;
 using Tollgate.Pricing;
-using Tollgate.Redis.Budgets;
-using Tollgate.Sqlite.Budgets;
-using Tollgate.Sqlite.Ledger;
 using Tollgate.Storage;
 
 namespace Tollgate.Extensions.AI;
 
 /// <summary>
-/// Builds a <see cref="TollgateEngine"/> over the same store types the gateway uses (SQLite by default, PostgreSQL,
-/// memory; budget counters optionally in Redis). Nothing here touches a database: schemas are created and seed
+/// Builds a <see cref="TollgateEngine"/> over the stores <see cref="TollgateStores"/> opens for the gateway too (SQLite by
+/// default, PostgreSQL, memory; budget counters optionally in Redis). Nothing here touches a database: schemas are created and seed
 /// budgets written by <see cref="TollgateEngine.InitializeAsync"/>, which the first metered call awaits.
 /// </summary>
 public static class TollgateEngineFactory
@@ -33,44 +28,21 @@ public static class TollgateEngineFactory
         var owned = new List<object>();
         var initializers = new List<Func<CancellationToken, Task>>();
 
-        ILedgerStore ledgerStore;
-        IBudgetStore budgetStore;
-        IBudgetDefinitionStore definitions;
-        switch (store.Kind)
+        // The same composition root as `tollgate serve` (Tollgate.Hosting): same store layout, same counters, so
+        // in-process and gateway spend meet in the same budgets and ledger. Counters stay in the store (a transaction
+        // per hold): an app is rarely the only process on the file, and the gateway's in-memory counters refuse to share it.
+        var stores = TollgateStores.Create(new TollgateStoreOptions
         {
-            case StoreKind.InMemory:
-                ledgerStore = new InMemoryLedgerStore();
-                budgetStore = new InMemoryBudgetStore();
-                definitions = new InMemoryBudgetDefinitionStore();
-                break;
-            case StoreKind.Sqlite:
-                // The gateway keeps the ledger in its own file beside the main one (batch appends never block budget
-                // holds); the same layout here means both hosts write to the same ledger.
-                var sqliteLedger = new SqliteLedgerStore(LedgerPathBeside(store.ConnectionString));
-                var sqliteBudgets = new SqliteBudgetStore(store.ConnectionString);
-                ledgerStore = sqliteLedger;
-                (budgetStore, definitions) = (sqliteBudgets, sqliteBudgets);
-                owned.Add(sqliteLedger);
-                initializers.Add(sqliteBudgets.EnsureSchemaAsync);
-                break;
-            default:
-                var pgLedger = new PostgreSqlLedgerStore(store.ConnectionString);
-                var pgBudgets = new PostgresBudgetStore(store.ConnectionString);
-                ledgerStore = pgLedger;
-                (budgetStore, definitions) = (pgBudgets, pgBudgets);
-                owned.Add(pgLedger);
-                owned.Add(pgBudgets);
-                initializers.Add(pgBudgets.EnsureSchemaAsync);
-                break;
-        }
-
-        if (options.Redis is { } redis)
-        {
-            // abortConnect=false: the connection is made in the background and retried, so building the engine never blocks on Redis.
-            var multiplexer = ConnectionMultiplexer.Connect(redis + ",abortConnect=false");
-            owned.Add(multiplexer);
-            budgetStore = new RedisBudgetStore(multiplexer, options.RedisPrefix);
-        }
+            Store = store,
+            Redis = options.Redis,
+            RedisPrefix = options.RedisPrefix,
+            BudgetCounters = BudgetCounterMode.Store,
+        }, time, loggerFactory);
+        owned.Add(stores);
+        initializers.Add(stores.InitializeAsync);
+        var ledgerStore = stores.Ledger;
+        var budgetStore = stores.BudgetCounters;
+        var definitions = stores.BudgetDefinitions;
 
         if (options.SeedBudgets.Count > 0)
         {
@@ -98,10 +70,5 @@ public static class TollgateEngineFactory
     }
 
     /// <summary>The SQLite ledger file for a store file, as <c>tollgate serve</c> lays it out: <c>data/tollgate.db</c> → <c>data/tollgate.ledger.db</c>.</summary>
-    public static string LedgerPathBeside(string path)
-    {
-        ArgumentException.ThrowIfNullOrWhiteSpace(path);
-        var directory = Path.GetDirectoryName(path) ?? "";
-        return Path.Combine(directory, Path.GetFileNameWithoutExtension(path) + ".ledger" + (Path.HasExtension(path) ? Path.GetExtension(path) : ".db"));
-    }
+    public static string LedgerPathBeside(string path) => TollgateStores.LedgerPathBeside(path);
 }

@@ -22,11 +22,9 @@ internal sealed class CallMeter
     private readonly string? _provider;
     private readonly string? _metadataModel;
     private readonly ConcurrentDictionary<string, ModelFacts> _models = new(StringComparer.Ordinal);
-    private readonly ChatTokenCounter _counter = new(new TokenCountCache());
-    private ModelLookups? _lookups;
-
-    [ThreadStatic]
-    private static Usage? t_scratch;
+    private readonly ChatTokenCounter _counter = PromptCounter.SharedCounter;
+    private ModelFacts? _lastFacts;
+    private CachedSubject? _lastSubject;
 
     public CallMeter(TollgateEngine engine, TollgateChatClientOptions options, string? metadataProvider, string? metadataModel)
     {
@@ -48,7 +46,7 @@ internal sealed class CallMeter
         var provider = RequireProvider();
         var model = RequireModel(options?.ModelId);
         var facts = FactsFor(provider, model);
-        var count = PromptCounter.CountChat(_counter, model, messages, options);
+        var count = PromptCounter.CountChat(_counter, facts.Rules, messages, options);
         var toolTokens = count.ToolTokens;
         var promptTokens = count.Total - toolTokens;
         var maxTokens = options?.MaxOutputTokens is { } asked and > 0 ? asked : facts.DefaultMaxOutputTokens;
@@ -56,16 +54,17 @@ internal sealed class CallMeter
 
         var shape = new BudgetRequestShape
         {
-            Model = PriceShape(provider, model, promptTokens, toolTokens, startedAt),
+            Model = PriceShape(provider, facts, promptTokens, toolTokens, startedAt, out var unpriced),
             MaxTokens = maxTokens,
             HasTools = toolTokens > 0,
             Temperature = options?.Temperature,
             Fallback = _options.FallbackModel is { } fallback && !string.Equals(fallback, model, StringComparison.Ordinal)
-                ? PriceShape(provider, fallback, promptTokens, toolTokens, startedAt)
+                ? PriceShape(provider, FactsFor(provider, fallback), promptTokens, toolTokens, startedAt)
                 : null,
         };
 
         var decision = await ReserveAsync(attribution, provider, model, shape.WorstCase, requestId, shape, cancellationToken);
+        await RefuseUnpricedAsync(unpriced, model, decision, provider, requestId);
         var sent = AdaptOptions(options, decision, model, maxTokens);
         var sentModel = decision.Adaptation?.Model ?? model;
         var call = new MeteredCall
@@ -93,12 +92,14 @@ internal sealed class CallMeter
         var attribution = ResolveAttribution(options?.AdditionalProperties, out var requestId);
         var provider = RequireProvider();
         var model = RequireModel(options?.ModelId);
-        var tokenizer = FactsFor(provider, model).Tokenizer;
+        var facts = FactsFor(provider, model);
+        var tokenizer = facts.Tokenizer;
         var inputTokens = PromptCounter.CountValues(tokenizer, values);
         var startedAt = _engine.Time.GetUtcNow();
-        var worstCase = PriceShape(provider, model, inputTokens, 0, startedAt).InputCost;
+        var priced = PriceShape(provider, facts, inputTokens, 0, startedAt, out var unpriced);
 
-        var decision = await ReserveAsync(attribution, provider, model, worstCase, requestId, shape: null, cancellationToken);
+        var decision = await ReserveAsync(attribution, provider, model, priced.InputCost, requestId, shape: null, cancellationToken);
+        await RefuseUnpricedAsync(unpriced, model, decision, provider, requestId);
         var sent = options;
         if (PropertyAttribution.HasTollgateKeys(options?.AdditionalProperties))
         {
@@ -160,6 +161,8 @@ internal sealed class CallMeter
             _logger.LogWarning("request {RequestId}: {Provider}/{Model} is unpriced: {Reason}", call.RequestId, call.Provider, model, cost.UnpricedReason);
         }
 
+        // Built once with its costs (not through UsageRecord.WithCost, which copies the record).
+
         var attribution = call.Attribution;
         var record = new UsageRecord
         {
@@ -179,9 +182,16 @@ internal sealed class CallMeter
             Success = success,
             ErrorClass = errorClass,
             Estimated = estimated,
-        }.WithCost(cost);
+            Currency = cost.Currency,
+            InputCost = cost.InputCost,
+            OutputCost = cost.OutputCost,
+            TotalCost = cost.TotalCost,
+            PriceSource = cost.PriceSource,
+            Unpriced = !cost.Priced,
+        };
 
-        _engine.Record(record);
+        // Queued, not awaited to durability: the writer stores it in its next batch (FlushAsync waits for that).
+        await _engine.RecordAsync(record, CancellationToken.None);
         call.Scope?.Add(record);
         return record;
     }
@@ -212,7 +222,7 @@ internal sealed class CallMeter
         _ => error.GetType().Name,
     };
 
-    private (string Model, CostBreakdown Cost) Price(MeteredCall call, Usage usage, string? responseModel)
+    private (string Model, SettledCost Cost) Price(MeteredCall call, Usage usage, string? responseModel)
     {
         // The response names the exact snapshot served (e.g. gpt-4o-2024-08-06); price that when the catalog knows it.
         if (!string.IsNullOrEmpty(responseModel) && !string.Equals(responseModel, call.Model, StringComparison.Ordinal))
@@ -232,42 +242,27 @@ internal sealed class CallMeter
     /// a catalog model through its resolved price in force at the call's time (allocation-free); anything else
     /// (fallback prices, the unpriced reason, another calculator) through the calculator.
     /// </summary>
-    private CostBreakdown Cost(string provider, string model, Usage usage, DateTimeOffset at)
+    private SettledCost Cost(string provider, string model, Usage usage, DateTimeOffset at)
     {
-        if (_engine.Calculator is CostEngine costEngine && Lookup(costEngine, provider, model) is { Found: true } lookup)
+        if (_engine.Calculator is CostEngine costEngine && Lookup(costEngine, FactsFor(provider, model)) is { Found: true } lookup)
         {
             var cost = lookup.ComputeCost(usage, at);
             if (cost.Priced)
             {
-                return new CostBreakdown
-                {
-                    Priced = true,
-                    InputCost = cost.InputCost,
-                    OutputCost = cost.OutputCost,
-                    TotalCost = cost.TotalCost,
-                    ProviderId = lookup.Provider?.Id,
-                    ModelId = lookup.Model?.Id,
-                    PriceSource = lookup.PriceSource,
-                };
+                return new SettledCost(true, "USD", cost.InputCost, cost.OutputCost, cost.TotalCost, lookup.PriceSource, null);
             }
         }
 
-        return _engine.Calculator.Calculate(provider, model, usage, at);
+        var calculated = _engine.Calculator.Calculate(provider, model, usage, at);
+        return new SettledCost(
+            calculated.Priced, calculated.Currency, calculated.InputCost, calculated.OutputCost, calculated.TotalCost, calculated.PriceSource, calculated.UnpricedReason);
     }
 
     private async ValueTask<BudgetDecision> ReserveAsync(
         TollgateAttribution attribution, string provider, string model, decimal worstCase, string requestId,
         BudgetRequestShape? shape, CancellationToken cancellationToken)
     {
-        var subject = new BudgetSubject
-        {
-            Tenant = attribution.Tenant,
-            Project = attribution.Project,
-            User = attribution.User,
-            KeyId = _options.KeyId,
-            Provider = provider,
-            Model = model,
-        };
+        var subject = SubjectFor(attribution, provider, model);
         var decision = await _engine.Budgets.ReserveAsync(subject, worstCase, requestId, shape, cancellationToken);
         if (!decision.Allowed)
         {
@@ -281,6 +276,69 @@ internal sealed class CallMeter
 
         return decision;
     }
+
+    /// <summary>
+    /// The budget subject of a call. Immutable, so the common case — the client's own attribution for one model —
+    /// reuses one instance instead of building it per call.
+    /// </summary>
+    private BudgetSubject SubjectFor(TollgateAttribution attribution, string provider, string model)
+    {
+        if (_lastSubject is { } last && ReferenceEquals(last.Attribution, attribution)
+            && ReferenceEquals(last.Subject.Model, model) && ReferenceEquals(last.Subject.Provider, provider))
+        {
+            return last.Subject;
+        }
+
+        var subject = new BudgetSubject
+        {
+            Tenant = attribution.Tenant,
+            Project = attribution.Project,
+            User = attribution.User,
+            KeyId = _options.KeyId,
+            Provider = provider,
+            Model = model,
+        };
+        _lastSubject = new CachedSubject(attribution, subject);
+        return subject;
+    }
+
+    /// <summary>
+    /// Under <see cref="UnpricedModelPolicy.RefuseUnderEnforcedBudget"/>: a call to an unpriced model that an
+    /// enforcing budget covers gets its (empty) hold back and is refused — the budget could not bound its cost.
+    /// </summary>
+    private async ValueTask RefuseUnpricedAsync(bool unpriced, string model, BudgetDecision decision, string provider, string requestId)
+    {
+        if (!unpriced || _options.UnpricedModels != UnpricedModelPolicy.RefuseUnderEnforcedBudget
+            || decision.Reservation is not { } reservation || !AnyEnforced(reservation.Lines))
+        {
+            return;
+        }
+
+        await _engine.Budgets.SettleAsync(reservation, 0m, CancellationToken.None);
+        var budgets = string.Join(", ", reservation.Lines.Where(l => l.Enforced).Select(l => l.BudgetId));
+        throw new TollgateBudgetExceededException(new BudgetDecision
+        {
+            Allowed = false,
+            Strategy = BudgetStrategy.Refused,
+            Reason = $"Model '{model}' of provider '{provider}' has no price, so budget(s) {budgets} cannot bound what request {requestId} costs: " +
+                     "give the model a price (PricingOptions.FallbackPrices or a price override file) or set TollgateChatClientOptions.UnpricedModels = Allow.",
+        });
+    }
+
+    private static bool AnyEnforced(IReadOnlyList<HoldLine> lines)
+    {
+        for (var i = 0; i < lines.Count; i++)
+        {
+            if (lines[i].Enforced)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private sealed record CachedSubject(TollgateAttribution Attribution, BudgetSubject Subject);
 
     /// <summary>
     /// The options to send: the caller's instance when nothing changes, otherwise a clone with the budget's
@@ -331,35 +389,50 @@ internal sealed class CallMeter
         return sent;
     }
 
-    /// <summary>What <paramref name="model"/> would charge for this prompt: input, tools' share, and per output token (USD).</summary>
-    private ModelCostShape PriceShape(string provider, string model, long promptTokens, long toolTokens, DateTimeOffset at)
+    /// <summary>What the model would charge for this prompt: input, tools' share, and per output token (USD).</summary>
+    internal ModelCostShape PriceShape(string provider, ModelFacts facts, long promptTokens, long toolTokens, DateTimeOffset at) =>
+        PriceShape(provider, facts, promptTokens, toolTokens, at, out _);
+
+    /// <summary>As <see cref="PriceShape(string, ModelFacts, long, long, DateTimeOffset)"/>; also says whether no price covers the model (the shape is then all zero).</summary>
+    internal ModelCostShape PriceShape(string provider, ModelFacts facts, long promptTokens, long toolTokens, DateTimeOffset at, out bool unpriced)
     {
-        const long PerMillion = 1_000_000;
-        if (_engine.Calculator is CostEngine costEngine && Lookup(costEngine, provider, model) is { Found: true } lookup)
+        unpriced = false;
+        var model = facts.Model;
+        if (_engine.Calculator is CostEngine costEngine && Lookup(costEngine, facts) is { Found: true } lookup
+            && lookup.PriceAt(at) is { } price)
         {
-            // The hot path: a resolved catalog model prices without allocating. List prices (before negotiated
-            // discounts) only make the hold larger, never smaller, than the settled cost.
-            var inputOnly = lookup.ComputeCost(Scratch(promptTokens, 0, 0), at);
-            var withOutput = lookup.ComputeCost(Scratch(promptTokens, PerMillion, 0), at);
-            // A reasoning model may bill all of its output as reasoning: hold at whichever rate is higher.
-            var asReasoning = lookup.ComputeCost(Scratch(promptTokens, PerMillion, PerMillion), at);
-            var withTools = toolTokens == 0 ? inputOnly : lookup.ComputeCost(Scratch(promptTokens + toolTokens, 0, 0), at);
-            if (inputOnly.Priced && withOutput.Priced && withTools.Priced)
+            // The hot path: the price in force's per-token rates, derived once per price (see HoldRates). List
+            // prices (before negotiated discounts) only make the hold larger, never smaller, than the settled cost.
+            var rates = facts.Rates;
+            if (rates is null || !ReferenceEquals(rates.Price, price))
             {
-                var outputTotal = asReasoning.Priced ? Math.Max(withOutput.TotalCost, asReasoning.TotalCost) : withOutput.TotalCost;
-                return new ModelCostShape(provider, model, inputOnly.TotalCost, (outputTotal - inputOnly.TotalCost) / PerMillion)
+                rates = HoldRates.For(price);
+                facts.Rates = rates;
+            }
+
+            if (rates.IsLinear)
+            {
+                return new ModelCostShape(provider, model, rates.InputCostOf(promptTokens), rates.OutputPerToken)
                 {
-                    ToolsInputCost = withTools.TotalCost - inputOnly.TotalCost,
+                    ToolsInputCost = toolTokens == 0 ? 0m : toolTokens * rates.InputPerToken,
                 };
+            }
+
+            if (HoldRates.ShapeByComputing(lookup, provider, model, promptTokens, toolTokens, at) is { } computed)
+            {
+                return computed;
             }
         }
 
         // Any other calculator, or a model only an explicit fallback price covers: ask the calculator.
+        const long PerMillion = 1_000_000;
         var calculator = _engine.Calculator;
         var input = calculator.Calculate(provider, model, new Usage { InputTokens = promptTokens, Requests = 1 }, at);
         if (!input.Priced)
         {
-            // Unknown model: nothing to hold (the record is marked unpriced and a warning is logged at settlement).
+            // Unknown model: nothing to hold (refused under an enforcing budget unless the policy allows it; the
+            // record is marked unpriced and a warning is logged at settlement).
+            unpriced = true;
             return new ModelCostShape(provider, model, 0m, 0m);
         }
 
@@ -373,46 +446,62 @@ internal sealed class CallMeter
         };
     }
 
-    /// <summary>A per-thread usage for pricing a shape; every field read is set on each use.</summary>
-    private static Usage Scratch(long inputTokens, long outputTokens, long reasoningTokens)
-    {
-        var usage = t_scratch ??= new Usage();
-        usage.InputTokens = inputTokens;
-        usage.OutputTokens = outputTokens;
-        usage.ReasoningTokens = reasoningTokens;
-        usage.Requests = 1;
-        return usage;
-    }
-
-    /// <summary>Resolved catalog models, per catalog: a refreshed catalog starts a new cache.</summary>
-    private ModelLookup Lookup(CostEngine costEngine, string provider, string model)
+    /// <summary>The model's catalog entry, resolved once per catalog (a refreshed catalog resolves again).</summary>
+    private static ModelLookup Lookup(CostEngine costEngine, ModelFacts facts)
     {
         var catalog = costEngine.Catalog;
-        var lookups = _lookups;
-        if (lookups is null || !ReferenceEquals(lookups.Catalog, catalog))
+        var resolved = facts.Lookup;
+        if (resolved is null || !ReferenceEquals(resolved.Catalog, catalog))
         {
-            lookups = new ModelLookups(catalog);
-            _lookups = lookups;
+            resolved = new ResolvedModel(catalog, catalog.Resolve(facts.Provider, facts.Model));
+            facts.Lookup = resolved;
         }
 
-        var key = (provider, model);
-        return lookups.Entries.TryGetValue(key, out var found) ? found : lookups.Entries.GetOrAdd(key, catalog.Resolve(provider, model));
+        return resolved.Lookup;
     }
 
-    /// <summary>Per model: its tokenizer and the output tokens held when a call sets none (resolved once).</summary>
-    private ModelFacts FactsFor(string provider, string model) =>
-        _models.TryGetValue(model, out var facts) ? facts : _models.GetOrAdd(model, m => new ModelFacts(
+    /// <summary>Per model: counting rules, tokenizer, the output tokens held when a call sets none, its resolved price (once).</summary>
+    internal ModelFacts FactsFor(string provider, string model)
+    {
+        // Most clients call one model: skip the dictionary (and hashing the name) when it is the last one asked for.
+        if (_lastFacts is { } last && string.Equals(last.Model, model, StringComparison.Ordinal))
+        {
+            return last;
+        }
+
+        var facts = _models.TryGetValue(model, out var found) ? found : AddFacts(provider, model);
+        _lastFacts = facts;
+        return facts;
+    }
+
+    private ModelFacts AddFacts(string provider, string model) =>
+        _models.GetOrAdd(model, m => new ModelFacts(
+            provider,
+            m,
+            ChatTokenCounter.RulesFor(m),
             PromptCounter.TokenizerFor(m),
             _options.DefaultMaxOutputTokens ?? BuiltInModelLimits.Instance.GetMaxOutputTokens(provider, m) ?? TollgateChatClientOptions.UnknownModelMaxOutputTokens));
 
-    private sealed record ModelFacts(ModelTokenizer Tokenizer, int DefaultMaxOutputTokens);
-
-    private sealed class ModelLookups(PriceCatalog catalog)
+    /// <summary>What a model needs on every call, resolved once (the meter's provider is fixed, so the model is the key).</summary>
+    internal sealed class ModelFacts(string provider, string model, ChatCountRules rules, ModelTokenizer tokenizer, int defaultMaxOutputTokens)
     {
-        public PriceCatalog Catalog { get; } = catalog;
+        public string Provider { get; } = provider;
 
-        public ConcurrentDictionary<(string Provider, string Model), ModelLookup> Entries { get; } = new();
+        public string Model { get; } = model;
+
+        public ChatCountRules Rules { get; } = rules;
+
+        public ModelTokenizer Tokenizer { get; } = tokenizer;
+
+        public int DefaultMaxOutputTokens { get; } = defaultMaxOutputTokens;
+
+        // Replaced whole (never mutated) so concurrent calls see a consistent pair.
+        public ResolvedModel? Lookup { get; set; }
+
+        public HoldRates? Rates { get; set; }
     }
+
+    internal sealed record ResolvedModel(PriceCatalog Catalog, ModelLookup Lookup);
 
     private TollgateAttribution ResolveAttribution(AdditionalPropertiesDictionary? properties, out string requestId)
     {

@@ -17,8 +17,91 @@ internal static class PromptCounter
     public static ModelTokenizer TokenizerFor(string model) =>
         TokenizerRegistry.TryForModel(model, out var tokenizer) ? tokenizer : Fallback;
 
-    public static ChatTokenCount CountChat(ChatTokenCounter counter, string model, IEnumerable<ChatMessage> messages, ChatOptions? options) =>
-        counter.Count(ToPrompt(messages, options), model);
+    /// <summary>
+    /// Token counts of texts seen before (system prompts, a conversation's earlier turns resent on every call),
+    /// shared by every client in the process: bounded LRU keyed by content hash, so memory stays flat.
+    /// </summary>
+    public static ChatTokenCounter SharedCounter { get; } = new(new TokenCountCache(capacity: 8192, minimumLength: CachedTextMinimumLength));
+
+    /// <summary>Shorter texts are counted directly: hashing and a cache lookup cost about as much as counting them.</summary>
+    internal const int CachedTextMinimumLength = 16;
+
+    /// <summary>The prompt's tokens (tools included) and the tool definitions' share.</summary>
+    public static PromptCount CountChat(ChatTokenCounter counter, ChatCountRules rules, IEnumerable<ChatMessage> messages, ChatOptions? options)
+    {
+        if (TryCountText(counter, rules, messages, options, out var text))
+        {
+            return new PromptCount(rules.Tokenizer.Scale(text).Tokens, 0);
+        }
+
+        var count = counter.Count(ToPrompt(messages, options), rules.Model);
+        return new PromptCount(count.Total, count.ToolTokens);
+    }
+
+    /// <summary>
+    /// The common request — text-only messages, no tools — counted straight from the messages (no prompt model
+    /// built, texts through the cache) with the same rules as <see cref="ChatTokenCounter.Count(ChatPrompt, string?)"/>;
+    /// false for anything else (the caller then counts the full prompt).
+    /// </summary>
+    private static bool TryCountText(ChatTokenCounter counter, ChatCountRules rules, IEnumerable<ChatMessage> messages, ChatOptions? options, out long tokens)
+    {
+        tokens = 0;
+        if (options?.Tools is { Count: > 0 })
+        {
+            return false;
+        }
+
+        var any = false;
+        if (!string.IsNullOrEmpty(options?.Instructions))
+        {
+            tokens += counter.CountTextMessage(rules, "system", options.Instructions, null);
+            any = true;
+        }
+
+        if (messages is IList<ChatMessage> list)
+        {
+            for (var i = 0; i < list.Count; i++)
+            {
+                if (!TryCountMessage(counter, rules, list[i], ref tokens))
+                {
+                    return false;
+                }
+
+                any = true;
+            }
+        }
+        else
+        {
+            foreach (var message in messages)
+            {
+                if (!TryCountMessage(counter, rules, message, ref tokens))
+                {
+                    return false;
+                }
+
+                any = true;
+            }
+        }
+
+        if (any)
+        {
+            tokens += ChatTokenCounter.ReplyPrimingTokens;
+        }
+
+        return true;
+    }
+
+    private static bool TryCountMessage(ChatTokenCounter counter, ChatCountRules rules, ChatMessage message, ref long tokens)
+    {
+        var contents = message.Contents;
+        if (contents.Count != 1 || contents[0] is not TextContent only)
+        {
+            return false;
+        }
+
+        tokens += counter.CountTextMessage(rules, message.Role.Value, only.Text, string.IsNullOrEmpty(message.AuthorName) ? null : message.AuthorName);
+        return true;
+    }
 
     /// <summary>Tokens of embedding inputs (no chat framing).</summary>
     public static long CountValues(ModelTokenizer tokenizer, IEnumerable<string> values)

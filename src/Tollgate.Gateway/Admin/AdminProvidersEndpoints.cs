@@ -20,7 +20,7 @@ internal static class AdminProvidersEndpoints
             var registry = context.Get<ProviderRegistry>();
             var health = context.Get<HealthMonitor>();
             var state = await registry.GetStateAsync(context.RequestAborted);
-            var data = context.Get<ModelRouter>().Endpoints.Select(e =>
+            var data = context.Get<GatewayRouter>().Endpoints.Select(e =>
             {
                 var snapshot = health.GetProvider(e.Name);
                 return new
@@ -102,7 +102,7 @@ internal static class AdminProvidersEndpoints
     private static async Task<UpstreamEndpoint?> FindAsync(HttpContext context)
     {
         var name = (string)context.Request.RouteValues["name"]!;
-        var endpoint = context.Get<ModelRouter>().Find(name);
+        var endpoint = context.Get<GatewayRouter>().Find(name);
         if (endpoint is null)
         {
             await OpenAiError.NotFound(context, $"no provider '{name}': GET /admin/providers lists them");

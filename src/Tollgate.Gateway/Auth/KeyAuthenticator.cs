@@ -8,7 +8,8 @@ namespace Tollgate.Gateway.Auth;
 /// <summary>
 /// Turns the presented key (<c>Authorization: Bearer …</c>, <c>x-api-key</c> or <c>x-goog-api-key</c>) into its
 /// <see cref="VirtualKey"/>. Lookups are cached by hash for <c>keyCacheSeconds</c>; a revocation through this
-/// instance evicts at once, other instances see it when their entry expires.
+/// instance evicts at once, and <see cref="WatchRevocationsAsync"/> polls the store's <see cref="KeyRevocationStamp"/>
+/// (one indexed query) so a revocation made anywhere else (the CLI, another gateway) drops the cache within the poll interval.
 /// </summary>
 internal sealed class KeyAuthenticator(IKeyStore store, TimeProvider time, TimeSpan cacheFor, IReadOnlySet<KeyHash> configuredAdminKeys)
 {
@@ -17,6 +18,7 @@ internal sealed class KeyAuthenticator(IKeyStore store, TimeProvider time, TimeS
 
     private readonly ConcurrentDictionary<KeyHash, Entry> _cache = new();
     private int _negativeEntries;
+    private int _generation;
 
     /// <summary>The identity used for configured admin keys (they are not in the store).</summary>
     public static readonly VirtualKey ConfiguredAdmin = new()
@@ -48,16 +50,18 @@ internal sealed class KeyAuthenticator(IKeyStore store, TimeProvider time, TimeS
         }
 
         var now = time.GetTimestamp();
-        if (_cache.TryGetValue(hash, out var entry) && now < entry.ExpiresAt)
+        var generation = Volatile.Read(ref _generation);
+        if (_cache.TryGetValue(hash, out var entry) && now < entry.ExpiresAt && entry.Generation == generation)
         {
             return entry.Key is { IsRevoked: false } key ? AuthResult.Ok(key) : Rejected(entry.Key);
         }
 
+        // An entry read before a Clear carries the older generation and is ignored, so a lookup racing a revocation never lingers.
         var found = await store.FindByHashAsync(hash, cancellationToken);
         var ttl = found is null ? NegativeCacheFor : cacheFor;
         if (found is not null || Interlocked.Increment(ref _negativeEntries) <= MaxNegativeEntries)
         {
-            _cache[hash] = new Entry(found, now + (long)(ttl.TotalSeconds * time.TimestampFrequency));
+            _cache[hash] = new Entry(found, now + (long)(ttl.TotalSeconds * time.TimestampFrequency), generation);
         }
 
         return found is { IsRevoked: false } ? AuthResult.Ok(found) : Rejected(found);
@@ -78,8 +82,43 @@ internal sealed class KeyAuthenticator(IKeyStore store, TimeProvider time, TimeS
     /// <summary>Drops every cached lookup (e.g. after a key is created, so a negative entry for it cannot linger).</summary>
     public void Clear()
     {
+        Interlocked.Increment(ref _generation);
         _cache.Clear();
         Interlocked.Exchange(ref _negativeEntries, 0);
+    }
+
+    /// <summary>
+    /// Reads the store's revocation stamp now, then every <paramref name="interval"/> until <paramref name="cancellationToken"/>
+    /// fires; when it moved, every cached lookup is dropped. A failed read is retried at the next tick.
+    /// </summary>
+    public async Task WatchRevocationsAsync(TimeSpan interval, CancellationToken cancellationToken)
+    {
+        KeyRevocationStamp? last = null;
+        try
+        {
+            while (true)
+            {
+                try
+                {
+                    var stamp = await store.GetRevocationStampAsync(cancellationToken);
+                    if (last is { } seen && seen != stamp)
+                    {
+                        Clear();
+                    }
+
+                    last = stamp;
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    // The store is unreachable for a moment: keys keep their cache expiry meanwhile.
+                }
+
+                await Task.Delay(interval, time, cancellationToken);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
     }
 
     private static AuthResult Rejected(VirtualKey? key) => key is { IsRevoked: true }
@@ -117,7 +156,7 @@ internal sealed class KeyAuthenticator(IKeyStore store, TimeProvider time, TimeS
         return false;
     }
 
-    private readonly record struct Entry(VirtualKey? Key, long ExpiresAt);
+    private readonly record struct Entry(VirtualKey? Key, long ExpiresAt, int Generation);
 }
 
 /// <summary>The outcome of authenticating a request.</summary>

@@ -1,5 +1,7 @@
 using System.Text.Json;
 using Microsoft.Extensions.Configuration;
+using Tollgate.Pricing;
+using Tollgate.Providers.Configuration;
 
 namespace Tollgate.Gateway.Configuration;
 
@@ -15,6 +17,8 @@ public static class GatewayConfiguration
     {
         environment ??= Environment.GetEnvironmentVariable;
         var builder = new ConfigurationBuilder();
+        ProvidersConfiguration? routing = null;
+        PricingOptions? pricing = null;
         if (configFile is not null)
         {
             var full = Path.GetFullPath(configFile);
@@ -30,6 +34,8 @@ public static class GatewayConfiguration
                 {
                     throw new GatewayConfigurationException($"config file {configFile} must hold one JSON object, e.g. {{\"port\": 4000}}");
                 }
+
+                (routing, pricing) = ReadSharedSections(document.RootElement, full, configFile);
             }
             catch (JsonException ex)
             {
@@ -60,12 +66,11 @@ public static class GatewayConfiguration
             builder.AddInMemoryCollection(overrides.Where(p => p.Value is not null));
         }
 
-        // The "routing" section belongs to the cost-aware router (tollgate route explain, docs/providers.md); it shares
-        // tollgate.json with the gateway, so the gateway's strict binding skips it instead of refusing to start.
+        // The "routing" and "pricing" sections are read with the parsers the CLI uses (tollgate route explain, tollgate
+        // price --config), so one tollgate.json means the same to both; the strict binding below skips them.
         var configuration = new ConfigurationBuilder()
             .AddInMemoryCollection(builder.Build().AsEnumerable()
-                .Where(p => !p.Key.Equals("routing", StringComparison.OrdinalIgnoreCase) &&
-                            !p.Key.StartsWith("routing:", StringComparison.OrdinalIgnoreCase)))
+                .Where(p => !IsSection(p.Key, "routing") && !IsSection(p.Key, PricingOptions.SectionName)))
             .Build();
         var options = new GatewayOptions();
         try
@@ -77,12 +82,61 @@ public static class GatewayConfiguration
             throw new GatewayConfigurationException($"configuration cannot be read: {ex.Message.Split('\n')[0]} (check the names and types in {configFile ?? "TOLLGATE__ variables"})");
         }
 
+        if (routing is not null)
+        {
+            options.Routing = routing.Routing;
+            options.Fallback = routing.Fallback;
+            options.Health = routing.Health;
+            options.CapabilityFiles = routing.CapabilityFiles;
+        }
+
+        if (pricing is not null)
+        {
+            options.Pricing = pricing;
+        }
+
         if (string.IsNullOrEmpty(options.OtlpEndpoint) && environment("OTEL_EXPORTER_OTLP_ENDPOINT") is { Length: > 0 } otlp)
         {
             options.OtlpEndpoint = otlp;
         }
 
         return options;
+    }
+
+    private static bool IsSection(string key, string section) =>
+        key.Equals(section, StringComparison.OrdinalIgnoreCase) || key.StartsWith(section + ":", StringComparison.OrdinalIgnoreCase);
+
+    private static (ProvidersConfiguration? Routing, PricingOptions? Pricing) ReadSharedSections(JsonElement root, string fullPath, string configFile)
+    {
+        ProvidersConfiguration? routing = null;
+        PricingOptions? pricing = null;
+        foreach (var property in root.EnumerateObject())
+        {
+            if (property.Name.Equals("routing", StringComparison.OrdinalIgnoreCase))
+            {
+                try
+                {
+                    routing = ProvidersConfiguration.Parse(root, Path.GetDirectoryName(fullPath) ?? ".", Path.GetFileName(fullPath));
+                }
+                catch (ArgumentException ex)
+                {
+                    throw new GatewayConfigurationException(ex.Message);
+                }
+            }
+            else if (property.Name.Equals(PricingOptions.SectionName, StringComparison.OrdinalIgnoreCase))
+            {
+                try
+                {
+                    pricing = property.Value.Deserialize<PricingOptions>(new JsonSerializerOptions { PropertyNameCaseInsensitive = true }) ?? new PricingOptions();
+                }
+                catch (JsonException ex)
+                {
+                    throw new GatewayConfigurationException($"config file {configFile}: the pricing section cannot be read ({ex.Message.Split('.')[0]}): see docs/pricing.md for its fields");
+                }
+            }
+        }
+
+        return (routing, pricing);
     }
 }
 

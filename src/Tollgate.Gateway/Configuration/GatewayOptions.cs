@@ -1,3 +1,5 @@
+using Tollgate.Pricing;
+using Tollgate.Routing;
 using Tollgate.Storage;
 
 namespace Tollgate.Gateway.Configuration;
@@ -56,11 +58,36 @@ public sealed class GatewayOptions
     public List<RateLimitOptions> RateLimits { get; set; } = [];
 
     /// <summary>
-    /// Where budget counters are held on the request path: <c>auto</c> (default: in process with write-behind to SQLite for
-    /// the embedded store; in the database for PostgreSQL; in Redis when <c>--redis</c> is given), <c>store</c> (a database
-    /// transaction per hold and settle), or <c>write-behind</c>.
+    /// Where budget counters are held on the request path: <c>auto</c> (default: on the embedded store, in process with
+    /// write-behind while this gateway is the only process on the SQLite file — rebuilt from the ledger at start — else
+    /// the file's transactional counters; in the database for PostgreSQL; in Redis when <c>--redis</c> is given),
+    /// <c>store</c> (a database transaction per hold and settle), or <c>write-behind</c> (refuses a shared file).
     /// </summary>
     public string BudgetCounters { get; set; } = "auto";
+
+    /// <summary>
+    /// The <c>pricing</c> section (the format <c>tollgate price --config</c> reads): override price files, fallback prices and
+    /// negotiated / volume discounts, applied to every call's cost. Costs stay in USD (budgets and the ledger count USD).
+    /// </summary>
+    public PricingOptions Pricing { get; set; } = new();
+
+    /// <summary>The <c>routing</c> section's scoring (null: the gateway's default, which keeps the requested model).</summary>
+    public RoutingOptions? Routing { get; set; }
+
+    /// <summary>The <c>routing.retry</c> settings (null: one try per provider, then the next).</summary>
+    public FallbackOptions? Fallback { get; set; }
+
+    /// <summary>The <c>routing.health</c> circuit breaker settings (null: the defaults).</summary>
+    public HealthOptions? Health { get; set; }
+
+    /// <summary>The <c>routing.capabilitiesFiles</c>, applied over the built-in capabilities.</summary>
+    public IReadOnlyList<string> CapabilityFiles { get; set; } = [];
+
+    /// <summary>How often the key store is asked whether a key was revoked elsewhere (CLI, another gateway), in milliseconds.</summary>
+    public int KeyRevocationCheckMilliseconds { get; set; } = 500;
+
+    /// <summary>How often in-process (write-behind) budget counters write their spend to the store, in milliseconds.</summary>
+    public int BudgetCountersFlushMilliseconds { get; set; } = 200;
 
     /// <summary>How often budgets are checked against their alert thresholds.</summary>
     public int AlertCheckSeconds { get; set; } = 30;
@@ -108,6 +135,17 @@ public sealed class GatewayOptions
         if (BudgetCounters is not ("auto" or "store" or "write-behind"))
         {
             errors.Add($"budgetCounters '{BudgetCounters}' is unknown: use auto, store or write-behind");
+        }
+
+        errors.AddRange(Pricing.Validate());
+        if (KeyRevocationCheckMilliseconds < 50)
+        {
+            errors.Add($"keyRevocationCheckMilliseconds {KeyRevocationCheckMilliseconds} is too small: use at least 50");
+        }
+
+        if (BudgetCountersFlushMilliseconds < 10)
+        {
+            errors.Add($"budgetCountersFlushMilliseconds {BudgetCountersFlushMilliseconds} is too small: use at least 10");
         }
 
         if (MaxRequestBodyBytes < 1024)

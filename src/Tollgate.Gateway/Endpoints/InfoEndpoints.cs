@@ -12,7 +12,7 @@ namespace Tollgate.Gateway.Endpoints;
 /// <summary><c>GET /healthz</c>, <c>GET /metrics</c>, <c>GET /v1/models</c>, <c>GET /openapi.json</c>.</summary>
 internal static class InfoEndpoints
 {
-    public static void Map(IEndpointRouteBuilder app, KeyAuthenticator authenticator, ModelRouter router, GatewayMetrics metrics, Func<string, IEnumerable<string>> catalogModels)
+    public static void Map(IEndpointRouteBuilder app, KeyAuthenticator authenticator, GatewayRouter router, GatewayMetrics metrics, Func<string, IEnumerable<string>> catalogModels)
     {
         app.MapGet("/healthz", static context =>
         {

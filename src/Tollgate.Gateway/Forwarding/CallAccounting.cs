@@ -39,6 +39,12 @@ internal sealed class CallAccounting(
 
     public CostEngine Pricing => pricing;
 
+    /// <summary>Prices through <see cref="CostEngine.Calculate(string, string, Usage, DateTimeOffset, CostContext)"/> so negotiated and volume discounts apply.</summary>
+    public bool ApplyDiscounts { get; init; }
+
+    /// <summary>The month's spend for volume-discount tiers; null when none are configured.</summary>
+    public VolumeSpend? Volume { get; init; }
+
     /// <summary>Records handed to the ledger writer and not yet durable.</summary>
     public long PendingLedgerWrites => Interlocked.Read(ref _pendingLedgerWrites);
 
@@ -56,6 +62,12 @@ internal sealed class CallAccounting(
     /// </summary>
     public CostBreakdown Cost(string provider, string model, Usage usage, DateTimeOffset at)
     {
+        if (ApplyDiscounts)
+        {
+            // USD always: budgets and the ledger count USD (the reporting currency applies to reports, not to the gateway's records).
+            return pricing.Calculate(provider, model, usage, at, new CostContext(PeriodSpend: Volume?.Before(at), Currency: "USD"));
+        }
+
         var lookup = Lookup(provider, model);
         if (!lookup.Found)
         {
@@ -223,6 +235,11 @@ internal sealed class CallAccounting(
         {
             // The provider refused the attempt: it billed nothing we know of. Recorded with zero usage.
             settlement = new Settlement(new CostBreakdown { Priced = true, ProviderId = call.Endpoint.PricedAs, ModelId = call.UpstreamModel, PriceSource = "provider-error" }, new Usage(), false, call.BudgetRemaining);
+        }
+
+        if (Volume is not null && settlement.Cost.Priced)
+        {
+            Volume.Add(call.StartedAt, settlement.Cost.TotalCost);
         }
 
         if (budgets is not null && call.Hold is BudgetReservation reservation)

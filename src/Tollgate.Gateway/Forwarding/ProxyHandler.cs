@@ -8,6 +8,7 @@ using Tollgate.Costing;
 using Tollgate.Gateway.Auth;
 using Tollgate.Gateway.Endpoints;
 using Tollgate.Gateway.Observability;
+using Tollgate.Keys;
 using Tollgate.Providers;
 using Tollgate.Routing;
 
@@ -16,14 +17,13 @@ namespace Tollgate.Gateway.Forwarding;
 /// <summary>
 /// The proxy endpoints' walk: key → body → route → admit (budget hold) → forward → settle → record.
 /// OpenAI-compatible bodies are forwarded byte for byte unless the model name or <c>stream_options</c> must change;
-/// other APIs go through the provider adapters' translation. A failed attempt (unreachable, 429, 5xx) falls back
-/// to the next healthy provider for the model; every attempt that reached a provider is recorded.
+/// other APIs go through the provider adapters' translation. Which providers to try, in which order, comes from the core
+/// routing (<see cref="GatewayRouter"/>: <c>Router</c> + <c>FallbackExecutor</c>); a failed attempt (unreachable, 429, 5xx)
+/// falls back down that chain, open circuits are skipped, and every attempt that reached a provider is recorded.
 /// </summary>
 internal sealed class ProxyHandler(
     KeyAuthenticator authenticator,
-    ModelRouter router,
-    ProviderRegistry registry,
-    HealthMonitor health,
+    GatewayRouter router,
     CallAccounting accounting,
     GatewayMetrics metrics,
     TimeProvider time,
@@ -37,6 +37,14 @@ internal sealed class ProxyHandler(
     internal const string ProviderHeader = "x-tollgate-provider";
 
     private static readonly MediaTypeHeaderValue JsonContentType = new("application/json");
+
+    private GatewayRouter Router => router;
+
+    private TimeProvider Time => time;
+
+    private CallAccounting Accounting => accounting;
+
+    private ILogger<ProxyHandler> Logger => logger;
 
     public Task ChatCompletionsAsync(HttpContext context) => HandleAsync(context, Operation.Chat);
 
@@ -133,120 +141,183 @@ internal sealed class ProxyHandler(
                 Operation.Embeddings => WireFormat.OpenAI,
                 _ => null,
             };
-            var candidates = router.Candidates(info.Model, required);
-            if (candidates.Length == 0)
+            var type = operation == Operation.Embeddings ? GenerationType.Embeddings : GenerationType.Chat;
+            var plan = await router.PlanAsync(info.Model, type, required, info.PromptBytes, info.MaxOutputTokens, aborted);
+            if (plan.Chain.Length == 0)
             {
-                metrics.Refused("model_not_found");
-                await OpenAiError.NotFound(context,
-                    $"the model '{info.Model}' is not served by any configured provider{(operation == Operation.Messages ? " that speaks the Anthropic messages API" : "")}: GET /v1/models lists the models available (names match exactly; 'provider/model' picks a provider)",
-                    "model_not_found");
+                if (plan.Unknown || plan.Decision.HasChoice)
+                {
+                    metrics.Refused("model_not_found");
+                    await OpenAiError.NotFound(context,
+                        $"the model '{info.Model}' is not served by any configured provider{(operation == Operation.Messages ? " that speaks the Anthropic messages API" : "")}: GET /v1/models lists the models available (names match exactly; 'provider/model' picks a provider)",
+                        "model_not_found");
+                    return;
+                }
+
+                metrics.Refused("no_provider");
+                await OpenAiError.WriteAsync(context, StatusCodes.Status503ServiceUnavailable,
+                    $"no provider can serve '{info.Model}' now: {plan.Decision.Reason}", "upstream_error", "provider_unavailable");
                 return;
             }
 
-            var state = await registry.GetStateAsync(aborted);
-            var preferred = state.PreferredFor(operation == Operation.Embeddings ? GenerationType.Embeddings : GenerationType.Chat);
-            var attempt = 0;
-            var index = 0;
-            string? lastFailure = null;
-            foreach (var route in Ordered(candidates, preferred))
+            var walk = new Walk(this, context, key, requestId, operation, info, body);
+            var result = await router.Executor.ExecuteAsync<Reply>(plan.Chain, walk.AttemptAsync, null, aborted);
+            if (aborted.IsCancellationRequested || result.Value is { Written: true })
             {
-                var more = ++index < candidates.Length;
-                if (!state.IsProviderEnabled(route.Endpoint.Name) || !state.IsModelEnabled(route.Endpoint.Name, route.UpstreamModel))
-                {
-                    lastFailure ??= $"provider '{route.Endpoint.Name}' is disabled";
-                    continue;
-                }
-
-                if (!health.TryAcquire(route.Endpoint.Name, route.UpstreamModel))
-                {
-                    lastFailure = $"provider '{route.Endpoint.Name}' is unhealthy (circuit open)";
-                    continue;
-                }
-
-                attempt++;
-                var call = new CallContext
-                {
-                    RequestId = requestId,
-                    Key = key,
-                    Operation = operation == Operation.Embeddings ? "embeddings" : "chat",
-                    NativeMessages = operation == Operation.Messages,
-                    RequestedModel = info.Model,
-                    Endpoint = route.Endpoint,
-                    UpstreamModel = route.UpstreamModel,
-                    Stream = info.Stream,
-                    StartTimestamp = time.GetTimestamp(),
-                    StartedAt = time.GetUtcNow(),
-                    Attempt = attempt,
-                };
-
-                // One span per attempt, with GenAI semantic-convention attributes; nothing is allocated unless traces are listened to.
-                using var activity = GatewayTelemetry.Source.HasListeners()
-                    ? GatewayTelemetry.Source.StartActivity($"{call.Operation} {route.UpstreamModel}", System.Diagnostics.ActivityKind.Client)
-                    : null;
-                if (activity is not null)
-                {
-                    activity.SetTag("gen_ai.operation.name", call.Operation);
-                    activity.SetTag("gen_ai.system", route.Endpoint.PricedAs);
-                    activity.SetTag("gen_ai.provider.name", route.Endpoint.Name);
-                    activity.SetTag("gen_ai.request.model", route.UpstreamModel);
-                    activity.SetTag("tollgate.request_id", requestId);
-                    activity.SetTag("tollgate.attempt", attempt);
-                    call.Activity = activity;
-                }
-
-                accounting.Estimate(call, body.Span, info);
-                var admission = await accounting.AdmitAsync(call, aborted);
-                if (!admission.Allowed)
-                {
-                    metrics.Refused(admission.Code ?? "refused");
-                    if (admission.RetryAfter is { } retryAfter)
-                    {
-                        response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
-                    }
-
-                    await OpenAiError.WriteAsync(context, admission.Status, admission.Message!, admission.Status == 429 ? "rate_limit_error" : "invalid_request_error", admission.Code, extra: admission.Details);
-                    return;
-                }
-
-                var outcome = await ForwardAsync(context, call, body, info, more, aborted);
-                if (outcome.Done)
-                {
-                    return;
-                }
-
-                lastFailure = outcome.Failure;
+                return;
             }
 
+            if (result.Value is { Admission: { } refused })
+            {
+                metrics.Refused(refused.Code ?? "refused");
+                if (refused.RetryAfter is { } retryAfter)
+                {
+                    response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+                }
+
+                await OpenAiError.WriteAsync(context, refused.Status, refused.Message!, refused.Status == 429 ? "rate_limit_error" : "invalid_request_error", refused.Code, extra: refused.Details);
+                return;
+            }
+
+            if (result.Value is { Body: { } failedBody } failed)
+            {
+                // The last provider's own answer (an error that no other provider could improve on) goes to the client.
+                response.StatusCode = failed.Status;
+                response.ContentType = failed.ContentType ?? "application/json";
+                response.Headers[ProviderHeader] = failed.Provider;
+                if (failed.Settlement is { } settlement)
+                {
+                    WriteCostHeaders(response, settlement);
+                }
+
+                response.ContentLength = failedBody.Length;
+                await response.Body.WriteAsync(failedBody, aborted);
+                return;
+            }
+
+            var lastFailure = result.Value?.Failure ?? (result.Skipped.Count > 0
+                ? string.Join("; ", result.Skipped.Select(s => $"provider '{s.Candidate.Provider}' is unhealthy ({s.Reason})"))
+                : null);
             metrics.Refused("no_provider");
-            await OpenAiError.WriteAsync(context, attempt == 0 ? StatusCodes.Status503ServiceUnavailable : StatusCodes.Status502BadGateway,
-                $"no provider could serve '{info.Model}': {lastFailure ?? "none available"}", "upstream_error", attempt == 0 ? "provider_unavailable" : "provider_error");
+            await OpenAiError.WriteAsync(context, result.Attempts.Count == 0 ? StatusCodes.Status503ServiceUnavailable : StatusCodes.Status502BadGateway,
+                $"no provider could serve '{info.Model}': {lastFailure ?? "none available"}", "upstream_error", result.Attempts.Count == 0 ? "provider_unavailable" : "provider_error");
         }
     }
 
-    private static IEnumerable<ModelRouter.Route> Ordered(ModelRouter.Route[] candidates, string? preferred)
+    /// <summary>
+    /// One request's walk down the fallback plan: each call of <see cref="AttemptAsync"/> is one attempt (its own
+    /// budget hold, ledger record and trace span). A success is written to the client inside the attempt (streams
+    /// must be); a failure is kept so the next candidate can be tried, and the last one is passed through.
+    /// </summary>
+    private sealed class Walk(ProxyHandler handler, HttpContext context, VirtualKey key, string requestId, Operation operation, RequestInfo info, PooledBuffer body)
     {
-        if (preferred is null || candidates.Length == 1)
+        private int _attempt;
+
+        public async ValueTask<AttemptResult<Reply>> AttemptAsync(RouteCandidate candidate, CancellationToken aborted)
         {
-            return candidates;
+            var endpoint = handler.Router.Find(candidate.Provider)!;
+            var upstreamModel = endpoint.Options.UpstreamModel(candidate.Model);
+            var call = new CallContext
+            {
+                RequestId = requestId,
+                Key = key,
+                Operation = operation == Operation.Embeddings ? "embeddings" : "chat",
+                NativeMessages = operation == Operation.Messages,
+                RequestedModel = info.Model!,
+                Endpoint = endpoint,
+                UpstreamModel = upstreamModel,
+                Stream = info.Stream,
+                StartTimestamp = handler.Time.GetTimestamp(),
+                StartedAt = handler.Time.GetUtcNow(),
+                Attempt = ++_attempt,
+            };
+
+            // One span per attempt, with GenAI semantic-convention attributes; nothing is allocated unless traces are listened to.
+            using var activity = GatewayTelemetry.Source.HasListeners()
+                ? GatewayTelemetry.Source.StartActivity($"{call.Operation} {upstreamModel}", System.Diagnostics.ActivityKind.Client)
+                : null;
+            if (activity is not null)
+            {
+                activity.SetTag("gen_ai.operation.name", call.Operation);
+                activity.SetTag("gen_ai.system", endpoint.PricedAs);
+                activity.SetTag("gen_ai.provider.name", endpoint.Name);
+                activity.SetTag("gen_ai.request.model", upstreamModel);
+                activity.SetTag("tollgate.request_id", requestId);
+                activity.SetTag("tollgate.attempt", call.Attempt);
+                call.Activity = activity;
+            }
+
+            handler.Accounting.Estimate(call, body.Span, info);
+            var admission = await handler.Accounting.AdmitAsync(call, aborted);
+            if (!admission.Allowed)
+            {
+                // A budget or rate-limit refusal is the answer: no other provider changes it.
+                _attempt--;
+                return new AttemptResult<Reply>(new Reply { Admission = admission }, AttemptOutcome.Fatal);
+            }
+
+            try
+            {
+                return await handler.ForwardAsync(context, call, body, info, aborted);
+            }
+            catch (Exception ex) when (context.Response.HasStarted && !aborted.IsCancellationRequested)
+            {
+                // Part of an answer already reached the client: another provider must never be called (and billed) behind it.
+                handler.Logger.LogWarning("request {RequestId}: answer from {Provider} broke off after it started ({Error})", requestId, endpoint.Name, ex.GetType().Name);
+                return new AttemptResult<Reply>(Reply.Done, AttemptOutcome.Fatal);
+            }
         }
-
-        return candidates.Where(c => c.Endpoint.Name == preferred).Concat(candidates.Where(c => c.Endpoint.Name != preferred));
     }
 
-    /// <summary>What happened to one attempt: answered (done), or failed before anything reached the client (try the next provider).</summary>
-    private readonly record struct AttemptOutcome(bool Done, string? Failure)
+    /// <summary>
+    /// What one attempt left for the caller: written to the client already, a refusal to write, or a provider's failed
+    /// answer kept (status, body, cost) in case no other provider does better.
+    /// </summary>
+    private sealed class Reply
     {
-        public static readonly AttemptOutcome Answered = new(true, null);
+        public static readonly Reply Done = new() { Written = true };
 
-        public static AttemptOutcome Retry(string failure) => new(false, failure);
+        public bool Written { get; init; }
+
+        public Admission? Admission { get; init; }
+
+        public int Status { get; init; }
+
+        public string? ContentType { get; init; }
+
+        public byte[]? Body { get; init; }
+
+        public string Provider { get; init; } = "";
+
+        public Settlement? Settlement { get; init; }
+
+        /// <summary>Why the attempt failed, for the 502 when nothing answered.</summary>
+        public string? Failure { get; init; }
+
+        public static AttemptResult<Reply> Answered => new(Done, AttemptOutcome.Success);
+
+        public static AttemptResult<Reply> Unreachable(string failure) => new(new Reply { Failure = failure }, AttemptOutcome.Retryable, null, failure);
+
+        public static AttemptResult<Reply> Failed(CallContext call, int status, string? contentType, byte[] body, Settlement settlement, TimeSpan? retryAfter) =>
+            new(new Reply { Status = status, ContentType = contentType, Body = body, Provider = call.Endpoint.Name, Settlement = settlement, Failure = $"provider '{call.Endpoint.Name}' answered HTTP {status}" },
+                OutcomeOf(status), retryAfter, $"HTTP {status}");
     }
 
-    private async Task<AttemptOutcome> ForwardAsync(HttpContext context, CallContext call, PooledBuffer body, RequestInfo info, bool more, CancellationToken aborted)
+    /// <summary>How an upstream status steers the fallback chain (the same rule as the core <c>ChatRouter</c>).</summary>
+    private static AttemptOutcome OutcomeOf(int status) => status switch
+    {
+        >= 200 and < 300 => AttemptOutcome.Success,
+        429 or >= 500 => AttemptOutcome.Retryable,
+        401 or 403 or 404 => AttemptOutcome.NextCandidate,
+        _ => AttemptOutcome.Fatal,
+    };
+
+    private async ValueTask<AttemptResult<Reply>> ForwardAsync(HttpContext context, CallContext call, PooledBuffer body, RequestInfo info, CancellationToken aborted)
     {
         var endpoint = call.Endpoint;
         if (!endpoint.Passthrough && !call.NativeMessages)
         {
-            return await ForwardTranslatedAsync(context, call, body, more, aborted);
+            return await ForwardTranslatedAsync(context, call, body, aborted);
         }
 
         var ensureUsage = endpoint.Format == WireFormat.OpenAI;
@@ -271,16 +342,15 @@ internal sealed class ProxyHandler(
             {
                 patched?.Dispose();
                 await accounting.ReleaseAsync(call, CancellationToken.None);
-                health.Record(endpoint.Name, call.UpstreamModel, success: false, time.GetElapsedTime(call.StartTimestamp));
                 if (aborted.IsCancellationRequested)
                 {
-                    return AttemptOutcome.Answered;
+                    return Reply.Answered;
                 }
 
                 // Never reached the provider (refused, DNS, timeout before headers): nothing billed, nothing recorded as spend.
                 logger.LogWarning("provider {Provider} unreachable for request {RequestId}: {Error}", endpoint.Name, call.RequestId, ex.GetType().Name);
                 metrics.RecordCall(endpoint.Name, call.UpstreamModel, 502, 0, 0, 0, time.GetElapsedTime(call.StartTimestamp).TotalSeconds, call.Operation);
-                return AttemptOutcome.Retry($"provider '{endpoint.Name}' could not be reached ({ex.GetType().Name}); nothing was billed");
+                return Reply.Unreachable($"provider '{endpoint.Name}' could not be reached ({ex.GetType().Name}); nothing was billed");
             }
         }
 
@@ -288,25 +358,22 @@ internal sealed class ProxyHandler(
         {
             patched?.Dispose();
             var status = (int)upstreamResponse.StatusCode;
-            health.Record(endpoint.Name, call.UpstreamModel, success: status < 500 && status != 429, time.GetElapsedTime(call.StartTimestamp));
             var observerFormat = call.NativeMessages ? WireFormat.Anthropic : WireFormat.OpenAI;
             using var observer = new ResponseObserver(observerFormat, collectText: call.Stream);
             if (call.Stream && status == 200 && IsEventStream(upstreamResponse))
             {
                 await RelayStreamAsync(context, call, await upstreamResponse.Content.ReadAsStreamAsync(CancellationToken.None), observer, aborted);
-                return AttemptOutcome.Answered;
+                return Reply.Answered;
             }
 
-            return await RelayBodyAsync(context, call, upstreamResponse, observer, status, more, aborted);
+            return await RelayBodyAsync(context, call, upstreamResponse, observer, status, aborted);
         }
     }
 
     private static bool IsEventStream(HttpResponseMessage response) =>
         string.Equals(response.Content.Headers.ContentType?.MediaType, "text/event-stream", StringComparison.OrdinalIgnoreCase);
 
-    private static bool Retryable(int status) => status is 429 or >= 500;
-
-    private async Task<AttemptOutcome> RelayBodyAsync(HttpContext context, CallContext call, HttpResponseMessage upstreamResponse, ResponseObserver observer, int status, bool more, CancellationToken aborted)
+    private async ValueTask<AttemptResult<Reply>> RelayBodyAsync(HttpContext context, CallContext call, HttpResponseMessage upstreamResponse, ResponseObserver observer, int status, CancellationToken aborted)
     {
         var response = context.Response;
         var declared = upstreamResponse.Content.Headers.ContentLength;
@@ -340,17 +407,17 @@ internal sealed class ProxyHandler(
         var settlement = await accounting.SettleAsync(call, observer, status, cutOff: cut, CancellationToken.None);
         if (aborted.IsCancellationRequested)
         {
-            return AttemptOutcome.Answered;
+            return Reply.Answered;
         }
 
         if (cut)
         {
-            return AttemptOutcome.Retry($"provider '{call.Endpoint.Name}' stopped answering mid-response");
+            return Reply.Unreachable($"provider '{call.Endpoint.Name}' stopped answering mid-response");
         }
 
-        if (more && Retryable(status))
+        if (OutcomeOf(status) != AttemptOutcome.Success)
         {
-            return AttemptOutcome.Retry($"provider '{call.Endpoint.Name}' answered HTTP {status}");
+            return Reply.Failed(call, status, upstreamResponse.Content.Headers.ContentType?.ToString(), responseBody.Span.ToArray(), settlement, RetryAfterOf(upstreamResponse));
         }
 
         response.StatusCode = status;
@@ -359,7 +426,7 @@ internal sealed class ProxyHandler(
         WriteCostHeaders(response, settlement);
         response.ContentLength = responseBody.Length;
         await response.Body.WriteAsync(responseBody.Memory, aborted);
-        return AttemptOutcome.Answered;
+        return Reply.Answered;
     }
 
     private async Task RelayStreamAsync(HttpContext context, CallContext call, Stream upstream, ResponseObserver observer, CancellationToken aborted)
@@ -400,14 +467,14 @@ internal sealed class ProxyHandler(
     }
 
     /// <summary>Chat for a provider with another API (Anthropic, Gemini, Azure): the provider adapter translates both ways.</summary>
-    private async Task<AttemptOutcome> ForwardTranslatedAsync(HttpContext context, CallContext call, PooledBuffer body, bool more, CancellationToken aborted)
+    private async ValueTask<AttemptResult<Reply>> ForwardTranslatedAsync(HttpContext context, CallContext call, PooledBuffer body, CancellationToken aborted)
     {
         var endpoint = call.Endpoint;
         if (!ChatRequest.TryParse(body.Memory.ToArray(), out var parsed, out var error))
         {
             await accounting.ReleaseAsync(call, CancellationToken.None);
             await OpenAiError.BadRequest(context, error!);
-            return AttemptOutcome.Answered;
+            return Reply.Answered;
         }
 
         if (!string.Equals(parsed!.Model, call.UpstreamModel, StringComparison.Ordinal))
@@ -416,12 +483,11 @@ internal sealed class ProxyHandler(
         }
 
         await using var providerResponse = await endpoint.Adapter.SendChatAsync(parsed, aborted);
-        health.Record(endpoint.Name, call.UpstreamModel, providerResponse.IsSuccess || (providerResponse.StatusCode is > 0 and < 500 and not 429), time.GetElapsedTime(call.StartTimestamp));
         if (!providerResponse.ReachedProvider)
         {
             await accounting.ReleaseAsync(call, CancellationToken.None);
             metrics.RecordCall(endpoint.Name, call.UpstreamModel, 502, 0, 0, 0, time.GetElapsedTime(call.StartTimestamp).TotalSeconds, call.Operation);
-            return AttemptOutcome.Retry($"provider '{endpoint.Name}' could not be reached: {providerResponse.Failure?.Message}");
+            return Reply.Unreachable($"provider '{endpoint.Name}' could not be reached: {providerResponse.Failure?.Message}");
         }
 
         using var observer = new ResponseObserver(WireFormat.OpenAI, collectText: call.Stream);
@@ -431,7 +497,7 @@ internal sealed class ProxyHandler(
             var copy = CopyThenCompleteAsync(providerResponse, pipe.Writer, aborted);
             await RelayStreamAsync(context, call, pipe.Reader.AsStream(), observer, aborted);
             await copy;
-            return AttemptOutcome.Answered;
+            return Reply.Answered;
         }
 
         var bytes = await providerResponse.ReadBodyAsync(aborted);
@@ -442,9 +508,9 @@ internal sealed class ProxyHandler(
         }
 
         var settlement = await accounting.SettleAsync(call, observer, status, cutOff: false, CancellationToken.None);
-        if (more && Retryable(status))
+        if (OutcomeOf(status) != AttemptOutcome.Success)
         {
-            return AttemptOutcome.Retry($"provider '{endpoint.Name}' answered HTTP {status}");
+            return Reply.Failed(call, status, "application/json", bytes.ToArray(), settlement, providerResponse.Failure?.RetryAfter);
         }
 
         var response = context.Response;
@@ -454,8 +520,13 @@ internal sealed class ProxyHandler(
         WriteCostHeaders(response, settlement);
         response.ContentLength = bytes.Length;
         await response.Body.WriteAsync(bytes, aborted);
-        return AttemptOutcome.Answered;
+        return Reply.Answered;
     }
+
+    private TimeSpan? RetryAfterOf(HttpResponseMessage response) =>
+        response.Headers.RetryAfter is { } retryAfter
+            ? retryAfter.Delta ?? (retryAfter.Date is { } date ? date - time.GetUtcNow() : null)
+            : null;
 
     private static async Task CopyThenCompleteAsync(ProviderResponse providerResponse, PipeWriter writer, CancellationToken cancellationToken)
     {

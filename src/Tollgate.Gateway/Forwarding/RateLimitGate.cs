@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using Tollgate.Budgets;
 using Tollgate.Gateway.Configuration;
 using Tollgate.Keys;
+using Tollgate.Hosting;
 using Tollgate.RateLimits;
 
 namespace Tollgate.Gateway.Forwarding;
@@ -10,7 +11,7 @@ namespace Tollgate.Gateway.Forwarding;
 /// The rate limits a request passes: the configured rules (per key / user / tenant) and the key's own rpm/tpm.
 /// Keys with the same own limits share one limiter (it counts per key id), so there is no limiter per key.
 /// </summary>
-internal sealed class RateLimitGate(GatewayStores stores, IReadOnlyList<RateLimitRule> rules, TimeProvider time)
+internal sealed class RateLimitGate(TollgateStores stores, IReadOnlyList<RateLimitRule> rules, TimeProvider time)
 {
     private readonly IRateLimiter? _configured = rules.Count == 0 ? null : stores.CreateRateLimiter(rules, time);
     private readonly ConcurrentDictionary<(long? Rpm, long? Tpm), IRateLimiter> _perKey = new();

@@ -24,6 +24,7 @@ public sealed class PostgreSqlKeyStore(NpgsqlDataSource dataSource) : IKeyStore
                 created_at TIMESTAMPTZ NOT NULL,
                 revoked_at TIMESTAMPTZ NULL);
             CREATE INDEX IF NOT EXISTS ix_tollgate_keys_tenant ON tollgate_keys (tenant);
+            CREATE INDEX IF NOT EXISTS ix_tollgate_keys_revoked ON tollgate_keys (revoked_at) WHERE revoked_at IS NOT NULL;
             """);
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
@@ -83,6 +84,15 @@ public sealed class PostgreSqlKeyStore(NpgsqlDataSource dataSource) : IKeyStore
         command.Parameters.Add(new() { Value = id });
         command.Parameters.Add(new() { Value = at.ToUniversalTime() });
         return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
+    }
+
+    public async ValueTask<KeyRevocationStamp> GetRevocationStampAsync(CancellationToken cancellationToken = default)
+    {
+        await using var command = dataSource.CreateCommand(
+            "SELECT COUNT(*), COALESCE((EXTRACT(EPOCH FROM MAX(revoked_at)) * 1000)::bigint, 0) FROM tollgate_keys WHERE revoked_at IS NOT NULL");
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        await reader.ReadAsync(cancellationToken);
+        return new KeyRevocationStamp(reader.GetInt64(0), reader.GetInt64(1));
     }
 
     private static async Task<VirtualKey?> ReadOneAsync(NpgsqlCommand command, CancellationToken cancellationToken)

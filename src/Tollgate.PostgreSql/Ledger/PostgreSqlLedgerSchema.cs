@@ -9,7 +9,20 @@ namespace Tollgate.PostgreSql.Ledger;
 /// </summary>
 internal static class PostgreSqlLedgerSchema
 {
-    public const int Version = 1;
+    /// <summary>2 added the daily rollup (filled from the hourly one when an older ledger is opened).</summary>
+    public const int Version = 2;
+
+    /// <summary>Upgrades a version-1 ledger (the daily table was just created empty by <see cref="Create"/>).</summary>
+    public static readonly string BackfillDaily = $"""
+        INSERT INTO ledger_rollup_daily (day, provider, model, api_flavor, tenant, project, user_id, key_id, {LedgerColumns.MetricColumns})
+        SELECT hour - ((hour % 86400) + 86400) % 86400, provider, model, api_flavor, tenant, project, user_id, key_id,
+            {string.Join(", ", LedgerColumns.Metrics.Select(m => $"sum({m})"))}
+        FROM ledger_rollup_hourly GROUP BY 1, provider, model, api_flavor, tenant, project, user_id, key_id
+        """;
+
+    // Room on each page so a rollup row's update (same key, new sums) stays on its page as a HOT update and touches
+    // no index: without it every update inserted a new entry into the 8-column key index (the profile's top cost).
+    private const string RollupFillFactor = "50";
 
     private const string Metrics = """
         requests bigint NOT NULL, input_tokens bigint NOT NULL, cache_read_tokens bigint NOT NULL,
@@ -41,15 +54,19 @@ internal static class PostgreSqlLedgerSchema
             api_flavor text COLLATE "C" NOT NULL, tenant text COLLATE "C" NOT NULL, project text COLLATE "C" NOT NULL,
             user_id text COLLATE "C" NOT NULL, key_id text COLLATE "C" NOT NULL,
             {Metrics},
-            PRIMARY KEY (hour, provider, model, api_flavor, tenant, project, user_id, key_id));
+            PRIMARY KEY (hour, provider, model, api_flavor, tenant, project, user_id, key_id)) WITH (fillfactor = {RollupFillFactor});
         CREATE TABLE IF NOT EXISTS ledger_rollup_model_hourly (
             hour bigint NOT NULL, provider text COLLATE "C" NOT NULL, model text COLLATE "C" NOT NULL,
             api_flavor text COLLATE "C" NOT NULL,
             {Metrics},
-            PRIMARY KEY (hour, provider, model, api_flavor));
+            PRIMARY KEY (hour, provider, model, api_flavor)) WITH (fillfactor = {RollupFillFactor});
+        CREATE TABLE IF NOT EXISTS ledger_rollup_daily (
+            day bigint NOT NULL, provider text COLLATE "C" NOT NULL, model text COLLATE "C" NOT NULL,
+            api_flavor text COLLATE "C" NOT NULL, tenant text COLLATE "C" NOT NULL, project text COLLATE "C" NOT NULL,
+            user_id text COLLATE "C" NOT NULL, key_id text COLLATE "C" NOT NULL,
+            {Metrics},
+            PRIMARY KEY (day, provider, model, api_flavor, tenant, project, user_id, key_id)) WITH (fillfactor = {RollupFillFactor});
         """;
-
-    public const string CreateStaging = $"CREATE TEMP TABLE ledger_staging ({RecordTable}) ON COMMIT DROP";
 
     public const string RecordColumns =
         "request_id, attempt, ts, provider, model, api_flavor, tenant, project, user_id, key_id, session_id, tags, " +
@@ -69,18 +86,18 @@ internal static class PostgreSqlLedgerSchema
     public static readonly string RawSums = Sums;
 
     /// <summary>
-    /// Moves the staged batch into the ledger: new keys only (ON CONFLICT DO NOTHING), skipping records older than
-    /// the retention cutoff, and adds exactly the inserted rows (RETURNING) to both rollups — one statement.
-    /// Returns (inserted, expired, rollup rows touched); the caller knows how many it staged.
+    /// Inserts a batch (the <see cref="BatchArrays"/> parameters) in one statement: new keys only (ON CONFLICT DO
+    /// NOTHING), skipping records older than the retention cutoff, and adds exactly the inserted rows (RETURNING)
+    /// to the rollups. Returns (inserted, expired).
     /// </summary>
-    public static readonly string Merge = $"""
+    public static readonly string Append = $"""
         WITH cutoff AS (
             SELECT coalesce(
                 (SELECT timestamptz 'epoch' + value::bigint * interval '1 microsecond' FROM tollgate_meta WHERE key = 'ledger.retention_cutoff'),
                 '-infinity'::timestamptz) AS at),
         ins AS (
             INSERT INTO ledger_records ({RecordColumns})
-            SELECT {RecordColumns} FROM ledger_staging WHERE ts >= (SELECT at FROM cutoff)
+            SELECT {RecordColumns} FROM {BatchArrays.Unnest} WHERE ts >= (SELECT at FROM cutoff)
             ON CONFLICT (request_id, attempt) DO NOTHING
             RETURNING {HourOfTs} AS hour, provider, model, coalesce(api_flavor, '') AS api_flavor, coalesce(tenant, '') AS tenant,
                 coalesce(project, '') AS project, coalesce(user_id, '') AS user_id, coalesce(key_id, '') AS key_id,
@@ -99,10 +116,17 @@ internal static class PostgreSqlLedgerSchema
             FROM ins GROUP BY hour, provider, model, api_flavor
             ORDER BY hour, provider, model, api_flavor
             ON CONFLICT (hour, provider, model, api_flavor) DO UPDATE SET {Accumulate}
+            RETURNING 1),
+        daily AS (
+            INSERT INTO ledger_rollup_daily AS r (day, provider, model, api_flavor, tenant, project, user_id, key_id, {LedgerColumns.MetricColumns})
+            SELECT hour - ((hour % 86400) + 86400) % 86400, provider, model, api_flavor, tenant, project, user_id, key_id, {Sums}
+            FROM ins GROUP BY 1, provider, model, api_flavor, tenant, project, user_id, key_id
+            ORDER BY 1, provider, model, api_flavor, tenant, project, user_id, key_id
+            ON CONFLICT (day, provider, model, api_flavor, tenant, project, user_id, key_id) DO UPDATE SET {Accumulate}
             RETURNING 1)
         SELECT (SELECT count(*) FROM ins),
-               (SELECT count(*) FROM ledger_staging WHERE ts < (SELECT at FROM cutoff)),
-               (SELECT count(*) FROM wide) + (SELECT count(*) FROM by_model)
+               (SELECT count(*) FROM unnest(@c2::timestamptz[]) AS t(ts) WHERE ts < (SELECT at FROM cutoff)),
+               (SELECT count(*) FROM wide) + (SELECT count(*) FROM by_model) + (SELECT count(*) FROM daily)
         """;
 
     private static string Accumulate =>

@@ -8,15 +8,18 @@ using Tollgate.Ledger;
 namespace Tollgate.PostgreSql.Ledger;
 
 /// <summary>
-/// The shared ledger in PostgreSQL. A batch is binary-COPY'd into a temporary staging table and merged with one
-/// statement: <c>INSERT … ON CONFLICT DO NOTHING RETURNING</c> feeds the rollup upserts, so only newly inserted
-/// records count, in the same transaction. Several gateway instances can append concurrently.
+/// The shared ledger in PostgreSQL. A batch is sent as one array per column and inserted with one statement:
+/// <c>INSERT … SELECT FROM unnest(…) ON CONFLICT DO NOTHING RETURNING</c> feeds the rollup upserts, so only newly
+/// inserted records count, atomically. Several gateway instances can append concurrently.
 /// </summary>
 public sealed class PostgreSqlLedgerStore : ILedgerStore
 {
     private readonly NpgsqlDataSource _dataSource;
     private readonly SemaphoreSlim _schemaGate = new(1, 1);
     private volatile bool _schemaReady;
+
+    // Batches since the last one that had no duplicates: while re-sends are arriving, skip the optimistic COPY.
+    private int _slowBatches;
 
     public PostgreSqlLedgerStore(PostgreSqlLedgerOptions options)
     {
@@ -39,37 +42,93 @@ public sealed class PostgreSqlLedgerStore : ILedgerStore
         }
 
         await EnsureSchemaAsync(cancellationToken);
-        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        await using (var create = new NpgsqlCommand(PostgreSqlLedgerSchema.CreateStaging, connection, transaction))
+        if (Volatile.Read(ref _slowBatches) == 0 && await TryAppendNewAsync(records, cancellationToken) is { } fast)
         {
-            await create.ExecuteNonQueryAsync(cancellationToken);
+            return fast;
         }
 
-        await using (var importer = await connection.BeginBinaryImportAsync(
-                         $"COPY ledger_staging ({PostgreSqlLedgerSchema.RecordColumns}) FROM STDIN (FORMAT BINARY)", cancellationToken))
-        {
-            // Rows are encoded synchronously into Npgsql's buffer (28 fields a row); only full buffers hit the socket.
-            foreach (var r in records)
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                WriteRow(importer, r);
-            }
-
-            await importer.CompleteAsync(cancellationToken);
-        }
-
-        await using var merge = new NpgsqlCommand(PostgreSqlLedgerSchema.Merge, connection, transaction);
+        // One statement, so no explicit transaction: it commits (durably) before the reply arrives.
+        await using var append = _dataSource.CreateCommand(PostgreSqlLedgerSchema.Append);
+        BatchArrays.AddParameters(append, records);
         long inserted, expired;
-        await using (var reader = await merge.ExecuteReaderAsync(cancellationToken))
+        await using (var reader = await append.ExecuteReaderAsync(cancellationToken))
         {
             await reader.ReadAsync(cancellationToken);
             inserted = reader.GetInt64(0);
             expired = reader.GetInt64(1);
         }
 
+        var result = new LedgerAppendResult((int)inserted, (int)(records.Count - inserted - expired), (int)expired);
+        if (result.Duplicates == 0)
+        {
+            Volatile.Write(ref _slowBatches, 0);
+        }
+
+        return result;
+    }
+
+    /// <summary>
+    /// The common case, every key new: binary COPY straight into the ledger (PostgreSQL's cheapest way in: no
+    /// speculative-insert check per row, multi-row heap inserts and WAL records), rollup deltas summed here and
+    /// upserted once per key, all in one transaction. A key already stored (or repeated in the batch) makes the COPY
+    /// fail on the primary key; then nothing was written and the caller takes the exact path. Returns null then.
+    /// </summary>
+    private async ValueTask<LedgerAppendResult?> TryAppendNewAsync(IReadOnlyList<UsageRecord> records, CancellationToken cancellationToken)
+    {
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+
+        // FOR SHARE: a concurrent purge (which updates this row) waits until this batch is committed.
+        long? cutoff;
+        await using (var read = new NpgsqlCommand(
+                         "SELECT value FROM tollgate_meta WHERE key = 'ledger.retention_cutoff' FOR SHARE", connection, transaction))
+        {
+            cutoff = await read.ExecuteScalarAsync(cancellationToken) is string value ? long.Parse(value, CultureInfo.InvariantCulture) : null;
+        }
+
+        var delta = new RollupDelta();
+        var expired = 0;
+        try
+        {
+            await using var importer = await connection.BeginBinaryImportAsync(
+                $"COPY ledger_records ({PostgreSqlLedgerSchema.RecordColumns}) FROM STDIN (FORMAT BINARY)", cancellationToken);
+
+            // Rows are encoded synchronously into Npgsql's buffer (28 fields a row); only full buffers hit the socket.
+            foreach (var r in records)
+            {
+                if (cutoff is { } c && LedgerColumns.ToUnixMicros(r.Timestamp) < c)
+                {
+                    expired++;
+                    continue;
+                }
+
+                cancellationToken.ThrowIfCancellationRequested();
+                WriteRow(importer, r);
+                delta.Add(r);
+            }
+
+            await importer.CompleteAsync(cancellationToken);
+        }
+        catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.UniqueViolation or PostgresErrorCodes.DeadlockDetected)
+        {
+            // A stored key, a key repeated in the batch, or two appenders each waiting for a key the other holds.
+            await transaction.RollbackAsync(cancellationToken);
+            Interlocked.Increment(ref _slowBatches);
+            return null;
+        }
+
+        if (delta.Wide.Count > 0)
+        {
+            await using var batch = new NpgsqlBatch(connection, transaction);
+            batch.BatchCommands.Add(RollupArrays.Wide(delta.Wide, daily: false));
+            batch.BatchCommands.Add(RollupArrays.Wide(delta.Daily(), daily: true));
+            batch.BatchCommands.Add(RollupArrays.Model(delta.ByModel()));
+            await batch.ExecuteNonQueryAsync(cancellationToken);
+        }
+
         await transaction.CommitAsync(cancellationToken);
-        return new LedgerAppendResult((int)inserted, (int)(records.Count - inserted - expired), (int)expired);
+        var inserted = records.Count - expired;
+        return new LedgerAppendResult(inserted, 0, expired);
     }
 
     public async ValueTask<LedgerReport> QueryAsync(LedgerQuery query, CancellationToken cancellationToken = default)
@@ -78,54 +137,46 @@ public sealed class PostgreSqlLedgerStore : ILedgerStore
         await EnsureSchemaAsync(cancellationToken);
         await using var command = _dataSource.CreateCommand();
         var f = query.Filter;
-        var (from, to) = LedgerReportBuilder.HourRange(f);
-        var dim = query.GroupBy is { } d ? LedgerColumns.DimensionColumn(d) : "NULL::text";
-        var sql = new StringBuilder();
-        var where = new List<string>();
-        string hourExpr;
-        if (f.SessionId is not null)
+        if (f.SessionId is null)
         {
-            // Sessions are small and not a rollup dimension: sum the session's own (indexed) records.
-            hourExpr = PostgreSqlLedgerSchema.HourOfTs;
-            where.Add("session_id = @session");
-            command.Parameters.AddWithValue("session", f.SessionId);
-            sql.Append(CultureInfo.InvariantCulture, $"SELECT {(query.Bucket is null ? "0::bigint" : hourExpr)}, {dim}, {PostgreSqlLedgerSchema.RawSums} FROM ledger_records");
+            var rollups = RollupQuerySql.For(query);
+            command.CommandText = rollups.Text;
+            foreach (var (name, value) in rollups.Parameters)
+            {
+                command.Parameters.AddWithValue(name, value);
+            }
         }
         else
         {
-            hourExpr = "hour";
-            var table = LedgerReportBuilder.CanUseModelRollup(query) ? "ledger_rollup_model_hourly" : "ledger_rollup_hourly";
-            sql.Append(CultureInfo.InvariantCulture, $"SELECT {(query.Bucket is null ? "0::bigint" : "hour")}, {dim}, ");
-            sql.Append(string.Join(", ", LedgerColumns.Metrics.Select(m => $"sum({m})")));
-            sql.Append(CultureInfo.InvariantCulture, $" FROM {table}");
+            // Sessions are small and not a rollup dimension: sum the session's own (indexed) records.
+            var hourExpr = PostgreSqlLedgerSchema.HourOfTs;
+            var (from, to) = LedgerReportBuilder.HourRange(f);
+            var dim = query.GroupBy is { } d ? LedgerColumns.DimensionColumn(d) : "NULL::text";
+            var where = new List<string> { "session_id = @session" };
+            command.Parameters.AddWithValue("session", f.SessionId);
+            if (from is { } fh)
+            {
+                where.Add($"{hourExpr} >= @from");
+                command.Parameters.AddWithValue("from", fh);
+            }
+
+            if (to is { } th)
+            {
+                where.Add($"{hourExpr} < @to");
+                command.Parameters.AddWithValue("to", th);
+            }
+
+            var i = 0;
+            foreach (var (column, value) in LedgerColumns.DimensionFilters(f))
+            {
+                where.Add($"{column} = @f{i}");
+                command.Parameters.AddWithValue($"f{i++}", value);
+            }
+
+            command.CommandText = $"SELECT {(query.Bucket is null ? "0::bigint" : hourExpr)}, {dim}, {PostgreSqlLedgerSchema.RawSums} " +
+                                  $"FROM ledger_records WHERE {string.Join(" AND ", where)} GROUP BY 1, 2";
         }
 
-        if (from is { } fh)
-        {
-            where.Add($"{hourExpr} >= @from");
-            command.Parameters.AddWithValue("from", fh);
-        }
-
-        if (to is { } th)
-        {
-            where.Add($"{hourExpr} < @to");
-            command.Parameters.AddWithValue("to", th);
-        }
-
-        var i = 0;
-        foreach (var (column, value) in LedgerColumns.DimensionFilters(f))
-        {
-            where.Add($"{column} = @f{i}");
-            command.Parameters.AddWithValue($"f{i++}", value);
-        }
-
-        if (where.Count > 0)
-        {
-            sql.Append(" WHERE ").Append(string.Join(" AND ", where));
-        }
-
-        sql.Append(" GROUP BY 1, 2");
-        command.CommandText = sql.ToString();
         var rows = new List<RollupRow>();
         await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
         {
@@ -228,7 +279,9 @@ public sealed class PostgreSqlLedgerStore : ILedgerStore
     public async ValueTask DisposeAsync() => await _dataSource.DisposeAsync();
 
     private static long Sum(NpgsqlDataReader reader, int ordinal) =>
-        reader.IsDBNull(ordinal) ? 0 : Convert.ToInt64(reader.GetValue(ordinal), CultureInfo.InvariantCulture);
+        reader.IsDBNull(ordinal) ? 0
+        : reader.GetFieldType(ordinal) == typeof(long) ? reader.GetInt64(ordinal)
+        : Convert.ToInt64(reader.GetValue(ordinal), CultureInfo.InvariantCulture);
 
     private static void WriteRow(NpgsqlBinaryImporter w, UsageRecord r)
     {
@@ -327,18 +380,25 @@ public sealed class PostgreSqlLedgerStore : ILedgerStore
                 await create.ExecuteNonQueryAsync(cancellationToken);
             }
 
+            int? existing;
             await using (var version = new NpgsqlCommand("SELECT value FROM tollgate_meta WHERE key = 'ledger.schema_version'", connection, transaction))
             {
-                if (await version.ExecuteScalarAsync(cancellationToken) is string existing &&
-                    int.Parse(existing, CultureInfo.InvariantCulture) > PostgreSqlLedgerSchema.Version)
+                existing = await version.ExecuteScalarAsync(cancellationToken) is string v ? int.Parse(v, CultureInfo.InvariantCulture) : null;
+                if (existing > PostgreSqlLedgerSchema.Version)
                 {
                     throw new InvalidOperationException(
                         $"The PostgreSQL ledger has schema version {existing}; this Tollgate supports up to {PostgreSqlLedgerSchema.Version}. Upgrade Tollgate.");
                 }
             }
 
+            if (existing is not null && existing < 2)
+            {
+                await using var backfill = new NpgsqlCommand(PostgreSqlLedgerSchema.BackfillDaily, connection, transaction);
+                await backfill.ExecuteNonQueryAsync(cancellationToken);
+            }
+
             await using (var insert = new NpgsqlCommand(
-                             "INSERT INTO tollgate_meta (key, value) VALUES ('ledger.schema_version', @v) ON CONFLICT (key) DO NOTHING", connection, transaction))
+                             "INSERT INTO tollgate_meta (key, value) VALUES ('ledger.schema_version', @v) ON CONFLICT (key) DO UPDATE SET value = excluded.value", connection, transaction))
             {
                 insert.Parameters.AddWithValue("v", PostgreSqlLedgerSchema.Version.ToString(CultureInfo.InvariantCulture));
                 await insert.ExecuteNonQueryAsync(cancellationToken);

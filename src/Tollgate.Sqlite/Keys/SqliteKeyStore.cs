@@ -39,6 +39,7 @@ public sealed class SqliteKeyStore(string connectionString) : IKeyStore
                 created_at_ms INTEGER NOT NULL,
                 revoked_at_ms INTEGER NULL);
             CREATE INDEX IF NOT EXISTS ix_tollgate_keys_tenant ON tollgate_keys (tenant);
+            CREATE INDEX IF NOT EXISTS ix_tollgate_keys_revoked ON tollgate_keys (revoked_at_ms) WHERE revoked_at_ms IS NOT NULL;
             """;
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
@@ -106,6 +107,16 @@ public sealed class SqliteKeyStore(string connectionString) : IKeyStore
         command.Parameters.AddWithValue("$id", id);
         command.Parameters.AddWithValue("$at", at.ToUnixTimeMilliseconds());
         return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
+    }
+
+    public async ValueTask<KeyRevocationStamp> GetRevocationStampAsync(CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT COUNT(*), COALESCE(MAX(revoked_at_ms), 0) FROM tollgate_keys WHERE revoked_at_ms IS NOT NULL";
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        await reader.ReadAsync(cancellationToken);
+        return new KeyRevocationStamp(reader.GetInt64(0), reader.GetInt64(1));
     }
 
     private async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken)

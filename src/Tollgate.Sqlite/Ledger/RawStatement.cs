@@ -6,9 +6,19 @@ namespace Tollgate.Sqlite.Ledger;
 /// <summary>
 /// A prepared statement driven through SQLitePCL directly: parameters are bound by index with no per-execution
 /// name lookup or boxing, which is what makes batched ingest fast. Used only on the store's write connection.
+/// SQLite keeps bindings across executions, so a parameter whose value equals what it already holds is not bound
+/// again (nulls, flags, provider/model/tenant names repeat from row to row): every bind call takes the
+/// connection's mutex and frees the previous value, which the profile showed as a large share of ingest CPU.
+/// Strings are bound as UTF-8 copies in the batch's <see cref="Utf8Arena"/> (<c>SQLITE_STATIC</c>).
 /// </summary>
 internal sealed class RawStatement : IDisposable
 {
+    private const byte Unknown = 0, IsInt = 1, IsNull = 2, IsText = 3;
+    private readonly Utf8Arena _arena;
+    private readonly byte[] _kind;
+    private readonly long[] _int;
+    private readonly string?[] _text;
+    private readonly int[] _generation;
     private readonly sqlite3 _db;
     private readonly sqlite3_stmt _stmt;
     private readonly IntPtr _dbPtr;
@@ -16,8 +26,9 @@ internal sealed class RawStatement : IDisposable
     private bool _stmtRef;
     private bool _disposed;
 
-    public RawStatement(SqliteConnection connection, string sql)
+    public RawStatement(SqliteConnection connection, string sql, Utf8Arena arena)
     {
+        _arena = arena;
         _db = connection.Handle ?? throw new InvalidOperationException("connection is not open");
         Check(raw.sqlite3_prepare_v2(_db, sql, out _stmt));
 
@@ -25,14 +36,53 @@ internal sealed class RawStatement : IDisposable
         _stmt.DangerousAddRef(ref _stmtRef);
         _stmtPtr = _stmt.DangerousGetHandle();
         _dbPtr = _db.DangerousGetHandle();
+        var slots = NativeMethods.ParameterCount(_stmtPtr) + 1;
+        _kind = new byte[slots];
+        _int = new long[slots];
+        _text = new string?[slots];
+        _generation = new int[slots];
     }
 
-    public void Bind(int index, long value) => Check(NativeMethods.BindInt64(_stmtPtr, index, value));
+    public void Bind(int index, long value)
+    {
+        if (_kind[index] == IsInt && _int[index] == value)
+        {
+            return;
+        }
 
-    public void Bind(int index, string? value) =>
-        Check(value is null
-            ? NativeMethods.BindNull(_stmtPtr, index)
-            : NativeMethods.BindText16(_stmtPtr, index, value, value.Length * sizeof(char), NativeMethods.Transient));
+        _kind[index] = Unknown;
+        Check(NativeMethods.BindInt64(_stmtPtr, index, value));
+        _kind[index] = IsInt;
+        _int[index] = value;
+    }
+
+    public void Bind(int index, string? value)
+    {
+        if (value is null)
+        {
+            if (_kind[index] != IsNull)
+            {
+                _kind[index] = Unknown;
+                Check(NativeMethods.BindNull(_stmtPtr, index));
+                _kind[index] = IsNull;
+            }
+
+            return;
+        }
+
+        // The bound bytes live in the arena: reusable only within the generation they were copied in.
+        if (_kind[index] == IsText && _generation[index] == _arena.Generation && string.Equals(_text[index], value, StringComparison.Ordinal))
+        {
+            return;
+        }
+
+        _kind[index] = Unknown;
+        var (pointer, length) = _arena.Encode(value);
+        Check(NativeMethods.BindText(_stmtPtr, index, pointer, length, NativeMethods.Static));
+        _kind[index] = IsText;
+        _text[index] = value;
+        _generation[index] = _arena.Generation;
+    }
 
     /// <summary>Runs the statement to completion and returns the rows it changed.</summary>
     public int Execute()
@@ -46,49 +96,6 @@ internal sealed class RawStatement : IDisposable
 
         return NativeMethods.Changes(_dbPtr);
     }
-
-    /// <summary>Runs a single-value query and returns its first column as an integer.</summary>
-    public long ExecuteScalarInt64()
-    {
-        var rc = raw.sqlite3_step(_stmt);
-        try
-        {
-            if (rc != raw.SQLITE_ROW)
-            {
-                Check(rc);
-                throw new SqliteException("SQLite returned no row", rc);
-            }
-
-            return raw.sqlite3_column_int64(_stmt, 0);
-        }
-        finally
-        {
-            raw.sqlite3_reset(_stmt);
-        }
-    }
-
-    /// <summary>Steps through every row of a query.</summary>
-    public void ForEachRow(Action<sqlite3_stmt> row)
-    {
-        try
-        {
-            int rc;
-            while ((rc = raw.sqlite3_step(_stmt)) == raw.SQLITE_ROW)
-            {
-                row(_stmt);
-            }
-
-            Check(rc);
-        }
-        finally
-        {
-            raw.sqlite3_reset(_stmt);
-        }
-    }
-
-    public static string Text(sqlite3_stmt stmt, int column) => raw.sqlite3_column_text(stmt, column).utf8_to_string();
-
-    public static long Int64(sqlite3_stmt stmt, int column) => raw.sqlite3_column_int64(stmt, column);
 
     public void Dispose()
     {

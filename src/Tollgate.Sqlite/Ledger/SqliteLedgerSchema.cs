@@ -3,7 +3,8 @@ namespace Tollgate.Sqlite.Ledger;
 /// <summary>The ledger's tables. Versioned in <c>tollgate_meta</c>; every statement is idempotent.</summary>
 internal static class SqliteLedgerSchema
 {
-    public const int Version = 1;
+    /// <summary>2 added the daily rollup (filled from the hourly one when an older ledger is opened).</summary>
+    public const int Version = 2;
 
     private const string Metrics = """
         requests INTEGER NOT NULL, input_tokens INTEGER NOT NULL, cache_read_tokens INTEGER NOT NULL,
@@ -35,6 +36,19 @@ internal static class SqliteLedgerSchema
             hour INTEGER NOT NULL, provider TEXT NOT NULL, model TEXT NOT NULL, api_flavor TEXT NOT NULL,
             {Metrics},
             PRIMARY KEY (hour, provider, model, api_flavor)) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS ledger_rollup_daily (
+            day INTEGER NOT NULL, provider TEXT NOT NULL, model TEXT NOT NULL, api_flavor TEXT NOT NULL,
+            tenant TEXT NOT NULL, project TEXT NOT NULL, user_id TEXT NOT NULL, key_id TEXT NOT NULL,
+            {Metrics},
+            PRIMARY KEY (day, provider, model, api_flavor, tenant, project, user_id, key_id)) WITHOUT ROWID;
+        """;
+
+    /// <summary>Upgrades a version-1 ledger (the daily table was just created empty by <see cref="Create"/>).</summary>
+    public static readonly string BackfillDaily = $"""
+        INSERT INTO ledger_rollup_daily (day, provider, model, api_flavor, tenant, project, user_id, key_id, {Tollgate.Ledger.LedgerColumns.MetricColumns})
+        SELECT hour - (((hour % 86400) + 86400) % 86400), provider, model, api_flavor, tenant, project, user_id, key_id,
+            {string.Join(", ", Tollgate.Ledger.LedgerColumns.Metrics.Select(m => $"SUM({m})"))}
+        FROM ledger_rollup_hourly GROUP BY 1, provider, model, api_flavor, tenant, project, user_id, key_id
         """;
 
     public const string RecordColumns =

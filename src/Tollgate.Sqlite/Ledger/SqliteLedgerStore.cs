@@ -52,50 +52,68 @@ public sealed class SqliteLedgerStore : ILedgerStore
         {
             var connection = await EnsureWriterAsync(cancellationToken);
             var commands = _commands!;
-            using var transaction = connection.BeginTransaction(deferred: false);
-            commands.Enlist(transaction);
-            var cutoff = commands.ReadRetentionCutoff();
-            var rows = new List<(UsageRecord, long)>(records.Count);
-            var expired = 0;
-            foreach (var record in records)
+            commands.BeginBatch();
+            var delta = new RollupDelta();
+            using (var transaction = connection.BeginTransaction(deferred: false))
             {
-                var ts = LedgerColumns.ToUnixMicros(record.Timestamp);
-                if (cutoff is { } c && ts < c)
+                commands.Enlist(transaction);
+                var (rows, expired) = Live(records, commands.ReadRetentionCutoff());
+                cancellationToken.ThrowIfCancellationRequested();
+                var inserted = commands.InsertAll(rows);
+                if (inserted == rows.Count)
                 {
-                    expired++;
-                    continue;
-                }
-
-                rows.Add((record, ts));
-            }
-
-            cancellationToken.ThrowIfCancellationRequested();
-            var before = commands.MaxRowId();
-            var inserted = commands.InsertAll(rows);
-            if (inserted > 0)
-            {
-                // Usually every record is new; otherwise ask which ones this transaction inserted.
-                var keys = inserted == rows.Count ? null : commands.InsertedKeys(before);
-                var delta = new RollupDelta();
-                foreach (var (record, _) in rows)
-                {
-                    if (keys is null || keys.Remove(record.Key))
+                    foreach (var (record, _) in rows)
                     {
                         delta.Add(record);
                     }
+
+                    commands.UpsertRollups(delta);
+                    transaction.Commit();
+                    return new LedgerAppendResult(inserted, 0, expired);
                 }
 
-                commands.UpsertRollups(delta);
+                if (inserted == 0)
+                {
+                    // Nothing new at all (a whole batch sent again): nothing to roll up.
+                    transaction.Commit();
+                    return new LedgerAppendResult(0, rows.Count, expired);
+                }
+
+                // Some keys were already stored (a re-send) or repeated in the batch: start again one row at a time,
+                // which tells exactly which rows are new. Rare, so the common path pays nothing to find out.
+                transaction.Rollback();
             }
 
-            var duplicates = rows.Count - inserted;
-            transaction.Commit();
-            return new LedgerAppendResult(inserted, duplicates, expired);
+            using (var transaction = connection.BeginTransaction(deferred: false))
+            {
+                commands.Enlist(transaction);
+                var (rows, expired) = Live(records, commands.ReadRetentionCutoff());
+                var inserted = commands.InsertEach(rows, delta);
+                commands.UpsertRollups(delta);
+                transaction.Commit();
+                return new LedgerAppendResult(inserted, rows.Count - inserted, expired);
+            }
         }
         finally
         {
             _writeGate.Release();
         }
+    }
+
+    /// <summary>The records at or after the retention cutoff (with their timestamps in unix microseconds), and how many were older.</summary>
+    private static (List<(UsageRecord, long)> Rows, int Expired) Live(IReadOnlyList<UsageRecord> records, long? cutoff)
+    {
+        var rows = new List<(UsageRecord, long)>(records.Count);
+        foreach (var record in records)
+        {
+            var ts = LedgerColumns.ToUnixMicros(record.Timestamp);
+            if (cutoff is null || ts >= cutoff)
+            {
+                rows.Add((record, ts));
+            }
+        }
+
+        return (rows, records.Count - rows.Count);
     }
 
     public async ValueTask<LedgerReport> QueryAsync(LedgerQuery query, CancellationToken cancellationToken = default)
@@ -105,60 +123,50 @@ public sealed class SqliteLedgerStore : ILedgerStore
         await using var connection = await OpenReaderAsync(cancellationToken);
         await using var command = connection.CreateCommand();
         var f = query.Filter;
-        var (from, to) = LedgerReportBuilder.HourRange(f);
-        var sql = new StringBuilder();
-        var dim = query.GroupBy is { } d ? LedgerColumns.DimensionColumn(d) : "NULL";
-        string hourExpr, table;
-        var where = new List<string>();
-        if (f.SessionId is not null)
+        if (f.SessionId is null)
         {
-            // Sessions are small and not a rollup dimension: sum the session's own (indexed) records.
-            hourExpr = "((ts / 3600000000) * 3600)";
-            table = "ledger_records";
-            where.Add("session_id = $session");
-            command.Parameters.AddWithValue("$session", f.SessionId);
-            sql.Append(CultureInfo.InvariantCulture, $"""
-                SELECT {(query.Bucket is null ? "0" : hourExpr)}, {dim}, COUNT(*), SUM(input_tokens), SUM(cache_read_tokens),
-                  SUM(cache_write_tokens), SUM(output_tokens), SUM(reasoning_tokens), SUM(total_cost_nanos),
-                  SUM(input_cost_nanos), SUM(output_cost_nanos), SUM(1 - success), SUM(estimated), SUM(unpriced), SUM(latency_ms)
-                FROM {table}
-                """);
+            var rollups = RollupQuerySql.For(query);
+            command.CommandText = rollups.Text;
+            foreach (var (name, value) in rollups.Parameters)
+            {
+                command.Parameters.AddWithValue("@" + name, value);
+            }
         }
         else
         {
-            hourExpr = "hour";
-            table = LedgerReportBuilder.CanUseModelRollup(query) ? "ledger_rollup_model_hourly" : "ledger_rollup_hourly";
-            sql.Append(CultureInfo.InvariantCulture, $"SELECT {(query.Bucket is null ? "0" : "hour")}, {dim}, ");
-            sql.Append(string.Join(", ", LedgerColumns.Metrics.Select(m => $"SUM({m})")));
-            sql.Append(CultureInfo.InvariantCulture, $" FROM {table}");
+            // Sessions are small and not a rollup dimension: sum the session's own (indexed) records.
+            const string hourExpr = "((ts / 3600000000) * 3600)";
+            var (from, to) = LedgerReportBuilder.HourRange(f);
+            var dim = query.GroupBy is { } d ? LedgerColumns.DimensionColumn(d) : "NULL";
+            var where = new List<string> { "session_id = $session" };
+            command.Parameters.AddWithValue("$session", f.SessionId);
+            if (from is { } fh)
+            {
+                where.Add($"{hourExpr} >= $from");
+                command.Parameters.AddWithValue("$from", fh);
+            }
+
+            if (to is { } th)
+            {
+                where.Add($"{hourExpr} < $to");
+                command.Parameters.AddWithValue("$to", th);
+            }
+
+            var i = 0;
+            foreach (var (column, value) in LedgerColumns.DimensionFilters(f))
+            {
+                where.Add($"{column} = $f{i}");
+                command.Parameters.AddWithValue($"$f{i++}", value);
+            }
+
+            command.CommandText = $"""
+                SELECT {(query.Bucket is null ? "0" : hourExpr)}, {dim}, COUNT(*), SUM(input_tokens), SUM(cache_read_tokens),
+                  SUM(cache_write_tokens), SUM(output_tokens), SUM(reasoning_tokens), SUM(total_cost_nanos),
+                  SUM(input_cost_nanos), SUM(output_cost_nanos), SUM(1 - success), SUM(estimated), SUM(unpriced), SUM(latency_ms)
+                FROM ledger_records WHERE {string.Join(" AND ", where)} GROUP BY 1, 2
+                """;
         }
 
-        if (from is { } fh)
-        {
-            where.Add($"{hourExpr} >= $from");
-            command.Parameters.AddWithValue("$from", fh);
-        }
-
-        if (to is { } th)
-        {
-            where.Add($"{hourExpr} < $to");
-            command.Parameters.AddWithValue("$to", th);
-        }
-
-        var i = 0;
-        foreach (var (column, value) in LedgerColumns.DimensionFilters(f))
-        {
-            where.Add($"{column} = $f{i}");
-            command.Parameters.AddWithValue($"$f{i++}", value);
-        }
-
-        if (where.Count > 0)
-        {
-            sql.Append(" WHERE ").Append(string.Join(" AND ", where));
-        }
-
-        sql.Append(" GROUP BY 1, 2");
-        command.CommandText = sql.ToString();
         var rows = new List<RollupRow>();
         await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
         {
@@ -379,14 +387,20 @@ public sealed class SqliteLedgerStore : ILedgerStore
                 command.CommandText = SqliteLedgerSchema.Create;
                 await command.ExecuteNonQueryAsync(cancellationToken);
                 command.CommandText = "SELECT value FROM tollgate_meta WHERE key = 'ledger.schema_version'";
-                var existing = await command.ExecuteScalarAsync(cancellationToken) as string;
-                if (existing is not null && int.Parse(existing, CultureInfo.InvariantCulture) > SqliteLedgerSchema.Version)
+                int? existing = await command.ExecuteScalarAsync(cancellationToken) is string v ? int.Parse(v, CultureInfo.InvariantCulture) : null;
+                if (existing > SqliteLedgerSchema.Version)
                 {
                     throw new InvalidOperationException(
                         $"The ledger in {_options.Path} has schema version {existing}; this Tollgate supports up to {SqliteLedgerSchema.Version}. Upgrade Tollgate.");
                 }
 
-                command.CommandText = "INSERT OR IGNORE INTO tollgate_meta (key, value) VALUES ('ledger.schema_version', $v)";
+                if (existing < 2)
+                {
+                    command.CommandText = SqliteLedgerSchema.BackfillDaily;
+                    await command.ExecuteNonQueryAsync(cancellationToken);
+                }
+
+                command.CommandText = "INSERT OR REPLACE INTO tollgate_meta (key, value) VALUES ('ledger.schema_version', $v)";
                 command.Parameters.AddWithValue("$v", SqliteLedgerSchema.Version.ToString(CultureInfo.InvariantCulture));
                 await command.ExecuteNonQueryAsync(cancellationToken);
                 transaction.Commit();

@@ -5,32 +5,32 @@ namespace Tollgate.Sqlite.Ledger;
 
 /// <summary>
 /// The prepared statements of the write connection, prepared once and reused for every batch. Records go in with
-/// multi-row <c>INSERT OR IGNORE</c> statements; the rows this transaction inserted are exactly those with a rowid
-/// above the maximum seen when it started (SQLite assigns max+1 and the write lock is held). Their rollup deltas are
-/// summed in memory and upserted once per rollup key, in the same transaction. (Summing in SQL with GROUP BY over
-/// the new rows measured twice as slow.)
+/// multi-row <c>INSERT OR IGNORE</c> statements (<see cref="InsertAll"/>); when every row was new (the normal case)
+/// the batch's rollup deltas are all its rows. Otherwise the caller rolls back and re-inserts one row per statement
+/// (<see cref="InsertEach"/>), where <c>changes()</c> says exactly which rows were new. Rollup deltas are summed in
+/// memory and upserted once per rollup key, in the same transaction. (Summing in SQL with GROUP BY over the new
+/// rows measured twice as slow.)
 /// </summary>
 internal sealed class WriteCommands : IDisposable
 {
     private const int RowsPerStatement = 32;
     private const int Columns = 28;
 
+    private readonly Utf8Arena _arena = new();
     private readonly RawStatement _insertMany;
     private readonly RawStatement _insertOne;
-    private readonly RawStatement _maxRowId;
-    private readonly RawStatement _insertedKeys;
     private readonly RawStatement _wide;
     private readonly RawStatement _byModel;
+    private readonly RawStatement _daily;
     private readonly SqliteCommand _cutoff;
 
     public WriteCommands(SqliteConnection connection)
     {
-        _insertMany = new RawStatement(connection, InsertSql(RowsPerStatement));
-        _insertOne = new RawStatement(connection, InsertSql(1));
-        _maxRowId = new RawStatement(connection, "SELECT coalesce(max(rowid), 0) FROM ledger_records");
-        _insertedKeys = new RawStatement(connection, "SELECT request_id, attempt FROM ledger_records WHERE rowid > ?1");
-        _wide = new RawStatement(connection, Upsert("ledger_rollup_hourly", ["hour", "provider", "model", "api_flavor", "tenant", "project", "user_id", "key_id"]));
-        _byModel = new RawStatement(connection, Upsert("ledger_rollup_model_hourly", ["hour", "provider", "model", "api_flavor"]));
+        _insertMany = new RawStatement(connection, InsertSql(RowsPerStatement), _arena);
+        _insertOne = new RawStatement(connection, InsertSql(1), _arena);
+        _wide = new RawStatement(connection, Upsert("ledger_rollup_hourly", ["hour", "provider", "model", "api_flavor", "tenant", "project", "user_id", "key_id"]), _arena);
+        _byModel = new RawStatement(connection, Upsert("ledger_rollup_model_hourly", ["hour", "provider", "model", "api_flavor"]), _arena);
+        _daily = new RawStatement(connection, Upsert("ledger_rollup_daily", ["day", "provider", "model", "api_flavor", "tenant", "project", "user_id", "key_id"]), _arena);
         _cutoff = connection.CreateCommand();
         _cutoff.CommandText = "SELECT CAST(value AS INTEGER) FROM tollgate_meta WHERE key = 'ledger.retention_cutoff'";
     }
@@ -39,7 +39,8 @@ internal sealed class WriteCommands : IDisposable
 
     public long? ReadRetentionCutoff() => _cutoff.ExecuteScalar() is long value ? value : null;
 
-    public long MaxRowId() => _maxRowId.ExecuteScalarInt64();
+    /// <summary>Starts a batch: strings bound for earlier batches are no longer valid.</summary>
+    public void BeginBatch() => _arena.Reset();
 
     /// <summary>Inserts the records (new keys only) and returns how many were inserted.</summary>
     public int InsertAll(List<(UsageRecord Record, long Ts)> rows)
@@ -65,20 +66,43 @@ internal sealed class WriteCommands : IDisposable
         return inserted;
     }
 
-    /// <summary>Keys of the rows inserted after <paramref name="afterRowId"/> (used only when a batch had duplicates).</summary>
-    public HashSet<LedgerKey> InsertedKeys(long afterRowId)
+    /// <summary>Inserts the records one statement each, adding exactly the newly inserted ones to <paramref name="delta"/>.</summary>
+    public int InsertEach(List<(UsageRecord Record, long Ts)> rows, RollupDelta delta)
     {
-        var keys = new HashSet<LedgerKey>();
-        _insertedKeys.Bind(1, afterRowId);
-        _insertedKeys.ForEachRow(stmt => keys.Add(new LedgerKey(RawStatement.Text(stmt, 0), (int)RawStatement.Int64(stmt, 1))));
-        return keys;
+        var inserted = 0;
+        foreach (var (record, ts) in rows)
+        {
+            Bind(_insertOne, 0, record, ts);
+            if (_insertOne.Execute() > 0)
+            {
+                inserted++;
+                delta.Add(record);
+            }
+        }
+
+        return inserted;
     }
 
     public void UpsertRollups(RollupDelta delta)
     {
-        foreach (var (k, m) in delta.Wide)
+        Upsert(_wide, delta.Wide);
+        Upsert(_daily, delta.Daily());
+        foreach (var (k, m) in delta.ByModel())
         {
-            var s = _wide;
+            var s = _byModel;
+            s.Bind(1, k.Hour);
+            s.Bind(2, k.Provider);
+            s.Bind(3, k.Model);
+            s.Bind(4, k.ApiFlavor);
+            BindMetrics(s, 5, m);
+            s.Execute();
+        }
+    }
+
+    private static void Upsert(RawStatement s, Dictionary<RollupKey, LedgerMetrics> rows)
+    {
+        foreach (var (k, m) in rows)
+        {
             s.Bind(1, k.Hour);
             s.Bind(2, k.Provider);
             s.Bind(3, k.Model);
@@ -88,17 +112,6 @@ internal sealed class WriteCommands : IDisposable
             s.Bind(7, k.User);
             s.Bind(8, k.KeyId);
             BindMetrics(s, 9, m);
-            s.Execute();
-        }
-
-        foreach (var (k, m) in delta.ByModel())
-        {
-            var s = _byModel;
-            s.Bind(1, k.Hour);
-            s.Bind(2, k.Provider);
-            s.Bind(3, k.Model);
-            s.Bind(4, k.ApiFlavor);
-            BindMetrics(s, 5, m);
             s.Execute();
         }
     }
@@ -132,10 +145,9 @@ internal sealed class WriteCommands : IDisposable
     {
         _insertMany.Dispose();
         _insertOne.Dispose();
-        _maxRowId.Dispose();
-        _insertedKeys.Dispose();
         _wide.Dispose();
         _byModel.Dispose();
+        _daily.Dispose();
         _cutoff.Dispose();
     }
 

@@ -71,16 +71,17 @@ public sealed class TollgateEngine : IAsyncDisposable
         _initialized ? ValueTask.CompletedTask : InitializeSlowAsync(cancellationToken);
 
     /// <summary>
-    /// Hands a record to the ledger writer without making the caller wait for it to be durable. A failure is
-    /// logged (the writer spools when configured); <see cref="FlushAsync"/> waits for every record handed over.
+    /// Hands a record to the ledger writer without making the caller wait for it to be durable (nor, when the
+    /// writer's queue is full, for room in it). A refused or failed record is logged (the writer spools when
+    /// configured); <see cref="FlushAsync"/> waits for every record handed over.
     /// </summary>
     public void Record(UsageRecord record)
     {
         ArgumentNullException.ThrowIfNull(record);
-        ValueTask append;
+        ValueTask queued;
         try
         {
-            append = Ledger.AppendAsync(record);
+            queued = Ledger.EnqueueAsync(record);
         }
         catch (Exception ex)
         {
@@ -88,7 +89,7 @@ public sealed class TollgateEngine : IAsyncDisposable
             return;
         }
 
-        if (append.IsCompletedSuccessfully)
+        if (queued.IsCompletedSuccessfully)
         {
             return;
         }
@@ -98,22 +99,50 @@ public sealed class TollgateEngine : IAsyncDisposable
             _pendingRecords++;
         }
 
-        _ = ObserveAsync(append, record.RequestId);
+        _ = ObserveAsync(queued, record.RequestId);
     }
 
-    /// <summary>Completes once every record handed to <see cref="Record"/> so far is durable (or failed and was logged).</summary>
-    public Task FlushAsync(CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Hands a record to the ledger writer: completes once it is queued — at once unless the queue is full, which
+    /// makes the caller wait (back-pressure) — not once it is durable (see <see cref="LedgerWriter.EnqueueAsync"/>).
+    /// Never throws for the ledger's sake: a refused record is logged.
+    /// </summary>
+    public ValueTask RecordAsync(UsageRecord record, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(record);
+        ValueTask queued;
+        try
+        {
+            queued = Ledger.EnqueueAsync(record, cancellationToken);
+        }
+        catch (Exception ex)
+        {
+            _logger.LogError(ex, "ledger record {RequestId} was refused", record.RequestId);
+            return ValueTask.CompletedTask;
+        }
+
+        return queued.IsCompletedSuccessfully ? ValueTask.CompletedTask : WaitQueuedAsync(queued, record.RequestId);
+    }
+
+    /// <summary>Completes once every record handed to <see cref="Record"/> or <see cref="RecordAsync"/> so far is durable (or failed and was logged).</summary>
+    public async Task FlushAsync(CancellationToken cancellationToken = default)
+    {
+        Task? drained = null;
         lock (_pendingGate)
         {
-            if (_pendingRecords == 0)
+            if (_pendingRecords > 0)
             {
-                return Task.CompletedTask;
+                _drained ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                drained = _drained.Task;
             }
-
-            _drained ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            return _drained.Task.WaitAsync(cancellationToken);
         }
+
+        if (drained is not null)
+        {
+            await drained.WaitAsync(cancellationToken);
+        }
+
+        await Ledger.FlushAsync(cancellationToken);
     }
 
     public async ValueTask DisposeAsync()
@@ -159,6 +188,18 @@ public sealed class TollgateEngine : IAsyncDisposable
         finally
         {
             _initializeLock.Release();
+        }
+    }
+
+    private async ValueTask WaitQueuedAsync(ValueTask queued, string requestId)
+    {
+        try
+        {
+            await queued;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            _logger.LogError(ex, "ledger record {RequestId} could not be queued", requestId);
         }
     }
 

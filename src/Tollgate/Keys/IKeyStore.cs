@@ -23,4 +23,14 @@ public interface IKeyStore
 
     /// <summary>Marks a key revoked at <paramref name="at"/>. False when unknown; revoking twice keeps the first time and returns true.</summary>
     Task<bool> RevokeAsync(string id, DateTimeOffset at, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// A stamp that moves whenever a key is revoked (see <see cref="KeyRevocationStamp"/>). The default lists every key;
+    /// database stores answer it with one indexed query.
+    /// </summary>
+    async ValueTask<KeyRevocationStamp> GetRevocationStampAsync(CancellationToken cancellationToken = default)
+    {
+        var revoked = (await ListAsync(null, includeAdmin: true, cancellationToken)).Where(k => k.RevokedAt is not null).ToList();
+        return new KeyRevocationStamp(revoked.Count, revoked.Count == 0 ? 0 : revoked.Max(k => k.RevokedAt!.Value.ToUnixTimeMilliseconds()));
+    }
 }

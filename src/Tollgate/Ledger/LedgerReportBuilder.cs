@@ -17,6 +17,11 @@ internal static class LedgerReportBuilder
         var (q, _) => q * SecondsPerHour,
     };
 
+    public const long SecondsPerDay = 86400;
+
+    /// <summary>Start of the UTC day containing the instant <paramref name="unixSeconds"/>, in unix seconds.</summary>
+    public static long DayOf(long unixSeconds) => unixSeconds - (((unixSeconds % SecondsPerDay) + SecondsPerDay) % SecondsPerDay);
+
     /// <summary>Hour starts a report covers: [from, to) in unix seconds (null = unbounded).</summary>
     public static (long? From, long? To) HourRange(LedgerFilter filter)
     {

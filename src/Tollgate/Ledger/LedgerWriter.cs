@@ -1,25 +1,50 @@
-using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Tollgate.Ledger;
 
 /// <summary>
-/// Writes ledger records off the request path: appends go into a bounded channel and a background loop stores them
-/// in batches. <see cref="AppendAsync"/> completes only once its record is durable — committed by the store, or,
-/// when the store is unreachable, fsync'd into the local <see cref="LedgerSpool"/> (replayed later, idempotently).
-/// Records appended inside a <see cref="LedgerSession"/> are tagged with it. Disposing flushes what is queued.
+/// Writes ledger records off the request path: records go into a bounded channel and one background loop stores
+/// them in batches. Two ways in:
+/// <list type="bullet">
+/// <item><see cref="EnqueueAsync"/> — the hot path: completes as soon as the record is queued (it waits only when
+/// the queue is full: back-pressure, never a drop). The record is durable once the store append of its batch
+/// completes; a process crash before that loses it. <see cref="FlushAsync"/> (and disposing) waits until every
+/// record queued before it is stored, spooled or — with no spool and a failing store — logged as lost
+/// (<see cref="FailedRecords"/>).</item>
+/// <item><see cref="AppendAsync"/> — completes only once its record is durable: committed by the store, or, when
+/// the store is unreachable, fsync'd into the local <see cref="LedgerSpool"/> (replayed later, idempotently).</item>
+/// </list>
+/// While only queued records wait, the loop lingers up to <see cref="LedgerWriterOptions.Linger"/> after a wake-up
+/// so records arrive in batches (one store call and one wake-up per batch rather than per record); a durable
+/// append, a flush, <see cref="LingerBatch"/> queued records or disposal cuts the linger short. The queue is a list
+/// swapped out whole under a short lock: a record costs the producer one uncontended lock, the loop one per batch.
+/// Records appended inside a <see cref="LedgerSession"/> are tagged with it.
 /// </summary>
 public sealed class LedgerWriter : IAsyncDisposable
 {
+    /// <summary>Records queued that end a linger: bounds how long records wait in memory (and survive collections) at high rates.</summary>
+    public const int LingerBatch = 256;
+
     private readonly ILedgerStore _store;
     private readonly LedgerWriterOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
-    private readonly Channel<PendingAppend> _channel;
     private readonly LedgerSpool? _spool;
+    private readonly int _lingerBatch;
     private readonly Task _loop;
     private long _nextReplay;
+    private long _spooled;
+    private long _failed;
+
+    // Guarded by _gate: the queue the producers add to, the loop's wake-up, producers waiting for room.
+    private readonly Lock _gate = new();
+    private List<PendingAppend> _incoming = [];
+    private int _urgent;
+    private bool _closed;
+    private TaskCompletionSource? _loopWake;
+    private bool _lingering;
+    private TaskCompletionSource? _roomFreed;
 
     public LedgerWriter(ILedgerStore store, LedgerWriterOptions? options = null, TimeProvider? timeProvider = null, ILogger<LedgerWriter>? logger = null)
     {
@@ -30,35 +55,55 @@ public sealed class LedgerWriter : IAsyncDisposable
         _time = timeProvider ?? TimeProvider.System;
         _logger = (ILogger?)logger ?? NullLogger.Instance;
         _spool = _options.SpoolPath is { } path ? new LedgerSpool(path) : null;
-        _channel = Channel.CreateBounded<PendingAppend>(new BoundedChannelOptions(_options.Capacity)
-        {
-            SingleReader = true,
-            FullMode = BoundedChannelFullMode.Wait,
-        });
+        _lingerBatch = Math.Min(LingerBatch, Math.Min(_options.MaxBatchSize, _options.Capacity));
         _loop = Task.Run(RunAsync);
     }
 
     /// <summary>Records acknowledged through the spool because the store failed (for metrics and tests).</summary>
     public long SpooledRecords => Interlocked.Read(ref _spooled);
 
-    private long _spooled;
+    /// <summary>Batches handed to the store (or spool) so far: records per batch is what the linger buys.</summary>
+    public long Batches => Interlocked.Read(ref _batches);
+
+    private long _batches;
+
+    /// <summary>Queued records (<see cref="EnqueueAsync"/>) that neither the store nor a spool took; each was logged.</summary>
+    public long FailedRecords => Interlocked.Read(ref _failed);
+
+    /// <summary>
+    /// Queues the record (tagged with the current session) without waiting for it to be durable: completes at once
+    /// unless the queue is full. Throws <see cref="ArgumentException"/> for a record no store would take and
+    /// <see cref="ObjectDisposedException"/> once the writer is disposed.
+    /// </summary>
+    public ValueTask EnqueueAsync(UsageRecord record, CancellationToken cancellationToken = default)
+    {
+        var item = new PendingAppend(Prepare(record), null, null);
+        return TryAdd(item, urgent: false) ? ValueTask.CompletedTask : AddWhenRoomAsync(item, urgent: false, cancellationToken);
+    }
 
     /// <summary>Queues the record (tagged with the current session) and completes when it is durable.</summary>
     public async ValueTask AppendAsync(UsageRecord record, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(record);
-        if (LedgerSession.Current is { } session)
-        {
-            record = session.Apply(record);
-        }
-
-        if (LedgerRecordValidator.Problem(record) is { } problem)
-        {
-            throw new ArgumentException(problem, nameof(record));
-        }
-
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        await _channel.Writer.WriteAsync(new PendingAppend(record, done), cancellationToken);
+        await AddUrgentAsync(new PendingAppend(Prepare(record), done, null), cancellationToken);
+        await done.Task.WaitAsync(cancellationToken);
+    }
+
+    /// <summary>Completes once every record queued or appended before this call is stored, spooled or (logged) lost.</summary>
+    public async ValueTask FlushAsync(CancellationToken cancellationToken = default)
+    {
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        try
+        {
+            await AddUrgentAsync(new PendingAppend(null, done, null), cancellationToken);
+        }
+        catch (ObjectDisposedException)
+        {
+            // Disposed: the loop drains everything queued before it ends.
+            await _loop.WaitAsync(cancellationToken);
+            return;
+        }
+
         await done.Task.WaitAsync(cancellationToken);
     }
 
@@ -71,90 +116,271 @@ public sealed class LedgerWriter : IAsyncDisposable
         }
 
         var done = new TaskCompletionSource<LedgerAppendResult>(TaskCreationOptions.RunContinuationsAsynchronously);
-        await _channel.Writer.WriteAsync(new PendingAppend(null, null, done), cancellationToken);
+        await AddUrgentAsync(new PendingAppend(null, null, done), cancellationToken);
         return await done.Task.WaitAsync(cancellationToken);
     }
 
+    /// <summary>Stops taking records and waits until every queued one is stored (or spooled, or logged as lost).</summary>
     public async ValueTask DisposeAsync()
     {
-        _channel.Writer.TryComplete();
+        TaskCompletionSource? wake, room;
+        lock (_gate)
+        {
+            _closed = true;
+            wake = _loopWake;
+            _loopWake = null;
+            room = _roomFreed;
+            _roomFreed = null;
+        }
+
+        wake?.TrySetResult();
+        room?.TrySetResult();
         await _loop;
+    }
+
+    private static UsageRecord Prepare(UsageRecord record)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        if (LedgerSession.Current is { } session)
+        {
+            record = session.Apply(record);
+        }
+
+        if (LedgerRecordValidator.Problem(record) is { } problem)
+        {
+            throw new ArgumentException(problem, nameof(record));
+        }
+
+        return record;
+    }
+
+    private ValueTask AddUrgentAsync(PendingAppend item, CancellationToken cancellationToken) =>
+        TryAdd(item, urgent: true) ? ValueTask.CompletedTask : AddWhenRoomAsync(item, urgent: true, cancellationToken);
+
+    /// <summary>Adds the item when there is room (waking the loop when it waits, or lingers and this ends the linger); false when full.</summary>
+    private bool TryAdd(PendingAppend item, bool urgent)
+    {
+        TaskCompletionSource? wake = null;
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_closed, this);
+            if (_incoming.Count >= _options.Capacity)
+            {
+                return false;
+            }
+
+            _incoming.Add(item);
+            if (urgent)
+            {
+                _urgent++;
+            }
+
+            if (_loopWake is not null && (!_lingering || urgent || _incoming.Count >= _lingerBatch))
+            {
+                wake = _loopWake;
+                _loopWake = null;
+            }
+        }
+
+        wake?.TrySetResult();
+        return true;
+    }
+
+    /// <summary>Back-pressure: waits until the loop takes the queue, then adds (never drops).</summary>
+    private async ValueTask AddWhenRoomAsync(PendingAppend item, bool urgent, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            Task room;
+            TaskCompletionSource? wake;
+            lock (_gate)
+            {
+                ObjectDisposedException.ThrowIf(_closed, this);
+                if (_incoming.Count < _options.Capacity)
+                {
+                    room = Task.CompletedTask;
+                    wake = null;
+                }
+                else
+                {
+                    room = (_roomFreed ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+                    // A full queue must not wait out a linger.
+                    wake = _loopWake;
+                    _loopWake = null;
+                }
+            }
+
+            wake?.TrySetResult();
+            if (room.IsCompleted && TryAdd(item, urgent))
+            {
+                return;
+            }
+
+            await room.WaitAsync(cancellationToken);
+        }
     }
 
     private async Task RunAsync()
     {
-        var batch = new List<PendingAppend>(_options.MaxBatchSize);
-        var reader = _channel.Reader;
+        var draining = new List<PendingAppend>();
+        var records = new List<UsageRecord>(Math.Min(_options.MaxBatchSize, 4096));
+        var waiters = new List<TaskCompletionSource>();
         while (true)
         {
-            var hasData = await WaitAsync(reader);
-            if (!hasData && reader.Completion.IsCompleted)
+            if (!await WaitForItemsAsync())
             {
                 break;
             }
 
-            while (batch.Count < _options.MaxBatchSize && reader.TryRead(out var item))
+            await LingerAsync();
+            TaskCompletionSource? room;
+            lock (_gate)
+            {
+                (_incoming, draining) = (draining, _incoming);
+                _urgent = 0;
+                room = _roomFreed;
+                _roomFreed = null;
+            }
+
+            room?.TrySetResult();
+            foreach (var item in draining)
             {
                 if (item.Replay is { } replay)
                 {
-                    await FlushAsync(batch);
-                    batch.Clear();
+                    await FlushBatchAsync(records, waiters);
                     replay.TrySetResult(await TryReplayAsync(force: true));
-                    continue;
                 }
+                else if (item.Record is null)
+                {
+                    // A flush marker: everything queued before it is in this batch.
+                    await FlushBatchAsync(records, waiters);
+                    item.Done!.TrySetResult();
+                }
+                else
+                {
+                    records.Add(item.Record);
+                    if (item.Done is not null)
+                    {
+                        waiters.Add(item.Done);
+                    }
 
-                batch.Add(item);
+                    if (records.Count >= _options.MaxBatchSize)
+                    {
+                        await FlushBatchAsync(records, waiters);
+                    }
+                }
             }
 
+            draining.Clear();
             await TryReplayAsync(force: false);
-            await FlushAsync(batch);
-            batch.Clear();
+            await FlushBatchAsync(records, waiters);
         }
 
         // Last chance to hand spooled records over before the process goes away; harmless when it fails.
         await TryReplayAsync(force: false);
     }
 
-    private async Task<bool> WaitAsync(ChannelReader<PendingAppend> reader)
+    /// <summary>
+    /// Waits until something is queued (true) or the writer is closed with nothing left (false). With a spool to
+    /// replay it also wakes every <see cref="LedgerWriterOptions.ReplayInterval"/> to offer it to the store again.
+    /// </summary>
+    private async Task<bool> WaitForItemsAsync()
     {
-        if (_spool is null || !_spool.HasPending)
+        while (true)
         {
-            return await reader.WaitToReadAsync();
-        }
+            Task wait;
+            lock (_gate)
+            {
+                if (_incoming.Count > 0)
+                {
+                    return true;
+                }
 
-        using var delay = new CancellationTokenSource();
-        var wait = reader.WaitToReadAsync(delay.Token).AsTask();
-        var timer = Task.Delay(_options.ReplayInterval, _time, delay.Token);
-        var first = await Task.WhenAny(wait, timer);
-        await delay.CancelAsync();
-        if (first == wait)
-        {
-            return await wait;
-        }
+                if (_closed)
+                {
+                    return false;
+                }
 
-        try
-        {
-            await wait;
-        }
-        catch (OperationCanceledException)
-        {
-        }
+                _loopWake = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                _lingering = false;
+                wait = _loopWake.Task;
+            }
 
-        return reader.TryPeek(out _);
+            if (_spool is null || !_spool.HasPending)
+            {
+                await wait;
+                continue;
+            }
+
+            using var cancel = new CancellationTokenSource();
+            var timer = Task.Delay(_options.ReplayInterval, _time, cancel.Token);
+            if (await Task.WhenAny(wait, timer) == timer)
+            {
+                await TryReplayAsync(force: false);
+            }
+
+            await cancel.CancelAsync();
+        }
     }
 
-    private async Task FlushAsync(List<PendingAppend> batch)
+    /// <summary>Lets a batch build up while nobody waits on the queue (see <see cref="LedgerWriterOptions.Linger"/>).</summary>
+    private async Task LingerAsync()
     {
-        if (batch.Count == 0)
+        if (_options.Linger <= TimeSpan.Zero)
         {
             return;
         }
 
-        var records = batch.Select(b => b.Record!).ToList();
+        Task wait;
+        lock (_gate)
+        {
+            if (_closed || _urgent > 0 || _incoming.Count >= _lingerBatch)
+            {
+                return;
+            }
+
+            _loopWake = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _lingering = true;
+            wait = _loopWake.Task;
+        }
+
+        // A coalescing delay, not business time: it runs on the real clock even when a test clock is injected.
+        using var cancel = new CancellationTokenSource();
+        await Task.WhenAny(wait, Task.Delay(_options.Linger, TimeProvider.System, cancel.Token));
+        await cancel.CancelAsync();
+        lock (_gate)
+        {
+            _loopWake = null;
+            _lingering = false;
+        }
+    }
+
+    /// <summary>Stores the batch (or spools it), completes its waiters and empties both lists.</summary>
+    private async Task FlushBatchAsync(List<UsageRecord> records, List<TaskCompletionSource> waiters)
+    {
+        if (records.Count == 0)
+        {
+            return;
+        }
+
+        Interlocked.Increment(ref _batches);
+        try
+        {
+            await StoreAsync(records, waiters);
+        }
+        finally
+        {
+            records.Clear();
+            waiters.Clear();
+        }
+    }
+
+    private async Task StoreAsync(List<UsageRecord> records, List<TaskCompletionSource> waiters)
+    {
         try
         {
             await _store.AppendAsync(records);
-            Complete(batch, null);
+            Complete(waiters, null);
             return;
         }
         catch (Exception ex) when (_spool is not null)
@@ -164,7 +390,7 @@ public sealed class LedgerWriter : IAsyncDisposable
         catch (Exception ex)
         {
             _logger.LogError(ex, "Ledger store failed to write {Count} records and no spool is configured", records.Count);
-            Complete(batch, ex);
+            Fail(records, waiters, ex);
             return;
         }
 
@@ -173,13 +399,20 @@ public sealed class LedgerWriter : IAsyncDisposable
             await _spool.AppendAsync(records);
             Interlocked.Add(ref _spooled, records.Count);
             _nextReplay = _time.GetTimestamp() + (long)(_options.ReplayInterval.TotalSeconds * _time.TimestampFrequency);
-            Complete(batch, null);
+            Complete(waiters, null);
         }
         catch (Exception ex)
         {
             _logger.LogError(ex, "Ledger spool {Path} failed; {Count} records were not stored", _spool.Path, records.Count);
-            Complete(batch, ex);
+            Fail(records, waiters, ex);
         }
+    }
+
+    private void Fail(List<UsageRecord> records, List<TaskCompletionSource> waiters, Exception error)
+    {
+        // Durable appends get the error; queued records have no one to tell, so they are counted (and were logged).
+        Interlocked.Add(ref _failed, records.Count - waiters.Count);
+        Complete(waiters, error);
     }
 
     private async Task<LedgerAppendResult> TryReplayAsync(bool force)
@@ -203,20 +436,21 @@ public sealed class LedgerWriter : IAsyncDisposable
         }
     }
 
-    private static void Complete(List<PendingAppend> batch, Exception? error)
+    private static void Complete(List<TaskCompletionSource> waiters, Exception? error)
     {
-        foreach (var item in batch)
+        foreach (var done in waiters)
         {
             if (error is null)
             {
-                item.Done!.TrySetResult();
+                done.TrySetResult();
             }
             else
             {
-                item.Done!.TrySetException(error);
+                done.TrySetException(error);
             }
         }
     }
 
-    private sealed record PendingAppend(UsageRecord? Record, TaskCompletionSource? Done, TaskCompletionSource<LedgerAppendResult>? Replay = null);
+    /// <summary>A queued record (Done set when someone waits for it to be durable), a flush marker (no record), or a replay request.</summary>
+    private readonly record struct PendingAppend(UsageRecord? Record, TaskCompletionSource? Done, TaskCompletionSource<LedgerAppendResult>? Replay);
 }

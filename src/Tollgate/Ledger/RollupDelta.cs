@@ -20,6 +20,19 @@ internal sealed class RollupDelta
         return byModel;
     }
 
+    /// <summary>The daily rollup (every dimension, UTC days), summed from <see cref="Wide"/>; keys carry the day start in <see cref="RollupKey.Hour"/>.</summary>
+    public Dictionary<RollupKey, LedgerMetrics> Daily()
+    {
+        var daily = new Dictionary<RollupKey, LedgerMetrics>();
+        foreach (var (key, metrics) in Wide)
+        {
+            ref var sum = ref CollectionsMarshal.GetValueRefOrAddDefault(daily, key with { Hour = LedgerReportBuilder.DayOf(key.Hour) }, out _);
+            sum += metrics;
+        }
+
+        return daily;
+    }
+
     public void Add(UsageRecord record)
     {
         ref var sum = ref CollectionsMarshal.GetValueRefOrAddDefault(Wide, RollupKey.Of(record), out _);

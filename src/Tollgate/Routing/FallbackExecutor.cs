@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Polly;
 using Polly.Retry;
 
@@ -14,6 +15,9 @@ public sealed class FallbackExecutor
     private readonly FallbackOptions _options;
     private readonly HealthMonitor? _health;
     private readonly TimeProvider _time;
+
+    // A pipeline is immutable and thread-safe: built once per result type, not per call (the gateway's hot path).
+    private readonly ConcurrentDictionary<Type, object> _pipelines = new();
 
     public FallbackExecutor(FallbackOptions? options = null, HealthMonitor? health = null, TimeProvider? timeProvider = null)
     {
@@ -120,7 +124,10 @@ public sealed class FallbackExecutor
         };
     }
 
-    private ResiliencePipeline<AttemptResult<T>> Pipeline<T>()
+    private ResiliencePipeline<AttemptResult<T>> Pipeline<T>() =>
+        (ResiliencePipeline<AttemptResult<T>>)_pipelines.GetOrAdd(typeof(AttemptResult<T>), static (_, self) => self.BuildPipeline<T>(), this);
+
+    private ResiliencePipeline<AttemptResult<T>> BuildPipeline<T>()
     {
         var builder = new ResiliencePipelineBuilder<AttemptResult<T>> { TimeProvider = _time };
         if (_options.MaxAttemptsPerCandidate > 1)

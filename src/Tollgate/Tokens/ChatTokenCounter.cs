@@ -22,7 +22,51 @@ public sealed class ChatTokenCounter(TokenCountCache? cache = null)
     /// <summary>Framing added to each assistant tool call (not published by OpenAI; an estimate).</summary>
     public const int TokensPerToolCall = 3;
 
+    /// <summary>Every reply is primed with <c>&lt;|start|&gt;assistant&lt;|message|&gt;</c>: added once per request with messages.</summary>
+    public const int ReplyPrimingTokens = 3;
+
     private const decimal UnknownModelFactor = 1.30m;
+
+    /// <summary>
+    /// How <paramref name="model"/>'s chat prompts are counted (tokenizer, per-message and per-name framing). Resolving
+    /// it costs a registry lookup: callers that count many prompts for one model keep it (it is immutable).
+    /// </summary>
+    public static ChatCountRules RulesFor(string model)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(model);
+        string? note = null;
+        if (!TokenizerRegistry.TryForModel(model, out var tokenizer))
+        {
+            tokenizer = new ModelTokenizer(model, "unknown", TiktokenEncoding.O200kBase, UnknownModelFactor, isEstimate: true);
+            note = $"unknown model '{model}': counted as o200k_base x {UnknownModelFactor}";
+        }
+        else if (tokenizer.IsEstimate)
+        {
+            note = $"{tokenizer.Family} tokenizer is not public: counted as o200k_base x {tokenizer.Factor}";
+        }
+
+        var legacy = ModelNames.Normalize(model, out _) == "gpt-3.5-turbo-0301";
+        return new ChatCountRules(model, tokenizer, legacy ? 4 : 3, legacy ? -1 : 1, note);
+    }
+
+    /// <summary>
+    /// Tokens of one plain-text message (framing, role, content and name) in <paramref name="rules"/>' encoding,
+    /// before the model's factor: sum these, add <see cref="ReplyPrimingTokens"/> once and apply
+    /// <see cref="ModelTokenizer.Scale"/> to get what <see cref="Count(ChatPrompt, string?)"/> gives for a request
+    /// of text-only messages without tools. Texts go through the cache when there is one.
+    /// </summary>
+    public long CountTextMessage(ChatCountRules rules, string role, string? content, string? name)
+    {
+        ArgumentNullException.ThrowIfNull(rules);
+        var encoding = rules.Tokenizer.Encoding;
+        var tokens = rules.TokensPerMessage + rules.RoleTokens(role) + (content is null ? 0 : Count(encoding, content));
+        if (name is not null)
+        {
+            tokens += Count(encoding, name) + rules.TokensPerName;
+        }
+
+        return tokens;
+    }
 
     /// <summary>Counts <paramref name="request"/> for <paramref name="model"/> (default: the request's own model).</summary>
     public ChatTokenCount Count(ChatPrompt request, string? model = null)
@@ -35,26 +79,22 @@ public sealed class ChatTokenCounter(TokenCountCache? cache = null)
         }
 
         var notes = new List<string>();
-        if (!TokenizerRegistry.TryForModel(model, out var tokenizer))
+        var rules = RulesFor(model);
+        if (rules.Note is not null)
         {
-            tokenizer = new ModelTokenizer(model, "unknown", TiktokenEncoding.O200kBase, UnknownModelFactor, isEstimate: true);
-            notes.Add($"unknown model '{model}': counted as o200k_base x {UnknownModelFactor}");
-        }
-        else if (tokenizer.IsEstimate)
-        {
-            notes.Add($"{tokenizer.Family} tokenizer is not public: counted as o200k_base x {tokenizer.Factor}");
+            notes.Add(rules.Note);
         }
 
+        var tokenizer = rules.Tokenizer;
         var encoding = tokenizer.Encoding;
         var estimate = tokenizer.IsEstimate;
-        var legacy = ModelNames.Normalize(model, out _) == "gpt-3.5-turbo-0301";
-        var perMessage = legacy ? 4 : 3;
-        var perName = legacy ? -1 : 1;
+        var perMessage = rules.TokensPerMessage;
+        var perName = rules.TokensPerName;
 
         long text = 0, images = 0, audio = 0;
         foreach (var message in request.Messages)
         {
-            text += perMessage + Count(encoding, message.Role);
+            text += perMessage + rules.RoleTokens(message.Role);
             if (message.Content is not null)
             {
                 text += Count(encoding, message.Content);
@@ -128,7 +168,7 @@ public sealed class ChatTokenCounter(TokenCountCache? cache = null)
 
         if (request.Messages.Count > 0)
         {
-            text += 3; // every reply is primed with <|start|>assistant<|message|>
+            text += ReplyPrimingTokens;
         }
 
         var tools = CountTools(encoding, request.Tools, ref estimate, notes);

@@ -10,7 +10,7 @@ namespace Tollgate.Tokens;
 /// </summary>
 public sealed class TokenCountCache
 {
-    private readonly object _gate = new();
+    private readonly Lock _gate = new();
     private readonly Dictionary<Key, LinkedListNode<(Key Key, int Count)>> _map;
     private readonly LinkedList<(Key Key, int Count)> _order = new(); // most recent first
     private long _hits;
@@ -109,5 +109,18 @@ public sealed class TokenCountCache
         }
     }
 
-    private readonly record struct Key(string Encoding, UInt128 Hash, int Length);
+    /// <summary>Hashed by the content hash alone (already uniform): hashing the encoding's name on every lookup would cost more than the rest.</summary>
+    private readonly struct Key(string encoding, UInt128 hash, int length) : IEquatable<Key>
+    {
+        private readonly string _encoding = encoding;
+        private readonly UInt128 _hash = hash;
+        private readonly int _length = length;
+
+        public bool Equals(Key other) =>
+            _hash == other._hash && _length == other._length && string.Equals(_encoding, other._encoding, StringComparison.Ordinal);
+
+        public override bool Equals(object? obj) => obj is Key other && Equals(other);
+
+        public override int GetHashCode() => (int)(ulong)_hash;
+    }
 }

@@ -47,6 +47,50 @@ public sealed class KeysCommandTests : IDisposable
         Assert.Contains("no key with id 'key_nope'", unknown.Error);
     }
 
+    [Fact]
+    public async Task KeysRevoke_WhileGatewayRunsOnTheStore_KeyRefusedWithinASecond()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var gateway = await Tollgate.Gateway.GatewayHost.StartAsync(new Tollgate.Gateway.Configuration.GatewayOptions
+        {
+            Port = 0,
+            Store = Store,
+            DataDirectory = _directory,
+            AdminKey = "test-admin-key-0123456789abcdef",
+            ProvidersFromEnvironment = false,
+            Demo = true,
+        }, new Tollgate.Gateway.GatewayHostSettings { LogLevel = Microsoft.Extensions.Logging.LogLevel.Warning }, ct);
+        var created = await CliRun.RunAsync("keys", "create", "--store", Store, "--tenant", "acme");
+        var lines = created.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var id = lines.Single(l => l.StartsWith("id:", StringComparison.Ordinal))[3..].Trim();
+        var key = lines.Single(l => l.StartsWith("key:", StringComparison.Ordinal))[4..].Trim();
+        using var client = new HttpClient { BaseAddress = gateway.Address };
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", key);
+        async Task<System.Net.HttpStatusCode> CallAsync()
+        {
+            using var body = new StringContent("""{"model":"gpt-4o-mini","max_tokens":8,"messages":[{"role":"user","content":"hi"}]}""", System.Text.Encoding.UTF8, "application/json");
+            using var response = await client.PostAsync("/v1/chat/completions", body, ct);
+            return response.StatusCode;
+        }
+
+        // The key is now cached by the gateway (for 30 s): the revocation must still reach it through the store.
+        Assert.Equal(System.Net.HttpStatusCode.OK, await CallAsync());
+        Assert.Equal(System.Net.HttpStatusCode.OK, await CallAsync());
+
+        var revoked = await CliRun.RunAsync("keys", "revoke", id, "--store", Store);
+        var since = System.Diagnostics.Stopwatch.StartNew();
+        var status = await CallAsync();
+        while (status == System.Net.HttpStatusCode.OK && since.Elapsed < TimeSpan.FromSeconds(5))
+        {
+            await Task.Delay(50, ct);
+            status = await CallAsync();
+        }
+
+        Assert.Equal(0, revoked.ExitCode);
+        Assert.Equal(System.Net.HttpStatusCode.Unauthorized, status);
+        Assert.True(since.Elapsed < TimeSpan.FromSeconds(1.5), $"the revoked key was accepted for {since.Elapsed.TotalMilliseconds:0} ms");
+    }
+
     public void Dispose()
     {
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();

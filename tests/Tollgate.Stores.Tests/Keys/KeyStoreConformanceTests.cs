@@ -79,6 +79,31 @@ public abstract class KeyStoreConformanceTests
     }
 
     [Fact]
+    public async Task GetRevocationStampAsync_MovesOnEachRevocationOnly()
+    {
+        var store = await CreateStoreAsync();
+        var first = NewKey("acme");
+        var second = NewKey("acme", minute: 1);
+        await store.CreateAsync(first, KeyHash.Of(VirtualKeys.NewKey()), cancellationToken: Ct);
+        var none = await store.GetRevocationStampAsync(Ct);
+        await store.CreateAsync(second, KeyHash.Of(VirtualKeys.NewKey()), cancellationToken: Ct);
+        var afterCreate = await store.GetRevocationStampAsync(Ct);
+
+        await store.RevokeAsync(first.Id, T0.AddHours(1), cancellationToken: Ct);
+        var one = await store.GetRevocationStampAsync(Ct);
+        await store.RevokeAsync(first.Id, T0.AddHours(2), cancellationToken: Ct);
+        var again = await store.GetRevocationStampAsync(Ct);
+        await store.RevokeAsync(second.Id, T0.AddHours(1), cancellationToken: Ct);
+        var two = await store.GetRevocationStampAsync(Ct);
+
+        Assert.Equal(new KeyRevocationStamp(0, 0), none);
+        Assert.Equal(none, afterCreate);
+        Assert.Equal(new KeyRevocationStamp(1, T0.AddHours(1).ToUnixTimeMilliseconds()), one);
+        Assert.Equal(one, again);
+        Assert.Equal(new KeyRevocationStamp(2, T0.AddHours(1).ToUnixTimeMilliseconds()), two);
+    }
+
+    [Fact]
     public async Task RevokeAsync_UnknownId_ReturnsFalse()
     {
         var store = await CreateStoreAsync();

@@ -209,6 +209,76 @@ public abstract class LedgerStoreConformanceTests
     }
 
     [Fact]
+    public async Task AppendAsync_BatchMixingStoredAndNewKeys_RollsUpOnlyTheNew()
+    {
+        await using var store = await CreateStoreAsync();
+        var records = LedgerTestData.Many(400);
+        await store.AppendAsync(records[..250], Ct);
+
+        // A re-send of 100 stored records (one of them twice, changed) with 150 new ones, in one batch.
+        var batch = records[150..400].Append(records[200] with { TotalCost = 99m }).ToList();
+        var result = await store.AppendAsync(batch, Ct);
+
+        Assert.Equal(new LedgerAppendResult(150, 101), result);
+        var byUser = await store.QueryAsync(new LedgerQuery { GroupBy = LedgerDimension.User, Bucket = TimeBucket.Day }, Ct);
+        Assert.Equal(LedgerTestData.Sum(records), byUser.Total);
+        Assert.Equal(LedgerTestData.Sum(records), (await store.QueryAsync(new LedgerQuery(), Ct)).Total);
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData(TimeBucket.Day)]
+    [InlineData(TimeBucket.Week)]
+    [InlineData(TimeBucket.Month)]
+    [InlineData(TimeBucket.Hour)]
+    public async Task QueryAsync_FilteredRangeWithPartialDays_MatchesSumsByUtcHour(TimeBucket? bucket)
+    {
+        await using var store = await CreateStoreAsync();
+        var records = LedgerTestData.Many(800);
+        await AppendInBatches(store, records, 113);
+        var from = LedgerTestData.Start.AddDays(2).AddHours(5).AddMinutes(30);
+        var to = LedgerTestData.Start.AddDays(31).AddHours(7).AddMinutes(1);
+        LedgerFilter[] filters =
+        [
+            new() { From = from, To = to, Tenant = "tenant-1" },
+            new() { From = from, Project = "project-2" },
+            new() { To = to, User = "user-3" },
+            new() { From = LedgerTestData.Start.AddDays(3), To = LedgerTestData.Start.AddDays(10), KeyId = "key-4" },
+            new() { From = from, To = from.AddHours(20), Tenant = "tenant-0" },
+            new() { Tenant = "tenant-0" },
+        ];
+
+        foreach (var filter in filters)
+        {
+            var report = await store.QueryAsync(new LedgerQuery { Filter = filter, GroupBy = LedgerDimension.User, Bucket = bucket }, Ct);
+
+            // Reports count a record when its UTC hour starts within [hour of From, To).
+            var fromHour = filter.From is { } f ? new DateTimeOffset(f.Year, f.Month, f.Day, f.Hour, 0, 0, TimeSpan.Zero) : DateTimeOffset.MinValue;
+            var matching = records.Where(r => (filter with { From = null, To = null }).Matches(r))
+                .Where(r => HourStart(r) >= fromHour && (filter.To is null || HourStart(r) < filter.To)).ToList();
+            Assert.Equal(LedgerTestData.Sum(matching), report.Total);
+            var expected = matching.GroupBy(r => (Bucket: BucketLabel(r, bucket), r.User))
+                .OrderBy(g => bucket is null ? "" : g.Key.Bucket, StringComparer.Ordinal).ThenBy(g => g.Key.User, StringComparer.Ordinal)
+                .Select(g => (g.Key.Bucket, g.Key.User, LedgerTestData.Sum(g))).ToList();
+            var actual = report.Groups.Select(g => (g.BucketLabel, g.Key, g.Metrics))
+                .OrderBy(g => g.BucketLabel ?? "", StringComparer.Ordinal).ThenBy(g => g.Key, StringComparer.Ordinal).ToList();
+            Assert.Equal(expected, actual);
+        }
+    }
+
+    private static DateTimeOffset HourStart(UsageRecord r) =>
+        new(r.Timestamp.Year, r.Timestamp.Month, r.Timestamp.Day, r.Timestamp.Hour, 0, 0, TimeSpan.Zero);
+
+    private static string? BucketLabel(UsageRecord r, TimeBucket? bucket) => bucket switch
+    {
+        null => null,
+        TimeBucket.Hour => HourStart(r).ToString("yyyy-MM-dd'T'HH:mmzzz", System.Globalization.CultureInfo.InvariantCulture),
+        TimeBucket.Day => r.Timestamp.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture),
+        TimeBucket.Week => $"{System.Globalization.ISOWeek.GetYear(r.Timestamp.UtcDateTime):D4}-W{System.Globalization.ISOWeek.GetWeekOfYear(r.Timestamp.UtcDateTime):D2}",
+        _ => r.Timestamp.ToString("yyyy-MM", System.Globalization.CultureInfo.InvariantCulture),
+    };
+
+    [Fact]
     public async Task QueryAsync_Top_ReturnsTheMostExpensiveGroups()
     {
         await using var store = await CreateStoreAsync();

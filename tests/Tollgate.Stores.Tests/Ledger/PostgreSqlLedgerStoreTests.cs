@@ -80,4 +80,48 @@ public sealed class PostgreSqlLedgerStoreTests(PostgreSqlLedgerDatabase database
         Assert.Equal(records.Count, results.Sum(r => r.Duplicates));
         Assert.Equal(LedgerTestData.Sum(records), (await a.QueryAsync(new LedgerQuery(), TestContext.Current.CancellationToken)).Total);
     }
+
+    [Fact]
+    public async Task QueryAsync_LedgerFromSchemaVersion1_IsUpgradedWithDailyRollupFilled()
+    {
+        var connectionString = await database.NewSchemaAsync();
+        var records = LedgerTestData.Many(300);
+        await using (var store = new PostgreSqlLedgerStore(connectionString))
+        {
+            await store.AppendAsync(records, TestContext.Current.CancellationToken);
+        }
+
+        // What a version-1 ledger looks like: no daily rollup.
+        await ExecuteAsync(connectionString, "DROP TABLE ledger_rollup_daily; UPDATE tollgate_meta SET value = '1' WHERE key = 'ledger.schema_version'");
+
+        await using var reopened = new PostgreSqlLedgerStore(connectionString);
+        var query = new LedgerQuery { Filter = new LedgerFilter { Tenant = "tenant-1" }, GroupBy = LedgerDimension.User, Bucket = TimeBucket.Day };
+        var report = await reopened.QueryAsync(query, TestContext.Current.CancellationToken);
+
+        Assert.Equal(LedgerTestData.Sum(records.Where(r => r.Tenant == "tenant-1")), report.Total);
+        Assert.Equal(records.Where(r => r.Tenant == "tenant-1").Select(r => (r.Timestamp.UtcDateTime.Date, r.User)).Distinct().Count(), report.Groups.Count);
+    }
+    [Fact]
+    public async Task QueryAsync_LedgerFromNewerSchema_FailsWithUpgradeMessage()
+    {
+        var connectionString = await database.NewSchemaAsync();
+        await using (var store = new PostgreSqlLedgerStore(connectionString))
+        {
+            await store.AppendAsync(LedgerTestData.Many(3), TestContext.Current.CancellationToken);
+        }
+
+        await ExecuteAsync(connectionString, "UPDATE tollgate_meta SET value = '99' WHERE key = 'ledger.schema_version'");
+
+        await using var reopened = new PostgreSqlLedgerStore(connectionString);
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => reopened.QueryAsync(new LedgerQuery(), TestContext.Current.CancellationToken).AsTask());
+        Assert.Contains("schema version 99", error.Message);
+    }
+
+    private static async Task ExecuteAsync(string connectionString, string sql)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync();
+    }
 }

@@ -1,3 +1,4 @@
+using Microsoft.Data.Sqlite;
 using Tollgate.Ledger;
 using Tollgate.Sqlite.Ledger;
 
@@ -26,6 +27,63 @@ public sealed class SqliteLedgerStoreTests : LedgerStoreConformanceTests, IDispo
 
         Assert.Equal(records.Count, again.Duplicates);
         Assert.Equal(LedgerTestData.Sum(records), report.Total);
+    }
+
+    [Fact]
+    public async Task QueryAsync_LedgerFromSchemaVersion1_IsUpgradedWithDailyRollupFilled()
+    {
+        var path = Path.Combine(_directory, "v1", "tollgate.db");
+        var records = LedgerTestData.Many(300);
+        await using (var store = new SqliteLedgerStore(path))
+        {
+            await store.AppendAsync(records, TestContext.Current.CancellationToken);
+        }
+
+        // What a version-1 ledger looks like: no daily rollup.
+        Execute(path, "DROP TABLE ledger_rollup_daily; UPDATE tollgate_meta SET value = '1' WHERE key = 'ledger.schema_version'");
+
+        await using var reopened = new SqliteLedgerStore(path);
+        var query = new LedgerQuery { Filter = new LedgerFilter { Tenant = "tenant-1" }, GroupBy = LedgerDimension.User, Bucket = TimeBucket.Day };
+        var report = await reopened.QueryAsync(query, TestContext.Current.CancellationToken);
+
+        Assert.Equal(LedgerTestData.Sum(records.Where(r => r.Tenant == "tenant-1")), report.Total);
+        Assert.Equal(records.Where(r => r.Tenant == "tenant-1").Select(r => (r.Timestamp.UtcDateTime.Date, r.User)).Distinct().Count(), report.Groups.Count);
+        Assert.Equal("2", Scalar(path, "SELECT value FROM tollgate_meta WHERE key = 'ledger.schema_version'"));
+    }
+
+    [Fact]
+    public async Task QueryAsync_LedgerFromNewerSchema_FailsWithUpgradeMessage()
+    {
+        var path = Path.Combine(_directory, "newer", "tollgate.db");
+        await using (var store = new SqliteLedgerStore(path))
+        {
+            await store.AppendAsync(LedgerTestData.Many(3), TestContext.Current.CancellationToken);
+        }
+
+        Execute(path, "UPDATE tollgate_meta SET value = '99' WHERE key = 'ledger.schema_version'");
+
+        await using var reopened = new SqliteLedgerStore(path);
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => reopened.QueryAsync(new LedgerQuery(), TestContext.Current.CancellationToken).AsTask());
+        Assert.Contains("schema version 99", error.Message);
+        Assert.Contains("Upgrade Tollgate", error.Message);
+    }
+
+    private static void Execute(string path, string sql)
+    {
+        using var connection = new SqliteConnection($"Data Source={path};Pooling=False");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+
+    private static string? Scalar(string path, string sql)
+    {
+        using var connection = new SqliteConnection($"Data Source={path};Pooling=False");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return command.ExecuteScalar() as string;
     }
 
     public void Dispose()

@@ -134,6 +134,97 @@ public sealed class LedgerWriterTests : IDisposable
         Assert.Equal(300, await Requests(store));
     }
 
+    [Fact]
+    public async Task EnqueueAsync_ThenFlushAsync_EveryRecordStoredOnce()
+    {
+        var store = new InMemoryLedgerStore();
+        await using var writer = new LedgerWriter(store, new LedgerWriterOptions { MaxBatchSize = 50, Capacity = 64 });
+
+        // More than the capacity: producers wait for room instead of dropping.
+        for (var i = 0; i < 1000; i++)
+        {
+            await writer.EnqueueAsync(Record(i), Ct);
+        }
+
+        await writer.FlushAsync(Ct);
+
+        Assert.Equal(1000, await Requests(store));
+        Assert.Equal(0, writer.FailedRecords);
+    }
+
+    [Fact]
+    public async Task FlushAsync_WhileTheWriterLingers_DoesNotWaitOutTheLinger()
+    {
+        var store = new InMemoryLedgerStore();
+        await using var writer = new LedgerWriter(store, new LedgerWriterOptions { Linger = TimeSpan.FromSeconds(1) });
+        await writer.EnqueueAsync(Record(1), Ct);
+        // Give the loop time to wake up and start lingering on the one record.
+        await Task.Delay(50, Ct);
+        Assert.Equal(0, await Requests(store));
+
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        await writer.FlushAsync(Ct);
+
+        Assert.Equal(1, await Requests(store));
+        Assert.True(clock.ElapsedMilliseconds < 900, $"flush took {clock.ElapsedMilliseconds} ms: it waited out the linger");
+    }
+
+    [Fact]
+    public async Task EnqueueAsync_StoreDownWithoutSpool_CountsTheLossAndFlushStillCompletes()
+    {
+        var store = new FlakyLedgerStore { Reachable = false };
+        await using var writer = new LedgerWriter(store);
+        for (var i = 0; i < 5; i++)
+        {
+            await writer.EnqueueAsync(Record(i), Ct);
+        }
+
+        await writer.FlushAsync(Ct);
+
+        Assert.Equal(5, writer.FailedRecords);
+    }
+
+    [Fact]
+    public async Task EnqueueAsync_StoreDownWithSpool_SpoolsThem()
+    {
+        var store = new FlakyLedgerStore { Reachable = false };
+        await using var writer = new LedgerWriter(store, new LedgerWriterOptions { SpoolPath = SpoolPath });
+        await writer.EnqueueAsync(Record(1), Ct);
+        await writer.EnqueueAsync(Record(2), Ct);
+
+        await writer.FlushAsync(Ct);
+
+        Assert.Equal(2, writer.SpooledRecords);
+        Assert.Equal(0, writer.FailedRecords);
+        Assert.Equal(2, File.ReadAllLines(SpoolPath).Length);
+    }
+
+    [Fact]
+    public async Task EnqueueAsync_RecordNoStoreTakes_ThrowsSayingWhy()
+    {
+        await using var writer = new LedgerWriter(new InMemoryLedgerStore());
+
+        var error = await Assert.ThrowsAsync<ArgumentException>(async () => await writer.EnqueueAsync(Record(1) with { Provider = "" }, Ct));
+
+        Assert.Contains("provider and model are required", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task DisposeAsync_WithQueuedRecordsOnly_StoresThemAndLaterFlushReturns()
+    {
+        var store = new InMemoryLedgerStore();
+        var writer = new LedgerWriter(store, new LedgerWriterOptions { Linger = TimeSpan.FromSeconds(1) });
+        for (var i = 0; i < 300; i++)
+        {
+            await writer.EnqueueAsync(Record(i), Ct);
+        }
+
+        await writer.DisposeAsync();
+        await writer.FlushAsync(Ct);
+
+        Assert.Equal(300, await Requests(store));
+    }
+
     public void Dispose()
     {
         if (Directory.Exists(_dir))

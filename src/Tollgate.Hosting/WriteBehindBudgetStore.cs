@@ -2,10 +2,10 @@ using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 using Tollgate.Budgets;
 
-namespace Tollgate.Gateway.Configuration;
+namespace Tollgate.Hosting;
 
 /// <summary>
-/// Budget counters for a single gateway instance on the embedded SQLite store: holds and settlements run against an
+/// Budget counters for a single process (the one holding the counter lock, see <see cref="CounterOwnership"/>) on the embedded SQLite store: holds and settlements run against an
 /// <see cref="InMemoryBudgetStore"/> (microseconds, no database transaction on the request path), each counter's
 /// committed spend is loaded from the durable store the first time it is used and written back to it (set, never added)
 /// every <c>flushInterval</c> and on shutdown. Holds live only in memory, so they die with the process, as holds should.

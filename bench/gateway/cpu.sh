@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Quick gateway CPU per request (minutes, not the full run-all comparison): starts the shared mock upstream and
+# `tollgate serve` (embedded SQLite, virtual key, hard budget, ledger on the path), drives C=64 keep-alive
+# connections with bench/gateway/load.js for DUR seconds after a warm-up, and prints the gateway process's
+# CPU ms per request (utime+stime from /proc). Needs node (built-ins only) and ../shared/bench/bench/mock-upstream.js.
+#
+#   bash bench/gateway/cpu.sh [PUBLISH_DIR]     # default: publishes src/Tollgate.Cli to a temp directory
+# Env: C (64) DUR (10) WARMUP (3) STREAM (0) PORT (5181) MOCK_PORT (18181)
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+root=$(pwd)
+C=${C:-64}; DUR=${DUR:-10}; WARMUP=${WARMUP:-3}; STREAM=${STREAM:-0}; PORT=${PORT:-5181}; MOCK_PORT=${MOCK_PORT:-18181}
+mock=""
+for candidate in "$root/../shared/bench/bench" "$root/shared/bench/bench" /work/shared/bench/bench; do
+  [ -f "$candidate/mock-upstream.js" ] && { mock="$candidate/mock-upstream.js"; break; }
+done
+[ -n "$mock" ] || { echo "shared/bench/bench/mock-upstream.js not found beside the repository"; exit 1; }
+work=$(mktemp -d /tmp/tollgate-cpu.XXXXXX)
+pub=${1:-}
+pids=()
+cleanup() { set +e; for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null; wait "$p" 2>/dev/null; done; rm -rf "$work"; }
+trap cleanup EXIT
+if [ -z "$pub" ]; then
+  pub="$work/publish"
+  dotnet publish "$root/src/Tollgate.Cli/Tollgate.Cli.csproj" -c Release -o "$pub" -nologo -v q -m:1 > "$work/publish.log" 2>&1 || { cat "$work/publish.log"; exit 1; }
+fi
+node "$mock" --port "$MOCK_PORT" --quiet > "$work/mock.log" 2>&1 & pids+=($!)
+cat > "$work/tollgate.json" <<JSON
+{ "host": "127.0.0.1", "port": $PORT, "dataDirectory": "$work/data", "providersFromEnvironment": false,
+  "providers": [{"name": "openai", "baseUrl": "http://127.0.0.1:$MOCK_PORT/v1", "apiKey": "sk-bench-mock"}] }
+JSON
+admin_key="cpu-admin-$(head -c 8 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+(cd "$work" && TOLLGATE_ADMIN_KEY="$admin_key" exec "$pub/tollgate" serve --config "$work/tollgate.json" > "$work/serve.log" 2>&1) & pid=$!; pids+=($pid)
+for _ in $(seq 150); do curl -fsS "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
+admin() { curl -fsS -H "authorization: Bearer $admin_key" -H 'content-type: application/json' "$@"; }
+key=$(admin -X POST "http://127.0.0.1:$PORT/admin/keys" -d '{"tenant":"bench","project":"load","user":"loadgen","name":"cpu"}' | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).key))')
+admin -X POST "http://127.0.0.1:$PORT/admin/budgets" -d '{"id":"bench-daily","scope":{"tenant":"bench"},"limit":"1000000","currency":"USD","period":"daily","enforcement":"hard"}' >/dev/null
+url="http://127.0.0.1:$PORT/v1/chat/completions"
+node "$root/bench/gateway/load.js" "$url" "$key" "$C" "$WARMUP" "$STREAM" >/dev/null
+ticks() { awk '{print $14+$15}' "/proc/$pid/stat"; }
+hz=$(getconf CLK_TCK)
+before=$(ticks)
+result=$(node "$root/bench/gateway/load.js" "$url" "$key" "$C" "$DUR" "$STREAM")
+after=$(ticks)
+node -e '
+const r = JSON.parse(process.argv[1]); const ms = (Number(process.argv[3]) - Number(process.argv[2])) * 1000 / Number(process.argv[4]);
+console.log(`c=${process.argv[5]} stream=${process.argv[6]}: ${r.requests} ok, ${r.errors} errors in ${r.seconds.toFixed(1)} s (${(r.requests / r.seconds).toFixed(0)} req/s); gateway CPU ${ms.toFixed(0)} ms = ${(ms / r.requests).toFixed(3)} ms/request`);
+' "$result" "$before" "$after" "$hz" "$C" "$STREAM"
+echo "load: $(uptime)"

@@ -1,0 +1,41 @@
+using Tollgate.Storage;
+
+namespace Tollgate.Hosting;
+
+/// <summary>Where Tollgate's state lives: what <see cref="TollgateStores.Create"/> opens.</summary>
+public sealed class TollgateStoreOptions
+{
+    /// <summary>The main store: SQLite file (default <c>data/tollgate.db</c>), PostgreSQL, or memory.</summary>
+    public StoreLocation Store { get; set; } = StoreLocation.Default;
+
+    /// <summary><c>HOST:PORT</c> of a Redis that keeps budget holds and rate-limit counters for every instance; null for none.</summary>
+    public string? Redis { get; set; }
+
+    /// <summary>Key prefix in Redis; every process sharing budgets must use the same one.</summary>
+    public string RedisPrefix { get; set; } = "tollgate";
+
+    /// <summary>True: an unreachable Redis fails <see cref="TollgateStores.InitializeAsync"/>; false: it is retried in the background.</summary>
+    public bool RequireRedisAtStart { get; set; }
+
+    /// <summary>Where budget counters (spend and holds) are kept; see <see cref="BudgetCounterMode"/>.</summary>
+    public BudgetCounterMode BudgetCounters { get; set; } = BudgetCounterMode.Auto;
+
+    /// <summary>How often in-process counters write their spend to the store (write-behind).</summary>
+    public TimeSpan WriteBehindInterval { get; set; } = TimeSpan.FromMilliseconds(200);
+}
+
+/// <summary>Where budget counters live.</summary>
+public enum BudgetCounterMode
+{
+    /// <summary>
+    /// Redis when configured; PostgreSQL's transactional counters; on SQLite, in process (write-behind) when this is the
+    /// only process using the file, else the file's transactional counters.
+    /// </summary>
+    Auto,
+
+    /// <summary>A database transaction per hold and settle (Redis when configured): shared by every process.</summary>
+    Store,
+
+    /// <summary>In process, written behind to the store; refuses to start when another process uses the same SQLite file.</summary>
+    WriteBehind,
+}

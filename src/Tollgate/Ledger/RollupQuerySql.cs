@@ -1,0 +1,71 @@
+using System.Globalization;
+using System.Text;
+
+namespace Tollgate.Ledger;
+
+/// <summary>
+/// The SQL both relational stores run for a report over rollups (the same text works in SQLite and PostgreSQL):
+/// one <c>SELECT time, dimension, sums … GROUP BY 1, 2</c> per <see cref="RollupSource"/>, joined with UNION ALL.
+/// Parameters are named <c>@…</c>; the caller binds <see cref="Parameters"/>.
+/// </summary>
+internal sealed class RollupQuerySql
+{
+    private RollupQuerySql(string text, List<(string Name, object Value)> parameters)
+    {
+        Text = text;
+        Parameters = parameters;
+    }
+
+    public string Text { get; }
+
+    public List<(string Name, object Value)> Parameters { get; }
+
+    public static RollupQuerySql For(LedgerQuery query)
+    {
+        var parameters = new List<(string, object)>();
+        var filters = new List<string>();
+        var i = 0;
+        foreach (var (column, value) in LedgerColumns.DimensionFilters(query.Filter))
+        {
+            filters.Add($"{column} = @f{i}");
+            parameters.Add(($"f{i++}", value));
+        }
+
+        var dim = query.GroupBy is { } d ? LedgerColumns.DimensionColumn(d) : "''";
+        // CAST: PostgreSQL sums bigints as numeric, which is slow to send and to decode; the totals fit a bigint.
+        var sums = string.Join(", ", LedgerColumns.Metrics.Select(m => $"CAST(SUM({m}) AS bigint)"));
+        var sql = new StringBuilder();
+        var p = 0;
+        foreach (var source in RollupSource.Plan(query))
+        {
+            var where = new List<string>(filters);
+            if (source.From is { } from)
+            {
+                where.Add($"{source.TimeColumn} >= @t{p}");
+                parameters.Add(($"t{p++}", from));
+            }
+
+            if (source.To is { } to)
+            {
+                where.Add($"{source.TimeColumn} < @t{p}");
+                parameters.Add(($"t{p++}", to));
+            }
+
+            if (sql.Length > 0)
+            {
+                sql.Append(" UNION ALL ");
+            }
+
+            var time = query.Bucket is null ? "CAST(0 AS bigint)" : source.TimeColumn;
+            sql.Append(CultureInfo.InvariantCulture, $"SELECT {time}, {dim}, {sums} FROM {source.Table}");
+            if (where.Count > 0)
+            {
+                sql.Append(" WHERE ").Append(string.Join(" AND ", where));
+            }
+
+            sql.Append(" GROUP BY 1, 2");
+        }
+
+        return new RollupQuerySql(sql.ToString(), parameters);
+    }
+}
