@@ -137,44 +137,14 @@ public sealed class PostgreSqlLedgerStore : ILedgerStore
         await EnsureSchemaAsync(cancellationToken);
         await using var command = _dataSource.CreateCommand();
         var f = query.Filter;
-        if (f.SessionId is null)
+        // Sessions are small and not a rollup dimension: sum the session's own (indexed) records.
+        var sql = f.SessionId is null
+            ? RollupQuerySql.For(query)
+            : RollupQuerySql.ForSession(query, PostgreSqlLedgerSchema.HourOfTs, PostgreSqlLedgerSchema.RawSums);
+        command.CommandText = sql.Text;
+        foreach (var (name, value) in sql.Parameters)
         {
-            var rollups = RollupQuerySql.For(query);
-            command.CommandText = rollups.Text;
-            foreach (var (name, value) in rollups.Parameters)
-            {
-                command.Parameters.AddWithValue(name, value);
-            }
-        }
-        else
-        {
-            // Sessions are small and not a rollup dimension: sum the session's own (indexed) records.
-            var hourExpr = PostgreSqlLedgerSchema.HourOfTs;
-            var (from, to) = LedgerReportBuilder.HourRange(f);
-            var dim = query.GroupBy is { } d ? LedgerColumns.DimensionColumn(d) : "NULL::text";
-            var where = new List<string> { "session_id = @session" };
-            command.Parameters.AddWithValue("session", f.SessionId);
-            if (from is { } fh)
-            {
-                where.Add($"{hourExpr} >= @from");
-                command.Parameters.AddWithValue("from", fh);
-            }
-
-            if (to is { } th)
-            {
-                where.Add($"{hourExpr} < @to");
-                command.Parameters.AddWithValue("to", th);
-            }
-
-            var i = 0;
-            foreach (var (column, value) in LedgerColumns.DimensionFilters(f))
-            {
-                where.Add($"{column} = @f{i}");
-                command.Parameters.AddWithValue($"f{i++}", value);
-            }
-
-            command.CommandText = $"SELECT {(query.Bucket is null ? "0::bigint" : hourExpr)}, {dim}, {PostgreSqlLedgerSchema.RawSums} " +
-                                  $"FROM ledger_records WHERE {string.Join(" AND ", where)} GROUP BY 1, 2";
+            command.Parameters.AddWithValue(name, value);
         }
 
         var rows = new List<RollupRow>();

@@ -123,48 +123,14 @@ public sealed class SqliteLedgerStore : ILedgerStore
         await using var connection = await OpenReaderAsync(cancellationToken);
         await using var command = connection.CreateCommand();
         var f = query.Filter;
-        if (f.SessionId is null)
+        // Sessions are small and not a rollup dimension: sum the session's own (indexed) records.
+        var sql = f.SessionId is null
+            ? RollupQuerySql.For(query)
+            : RollupQuerySql.ForSession(query, "((ts / 3600000000) * 3600)", RawSums);
+        command.CommandText = sql.Text;
+        foreach (var (name, value) in sql.Parameters)
         {
-            var rollups = RollupQuerySql.For(query);
-            command.CommandText = rollups.Text;
-            foreach (var (name, value) in rollups.Parameters)
-            {
-                command.Parameters.AddWithValue("@" + name, value);
-            }
-        }
-        else
-        {
-            // Sessions are small and not a rollup dimension: sum the session's own (indexed) records.
-            const string hourExpr = "((ts / 3600000000) * 3600)";
-            var (from, to) = LedgerReportBuilder.HourRange(f);
-            var dim = query.GroupBy is { } d ? LedgerColumns.DimensionColumn(d) : "NULL";
-            var where = new List<string> { "session_id = $session" };
-            command.Parameters.AddWithValue("$session", f.SessionId);
-            if (from is { } fh)
-            {
-                where.Add($"{hourExpr} >= $from");
-                command.Parameters.AddWithValue("$from", fh);
-            }
-
-            if (to is { } th)
-            {
-                where.Add($"{hourExpr} < $to");
-                command.Parameters.AddWithValue("$to", th);
-            }
-
-            var i = 0;
-            foreach (var (column, value) in LedgerColumns.DimensionFilters(f))
-            {
-                where.Add($"{column} = $f{i}");
-                command.Parameters.AddWithValue($"$f{i++}", value);
-            }
-
-            command.CommandText = $"""
-                SELECT {(query.Bucket is null ? "0" : hourExpr)}, {dim}, COUNT(*), SUM(input_tokens), SUM(cache_read_tokens),
-                  SUM(cache_write_tokens), SUM(output_tokens), SUM(reasoning_tokens), SUM(total_cost_nanos),
-                  SUM(input_cost_nanos), SUM(output_cost_nanos), SUM(1 - success), SUM(estimated), SUM(unpriced), SUM(latency_ms)
-                FROM ledger_records WHERE {string.Join(" AND ", where)} GROUP BY 1, 2
-                """;
+            command.Parameters.AddWithValue("@" + name, value);
         }
 
         var rows = new List<RollupRow>();
@@ -183,6 +149,12 @@ public sealed class SqliteLedgerStore : ILedgerStore
 
         return LedgerReportBuilder.Build(query, rows);
     }
+
+    private const string RawSums = """
+        COUNT(*), SUM(input_tokens), SUM(cache_read_tokens), SUM(cache_write_tokens), SUM(output_tokens), SUM(reasoning_tokens),
+        SUM(total_cost_nanos), SUM(input_cost_nanos), SUM(output_cost_nanos), SUM(1 - success), SUM(estimated), SUM(unpriced),
+        SUM(latency_ms)
+        """;
 
     public async IAsyncEnumerable<UsageRecord> ReadAsync(LedgerFilter filter, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {

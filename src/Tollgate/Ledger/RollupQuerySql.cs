@@ -68,4 +68,39 @@ internal sealed class RollupQuerySql
 
         return new RollupQuerySql(sql.ToString(), parameters);
     }
+
+    /// <summary>
+    /// A report over one session's own records (sessions are small and not a rollup dimension). The stores differ only
+    /// in how they read the hour of <c>ts</c> and sum the raw columns, so they pass those expressions in.
+    /// </summary>
+    public static RollupQuerySql ForSession(LedgerQuery query, string hourOfTs, string rawSums)
+    {
+        var f = query.Filter;
+        var parameters = new List<(string, object)> { ("session", f.SessionId!) };
+        var where = new List<string> { "session_id = @session" };
+        var (from, to) = LedgerReportBuilder.HourRange(f);
+        if (from is { } fh)
+        {
+            where.Add($"{hourOfTs} >= @from");
+            parameters.Add(("from", fh));
+        }
+
+        if (to is { } th)
+        {
+            where.Add($"{hourOfTs} < @to");
+            parameters.Add(("to", th));
+        }
+
+        var i = 0;
+        foreach (var (column, value) in LedgerColumns.DimensionFilters(f))
+        {
+            where.Add($"{column} = @f{i}");
+            parameters.Add(($"f{i++}", value));
+        }
+
+        var time = query.Bucket is null ? "CAST(0 AS bigint)" : hourOfTs;
+        var dim = query.GroupBy is { } d ? LedgerColumns.DimensionColumn(d) : "CAST(NULL AS text)";
+        return new RollupQuerySql(
+            $"SELECT {time}, {dim}, {rawSums} FROM ledger_records WHERE {string.Join(" AND ", where)} GROUP BY 1, 2", parameters);
+    }
 }

@@ -370,6 +370,36 @@ public abstract class LedgerStoreConformanceTests
         Assert.Equal(1.25m, byUser.Total.Cost);
     }
 
+    [Fact]
+    public async Task QueryAsync_SessionByDayAndModelWithinRange_SumsOnlyThatSessionsMatchingRecords()
+    {
+        await using var store = await CreateStoreAsync();
+        var day1 = new DateTimeOffset(2026, 11, 21, 10, 0, 0, TimeSpan.Zero);
+        UsageRecord InSession(string id, DateTimeOffset at, string model, decimal cost, string? user = "u1") =>
+            LedgerTestData.Record(id, at, model: model, cost: cost, user: user) with { SessionId = "s-report" };
+        await store.AppendAsync(
+        [
+            InSession("a", day1, "gpt-4o", 1m),
+            InSession("b", day1.AddHours(1), "gpt-4o-mini", 2m),
+            InSession("c", day1.AddDays(1), "gpt-4o", 4m),
+            InSession("d", day1.AddDays(1), "gpt-4o", 8m, user: "u2"),   // another user: filtered out
+            InSession("e", day1.AddDays(3), "gpt-4o", 16m),              // after the range
+            LedgerTestData.Record("f", day1, cost: 32m),                 // no session
+        ], Ct);
+
+        var report = await store.QueryAsync(new LedgerQuery
+        {
+            Filter = new LedgerFilter { SessionId = "s-report", User = "u1", From = day1, To = day1.AddDays(2) },
+            Bucket = TimeBucket.Day,
+            GroupBy = LedgerDimension.Model,
+        }, Ct);
+
+        Assert.Equal(7m, report.Total.Cost);
+        Assert.Equal(
+            ["2026-11-21 gpt-4o 1", "2026-11-21 gpt-4o-mini 2", "2026-11-22 gpt-4o 4"],
+            report.Groups.Select(g => $"{g.BucketLabel} {g.Key} {g.Metrics.Cost:0.##}").Order(StringComparer.Ordinal));
+    }
+
     private static async Task AppendInBatches(ILedgerStore store, List<UsageRecord> records, int size)
     {
         foreach (var chunk in records.Chunk(size))
