@@ -6,6 +6,26 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 
+# The tests need ../shared/data (price catalog, usage cases, token corpus) beside the repository — or, for a local
+# clone, beside the repository it was cloned from. Found once here and handed to the tests; missing is an error.
+find_shared_data() {
+  local dir origin
+  [ -n "${TOLLGATE_SHARED_DATA:-}" ] && { echo "$TOLLGATE_SHARED_DATA"; return; }
+  for dir in "$root" "$(dirname "$root")" "$(dirname "$(dirname "$root")")"; do
+    [ -d "$dir/shared/data" ] && { echo "$dir/shared/data"; return; }
+  done
+  origin=$(git -C "$root" config --get remote.origin.url 2>/dev/null || true)
+  if [ -n "$origin" ] && [ -d "$origin" ] && [ -d "$(cd "$origin" && pwd)/../shared/data" ]; then
+    (cd "$origin/../shared/data" && pwd)
+  fi
+}
+shared_data=$(find_shared_data)
+if [ -z "$shared_data" ] || [ ! -d "$shared_data" ]; then
+  echo "error: shared/data not found beside $root (nor beside the repository it was cloned from): put the shared folder beside the repository or set TOLLGATE_SHARED_DATA=/path/to/shared/data" >&2
+  exit 2
+fi
+export TOLLGATE_SHARED_DATA="$shared_data"
+
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
 pg_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1; }
