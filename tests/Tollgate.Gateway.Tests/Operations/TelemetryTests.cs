@@ -56,6 +56,15 @@ public sealed class TelemetryTests
             CostTests.Json(new { model = "gpt-4o-mini", max_tokens = 20, messages = new[] { new { role = "user", content = "hi" } } }), Ct);
         var requestId = response.Headers.GetValues("x-tollgate-request-id").Single();
 
+        // Settlement (metrics) and the end of the attempt's span come after the answer is written, so the client can
+        // see the answer first: wait for them, then check them.
+        var waited = Stopwatch.StartNew();
+        while ((!spans.Any(s => (string?)s.GetTagItem("tollgate.request_id") == requestId) || tokenUsage.Count < 2 || durations.IsEmpty)
+               && waited.Elapsed < TimeSpan.FromSeconds(10))
+        {
+            await Task.Delay(20, Ct);
+        }
+
         var span = Assert.Single(spans, s => (string?)s.GetTagItem("tollgate.request_id") == requestId);
         Assert.Equal("chat gpt-4o-mini", span.DisplayName);
         Assert.Equal("chat", span.GetTagItem("gen_ai.operation.name"));
