@@ -84,7 +84,7 @@ public sealed class RegistrationTests
             void Configure(TollgateOptions o)
             {
                 o.Store = connectionString;
-                o.Redis = TestServices.Redis;
+                o.Redis = TestServices.RedisConfiguration;
                 o.RedisPrefix = prefix;
                 o.SeedBudgets.Add(new Budget { Id = "shared", Limit = 0.01m, Period = BudgetPeriod.Daily });
             }

@@ -15,13 +15,9 @@ public sealed class SharedStateTests : IAsyncLifetime
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    private static string Postgres => Environment.GetEnvironmentVariable("TOLLGATE_TEST_POSTGRES") is { Length: > 0 } value
-        ? value
-        : throw new InvalidOperationException("TOLLGATE_TEST_POSTGRES is not set: export TOLLGATE_TEST_POSTGRES='Host=127.0.0.1;Port=55432;Username=tollgate;Database=postgres' (scripts/test.sh sets it)");
+    private static string Postgres => TestServices.PostgresAdmin;
 
-    private static string Redis => Environment.GetEnvironmentVariable("TOLLGATE_TEST_REDIS") is { Length: > 0 } value
-        ? value
-        : throw new InvalidOperationException("TOLLGATE_TEST_REDIS is not set: export TOLLGATE_TEST_REDIS=127.0.0.1:56379 (scripts/test.sh sets it)");
+    private static string Redis => TestServices.RedisConfiguration;
 
     public async ValueTask InitializeAsync()
     {

@@ -7,30 +7,11 @@ namespace Tollgate.Stores.Tests.Ledger;
 /// <summary>Creates its own database (dropped afterwards) on the server named by TOLLGATE_TEST_POSTGRES.</summary>
 public sealed class PostgreSqlLedgerDatabase : IAsyncLifetime
 {
-    private string? _admin;
-
     public string ConnectionString { get; private set; } = "";
 
-    public string DatabaseName { get; } = "tg_" + Guid.NewGuid().ToString("N")[..16];
+    public string DatabaseName { get; } = TestServices.NewName("tg_");
 
-    public async ValueTask InitializeAsync()
-    {
-        _admin = Environment.GetEnvironmentVariable("TOLLGATE_TEST_POSTGRES");
-        if (string.IsNullOrWhiteSpace(_admin))
-        {
-            throw new InvalidOperationException(
-                "TOLLGATE_TEST_POSTGRES is not set: export it (e.g. Host=127.0.0.1;Port=55432;Username=tollgate;Database=postgres) or run scripts/test.sh");
-        }
-
-        await using (var connection = new NpgsqlConnection(_admin))
-        {
-            await connection.OpenAsync();
-            await using var command = new NpgsqlCommand($"CREATE DATABASE {DatabaseName}", connection);
-            await command.ExecuteNonQueryAsync();
-        }
-
-        ConnectionString = new NpgsqlConnectionStringBuilder(_admin) { Database = DatabaseName }.ConnectionString;
-    }
+    public async ValueTask InitializeAsync() => ConnectionString = await TestServices.CreatePostgresDatabaseAsync(DatabaseName);
 
     /// <summary>A fresh schema in the fixture's database, so each test starts from an empty ledger.</summary>
     public async Task<string> NewSchemaAsync()
@@ -45,16 +26,10 @@ public sealed class PostgreSqlLedgerDatabase : IAsyncLifetime
 
     public async ValueTask DisposeAsync()
     {
-        if (_admin is null || ConnectionString.Length == 0)
+        if (ConnectionString.Length > 0)
         {
-            return;
+            await TestServices.DropPostgresDatabaseAsync(DatabaseName);
         }
-
-        NpgsqlConnection.ClearAllPools();
-        await using var connection = new NpgsqlConnection(_admin);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand($"DROP DATABASE IF EXISTS {DatabaseName} WITH (FORCE)", connection);
-        await command.ExecuteNonQueryAsync();
     }
 }
 

@@ -1,23 +1,23 @@
 using Npgsql;
 
-namespace Tollgate.Extensions.AI.Tests.Infrastructure;
+namespace Tollgate.Testing;
 
 /// <summary>Real PostgreSQL and Redis from TOLLGATE_TEST_POSTGRES / TOLLGATE_TEST_REDIS; missing means FAIL, never skip.</summary>
-internal static class TestServices
+internal static partial class TestServices
 {
     public static string PostgresAdmin =>
         Environment.GetEnvironmentVariable("TOLLGATE_TEST_POSTGRES") is { Length: > 0 } cs
             ? cs
             : throw new InvalidOperationException("TOLLGATE_TEST_POSTGRES is not set: export TOLLGATE_TEST_POSTGRES='Host=127.0.0.1;Port=55432;Username=tollgate;Database=postgres' (scripts/test.sh sets it)");
 
-    public static string Redis =>
+    public static string RedisConfiguration =>
         Environment.GetEnvironmentVariable("TOLLGATE_TEST_REDIS") is { Length: > 0 } cs
             ? cs
             : throw new InvalidOperationException("TOLLGATE_TEST_REDIS is not set: export TOLLGATE_TEST_REDIS=127.0.0.1:56379 (scripts/test.sh sets it)");
 
     public static string NewName(string prefix) => prefix + Guid.NewGuid().ToString("N")[..12];
 
-    /// <summary>Creates an empty database of its own; returns its connection string.</summary>
+    /// <summary>Creates an empty database; returns its connection string.</summary>
     public static async Task<string> CreatePostgresDatabaseAsync(string name)
     {
         await using var admin = new NpgsqlConnection(PostgresAdmin);
@@ -25,7 +25,7 @@ internal static class TestServices
         await using var cmd = admin.CreateCommand();
         cmd.CommandText = $"CREATE DATABASE \"{name}\"";
         await cmd.ExecuteNonQueryAsync();
-        return new NpgsqlConnectionStringBuilder(PostgresAdmin) { Database = name }.ToString();
+        return new NpgsqlConnectionStringBuilder(PostgresAdmin) { Database = name, MaxPoolSize = 40, Timeout = 60 }.ToString();
     }
 
     public static async Task DropPostgresDatabaseAsync(string name)
