@@ -21,6 +21,13 @@ if (args is ["meai-parts", ..])
     return;
 }
 
+if (args is ["meai-alloc", ..])
+{
+    // Bytes per call of the middleware by type (sampled allocation ticks).
+    await Tollgate.Benchmarks.ExtensionsAI.MiddlewareAllocRun.RunAsync(args[1..]);
+    return;
+}
+
 if (args is ["ledger-cpu", ..])
 {
     // Ledger append throughput with CPU time per record (client, and PostgreSQL server backends).

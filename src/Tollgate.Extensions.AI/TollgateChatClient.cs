@@ -25,15 +25,56 @@ public sealed class TollgateChatClient : DelegatingChatClient
         _meter = new CallMeter(engine, options ?? new TollgateChatClientOptions(), metadata?.ProviderName, metadata?.DefaultModelId);
     }
 
-    public override async Task<ChatResponse> GetResponseAsync(
+    public override Task<ChatResponse> GetResponseAsync(
         IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(messages);
-        var (call, sent) = await _meter.BeginChatAsync(messages, options, cancellationToken);
+        var begun = _meter.BeginChatAsync(messages, options, cancellationToken);
+        if (!begun.IsCompletedSuccessfully)
+        {
+            return GetResponseAfterHoldAsync(begun, messages, cancellationToken);
+        }
+
+        // The hold was taken at once (the usual case): no state machine unless something below has to wait.
+        var (call, sent) = begun.Result;
+        var answer = Send(messages, sent, cancellationToken);
+        if (!answer.IsCompletedSuccessfully)
+        {
+            return CompleteAsync(call, answer);
+        }
+
+        // The answer is already there: settle now and hand back the inner client's own (completed) task, whose
+        // response now carries the cost.
+        var settled = SettleAsync(call, answer.Result);
+        return settled.IsCompletedSuccessfully ? answer : AfterSettledAsync(settled, answer);
+    }
+
+    private async Task<ChatResponse> GetResponseAfterHoldAsync(
+        ValueTask<(MeteredCall Call, ChatOptions? Options)> begun, IEnumerable<ChatMessage> messages, CancellationToken cancellationToken)
+    {
+        var (call, sent) = await begun;
+        return await CompleteAsync(call, Send(messages, sent, cancellationToken));
+    }
+
+    /// <summary>The inner client's answer; one that throws instead of returning a task is turned into a faulted task.</summary>
+    private Task<ChatResponse> Send(IEnumerable<ChatMessage> messages, ChatOptions? sent, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return base.GetResponseAsync(messages, sent, cancellationToken);
+        }
+        catch (Exception ex)
+        {
+            return Task.FromException<ChatResponse>(ex);
+        }
+    }
+
+    private async Task<ChatResponse> CompleteAsync(MeteredCall call, Task<ChatResponse> answer)
+    {
         ChatResponse response;
         try
         {
-            response = await base.GetResponseAsync(messages, sent, cancellationToken);
+            response = await answer;
         }
         catch (Exception ex)
         {
@@ -41,6 +82,19 @@ public sealed class TollgateChatClient : DelegatingChatClient
             throw;
         }
 
+        await SettleAsync(call, response);
+        return response;
+    }
+
+    private static async Task<ChatResponse> AfterSettledAsync(ValueTask settled, Task<ChatResponse> answer)
+    {
+        await settled;
+        return await answer;
+    }
+
+    /// <summary>Bills the response (its reported usage, or the counted tokens when it reports none) and writes the cost into it.</summary>
+    private async ValueTask SettleAsync(MeteredCall call, ChatResponse response)
+    {
         var reported = UsageDetailsMapper.HasTokenCounts(response.Usage);
         var usage = reported
             ? UsageDetailsMapper.ToUsage(response.Usage)
@@ -48,11 +102,10 @@ public sealed class TollgateChatClient : DelegatingChatClient
         var record = await _meter.SettleAsync(call, usage, estimated: !reported, response.ModelId);
         if (record is not null)
         {
-            (response.AdditionalProperties ??= [])[TollgatePropertyKeys.RequestId] = record.RequestId;
-            response.AdditionalProperties[TollgatePropertyKeys.Cost] = record.TotalCost;
+            var properties = response.AdditionalProperties ??= [];
+            properties[TollgatePropertyKeys.RequestId] = record.RequestId;
+            properties[TollgatePropertyKeys.Cost] = record.TotalCost;
         }
-
-        return response;
     }
 
     public override async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(

@@ -42,7 +42,8 @@ internal sealed class CallMeter
         IEnumerable<ChatMessage> messages, ChatOptions? options, CancellationToken cancellationToken)
     {
         await _engine.InitializeAsync(cancellationToken);
-        var attribution = ResolveAttribution(options?.AdditionalProperties, out var requestId);
+        var scope = TollgateScope.Current;
+        var attribution = ResolveAttribution(scope, options?.AdditionalProperties, out var requestId);
         var provider = RequireProvider();
         var model = RequireModel(options?.ModelId);
         var facts = FactsFor(provider, model);
@@ -63,8 +64,13 @@ internal sealed class CallMeter
                 : null,
         };
 
-        var decision = await ReserveAsync(attribution, provider, model, shape.WorstCase, requestId, shape, cancellationToken);
-        await RefuseUnpricedAsync(unpriced, model, decision, provider, requestId);
+        // Awaited here rather than in a helper: one state machine per call, and none when the gate answers at once.
+        var decision = Checked(await _engine.Budgets.ReserveAsync(SubjectFor(attribution, provider, model), shape.WorstCase, requestId, shape, cancellationToken), requestId);
+        if (unpriced)
+        {
+            await RefuseUnpricedAsync(model, decision, provider, requestId);
+        }
+
         var sent = AdaptOptions(options, decision, model, maxTokens);
         var sentModel = decision.Adaptation?.Model ?? model;
         var call = new MeteredCall
@@ -74,8 +80,8 @@ internal sealed class CallMeter
             Provider = provider,
             Model = sentModel,
             Attribution = attribution,
-            Scope = TollgateScope.Current,
-            Tokenizer = string.Equals(sentModel, model, StringComparison.Ordinal) ? facts.Tokenizer : FactsFor(provider, sentModel).Tokenizer,
+            Scope = scope,
+            Tokenizer = ReferenceEquals(sentModel, model) ? facts.Tokenizer : FactsFor(provider, sentModel).Tokenizer,
             PromptTokens = promptTokens + (decision.Adaptation?.DropTools == true ? 0 : toolTokens),
             Decision = decision,
             StartedAt = startedAt,
@@ -89,7 +95,8 @@ internal sealed class CallMeter
         IEnumerable<string> values, EmbeddingGenerationOptions? options, CancellationToken cancellationToken)
     {
         await _engine.InitializeAsync(cancellationToken);
-        var attribution = ResolveAttribution(options?.AdditionalProperties, out var requestId);
+        var scope = TollgateScope.Current;
+        var attribution = ResolveAttribution(scope, options?.AdditionalProperties, out var requestId);
         var provider = RequireProvider();
         var model = RequireModel(options?.ModelId);
         var facts = FactsFor(provider, model);
@@ -98,8 +105,12 @@ internal sealed class CallMeter
         var startedAt = _engine.Time.GetUtcNow();
         var priced = PriceShape(provider, facts, inputTokens, 0, startedAt, out var unpriced);
 
-        var decision = await ReserveAsync(attribution, provider, model, priced.InputCost, requestId, shape: null, cancellationToken);
-        await RefuseUnpricedAsync(unpriced, model, decision, provider, requestId);
+        var decision = Checked(await _engine.Budgets.ReserveAsync(SubjectFor(attribution, provider, model), priced.InputCost, requestId, null, cancellationToken), requestId);
+        if (unpriced)
+        {
+            await RefuseUnpricedAsync(model, decision, provider, requestId);
+        }
+
         var sent = options;
         if (PropertyAttribution.HasTollgateKeys(options?.AdditionalProperties))
         {
@@ -114,7 +125,7 @@ internal sealed class CallMeter
             Provider = provider,
             Model = model,
             Attribution = attribution,
-            Scope = TollgateScope.Current,
+            Scope = scope,
             Tokenizer = tokenizer,
             PromptTokens = inputTokens,
             Decision = decision,
@@ -258,20 +269,18 @@ internal sealed class CallMeter
             calculated.Priced, calculated.Currency, calculated.InputCost, calculated.OutputCost, calculated.TotalCost, calculated.PriceSource, calculated.UnpricedReason);
     }
 
-    private async ValueTask<BudgetDecision> ReserveAsync(
-        TollgateAttribution attribution, string provider, string model, decimal worstCase, string requestId,
-        BudgetRequestShape? shape, CancellationToken cancellationToken)
+    /// <summary>The gate's decision when it allows the call (its warnings logged); throws the refusal.</summary>
+    private BudgetDecision Checked(BudgetDecision decision, string requestId)
     {
-        var subject = SubjectFor(attribution, provider, model);
-        var decision = await _engine.Budgets.ReserveAsync(subject, worstCase, requestId, shape, cancellationToken);
         if (!decision.Allowed)
         {
             throw new TollgateBudgetExceededException(decision);
         }
 
-        foreach (var warning in decision.Warnings)
+        var warnings = decision.Warnings;
+        for (var i = 0; i < warnings.Count; i++)
         {
-            _logger.LogWarning("request {RequestId}: {Warning}", requestId, warning);
+            _logger.LogWarning("request {RequestId}: {Warning}", requestId, warnings[i]);
         }
 
         return decision;
@@ -306,9 +315,9 @@ internal sealed class CallMeter
     /// Under <see cref="UnpricedModelPolicy.RefuseUnderEnforcedBudget"/>: a call to an unpriced model that an
     /// enforcing budget covers gets its (empty) hold back and is refused — the budget could not bound its cost.
     /// </summary>
-    private async ValueTask RefuseUnpricedAsync(bool unpriced, string model, BudgetDecision decision, string provider, string requestId)
+    private async ValueTask RefuseUnpricedAsync(string model, BudgetDecision decision, string provider, string requestId)
     {
-        if (!unpriced || _options.UnpricedModels != UnpricedModelPolicy.RefuseUnderEnforcedBudget
+        if (_options.UnpricedModels != UnpricedModelPolicy.RefuseUnderEnforcedBudget
             || decision.Reservation is not { } reservation || !AnyEnforced(reservation.Lines))
         {
             return;
@@ -503,10 +512,10 @@ internal sealed class CallMeter
 
     internal sealed record ResolvedModel(PriceCatalog Catalog, ModelLookup Lookup);
 
-    private TollgateAttribution ResolveAttribution(AdditionalPropertiesDictionary? properties, out string requestId)
+    private TollgateAttribution ResolveAttribution(TollgateScope? scope, AdditionalPropertiesDictionary? properties, out string requestId)
     {
         var attribution = _options.Attribution;
-        if (TollgateScope.Current is { } scope)
+        if (scope is not null)
         {
             attribution = attribution.CombineWith(scope.Attribution);
         }

@@ -13,6 +13,9 @@ internal static class PromptCounter
 {
     private static readonly ModelTokenizer Fallback = TokenizerRegistry.ForEncoding(TiktokenEncoding.O200kBase);
 
+    // Declared before SharedCounter, which is built on it (static initialisers run in text order).
+    private static readonly TokenCountCache SharedCache = new(capacity: 8192, minimumLength: CachedTextMinimumLength);
+
     /// <summary>The tokenizer for <paramref name="model"/>, or <c>o200k_base</c> when no rule knows it (counts then are estimates).</summary>
     public static ModelTokenizer TokenizerFor(string model) =>
         TokenizerRegistry.TryForModel(model, out var tokenizer) ? tokenizer : Fallback;
@@ -21,7 +24,10 @@ internal static class PromptCounter
     /// Token counts of texts seen before (system prompts, a conversation's earlier turns resent on every call),
     /// shared by every client in the process: bounded LRU keyed by content hash, so memory stays flat.
     /// </summary>
-    public static ChatTokenCounter SharedCounter { get; } = new(new TokenCountCache(capacity: 8192, minimumLength: CachedTextMinimumLength));
+    public static ChatTokenCounter SharedCounter { get; } = new(SharedCache);
+
+    /// <summary>In front of the content cache: the same string instance counted again costs a reference comparison.</summary>
+    private static readonly RecentTextCounts Recent = new();
 
     /// <summary>Shorter texts are counted directly: hashing and a cache lookup cost about as much as counting them.</summary>
     internal const int CachedTextMinimumLength = 16;
@@ -54,7 +60,7 @@ internal static class PromptCounter
         var any = false;
         if (!string.IsNullOrEmpty(options?.Instructions))
         {
-            tokens += counter.CountTextMessage(rules, "system", options.Instructions, null);
+            tokens += CountTextMessage(counter, rules, "system", options.Instructions, null);
             any = true;
         }
 
@@ -99,8 +105,24 @@ internal static class PromptCounter
             return false;
         }
 
-        tokens += counter.CountTextMessage(rules, message.Role.Value, only.Text, string.IsNullOrEmpty(message.AuthorName) ? null : message.AuthorName);
+        tokens += CountTextMessage(counter, rules, message.Role.Value, only.Text, string.IsNullOrEmpty(message.AuthorName) ? null : message.AuthorName);
         return true;
+    }
+
+    /// <summary>As <see cref="ChatTokenCounter.CountTextMessage"/> (its framing, name included), with the text counted through <see cref="Recent"/>.</summary>
+    private static long CountTextMessage(ChatTokenCounter counter, ChatCountRules rules, string role, string? text, string? name) =>
+        counter.CountTextMessage(rules, role, null, name) + (text is null ? 0 : CountText(rules.Tokenizer.Encoding, text));
+
+    private static int CountText(TiktokenEncoding encoding, string text)
+    {
+        if (Recent.TryGet(encoding, text, out var tokens))
+        {
+            return tokens;
+        }
+
+        tokens = SharedCache.GetOrCount(encoding, text);
+        Recent.Add(encoding, text, tokens);
+        return tokens;
     }
 
     /// <summary>Tokens of embedding inputs (no chat framing).</summary>

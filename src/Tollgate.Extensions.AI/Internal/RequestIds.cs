@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Security.Cryptography;
 
 namespace Tollgate.Extensions.AI.Internal;
@@ -15,6 +16,14 @@ internal static class RequestIds
     public static string Next()
     {
         var n = (ulong)Interlocked.Increment(ref s_counter);
-        return string.Create(null, stackalloc char[40], $"{Prefix}{n:x}");
+        var digits = (BitOperations.Log2(n) >> 2) + 1;
+        return string.Create(Prefix.Length + digits, n, static (chars, value) =>
+        {
+            Prefix.CopyTo(chars);
+            for (var i = chars.Length - 1; i >= Prefix.Length; i--, value >>= 4)
+            {
+                chars[i] = "0123456789abcdef"[(int)(value & 0xF)];
+            }
+        });
     }
 }

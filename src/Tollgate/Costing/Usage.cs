@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Runtime.CompilerServices;
 
 namespace Tollgate.Costing;
@@ -10,7 +11,14 @@ namespace Tollgate.Costing;
 /// </summary>
 public sealed class Usage : IEquatable<Usage>
 {
-    private UsageCounts _counts;
+    // A call reports a handful of units out of 59: their counts sit in a few inline slots, in unit order (the slot
+    // of a unit is how many reported units come before it), so a usage is about a hundred bytes rather than half a
+    // kilobyte — it is allocated for every call and kept in every queued ledger record. A usage with more units
+    // than slots moves its counts to a full array once.
+    private const int InlineSlots = 8;
+
+    private InlineCounts _inline;
+    private long[]? _all;
     private ulong _reported;
     private ulong _positive;
 
@@ -21,7 +29,7 @@ public sealed class Usage : IEquatable<Usage>
     /// <summary>The count of a unit; 0 when not reported.</summary>
     public long this[UsageUnit unit]
     {
-        get => _counts[(int)unit];
+        get => Get((int)unit);
         set => Set(unit, value);
     }
 
@@ -57,32 +65,23 @@ public sealed class Usage : IEquatable<Usage>
     public void Set(UsageUnit unit, long count)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(count);
-        _counts[(int)unit] = count;
-        _reported |= 1UL << (int)unit;
-        _positive = count > 0 ? _positive | (1UL << (int)unit) : _positive & ~(1UL << (int)unit);
+        Store((int)unit, count);
     }
 
     /// <summary>Adds to a unit (several provider fields can map onto one unit).</summary>
     public void Add(UsageUnit unit, long count)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(count);
-        _counts[(int)unit] = checked(_counts[(int)unit] + count);
-        _reported |= 1UL << (int)unit;
-        if (_counts[(int)unit] > 0)
-        {
-            _positive |= 1UL << (int)unit;
-        }
+        Store((int)unit, checked(Get((int)unit) + count));
     }
 
     /// <summary>Adds every reported unit of <paramref name="other"/> (e.g. summing attempts).</summary>
     public void Add(Usage other)
     {
-        for (var i = 0; i < UsageUnitInfo.Count; i++)
+        for (var reported = other._reported; reported != 0; reported &= reported - 1)
         {
-            if ((other._reported & (1UL << i)) != 0)
-            {
-                Add((UsageUnit)i, other._counts[i]);
-            }
+            var i = BitOperations.TrailingZeroCount(reported);
+            Add((UsageUnit)i, other.Get(i));
         }
     }
 
@@ -91,19 +90,20 @@ public sealed class Usage : IEquatable<Usage>
     {
         for (var i = 0; i < UsageUnitInfo.Count; i++)
         {
-            if (_counts[i] != 0)
+            var count = Get(i);
+            if (count != 0)
             {
-                yield return new((UsageUnit)i, _counts[i]);
+                yield return new((UsageUnit)i, count);
             }
         }
     }
 
     public Usage Clone()
     {
-        var copy = new Usage { _reported = _reported, _positive = _positive };
-        for (var i = 0; i < UsageUnitInfo.Count; i++)
+        var copy = new Usage { _inline = _inline, _reported = _reported, _positive = _positive };
+        if (_all is not null)
         {
-            copy._counts[i] = _counts[i];
+            copy._all = (long[])_all.Clone();
         }
 
         return copy;
@@ -116,9 +116,16 @@ public sealed class Usage : IEquatable<Usage>
             return false;
         }
 
-        for (var i = 0; i < UsageUnitInfo.Count; i++)
+        // Counts only: a unit reported as zero equals one not reported.
+        if (_positive != other._positive)
         {
-            if (_counts[i] != other._counts[i])
+            return false;
+        }
+
+        for (var positive = _positive; positive != 0; positive &= positive - 1)
+        {
+            var i = BitOperations.TrailingZeroCount(positive);
+            if (Get(i) != other.Get(i))
             {
                 return false;
             }
@@ -134,7 +141,7 @@ public sealed class Usage : IEquatable<Usage>
         var hash = new HashCode();
         for (var i = 0; i < UsageUnitInfo.Count; i++)
         {
-            hash.Add(_counts[i]);
+            hash.Add(Get(i));
         }
 
         return hash.ToHashCode();
@@ -144,8 +151,61 @@ public sealed class Usage : IEquatable<Usage>
     public override string ToString() =>
         string.Join(", ", NonZero().Select(p => $"{UsageUnitInfo.Of(p.Key).Key}={p.Value}"));
 
-    [InlineArray(UsageUnitInfo.Count)]
-    private struct UsageCounts
+    private long Get(int unit)
+    {
+        if (_all is { } all)
+        {
+            return all[unit];
+        }
+
+        var bit = 1UL << unit;
+        return (_reported & bit) == 0 ? 0 : _inline[SlotOf(bit)];
+    }
+
+    private void Store(int unit, long count)
+    {
+        var bit = 1UL << unit;
+        if (_all is { } all)
+        {
+            all[unit] = count;
+        }
+        else if ((_reported & bit) != 0)
+        {
+            _inline[SlotOf(bit)] = count;
+        }
+        else if (BitOperations.PopCount(_reported) < InlineSlots)
+        {
+            // A new unit: shift the slots of the units after it up by one.
+            var slot = SlotOf(bit);
+            var used = BitOperations.PopCount(_reported);
+            for (var i = used; i > slot; i--)
+            {
+                _inline[i] = _inline[i - 1];
+            }
+
+            _inline[slot] = count;
+        }
+        else
+        {
+            all = new long[UsageUnitInfo.Count];
+            for (var reported = _reported; reported != 0; reported &= reported - 1)
+            {
+                var i = BitOperations.TrailingZeroCount(reported);
+                all[i] = _inline[SlotOf(1UL << i)];
+            }
+
+            all[unit] = count;
+            _all = all;
+        }
+
+        _reported |= bit;
+        _positive = count > 0 ? _positive | bit : _positive & ~bit;
+    }
+
+    private int SlotOf(ulong bit) => BitOperations.PopCount(_reported & (bit - 1));
+
+    [InlineArray(InlineSlots)]
+    private struct InlineCounts
     {
         private long _element;
     }

@@ -16,22 +16,23 @@ namespace Tollgate.Ledger;
 /// the store is unreachable, fsync'd into the local <see cref="LedgerSpool"/> (replayed later, idempotently).</item>
 /// </list>
 /// While only queued records wait, the loop lingers up to <see cref="LedgerWriterOptions.Linger"/> after a wake-up
-/// so records arrive in batches (one store call and one wake-up per batch rather than per record); a durable
-/// append, a flush, <see cref="LingerBatch"/> queued records or disposal cuts the linger short. The queue is a list
-/// swapped out whole under a short lock: a record costs the producer one uncontended lock, the loop one per batch.
-/// Records appended inside a <see cref="LedgerSession"/> are tagged with it.
+/// so records arrive in batches. A queued record wakes the loop only when it is idle (the first record after a quiet
+/// spell); records queued while it lingers just join the batch, so at any rate the loop wakes at most once per
+/// linger period — a wake-up (a thread-pool thread scheduled, then spinning for more work) costs far more than
+/// queueing a record. A durable append, a flush, disposal or a half-full queue (so producers do not run into
+/// back-pressure while the loop lingers) cuts the linger short. The queue is a list swapped out whole under a short
+/// lock: a record costs the producer one uncontended lock, the loop one per batch. Records appended inside a
+/// <see cref="LedgerSession"/> are tagged with it.
 /// </summary>
 public sealed class LedgerWriter : IAsyncDisposable
 {
-    /// <summary>Records queued that end a linger: bounds how long records wait in memory (and survive collections) at high rates.</summary>
-    public const int LingerBatch = 256;
-
     private readonly ILedgerStore _store;
     private readonly LedgerWriterOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly LedgerSpool? _spool;
-    private readonly int _lingerBatch;
+    /// <summary>Queued records that end a linger at once: half the capacity.</summary>
+    private readonly int _wakeAt;
     private readonly Task _loop;
     private long _nextReplay;
     private long _spooled;
@@ -55,7 +56,7 @@ public sealed class LedgerWriter : IAsyncDisposable
         _time = timeProvider ?? TimeProvider.System;
         _logger = (ILogger?)logger ?? NullLogger.Instance;
         _spool = _options.SpoolPath is { } path ? new LedgerSpool(path) : null;
-        _lingerBatch = Math.Min(LingerBatch, Math.Min(_options.MaxBatchSize, _options.Capacity));
+        _wakeAt = Math.Max(1, _options.Capacity / 2);
         _loop = Task.Run(RunAsync);
     }
 
@@ -157,7 +158,7 @@ public sealed class LedgerWriter : IAsyncDisposable
     private ValueTask AddUrgentAsync(PendingAppend item, CancellationToken cancellationToken) =>
         TryAdd(item, urgent: true) ? ValueTask.CompletedTask : AddWhenRoomAsync(item, urgent: true, cancellationToken);
 
-    /// <summary>Adds the item when there is room (waking the loop when it waits, or lingers and this ends the linger); false when full.</summary>
+    /// <summary>Adds the item when there is room (waking the loop when it is idle, or lingers and this ends the linger); false when full.</summary>
     private bool TryAdd(PendingAppend item, bool urgent)
     {
         TaskCompletionSource? wake = null;
@@ -175,7 +176,7 @@ public sealed class LedgerWriter : IAsyncDisposable
                 _urgent++;
             }
 
-            if (_loopWake is not null && (!_lingering || urgent || _incoming.Count >= _lingerBatch))
+            if (_loopWake is not null && (!_lingering || urgent || _incoming.Count >= _wakeAt))
             {
                 wake = _loopWake;
                 _loopWake = null;
@@ -334,7 +335,7 @@ public sealed class LedgerWriter : IAsyncDisposable
         Task wait;
         lock (_gate)
         {
-            if (_closed || _urgent > 0 || _incoming.Count >= _lingerBatch)
+            if (_closed || _urgent > 0 || _incoming.Count >= _wakeAt)
             {
                 return;
             }

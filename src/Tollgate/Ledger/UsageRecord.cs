@@ -13,6 +13,10 @@ public sealed record UsageRecord
     private static readonly IReadOnlyDictionary<string, string> NoTags = new Dictionary<string, string>(0);
     private readonly DateTimeOffset _timestamp;
 
+    // Not a property initialiser: that would allocate a usage (about half a kilobyte) for every record, and nearly
+    // every record is built with its own, which replaces it at once.
+    private Usage? _usage;
+
     public required string RequestId { get; init; }
 
     /// <summary>Attempt number of the request (retries and fallbacks each get their own record); 1 for the first.</summary>
@@ -40,7 +44,8 @@ public sealed record UsageRecord
 
     public IReadOnlyDictionary<string, string> Tags { get; init; } = NoTags;
 
-    public Usage Usage { get; init; } = new();
+    /// <summary>What was used; never null (an empty usage when none was given).</summary>
+    public Usage Usage { get => _usage ?? EmptyUsage(); init => _usage = value; }
 
     public string Currency { get; init; } = "USD";
 
@@ -72,6 +77,12 @@ public sealed record UsageRecord
     public bool Unpriced { get; init; }
 
     public LedgerKey Key => new(RequestId, Attempt);
+
+    private Usage EmptyUsage()
+    {
+        var created = new Usage();
+        return Interlocked.CompareExchange(ref _usage, created, null) ?? created;
+    }
 
     /// <summary>Copies the costs, price source and unpriced flag of <paramref name="cost"/> into a record.</summary>
     public UsageRecord WithCost(CostBreakdown cost)

@@ -170,6 +170,53 @@ public sealed class LedgerWriterTests : IDisposable
     }
 
     [Fact]
+    public async Task EnqueueAsync_ManyRecordsWhileTheWriterLingers_StoredInOneBatchWhenTheLingerEnds()
+    {
+        // Records queued during a linger must not each (nor every few hundred) wake the loop: one batch per linger.
+        var store = new InMemoryLedgerStore();
+        await using var writer = new LedgerWriter(store, new LedgerWriterOptions { Linger = TimeSpan.FromSeconds(1) });
+        await writer.EnqueueAsync(Record(0), Ct);
+        await Task.Delay(50, Ct);
+        for (var i = 1; i < 900; i++)
+        {
+            await writer.EnqueueAsync(Record(i), Ct);
+        }
+
+        await Task.Delay(300, Ct);
+        Assert.Equal(0, await Requests(store));
+        for (var wait = System.Diagnostics.Stopwatch.StartNew(); await Requests(store) < 900 && wait.ElapsedMilliseconds < 10_000;)
+        {
+            await Task.Delay(20, Ct);
+        }
+
+        Assert.Equal(900, await Requests(store));
+        Assert.Equal(1, writer.Batches);
+    }
+
+    [Fact]
+    public async Task EnqueueAsync_QueueHalfFullWhileTheWriterLingers_StoresWithoutWaitingOutTheLinger()
+    {
+        var store = new InMemoryLedgerStore();
+        await using var writer = new LedgerWriter(store, new LedgerWriterOptions { Linger = TimeSpan.FromSeconds(1), Capacity = 100 });
+        await writer.EnqueueAsync(Record(0), Ct);
+        await Task.Delay(50, Ct);
+
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        for (var i = 1; i < 50; i++)
+        {
+            await writer.EnqueueAsync(Record(i), Ct);
+        }
+
+        while (await Requests(store) < 50 && clock.ElapsedMilliseconds < 10_000)
+        {
+            await Task.Delay(10, Ct);
+        }
+
+        Assert.Equal(50, await Requests(store));
+        Assert.True(clock.ElapsedMilliseconds < 900, $"stored after {clock.ElapsedMilliseconds} ms: the half-full queue waited out the linger");
+    }
+
+    [Fact]
     public async Task EnqueueAsync_StoreDownWithoutSpool_CountsTheLossAndFlushStillCompletes()
     {
         var store = new FlakyLedgerStore { Reachable = false };
