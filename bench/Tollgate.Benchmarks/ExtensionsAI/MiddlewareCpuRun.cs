@@ -88,7 +88,7 @@ internal static class MiddlewareCpuRun
         wall.Stop();
         var thread = ThreadCpuNs() - thread0;
         process.Refresh();
-        Console.Error.WriteLine($"  calling thread {thread / (double)calls:N0} ns/call, other threads {((process.TotalProcessorTime - cpu0).TotalNanoseconds - thread) / calls:N0} ns/call; GCs gen0 {GC.CollectionCount(0) - gen0} gen1 {GC.CollectionCount(1) - gen1}, pauses {(GC.GetTotalPauseDuration() - pause0).TotalNanoseconds / calls:N0} ns/call");
+        Console.Error.WriteLine($"  calling thread {thread / (double)calls:N0} ns/call, other threads {((process.TotalProcessorTime - cpu0).TotalNanoseconds - thread) / calls:N0} ns/call; GCs gen0 {GC.CollectionCount(0) - gen0} gen1 {GC.CollectionCount(1) - gen1}, pauses {(GC.GetTotalPauseDuration() - pause0).TotalNanoseconds / calls:N0} ns/call, last gen0 promoted {GC.GetGCMemoryInfo(GCKind.Ephemeral).PromotedBytes:N0} B");
         var bytes = GC.GetTotalAllocatedBytes(precise: true) - bytes0;
         return ((process.TotalProcessorTime - cpu0).TotalNanoseconds / calls, wall.Elapsed.TotalNanoseconds / calls, (double)bytes / calls);
     }

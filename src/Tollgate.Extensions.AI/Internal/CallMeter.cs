@@ -85,7 +85,6 @@ internal sealed class CallMeter
             PromptTokens = promptTokens + (decision.Adaptation?.DropTools == true ? 0 : toolTokens),
             Decision = decision,
             StartedAt = startedAt,
-            StartTimestamp = _engine.Time.GetTimestamp(),
         };
         return (call, sent);
     }
@@ -130,7 +129,6 @@ internal sealed class CallMeter
             PromptTokens = inputTokens,
             Decision = decision,
             StartedAt = startedAt,
-            StartTimestamp = _engine.Time.GetTimestamp(),
         };
         return (call, sent);
     }
@@ -189,7 +187,9 @@ internal sealed class CallMeter
             SessionId = attribution.Session,
             Tags = attribution.Tags,
             Usage = usage,
-            LatencyMs = (long)_engine.Time.GetElapsedTime(call.StartTimestamp).TotalMilliseconds,
+            // From the start time already read rather than a second (monotonic) clock read per call; a wall clock
+            // stepped back meanwhile gives 0, not a negative latency.
+            LatencyMs = Math.Max(0, (long)(_engine.Time.GetUtcNow() - call.StartedAt).TotalMilliseconds),
             Success = success,
             ErrorClass = errorClass,
             Estimated = estimated,

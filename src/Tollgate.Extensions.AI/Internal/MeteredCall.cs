@@ -26,9 +26,8 @@ internal sealed class MeteredCall
 
     public required BudgetDecision Decision { get; init; }
 
+    /// <summary>When the call began: the price in force then applies, and the latency is measured from it (one clock read per call end).</summary>
     public required DateTimeOffset StartedAt { get; init; }
-
-    public required long StartTimestamp { get; init; }
 
     private int _settled;
 

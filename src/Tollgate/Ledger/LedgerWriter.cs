@@ -18,11 +18,12 @@ namespace Tollgate.Ledger;
 /// While only queued records wait, the loop lingers up to <see cref="LedgerWriterOptions.Linger"/> after a wake-up
 /// so records arrive in batches. A queued record wakes the loop only when it is idle (the first record after a quiet
 /// spell); records queued while it lingers just join the batch, so at any rate the loop wakes at most once per
-/// linger period — a wake-up (a thread-pool thread scheduled, then spinning for more work) costs far more than
-/// queueing a record. A durable append, a flush, disposal or a half-full queue (so producers do not run into
-/// back-pressure while the loop lingers) cuts the linger short. The queue is a list swapped out whole under a short
-/// lock: a record costs the producer one uncontended lock, the loop one per batch. Records appended inside a
-/// <see cref="LedgerSession"/> are tagged with it.
+/// linger period, and is woken by its own thread (<see cref="LedgerWriterPacer"/>), not through the thread pool,
+/// whose woken workers spin looking for more work on every wake-up. A durable append, a flush, disposal or a
+/// half-full queue (so producers do not run into back-pressure while the loop lingers) cuts the linger short. The
+/// queue is a list swapped out whole under a short lock: a record costs the producer one uncontended lock, the loop
+/// one per batch. Records appended inside a <see cref="LedgerSession"/> are tagged with it. Dispose the writer: it
+/// stores what is queued and ends its thread.
 /// </summary>
 public sealed class LedgerWriter : IAsyncDisposable
 {
@@ -34,6 +35,7 @@ public sealed class LedgerWriter : IAsyncDisposable
     /// <summary>Queued records that end a linger at once: half the capacity.</summary>
     private readonly int _wakeAt;
     private readonly Task _loop;
+    private readonly LedgerWriterPacer _pacer;
     private long _nextReplay;
     private long _spooled;
     private long _failed;
@@ -43,7 +45,7 @@ public sealed class LedgerWriter : IAsyncDisposable
     private List<PendingAppend> _incoming = [];
     private int _urgent;
     private bool _closed;
-    private TaskCompletionSource? _loopWake;
+    private bool _loopWaiting;
     private bool _lingering;
     private TaskCompletionSource? _roomFreed;
 
@@ -57,6 +59,7 @@ public sealed class LedgerWriter : IAsyncDisposable
         _logger = (ILogger?)logger ?? NullLogger.Instance;
         _spool = _options.SpoolPath is { } path ? new LedgerSpool(path) : null;
         _wakeAt = Math.Max(1, _options.Capacity / 2);
+        _pacer = new LedgerWriterPacer();
         _loop = Task.Run(RunAsync);
     }
 
@@ -100,8 +103,8 @@ public sealed class LedgerWriter : IAsyncDisposable
         }
         catch (ObjectDisposedException)
         {
-            // Disposed: the loop drains everything queued before it ends.
-            await _loop.WaitAsync(cancellationToken);
+            // Disposed: the loop drains everything queued before it ends (on the pacer's thread: do not continue there).
+            await _loop.WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.ForceYielding);
             return;
         }
 
@@ -124,19 +127,26 @@ public sealed class LedgerWriter : IAsyncDisposable
     /// <summary>Stops taking records and waits until every queued one is stored (or spooled, or logged as lost).</summary>
     public async ValueTask DisposeAsync()
     {
-        TaskCompletionSource? wake, room;
+        bool wake;
+        TaskCompletionSource? room;
         lock (_gate)
         {
             _closed = true;
-            wake = _loopWake;
-            _loopWake = null;
+            wake = _loopWaiting;
+            _loopWaiting = false;
             room = _roomFreed;
             _roomFreed = null;
         }
 
-        wake?.TrySetResult();
+        if (wake)
+        {
+            _pacer.Wake();
+        }
+
         room?.TrySetResult();
-        await _loop;
+        // The loop ends on the pacer's thread: continue on the thread pool, not there.
+        await _loop.ConfigureAwait(ConfigureAwaitOptions.ForceYielding);
+        _pacer.Dispose();
     }
 
     private static UsageRecord Prepare(UsageRecord record)
@@ -161,7 +171,7 @@ public sealed class LedgerWriter : IAsyncDisposable
     /// <summary>Adds the item when there is room (waking the loop when it is idle, or lingers and this ends the linger); false when full.</summary>
     private bool TryAdd(PendingAppend item, bool urgent)
     {
-        TaskCompletionSource? wake = null;
+        var wake = false;
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_closed, this);
@@ -176,14 +186,18 @@ public sealed class LedgerWriter : IAsyncDisposable
                 _urgent++;
             }
 
-            if (_loopWake is not null && (!_lingering || urgent || _incoming.Count >= _wakeAt))
+            if (_loopWaiting && (!_lingering || urgent || _incoming.Count >= _wakeAt))
             {
-                wake = _loopWake;
-                _loopWake = null;
+                wake = true;
+                _loopWaiting = false;
             }
         }
 
-        wake?.TrySetResult();
+        if (wake)
+        {
+            _pacer.Wake();
+        }
+
         return true;
     }
 
@@ -193,25 +207,28 @@ public sealed class LedgerWriter : IAsyncDisposable
         while (true)
         {
             Task room;
-            TaskCompletionSource? wake;
+            var wake = false;
             lock (_gate)
             {
                 ObjectDisposedException.ThrowIf(_closed, this);
                 if (_incoming.Count < _options.Capacity)
                 {
                     room = Task.CompletedTask;
-                    wake = null;
                 }
                 else
                 {
                     room = (_roomFreed ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
                     // A full queue must not wait out a linger.
-                    wake = _loopWake;
-                    _loopWake = null;
+                    wake = _loopWaiting;
+                    _loopWaiting = false;
                 }
             }
 
-            wake?.TrySetResult();
+            if (wake)
+            {
+                _pacer.Wake();
+            }
+
             if (room.IsCompleted && TryAdd(item, urgent))
             {
                 return;
@@ -289,7 +306,6 @@ public sealed class LedgerWriter : IAsyncDisposable
     {
         while (true)
         {
-            Task wait;
             lock (_gate)
             {
                 if (_incoming.Count > 0)
@@ -302,11 +318,11 @@ public sealed class LedgerWriter : IAsyncDisposable
                     return false;
                 }
 
-                _loopWake = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                _loopWaiting = true;
                 _lingering = false;
-                wait = _loopWake.Task;
             }
 
+            var wait = _pacer.WaitAsync(Timeout.InfiniteTimeSpan);
             if (_spool is null || !_spool.HasPending)
             {
                 await wait;
@@ -332,7 +348,6 @@ public sealed class LedgerWriter : IAsyncDisposable
             return;
         }
 
-        Task wait;
         lock (_gate)
         {
             if (_closed || _urgent > 0 || _incoming.Count >= _wakeAt)
@@ -340,18 +355,15 @@ public sealed class LedgerWriter : IAsyncDisposable
                 return;
             }
 
-            _loopWake = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _loopWaiting = true;
             _lingering = true;
-            wait = _loopWake.Task;
         }
 
         // A coalescing delay, not business time: it runs on the real clock even when a test clock is injected.
-        using var cancel = new CancellationTokenSource();
-        await Task.WhenAny(wait, Task.Delay(_options.Linger, TimeProvider.System, cancel.Token));
-        await cancel.CancelAsync();
+        await _pacer.WaitAsync(_options.Linger);
         lock (_gate)
         {
-            _loopWake = null;
+            _loopWaiting = false;
             _lingering = false;
         }
     }
