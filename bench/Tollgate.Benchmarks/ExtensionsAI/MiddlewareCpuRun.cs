@@ -11,7 +11,10 @@ namespace Tollgate.Benchmarks.ExtensionsAI;
 /// when the shared machine is oversubscribed. Process CPU includes the ledger writer's background work and the GC,
 /// which are part of what the middleware costs. Every configuration is warmed up before any is measured (tiered
 /// JIT promotes methods in the background, late on a busy machine), then measured in alternating rounds; the
-/// lowest round is reported (noise from other processes only ever adds).
+/// lowest round is reported (noise from other processes only ever adds). Each round also writes to stderr how the CPU
+/// splits between the calling thread and the others (ledger writer, timers, spinning pool threads), the collections
+/// it caused and the records per ledger batch (the calling-thread split is only meaningful while every call completes
+/// synchronously, i.e. the loop never moves to another thread).
 /// </summary>
 internal static class MiddlewareCpuRun
 {
