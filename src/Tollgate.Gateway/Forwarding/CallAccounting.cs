@@ -361,25 +361,51 @@ internal sealed class CallAccounting(
     /// <summary>Hands every queued record to the writer at once (they land in one batch).</summary>
     private void HandOverQueued()
     {
-        while (_ledgerQueue.TryDequeue(out var queued))
+        if (!_ledgerQueue.IsEmpty)
         {
-            _ = AppendAsync(queued);
+            _ = HandOverAsync();
         }
     }
 
-    private async Task AppendAsync(UsageRecord record)
+    /// <summary>
+    /// Queues the records without a completion each, then asks the writer for one flush: one wake-up of the writer,
+    /// one batch and one continuation per burst instead of one per record. A record counts as pending until the flush
+    /// after it completes (durable, or failed and logged).
+    /// </summary>
+    private async Task HandOverAsync()
     {
+        var handed = 0;
+        while (_ledgerQueue.TryDequeue(out var record))
+        {
+            try
+            {
+                // Completes at once unless the writer's queue is full (then it waits for room: back-pressure, never a drop).
+                await ledger!.EnqueueAsync(record, CancellationToken.None);
+                handed++;
+            }
+            catch (Exception ex)
+            {
+                Interlocked.Decrement(ref _pendingLedgerWrites);
+                logger.LogError("ledger record for request {RequestId} could not be written: {Error}", record.RequestId, ex.Message);
+            }
+        }
+
+        if (handed == 0)
+        {
+            return;
+        }
+
         try
         {
-            await ledger!.AppendAsync(record, CancellationToken.None);
+            await ledger!.FlushAsync(CancellationToken.None);
         }
         catch (Exception ex)
         {
-            logger.LogError("ledger record for request {RequestId} could not be written: {Error}", record.RequestId, ex.Message);
+            logger.LogError("{Count} ledger records could not be written: {Error}", handed, ex.Message);
         }
         finally
         {
-            Interlocked.Decrement(ref _pendingLedgerWrites);
+            Interlocked.Add(ref _pendingLedgerWrites, -handed);
         }
     }
 
