@@ -162,7 +162,7 @@ internal sealed class GatewayMetrics : IDisposable
         Header(text, "process_cpu_seconds_total", "counter", "CPU time (user and system) used by the gateway process.");
         text.Append("process_cpu_seconds_total ").Append(Environment.CpuUsage.TotalTime.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture)).Append('\n');
         Header(text, "dotnet_gc_allocated_bytes_total", "counter", "Bytes allocated on the managed heap since the process started.");
-        text.Append("dotnet_gc_allocated_bytes_total ").Append(GC.GetTotalAllocatedBytes(precise: false)).Append('\n');
+        text.Append("dotnet_gc_allocated_bytes_total ").Append(GC.GetTotalAllocatedBytes(precise: true)).Append('\n');
         Header(text, "dotnet_gc_collections_total", "counter", "Garbage collections since the process started, by generation.");
         for (var generation = 0; generation <= GC.MaxGeneration; generation++)
         {
