@@ -5,7 +5,11 @@
 # CPU ms per request (utime+stime from /proc). Needs node (built-ins only) and ../shared/bench/bench/mock-upstream.js.
 #
 #   bash bench/gateway/cpu.sh [PUBLISH_DIR]     # default: publishes src/Tollgate.Cli to a temp directory
+# Also prints, from the gateway's /metrics, managed bytes allocated per request, collections and JIT time in the window.
 # Env: C (64) DUR (10) WARMUP (3) STREAM (0) PORT (5181) MOCK_PORT (18181)
+#      SERVE_ENV="NAME=value ...": extra environment for the gateway (runtime experiments, e.g. DOTNET_TieredPGO=0)
+#      PERF=1: record a perf profile of the gateway during the window (perf.data and the JIT symbol map are kept in
+#      $PERF_OUT, default /tmp/tollgate-cpu-perf; read it with `perf report -i $PERF_OUT/perf.data --no-children --sort dso,symbol`)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$(pwd)
@@ -30,7 +34,9 @@ cat > "$work/tollgate.json" <<JSON
   "providers": [{"name": "openai", "baseUrl": "http://127.0.0.1:$MOCK_PORT/v1", "apiKey": "sk-bench-mock"}] }
 JSON
 admin_key="cpu-admin-$(head -c 8 /dev/urandom | od -An -tx1 | tr -d ' \n')"
-(cd "$work" && TOLLGATE_ADMIN_KEY="$admin_key" exec "$pub/tollgate" serve --config "$work/tollgate.json" > "$work/serve.log" 2>&1) & pid=$!; pids+=($pid)
+perf_env=()
+if [ "${PERF:-0}" = 1 ]; then perf_env=(DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0); fi
+(cd "$work" && exec env TOLLGATE_ADMIN_KEY="$admin_key" ${perf_env[@]+"${perf_env[@]}"} ${SERVE_ENV:-} "$pub/tollgate" serve --config "$work/tollgate.json" > "$work/serve.log" 2>&1) & pid=$!; pids+=($pid)
 for _ in $(seq 150); do curl -fsS "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
 admin() { curl -fsS -H "authorization: Bearer $admin_key" -H 'content-type: application/json' "$@"; }
 key=$(admin -X POST "http://127.0.0.1:$PORT/admin/keys" -d '{"tenant":"bench","project":"load","user":"loadgen","name":"cpu"}' | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).key))')
@@ -39,11 +45,22 @@ url="http://127.0.0.1:$PORT/v1/chat/completions"
 node "$root/bench/gateway/load.js" "$url" "$key" "$C" "$WARMUP" "$STREAM" >/dev/null
 ticks() { awk '{print $14+$15}' "/proc/$pid/stat"; }
 hz=$(getconf CLK_TCK)
+metrics() { curl -fsS -H "authorization: Bearer $admin_key" "http://127.0.0.1:$PORT/metrics" | awk '/^dotnet_gc_allocated_bytes_total /{a=$2} /^dotnet_gc_collections_total\{generation="0"/{g0=$2} /^dotnet_gc_collections_total\{generation="2"/{g2=$2} /^dotnet_jit_compilation_seconds_total /{j=$2} END{print a, g0, g2, j}'; }
+if [ "${PERF:-0}" = 1 ]; then
+  PERF_OUT=${PERF_OUT:-/tmp/tollgate-cpu-perf}; mkdir -p "$PERF_OUT"
+  (perf record -F 999 -g -o "$PERF_OUT/perf.data" -p "$pid" -- sleep "$DUR" > "$PERF_OUT/record.log" 2>&1) & pids+=($!)
+fi
+m0=$(metrics)
 before=$(ticks)
 result=$(node "$root/bench/gateway/load.js" "$url" "$key" "$C" "$DUR" "$STREAM")
 after=$(ticks)
+m1=$(metrics)
+if [ "${PERF:-0}" = 1 ]; then wait "${pids[-1]}" 2>/dev/null || true; cp "/tmp/perf-$pid.map" "$PERF_OUT/" 2>/dev/null || true; echo "perf: $PERF_OUT/perf.data"; fi
 node -e '
 const r = JSON.parse(process.argv[1]); const ms = (Number(process.argv[3]) - Number(process.argv[2])) * 1000 / Number(process.argv[4]);
 console.log(`c=${process.argv[5]} stream=${process.argv[6]}: ${r.requests} ok, ${r.errors} errors in ${r.seconds.toFixed(1)} s (${(r.requests / r.seconds).toFixed(0)} req/s); gateway CPU ${ms.toFixed(0)} ms = ${(ms / r.requests).toFixed(3)} ms/request`);
-' "$result" "$before" "$after" "$hz" "$C" "$STREAM"
+const [a0, g00, g20, j0] = process.argv[7].split(" ").map(Number), [a1, g01, g21, j1] = process.argv[8].split(" ").map(Number);
+const n = r.requests + r.errors;
+console.log(`managed allocations ${((a1 - a0) / n / 1024).toFixed(1)} KiB/request; ${g01 - g00} gen0 / ${g21 - g20} gen2 collections; JIT ${((j1 - j0) * 1000).toFixed(0)} ms in the window`);
+' "$result" "$before" "$after" "$hz" "$C" "$STREAM" "$m0" "$m1"
 echo "load: $(uptime)"

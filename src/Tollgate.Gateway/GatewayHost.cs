@@ -119,6 +119,10 @@ public sealed class GatewayHost : IAsyncDisposable
         builder.Logging.SetMinimumLevel(settings.LogLevel);
         builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
         builder.Logging.AddFilter("System.Net.Http", LogLevel.Warning);
+        // Hosting starts an Activity and a log scope for every request whenever its logger is enabled at any level; it only
+        // logs request start/end (Information), so silencing it keeps that per-request work off the hot path. Unhandled
+        // request exceptions are still logged by Kestrel. Traces, when exported, come from the gateway's own spans.
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None);
         builder.WebHost.UseKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;

@@ -1,4 +1,6 @@
 using System.Collections.Concurrent;
+using System.Runtime.InteropServices;
+using System.Security.Cryptography;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Primitives;
 using Tollgate.Keys;
@@ -7,7 +9,9 @@ namespace Tollgate.Gateway.Auth;
 
 /// <summary>
 /// Turns the presented key (<c>Authorization: Bearer …</c>, <c>x-api-key</c> or <c>x-goog-api-key</c>) into its
-/// <see cref="VirtualKey"/>. Lookups are cached by hash for <c>keyCacheSeconds</c>; a revocation through this
+/// <see cref="VirtualKey"/>. Lookups are cached for <c>keyCacheSeconds</c> by the presented key itself (compared in
+/// constant time, hashed with the process's randomised string hash), so a cached key costs no SHA-256: the hash the
+/// store holds is computed only on a miss. The cache lives in memory only; it is never logged or exported. A revocation through this
 /// instance evicts at once, and <see cref="WatchRevocationsAsync"/> polls the store's <see cref="KeyRevocationStamp"/>
 /// (one indexed query) so a revocation made anywhere else (the CLI, another gateway) drops the cache within the poll interval.
 /// </summary>
@@ -16,7 +20,7 @@ internal sealed class KeyAuthenticator(IKeyStore store, TimeProvider time, TimeS
     private const int MaxNegativeEntries = 10_000;
     private static readonly TimeSpan NegativeCacheFor = TimeSpan.FromSeconds(2);
 
-    private readonly ConcurrentDictionary<KeyHash, Entry> _cache = new();
+    private readonly ConcurrentDictionary<string, Entry> _cache = new(PresentedKeyComparer.Instance);
     private int _negativeEntries;
     private int _generation;
 
@@ -43,25 +47,28 @@ internal sealed class KeyAuthenticator(IKeyStore store, TimeProvider time, TimeS
             return AuthResult.Fail("invalid API key: it is not a Tollgate key");
         }
 
-        var hash = KeyHash.Of(presented);
-        if (configuredAdminKeys.Contains(hash))
-        {
-            return AuthResult.Ok(ConfiguredAdmin);
-        }
-
         var now = time.GetTimestamp();
         var generation = Volatile.Read(ref _generation);
-        if (_cache.TryGetValue(hash, out var entry) && now < entry.ExpiresAt && entry.Generation == generation)
+        if (_cache.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(presented, out var entry) && now < entry.ExpiresAt && entry.Generation == generation)
         {
             return entry.Key is { IsRevoked: false } key ? AuthResult.Ok(key) : Rejected(entry.Key);
         }
 
+        var hash = KeyHash.Of(presented);
+        if (configuredAdminKeys.Contains(hash))
+        {
+            // Configured admin keys never expire and cannot be revoked: cached like any key so the next call skips the hash.
+            _cache[presented.ToString()] = new Entry(ConfiguredAdmin, long.MaxValue, generation);
+            return AuthResult.Ok(ConfiguredAdmin);
+        }
+
         // An entry read before a Clear carries the older generation and is ignored, so a lookup racing a revocation never lingers.
+        var cacheKey = presented.ToString();
         var found = await store.FindByHashAsync(hash, cancellationToken);
         var ttl = found is null ? NegativeCacheFor : cacheFor;
         if (found is not null || Interlocked.Increment(ref _negativeEntries) <= MaxNegativeEntries)
         {
-            _cache[hash] = new Entry(found, now + (long)(ttl.TotalSeconds * time.TimestampFrequency), generation);
+            _cache[cacheKey] = new Entry(found, now + (long)(ttl.TotalSeconds * time.TimestampFrequency), generation);
         }
 
         return found is { IsRevoked: false } ? AuthResult.Ok(found) : Rejected(found);
@@ -157,6 +164,28 @@ internal sealed class KeyAuthenticator(IKeyStore store, TimeProvider time, TimeS
     }
 
     private readonly record struct Entry(VirtualKey? Key, long ExpiresAt, int Generation);
+
+    /// <summary>
+    /// Presented keys as cache keys: looked up from the header's characters without allocating, hashed with the
+    /// randomised (per-process) string hash, and compared in constant time so a guess learns nothing from timing.
+    /// </summary>
+    private sealed class PresentedKeyComparer : IEqualityComparer<string>, IAlternateEqualityComparer<ReadOnlySpan<char>, string>
+    {
+        public static readonly PresentedKeyComparer Instance = new();
+
+        public bool Equals(string? x, string? y) => x is not null && y is not null && Same(x, y);
+
+        public int GetHashCode(string obj) => string.GetHashCode(obj.AsSpan());
+
+        public bool Equals(ReadOnlySpan<char> alternate, string other) => Same(alternate, other);
+
+        public int GetHashCode(ReadOnlySpan<char> alternate) => string.GetHashCode(alternate);
+
+        public string Create(ReadOnlySpan<char> alternate) => alternate.ToString();
+
+        private static bool Same(ReadOnlySpan<char> a, ReadOnlySpan<char> b) =>
+            CryptographicOperations.FixedTimeEquals(MemoryMarshal.AsBytes(a), MemoryMarshal.AsBytes(b));
+    }
 }
 
 /// <summary>The outcome of authenticating a request.</summary>

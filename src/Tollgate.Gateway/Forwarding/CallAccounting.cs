@@ -32,6 +32,12 @@ internal sealed class CallAccounting(
     /// <summary>Records are handed to the ledger writer in bursts, so its batches (one transaction each) are large.</summary>
     private static readonly TimeSpan LedgerBurstInterval = TimeSpan.FromMilliseconds(50);
 
+    [ThreadStatic]
+    private static Usage? t_worstPlain;
+
+    [ThreadStatic]
+    private static Usage? t_worstReasoning;
+
     private readonly ConcurrentDictionary<(string Provider, string Model), ModelLookup> _lookups = new();
     private readonly ConcurrentQueue<UsageRecord> _ledgerQueue = new();
     private long _pendingLedgerWrites;
@@ -101,8 +107,17 @@ internal sealed class CallAccounting(
             return Router.WorstCaseCost(pricing, provider, model, input, maxOutput, at) ?? 0m;
         }
 
-        var plain = lookup.ComputeCost(new Usage { InputTokens = input, OutputTokens = maxOutput }, at);
-        var reasoning = lookup.ComputeCost(new Usage { InputTokens = input, OutputTokens = maxOutput, ReasoningTokens = maxOutput }, at);
+        // Scratch usages (per thread; pricing reads them synchronously and keeps nothing): a Usage holds a counter for
+        // every unit, so two fresh ones per request were a large share of the gateway's allocations.
+        var plainUsage = t_worstPlain ??= new Usage();
+        var reasoningUsage = t_worstReasoning ??= new Usage();
+        plainUsage.InputTokens = input;
+        plainUsage.OutputTokens = maxOutput;
+        reasoningUsage.InputTokens = input;
+        reasoningUsage.OutputTokens = maxOutput;
+        reasoningUsage.ReasoningTokens = maxOutput;
+        var plain = lookup.ComputeCost(plainUsage, at);
+        var reasoning = lookup.ComputeCost(reasoningUsage, at);
         return Math.Max(plain.Priced ? plain.TotalCost : 0m, reasoning.Priced ? reasoning.TotalCost : 0m);
     }
 
@@ -295,6 +310,7 @@ internal sealed class CallAccounting(
         }
 
         var success = status is >= 200 and < 300 && !cutOff;
+        var cost = settlement.Cost;
         var record = new UsageRecord
         {
             RequestId = call.RequestId,
@@ -312,7 +328,15 @@ internal sealed class CallAccounting(
             Success = success,
             ErrorClass = success ? null : cutOff ? "cut_off" : $"http_{status}",
             Estimated = settlement.Estimated,
-        }.WithCost(settlement.Cost);
+
+            // What UsageRecord.WithCost copies, set here so the record is built once.
+            Currency = cost.Currency,
+            InputCost = cost.InputCost,
+            OutputCost = cost.OutputCost,
+            TotalCost = cost.TotalCost,
+            PriceSource = cost.PriceSource,
+            Unpriced = !cost.Priced,
+        };
         Interlocked.Increment(ref _pendingLedgerWrites);
         _ledgerQueue.Enqueue(record);
         if (Interlocked.CompareExchange(ref _burstScheduled, 1, 0) == 0)
@@ -337,25 +361,51 @@ internal sealed class CallAccounting(
     /// <summary>Hands every queued record to the writer at once (they land in one batch).</summary>
     private void HandOverQueued()
     {
-        while (_ledgerQueue.TryDequeue(out var queued))
+        if (!_ledgerQueue.IsEmpty)
         {
-            _ = AppendAsync(queued);
+            _ = HandOverAsync();
         }
     }
 
-    private async Task AppendAsync(UsageRecord record)
+    /// <summary>
+    /// Queues the records without a completion each, then asks the writer for one flush: one wake-up of the writer,
+    /// one batch and one continuation per burst instead of one per record. A record counts as pending until the flush
+    /// after it completes (durable, or failed and logged).
+    /// </summary>
+    private async Task HandOverAsync()
     {
+        var handed = 0;
+        while (_ledgerQueue.TryDequeue(out var record))
+        {
+            try
+            {
+                // Completes at once unless the writer's queue is full (then it waits for room: back-pressure, never a drop).
+                await ledger!.EnqueueAsync(record, CancellationToken.None);
+                handed++;
+            }
+            catch (Exception ex)
+            {
+                Interlocked.Decrement(ref _pendingLedgerWrites);
+                logger.LogError("ledger record for request {RequestId} could not be written: {Error}", record.RequestId, ex.Message);
+            }
+        }
+
+        if (handed == 0)
+        {
+            return;
+        }
+
         try
         {
-            await ledger!.AppendAsync(record, CancellationToken.None);
+            await ledger!.FlushAsync(CancellationToken.None);
         }
         catch (Exception ex)
         {
-            logger.LogError("ledger record for request {RequestId} could not be written: {Error}", record.RequestId, ex.Message);
+            logger.LogError("{Count} ledger records could not be written: {Error}", handed, ex.Message);
         }
         finally
         {
-            Interlocked.Decrement(ref _pendingLedgerWrites);
+            Interlocked.Add(ref _pendingLedgerWrites, -handed);
         }
     }
 

@@ -141,6 +141,8 @@ internal sealed class GatewayMetrics : IDisposable
             text.Append("tollgate_refusals_total{reason=\"").Append(Escape(reason)).Append("\"} ").Append(box.Read()).Append('\n');
         }
 
+        AppendRuntime(text);
+
         if (BudgetRemaining is { } budgets)
         {
             Header(text, "tollgate_budget_remaining_usd", "gauge", "Remaining amount of each budget in its current window.");
@@ -152,6 +154,25 @@ internal sealed class GatewayMetrics : IDisposable
         }
 
         return text.ToString();
+    }
+
+    /// <summary>The process's own cost (CPU, allocations, collections, JIT), read at scrape time so requests pay nothing for it.</summary>
+    private static void AppendRuntime(StringBuilder text)
+    {
+        Header(text, "process_cpu_seconds_total", "counter", "CPU time (user and system) used by the gateway process.");
+        text.Append("process_cpu_seconds_total ").Append(Environment.CpuUsage.TotalTime.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture)).Append('\n');
+        Header(text, "dotnet_gc_allocated_bytes_total", "counter", "Bytes allocated on the managed heap since the process started.");
+        text.Append("dotnet_gc_allocated_bytes_total ").Append(GC.GetTotalAllocatedBytes(precise: true)).Append('\n');
+        Header(text, "dotnet_gc_collections_total", "counter", "Garbage collections since the process started, by generation.");
+        for (var generation = 0; generation <= GC.MaxGeneration; generation++)
+        {
+            text.Append("dotnet_gc_collections_total{generation=\"").Append(generation).Append("\"} ").Append(GC.CollectionCount(generation)).Append('\n');
+        }
+
+        Header(text, "dotnet_gc_pause_seconds_total", "counter", "Time the managed heap's collections paused the process.");
+        text.Append("dotnet_gc_pause_seconds_total ").Append(GC.GetTotalPauseDuration().TotalSeconds.ToString("0.######", CultureInfo.InvariantCulture)).Append('\n');
+        Header(text, "dotnet_jit_compilation_seconds_total", "counter", "Time spent compiling methods (tiered JIT) since the process started.");
+        text.Append("dotnet_jit_compilation_seconds_total ").Append(System.Runtime.JitInfo.GetCompilationTime().TotalSeconds.ToString("0.######", CultureInfo.InvariantCulture)).Append('\n');
     }
 
     private static void Header(StringBuilder text, string name, string type, string help) =>

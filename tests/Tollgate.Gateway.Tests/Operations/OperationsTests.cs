@@ -112,6 +112,12 @@ public sealed class OperationsTests
         Assert.Contains("tollgate_refusals_total{reason=\"model_not_found\"} 1\n", text);
         Assert.Contains("tollgate_requests_active 0\n", text);
         Assert.Contains("tollgate_budget_remaining_usd{budget=\"acme\",scope=\"tenant:acme\"} 4.999655\n", text);
+
+        // The process's own cost, for bench/gateway/cpu.sh and dashboards.
+        Assert.Matches(@"\nprocess_cpu_seconds_total [0-9.]+\n", text);
+        Assert.Matches(@"\ndotnet_gc_allocated_bytes_total [1-9][0-9]*\n", text);
+        Assert.Matches(@"\ndotnet_gc_collections_total\{generation=""0""\} [0-9]+\n", text);
+        Assert.Matches(@"\ndotnet_jit_compilation_seconds_total [0-9.]+\n", text);
     }
 
     [Fact]
