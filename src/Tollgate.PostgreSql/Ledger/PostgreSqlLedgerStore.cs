@@ -1,5 +1,7 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Text;
 using Npgsql;
 using NpgsqlTypes;
@@ -16,6 +18,9 @@ public sealed class PostgreSqlLedgerStore : ILedgerStore
 {
     private readonly NpgsqlDataSource _dataSource;
     private readonly SemaphoreSlim _schemaGate = new(1, 1);
+
+    // Dimension-set ids, once stored (committed) never changed or removed: safe to cache for the store's lifetime.
+    private readonly ConcurrentDictionary<RollupDims, int> _dims = new();
     private volatile bool _schemaReady;
 
     // Batches since the last one that had no duplicates: while re-sends are arriving, skip the optimistic COPY.
@@ -42,7 +47,16 @@ public sealed class PostgreSqlLedgerStore : ILedgerStore
         }
 
         await EnsureSchemaAsync(cancellationToken);
-        if (Volatile.Read(ref _slowBatches) == 0 && await TryAppendNewAsync(records, cancellationToken) is { } fast)
+
+        // Summed before the append's transaction: its dimension sets get their ids first (committed on their own).
+        var delta = new RollupDelta();
+        foreach (var r in records)
+        {
+            delta.Add(r);
+        }
+
+        await EnsureDimsAsync(delta, cancellationToken);
+        if (Volatile.Read(ref _slowBatches) == 0 && await TryAppendNewAsync(records, delta, cancellationToken) is { } fast)
         {
             return fast;
         }
@@ -73,7 +87,7 @@ public sealed class PostgreSqlLedgerStore : ILedgerStore
     /// upserted once per key, all in one transaction. A key already stored (or repeated in the batch) makes the COPY
     /// fail on the primary key; then nothing was written and the caller takes the exact path. Returns null then.
     /// </summary>
-    private async ValueTask<LedgerAppendResult?> TryAppendNewAsync(IReadOnlyList<UsageRecord> records, CancellationToken cancellationToken)
+    private async ValueTask<LedgerAppendResult?> TryAppendNewAsync(IReadOnlyList<UsageRecord> records, RollupDelta delta, CancellationToken cancellationToken)
     {
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
@@ -86,8 +100,20 @@ public sealed class PostgreSqlLedgerStore : ILedgerStore
             cutoff = await read.ExecuteScalarAsync(cancellationToken) is string value ? long.Parse(value, CultureInfo.InvariantCulture) : null;
         }
 
-        var delta = new RollupDelta();
         var expired = 0;
+        if (cutoff is { } limit && records.Any(r => LedgerColumns.ToUnixMicros(r.Timestamp) < limit))
+        {
+            // Rare (appending records older than the retention cutoff): the delta must leave them out.
+            delta = new RollupDelta();
+            foreach (var r in records)
+            {
+                if (LedgerColumns.ToUnixMicros(r.Timestamp) >= limit)
+                {
+                    delta.Add(r);
+                }
+            }
+        }
+
         try
         {
             await using var importer = await connection.BeginBinaryImportAsync(
@@ -104,7 +130,6 @@ public sealed class PostgreSqlLedgerStore : ILedgerStore
 
                 cancellationToken.ThrowIfCancellationRequested();
                 WriteRow(importer, r);
-                delta.Add(r);
             }
 
             await importer.CompleteAsync(cancellationToken);
@@ -120,8 +145,18 @@ public sealed class PostgreSqlLedgerStore : ILedgerStore
         if (delta.Wide.Count > 0)
         {
             await using var batch = new NpgsqlBatch(connection, transaction);
-            batch.BatchCommands.Add(RollupArrays.Wide(delta.Wide, daily: false));
-            batch.BatchCommands.Add(RollupArrays.Wide(delta.Daily(), daily: true));
+            var hourly = new Dictionary<(long, int), LedgerMetrics>(delta.Wide.Count);
+            var daily = new Dictionary<(long, int), LedgerMetrics>();
+            foreach (var (key, metrics) in delta.Wide)
+            {
+                var id = _dims[RollupDims.Of(key)];
+                hourly[(key.Hour, id)] = metrics;
+                ref var day = ref CollectionsMarshal.GetValueRefOrAddDefault(daily, (LedgerReportBuilder.DayOf(key.Hour), id), out _);
+                day += metrics;
+            }
+
+            batch.BatchCommands.Add(RollupArrays.Wide(hourly, daily: false));
+            batch.BatchCommands.Add(RollupArrays.Wide(daily, daily: true));
             batch.BatchCommands.Add(RollupArrays.Model(delta.ByModel()));
             await batch.ExecuteNonQueryAsync(cancellationToken);
         }
@@ -129,6 +164,46 @@ public sealed class PostgreSqlLedgerStore : ILedgerStore
         await transaction.CommitAsync(cancellationToken);
         var inserted = records.Count - expired;
         return new LedgerAppendResult(inserted, 0, expired);
+    }
+
+    /// <summary>
+    /// Makes sure every dimension set of the batch has an id in <c>ledger_dims</c> and in the cache. New sets are inserted
+    /// in their own (autocommitted) statement, then read back: an unused set left by a batch that later fails is harmless.
+    /// </summary>
+    private async ValueTask EnsureDimsAsync(RollupDelta delta, CancellationToken cancellationToken)
+    {
+        List<RollupDims>? missing = null;
+        HashSet<RollupDims>? seen = null;
+        foreach (var key in delta.Wide.Keys)
+        {
+            var dims = RollupDims.Of(key);
+            if (!_dims.ContainsKey(dims) && (seen ??= []).Add(dims))
+            {
+                (missing ??= []).Add(dims);
+            }
+        }
+
+        if (missing is null)
+        {
+            return;
+        }
+
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        await using (var insert = new NpgsqlCommand(RollupArrays.InsertDims, connection))
+        {
+            RollupArrays.AddDims(insert, missing);
+            await insert.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await using var select = new NpgsqlCommand(RollupArrays.SelectDims, connection);
+        RollupArrays.AddDims(select, missing);
+        await using var reader = await select.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var dims = new RollupDims(
+                reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4), reader.GetString(5), reader.GetString(6), reader.GetString(7));
+            _dims[dims] = reader.GetInt32(0);
+        }
     }
 
     public async ValueTask<LedgerReport> QueryAsync(LedgerQuery query, CancellationToken cancellationToken = default)
@@ -345,9 +420,9 @@ public sealed class PostgreSqlLedgerStore : ILedgerStore
 
             await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
             await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-            await using (var create = new NpgsqlCommand(PostgreSqlLedgerSchema.Create, connection, transaction))
+            await using (var prepare = new NpgsqlCommand(PostgreSqlLedgerSchema.LockAndCreateMeta, connection, transaction))
             {
-                await create.ExecuteNonQueryAsync(cancellationToken);
+                await prepare.ExecuteNonQueryAsync(cancellationToken);
             }
 
             int? existing;
@@ -361,10 +436,24 @@ public sealed class PostgreSqlLedgerStore : ILedgerStore
                 }
             }
 
-            if (existing is not null && existing < 2)
+            // Upgrades run in this transaction: a failure half-way leaves the older ledger as it was.
+            var upgradeFrom = existing < PostgreSqlLedgerSchema.Version ? existing : null;
+            var steps = new List<string>();
+            if (upgradeFrom is { } old)
             {
-                await using var backfill = new NpgsqlCommand(PostgreSqlLedgerSchema.BackfillDaily, connection, transaction);
-                await backfill.ExecuteNonQueryAsync(cancellationToken);
+                steps.Add(PostgreSqlLedgerSchema.SetAsideOldRollups(old));
+            }
+
+            steps.Add(PostgreSqlLedgerSchema.Create);
+            if (upgradeFrom is { } from)
+            {
+                steps.Add(PostgreSqlLedgerSchema.FillFromOldRollups(from));
+            }
+
+            foreach (var step in steps)
+            {
+                await using var command = new NpgsqlCommand(step, connection, transaction);
+                await command.ExecuteNonQueryAsync(cancellationToken);
             }
 
             await using (var insert = new NpgsqlCommand(
