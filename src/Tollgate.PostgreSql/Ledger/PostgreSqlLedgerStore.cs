@@ -47,19 +47,19 @@ public sealed class PostgreSqlLedgerStore : ILedgerStore
         }
 
         await EnsureSchemaAsync(cancellationToken);
-
-        // Summed before the append's transaction: its dimension sets get their ids first (committed on their own).
-        var delta = new RollupDelta();
-        foreach (var r in records)
-        {
-            delta.Add(r);
-        }
-
-        await EnsureDimsAsync(delta, cancellationToken);
-        if (Volatile.Read(ref _slowBatches) == 0 && await TryAppendNewAsync(records, delta, cancellationToken) is { } fast)
+        if (Volatile.Read(ref _slowBatches) == 0 && await TryAppendNewAsync(records, cancellationToken) is { } fast)
         {
             return fast;
         }
+
+        // The statement below joins the inserted rows with ledger_dims: every dimension set of the batch needs its id first.
+        var dims = new RollupDelta();
+        foreach (var r in records)
+        {
+            dims.Add(r);
+        }
+
+        await EnsureDimsAsync(dims, cancellationToken);
 
         // One statement, so no explicit transaction: it commits (durably) before the reply arrives.
         await using var append = _dataSource.CreateCommand(PostgreSqlLedgerSchema.Append);
@@ -87,7 +87,7 @@ public sealed class PostgreSqlLedgerStore : ILedgerStore
     /// upserted once per key, all in one transaction. A key already stored (or repeated in the batch) makes the COPY
     /// fail on the primary key; then nothing was written and the caller takes the exact path. Returns null then.
     /// </summary>
-    private async ValueTask<LedgerAppendResult?> TryAppendNewAsync(IReadOnlyList<UsageRecord> records, RollupDelta delta, CancellationToken cancellationToken)
+    private async ValueTask<LedgerAppendResult?> TryAppendNewAsync(IReadOnlyList<UsageRecord> records, CancellationToken cancellationToken)
     {
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
@@ -100,39 +100,43 @@ public sealed class PostgreSqlLedgerStore : ILedgerStore
             cutoff = await read.ExecuteScalarAsync(cancellationToken) is string value ? long.Parse(value, CultureInfo.InvariantCulture) : null;
         }
 
+        var delta = new RollupDelta();
         var expired = 0;
-        if (cutoff is { } limit && records.Any(r => LedgerColumns.ToUnixMicros(r.Timestamp) < limit))
-        {
-            // Rare (appending records older than the retention cutoff): the delta must leave them out.
-            delta = new RollupDelta();
-            foreach (var r in records)
-            {
-                if (LedgerColumns.ToUnixMicros(r.Timestamp) >= limit)
-                {
-                    delta.Add(r);
-                }
-            }
-        }
-
         try
         {
-            await using var importer = await connection.BeginBinaryImportAsync(
+            var copy = await connection.BeginRawBinaryCopyAsync(
                 $"COPY ledger_records ({PostgreSqlLedgerSchema.RecordColumns}) FROM STDIN (FORMAT BINARY)", cancellationToken);
-
-            // Rows are encoded synchronously into Npgsql's buffer (28 fields a row); only full buffers hit the socket.
-            foreach (var r in records)
+            try
             {
-                if (cutoff is { } c && LedgerColumns.ToUnixMicros(r.Timestamp) < c)
+                // Rows are encoded into one buffer; each full buffer goes to the server, which inserts while the next is encoded.
+                var writer = new BinaryCopyWriter(copy);
+                foreach (var r in records)
                 {
-                    expired++;
-                    continue;
+                    if (cutoff is { } c && LedgerColumns.ToUnixMicros(r.Timestamp) < c)
+                    {
+                        expired++;
+                        continue;
+                    }
+
+                    cancellationToken.ThrowIfCancellationRequested();
+                    await writer.WriteAsync(r, cancellationToken);
+                    delta.Add(r);
                 }
 
-                cancellationToken.ThrowIfCancellationRequested();
-                WriteRow(importer, r);
+                await writer.CompleteAsync(cancellationToken);
+
+                // While the server inserts the last rows: ids for dimension sets not seen before (own connection, committed).
+                await EnsureDimsAsync(delta, cancellationToken);
+            }
+            catch
+            {
+                // Disposing a raw COPY stream completes it: abandon it instead, so nothing of the batch is written.
+                await copy.CancelAsync();
+                await copy.DisposeAsync();
+                throw;
             }
 
-            await importer.CompleteAsync(cancellationToken);
+            await copy.DisposeAsync();
         }
         catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.UniqueViolation or PostgresErrorCodes.DeadlockDetected)
         {
@@ -327,52 +331,6 @@ public sealed class PostgreSqlLedgerStore : ILedgerStore
         reader.IsDBNull(ordinal) ? 0
         : reader.GetFieldType(ordinal) == typeof(long) ? reader.GetInt64(ordinal)
         : Convert.ToInt64(reader.GetValue(ordinal), CultureInfo.InvariantCulture);
-
-    private static void WriteRow(NpgsqlBinaryImporter w, UsageRecord r)
-    {
-        var u = r.Usage;
-        w.StartRow();
-        w.Write(r.RequestId, NpgsqlDbType.Text);
-        w.Write(r.Attempt, NpgsqlDbType.Integer);
-        w.Write(r.Timestamp, NpgsqlDbType.TimestampTz);
-        w.Write(r.Provider, NpgsqlDbType.Text);
-        w.Write(r.Model, NpgsqlDbType.Text);
-        WriteText(w, r.ApiFlavor);
-        WriteText(w, r.Tenant);
-        WriteText(w, r.Project);
-        WriteText(w, r.User);
-        WriteText(w, r.KeyId);
-        WriteText(w, r.SessionId);
-        WriteText(w, LedgerColumns.EncodeTags(r.Tags));
-        w.Write(u.InputTokens, NpgsqlDbType.Bigint);
-        w.Write(u.CacheReadTokens, NpgsqlDbType.Bigint);
-        w.Write(u.CacheWriteTokens, NpgsqlDbType.Bigint);
-        w.Write(u.OutputTokens, NpgsqlDbType.Bigint);
-        w.Write(u.ReasoningTokens, NpgsqlDbType.Bigint);
-        WriteText(w, LedgerColumns.EncodeExtraUsage(u));
-        w.Write(r.Currency, NpgsqlDbType.Text);
-        w.Write(r.InputCostNanos, NpgsqlDbType.Bigint);
-        w.Write(r.OutputCostNanos, NpgsqlDbType.Bigint);
-        w.Write(r.TotalCostNanos, NpgsqlDbType.Bigint);
-        WriteText(w, r.PriceSource);
-        w.Write(r.LatencyMs, NpgsqlDbType.Bigint);
-        w.Write(r.Success, NpgsqlDbType.Boolean);
-        WriteText(w, r.ErrorClass);
-        w.Write(r.Estimated, NpgsqlDbType.Boolean);
-        w.Write(r.Unpriced, NpgsqlDbType.Boolean);
-    }
-
-    private static void WriteText(NpgsqlBinaryImporter w, string? value)
-    {
-        if (value is null)
-        {
-            w.WriteNull();
-        }
-        else
-        {
-            w.Write(value, NpgsqlDbType.Text);
-        }
-    }
 
     private static UsageRecord ReadRecord(NpgsqlDataReader r) => new()
     {
