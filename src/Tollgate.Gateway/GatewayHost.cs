@@ -188,8 +188,8 @@ public sealed class GatewayHost : IAsyncDisposable
         var discounts = settings.Pricing is null && (options.Pricing.NegotiatedDiscounts.Count > 0 || options.Pricing.VolumeDiscounts.Count > 0);
         if (discounts && options.Pricing.VolumeDiscounts.Count > 0)
         {
-            volume = new VolumeSpend(time);
-            await volume.LoadAsync(ledgerStore, cancellationToken);
+            volume = new VolumeSpend(ledgerStore, time);
+            await volume.RefreshAsync(cancellationToken);
         }
 
         builder.Services.AddSingleton(sp => new CallAccounting(pricing, new PromptEstimator(), budgetGate, budgetStatus, rateLimits, ledgerWriter, metrics, time, sp.GetRequiredService<ILogger<CallAccounting>>())
@@ -224,6 +224,11 @@ public sealed class GatewayHost : IAsyncDisposable
         owned.Add(stopAlerts);
         _ = alertMonitor.RunAsync(TimeSpan.FromSeconds(Math.Max(1, options.AlertCheckSeconds)), stopAlerts.Token);
         _ = authenticator.WatchRevocationsAsync(TimeSpan.FromMilliseconds(options.KeyRevocationCheckMilliseconds), stopAlerts.Token);
+        if (volume is not null)
+        {
+            _ = volume.WatchAsync(VolumeSpend.RefreshInterval, stopAlerts.Token);
+        }
+
         var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         var address = new Uri(bound.Replace("0.0.0.0", "127.0.0.1", StringComparison.Ordinal).Replace("[::]", "[::1]", StringComparison.Ordinal) + "/");
         var report = new GatewayStartupReport

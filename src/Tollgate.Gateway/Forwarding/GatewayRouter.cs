@@ -82,15 +82,18 @@ internal sealed class GatewayRouter
 
     public UpstreamEndpoint? Find(string name) => _byName.GetValueOrDefault(name);
 
-    /// <summary>The attempts to make, best first; an empty plan carries the reason and whether the model is unknown.</summary>
-    public async ValueTask<RoutePlan> PlanAsync(string model, GenerationType type, WireFormat? required, int promptBytes, long? maxOutputTokens, CancellationToken cancellationToken)
+    /// <summary>
+    /// The attempts to make, best first, among models with the capabilities the request uses; an empty plan carries
+    /// the reason and whether the model is unknown.
+    /// </summary>
+    public async ValueTask<RoutePlan> PlanAsync(string model, GenerationType type, WireFormat? required, int promptBytes, long? maxOutputTokens, RequestNeeds needs, CancellationToken cancellationToken)
     {
         var state = await Registry.GetStateAsync(cancellationToken);
 
         // Size class: prompt bytes / 2 (a generous token estimate) rounded up to a power of two, so a kept decision
         // was made for at least this request's size (context windows are checked against the larger figure).
         var inputClass = (long)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)Math.Max(1, promptBytes / 2));
-        var key = new PlanKey(model, type, required is { } f ? (int)f : -1, inputClass, maxOutputTokens ?? -1);
+        var key = new PlanKey(model, type, required is { } f ? (int)f : -1, inputClass, maxOutputTokens ?? -1, needs);
         var now = _time.GetTimestamp();
         if (_plans.TryGetValue(key, out var cached) && ReferenceEquals(cached.State, state) && now < cached.Expires)
         {
@@ -104,6 +107,9 @@ internal sealed class GatewayRouter
             Type = type,
             InputTokens = inputClass,
             MaxOutputTokens = maxOutputTokens ?? (type == GenerationType.Embeddings ? 0 : DefaultMaxOutputTokens),
+            NeedsVision = needs.HasFlag(RequestNeeds.Vision),
+            NeedsTools = needs.HasFlag(RequestNeeds.Tools),
+            NeedsJsonSchema = needs.HasFlag(RequestNeeds.JsonSchema),
         }, state);
         var chain = Executor.Plan(decision, Descriptors)
             .Where(c => _byName.TryGetValue(c.Provider, out var e) && (required is null || e.Format == required))
@@ -138,7 +144,7 @@ internal sealed class GatewayRouter
         }
     }
 
-    private readonly record struct PlanKey(string Model, GenerationType Type, int Format, long InputClass, long MaxOutput);
+    private readonly record struct PlanKey(string Model, GenerationType Type, int Format, long InputClass, long MaxOutput, RequestNeeds Needs);
 
     private sealed record CachedPlan(ProviderState State, long Expires, RoutePlan Plan);
 }
@@ -147,7 +153,17 @@ internal sealed class GatewayRouter
 /// <param name="Decision">The core router's decision (with its explanation).</param>
 /// <param name="Chain">The chosen candidate, its backup and the ranked alternatives that speak the needed format.</param>
 /// <param name="Unknown">True when no configured provider offers the model at all (404 rather than 503).</param>
-internal sealed record RoutePlan(RouteDecision Decision, RouteCandidate[] Chain, bool Unknown);
+internal sealed record RoutePlan(RouteDecision Decision, RouteCandidate[] Chain, bool Unknown)
+{
+    /// <summary>
+    /// The capability every candidate lacks when that alone rules them all out (an image sent to a text-only model):
+    /// the request, not the providers, is at fault.
+    /// </summary>
+    public string? MissingCapability =>
+        Chain.Length == 0 && Decision.Alternatives.Count > 0 && Decision.Alternatives.All(a => a.MissingCapability is not null)
+            ? Decision.Alternatives[0].MissingCapability
+            : null;
+}
 
 /// <summary>A provider's model names: read lock-free by the router, added to (rarely) by alias discovery.</summary>
 internal sealed class ServedModels(IEnumerable<string> initial) : IReadOnlyList<string>

@@ -36,6 +36,12 @@ internal sealed class ProxyHandler(
     internal const string EstimatedHeader = "x-tollgate-cost-estimated";
     internal const string ProviderHeader = "x-tollgate-provider";
 
+    /// <summary>The request field that uses a capability the router found missing.</summary>
+    private static string ParamOf(string missingCapability) =>
+        missingCapability.Contains("vision", StringComparison.Ordinal) ? "messages"
+        : missingCapability.Contains("tool", StringComparison.Ordinal) ? "tools"
+        : "response_format";
+
     private static readonly MediaTypeHeaderValue JsonContentType = new("application/json");
 
     private GatewayRouter Router => router;
@@ -142,9 +148,18 @@ internal sealed class ProxyHandler(
                 _ => null,
             };
             var type = operation == Operation.Embeddings ? GenerationType.Embeddings : GenerationType.Chat;
-            var plan = await router.PlanAsync(info.Model, type, required, info.PromptBytes, info.MaxOutputTokens, aborted);
+            var plan = await router.PlanAsync(info.Model, type, required, info.PromptBytes, info.MaxOutputTokens, info.Needs, aborted);
             if (plan.Chain.Length == 0)
             {
+                if (plan.MissingCapability is { } missing)
+                {
+                    metrics.Refused("unsupported_capability");
+                    await OpenAiError.BadRequest(context,
+                        $"the model '{info.Model}' does not support {missing}, which this request uses: pick a model that does (GET /v1/models), or remove that part of the request",
+                        ParamOf(missing), "unsupported_capability");
+                    return;
+                }
+
                 if (plan.Unknown || plan.Decision.HasChoice)
                 {
                     metrics.Refused("model_not_found");

@@ -31,6 +31,9 @@ internal struct RequestInfo
     /// <summary>For embeddings: number of inputs (1 for a string).</summary>
     public int InputCount;
 
+    /// <summary>Capabilities the request uses (images in the prompt, tools, structured output), for routing.</summary>
+    public RequestNeeds Needs;
+
     /// <summary>Index of the closing brace of the top-level object (for inserting a property).</summary>
     public int ObjectEnd;
 }

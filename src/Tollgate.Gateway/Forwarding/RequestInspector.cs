@@ -140,8 +140,13 @@ internal static class RequestInspector
                     info.PromptStart = start;
                     info.PromptLength = (int)reader.BytesConsumed - start;
                 }
-                else if (name.SequenceEqual("system"u8) || name.SequenceEqual("tools"u8))
+                else if (name.SequenceEqual("system"u8) || name.SequenceEqual("tools"u8) || name.SequenceEqual("functions"u8))
                 {
+                    if (!name.SequenceEqual("system"u8) && IsNonEmptyArray(reader))
+                    {
+                        info.Needs |= RequestNeeds.Tools;
+                    }
+
                     reader.Skip();
                     if (name.SequenceEqual("system"u8))
                     {
@@ -151,6 +156,17 @@ internal static class RequestInspector
                     else
                     {
                         info.PromptBytes += (int)reader.BytesConsumed - start;
+                    }
+                }
+                else if (name.SequenceEqual("response_format"u8))
+                {
+                    if (reader.TokenType == JsonTokenType.StartObject && AsksForJson(ref reader))
+                    {
+                        info.Needs |= RequestNeeds.JsonSchema;
+                    }
+                    else
+                    {
+                        reader.Skip();
                     }
                 }
                 else
@@ -171,7 +187,77 @@ internal static class RequestInspector
         }
 
         info.PromptBytes += Math.Max(0, info.PromptLength) + Math.Max(0, info.SystemLength);
+        if (HasImage(body, info.PromptStart, info.PromptLength) || HasImage(body, info.SystemStart, info.SystemLength))
+        {
+            info.Needs |= RequestNeeds.Vision;
+        }
+
         return null;
+    }
+
+    private static bool IsNonEmptyArray(Utf8JsonReader reader)
+    {
+        // A copy: the caller's reader stays on the array's start to skip it.
+        return reader.TokenType == JsonTokenType.StartArray && reader.Read() && reader.TokenType != JsonTokenType.EndArray;
+    }
+
+    /// <summary>Reads a <c>response_format</c> object to its end; true for <c>"type": "json_schema"</c> or <c>"json_object"</c>.</summary>
+    private static bool AsksForJson(ref Utf8JsonReader reader)
+    {
+        var depth = reader.CurrentDepth;
+        var json = false;
+        while (reader.Read() && !(reader.TokenType == JsonTokenType.EndObject && reader.CurrentDepth == depth))
+        {
+            if (reader.TokenType == JsonTokenType.PropertyName && reader.CurrentDepth == depth + 1 && reader.ValueTextEquals("type"u8))
+            {
+                reader.Read();
+                json = reader.TokenType == JsonTokenType.String && (reader.ValueTextEquals("json_schema"u8) || reader.ValueTextEquals("json_object"u8));
+            }
+            else if (reader.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray)
+            {
+                reader.Skip();
+            }
+        }
+
+        return json;
+    }
+
+    /// <summary>
+    /// Whether a prompt range holds an image content part: the string token <c>"image_url"</c>, <c>"input_image"</c>
+    /// or <c>"image"</c> (a key or a type of the message structure). Text a user wrote cannot produce one: its
+    /// quotes are escaped, and a match whose opening quote is escaped is skipped.
+    /// </summary>
+    private static bool HasImage(ReadOnlySpan<byte> body, int start, int length) =>
+        start >= 0 && length > 0 &&
+        (HasToken(body, start, length, "\"image_url\""u8) || HasToken(body, start, length, "\"input_image\""u8) || HasToken(body, start, length, "\"image\""u8));
+
+    private static bool HasToken(ReadOnlySpan<byte> body, int start, int length, ReadOnlySpan<byte> token)
+    {
+        var end = start + length;
+        while (start < end)
+        {
+            var found = body[start..end].IndexOf(token);
+            if (found < 0)
+            {
+                return false;
+            }
+
+            var at = start + found;
+            var backslashes = 0;
+            while (at - backslashes - 1 >= 0 && body[at - backslashes - 1] == (byte)'\\')
+            {
+                backslashes++;
+            }
+
+            if (backslashes % 2 == 0)
+            {
+                return true;
+            }
+
+            start = at + 1;
+        }
+
+        return false;
     }
 
     private static string Describe(JsonException ex) =>

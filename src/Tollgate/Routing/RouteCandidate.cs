@@ -19,6 +19,12 @@ public sealed record RouteCandidate
     /// <summary>Why the candidate cannot serve this request; null when it can.</summary>
     public string? Excluded { get; init; }
 
+    /// <summary>
+    /// The capability the request needs that this model lacks (<c>vision</c>, <c>tools</c>, <c>JSON schema</c>);
+    /// null when it has them all or its capabilities are unknown. A request that fails only on this is a client error.
+    /// </summary>
+    public string? MissingCapability { get; init; }
+
     public ModelCapabilities? Capabilities { get; init; }
 
     public HealthSnapshot Health { get; init; } = HealthSnapshot.Unknown;

@@ -189,10 +189,17 @@ public sealed class Router
             WorstCaseCost = worst,
             Health = health,
         };
-        return candidate with { Excluded = ExclusionOf(candidate, provider, capabilities, known, request, state, requiredTier) };
+        var missing = known ? MissingCapabilityOf(capabilities, request) : null;
+        return candidate with { MissingCapability = missing, Excluded = ExclusionOf(candidate, provider, capabilities, known, missing, request, state, requiredTier) };
     }
 
-    private string? ExclusionOf(RouteCandidate candidate, ProviderDescriptor provider, ModelCapabilities capabilities, bool known, RouteRequest request, ProviderState state, int requiredTier)
+    private static string? MissingCapabilityOf(ModelCapabilities capabilities, RouteRequest request) =>
+        request.NeedsVision && !capabilities.Vision ? "image input (vision)"
+        : request.NeedsTools && !capabilities.Tools ? "tool calling"
+        : request.NeedsJsonSchema && !capabilities.JsonSchema ? "JSON schema output"
+        : null;
+
+    private string? ExclusionOf(RouteCandidate candidate, ProviderDescriptor provider, ModelCapabilities capabilities, bool known, string? missingCapability, RouteRequest request, ProviderState state, int requiredTier)
     {
         if (provider.UnavailableReason is { } unavailable)
         {
@@ -225,19 +232,9 @@ public sealed class Router
             return $"max output {maxOutput} tokens < {request.MaxOutputTokens} requested";
         }
 
-        if (known && request.NeedsVision && !capabilities.Vision)
+        if (missingCapability is not null)
         {
-            return "no image input (vision) support";
-        }
-
-        if (known && request.NeedsTools && !capabilities.Tools)
-        {
-            return "no tool calling support";
-        }
-
-        if (known && request.NeedsJsonSchema && !capabilities.JsonSchema)
-        {
-            return "no JSON schema output support";
+            return $"no {missingCapability} support";
         }
 
         if (!_health.IsAvailable(provider.Name, capabilities.Model))

@@ -99,6 +99,8 @@ public sealed class RouterTests
         Assert.NotEqual("deepseek", decision.Chosen!.Provider);
         var vision = CreateRouter().Decide(Request() with { NeedsVision = true }, ProviderState.Empty);
         Assert.Equal("no image input (vision) support", vision.Alternatives.Single(a => a.Model == "deepseek-chat").Excluded);
+        Assert.Equal("image input (vision)", vision.Alternatives.Single(a => a.Model == "deepseek-chat").MissingCapability);
+        Assert.Null(vision.Chosen!.MissingCapability);
     }
 
     [Fact]
