@@ -33,7 +33,12 @@ internal static class PostgreSqlLedgerSchema
 
     private static readonly string OldMetrics = string.Join(", ", LedgerColumns.Metrics.Select(m => $"o.{m}"));
 
-    /// <summary>After <see cref="Create"/>: the dimension sets and id-keyed rollups from the rows set aside (the daily one summed from the hourly for version 1).</summary>
+    /// <summary>
+    /// After <see cref="Create"/>: the dimension sets and id-keyed rollups from the rows set aside (the daily one summed
+    /// from the hourly for version 1), then fresh statistics: the first report after an upgrade of a large ledger
+    /// was otherwise planned without statistics (the first run after upgrading the 10 M-record bench ledger measured
+    /// 0.95 s for a tenant report, 0.05 s once autovacuum had analysed the new tables).
+    /// </summary>
     public static string FillFromOldRollups(int version) => $"""
         INSERT INTO ledger_dims ({RollupDims.Columns})
             SELECT DISTINCT {RollupDims.Columns} FROM pg_temp.old_hourly{(version >= 2 ? $" UNION SELECT {RollupDims.Columns} FROM pg_temp.old_daily" : "")}
@@ -43,6 +48,7 @@ internal static class PostgreSqlLedgerSchema
         {(version >= 2
             ? $"INSERT INTO ledger_rollup_daily (day, dim_id, {LedgerColumns.MetricColumns}) SELECT o.day, d.id, {OldMetrics} FROM pg_temp.old_daily o JOIN ledger_dims d ON {SameDims};"
             : $"INSERT INTO ledger_rollup_daily (day, dim_id, {LedgerColumns.MetricColumns}) SELECT hour - ((hour % 86400) + 86400) % 86400, dim_id, {string.Join(", ", LedgerColumns.Metrics.Select(m => $"sum({m})"))} FROM ledger_rollup_hourly GROUP BY 1, dim_id;")}
+        ANALYZE ledger_dims, ledger_rollup_hourly, ledger_rollup_daily;
         """;
 
     // Room on each page so a rollup row's update (same key, new sums) stays on its page as a HOT update and touches
