@@ -61,15 +61,25 @@ public sealed class PostgreSqlLedgerStore : ILedgerStore
 
         await EnsureDimsAsync(dims, cancellationToken);
 
-        // One statement, so no explicit transaction: it commits (durably) before the reply arrives.
-        await using var append = _dataSource.CreateCommand(PostgreSqlLedgerSchema.Append);
-        BatchArrays.AddParameters(append, records);
-        long inserted, expired;
-        await using (var reader = await append.ExecuteReaderAsync(cancellationToken))
+        // One statement, so no explicit transaction: it commits (durably) before the reply arrives. A deadlock with another
+        // appender aborts it as a whole, so it is simply run again.
+        long inserted = 0, expired = 0;
+        for (var attempt = 1; ; attempt++)
         {
-            await reader.ReadAsync(cancellationToken);
-            inserted = reader.GetInt64(0);
-            expired = reader.GetInt64(1);
+            try
+            {
+                await using var append = _dataSource.CreateCommand(PostgreSqlLedgerSchema.Append);
+                BatchArrays.AddParameters(append, records);
+                await using var reader = await append.ExecuteReaderAsync(cancellationToken);
+                await reader.ReadAsync(cancellationToken);
+                inserted = reader.GetInt64(0);
+                expired = reader.GetInt64(1);
+                break;
+            }
+            catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.DeadlockDetected && attempt < 5)
+            {
+                // Nothing was written: the loop runs the statement again.
+            }
         }
 
         var result = new LedgerAppendResult((int)inserted, (int)(records.Count - inserted - expired), (int)expired);
@@ -146,26 +156,39 @@ public sealed class PostgreSqlLedgerStore : ILedgerStore
             return null;
         }
 
-        if (delta.Wide.Count > 0)
+        try
         {
-            await using var batch = new NpgsqlBatch(connection, transaction);
-            var hourly = new Dictionary<(long, int), LedgerMetrics>(delta.Wide.Count);
-            var daily = new Dictionary<(long, int), LedgerMetrics>();
-            foreach (var (key, metrics) in delta.Wide)
+            if (delta.Wide.Count > 0)
             {
-                var id = _dims[RollupDims.Of(key)];
-                hourly[(key.Hour, id)] = metrics;
-                ref var day = ref CollectionsMarshal.GetValueRefOrAddDefault(daily, (LedgerReportBuilder.DayOf(key.Hour), id), out _);
-                day += metrics;
+                await using var batch = new NpgsqlBatch(connection, transaction);
+                var hourly = new Dictionary<(long, int), LedgerMetrics>(delta.Wide.Count);
+                var daily = new Dictionary<(long, int), LedgerMetrics>();
+                foreach (var (key, metrics) in delta.Wide)
+                {
+                    var id = _dims[RollupDims.Of(key)];
+                    hourly[(key.Hour, id)] = metrics;
+                    ref var day = ref CollectionsMarshal.GetValueRefOrAddDefault(daily, (LedgerReportBuilder.DayOf(key.Hour), id), out _);
+                    day += metrics;
+                }
+
+                // Tables in the order the exact path's statement updates them (hourly, by model, daily), rows sorted by key:
+                // concurrent appenders then lock rollup rows in one order.
+                batch.BatchCommands.Add(RollupArrays.Wide(hourly, daily: false));
+                batch.BatchCommands.Add(RollupArrays.Model(delta.ByModel()));
+                batch.BatchCommands.Add(RollupArrays.Wide(daily, daily: true));
+                await batch.ExecuteNonQueryAsync(cancellationToken);
             }
 
-            batch.BatchCommands.Add(RollupArrays.Wide(hourly, daily: false));
-            batch.BatchCommands.Add(RollupArrays.Wide(daily, daily: true));
-            batch.BatchCommands.Add(RollupArrays.Model(delta.ByModel()));
-            await batch.ExecuteNonQueryAsync(cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+        }
+        catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.DeadlockDetected)
+        {
+            // Aborted as a whole (nothing of the batch stays): the exact path below takes it.
+            await transaction.RollbackAsync(cancellationToken);
+            Interlocked.Increment(ref _slowBatches);
+            return null;
         }
 
-        await transaction.CommitAsync(cancellationToken);
         var inserted = records.Count - expired;
         return new LedgerAppendResult(inserted, 0, expired);
     }

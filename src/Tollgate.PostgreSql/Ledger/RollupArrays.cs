@@ -152,8 +152,10 @@ internal static class RollupArrays
         var types = all.Select((_, i) => i == 0 || i > keys.Length ? "int8" : keyType).ToArray();
         var unnest = "unnest(" + string.Join(", ", all.Select((_, i) => $"${i + 1}::{types[i]}[]")) + ")";
         var keyList = string.Join(", ", keyColumns);
+        // Sorted in the key index's order (text keys are COLLATE "C"), the same order as the exact path's statement.
+        var sortList = string.Join(", ", keyColumns.Select((k, i) => i > 0 && keyType == "text" ? $"{k} COLLATE \"C\"" : k));
         return $"INSERT INTO {table} AS r ({string.Join(", ", all)}) " +
-               $"SELECT * FROM {unnest} AS d({string.Join(", ", all)}) ORDER BY {keyList} " +
+               $"SELECT * FROM {unnest} AS d({string.Join(", ", all)}) ORDER BY {sortList} " +
                $"ON CONFLICT ({keyList}) DO UPDATE SET " +
                string.Join(", ", LedgerColumns.Metrics.Select(m => $"{m} = r.{m} + excluded.{m}"));
     }
