@@ -1,5 +1,7 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Text;
 using Npgsql;
 using NpgsqlTypes;
@@ -16,6 +18,9 @@ public sealed class PostgreSqlLedgerStore : ILedgerStore
 {
     private readonly NpgsqlDataSource _dataSource;
     private readonly SemaphoreSlim _schemaGate = new(1, 1);
+
+    // Dimension-set ids, once stored (committed) never changed or removed: safe to cache for the store's lifetime.
+    private readonly ConcurrentDictionary<RollupDims, int> _dims = new();
     private volatile bool _schemaReady;
 
     // Batches since the last one that had no duplicates: while re-sends are arriving, skip the optimistic COPY.
@@ -47,15 +52,34 @@ public sealed class PostgreSqlLedgerStore : ILedgerStore
             return fast;
         }
 
-        // One statement, so no explicit transaction: it commits (durably) before the reply arrives.
-        await using var append = _dataSource.CreateCommand(PostgreSqlLedgerSchema.Append);
-        BatchArrays.AddParameters(append, records);
-        long inserted, expired;
-        await using (var reader = await append.ExecuteReaderAsync(cancellationToken))
+        // The statement below joins the inserted rows with ledger_dims: every dimension set of the batch needs its id first.
+        var dims = new RollupDelta();
+        foreach (var r in records)
         {
-            await reader.ReadAsync(cancellationToken);
-            inserted = reader.GetInt64(0);
-            expired = reader.GetInt64(1);
+            dims.Add(r);
+        }
+
+        await EnsureDimsAsync(dims, cancellationToken);
+
+        // One statement, so no explicit transaction: it commits (durably) before the reply arrives. A deadlock with another
+        // appender aborts it as a whole, so it is simply run again.
+        long inserted = 0, expired = 0;
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await using var append = _dataSource.CreateCommand(PostgreSqlLedgerSchema.Append);
+                BatchArrays.AddParameters(append, records);
+                await using var reader = await append.ExecuteReaderAsync(cancellationToken);
+                await reader.ReadAsync(cancellationToken);
+                inserted = reader.GetInt64(0);
+                expired = reader.GetInt64(1);
+                break;
+            }
+            catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.DeadlockDetected && attempt < 5)
+            {
+                // Nothing was written: the loop runs the statement again.
+            }
         }
 
         var result = new LedgerAppendResult((int)inserted, (int)(records.Count - inserted - expired), (int)expired);
@@ -90,24 +114,39 @@ public sealed class PostgreSqlLedgerStore : ILedgerStore
         var expired = 0;
         try
         {
-            await using var importer = await connection.BeginBinaryImportAsync(
+            var copy = await connection.BeginRawBinaryCopyAsync(
                 $"COPY ledger_records ({PostgreSqlLedgerSchema.RecordColumns}) FROM STDIN (FORMAT BINARY)", cancellationToken);
-
-            // Rows are encoded synchronously into Npgsql's buffer (28 fields a row); only full buffers hit the socket.
-            foreach (var r in records)
+            try
             {
-                if (cutoff is { } c && LedgerColumns.ToUnixMicros(r.Timestamp) < c)
+                // Rows are encoded into one buffer; each full buffer goes to the server, which inserts while the next is encoded.
+                var writer = new BinaryCopyWriter(copy);
+                foreach (var r in records)
                 {
-                    expired++;
-                    continue;
+                    if (cutoff is { } c && LedgerColumns.ToUnixMicros(r.Timestamp) < c)
+                    {
+                        expired++;
+                        continue;
+                    }
+
+                    cancellationToken.ThrowIfCancellationRequested();
+                    await writer.WriteAsync(r, cancellationToken);
+                    delta.Add(r);
                 }
 
-                cancellationToken.ThrowIfCancellationRequested();
-                WriteRow(importer, r);
-                delta.Add(r);
+                await writer.CompleteAsync(cancellationToken);
+
+                // While the server inserts the last rows: ids for dimension sets not seen before (own connection, committed).
+                await EnsureDimsAsync(delta, cancellationToken);
+            }
+            catch
+            {
+                // Disposing a raw COPY stream completes it: abandon it instead, so nothing of the batch is written.
+                await copy.CancelAsync();
+                await copy.DisposeAsync();
+                throw;
             }
 
-            await importer.CompleteAsync(cancellationToken);
+            await copy.DisposeAsync();
         }
         catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.UniqueViolation or PostgresErrorCodes.DeadlockDetected)
         {
@@ -117,18 +156,81 @@ public sealed class PostgreSqlLedgerStore : ILedgerStore
             return null;
         }
 
-        if (delta.Wide.Count > 0)
+        try
         {
-            await using var batch = new NpgsqlBatch(connection, transaction);
-            batch.BatchCommands.Add(RollupArrays.Wide(delta.Wide, daily: false));
-            batch.BatchCommands.Add(RollupArrays.Wide(delta.Daily(), daily: true));
-            batch.BatchCommands.Add(RollupArrays.Model(delta.ByModel()));
-            await batch.ExecuteNonQueryAsync(cancellationToken);
+            if (delta.Wide.Count > 0)
+            {
+                await using var batch = new NpgsqlBatch(connection, transaction);
+                var hourly = new Dictionary<(long, int), LedgerMetrics>(delta.Wide.Count);
+                var daily = new Dictionary<(long, int), LedgerMetrics>();
+                foreach (var (key, metrics) in delta.Wide)
+                {
+                    var id = _dims[RollupDims.Of(key)];
+                    hourly[(key.Hour, id)] = metrics;
+                    ref var day = ref CollectionsMarshal.GetValueRefOrAddDefault(daily, (LedgerReportBuilder.DayOf(key.Hour), id), out _);
+                    day += metrics;
+                }
+
+                // Tables in the order the exact path's statement updates them (hourly, by model, daily), rows sorted by key:
+                // concurrent appenders then lock rollup rows in one order.
+                batch.BatchCommands.Add(RollupArrays.Wide(hourly, daily: false));
+                batch.BatchCommands.Add(RollupArrays.Model(delta.ByModel()));
+                batch.BatchCommands.Add(RollupArrays.Wide(daily, daily: true));
+                await batch.ExecuteNonQueryAsync(cancellationToken);
+            }
+
+            await transaction.CommitAsync(cancellationToken);
+        }
+        catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.DeadlockDetected)
+        {
+            // Aborted as a whole (nothing of the batch stays): the exact path below takes it.
+            await transaction.RollbackAsync(cancellationToken);
+            Interlocked.Increment(ref _slowBatches);
+            return null;
         }
 
-        await transaction.CommitAsync(cancellationToken);
         var inserted = records.Count - expired;
         return new LedgerAppendResult(inserted, 0, expired);
+    }
+
+    /// <summary>
+    /// Makes sure every dimension set of the batch has an id in <c>ledger_dims</c> and in the cache. New sets are inserted
+    /// in their own (autocommitted) statement, then read back: an unused set left by a batch that later fails is harmless.
+    /// </summary>
+    private async ValueTask EnsureDimsAsync(RollupDelta delta, CancellationToken cancellationToken)
+    {
+        List<RollupDims>? missing = null;
+        HashSet<RollupDims>? seen = null;
+        foreach (var key in delta.Wide.Keys)
+        {
+            var dims = RollupDims.Of(key);
+            if (!_dims.ContainsKey(dims) && (seen ??= []).Add(dims))
+            {
+                (missing ??= []).Add(dims);
+            }
+        }
+
+        if (missing is null)
+        {
+            return;
+        }
+
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        await using (var insert = new NpgsqlCommand(RollupArrays.InsertDims, connection))
+        {
+            RollupArrays.AddDims(insert, missing);
+            await insert.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await using var select = new NpgsqlCommand(RollupArrays.SelectDims, connection);
+        RollupArrays.AddDims(select, missing);
+        await using var reader = await select.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var dims = new RollupDims(
+                reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4), reader.GetString(5), reader.GetString(6), reader.GetString(7));
+            _dims[dims] = reader.GetInt32(0);
+        }
     }
 
     public async ValueTask<LedgerReport> QueryAsync(LedgerQuery query, CancellationToken cancellationToken = default)
@@ -253,52 +355,6 @@ public sealed class PostgreSqlLedgerStore : ILedgerStore
         : reader.GetFieldType(ordinal) == typeof(long) ? reader.GetInt64(ordinal)
         : Convert.ToInt64(reader.GetValue(ordinal), CultureInfo.InvariantCulture);
 
-    private static void WriteRow(NpgsqlBinaryImporter w, UsageRecord r)
-    {
-        var u = r.Usage;
-        w.StartRow();
-        w.Write(r.RequestId, NpgsqlDbType.Text);
-        w.Write(r.Attempt, NpgsqlDbType.Integer);
-        w.Write(r.Timestamp, NpgsqlDbType.TimestampTz);
-        w.Write(r.Provider, NpgsqlDbType.Text);
-        w.Write(r.Model, NpgsqlDbType.Text);
-        WriteText(w, r.ApiFlavor);
-        WriteText(w, r.Tenant);
-        WriteText(w, r.Project);
-        WriteText(w, r.User);
-        WriteText(w, r.KeyId);
-        WriteText(w, r.SessionId);
-        WriteText(w, LedgerColumns.EncodeTags(r.Tags));
-        w.Write(u.InputTokens, NpgsqlDbType.Bigint);
-        w.Write(u.CacheReadTokens, NpgsqlDbType.Bigint);
-        w.Write(u.CacheWriteTokens, NpgsqlDbType.Bigint);
-        w.Write(u.OutputTokens, NpgsqlDbType.Bigint);
-        w.Write(u.ReasoningTokens, NpgsqlDbType.Bigint);
-        WriteText(w, LedgerColumns.EncodeExtraUsage(u));
-        w.Write(r.Currency, NpgsqlDbType.Text);
-        w.Write(r.InputCostNanos, NpgsqlDbType.Bigint);
-        w.Write(r.OutputCostNanos, NpgsqlDbType.Bigint);
-        w.Write(r.TotalCostNanos, NpgsqlDbType.Bigint);
-        WriteText(w, r.PriceSource);
-        w.Write(r.LatencyMs, NpgsqlDbType.Bigint);
-        w.Write(r.Success, NpgsqlDbType.Boolean);
-        WriteText(w, r.ErrorClass);
-        w.Write(r.Estimated, NpgsqlDbType.Boolean);
-        w.Write(r.Unpriced, NpgsqlDbType.Boolean);
-    }
-
-    private static void WriteText(NpgsqlBinaryImporter w, string? value)
-    {
-        if (value is null)
-        {
-            w.WriteNull();
-        }
-        else
-        {
-            w.Write(value, NpgsqlDbType.Text);
-        }
-    }
-
     private static UsageRecord ReadRecord(NpgsqlDataReader r) => new()
     {
         RequestId = r.GetString(0),
@@ -345,9 +401,9 @@ public sealed class PostgreSqlLedgerStore : ILedgerStore
 
             await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
             await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-            await using (var create = new NpgsqlCommand(PostgreSqlLedgerSchema.Create, connection, transaction))
+            await using (var prepare = new NpgsqlCommand(PostgreSqlLedgerSchema.LockAndCreateMeta, connection, transaction))
             {
-                await create.ExecuteNonQueryAsync(cancellationToken);
+                await prepare.ExecuteNonQueryAsync(cancellationToken);
             }
 
             int? existing;
@@ -361,10 +417,24 @@ public sealed class PostgreSqlLedgerStore : ILedgerStore
                 }
             }
 
-            if (existing is not null && existing < 2)
+            // Upgrades run in this transaction: a failure half-way leaves the older ledger as it was.
+            var upgradeFrom = existing < PostgreSqlLedgerSchema.Version ? existing : null;
+            var steps = new List<string>();
+            if (upgradeFrom is { } old)
             {
-                await using var backfill = new NpgsqlCommand(PostgreSqlLedgerSchema.BackfillDaily, connection, transaction);
-                await backfill.ExecuteNonQueryAsync(cancellationToken);
+                steps.Add(PostgreSqlLedgerSchema.SetAsideOldRollups(old));
+            }
+
+            steps.Add(PostgreSqlLedgerSchema.Create);
+            if (upgradeFrom is { } from)
+            {
+                steps.Add(PostgreSqlLedgerSchema.FillFromOldRollups(from));
+            }
+
+            foreach (var step in steps)
+            {
+                await using var command = new NpgsqlCommand(step, connection, transaction);
+                await command.ExecuteNonQueryAsync(cancellationToken);
             }
 
             await using (var insert = new NpgsqlCommand(

@@ -5,48 +5,79 @@ using Tollgate.Ledger;
 namespace Tollgate.PostgreSql.Ledger;
 
 /// <summary>
-/// Upserts a batch's rollup deltas (summed in memory, one row per rollup key) with one statement per rollup table,
+/// Upserts a batch's rollup deltas (summed in memory, one row per rollup key; the wide rollups keyed by time and
+/// dimension-set id) with one statement per rollup table,
 /// each sent as arrays and expanded with <c>unnest</c>. Rows are sorted by key in the statement, so concurrent
 /// appenders lock rollup rows in the same order and cannot deadlock.
 /// </summary>
 internal static class RollupArrays
 {
-    private static readonly string[] WideKeys = ["provider", "model", "api_flavor", "tenant", "project", "user_id", "key_id"];
     private static readonly string[] ModelKeys = ["provider", "model", "api_flavor"];
 
-    public static readonly string UpsertWide = Upsert("ledger_rollup_hourly", "hour", WideKeys);
+    public static readonly string UpsertWide = Upsert("ledger_rollup_hourly", "hour", ["dim_id"], "int4");
 
-    public static readonly string UpsertDaily = Upsert("ledger_rollup_daily", "day", WideKeys);
+    public static readonly string UpsertDaily = Upsert("ledger_rollup_daily", "day", ["dim_id"], "int4");
 
-    public static readonly string UpsertModel = Upsert("ledger_rollup_model_hourly", "hour", ModelKeys);
+    public static readonly string UpsertModel = Upsert("ledger_rollup_model_hourly", "hour", ModelKeys, "text");
 
-    public static NpgsqlBatchCommand Wide(Dictionary<RollupKey, LedgerMetrics> rows, bool daily)
+    /// <summary>Adds the dimension sets that are not stored yet (sorted, so concurrent appenders take their locks in one order).</summary>
+    public static readonly string InsertDims =
+        $"INSERT INTO ledger_dims ({RollupDims.Columns}) SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[]) " +
+        $"AS u({RollupDims.Columns}) ORDER BY 1, 2, 3, 4, 5, 6, 7 ON CONFLICT DO NOTHING";
+
+    /// <summary>The ids of the dimension sets (run after <see cref="InsertDims"/> committed, so every set is there).</summary>
+    public static readonly string SelectDims =
+        $"SELECT d.id, {string.Join(", ", RollupDims.Columns.Split(", ").Select(c => "d." + c))} FROM ledger_dims d " +
+        $"JOIN unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[]) AS u({RollupDims.Columns}) USING ({RollupDims.Columns})";
+
+    /// <summary>The seven dimension columns of <paramref name="dims"/> as text array parameters of <paramref name="command"/>.</summary>
+    public static void AddDims(NpgsqlCommand command, IReadOnlyList<RollupDims> dims)
+    {
+        var n = dims.Count;
+        var columns = new string[7][];
+        for (var k = 0; k < columns.Length; k++)
+        {
+            columns[k] = new string[n];
+        }
+
+        for (var i = 0; i < n; i++)
+        {
+            var d = dims[i];
+            columns[0][i] = d.Provider;
+            columns[1][i] = d.Model;
+            columns[2][i] = d.ApiFlavor;
+            columns[3][i] = d.Tenant;
+            columns[4][i] = d.Project;
+            columns[5][i] = d.User;
+            columns[6][i] = d.KeyId;
+        }
+
+        foreach (var c in columns)
+        {
+            command.Parameters.Add(new NpgsqlParameter<string[]> { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text, TypedValue = c });
+        }
+    }
+
+    /// <summary>The wide hourly (or daily) rollup rows: (hour or day, dimension-set id) → sums.</summary>
+    public static NpgsqlBatchCommand Wide(Dictionary<(long Time, int Dim), LedgerMetrics> rows, bool daily)
     {
         var command = new NpgsqlBatchCommand(daily ? UpsertDaily : UpsertWide);
         var n = rows.Count;
         var time = new long[n];
-        var keys = new string[WideKeys.Length][];
-        for (var k = 0; k < keys.Length; k++)
-        {
-            keys[k] = new string[n];
-        }
-
+        var dim = new int[n];
         var metrics = NewMetrics(n);
         var i = 0;
         foreach (var (key, m) in rows)
         {
-            time[i] = key.Hour;
-            keys[0][i] = key.Provider;
-            keys[1][i] = key.Model;
-            keys[2][i] = key.ApiFlavor;
-            keys[3][i] = key.Tenant;
-            keys[4][i] = key.Project;
-            keys[5][i] = key.User;
-            keys[6][i] = key.KeyId;
+            time[i] = key.Time;
+            dim[i] = key.Dim;
             SetMetrics(metrics, i++, m);
         }
 
-        AddParameters(command, time, keys, metrics);
+        var p = command.Parameters;
+        p.Add(new NpgsqlParameter<long[]> { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bigint, TypedValue = time });
+        p.Add(new NpgsqlParameter<int[]> { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Integer, TypedValue = dim });
+        AddMetrics(p, metrics);
         return command;
     }
 
@@ -67,7 +98,14 @@ internal static class RollupArrays
             SetMetrics(metrics, i++, m);
         }
 
-        AddParameters(command, time, keys, metrics);
+        var p = command.Parameters;
+        p.Add(new NpgsqlParameter<long[]> { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bigint, TypedValue = time });
+        foreach (var k in keys)
+        {
+            p.Add(new NpgsqlParameter<string[]> { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text, TypedValue = k });
+        }
+
+        AddMetrics(p, metrics);
         return command;
     }
 
@@ -99,30 +137,25 @@ internal static class RollupArrays
         a[12][i] = m.LatencyMsSum;
     }
 
-    private static void AddParameters(NpgsqlBatchCommand command, long[] time, string[][] keys, long[][] metrics)
+    private static void AddMetrics(NpgsqlParameterCollection p, long[][] metrics)
     {
-        var p = command.Parameters;
-        p.Add(new NpgsqlParameter<long[]> { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bigint, TypedValue = time });
-        foreach (var k in keys)
-        {
-            p.Add(new NpgsqlParameter<string[]> { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text, TypedValue = k });
-        }
-
         foreach (var m in metrics)
         {
             p.Add(new NpgsqlParameter<long[]> { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bigint, TypedValue = m });
         }
     }
 
-    private static string Upsert(string table, string time, string[] keys)
+    private static string Upsert(string table, string time, string[] keys, string keyType)
     {
         var keyColumns = new[] { time }.Concat(keys).ToArray();
         var all = keyColumns.Concat(LedgerColumns.Metrics).ToArray();
-        var types = all.Select((_, i) => i == 0 || i > keys.Length ? "int8" : "text").ToArray();
+        var types = all.Select((_, i) => i == 0 || i > keys.Length ? "int8" : keyType).ToArray();
         var unnest = "unnest(" + string.Join(", ", all.Select((_, i) => $"${i + 1}::{types[i]}[]")) + ")";
         var keyList = string.Join(", ", keyColumns);
+        // Sorted in the key index's order (text keys are COLLATE "C"), the same order as the exact path's statement.
+        var sortList = string.Join(", ", keyColumns.Select((k, i) => i > 0 && keyType == "text" ? $"{k} COLLATE \"C\"" : k));
         return $"INSERT INTO {table} AS r ({string.Join(", ", all)}) " +
-               $"SELECT * FROM {unnest} AS d({string.Join(", ", all)}) ORDER BY {keyList} " +
+               $"SELECT * FROM {unnest} AS d({string.Join(", ", all)}) ORDER BY {sortList} " +
                $"ON CONFLICT ({keyList}) DO UPDATE SET " +
                string.Join(", ", LedgerColumns.Metrics.Select(m => $"{m} = r.{m} + excluded.{m}"));
     }

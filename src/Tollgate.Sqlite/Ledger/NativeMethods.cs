@@ -37,6 +37,10 @@ internal static class NativeMethods
     [DllImport(Library, EntryPoint = "sqlite3_reset")]
     public static extern int Reset(IntPtr stmt);
 
+    [DllImport(Library, EntryPoint = "sqlite3_column_int64")]
+    [SuppressGCTransition]
+    public static extern long ColumnInt64(IntPtr stmt, int column);
+
     [DllImport(Library, EntryPoint = "sqlite3_changes")]
     [SuppressGCTransition]
     public static extern int Changes(IntPtr db);

@@ -97,6 +97,20 @@ internal sealed class RawStatement : IDisposable
         return NativeMethods.Changes(_dbPtr);
     }
 
+    /// <summary>Runs a statement that returns one integer (e.g. <c>RETURNING id</c>) and returns it.</summary>
+    public long ExecuteScalarInt64()
+    {
+        var rc = NativeMethods.Step(_stmtPtr);
+        var value = rc == raw.SQLITE_ROW ? NativeMethods.ColumnInt64(_stmtPtr, 0) : 0;
+        NativeMethods.Reset(_stmtPtr);
+        if (rc != raw.SQLITE_ROW)
+        {
+            Check(rc == raw.SQLITE_DONE ? raw.SQLITE_ERROR : rc);
+        }
+
+        return value;
+    }
+
     public void Dispose()
     {
         if (_disposed)

@@ -3,8 +3,11 @@ namespace Tollgate.Sqlite.Ledger;
 /// <summary>The ledger's tables. Versioned in <c>tollgate_meta</c>; every statement is idempotent.</summary>
 internal static class SqliteLedgerSchema
 {
-    /// <summary>2 added the daily rollup (filled from the hourly one when an older ledger is opened).</summary>
-    public const int Version = 2;
+    /// <summary>
+    /// 2 added the daily rollup; 3 keys the wide rollups by a dimension-set id (<c>ledger_dims</c>) instead of seven
+    /// text columns. Older ledgers are upgraded when opened (<see cref="SetAsideOldRollups"/>, <see cref="FillFromOldRollups"/>).
+    /// </summary>
+    public const int Version = 3;
 
     private const string Metrics = """
         requests INTEGER NOT NULL, input_tokens INTEGER NOT NULL, cache_read_tokens INTEGER NOT NULL,
@@ -13,8 +16,10 @@ internal static class SqliteLedgerSchema
         errors INTEGER NOT NULL, estimated INTEGER NOT NULL, unpriced INTEGER NOT NULL, latency_ms_sum INTEGER NOT NULL
         """;
 
+    public const string CreateMeta = "CREATE TABLE IF NOT EXISTS tollgate_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);";
+
     public const string Create = $"""
-        CREATE TABLE IF NOT EXISTS tollgate_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+        {CreateMeta}
         CREATE TABLE IF NOT EXISTS ledger_records (
             request_id TEXT NOT NULL, attempt INTEGER NOT NULL, ts INTEGER NOT NULL,
             provider TEXT NOT NULL, model TEXT NOT NULL, api_flavor TEXT, tenant TEXT, project TEXT, user_id TEXT,
@@ -27,28 +32,49 @@ internal static class SqliteLedgerSchema
             PRIMARY KEY (request_id, attempt));
         CREATE INDEX IF NOT EXISTS ix_ledger_records_ts ON ledger_records (ts);
         CREATE INDEX IF NOT EXISTS ix_ledger_records_session ON ledger_records (session_id) WHERE session_id IS NOT NULL;
-        CREATE TABLE IF NOT EXISTS ledger_rollup_hourly (
-            hour INTEGER NOT NULL, provider TEXT NOT NULL, model TEXT NOT NULL, api_flavor TEXT NOT NULL,
+        CREATE TABLE IF NOT EXISTS ledger_dims (
+            id INTEGER PRIMARY KEY, provider TEXT NOT NULL, model TEXT NOT NULL, api_flavor TEXT NOT NULL,
             tenant TEXT NOT NULL, project TEXT NOT NULL, user_id TEXT NOT NULL, key_id TEXT NOT NULL,
+            UNIQUE (provider, model, api_flavor, tenant, project, user_id, key_id));
+        CREATE TABLE IF NOT EXISTS ledger_rollup_hourly (
+            hour INTEGER NOT NULL, dim_id INTEGER NOT NULL,
             {Metrics},
-            PRIMARY KEY (hour, provider, model, api_flavor, tenant, project, user_id, key_id)) WITHOUT ROWID;
+            PRIMARY KEY (hour, dim_id)) WITHOUT ROWID;
         CREATE TABLE IF NOT EXISTS ledger_rollup_model_hourly (
             hour INTEGER NOT NULL, provider TEXT NOT NULL, model TEXT NOT NULL, api_flavor TEXT NOT NULL,
             {Metrics},
             PRIMARY KEY (hour, provider, model, api_flavor)) WITHOUT ROWID;
         CREATE TABLE IF NOT EXISTS ledger_rollup_daily (
-            day INTEGER NOT NULL, provider TEXT NOT NULL, model TEXT NOT NULL, api_flavor TEXT NOT NULL,
-            tenant TEXT NOT NULL, project TEXT NOT NULL, user_id TEXT NOT NULL, key_id TEXT NOT NULL,
+            day INTEGER NOT NULL, dim_id INTEGER NOT NULL,
             {Metrics},
-            PRIMARY KEY (day, provider, model, api_flavor, tenant, project, user_id, key_id)) WITHOUT ROWID;
+            PRIMARY KEY (day, dim_id)) WITHOUT ROWID;
         """;
 
-    /// <summary>Upgrades a version-1 ledger (the daily table was just created empty by <see cref="Create"/>).</summary>
-    public static readonly string BackfillDaily = $"""
-        INSERT INTO ledger_rollup_daily (day, provider, model, api_flavor, tenant, project, user_id, key_id, {Tollgate.Ledger.LedgerColumns.MetricColumns})
-        SELECT hour - (((hour % 86400) + 86400) % 86400), provider, model, api_flavor, tenant, project, user_id, key_id,
-            {string.Join(", ", Tollgate.Ledger.LedgerColumns.Metrics.Select(m => $"SUM({m})"))}
-        FROM ledger_rollup_hourly GROUP BY 1, provider, model, api_flavor, tenant, project, user_id, key_id
+    /// <summary>
+    /// Before <see cref="Create"/> on a version 1 or 2 ledger: moves the text-keyed wide rollups aside (temp tables),
+    /// so <see cref="Create"/> makes the id-keyed ones. Version 1 had no daily rollup.
+    /// </summary>
+    public static string SetAsideOldRollups(int version) =>
+        "CREATE TEMP TABLE old_hourly AS SELECT * FROM ledger_rollup_hourly; DROP TABLE ledger_rollup_hourly;" +
+        (version >= 2 ? " CREATE TEMP TABLE old_daily AS SELECT * FROM ledger_rollup_daily; DROP TABLE ledger_rollup_daily;" : "");
+
+    private const string Keys = "provider, model, api_flavor, tenant, project, user_id, key_id";
+
+    private static readonly string SameDims = string.Join(" AND ", Keys.Split(", ").Select(k => $"d.{k} = o.{k}"));
+
+    private static readonly string OldMetrics = string.Join(", ", Tollgate.Ledger.LedgerColumns.Metrics.Select(m => $"o.{m}"));
+
+    /// <summary>After <see cref="Create"/>: the dimension sets and id-keyed rollups from the rows set aside (the daily one summed from the hourly for version 1).</summary>
+    public static string FillFromOldRollups(int version) => $"""
+        INSERT INTO ledger_dims ({Keys})
+            SELECT DISTINCT {Keys} FROM temp.old_hourly{(version >= 2 ? $" UNION SELECT {Keys} FROM temp.old_daily" : "")};
+        INSERT INTO ledger_rollup_hourly (hour, dim_id, {Tollgate.Ledger.LedgerColumns.MetricColumns})
+            SELECT o.hour, d.id, {OldMetrics} FROM temp.old_hourly o JOIN ledger_dims d ON {SameDims};
+        {(version >= 2
+            ? $"INSERT INTO ledger_rollup_daily (day, dim_id, {Tollgate.Ledger.LedgerColumns.MetricColumns}) SELECT o.day, d.id, {OldMetrics} FROM temp.old_daily o JOIN ledger_dims d ON {SameDims};"
+            : $"INSERT INTO ledger_rollup_daily (day, dim_id, {Tollgate.Ledger.LedgerColumns.MetricColumns}) SELECT hour - (((hour % 86400) + 86400) % 86400), dim_id, {string.Join(", ", Tollgate.Ledger.LedgerColumns.Metrics.Select(m => $"SUM({m})"))} FROM ledger_rollup_hourly GROUP BY 1, dim_id;")}
+        DROP TABLE temp.old_hourly;
+        {(version >= 2 ? "DROP TABLE temp.old_daily;" : "")}
         """;
 
     public const string RecordColumns =

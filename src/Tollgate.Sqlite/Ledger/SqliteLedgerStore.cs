@@ -8,7 +8,7 @@ namespace Tollgate.Sqlite.Ledger;
 
 /// <summary>
 /// The embedded ledger: one SQLite file in WAL mode. A batch is inserted in one transaction with prepared
-/// commands (<c>INSERT OR IGNORE</c> on the record key), and the hourly rollups of the newly inserted records are
+/// commands (<c>INSERT OR IGNORE</c> on the record key), and the rollups (keyed by hour or day and a cached dimension-set id) of the newly inserted records are
 /// upserted in the same transaction, so reports and records never disagree. The schema is created on first use.
 /// </summary>
 public sealed class SqliteLedgerStore : ILedgerStore
@@ -69,6 +69,7 @@ public sealed class SqliteLedgerStore : ILedgerStore
 
                     commands.UpsertRollups(delta);
                     transaction.Commit();
+                    commands.AcceptDims();
                     return new LedgerAppendResult(inserted, 0, expired);
                 }
 
@@ -91,6 +92,7 @@ public sealed class SqliteLedgerStore : ILedgerStore
                 var inserted = commands.InsertEach(rows, delta);
                 commands.UpsertRollups(delta);
                 transaction.Commit();
+                commands.AcceptDims();
                 return new LedgerAppendResult(inserted, rows.Count - inserted, expired);
             }
         }
@@ -125,7 +127,7 @@ public sealed class SqliteLedgerStore : ILedgerStore
         var f = query.Filter;
         // Sessions are small and not a rollup dimension: sum the session's own (indexed) records.
         var sql = f.SessionId is null
-            ? RollupQuerySql.For(query)
+            ? RollupQuerySql.For(query, dimsJoin: "CROSS JOIN")
             : RollupQuerySql.ForSession(query, "((ts / 3600000000) * 3600)", RawSums);
         command.CommandText = sql.Text;
         foreach (var (name, value) in sql.Parameters)
@@ -356,7 +358,7 @@ public sealed class SqliteLedgerStore : ILedgerStore
             {
                 await using var command = connection.CreateCommand();
                 command.Transaction = transaction;
-                command.CommandText = SqliteLedgerSchema.Create;
+                command.CommandText = SqliteLedgerSchema.CreateMeta;
                 await command.ExecuteNonQueryAsync(cancellationToken);
                 command.CommandText = "SELECT value FROM tollgate_meta WHERE key = 'ledger.schema_version'";
                 int? existing = await command.ExecuteScalarAsync(cancellationToken) is string v ? int.Parse(v, CultureInfo.InvariantCulture) : null;
@@ -366,9 +368,19 @@ public sealed class SqliteLedgerStore : ILedgerStore
                         $"The ledger in {_options.Path} has schema version {existing}; this Tollgate supports up to {SqliteLedgerSchema.Version}. Upgrade Tollgate.");
                 }
 
-                if (existing < 2)
+                // Upgrades run in this transaction: a crash half-way leaves the older ledger as it was.
+                var upgradeFrom = existing < SqliteLedgerSchema.Version ? existing : null;
+                if (upgradeFrom is { } old)
                 {
-                    command.CommandText = SqliteLedgerSchema.BackfillDaily;
+                    command.CommandText = SqliteLedgerSchema.SetAsideOldRollups(old);
+                    await command.ExecuteNonQueryAsync(cancellationToken);
+                }
+
+                command.CommandText = SqliteLedgerSchema.Create;
+                await command.ExecuteNonQueryAsync(cancellationToken);
+                if (upgradeFrom is { } from)
+                {
+                    command.CommandText = SqliteLedgerSchema.FillFromOldRollups(from);
                     await command.ExecuteNonQueryAsync(cancellationToken);
                 }
 

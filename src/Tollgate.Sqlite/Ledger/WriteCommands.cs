@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Microsoft.Data.Sqlite;
 using Tollgate.Ledger;
 
@@ -9,7 +10,9 @@ namespace Tollgate.Sqlite.Ledger;
 /// the batch's rollup deltas are all its rows. Otherwise the caller rolls back and re-inserts one row per statement
 /// (<see cref="InsertEach"/>), where <c>changes()</c> says exactly which rows were new. Rollup deltas are summed in
 /// memory and upserted once per rollup key, in the same transaction. (Summing in SQL with GROUP BY over the new
-/// rows measured twice as slow.)
+/// rows measured twice as slow.) The wide rollups are keyed by (hour or day, dimension-set id): ids are cached for the
+/// connection's lifetime; a set seen for the first time is added to <c>ledger_dims</c> in the batch's transaction and
+/// enters the cache only once that transaction has committed (<see cref="AcceptDims"/>).
 /// </summary>
 internal sealed class WriteCommands : IDisposable
 {
@@ -22,15 +25,25 @@ internal sealed class WriteCommands : IDisposable
     private readonly RawStatement _wide;
     private readonly RawStatement _byModel;
     private readonly RawStatement _daily;
+    private readonly RawStatement _dim;
     private readonly SqliteCommand _cutoff;
+    private readonly Dictionary<RollupDims, long> _dims = [];
+    private readonly Dictionary<RollupDims, long> _newDims = [];
+    private readonly Dictionary<(long Day, long Dim), LedgerMetrics> _dailySums = [];
 
     public WriteCommands(SqliteConnection connection)
     {
         _insertMany = new RawStatement(connection, InsertSql(RowsPerStatement), _arena);
         _insertOne = new RawStatement(connection, InsertSql(1), _arena);
-        _wide = new RawStatement(connection, Upsert("ledger_rollup_hourly", ["hour", "provider", "model", "api_flavor", "tenant", "project", "user_id", "key_id"]), _arena);
+        _wide = new RawStatement(connection, Upsert("ledger_rollup_hourly", ["hour", "dim_id"]), _arena);
         _byModel = new RawStatement(connection, Upsert("ledger_rollup_model_hourly", ["hour", "provider", "model", "api_flavor"]), _arena);
-        _daily = new RawStatement(connection, Upsert("ledger_rollup_daily", ["day", "provider", "model", "api_flavor", "tenant", "project", "user_id", "key_id"]), _arena);
+        _daily = new RawStatement(connection, Upsert("ledger_rollup_daily", ["day", "dim_id"]), _arena);
+        // DO UPDATE (not NOTHING) so RETURNING yields the id also when another process added the set first.
+        _dim = new RawStatement(
+            connection,
+            $"INSERT INTO ledger_dims ({RollupDims.Columns}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) " +
+            $"ON CONFLICT ({RollupDims.Columns}) DO UPDATE SET provider = excluded.provider RETURNING id",
+            _arena);
         _cutoff = connection.CreateCommand();
         _cutoff.CommandText = "SELECT CAST(value AS INTEGER) FROM tollgate_meta WHERE key = 'ledger.retention_cutoff'";
     }
@@ -40,7 +53,22 @@ internal sealed class WriteCommands : IDisposable
     public long? ReadRetentionCutoff() => _cutoff.ExecuteScalar() is long value ? value : null;
 
     /// <summary>Starts a batch: strings bound for earlier batches are no longer valid.</summary>
-    public void BeginBatch() => _arena.Reset();
+    public void BeginBatch()
+    {
+        _arena.Reset();
+        _newDims.Clear();
+    }
+
+    /// <summary>After the batch's transaction committed: the dimension sets it added are now stored, so cacheable.</summary>
+    public void AcceptDims()
+    {
+        foreach (var (dims, id) in _newDims)
+        {
+            _dims[dims] = id;
+        }
+
+        _newDims.Clear();
+    }
 
     /// <summary>Inserts the records (new keys only) and returns how many were inserted.</summary>
     public int InsertAll(List<(UsageRecord Record, long Ts)> rows)
@@ -85,8 +113,20 @@ internal sealed class WriteCommands : IDisposable
 
     public void UpsertRollups(RollupDelta delta)
     {
-        Upsert(_wide, delta.Wide);
-        Upsert(_daily, delta.Daily());
+        _dailySums.Clear();
+        foreach (var (k, m) in delta.Wide)
+        {
+            var id = DimId(RollupDims.Of(k));
+            Upsert(_wide, k.Hour, id, m);
+            ref var day = ref CollectionsMarshal.GetValueRefOrAddDefault(_dailySums, (LedgerReportBuilder.DayOf(k.Hour), id), out _);
+            day += m;
+        }
+
+        foreach (var ((day, id), m) in _dailySums)
+        {
+            Upsert(_daily, day, id, m);
+        }
+
         foreach (var (k, m) in delta.ByModel())
         {
             var s = _byModel;
@@ -99,24 +139,35 @@ internal sealed class WriteCommands : IDisposable
         }
     }
 
-    private static void Upsert(RawStatement s, Dictionary<RollupKey, LedgerMetrics> rows)
+    private long DimId(in RollupDims dims)
     {
-        foreach (var (k, m) in rows)
+        if (_dims.TryGetValue(dims, out var id) || _newDims.TryGetValue(dims, out id))
         {
-            s.Bind(1, k.Hour);
-            s.Bind(2, k.Provider);
-            s.Bind(3, k.Model);
-            s.Bind(4, k.ApiFlavor);
-            s.Bind(5, k.Tenant);
-            s.Bind(6, k.Project);
-            s.Bind(7, k.User);
-            s.Bind(8, k.KeyId);
-            BindMetrics(s, 9, m);
-            s.Execute();
+            return id;
         }
+
+        var s = _dim;
+        s.Bind(1, dims.Provider);
+        s.Bind(2, dims.Model);
+        s.Bind(3, dims.ApiFlavor);
+        s.Bind(4, dims.Tenant);
+        s.Bind(5, dims.Project);
+        s.Bind(6, dims.User);
+        s.Bind(7, dims.KeyId);
+        id = s.ExecuteScalarInt64();
+        _newDims[dims] = id;
+        return id;
     }
 
-    private static void BindMetrics(RawStatement s, int first, LedgerMetrics m)
+    private static void Upsert(RawStatement s, long time, long dimId, in LedgerMetrics m)
+    {
+        s.Bind(1, time);
+        s.Bind(2, dimId);
+        BindMetrics(s, 3, m);
+        s.Execute();
+    }
+
+    private static void BindMetrics(RawStatement s, int first, in LedgerMetrics m)
     {
         s.Bind(first, m.Requests);
         s.Bind(first + 1, m.InputTokens);
@@ -148,6 +199,7 @@ internal sealed class WriteCommands : IDisposable
         _wide.Dispose();
         _byModel.Dispose();
         _daily.Dispose();
+        _dim.Dispose();
         _cutoff.Dispose();
     }
 

@@ -6,6 +6,8 @@ namespace Tollgate.Ledger;
 /// <summary>
 /// The SQL both relational stores run for a report over rollups (the same text works in SQLite and PostgreSQL):
 /// one <c>SELECT time, dimension, sums … GROUP BY 1, 2</c> per <see cref="RollupSource"/>, joined with UNION ALL.
+/// The wide rollups hold a dimension-set id (<c>dim_id</c>); they are joined with <c>ledger_dims</c> for the
+/// dimension columns (column names are unique across the joined tables, so they need no qualifier).
 /// Parameters are named <c>@…</c>; the caller binds <see cref="Parameters"/>.
 /// </summary>
 internal sealed class RollupQuerySql
@@ -20,7 +22,12 @@ internal sealed class RollupQuerySql
 
     public List<(string Name, object Value)> Parameters { get; }
 
-    public static RollupQuerySql For(LedgerQuery query)
+    /// <param name="query">The report.</param>
+    /// <param name="dimsJoin">
+    /// The join keyword for <c>ledger_dims</c>: SQLite passes <c>CROSS JOIN</c>, which there keeps the rollup (range on its
+    /// key) as the outer loop and looks dimension sets up by id, instead of scanning the rollup once per dimension set.
+    /// </param>
+    public static RollupQuerySql For(LedgerQuery query, string dimsJoin = "JOIN")
     {
         var parameters = new List<(string, object)>();
         var filters = new List<string>();
@@ -58,6 +65,11 @@ internal sealed class RollupQuerySql
 
             var time = query.Bucket is null ? "CAST(0 AS bigint)" : source.TimeColumn;
             sql.Append(CultureInfo.InvariantCulture, $"SELECT {time}, {dim}, {sums} FROM {source.Table}");
+            if (source.Table is not RollupSource.ModelHourly)
+            {
+                sql.Append(CultureInfo.InvariantCulture, $" {dimsJoin} ledger_dims ON id = dim_id");
+            }
+
             if (where.Count > 0)
             {
                 sql.Append(" WHERE ").Append(string.Join(" AND ", where));

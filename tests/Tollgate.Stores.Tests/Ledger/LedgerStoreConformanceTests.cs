@@ -89,6 +89,31 @@ public abstract class LedgerStoreConformanceTests
         Assert.Null(await store.FindAsync(new LedgerKey("missing", 1), Ct));
     }
 
+    [Fact]
+    public async Task AppendAsync_NonAsciiAndLargeValuesInALargeBatch_RoundTripAndRollUp()
+    {
+        await using var store = await CreateStoreAsync();
+        var records = LedgerTestData.Many(3000, seed: 11);
+        records[0] = records[0] with
+        {
+            User = "ユーザー-ü",
+            Project = "projet-é",
+            Tags = new Dictionary<string, string> { ["big"] = new string('x', 100_000) + "€", ["emoji"] = "🚀" },
+        };
+        records[1500] = records[1500] with { User = "ユーザー-ü", Project = "projet-é", ErrorClass = "délai" };
+
+        var result = await store.AppendAsync(records, Ct);
+        var first = await store.FindAsync(records[0].Key, Ct);
+        var middle = await store.FindAsync(records[1500].Key, Ct);
+        var byUser = await store.QueryAsync(new LedgerQuery { Filter = new LedgerFilter { User = "ユーザー-ü" }, GroupBy = LedgerDimension.Project }, Ct);
+
+        Assert.Equal(records.Count, result.Inserted);
+        Assert.Equal(records[0], first);
+        Assert.Equal(records[1500], middle);
+        Assert.Equal(LedgerTestData.Sum([records[0], records[1500]]), byUser.Total);
+        Assert.Equal("projet-é", Assert.Single(byUser.Groups).Key);
+    }
+
     [Theory]
     [InlineData(LedgerDimension.Provider)]
     [InlineData(LedgerDimension.Model)]

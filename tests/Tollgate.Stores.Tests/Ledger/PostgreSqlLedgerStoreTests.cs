@@ -56,8 +56,10 @@ public sealed class PostgreSqlLedgerStoreTests(PostgreSqlLedgerDatabase database
         Assert.Equal(LedgerTestData.Sum(records), (await a.QueryAsync(new LedgerQuery(), TestContext.Current.CancellationToken)).Total);
     }
 
-    [Fact]
-    public async Task QueryAsync_LedgerFromSchemaVersion1_IsUpgradedWithDailyRollupFilled()
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public async Task QueryAsync_LedgerFromOlderSchema_IsUpgradedToDimensionIdRollups(int version)
     {
         var connectionString = await database.NewSchemaAsync();
         var records = LedgerTestData.Many(300);
@@ -66,16 +68,26 @@ public sealed class PostgreSqlLedgerStoreTests(PostgreSqlLedgerDatabase database
             await store.AppendAsync(records, TestContext.Current.CancellationToken);
         }
 
-        // What a version-1 ledger looks like: no daily rollup.
-        await ExecuteAsync(connectionString, "DROP TABLE ledger_rollup_daily; UPDATE tollgate_meta SET value = '1' WHERE key = 'ledger.schema_version'");
+        // What that version stored: text-keyed wide rollups (version 1 without the daily one).
+        await ExecuteAsync(connectionString, LegacyLedgerSchema.Postgres(version));
 
         await using var reopened = new PostgreSqlLedgerStore(connectionString);
         var query = new LedgerQuery { Filter = new LedgerFilter { Tenant = "tenant-1" }, GroupBy = LedgerDimension.User, Bucket = TimeBucket.Day };
         var report = await reopened.QueryAsync(query, TestContext.Current.CancellationToken);
+        var hourly = await reopened.QueryAsync(new LedgerQuery { GroupBy = LedgerDimension.Project, Bucket = TimeBucket.Hour }, TestContext.Current.CancellationToken);
+        var more = LedgerTestData.Many(50, seed: 99);
+        await reopened.AppendAsync(more, TestContext.Current.CancellationToken);
+        await reopened.AppendAsync(more.Take(20).Concat(LedgerTestData.Many(10, seed: 98)).ToList(), TestContext.Current.CancellationToken);
+        var all = await reopened.QueryAsync(new LedgerQuery { Filter = new LedgerFilter { User = records[0].User } }, TestContext.Current.CancellationToken);
 
         Assert.Equal(LedgerTestData.Sum(records.Where(r => r.Tenant == "tenant-1")), report.Total);
         Assert.Equal(records.Where(r => r.Tenant == "tenant-1").Select(r => (r.Timestamp.UtcDateTime.Date, r.User)).Distinct().Count(), report.Groups.Count);
+        Assert.Equal(LedgerTestData.Sum(records), hourly.Total);
+        var expected = records.Concat(more).Concat(LedgerTestData.Many(10, seed: 98)).Where(r => r.User == records[0].User);
+        Assert.Equal(LedgerTestData.Sum(expected), all.Total);
+        Assert.Equal("3", await ScalarAsync(connectionString, "SELECT value FROM tollgate_meta WHERE key = 'ledger.schema_version'"));
     }
+
     [Fact]
     public async Task QueryAsync_LedgerFromNewerSchema_FailsWithUpgradeMessage()
     {
@@ -90,6 +102,14 @@ public sealed class PostgreSqlLedgerStoreTests(PostgreSqlLedgerDatabase database
         await using var reopened = new PostgreSqlLedgerStore(connectionString);
         var error = await Assert.ThrowsAsync<InvalidOperationException>(() => reopened.QueryAsync(new LedgerQuery(), TestContext.Current.CancellationToken).AsTask());
         Assert.Contains("schema version 99", error.Message);
+    }
+
+    private static async Task<object?> ScalarAsync(string connectionString, string sql)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        return await command.ExecuteScalarAsync();
     }
 
     private static async Task ExecuteAsync(string connectionString, string sql)

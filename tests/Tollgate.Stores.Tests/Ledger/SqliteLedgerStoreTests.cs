@@ -29,26 +29,36 @@ public sealed class SqliteLedgerStoreTests : LedgerStoreConformanceTests, IDispo
         Assert.Equal(LedgerTestData.Sum(records), report.Total);
     }
 
-    [Fact]
-    public async Task QueryAsync_LedgerFromSchemaVersion1_IsUpgradedWithDailyRollupFilled()
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public async Task QueryAsync_LedgerFromOlderSchema_IsUpgradedToDimensionIdRollups(int version)
     {
-        var path = Path.Combine(_directory, "v1", "tollgate.db");
+        var path = Path.Combine(_directory, "v" + version, "tollgate.db");
         var records = LedgerTestData.Many(300);
         await using (var store = new SqliteLedgerStore(path))
         {
             await store.AppendAsync(records, TestContext.Current.CancellationToken);
         }
 
-        // What a version-1 ledger looks like: no daily rollup.
-        Execute(path, "DROP TABLE ledger_rollup_daily; UPDATE tollgate_meta SET value = '1' WHERE key = 'ledger.schema_version'");
+        // What that version stored: text-keyed wide rollups (version 1 without the daily one).
+        Execute(path, LegacyLedgerSchema.Sqlite(version));
+        Assert.Equal(version.ToString(System.Globalization.CultureInfo.InvariantCulture), Scalar(path, "SELECT value FROM tollgate_meta WHERE key = 'ledger.schema_version'"));
 
         await using var reopened = new SqliteLedgerStore(path);
         var query = new LedgerQuery { Filter = new LedgerFilter { Tenant = "tenant-1" }, GroupBy = LedgerDimension.User, Bucket = TimeBucket.Day };
         var report = await reopened.QueryAsync(query, TestContext.Current.CancellationToken);
+        var hourly = await reopened.QueryAsync(new LedgerQuery { GroupBy = LedgerDimension.Project, Bucket = TimeBucket.Hour }, TestContext.Current.CancellationToken);
+        var more = LedgerTestData.Many(50, seed: 99);
+        await reopened.AppendAsync(more, TestContext.Current.CancellationToken);
+        var all = await reopened.QueryAsync(new LedgerQuery { Filter = new LedgerFilter { User = records[0].User } }, TestContext.Current.CancellationToken);
 
         Assert.Equal(LedgerTestData.Sum(records.Where(r => r.Tenant == "tenant-1")), report.Total);
         Assert.Equal(records.Where(r => r.Tenant == "tenant-1").Select(r => (r.Timestamp.UtcDateTime.Date, r.User)).Distinct().Count(), report.Groups.Count);
-        Assert.Equal("2", Scalar(path, "SELECT value FROM tollgate_meta WHERE key = 'ledger.schema_version'"));
+        Assert.Equal(LedgerTestData.Sum(records), hourly.Total);
+        Assert.Equal(LedgerTestData.Sum(records.Concat(more).Where(r => r.User == records[0].User)), all.Total);
+        Assert.Equal("3", Scalar(path, "SELECT value FROM tollgate_meta WHERE key = 'ledger.schema_version'"));
+        Assert.Null(Scalar(path, "SELECT name FROM sqlite_temp_master WHERE name LIKE 'old_%'"));
     }
 
     [Fact]

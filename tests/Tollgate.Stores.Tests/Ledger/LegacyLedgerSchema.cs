@@ -1,0 +1,61 @@
+namespace Tollgate.Stores.Tests.Ledger;
+
+/// <summary>
+/// Turns a current ledger back into what schema version 1 or 2 stored — wide rollups keyed by the seven dimension
+/// text columns (version 1 without the daily rollup) — filled from the ledger's own records, so the upgrade on open
+/// can be tested against the older layout exactly as those versions wrote it.
+/// </summary>
+internal static class LegacyLedgerSchema
+{
+    private const string Keys = "provider, model, api_flavor, tenant, project, user_id, key_id";
+
+    private const string KeyValues =
+        "provider, model, coalesce(api_flavor, ''), coalesce(tenant, ''), coalesce(project, ''), coalesce(user_id, ''), coalesce(key_id, '')";
+
+    private const string MetricColumns =
+        "requests, input_tokens, cache_read_tokens, cache_write_tokens, output_tokens, reasoning_tokens, " +
+        "cost_nanos, input_cost_nanos, output_cost_nanos, errors, estimated, unpriced, latency_ms_sum";
+
+    public static string Sqlite(int version) => Build(
+        version,
+        hourOfTs: "(ts / 3600000000) * 3600",
+        textKey: "TEXT NOT NULL",
+        intType: "INTEGER",
+        sums: "COUNT(*), SUM(input_tokens), SUM(cache_read_tokens), SUM(cache_write_tokens), SUM(output_tokens), SUM(reasoning_tokens), " +
+              "SUM(total_cost_nanos), SUM(input_cost_nanos), SUM(output_cost_nanos), SUM(1 - success), SUM(estimated), SUM(unpriced), SUM(latency_ms)",
+        tableSuffix: " WITHOUT ROWID");
+
+    public static string Postgres(int version) => Build(
+        version,
+        hourOfTs: "(floor(date_part('epoch', ts) / 3600) * 3600)::bigint",
+        textKey: "text COLLATE \"C\" NOT NULL",
+        intType: "bigint",
+        sums: "count(*), sum(input_tokens), sum(cache_read_tokens), sum(cache_write_tokens), sum(output_tokens), sum(reasoning_tokens), " +
+              "sum(total_cost_nanos), sum(input_cost_nanos), sum(output_cost_nanos), sum(CASE WHEN success THEN 0 ELSE 1 END), " +
+              "sum(CASE WHEN estimated THEN 1 ELSE 0 END), sum(CASE WHEN unpriced THEN 1 ELSE 0 END), sum(latency_ms)",
+        tableSuffix: "");
+
+    private static string Build(int version, string hourOfTs, string textKey, string intType, string sums, string tableSuffix)
+    {
+        var metrics = string.Join(", ", MetricColumns.Split(", ").Select(m => $"{m} {intType} NOT NULL"));
+        var keys = string.Join(", ", Keys.Split(", ").Select(k => $"{k} {textKey}"));
+        var sql = $"""
+            DROP TABLE ledger_rollup_hourly; DROP TABLE ledger_rollup_daily; DROP TABLE ledger_dims;
+            CREATE TABLE ledger_rollup_hourly (hour {intType} NOT NULL, {keys}, {metrics}, PRIMARY KEY (hour, {Keys})){tableSuffix};
+            INSERT INTO ledger_rollup_hourly (hour, {Keys}, {MetricColumns})
+                SELECT {hourOfTs}, {KeyValues}, {sums} FROM ledger_records GROUP BY 1, 2, 3, 4, 5, 6, 7, 8;
+            UPDATE tollgate_meta SET value = '{version}' WHERE key = 'ledger.schema_version';
+            """;
+        if (version >= 2)
+        {
+            sql += $"""
+
+                CREATE TABLE ledger_rollup_daily (day {intType} NOT NULL, {keys}, {metrics}, PRIMARY KEY (day, {Keys})){tableSuffix};
+                INSERT INTO ledger_rollup_daily (day, {Keys}, {MetricColumns})
+                    SELECT ({hourOfTs}) - ((({hourOfTs}) % 86400) + 86400) % 86400, {KeyValues}, {sums} FROM ledger_records GROUP BY 1, 2, 3, 4, 5, 6, 7, 8;
+                """;
+        }
+
+        return sql;
+    }
+}
