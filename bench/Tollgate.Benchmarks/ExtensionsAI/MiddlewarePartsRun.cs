@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using Microsoft.Extensions.AI;
 using Tollgate.Budgets;
 using Tollgate.Costing;
 using Tollgate.Extensions.AI.Internal;
@@ -21,6 +22,12 @@ internal static class MiddlewarePartsRun
         var ops = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 200_000;
         var rules = ChatTokenCounter.RulesFor("gpt-4o-mini");
         Measure("prompt count (PromptCounter.CountChat)", ops, () => PromptCounter.CountChat(PromptCounter.SharedCounter, rules, MiddlewareBenchSetup.Messages, MiddlewareBenchSetup.Options));
+        var fresh = Enumerable.Range(0, ops).Select(i => string.Create(CultureInfo.InvariantCulture, $"How do I reset my password? Ticket 7-{i} says it failed.")).ToArray();
+        var next = 0;
+        Measure("  BPE count, new user text each op", ops, () => TiktokenEncoding.O200kBase.CountTokens(fresh[next++ % fresh.Length]));
+        var freshMessages = fresh.Select(t => new List<ChatMessage> { MiddlewareBenchSetup.Messages[0], new(ChatRole.User, t + " ") }).ToArray();
+        next = 0;
+        Measure("prompt count, new user text each op", ops, () => PromptCounter.CountChat(PromptCounter.SharedCounter, rules, freshMessages[next++ % freshMessages.Length], MiddlewareBenchSetup.Options));
         var sys = "You are a helpful support assistant. Answer briefly.";
         var enc = TiktokenEncoding.O200kBase;
         var cache = new TokenCountCache(minimumLength: 16);
