@@ -33,6 +33,9 @@ internal sealed class RollupDelta
         return daily;
     }
 
+    /// <summary>Empties the sums and keeps the capacity: a store reuses one delta per batch instead of regrowing a large dictionary.</summary>
+    public void Clear() => Wide.Clear();
+
     public void Add(UsageRecord record)
     {
         ref var sum = ref CollectionsMarshal.GetValueRefOrAddDefault(Wide, RollupKey.Of(record), out _);
