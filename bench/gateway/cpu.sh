@@ -45,7 +45,7 @@ url="http://127.0.0.1:$PORT/v1/chat/completions"
 node "$root/bench/gateway/load.js" "$url" "$key" "$C" "$WARMUP" "$STREAM" >/dev/null
 ticks() { awk '{print $14+$15}' "/proc/$pid/stat"; }
 hz=$(getconf CLK_TCK)
-metrics() { curl -fsS -H "authorization: Bearer $admin_key" "http://127.0.0.1:$PORT/metrics" | awk '/^dotnet_gc_allocated_bytes_total /{a=$2} /^dotnet_gc_collections_total\{generation="0"/{g0=$2} /^dotnet_gc_collections_total\{generation="2"/{g2=$2} /^dotnet_jit_compilation_seconds_total /{j=$2} END{print a, g0, g2, j}'; }
+metrics() { curl -fsS -H "authorization: Bearer $admin_key" "http://127.0.0.1:$PORT/metrics" | awk '/^dotnet_gc_allocated_bytes_total /{a=$2} /^dotnet_gc_collections_total\{generation="0"/{g0=$2} /^dotnet_gc_collections_total\{generation="2"/{g2=$2} /^dotnet_jit_compilation_seconds_total /{j=$2} /^dotnet_gc_pause_seconds_total /{p=$2} END{print a, g0, g2, j, p}'; }
 if [ "${PERF:-0}" = 1 ]; then
   PERF_OUT=${PERF_OUT:-/tmp/tollgate-cpu-perf}; mkdir -p "$PERF_OUT"
   (perf record -F 999 -g -o "$PERF_OUT/perf.data" -p "$pid" -- sleep "$DUR" > "$PERF_OUT/record.log" 2>&1) & pids+=($!)
@@ -59,8 +59,8 @@ if [ "${PERF:-0}" = 1 ]; then wait "${pids[-1]}" 2>/dev/null || true; cp "/tmp/p
 node -e '
 const r = JSON.parse(process.argv[1]); const ms = (Number(process.argv[3]) - Number(process.argv[2])) * 1000 / Number(process.argv[4]);
 console.log(`c=${process.argv[5]} stream=${process.argv[6]}: ${r.requests} ok, ${r.errors} errors in ${r.seconds.toFixed(1)} s (${(r.requests / r.seconds).toFixed(0)} req/s); gateway CPU ${ms.toFixed(0)} ms = ${(ms / r.requests).toFixed(3)} ms/request`);
-const [a0, g00, g20, j0] = process.argv[7].split(" ").map(Number), [a1, g01, g21, j1] = process.argv[8].split(" ").map(Number);
+const [a0, g00, g20, j0, p0] = process.argv[7].split(" ").map(Number), [a1, g01, g21, j1, p1] = process.argv[8].split(" ").map(Number);
 const n = r.requests + r.errors;
-console.log(`managed allocations ${((a1 - a0) / n / 1024).toFixed(1)} KiB/request; ${g01 - g00} gen0 / ${g21 - g20} gen2 collections; JIT ${((j1 - j0) * 1000).toFixed(0)} ms in the window`);
+console.log(`managed allocations ${((a1 - a0) / n / 1024).toFixed(1)} KiB/request; ${g01 - g00} gen0 / ${g21 - g20} gen2 collections, ${((p1 - p0) * 1000).toFixed(0)} ms paused; JIT ${((j1 - j0) * 1000).toFixed(0)} ms in the window`);
 ' "$result" "$before" "$after" "$hz" "$C" "$STREAM" "$m0" "$m1"
 echo "load: $(uptime)"
