@@ -37,10 +37,13 @@ internal sealed class ProxyHandler(
     internal const string ProviderHeader = "x-tollgate-provider";
 
     /// <summary>The request field that uses a capability the router found missing.</summary>
-    private static string ParamOf(string missingCapability) =>
-        missingCapability.Contains("vision", StringComparison.Ordinal) ? "messages"
-        : missingCapability.Contains("tool", StringComparison.Ordinal) ? "tools"
-        : "response_format";
+    private static string? ParamOf(string missingCapability) => missingCapability switch
+    {
+        ModelCapabilities.VisionName => "messages",
+        ModelCapabilities.ToolsName => "tools",
+        ModelCapabilities.JsonSchemaName => "response_format",
+        _ => null,
+    };
 
     private static readonly MediaTypeHeaderValue JsonContentType = new("application/json");
 

@@ -14,6 +14,15 @@ public sealed record ModelCapabilities
 
     public int? MaxOutputTokens { get; init; }
 
+    /// <summary>How <see cref="RouteCandidate.MissingCapability"/> names a missing <see cref="Vision"/>.</summary>
+    public const string VisionName = "image input (vision)";
+
+    /// <summary>How <see cref="RouteCandidate.MissingCapability"/> names missing <see cref="Tools"/>.</summary>
+    public const string ToolsName = "tool calling";
+
+    /// <summary>How <see cref="RouteCandidate.MissingCapability"/> names a missing <see cref="JsonSchema"/>.</summary>
+    public const string JsonSchemaName = "JSON schema output";
+
     public bool Vision { get; init; }
 
     public bool Tools { get; init; }

@@ -194,9 +194,9 @@ public sealed class Router
     }
 
     private static string? MissingCapabilityOf(ModelCapabilities capabilities, RouteRequest request) =>
-        request.NeedsVision && !capabilities.Vision ? "image input (vision)"
-        : request.NeedsTools && !capabilities.Tools ? "tool calling"
-        : request.NeedsJsonSchema && !capabilities.JsonSchema ? "JSON schema output"
+        request.NeedsVision && !capabilities.Vision ? ModelCapabilities.VisionName
+        : request.NeedsTools && !capabilities.Tools ? ModelCapabilities.ToolsName
+        : request.NeedsJsonSchema && !capabilities.JsonSchema ? ModelCapabilities.JsonSchemaName
         : null;
 
     private string? ExclusionOf(RouteCandidate candidate, ProviderDescriptor provider, ModelCapabilities capabilities, bool known, string? missingCapability, RouteRequest request, ProviderState state, int requiredTier)
