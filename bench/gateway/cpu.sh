@@ -5,7 +5,8 @@
 # CPU ms per request (utime+stime from /proc). Needs node (built-ins only) and ../shared/bench/bench/mock-upstream.js.
 #
 #   bash bench/gateway/cpu.sh [PUBLISH_DIR]     # default: publishes src/Tollgate.Cli to a temp directory
-# Also prints, from the gateway's /metrics, managed bytes allocated per request, collections and JIT time in the window.
+# Also prints the load generator's p50/p99, from the gateway's /metrics the managed bytes allocated per request,
+# collections, GC pauses and JIT time in the window, the CPU of the ledger writer's threads and the context switches.
 # Env: C (64) DUR (10) WARMUP (3) STREAM (0) PORT (5181) MOCK_PORT (18181)
 #      SERVE_ENV="NAME=value ...": extra environment for the gateway (runtime experiments, e.g. DOTNET_TieredPGO=0)
 #      PERF=1: record a perf profile of the gateway during the window (perf.data and the JIT symbol map are kept in
@@ -51,16 +52,23 @@ if [ "${PERF:-0}" = 1 ]; then
   (perf record -F 999 -g -o "$PERF_OUT/perf.data" -p "$pid" -- sleep "$DUR" > "$PERF_OUT/record.log" 2>&1) & pids+=($!)
 fi
 m0=$(metrics)
+csw() { cat /proc/$pid/task/*/status 2>/dev/null | awk '/^voluntary_ctxt_switches/{v+=$2} /^nonvoluntary_ctxt_switches/{n+=$2} END{print v+n}'; }
+# CPU of the ledger writer's threads (named "Tollgate ledger"): the share of the gateway's CPU spent storing records.
+ledger_ticks() { for t in /proc/$pid/task/*; do grep -q "^Tollgate ledger" "$t/comm" 2>/dev/null && awk "{print \$14+\$15}" "$t/stat" || true; done | awk '{s+=$1} END{print s+0}'; }
+cs0=$(csw); l0=$(ledger_ticks)
 before=$(ticks)
 result=$(node "$root/bench/gateway/load.js" "$url" "$key" "$C" "$DUR" "$STREAM")
 after=$(ticks)
+cs1=$(csw); l1=$(ledger_ticks)
 m1=$(metrics)
 if [ "${PERF:-0}" = 1 ]; then wait "${pids[-1]}" 2>/dev/null || true; cp "/tmp/perf-$pid.map" "$PERF_OUT/" 2>/dev/null || true; echo "perf: $PERF_OUT/perf.data"; fi
 node -e '
 const r = JSON.parse(process.argv[1]); const ms = (Number(process.argv[3]) - Number(process.argv[2])) * 1000 / Number(process.argv[4]);
-console.log(`c=${process.argv[5]} stream=${process.argv[6]}: ${r.requests} ok, ${r.errors} errors in ${r.seconds.toFixed(1)} s (${(r.requests / r.seconds).toFixed(0)} req/s); gateway CPU ${ms.toFixed(0)} ms = ${(ms / r.requests).toFixed(3)} ms/request`);
+console.log(`c=${process.argv[5]} stream=${process.argv[6]}: ${r.requests} ok, ${r.errors} errors in ${r.seconds.toFixed(1)} s (${(r.requests / r.seconds).toFixed(0)} req/s, p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms); gateway CPU ${ms.toFixed(0)} ms = ${(ms / r.requests).toFixed(3)} ms/request`);
 const [a0, g00, g20, j0, p0] = process.argv[7].split(" ").map(Number), [a1, g01, g21, j1, p1] = process.argv[8].split(" ").map(Number);
 const n = r.requests + r.errors;
 console.log(`managed allocations ${((a1 - a0) / n / 1024).toFixed(1)} KiB/request; ${g01 - g00} gen0 / ${g21 - g20} gen2 collections, ${((p1 - p0) * 1000).toFixed(0)} ms paused; JIT ${((j1 - j0) * 1000).toFixed(0)} ms in the window`);
 ' "$result" "$before" "$after" "$hz" "$C" "$STREAM" "$m0" "$m1"
+echo "ledger writer threads: $(( (l1 - l0) * 1000 / hz )) ms CPU"
+echo "context switches: $(( (cs1 - cs0) )) ($(node -e "const r=JSON.parse(process.argv[1]);console.log(((${cs1}-${cs0})/(r.requests+r.errors)).toFixed(2))" "$result") per request, threads that ended in the window not counted)"
 echo "load: $(uptime)"

@@ -84,7 +84,7 @@ internal sealed class ProxyHandler(
     private async Task HandleCoreAsync(HttpContext context, Operation operation)
     {
         var aborted = context.RequestAborted;
-        var requestId = RequestIds.Next();
+        var requestId = RequestIds.Next(time);
         var response = context.Response;
         response.Headers[RequestIdHeader] = requestId;
 

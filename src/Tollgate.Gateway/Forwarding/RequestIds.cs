@@ -1,14 +1,19 @@
+using System.Buffers.Binary;
 using System.Security.Cryptography;
 
 namespace Tollgate.Gateway.Forwarding;
 
-/// <summary>Request ids <c>req_</c> + 24 random hex characters: unique across instances, the ledger's idempotency key.</summary>
+/// <summary>
+/// Request ids <c>req_</c> + 24 hex characters: the request's time in milliseconds (12 characters), then 48 random bits.
+/// Unique across instances and the ledger's idempotency key. Time first, so ids sort by time and the ledger's key index
+/// grows at its end: random ids put every new record on a different index page, and each batch rewrote hundreds of pages.
+/// </summary>
 internal static class RequestIds
 {
-    private const int IdBytes = 12;
+    private const int RandomBytes = 6;
 
-    /// <summary>Random bytes are drawn from the system generator for 64 ids at a time: one call per request cost more than the rest of the id.</summary>
-    private const int BatchBytes = IdBytes * 64;
+    /// <summary>Random bytes are drawn from the system generator for 128 ids at a time: one call per request cost more than the rest of the id.</summary>
+    private const int BatchBytes = RandomBytes * 128;
 
     [ThreadStatic]
     private static byte[]? t_random;
@@ -16,7 +21,7 @@ internal static class RequestIds
     [ThreadStatic]
     private static int t_used;
 
-    public static string Next()
+    public static string Next(TimeProvider time)
     {
         var random = t_random ??= new byte[BatchBytes];
         var used = t_used;
@@ -26,16 +31,17 @@ internal static class RequestIds
             used = 0;
         }
 
-        t_used = used + IdBytes;
-        var bytes = random.AsSpan(used, IdBytes);
-        var id = string.Create(28, bytes, static (span, source) =>
-        {
-            "req_".CopyTo(span);
-            Convert.TryToHexStringLower(source, span[4..], out _);
-        });
+        t_used = used + RandomBytes;
+        Span<byte> bytes = stackalloc byte[8 + RandomBytes];
+        BinaryPrimitives.WriteInt64BigEndian(bytes, time.GetUtcNow().ToUnixTimeMilliseconds());
+        var source = random.AsSpan(used, RandomBytes);
+        source.CopyTo(bytes[8..]);
 
         // Each id's bytes are used once and cleared, so nothing later can be inferred from a buffer left in memory.
-        bytes.Clear();
-        return id;
+        source.Clear();
+        Span<char> id = stackalloc char[4 + 24];
+        "req_".CopyTo(id);
+        Convert.TryToHexStringLower(bytes[2..], id[4..], out _);
+        return new string(id);
     }
 }
