@@ -10,15 +10,18 @@ namespace Tollgate.Hosting;
 /// committed spend is loaded from the durable store the first time it is used and written back to it (set, never added)
 /// every <c>flushInterval</c> and on shutdown. Holds live only in memory, so they die with the process, as holds should.
 /// Use the durable store directly (or Redis) when several processes share counters: this store is for one process.
+/// <see cref="BudgetGate"/> holds and settles on the in-memory cells directly (<see cref="ILocalBudgetCounters"/>), so the
+/// flusher finds changed counters by comparing each loaded counter's spend with the value it last wrote.
 /// </summary>
-internal sealed class WriteBehindBudgetStore : IBudgetStore, IAsyncDisposable
+internal sealed class WriteBehindBudgetStore : IBudgetStore, ILocalBudgetCounters, IAsyncDisposable
 {
     private readonly InMemoryBudgetStore _memory = new();
     private readonly IBudgetStore _durable;
     private readonly TimeProvider _time;
     private readonly ILogger? _logger;
     private readonly ConcurrentDictionary<(string Budget, string Window), Lazy<Task>> _loaded = new();
-    private readonly ConcurrentDictionary<(string Budget, string Window), byte> _dirty = new();
+    /// <summary>The spend last read from or written to the durable store, per loaded counter.</summary>
+    private readonly ConcurrentDictionary<(string Budget, string Window), long> _durableSpent = new();
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _flusher;
 
@@ -44,19 +47,12 @@ internal sealed class WriteBehindBudgetStore : IBudgetStore, IAsyncDisposable
         return await _memory.TryHoldAsync(request, cancellationToken);
     }
 
-    public async ValueTask<bool> SettleAsync(string reservationId, IReadOnlyList<HoldLine> lines, IReadOnlyList<long> actualNanos, DateTimeOffset now, CancellationToken cancellationToken = default)
-    {
-        var settled = await _memory.SettleAsync(reservationId, lines, actualNanos, now, cancellationToken);
-        if (settled)
-        {
-            foreach (var line in lines)
-            {
-                _dirty[(line.BudgetId, line.WindowKey)] = 0;
-            }
-        }
+    public InMemoryBudgetStore Memory => _memory;
 
-        return settled;
-    }
+    public ValueTask LoadAsync(string budgetId, string windowKey, CancellationToken cancellationToken) => new(EnsureLoadedAsync(budgetId, windowKey));
+
+    public ValueTask<bool> SettleAsync(string reservationId, IReadOnlyList<HoldLine> lines, IReadOnlyList<long> actualNanos, DateTimeOffset now, CancellationToken cancellationToken = default) =>
+        _memory.SettleAsync(reservationId, lines, actualNanos, now, cancellationToken);
 
     public async ValueTask<BudgetCounter> GetCounterAsync(string budgetId, string windowKey, DateTimeOffset now, CancellationToken cancellationToken = default)
     {
@@ -69,6 +65,7 @@ internal sealed class WriteBehindBudgetStore : IBudgetStore, IAsyncDisposable
         await EnsureLoadedAsync(budgetId, windowKey);
         await _memory.SetSpentAsync(budgetId, windowKey, spentNanos, cancellationToken);
         await _durable.SetSpentAsync(budgetId, windowKey, spentNanos, cancellationToken);
+        _durableSpent[(budgetId, windowKey)] = spentNanos;
     }
 
     public ValueTask<int> ReclaimExpiredAsync(DateTimeOffset now, CancellationToken cancellationToken = default) => _memory.ReclaimExpiredAsync(now, cancellationToken);
@@ -82,14 +79,17 @@ internal sealed class WriteBehindBudgetStore : IBudgetStore, IAsyncDisposable
 
     public ValueTask<bool> ResetEmergencyAsync(CancellationToken cancellationToken = default) => _durable.ResetEmergencyAsync(cancellationToken);
 
-    /// <summary>Writes every changed counter's spend to the durable store now.</summary>
+    /// <summary>Writes every changed counter's spend to the durable store now; a failed write is retried by the next flush.</summary>
     public async Task FlushAsync(CancellationToken cancellationToken)
     {
-        foreach (var key in _dirty.Keys)
+        foreach (var (key, written) in _durableSpent)
         {
-            _dirty.TryRemove(key, out _);
-            var counter = await _memory.GetCounterAsync(key.Budget, key.Window, _time.GetUtcNow(), cancellationToken);
-            await _durable.SetSpentAsync(key.Budget, key.Window, counter.SpentNanos, cancellationToken);
+            var spent = Volatile.Read(ref _memory.Counter(key.Budget, key.Window).Spent);
+            if (spent != written)
+            {
+                await _durable.SetSpentAsync(key.Budget, key.Window, spent, cancellationToken);
+                _durableSpent[key] = spent;
+            }
         }
     }
 
@@ -106,6 +106,8 @@ internal sealed class WriteBehindBudgetStore : IBudgetStore, IAsyncDisposable
         {
             await _memory.SetSpentAsync(budgetId, windowKey, counter.SpentNanos);
         }
+
+        _durableSpent[(budgetId, windowKey)] = counter.SpentNanos;
     }
 
     private async Task RunFlusherAsync(TimeSpan interval)

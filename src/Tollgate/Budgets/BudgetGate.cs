@@ -15,6 +15,7 @@ public sealed class BudgetGate : IBudgetGate
 {
     private readonly IBudgetStore _store;
     private readonly InMemoryBudgetStore? _memory;
+    private readonly ILocalBudgetCounters? _local;
     private readonly IBudgetDefinitionStore _definitions;
     private readonly TimeProvider _time;
     private readonly BudgetGateOptions _options;
@@ -30,7 +31,8 @@ public sealed class BudgetGate : IBudgetGate
     public BudgetGate(IBudgetStore store, IBudgetDefinitionStore definitions, TimeProvider? timeProvider = null, BudgetGateOptions? options = null, ILogger<BudgetGate>? logger = null)
     {
         _store = store;
-        _memory = store as InMemoryBudgetStore;
+        _local = store as ILocalBudgetCounters;
+        _memory = store as InMemoryBudgetStore ?? _local?.Memory;
         _definitions = definitions;
         _time = timeProvider ?? TimeProvider.System;
         _options = options ?? new BudgetGateOptions();
@@ -767,6 +769,15 @@ public sealed class BudgetGate : IBudgetGate
         {
             var rt = applicable[i];
             var w = windows[i];
+            if (_local is not null)
+            {
+                await _local.LoadAsync(rt.Budget.Id, w.Window.Key, cancellationToken);
+                foreach (var key in w.Window.PastKeys)
+                {
+                    await _local.LoadAsync(rt.Budget.Id, key, cancellationToken);
+                }
+            }
+
             templates[i] = new HoldLine(rt.Budget.Id, w.Window.Key, w.LimitNanos, 0) { PastWindowKeys = w.Window.PastKeys, Enforced = rt.Budget.Enforces };
             rates[i] = rt.UnitsPerUsd;
             counters[i] = memory.Counter(rt.Budget.Id, w.Window.Key);
