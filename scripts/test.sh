@@ -36,6 +36,17 @@ if [ -z "$(pg_bin)" ] || ! command -v redis-server >/dev/null 2>&1; then
 fi
 PGBIN=$(pg_bin)
 
+# The SDK tests run the official Node SDKs (tests/sdk/package.json) against a real gateway.
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  echo "== installing nodejs and npm from Debian's packages"
+  as_root apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq nodejs npm >/dev/null
+fi
+if [ ! -d "$root/tests/sdk/node_modules/openai" ] || [ ! -d "$root/tests/sdk/node_modules/@anthropic-ai/sdk" ]; then
+  echo "== installing the OpenAI and Anthropic Node SDKs into tests/sdk/node_modules"
+  (cd "$root/tests/sdk" && npm ci --no-audit --no-fund --loglevel=error)
+fi
+
 free_port() {
   local p
   while :; do

@@ -208,8 +208,9 @@ public sealed class GatewayHost : IAsyncDisposable
         var proxy = app.Services.GetRequiredService<ProxyHandler>();
         app.MapPost("/v1/chat/completions", proxy.ChatCompletionsAsync);
         app.MapPost("/v1/embeddings", proxy.EmbeddingsAsync);
-        app.MapPost("/v1/messages", proxy.MessagesAsync);
-        InfoEndpoints.Map(app, authenticator, router, metrics, provider => pricing.Catalog.GetProvider(provider)?.Models.Select(m => m.Id) ?? []);
+        app.MapPost("/v1/messages", proxy.MessagesAsync).WithMetadata(AnthropicDoor.Instance);
+        CountTokensEndpoint.Map(app, authenticator, options.MaxRequestBodyBytes);
+        InfoEndpoints.Map(app, authenticator, router, metrics);
         AdminKeysEndpoints.Map(app, keyStore, authenticator, time);
         AdminEndpoints.Map(app);
         app.MapFallback(static context => OpenAiError.NotFound(context, $"no endpoint {context.Request.Method} {context.Request.Path}: see GET /openapi.json", "unknown_url"));

@@ -9,10 +9,10 @@ using Tollgate.Gateway.Observability;
 
 namespace Tollgate.Gateway.Endpoints;
 
-/// <summary><c>GET /healthz</c>, <c>GET /metrics</c>, <c>GET /v1/models</c>, <c>GET /openapi.json</c>.</summary>
+/// <summary><c>GET /healthz</c>, <c>GET /metrics</c>, <c>GET /v1/models</c>, <c>GET /v1/models/{id}</c>, <c>GET /openapi.json</c>.</summary>
 internal static class InfoEndpoints
 {
-    public static void Map(IEndpointRouteBuilder app, KeyAuthenticator authenticator, GatewayRouter router, GatewayMetrics metrics, Func<string, IEnumerable<string>> catalogModels)
+    public static void Map(IEndpointRouteBuilder app, KeyAuthenticator authenticator, GatewayRouter router, GatewayMetrics metrics)
     {
         app.MapGet("/healthz", static context =>
         {
@@ -41,20 +41,50 @@ internal static class InfoEndpoints
                 return;
             }
 
-            var seen = new HashSet<string>(StringComparer.Ordinal);
-            var data = new List<object>();
-            foreach (var endpoint in router.Endpoints)
+            var models = ServedModelList.Of(router);
+            if (IsAnthropicClient(context.Request))
             {
-                foreach (var model in endpoint.ExtraModels.Concat(catalogModels(endpoint.PricedAs)).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal))
+                // Anthropic's SDKs list models in their own page shape.
+                await context.Response.WriteAsJsonAsync(new
                 {
-                    if (seen.Add(model))
-                    {
-                        data.Add(new { id = model, @object = "model", created = 0, owned_by = endpoint.Name });
-                    }
-                }
+                    data = models.Select(m => AnthropicModel(m.Id)),
+                    has_more = false,
+                    first_id = models.Count > 0 ? models[0].Id : null,
+                    last_id = models.Count > 0 ? models[^1].Id : null,
+                }, GatewayJson.Options);
+                return;
             }
 
-            await context.Response.WriteAsJsonAsync(new { @object = "list", data }, GatewayJson.Options);
+            await context.Response.WriteAsJsonAsync(new { @object = "list", data = models.Select(m => OpenAiModel(m.Id, m.Provider)) }, GatewayJson.Options);
+        });
+
+        app.MapGet("/v1/models/{**id}", async context =>
+        {
+            var auth = await authenticator.AuthenticateAsync(context.Request, context.RequestAborted);
+            if (auth.Key is null)
+            {
+                await OpenAiError.Unauthorized(context, auth.Error!);
+                return;
+            }
+
+            var id = (string)context.Request.RouteValues["id"]!;
+            var found = ServedModelList.Of(router).FirstOrDefault(m => string.Equals(m.Id, id, StringComparison.Ordinal));
+            if (found.Id is null)
+            {
+                var message = $"the model '{id}' is not served by any configured provider: GET /v1/models lists the models available (names match exactly)";
+                if (IsAnthropicClient(context.Request))
+                {
+                    await AnthropicError.WriteAsync(context, StatusCodes.Status404NotFound, message, "model_not_found", null);
+                }
+                else
+                {
+                    await OpenAiError.NotFound(context, message, "model_not_found");
+                }
+
+                return;
+            }
+
+            await context.Response.WriteAsJsonAsync(IsAnthropicClient(context.Request) ? AnthropicModel(found.Id) : OpenAiModel(found.Id, found.Provider), GatewayJson.Options);
         });
 
         app.MapGet("/openapi.json", static async context =>
@@ -67,4 +97,11 @@ internal static class InfoEndpoints
     }
 
     internal static JsonSerializerOptions Json => GatewayJson.Options;
+
+    /// <summary>Anthropic's SDKs send <c>anthropic-version</c> on every request; OpenAI's never do.</summary>
+    private static bool IsAnthropicClient(HttpRequest request) => request.Headers.ContainsKey("anthropic-version");
+
+    private static object OpenAiModel(string id, string provider) => new { id, @object = "model", created = 0, owned_by = provider };
+
+    private static object AnthropicModel(string id) => new { id, type = "model", display_name = id, created_at = "1970-01-01T00:00:00Z" };
 }

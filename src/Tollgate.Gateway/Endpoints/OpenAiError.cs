@@ -3,11 +3,19 @@ using Microsoft.AspNetCore.Http;
 
 namespace Tollgate.Gateway.Endpoints;
 
-/// <summary>Writes errors in the OpenAI shape <c>{"error": {"message", "type", "param", "code"}}</c>.</summary>
+/// <summary>
+/// Writes errors in the OpenAI shape <c>{"error": {"message", "type", "param", "code"}}</c> — or, on an endpoint of
+/// Anthropic's API (<see cref="AnthropicDoor"/>), in Anthropic's shape, so every error path of a door speaks its own format.
+/// </summary>
 internal static class OpenAiError
 {
     public static Task WriteAsync(HttpContext context, int status, string message, string type, string? code, string? param = null, IReadOnlyDictionary<string, object?>? extra = null)
     {
+        if (AnthropicError.Applies(context))
+        {
+            return AnthropicError.WriteAsync(context, status, message, code, extra);
+        }
+
         var response = context.Response;
         response.StatusCode = status;
         response.ContentType = "application/json";

@@ -208,8 +208,12 @@ internal sealed class CallAccounting(
                 ["resets_at"] = trip.ResetsAt,
             },
         };
-        var retryAfter = trip.ResetsAt is { } reset ? reset - time.GetUtcNow() : (TimeSpan?)null;
-        return Admission.Refuse(429, "budget_exceeded", message, retryAfter is { } r && r > TimeSpan.Zero ? r : null, details);
+        // Waiting helps only when calls in flight hold what this one needs (their holds settle within seconds); an
+        // exhausted window or a per-request limit is not fixed by retrying, so no Retry-After that clients would sleep on.
+        var retryAfter = decision.Strategy != BudgetStrategy.RefusedPerRequestLimit && trip.Held > 0 && trip.Spent + trip.Needed <= trip.Limit
+            ? TimeSpan.FromSeconds(1)
+            : (TimeSpan?)null;
+        return Admission.Refuse(429, "budget_exceeded", message, retryAfter, details);
     }
 
     /// <summary>Prices the usage the provider reported, or the counted estimate when it reported none.</summary>

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.IO.Pipelines;
 using System.Net.Http.Headers;
 using Microsoft.AspNetCore.Http;
@@ -136,10 +135,17 @@ internal sealed class ProxyHandler(
                 return;
             }
 
-            if (operation == Operation.Chat && info.PromptStart < 0)
+            if (operation is Operation.Chat or Operation.Messages && info.PromptStart < 0)
             {
                 metrics.Refused("bad_request");
                 await OpenAiError.BadRequest(context, "\"messages\" is missing: send the conversation as an array of {\"role\", \"content\"} objects", "messages", "missing_messages");
+                return;
+            }
+
+            if (operation == Operation.Messages && info.MaxOutputTokens is null)
+            {
+                metrics.Refused("bad_request");
+                await OpenAiError.BadRequest(context, "\"max_tokens\" is missing: Anthropic's messages API needs the most output tokens to generate, e.g. \"max_tokens\": 1024", "max_tokens", "missing_max_tokens");
                 return;
             }
 
@@ -188,10 +194,7 @@ internal sealed class ProxyHandler(
             if (result.Value is { Admission: { } refused })
             {
                 metrics.Refused(refused.Code ?? "refused");
-                if (refused.RetryAfter is { } retryAfter)
-                {
-                    response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
-                }
+                RetryAdvice.Write(response, refused.RetryAfter);
 
                 await OpenAiError.WriteAsync(context, refused.Status, refused.Message!, refused.Status == 429 ? "rate_limit_error" : "invalid_request_error", refused.Code, extra: refused.Details);
                 return;

@@ -7,7 +7,7 @@ namespace Tollgate.Tokens;
 public static class ChatPromptParser
 {
     // Enough of a base64 image to reach the frame header of a JPEG that carries EXIF data.
-    private const int MaxHeaderBase64Chars = 1 << 20;
+    internal const int MaxHeaderBase64Chars = 1 << 20;
 
     /// <summary>Parses <paramref name="json"/>; a <see cref="FormatException"/> says what is wrong with it.</summary>
     public static ChatPrompt Parse(string json)
@@ -194,7 +194,12 @@ public static class ChatPromptParser
             return false;
         }
 
-        var data = url.AsSpan(comma + 1);
+        return TryBase64Prefix(url.AsSpan(comma + 1), maxChars, out bytes);
+    }
+
+    /// <summary>Decodes at most <paramref name="maxChars"/> characters of base64 (enough for an image's header).</summary>
+    internal static bool TryBase64Prefix(ReadOnlySpan<char> data, int maxChars, out byte[] bytes)
+    {
         data = data[..(Math.Min(data.Length, maxChars) & ~3)];
         bytes = new byte[(data.Length / 4 * 3) + 3];
         if (!Convert.TryFromBase64Chars(data, bytes, out var written))

@@ -45,7 +45,9 @@ public sealed class BudgetEnforcementTests
         Assert.Contains("resets at ", message);
         var budget = error.GetProperty("budget");
         Assert.Equal("0.000345", budget.GetProperty("spent").GetString());
-        Assert.True(second.Headers.RetryAfter is not null);
+        // Waiting seconds cannot fix an exhausted daily budget: SDKs are told not to retry, and not to sleep until the reset.
+        Assert.Null(second.Headers.RetryAfter);
+        Assert.Equal("false", second.Headers.GetValues("x-should-retry").Single());
         Assert.Single(gateway.Upstream.Requests);
         Assert.Single(await gateway.LedgerRecordsAsync());
     }
@@ -107,6 +109,8 @@ public sealed class BudgetEnforcementTests
         Assert.Equal(HttpStatusCode.TooManyRequests, three.StatusCode);
         Assert.NotNull(three.Headers.RetryAfter);
         Assert.True(three.Headers.RetryAfter!.Delta > TimeSpan.Zero);
+        Assert.Equal("true", three.Headers.GetValues("x-should-retry").Single());
+        Assert.True(long.Parse(three.Headers.GetValues("retry-after-ms").Single(), CultureInfo.InvariantCulture) > 0);
         var error = await AdminKeysTests.ReadErrorAsync(three);
         Assert.Equal("rate_limit_exceeded", error.GetProperty("code").GetString());
         Assert.Equal(2, gateway.Upstream.RequestCount);

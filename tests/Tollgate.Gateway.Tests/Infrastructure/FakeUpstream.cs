@@ -84,7 +84,9 @@ public sealed class FakeUpstream : IAsyncDisposable
         {
             context.Response.StatusCode = status;
             context.Response.ContentType = "application/json";
-            await context.Response.WriteAsync($$$"""{"error":{"message":"fake upstream failure {{{status}}}","type":"server_error","param":null,"code":null}}""");
+            await context.Response.WriteAsync(context.Request.Path.Value!.EndsWith("/messages", StringComparison.Ordinal)
+                ? $$$"""{"type":"error","error":{"type":"{{{(status == 529 ? "overloaded_error" : status == 429 ? "rate_limit_error" : "api_error")}}}","message":"fake upstream failure {{{status}}}"}}"""
+                : $$$"""{"error":{"message":"fake upstream failure {{{status}}}","type":"server_error","param":null,"code":null}}""");
             return;
         }
 
@@ -100,8 +102,7 @@ public sealed class FakeUpstream : IAsyncDisposable
         }
         else if (path.EndsWith("/embeddings", StringComparison.Ordinal))
         {
-            context.Response.ContentType = "application/json";
-            await context.Response.WriteAsync($$$"""{"object":"list","data":[{"object":"embedding","index":0,"embedding":[0.1,0.2,0.3]}],"model":"{{{model}}}","usage":{"prompt_tokens":{{{PromptTokens}}},"total_tokens":{{{PromptTokens}}}}}""");
+            await EmbeddingsAsync(context, root, model!);
         }
         else if (path.EndsWith("/messages", StringComparison.Ordinal))
         {
@@ -119,6 +120,23 @@ public sealed class FakeUpstream : IAsyncDisposable
         {
             context.Response.StatusCode = 404;
         }
+    }
+
+    /// <summary>One vector per input, as floats or (<c>encoding_format: base64</c>) little-endian float32 in base64, like OpenAI.</summary>
+    private Task EmbeddingsAsync(HttpContext context, JsonElement root, string model)
+    {
+        var inputs = root.TryGetProperty("input", out var input) && input.ValueKind == JsonValueKind.Array ? input.GetArrayLength() : 1;
+        var base64 = root.TryGetProperty("encoding_format", out var format) && format.GetString() == "base64";
+        float[] vector = [0.1f, 0.2f, 0.3f];
+        var data = string.Join(",", Enumerable.Range(0, inputs).Select(i =>
+        {
+            var embedding = base64
+                ? JsonSerializer.Serialize(Convert.ToBase64String(System.Runtime.InteropServices.MemoryMarshal.AsBytes(vector.AsSpan())))
+                : "[0.1,0.2,0.3]";
+            return $$$"""{"object":"embedding","index":{{{i}}},"embedding":{{{embedding}}}}""";
+        }));
+        context.Response.ContentType = "application/json";
+        return context.Response.WriteAsync($$$"""{"object":"list","data":[{{{data}}}],"model":"{{{model}}}","usage":{"prompt_tokens":{{{PromptTokens}}},"total_tokens":{{{PromptTokens}}}}}""");
     }
 
     private static string ModelFromGeminiPath(string path)

@@ -1,0 +1,71 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Tollgate.Gateway.Auth;
+using Tollgate.Gateway.Forwarding;
+using Tollgate.Tokens;
+
+namespace Tollgate.Gateway.Endpoints;
+
+/// <summary>
+/// <c>POST /v1/messages/count_tokens</c>: Anthropic's request (<c>model</c>, <c>system</c>, <c>messages</c>,
+/// <c>tools</c>) and answer (<c>{"input_tokens": N}</c>), counted locally with <see cref="ChatTokenCounter"/>
+/// (Anthropic's tokenizer is not public: an o200k count scaled up, the same figure budget holds use). Free: nothing is
+/// forwarded or recorded.
+/// </summary>
+internal static class CountTokensEndpoint
+{
+    private static readonly ChatTokenCounter Counter = new();
+
+    public static void Map(IEndpointRouteBuilder app, KeyAuthenticator authenticator, long maxBodyBytes)
+    {
+        app.MapPost("/v1/messages/count_tokens", async context =>
+        {
+            var auth = await authenticator.AuthenticateAsync(context.Request, context.RequestAborted);
+            if (auth.Key is null)
+            {
+                await OpenAiError.Unauthorized(context, auth.Error!);
+                return;
+            }
+
+            var (body, _) = await RequestBodyReader.ReadAsync(context.Request, maxBodyBytes, context.RequestAborted);
+            if (body is null)
+            {
+                await OpenAiError.WriteAsync(context, StatusCodes.Status413PayloadTooLarge,
+                    $"the request body is larger than {maxBodyBytes} bytes: send a smaller request (the limit is maxRequestBodyBytes)", "invalid_request_error", "request_too_large");
+                return;
+            }
+
+            ChatPrompt prompt;
+            using (body)
+            {
+                try
+                {
+                    using var document = JsonDocument.Parse(body.Memory);
+                    prompt = AnthropicPromptParser.Parse(document.RootElement);
+                }
+                catch (JsonException ex)
+                {
+                    await OpenAiError.BadRequest(context, $"the request body is not valid JSON: {ex.Message}", code: "invalid_json");
+                    return;
+                }
+                catch (FormatException ex)
+                {
+                    await OpenAiError.BadRequest(context, ex.Message, "messages");
+                    return;
+                }
+            }
+
+            if (string.IsNullOrWhiteSpace(prompt.Model))
+            {
+                await OpenAiError.BadRequest(context, "\"model\" is missing: name the model to count for, e.g. \"claude-haiku-4-5\"", "model", "missing_model");
+                return;
+            }
+
+            var count = Counter.Count(prompt);
+            context.Response.ContentType = "application/json";
+            await context.Response.WriteAsync($"{{\"input_tokens\":{count.Total}}}", context.RequestAborted);
+        }).WithMetadata(AnthropicDoor.Instance);
+    }
+}
