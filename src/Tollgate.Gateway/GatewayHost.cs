@@ -400,23 +400,34 @@ public sealed class GatewayHost : IAsyncDisposable
 
         if (options.Demo)
         {
-            var handler = new HttpMessageInvoker(new DemoUpstreamHandler(settings.Time), disposeHandler: true);
-            owned.Add(handler);
-            var demoOptions = new ProviderOptions
+            // One simulated provider per wire format, each priced as the provider whose models it plays; the adapter
+            // (OpenAI-format calls to Anthropic models) reaches the simulation through the same in-process handler.
+            var demoHttp = new HttpClient(new DemoUpstreamHandler(settings.Time), disposeHandler: true) { Timeout = Timeout.InfiniteTimeSpan };
+            owned.Add(demoHttp);
+            foreach (var (name, api, baseUrl, pricedAs, models) in new[]
             {
-                Name = "demo",
-                Api = ProviderApi.OpenAICompatible,
-                BaseUrl = new Uri($"http://{DemoUpstreamHandler.Host}/v1"),
-                RequiresApiKey = false,
-                PricingProviderId = "openai",
-            };
-            foreach (var model in DemoUpstreamHandler.Models)
+                ("demo", ProviderApi.OpenAICompatible, $"http://{DemoUpstreamHandler.Host}/v1", "openai", DemoUpstreamHandler.Models),
+                ("demo-anthropic", ProviderApi.Anthropic, $"http://{DemoUpstreamHandler.Host}", "anthropic", DemoUpstreamHandler.AnthropicModels),
+            })
             {
-                demoOptions.Models.Add(model);
+                var demoOptions = new ProviderOptions
+                {
+                    Name = name,
+                    Api = api,
+                    BaseUrl = new Uri(baseUrl),
+                    RequiresApiKey = false,
+                    PricingProviderId = pricedAs,
+                };
+                foreach (var model in models)
+                {
+                    demoOptions.Models.Add(model);
+                }
+
+                endpoints.Add(new UpstreamEndpoint(demoOptions, ProviderAdapterFactory.Create(demoOptions, demoHttp, settings.Time, settings.Environment), demoHttp, $"built-in simulation, priced as {pricedAs}") { IsDemo = true });
             }
 
-            endpoints.Add(new UpstreamEndpoint(demoOptions, ProviderAdapterFactory.Create(demoOptions, adapterHttp, settings.Time, settings.Environment), handler, "built-in simulation, priced as openai") { IsDemo = true });
-            notes.Add("demo mode: models " + string.Join(", ", DemoUpstreamHandler.Models) + " answer from a simulated provider (priced at OpenAI's prices; no money spent)");
+            notes.Add("demo mode: models " + string.Join(", ", DemoUpstreamHandler.Models.Concat(DemoUpstreamHandler.AnthropicModels)) +
+                      " answer from a simulated provider (priced at OpenAI's and Anthropic's prices; no money spent)");
         }
 
         return endpoints;

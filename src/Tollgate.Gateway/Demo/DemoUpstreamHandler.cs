@@ -5,16 +5,22 @@ using System.Text.Json;
 namespace Tollgate.Gateway.Demo;
 
 /// <summary>
-/// The built-in simulated provider of <c>tollgate serve --demo</c>: answers OpenAI chat completions (JSON and SSE,
-/// with a usage block) and embeddings in process, with latency like a real provider (time to first token, then a
-/// chunk every few tens of milliseconds), so keys, costs, budgets and reports can be tried without any API key.
-/// Its calls are priced at the catalog's OpenAI prices for the model named.
+/// The built-in simulated provider of <c>tollgate serve --demo</c>, speaking the providers' real wire formats in
+/// process: OpenAI chat completions (JSON and SSE, usage in the last chunk when <c>stream_options.include_usage</c>)
+/// and embeddings (one vector per input at the model's dimension, floats or base64), and Anthropic messages (JSON and
+/// SSE events with usage in <c>message_start</c> and <c>message_delta</c>). Latency is like a real provider's (time to
+/// first token, then a chunk every few tens of milliseconds), so keys, costs, budgets and reports can be tried, with
+/// the official SDKs, without any API key. Calls are priced at the catalog's prices for the model named.
 /// </summary>
 internal sealed class DemoUpstreamHandler(TimeProvider time) : HttpMessageHandler
 {
     public const string Host = "demo.tollgate.invalid";
 
-    public static readonly string[] Models = ["gpt-4o-mini", "gpt-4o", "gpt-4.1-mini", "gpt-4.1-nano", "text-embedding-3-small"];
+    /// <summary>OpenAI models the demo serves (its provider <c>demo</c>, priced as openai).</summary>
+    public static readonly string[] Models = ["gpt-4o-mini", "gpt-4o", "gpt-4.1-mini", "gpt-4.1-nano", "text-embedding-3-small", "text-embedding-3-large"];
+
+    /// <summary>Anthropic models the demo serves (its provider <c>demo-anthropic</c>, priced as anthropic).</summary>
+    public static readonly string[] AnthropicModels = ["claude-haiku-4-5", "claude-sonnet-4-5", "claude-opus-4-5"];
 
     private static readonly string[] Words =
         ("Tollgate prices every call at the catalog price in force, holds the worst case against each budget before " +
@@ -28,7 +34,7 @@ internal sealed class DemoUpstreamHandler(TimeProvider time) : HttpMessageHandle
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
         var body = request.Content is null ? [] : await request.Content.ReadAsByteArrayAsync(cancellationToken);
-        using var document = JsonDocument.Parse(body);
+        using var document = JsonDocument.Parse(body.Length == 0 ? "{}"u8.ToArray() : body);
         var root = document.RootElement;
         var model = root.TryGetProperty("model", out var m) ? m.GetString() ?? "gpt-4o-mini" : "gpt-4o-mini";
         var inputTokens = Math.Max(1, body.Length / 4);
@@ -36,27 +42,78 @@ internal sealed class DemoUpstreamHandler(TimeProvider time) : HttpMessageHandle
         if (path.EndsWith("/embeddings", StringComparison.Ordinal))
         {
             await Task.Delay(TimeSpan.FromMilliseconds(40), time, cancellationToken);
-            return Json($$$"""{"object":"list","data":[{"object":"embedding","index":0,"embedding":[0.0123,-0.0456,0.0789]}],"model":"{{{model}}}","usage":{"prompt_tokens":{{{inputTokens}}},"total_tokens":{{{inputTokens}}}}}""");
+            return Json(DemoEmbeddings.Response(root, model));
         }
 
         var maxTokens = root.TryGetProperty("max_tokens", out var mt) && mt.TryGetInt32(out var mtv) ? mtv
             : root.TryGetProperty("max_completion_tokens", out var mct) && mct.TryGetInt32(out var mctv) ? mctv : 48;
         var count = Math.Clamp(maxTokens, 1, Words.Length);
+        var stop = count < Words.Length;
         var stream = root.TryGetProperty("stream", out var s) && s.ValueKind == JsonValueKind.True;
+        if (path.EndsWith("/messages", StringComparison.Ordinal))
+        {
+            return stream ? AnthropicStream(model, count, stop, inputTokens, cancellationToken) : await AnthropicJsonAsync(model, count, stop, inputTokens, cancellationToken);
+        }
+
         var id = "chatcmpl-demo" + Guid.NewGuid().ToString("N")[..12];
         if (!stream)
         {
             await Task.Delay(FirstTokenDelay + (ChunkDelay * count / 4), time, cancellationToken);
             var text = string.Join(' ', Words.Take(count));
-            return Json($$$"""{"id":"{{{id}}}","object":"chat.completion","created":{{{time.GetUtcNow().ToUnixTimeSeconds()}}},"model":"{{{model}}}","choices":[{"index":0,"message":{"role":"assistant","content":{{{JsonSerializer.Serialize(text)}}}},"finish_reason":"{{{(count < Words.Length ? "length" : "stop")}}}"}],"usage":{"prompt_tokens":{{{inputTokens}}},"completion_tokens":{{{count}}},"total_tokens":{{{inputTokens + count}}}}}""");
+            return Json($$$"""{"id":"{{{id}}}","object":"chat.completion","created":{{{time.GetUtcNow().ToUnixTimeSeconds()}}},"model":"{{{model}}}","choices":[{"index":0,"message":{"role":"assistant","content":{{{JsonSerializer.Serialize(text)}}}},"finish_reason":"{{{(stop ? "length" : "stop")}}}"}],"usage":{"prompt_tokens":{{{inputTokens}}},"completion_tokens":{{{count}}},"total_tokens":{{{inputTokens + count}}}}}""");
         }
 
         var includeUsage = root.TryGetProperty("stream_options", out var so) && so.ValueKind == JsonValueKind.Object &&
                            so.TryGetProperty("include_usage", out var iu) && iu.ValueKind == JsonValueKind.True;
-        var response = new HttpResponseMessage(HttpStatusCode.OK)
+        var created = time.GetUtcNow().ToUnixTimeSeconds();
+        string Chunk(string choices, string extra = "") => $$$"""data: {"id":"{{{id}}}","object":"chat.completion.chunk","created":{{{created}}},"model":"{{{model}}}","choices":{{{choices}}}{{{extra}}}}""" + "\n\n";
+        return Sse(step => step switch
         {
-            Content = new StreamContent(new DemoStream(this, id, model, count, inputTokens, includeUsage, cancellationToken)),
-        };
+            0 => (FirstTokenDelay, [Chunk("""[{"index":0,"delta":{"role":"assistant","content":""},"finish_reason":null}]""")]),
+            _ when step <= count => (ChunkDelay, [Chunk($$$"""[{"index":0,"delta":{"content":{{{JsonSerializer.Serialize((step == 1 ? "" : " ") + Words[step - 1])}}}},"finish_reason":null}]""")]),
+            _ when step == count + 1 => (TimeSpan.Zero,
+            [
+                Chunk($$$"""[{"index":0,"delta":{},"finish_reason":"{{{(stop ? "length" : "stop")}}}"}]"""),
+                .. includeUsage ? [Chunk("[]", $$$""","usage":{"prompt_tokens":{{{inputTokens}}},"completion_tokens":{{{count}}},"total_tokens":{{{inputTokens + count}}}}""")] : Array.Empty<string>(),
+                "data: [DONE]\n\n",
+            ]),
+            _ => null,
+        }, cancellationToken);
+    }
+
+    private async Task<HttpResponseMessage> AnthropicJsonAsync(string model, int count, bool stop, int inputTokens, CancellationToken cancellationToken)
+    {
+        await Task.Delay(FirstTokenDelay + (ChunkDelay * count / 4), time, cancellationToken);
+        var text = string.Join(' ', Words.Take(count));
+        return Json($$$"""{"id":"msg_demo{{{Guid.NewGuid().ToString("N")[..20]}}}","type":"message","role":"assistant","model":"{{{model}}}","content":[{"type":"text","text":{{{JsonSerializer.Serialize(text)}}}}],"stop_reason":"{{{(stop ? "max_tokens" : "end_turn")}}}","stop_sequence":null,"usage":{"input_tokens":{{{inputTokens}}},"cache_creation_input_tokens":0,"cache_read_input_tokens":0,"output_tokens":{{{count}}}}}""");
+    }
+
+    private HttpResponseMessage AnthropicStream(string model, int count, bool stop, int inputTokens, CancellationToken cancellationToken)
+    {
+        var id = "msg_demo" + Guid.NewGuid().ToString("N")[..20];
+        static string Event(string name, string json) => $"event: {name}\ndata: {json}\n\n";
+        return Sse(step => step switch
+        {
+            0 => (FirstTokenDelay,
+            [
+                Event("message_start", $$$"""{"type":"message_start","message":{"id":"{{{id}}}","type":"message","role":"assistant","model":"{{{model}}}","content":[],"stop_reason":null,"stop_sequence":null,"usage":{"input_tokens":{{{inputTokens}}},"cache_creation_input_tokens":0,"cache_read_input_tokens":0,"output_tokens":1} } }"""),
+                Event("content_block_start", """{"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}"""),
+                Event("ping", """{"type": "ping"}"""),
+            ]),
+            _ when step <= count => (ChunkDelay, [Event("content_block_delta", $$$"""{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":{{{JsonSerializer.Serialize((step == 1 ? "" : " ") + Words[step - 1])}}}}}""")]),
+            _ when step == count + 1 => (TimeSpan.Zero,
+            [
+                Event("content_block_stop", """{"type":"content_block_stop","index":0}"""),
+                Event("message_delta", $$$"""{"type":"message_delta","delta":{"stop_reason":"{{{(stop ? "max_tokens" : "end_turn")}}}","stop_sequence":null},"usage":{"output_tokens":{{{count}}}}}"""),
+                Event("message_stop", """{"type":"message_stop"}"""),
+            ]),
+            _ => null,
+        }, cancellationToken);
+    }
+
+    private HttpResponseMessage Sse(Func<int, (TimeSpan, string[])?> step, CancellationToken cancellationToken)
+    {
+        var response = new HttpResponseMessage(HttpStatusCode.OK) { Content = new StreamContent(new DemoStream(time, step, cancellationToken)) };
         response.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("text/event-stream");
         return response;
     }
@@ -65,96 +122,4 @@ internal sealed class DemoUpstreamHandler(TimeProvider time) : HttpMessageHandle
     {
         Content = new StringContent(json, Encoding.UTF8, "application/json"),
     };
-
-    /// <summary>Produces the SSE body lazily, one chunk per read, with the simulated delays.</summary>
-    private sealed class DemoStream(DemoUpstreamHandler owner, string id, string model, int count, int inputTokens, bool includeUsage, CancellationToken cancellationToken) : Stream
-    {
-        private readonly Queue<byte[]> _ready = new();
-        private int _next = -1;
-        private bool _finished;
-        private ReadOnlyMemory<byte> _current;
-
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-
-        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken token = default)
-        {
-            if (_current.IsEmpty)
-            {
-                if (_ready.Count == 0 && !await ProduceAsync(token))
-                {
-                    return 0;
-                }
-
-                _current = _ready.Dequeue();
-            }
-
-            var n = Math.Min(buffer.Length, _current.Length);
-            _current[..n].CopyTo(buffer);
-            _current = _current[n..];
-            return n;
-        }
-
-        private async Task<bool> ProduceAsync(CancellationToken token)
-        {
-            if (_finished)
-            {
-                return false;
-            }
-
-            using var linked = CancellationTokenSource.CreateLinkedTokenSource(token, cancellationToken);
-            var created = owner.TimeNow();
-            if (_next < 0)
-            {
-                await Task.Delay(owner.FirstTokenDelay, owner.Time, linked.Token);
-                Add($$$"""{"id":"{{{id}}}","object":"chat.completion.chunk","created":{{{created}}},"model":"{{{model}}}","choices":[{"index":0,"delta":{"role":"assistant","content":""},"finish_reason":null}]}""");
-                _next = 0;
-                return true;
-            }
-
-            if (_next < count)
-            {
-                await Task.Delay(owner.ChunkDelay, owner.Time, linked.Token);
-                var word = (_next == 0 ? "" : " ") + Words[_next];
-                Add($$$"""{"id":"{{{id}}}","object":"chat.completion.chunk","created":{{{created}}},"model":"{{{model}}}","choices":[{"index":0,"delta":{"content":{{{JsonSerializer.Serialize(word)}}}},"finish_reason":null}]}""");
-                _next++;
-                return true;
-            }
-
-            Add($$$"""{"id":"{{{id}}}","object":"chat.completion.chunk","created":{{{created}}},"model":"{{{model}}}","choices":[{"index":0,"delta":{},"finish_reason":"{{{(count < Words.Length ? "length" : "stop")}}}"}]}""");
-            if (includeUsage)
-            {
-                Add($$$"""{"id":"{{{id}}}","object":"chat.completion.chunk","created":{{{created}}},"model":"{{{model}}}","choices":[],"usage":{"prompt_tokens":{{{inputTokens}}},"completion_tokens":{{{count}}},"total_tokens":{{{inputTokens + count}}}}}""");
-            }
-
-            _ready.Enqueue("data: [DONE]\n\n"u8.ToArray());
-            _finished = true;
-            return true;
-        }
-
-        private void Add(string json) => _ready.Enqueue(Encoding.UTF8.GetBytes("data: " + json + "\n\n"));
-
-        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException("read the demo stream asynchronously");
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-    }
-
-    internal TimeProvider Time => time;
-
-    internal long TimeNow() => time.GetUtcNow().ToUnixTimeSeconds();
 }
