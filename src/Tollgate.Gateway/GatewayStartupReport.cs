@@ -34,7 +34,13 @@ public sealed record GatewayStartupReport
         yield return $"  admin key: {AdminKey}";
         if (Providers.Count == 0)
         {
-            yield return "  providers: none ready (set OPENAI_API_KEY, ANTHROPIC_API_KEY, GEMINI_API_KEY…, add \"providers\" to the config, or use --demo)";
+            // A newcomer's first run: say exactly what to do next, since every model call would be refused.
+            yield return "  providers: none ready, so every model call will be refused (404 model_not_found). Next, do one of:";
+            yield return "    - try everything without an API key: stop this (Ctrl+C) and start again with --demo";
+            yield return "        tollgate serve --demo      (from the repository: dotnet run --project src/Tollgate.Cli -c Release -- serve --demo)";
+            yield return "    - use a real provider: set its key, e.g. export OPENAI_API_KEY=sk-… (or ANTHROPIC_API_KEY, GEMINI_API_KEY, GROQ_API_KEY…),";
+            yield return "      and start again: every provider whose key is set is used";
+            yield return "    - or list providers in a tollgate.json and start with --config tollgate.json (docs/gateway.md)";
         }
         else
         {
@@ -48,6 +54,11 @@ public sealed record GatewayStartupReport
         foreach (var note in Notes)
         {
             yield return "  " + note;
+        }
+
+        if (Providers.Count > 0)
+        {
+            yield return $"  next:      tollgate keys create --tenant acme   (prints a virtual key tg-…), then call {Address}v1 with it as the API key";
         }
     }
 }

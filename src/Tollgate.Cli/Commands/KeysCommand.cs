@@ -76,10 +76,12 @@ internal static class KeysCommand
         {
             var keys = await OpenAsync(parse.GetValue(listStore), cancellationToken);
             var all = await keys.ListAsync(parse.GetValue(listTenant), cancellationToken: cancellationToken);
-            await console.Out.WriteLineAsync("ID                    TENANT          PROJECT         USER            CREATED (UTC)        STATUS");
+            var nameWidth = Math.Clamp(all.Select(k => (k.Name ?? "-").Length).DefaultIfEmpty(4).Max(), 4, 40);
+            await console.Out.WriteLineAsync($"ID                    {"NAME".PadRight(nameWidth)} TENANT          PROJECT         USER            CREATED (UTC)        STATUS");
             foreach (var k in all)
             {
-                await console.Out.WriteLineAsync($"{k.Id,-21} {k.Tenant,-15} {k.Project ?? "-",-15} {k.User ?? "-",-15} {k.CreatedAt:yyyy-MM-dd HH:mm:ss}  {(k.IsRevoked ? "revoked " + k.RevokedAt!.Value.ToString("yyyy-MM-dd HH:mm", System.Globalization.CultureInfo.InvariantCulture) : "active")}");
+                var label = k.Name is { Length: > 40 } longName ? longName[..39] + "…" : k.Name ?? "-";
+                await console.Out.WriteLineAsync($"{k.Id,-21} {label.PadRight(nameWidth)} {k.Tenant,-15} {k.Project ?? "-",-15} {k.User ?? "-",-15} {k.CreatedAt:yyyy-MM-dd HH:mm:ss}  {(k.IsRevoked ? "revoked " + k.RevokedAt!.Value.ToString("yyyy-MM-dd HH:mm", System.Globalization.CultureInfo.InvariantCulture) : "active")}");
             }
 
             return 0;

@@ -109,7 +109,7 @@ public sealed class GatewayOptions
         var errors = new List<string>();
         if (Port is < 0 or > 65535)
         {
-            errors.Add($"port {Port} is out of range: use 1-65535 (--port or \"port\" in the config)");
+            errors.Add($"port {Port} is out of range: use 1-65535, or 0 for any free port (--port or \"port\" in the config)");
         }
 
         if (string.IsNullOrWhiteSpace(Host) || (Host != "localhost" && !System.Net.IPAddress.TryParse(Host, out _) && Host != "*"))

@@ -13,7 +13,7 @@ public sealed class KeysCommandTests : IDisposable
     [Fact]
     public async Task Keys_CreateListRevoke_KeyStoredHashedAndRevoked()
     {
-        var created = await CliRun.RunAsync("keys", "create", "--store", Store, "--tenant", "acme", "--project", "bot", "--user", "alice");
+        var created = await CliRun.RunAsync("keys", "create", "--store", Store, "--tenant", "acme", "--project", "bot", "--user", "alice", "--name", "support bot");
 
         Assert.Equal(0, created.ExitCode);
         var lines = created.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
@@ -27,6 +27,8 @@ public sealed class KeysCommandTests : IDisposable
 
         var listed = await CliRun.RunAsync("keys", "list", "--store", Store);
         Assert.Contains(id, listed.Out);
+        Assert.Contains("NAME", listed.Out);
+        Assert.Matches($@"{id}\s+support bot\s+acme\s+bot\s+alice", listed.Out);
         Assert.DoesNotContain(key, listed.Out);
 
         var revoked = await CliRun.RunAsync("keys", "revoke", id, "--store", Store);
