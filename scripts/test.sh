@@ -37,10 +37,16 @@ fi
 PGBIN=$(pg_bin)
 
 # The SDK tests run the official Node SDKs (tests/sdk/package.json) against a real gateway.
-if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
-  echo "== installing nodejs and npm from Debian's packages"
+# The completion tests check the zsh script with zsh itself.
+missing=()
+command -v node >/dev/null 2>&1 || missing+=(nodejs)
+command -v npm >/dev/null 2>&1 || missing+=(npm)
+command -v zsh >/dev/null 2>&1 || missing+=(zsh)
+command -v curl >/dev/null 2>&1 || missing+=(curl)
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "== installing ${missing[*]} from Debian's packages"
   as_root apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq nodejs npm >/dev/null
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 if [ ! -d "$root/tests/sdk/node_modules/openai" ] || [ ! -d "$root/tests/sdk/node_modules/@anthropic-ai/sdk" ]; then
   echo "== installing the OpenAI and Anthropic Node SDKs into tests/sdk/node_modules"

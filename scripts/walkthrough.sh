@@ -54,7 +54,7 @@ fail() { echo "walkthrough FAILED: $1" >&2; exit 1; }
 [ "$status" = 0 ] || fail "the steps exited with $status"
 out=$(cat "$work/out.txt")
 grep -q '"object":"chat.completion"' <<<"$out" || fail "step 3: curl got no chat completion"
-[ "$(grep -c 'no real model was called' <<<"$out")" -ge 2 ] || fail "step 3: the demo answer did not arrive through both curl and the SDK"
+[ "$(grep -o 'no real model was called' <<<"$out" | wc -l)" -ge 2 ] || fail "step 3: the demo answer did not arrive through both curl and the SDK"
 grep -Eq '^ +gpt-4o-mini +0\.[0-9]*[1-9][0-9]* +1 ' <<<"$out" || fail "step 4: tollgate cost does not show the priced gpt-4o-mini call"
 grep -Eq '^ +claude-haiku-4-5 +0\.[0-9]*[1-9]' <<<"$out" || fail "step 4: tollgate cost does not show the priced claude-haiku-4-5 call"
 grep -q 'HTTP/1.1 429' <<<"$out" || fail "step 5: the call over budget was not refused with 429"

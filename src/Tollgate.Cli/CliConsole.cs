@@ -12,8 +12,12 @@ public sealed class CliConsole(TextReader input, TextWriter output, TextWriter e
     /// <summary>True when standard output is a terminal (progress bars and colours are shown only then).</summary>
     public bool IsInteractive { get; init; }
 
+    /// <summary>True when standard input is a terminal (nothing piped in): commands that read stdin show help instead of waiting.</summary>
+    public bool IsInputInteractive { get; init; }
+
     public static CliConsole System() => new(Console.In, Console.Out, Console.Error)
     {
         IsInteractive = !Console.IsOutputRedirected,
+        IsInputInteractive = !Console.IsInputRedirected,
     };
 }

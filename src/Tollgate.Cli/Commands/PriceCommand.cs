@@ -15,6 +15,12 @@ namespace Tollgate.Cli.Commands;
 /// </summary>
 internal static class PriceCommand
 {
+    /// <summary>The machine form's input and output, for the help text (docs/pricing.md has the full description).</summary>
+    internal const string LinesFormat =
+        "Machine form: one JSON object per input line, {\"provider\": \"openai\", \"api_flavor\": \"chat\", \"body\": {the provider's response body, with its usage}, \"timestamp\": \"2025-06-01T12:00:00Z\" (optional)}; " +
+        "one JSON line out per line in, in order: {\"provider\", \"model\", \"model_id\", \"usage\", \"input_price\", \"output_price\", \"total_price\", \"currency\", \"priced\", \"price_source\", \"error\"} (money as decimal strings; exit code 1 if any line failed). " +
+        "Example: echo '{\"provider\":\"openai\",\"body\":{\"model\":\"gpt-4o\",\"usage\":{\"prompt_tokens\":1000,\"completion_tokens\":200}}}' | tollgate price";
+
     private static readonly JsonWriterOptions WriterOptions = new() { Indented = false, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     public static Command Create(CliConsole console)
@@ -32,7 +38,7 @@ internal static class PriceCommand
         var exchangeRates = new Option<string[]>("--exchange-rate") { Description = "CODE=RATE: units of CODE per USD (e.g. EUR=0.92)." };
         var config = CommonOptions.Config();
 
-        var command = new Command("price", "Price model calls: JSON lines on stdin (machine form), or one call from flags (human form).");
+        var command = new Command("price", "Price model calls: one call from flags (human form), or JSON lines on stdin (machine form). " + LinesFormat);
         foreach (var option in new Option[] { provider, model, inputTokens, outputTokens, cacheRead, cacheWrite, reasoning, currency, at, prices, exchangeRates, config })
         {
             command.Options.Add(option);
@@ -54,6 +60,11 @@ internal static class PriceCommand
                 throw new CliException($"--currency '{targetCurrency}' must be a 3-letter ISO 4217 code such as EUR.");
             }
 
+            if (targetCurrency is not null and not "USD" && !options.ExchangeRates.Any(r => r.Currency == targetCurrency))
+            {
+                throw new CliException($"--currency {targetCurrency} needs an exchange rate: add --exchange-rate {targetCurrency}=RATE (units of {targetCurrency} per USD, e.g. --exchange-rate {targetCurrency}=0.92), or exchangeRates in the --config file.");
+            }
+
             var providerValue = parse.GetValue(provider);
             var modelValue = parse.GetValue(model);
             if (providerValue is null && modelValue is null)
@@ -61,6 +72,12 @@ internal static class PriceCommand
                 if (parse.GetValue(inputTokens) is not null || parse.GetValue(outputTokens) is not null || parse.GetValue(at) is not null)
                 {
                     throw new CliException("token counts and --at need --provider and --model (without them, price reads JSON lines on stdin).");
+                }
+
+                if (console.IsInputInteractive)
+                {
+                    // Nothing piped in: a person typed 'tollgate price' to see what it does, not to type JSON.
+                    return new System.CommandLine.Help.HelpAction().Invoke(parse);
                 }
 
                 return await RunLinesAsync(console, engine, targetCurrency, cancellationToken);

@@ -79,7 +79,7 @@ public static class GatewayConfiguration
         }
         catch (InvalidOperationException ex)
         {
-            throw new GatewayConfigurationException($"configuration cannot be read: {ex.Message.Split('\n')[0]} (check the names and types in {configFile ?? "TOLLGATE__ variables"})");
+            throw new GatewayConfigurationException($"configuration cannot be read: {FriendlyTypeNames.Rewrite(ex.Message.Split('\n')[0])} (check the names and types in {configFile ?? "TOLLGATE__ variables"})");
         }
 
         if (routing is not null)

@@ -103,12 +103,13 @@ public sealed class PriceCommandTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task Price_HumanFormCurrencyWithoutRate_Unpriced()
+    public async Task Price_HumanFormCurrencyWithoutRate_ExitsNamingTheExchangeRateFlag()
     {
-        var (exit, stdout, _) = await RunAsync(["price", "--provider", "openai", "--model", "gpt-4o", "--input-tokens", "1000", "--currency", "EUR"]);
+        var (exit, _, stderr) = await RunAsync(["price", "--provider", "openai", "--model", "gpt-4o", "--input-tokens", "1000", "--currency", "EUR"]);
 
         Assert.Equal(1, exit);
-        Assert.Contains("exchange rate", stdout);
+        Assert.Contains("needs an exchange rate", stderr);
+        Assert.Contains("--exchange-rate EUR=", stderr);
     }
 
     [Fact]
