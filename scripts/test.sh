@@ -111,6 +111,12 @@ for f in "$results"/*.trx; do
   n=$(sed -n 's/.* notExecuted="\([0-9]*\)".*/\1/p' <<<"$counters"); n=${n:-0}
   passed=$((passed + p)); failed=$((failed + x)); skipped=$((skipped + n))
 done
+# Two checks outside dotnet test: the README's five steps on a fresh clone, and the packed dotnet tool.
+echo "== README walkthrough (scripts/walkthrough.sh)"
+if bash "$root/scripts/walkthrough.sh"; then passed=$((passed + 1)); else echo "README walkthrough failed"; status=1; failed=$((failed + 1)); fi
+echo "== dotnet tool package (scripts/tool-check.sh)"
+if bash "$root/scripts/tool-check.sh" --no-build; then passed=$((passed + 1)); else echo "tool check failed"; status=1; failed=$((failed + 1)); fi
+
 echo "$passed passed, $failed failed, $skipped skipped"
 if [ "$passed" = 0 ]; then echo "no test ran"; exit 1; fi
 exit "$status"
