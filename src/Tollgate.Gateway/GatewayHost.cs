@@ -140,10 +140,8 @@ public sealed class GatewayHost : IAsyncDisposable
         owned.Add(adapterHttp);
         var pricing = settings.Pricing ?? CreatePricing(options.Pricing, time, owned);
         var endpoints = BuildEndpoints(options, settings, upstreamClient, adapterHttp, owned, out var notes);
-        var registry = new ProviderRegistry(stores.ProviderState, GatewayRouter.DescribeEndpoints(endpoints, pricing), time);
-        var health = new HealthMonitor(options.Health ?? settings.Health, time);
-        var capabilities = settings.Capabilities ?? options.CapabilityFiles.Aggregate(CapabilityCatalog.BuiltIn(), (catalog, file) => catalog.WithFile(file)).WithContextWindows((provider, model) => pricing.Resolve(provider, model) is { Found: true } found ? found.ContextWindow : null);
-        var router = new GatewayRouter(endpoints, pricing, health, registry, capabilities, options.Routing ?? settings.Routing, options.Fallback ?? settings.Fallback, time);
+        var router = CreateRouter(options, settings, endpoints, pricing, stores.ProviderState);
+        var (registry, health) = (router.Registry, router.Health);
         var authenticator = new KeyAuthenticator(keyStore, time, TimeSpan.FromSeconds(options.KeyCacheSeconds), adminHashes);
 
         // Ledger: one record per attempt, batched off the request path.
@@ -288,8 +286,22 @@ public sealed class GatewayHost : IAsyncDisposable
         await _app.DisposeAsync();
     }
 
+    /// <summary>
+    /// The router the gateway routes with: one routing configuration (<c>routing</c>, else the gateway's default: no
+    /// substitution, each provider tried once), the configured capability files, the provider state of the store.
+    /// <c>tollgate route explain</c> uses it too, so it answers what the gateway would do.
+    /// </summary>
+    internal static GatewayRouter CreateRouter(GatewayOptions options, GatewayHostSettings settings, IReadOnlyList<UpstreamEndpoint> endpoints, CostEngine pricing, IProviderStateStore state)
+    {
+        var time = settings.Time;
+        var registry = new ProviderRegistry(state, GatewayRouter.DescribeEndpoints(endpoints, pricing), time);
+        var health = new HealthMonitor(options.Health ?? settings.Health, time);
+        var capabilities = settings.Capabilities ?? options.CapabilityFiles.Aggregate(CapabilityCatalog.BuiltIn(), (catalog, file) => catalog.WithFile(file)).WithContextWindows((provider, model) => pricing.Resolve(provider, model) is { Found: true } found ? found.ContextWindow : null);
+        return new GatewayRouter(endpoints, pricing, health, registry, capabilities, options.Routing ?? settings.Routing, options.Fallback ?? settings.Fallback, time);
+    }
+
     /// <summary>The built-in catalog with the configured discounts, or a catalog source when override files or a catalog URL are set.</summary>
-    private static CostEngine CreatePricing(PricingOptions pricing, TimeProvider time, List<IDisposable> owned)
+    internal static CostEngine CreatePricing(PricingOptions pricing, TimeProvider time, List<IDisposable> owned)
     {
         if (pricing.OverrideFiles.Count == 0 && pricing.CatalogUrl is null)
         {
@@ -313,7 +325,7 @@ public sealed class GatewayHost : IAsyncDisposable
         }
     }
 
-    private static List<UpstreamEndpoint> BuildEndpoints(GatewayOptions options, GatewayHostSettings settings, UpstreamClient client, HttpClient adapterHttp, List<IDisposable> owned, out List<string> notes)
+    internal static List<UpstreamEndpoint> BuildEndpoints(GatewayOptions options, GatewayHostSettings settings, UpstreamClient client, HttpClient adapterHttp, List<IDisposable> owned, out List<string> notes)
     {
         notes = [];
         var env = settings.Environment;

@@ -51,6 +51,12 @@ public sealed class ProviderOptions
     /// <summary>Models this provider serves (used by routing and <c>providers list</c>).</summary>
     public IList<string> Models { get; } = [];
 
+    /// <summary>Why this provider cannot be called for want of a key (<c>no API key: set GROQ_API_KEY</c>); null when it has one or needs none.</summary>
+    public string? MissingKeyReason(Func<string, string?>? environment = null) =>
+        RequiresApiKey && ResolveApiKey(environment) is null
+            ? ApiKeyEnvironmentVariable is { } variable ? $"no API key: set {variable}" : "no API key configured"
+            : null;
+
     /// <summary>The key from configuration or the environment; null when none is set.</summary>
     public string? ResolveApiKey(Func<string, string?>? environment = null)
     {

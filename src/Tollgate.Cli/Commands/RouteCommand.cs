@@ -1,15 +1,17 @@
 using System.CommandLine;
 using System.Text.Json;
 using Tollgate.Costing;
-using Tollgate.Pricing;
+using Tollgate.Gateway;
+using Tollgate.Gateway.Configuration;
 using Tollgate.Routing;
 
 namespace Tollgate.Cli.Commands;
 
 /// <summary>
-/// <c>tollgate route explain</c>: which provider model routing would choose for a request, the ranked alternatives and
-/// why each other one was excluded — with the same providers (<c>--config</c>) and switches (<c>--store</c>) as
-/// <c>tollgate serve</c>. Exits 1 when nothing can serve the request.
+/// <c>tollgate route explain</c>: which provider model the gateway would choose for a request, the ranked alternatives,
+/// why each other one was excluded and the order it would try them — computed by the gateway's own router
+/// (<see cref="GatewayRouteExplainer"/>) from the same <c>--config</c>, <c>--store</c>, <c>--demo</c> and environment as
+/// <c>tollgate serve</c>, so it is what the gateway does. Exits 1 when nothing can serve the request.
 /// </summary>
 internal static class RouteCommand
 {
@@ -31,13 +33,15 @@ internal static class RouteCommand
         var tools = new Option<bool>("--tools") { Description = "The request uses tools." };
         var jsonSchema = new Option<bool>("--json-schema") { Description = "The request asks for JSON schema output." };
         var minQuality = new Option<int?>("--min-quality") { Description = "Minimum quality tier 1-5 (default: the requested model's)." };
-        var exact = new Option<bool>("--exact") { Description = "Only the requested model (any provider), no cheaper substitutes." };
+        var exact = new Option<bool>("--exact") { Description = "Only the requested model (any provider), no cheaper substitutes (the gateway's default unless routing.allowSubstitution is set)." };
+        var substitute = new Option<bool>("--substitute") { Description = "Allow another model of the same quality or better when it is cheaper (routing.allowSubstitution)." };
+        var demo = new Option<bool>("--demo") { Description = "Include the built-in simulated providers, as 'tollgate serve --demo' does." };
         var emergency = new Option<bool>("--emergency") { Description = "Emergency mode: cheapest eligible candidate." };
         var assumeKeys = new Option<bool>("--assume-keys") { Description = "Explain as if every provider had its API key set." };
         var json = new Option<bool>("--json") { Description = "Print {\"chosen\": {…}, \"alternatives\": [{…, \"excluded\"}]}." };
         var (config, store) = (CommonOptions.Config(), CommonOptions.Store());
         var command = new Command("explain", "Show the provider model routing would choose, the ranked alternatives and why others were excluded.");
-        foreach (var option in new Option[] { model, input, max, budget, type, vision, tools, jsonSchema, minQuality, exact, emergency, assumeKeys, json, config, store })
+        foreach (var option in new Option[] { model, input, max, budget, type, vision, tools, jsonSchema, minQuality, exact, substitute, emergency, demo, assumeKeys, json, config, store })
         {
             command.Options.Add(option);
         }
@@ -64,19 +68,31 @@ internal static class RouteCommand
                 throw new CliException("--min-quality must be 1 to 5");
             }
 
-            Func<string, string?>? environment = parse.GetValue(assumeKeys) ? _ => "assumed" : null;
-            await using var context = await ProvidersContext.OpenAsync(parse.GetValue(config), parse.GetValue(store), ct, environment);
-            CapabilityCatalog capabilities;
-            try
+            if (parse.GetValue(exact) && parse.GetValue(substitute))
             {
-                capabilities = context.Configuration.LoadCapabilities(PriceCatalog.BuiltIn);
-            }
-            catch (ArgumentException ex)
-            {
-                throw new CliException(ex.Message);
+                throw new CliException("--exact and --substitute contradict each other: pick one");
             }
 
-            var router = new Router(context.Providers.Descriptors, capabilities, new CostEngine(PriceCatalog.BuiltIn), new HealthMonitor(context.Configuration.Health), context.Configuration.Routing);
+            // The gateway's own configuration and router: what 'tollgate serve' with the same --config, --store and
+            // --demo would do, default included.
+            Func<string, string?> environment = parse.GetValue(assumeKeys)
+                ? name => name.EndsWith("_KEY", StringComparison.Ordinal) ? "assumed" : Environment.GetEnvironmentVariable(name)
+                : Environment.GetEnvironmentVariable;
+            GatewayOptions options;
+            try
+            {
+                options = GatewayConfiguration.Load(parse.GetValue(config)?.FullName, new Dictionary<string, string?>
+                {
+                    ["Store"] = parse.GetValue(store),
+                    ["Demo"] = parse.GetValue(demo) ? "true" : null,
+                }, environment);
+            }
+            catch (GatewayConfigurationException ex)
+            {
+                throw new CliException(ex.Message.Replace(Environment.NewLine, Environment.NewLine + "error: ", StringComparison.Ordinal));
+            }
+
+            await using var context = await ProvidersContext.OpenAsync(parse.GetValue(config), string.IsNullOrWhiteSpace(options.Store) ? "sqlite:" + Path.Combine(options.DataDirectory, "tollgate.db") : options.Store, ct, environment);
             var request = new RouteRequest
             {
                 Model = parse.GetValue(model)!,
@@ -88,17 +104,36 @@ internal static class RouteCommand
                 NeedsTools = parse.GetValue(tools),
                 NeedsJsonSchema = parse.GetValue(jsonSchema),
                 MinimumQualityTier = parse.GetValue(minQuality),
-                AllowSubstitution = parse.GetValue(exact) ? false : null,
+                AllowSubstitution = parse.GetValue(exact) ? false : parse.GetValue(substitute) ? true : null,
                 Emergency = parse.GetValue(emergency) ? true : null,
             };
-            var decision = await router.RouteAsync(request, context.Registry, ct);
+            GatewayRouteExplanation explanation;
+            try
+            {
+                explanation = await GatewayRouteExplainer.ExplainAsync(options, new GatewayHostSettings { Environment = environment }, context.Store, request, ct);
+            }
+            catch (GatewayConfigurationException ex)
+            {
+                throw new CliException(ex.Message.Replace(Environment.NewLine, Environment.NewLine + "error: ", StringComparison.Ordinal));
+            }
+
+            var decision = explanation.Decision;
             if (parse.GetValue(json))
             {
-                await console.Out.WriteLineAsync(ToJson(decision));
+                await console.Out.WriteLineAsync(ToJson(decision, explanation.Attempts));
             }
             else
             {
                 await console.Out.WriteAsync(decision.Explain());
+                if (explanation.Attempts.Count > 0)
+                {
+                    await console.Out.WriteLineAsync("the gateway tries, in order: " + string.Join(" → ", explanation.Attempts.Select(a => $"{a.Provider}/{a.Model}")));
+                }
+
+                if (explanation.Providers.Count == 0)
+                {
+                    await console.Out.WriteLineAsync("no provider is configured: set OPENAI_API_KEY, ANTHROPIC_API_KEY…, add \"providers\" to --config, or add --demo");
+                }
             }
 
             if (!decision.HasChoice)
@@ -112,7 +147,7 @@ internal static class RouteCommand
         return command;
     }
 
-    internal static string ToJson(RouteDecision decision)
+    internal static string ToJson(RouteDecision decision, IReadOnlyList<RouteCandidate> attempts)
     {
         using var buffer = new MemoryStream();
         using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
@@ -130,6 +165,16 @@ internal static class RouteCommand
             }
 
             w.WriteString("reason", decision.Reason);
+            w.WriteStartArray("attempts");
+            foreach (var attempt in attempts)
+            {
+                w.WriteStartObject();
+                w.WriteString("provider", attempt.Provider);
+                w.WriteString("model", attempt.Model);
+                w.WriteEndObject();
+            }
+
+            w.WriteEndArray();
             w.WriteStartArray("alternatives");
             foreach (var alternative in decision.Alternatives)
             {

@@ -69,6 +69,7 @@ internal sealed class GatewayRouter
     /// <summary>
     /// The descriptors routing sees: each endpoint serves its configured models plus every model its catalog provider
     /// prices under that exact name (ids the catalog only matches in another spelling are left out), for chat and embeddings.
+    /// One configured without the key it needs is unavailable.
     /// </summary>
     public static List<ProviderDescriptor> DescribeEndpoints(IEnumerable<UpstreamEndpoint> endpoints, CostEngine pricing) =>
         endpoints.Select(e => new ProviderDescriptor
@@ -76,6 +77,8 @@ internal sealed class GatewayRouter
             Name = e.Name,
             PricingProviderId = e.PricedAs,
             Backup = e.Options.Backup?.ToLowerInvariant(),
+            // A provider configured without the key it needs would only answer 401: routing passes it over, saying why.
+            UnavailableReason = e.Options.RequiresApiKey && e.ApiKey is null ? e.Options.MissingKeyReason(_ => null) : null,
             Models = new ServedModels(e.ExtraModels.Concat((pricing.Catalog.GetProvider(e.PricedAs)?.Models.Select(m => m.Id) ?? []).Where(id => pricing.Resolve(e.PricedAs, id).Found)).Distinct(StringComparer.OrdinalIgnoreCase)),
             Supports = [GenerationType.Chat, GenerationType.Embeddings],
         }).ToList();
@@ -100,8 +103,7 @@ internal sealed class GatewayRouter
             return cached.Plan;
         }
 
-        LearnAliases(model);
-        var decision = Router.Decide(new RouteRequest
+        var plan = Plan(new RouteRequest
         {
             Model = model,
             Type = type,
@@ -110,17 +112,27 @@ internal sealed class GatewayRouter
             NeedsVision = needs.HasFlag(RequestNeeds.Vision),
             NeedsTools = needs.HasFlag(RequestNeeds.Tools),
             NeedsJsonSchema = needs.HasFlag(RequestNeeds.JsonSchema),
-        }, state);
-        var chain = Executor.Plan(decision, Descriptors)
-            .Where(c => _byName.TryGetValue(c.Provider, out var e) && (required is null || e.Format == required))
-            .ToArray();
-        var plan = new RoutePlan(decision, chain, Unknown: !decision.HasChoice && decision.Alternatives.Count == 0);
+        }, required, state);
         if (_plans.Count < MaxCachedPlans || _plans.ContainsKey(key))
         {
             _plans[key] = new CachedPlan(state, now + _lifetimeTicks, plan);
         }
 
         return plan;
+    }
+
+    /// <summary>The plan for a request described directly (<c>tollgate route explain</c>), made as for a proxied one.</summary>
+    internal async ValueTask<RoutePlan> PlanAsync(RouteRequest request, WireFormat? required, CancellationToken cancellationToken) =>
+        Plan(request, required, await Registry.GetStateAsync(cancellationToken));
+
+    private RoutePlan Plan(RouteRequest request, WireFormat? required, ProviderState state)
+    {
+        LearnAliases(request.Model);
+        var decision = Router.Decide(request, state);
+        var chain = Executor.Plan(decision, Descriptors)
+            .Where(c => _byName.TryGetValue(c.Provider, out var e) && (required is null || e.Format == required))
+            .ToArray();
+        return new RoutePlan(decision, chain, Unknown: !decision.HasChoice && decision.Alternatives.Count == 0);
     }
 
     /// <summary>

@@ -44,10 +44,7 @@ public sealed class ProviderSet
             try
             {
                 adapters[name] = ProviderAdapterFactory.Create(provider, http, timeProvider, environment);
-                if (provider.RequiresApiKey && provider.ResolveApiKey(environment) is null)
-                {
-                    unavailable = provider.ApiKeyEnvironmentVariable is { } variable ? $"no API key: set {variable}" : "no API key configured";
-                }
+                unavailable = provider.MissingKeyReason(environment);
             }
             catch (ArgumentException ex)
             {

@@ -158,7 +158,7 @@ public sealed class ProvidersCliTests : IDisposable
     {
         await Run("providers", "prefer", "chat", "anthropic");
 
-        var run = await Run("route", "explain", "--model", "claude-sonnet-4-5", "--min-quality", "5", "--input-tokens", "1000", "--max-tokens", "500", "--budget-limit", "0.01", "--json");
+        var run = await Run("route", "explain", "--model", "claude-sonnet-4-5", "--substitute", "--min-quality", "5", "--input-tokens", "1000", "--max-tokens", "500", "--budget-limit", "0.01", "--json");
 
         Assert.Equal(0, run.ExitCode);
         using var json = JsonDocument.Parse(run.Out);
@@ -166,7 +166,7 @@ public sealed class ProvidersCliTests : IDisposable
         Assert.NotEqual("anthropic", chosen.GetProperty("provider").GetString());
         Assert.True(chosen.GetProperty("worst_case_cost").GetDecimal() <= 0.01m);
         Assert.True(chosen.GetProperty("score").GetDouble() > 0);
-        var sonnet = json.RootElement.GetProperty("alternatives").EnumerateArray().Single(a => a.GetProperty("model").GetString() == "claude-sonnet-4-5");
+        var sonnet = json.RootElement.GetProperty("alternatives").EnumerateArray().Single(a => a.GetProperty("model").GetString() == "claude-sonnet-4-5" && a.GetProperty("provider").GetString() == "anthropic");
         Assert.Equal(0.0105m, sonnet.GetProperty("worst_case_cost").GetDecimal());
         Assert.Equal("worst-case cost $0.0105 over the per-request limit $0.01", sonnet.GetProperty("excluded").GetString());
         Assert.Contains("preferred provider 'anthropic' passed over", json.RootElement.GetProperty("reason").GetString(), StringComparison.Ordinal);
@@ -228,7 +228,7 @@ public sealed class ProvidersCliTests : IDisposable
         Assert.Equal(1, run.ExitCode);
         Assert.Contains("--budget-limit must be a positive amount", run.Error, StringComparison.Ordinal);
         Assert.Equal(1, missing.ExitCode);
-        Assert.Contains("missing.json' does not exist", missing.Error, StringComparison.Ordinal);
+        Assert.Contains("missing.json does not exist", missing.Error, StringComparison.Ordinal);
     }
 
     [Fact]
