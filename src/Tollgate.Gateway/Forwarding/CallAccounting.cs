@@ -286,7 +286,7 @@ internal sealed class CallAccounting(
         }
 
         metrics.RecordCall(call.Endpoint.Name, call.UpstreamModel, status, Money.ToNanos(settlement.Cost.TotalCost),
-            settlement.Usage.InputTokens, settlement.Usage.OutputTokens, elapsed.TotalSeconds, call.Operation);
+            settlement.Usage.InputTokens, settlement.Usage.OutputTokens, elapsed.TotalSeconds, call.Operation, call.Key.Tenant);
         if (!settlement.Cost.Priced)
         {
             logger.LogWarning("request {RequestId}: {Provider}/{Model} is unpriced: {Reason}", call.RequestId, call.Endpoint.PricedAs, call.UpstreamModel, settlement.Cost.UnpricedReason);

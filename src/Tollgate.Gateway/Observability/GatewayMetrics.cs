@@ -21,6 +21,7 @@ internal sealed class GatewayMetrics : IDisposable
     private readonly ConcurrentDictionary<CallKey, CallSeries> _calls = new();
     private readonly ConcurrentDictionary<ModelKey, DurationSeries> _durations = new();
     private readonly ConcurrentDictionary<string, StrongBox> _refusals = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, TenantSeries> _tenants = new(StringComparer.Ordinal);
     private readonly Meter _meter;
     private readonly Histogram<long> _tokenUsage;
     private readonly Histogram<double> _operationDuration;
@@ -46,8 +47,16 @@ internal sealed class GatewayMetrics : IDisposable
     public void Refused(string reason) => _refusals.GetOrAdd(reason, static _ => new StrongBox()).Increment();
 
     /// <summary>Records one attempt that reached (or tried to reach) a provider.</summary>
-    public void RecordCall(string provider, string model, int status, long costNanos, long inputTokens, long outputTokens, double seconds, string operation)
+    public void RecordCall(string provider, string model, int status, long costNanos, long inputTokens, long outputTokens, double seconds, string operation, string? tenant = null)
     {
+        if (tenant is not null)
+        {
+            // Spend by tenant is its own small series (tenants × 2), not a label on every provider/model/status series.
+            var byTenant = _tenants.GetOrAdd(tenant, static _ => new TenantSeries());
+            Interlocked.Increment(ref byTenant.Calls);
+            Interlocked.Add(ref byTenant.CostNanos, costNanos);
+        }
+
         var series = _calls.GetOrAdd(new CallKey(provider, model, status), static _ => new CallSeries());
         Interlocked.Increment(ref series.Calls);
         Interlocked.Add(ref series.CostNanos, costNanos);
@@ -110,6 +119,21 @@ internal sealed class GatewayMetrics : IDisposable
         foreach (var (key, s) in calls)
         {
             text.Append("tollgate_output_tokens_total{").Labels(key).Append("} ").Append(Volatile.Read(ref s.OutputTokens)).Append('\n');
+        }
+
+        var tenants = _tenants.ToArray();
+        Array.Sort(tenants, static (a, b) => string.CompareOrdinal(a.Key, b.Key));
+        Header(text, "tollgate_tenant_requests_total", "counter", "Calls forwarded to providers, by the tenant of the virtual key.");
+        foreach (var (tenant, t) in tenants)
+        {
+            text.Append("tollgate_tenant_requests_total{tenant=\"").Append(Escape(tenant)).Append("\"} ").Append(Volatile.Read(ref t.Calls)).Append('\n');
+        }
+
+        Header(text, "tollgate_tenant_cost_usd_total", "counter", "Cost of calls in USD as priced by Tollgate, by the tenant of the virtual key.");
+        foreach (var (tenant, t) in tenants)
+        {
+            text.Append("tollgate_tenant_cost_usd_total{tenant=\"").Append(Escape(tenant)).Append("\"} ")
+                .Append(Money.Format(Money.FromNanos(Volatile.Read(ref t.CostNanos)))).Append('\n');
         }
 
         Header(text, "tollgate_request_duration_seconds", "histogram", "Time from receiving a request to the end of the provider's response.");
@@ -213,6 +237,12 @@ internal sealed class GatewayMetrics : IDisposable
         public long CostNanos;
         public long InputTokens;
         public long OutputTokens;
+    }
+
+    private sealed class TenantSeries
+    {
+        public long Calls;
+        public long CostNanos;
     }
 
     private sealed class DurationSeries
