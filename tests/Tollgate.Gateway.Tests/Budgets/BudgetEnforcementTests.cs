@@ -53,6 +53,31 @@ public sealed class BudgetEnforcementTests
     }
 
     [Fact]
+    public async Task Chat_BudgetFullOnlyOfHoldsInFlight_RefusedWithAShortRetryAfter()
+    {
+        await using var gateway = await TestGateway.StartAsync();
+        gateway.Upstream.ChunkDelay = TimeSpan.FromMilliseconds(400);
+        var (_, key) = await gateway.CreateKeyAsync("acme");
+        // One worst case (300 output tokens at 0.60/M ≈ 0.00018) fits; a second one alongside it does not, but would alone.
+        await gateway.CreateBudgetAsync(new { scope = new { tenant = "acme" }, limit = "0.0003", currency = "USD", period = "daily", enforcement = "hard" });
+        using var client = gateway.ClientWithKey(key);
+        using var streaming = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions")
+        {
+            Content = CostTests.Json(new { model = "gpt-4o-mini", max_tokens = 300, stream = true, messages = new[] { new { role = "user", content = "hello" } } }),
+        };
+        using var first = await client.SendAsync(streaming, HttpCompletionOption.ResponseHeadersRead, Ct);
+        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+
+        // While the first call's hold is in flight: waiting a second lets it settle, so clients are told to retry soon.
+        using var second = await client.PostAsync("/v1/chat/completions", CostTests.Json(ChatBody(300)), Ct);
+
+        Assert.Equal(HttpStatusCode.TooManyRequests, second.StatusCode);
+        Assert.Equal("budget_exceeded", (await AdminKeysTests.ReadErrorAsync(second)).GetProperty("code").GetString());
+        Assert.Equal(TimeSpan.FromSeconds(1), second.Headers.RetryAfter?.Delta);
+        Assert.Equal("true", second.Headers.GetValues("x-should-retry").Single());
+    }
+
+    [Fact]
     public async Task AdminBudget_Get_ShowsLimitSpentHeldRemainingAndReset()
     {
         await using var gateway = await TestGateway.StartAsync();
