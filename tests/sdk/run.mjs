@@ -109,6 +109,11 @@ if (!scenarios[name]) {
   process.exit(2);
 }
 
+// Warm up first (module loading, connections, the gateway's first request), so the clock measures the scenario's
+// own call: a refusal the SDK retried would take a second or more of backoff on top.
+await openai.models.list().catch(() => {});
+await anthropic.models.list().catch(() => {});
+
 const started = performance.now();
 try {
   const result = await scenarios[name]();

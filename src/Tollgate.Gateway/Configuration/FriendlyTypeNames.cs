@@ -12,6 +12,11 @@ public static partial class FriendlyTypeNames
     public static string Rewrite(string message)
     {
         ArgumentNullException.ThrowIfNull(message);
+        if (UnknownProperties().Match(message) is { Success: true } unknown)
+        {
+            return $"unknown setting {unknown.Groups["names"].Value.TrimEnd('.')}: check its spelling against docs/gateway.md";
+        }
+
         message = ExpectedType().Replace(message, m => ": expected " + Describe(m.Groups["type"].Value));
         message = OnType().Replace(message, "");
         return QuotedType().Replace(message, m => Describe(m.Groups["type"].Value));
@@ -36,6 +41,9 @@ public static partial class FriendlyTypeNames
             _ => "a value of the documented form",
         };
     }
+
+    [GeneratedRegex(@"'ErrorOnUnknownConfiguration' was set on the provided BinderOptions, but the following properties were not found on the instance of \S+: (?<names>.+)$")]
+    private static partial Regex UnknownProperties();
 
     [GeneratedRegex(@"\s*(?:as expected type|to type) '(?<type>[^']+)'")]
     private static partial Regex ExpectedType();

@@ -70,6 +70,20 @@ public sealed class CliUsabilityTests : IDisposable
     }
 
     [Fact]
+    public async Task ServeConfig_UnknownSetting_NamedWithoutDotNetTypeNames()
+    {
+        var config = Path.Combine(_directory, "tollgate.json");
+        await File.WriteAllTextAsync(config, """{"prot": 4000}""", Ct);
+
+        var run = await CliRun.RunAsync("serve", "--config", config, "--store", "memory", "--data", _directory);
+
+        Assert.Equal(1, run.ExitCode);
+        Assert.Contains("unknown setting 'prot'", run.Error);
+        Assert.DoesNotContain("Tollgate.Gateway", run.Error);
+        Assert.DoesNotContain("BinderOptions", run.Error);
+    }
+
+    [Fact]
     public async Task Price_NoArgumentsOnATerminal_PrintsHelpWithTheInputFormatInsteadOfWaiting()
     {
         using var output = new StringWriter();
