@@ -147,7 +147,7 @@ internal sealed class BudgetStores : IAsyncDisposable
             }
             catch (JsonException ex)
             {
-                throw new CliException($"config file '{file.Name}' is not valid JSON: {ex.Message}");
+                throw new CliException($"config file '{file.Name}' is not valid JSON: {Gateway.Configuration.FriendlyTypeNames.Rewrite(ex.Message)}");
             }
         }
     }

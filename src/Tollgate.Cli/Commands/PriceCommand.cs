@@ -384,7 +384,7 @@ internal static class PriceCommand
         }
         catch (JsonException ex)
         {
-            throw new CliException($"--config '{config.FullName}': {ex.Message}");
+            throw new CliException($"--config '{config.FullName}': {Gateway.Configuration.FriendlyTypeNames.Rewrite(ex.Message)}");
         }
     }
 

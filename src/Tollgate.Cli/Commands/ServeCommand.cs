@@ -15,7 +15,7 @@ internal static class ServeCommand
         config.Description = "Configuration file, e.g. tollgate.json ({\"port\": 4000, \"providers\": [{\"name\": \"openai\", \"baseUrl\": \"…\", \"apiKeyEnv\": \"OPENAI_API_KEY\"}]}).";
         var store = CommonOptions.Store();
         var redis = new Option<string?>("--redis") { Description = "Redis HOST:PORT shared by several instances for budget holds and rate limits." };
-        var demo = new Option<bool>("--demo") { Description = "Add a built-in simulated provider so everything can be tried without an API key." };
+        var demo = new Option<bool>("--demo") { Description = "Add built-in simulated OpenAI and Anthropic providers (priced like the real ones) so everything can be tried without an API key." };
         var data = new Option<string?>("--data") { Description = "Folder for the SQLite file and the generated admin key (default ./data)." };
         var command = new Command("serve", "Run the OpenAI-compatible gateway: keys, budgets, rate limits, routing, pricing and the ledger on every call.");
         foreach (var option in new Option[] { port, host, config, store, redis, demo, data })

@@ -17,6 +17,12 @@ public static partial class FriendlyTypeNames
             return $"unknown setting {unknown.Groups["names"].Value.TrimEnd('.')}: check its spelling against docs/gateway.md";
         }
 
+        if (JsonConversion().Match(message) is { Success: true } json)
+        {
+            var line = int.Parse(json.Groups["line"].Value, System.Globalization.CultureInfo.InvariantCulture) + 1;
+            return $"{json.Groups["path"].Value} (line {line}) has a value of the wrong type: expected {Describe(json.Groups["type"].Value)}";
+        }
+
         message = ExpectedType().Replace(message, m => ": expected " + Describe(m.Groups["type"].Value));
         message = OnType().Replace(message, "");
         return QuotedType().Replace(message, m => Describe(m.Groups["type"].Value));
@@ -38,12 +44,15 @@ public static partial class FriendlyTypeNames
             "System.Uri" => "a URL",
             _ when inner.EndsWith("[]", StringComparison.Ordinal) || inner.Contains("List`1", StringComparison.Ordinal) => "a list of values",
             _ when inner.Contains("Dictionary`2", StringComparison.Ordinal) => "an object of names and values",
-            _ => "a value of the documented form",
+            _ => "a value of the documented form (see the docs for this setting)",
         };
     }
 
     [GeneratedRegex(@"'ErrorOnUnknownConfiguration' was set on the provided BinderOptions, but the following properties were not found on the instance of \S+: (?<names>.+)$")]
     private static partial Regex UnknownProperties();
+
+    [GeneratedRegex(@"The JSON value could not be converted to (?<type>\S+?)\. Path: (?<path>\S+) \| LineNumber: (?<line>\d+)")]
+    private static partial Regex JsonConversion();
 
     [GeneratedRegex(@"\s*(?:as expected type|to type) '(?<type>[^']+)'")]
     private static partial Regex ExpectedType();

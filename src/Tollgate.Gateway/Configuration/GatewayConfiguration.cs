@@ -131,7 +131,7 @@ public static class GatewayConfiguration
                 }
                 catch (JsonException ex)
                 {
-                    throw new GatewayConfigurationException($"config file {configFile}: the pricing section cannot be read ({ex.Message.Split('.')[0]}): see docs/pricing.md for its fields");
+                    throw new GatewayConfigurationException($"config file {configFile}: the pricing section cannot be read ({FriendlyTypeNames.Rewrite(ex.Message)}): see docs/pricing.md for its fields");
                 }
             }
         }

@@ -30,7 +30,7 @@ public sealed class GatewayOptions
     /// <summary>Folder for the SQLite file and the generated admin key.</summary>
     public string DataDirectory { get; set; } = "data";
 
-    /// <summary>Adds the built-in simulated provider <c>demo</c>.</summary>
+    /// <summary>Adds the built-in simulated providers <c>demo</c> (OpenAI API) and <c>demo-anthropic</c> (Anthropic API).</summary>
     public bool Demo { get; set; }
 
     /// <summary>Requests with a larger body are refused with 413.</summary>

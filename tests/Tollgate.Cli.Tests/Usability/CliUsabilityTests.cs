@@ -84,6 +84,23 @@ public sealed class CliUsabilityTests : IDisposable
     }
 
     [Fact]
+    public async Task PriceAndServeConfig_PricingValueOfTheWrongType_NamesThePathNotTheType()
+    {
+        var config = Path.Combine(_directory, "pricing.json");
+        await File.WriteAllTextAsync(config, """{"pricing": {"negotiatedDiscounts": [{"provider": "openai", "percent": "lots"}]}}""", Ct);
+
+        var price = await CliRun.RunAsync("price", "--provider", "openai", "--model", "gpt-4o", "--input-tokens", "10", "--config", config);
+        var serve = await CliRun.RunAsync("serve", "--config", config, "--store", "memory", "--data", _directory);
+
+        Assert.Equal(1, price.ExitCode);
+        Assert.Equal(1, serve.ExitCode);
+        Assert.Contains("percent (line 1) has a value of the wrong type", price.Error);
+        Assert.Contains("percent (line 1) has a value of the wrong type", serve.Error);
+        Assert.DoesNotContain("Tollgate.", price.Error + serve.Error);
+        Assert.DoesNotContain("System.", price.Error + serve.Error);
+    }
+
+    [Fact]
     public async Task Price_NoArgumentsOnATerminal_PrintsHelpWithTheInputFormatInsteadOfWaiting()
     {
         using var output = new StringWriter();
