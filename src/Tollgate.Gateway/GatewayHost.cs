@@ -207,7 +207,7 @@ public sealed class GatewayHost : IAsyncDisposable
         app.MapPost("/v1/chat/completions", proxy.ChatCompletionsAsync);
         app.MapPost("/v1/embeddings", proxy.EmbeddingsAsync);
         app.MapPost("/v1/messages", proxy.MessagesAsync).WithMetadata(AnthropicDoor.Instance);
-        CountTokensEndpoint.Map(app, authenticator, options.MaxRequestBodyBytes);
+        CountTokensEndpoint.Map(app, authenticator, router, options.MaxRequestBodyBytes);
         InfoEndpoints.Map(app, authenticator, router, metrics);
         AdminKeysEndpoints.Map(app, keyStore, authenticator, time);
         AdminEndpoints.Map(app);

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Tollgate.Gateway.Auth;
 using Tollgate.Gateway.Forwarding;
+using Tollgate.Routing;
 using Tollgate.Tokens;
 
 namespace Tollgate.Gateway.Endpoints;
@@ -18,7 +19,7 @@ internal static class CountTokensEndpoint
 {
     private static readonly ChatTokenCounter Counter = new();
 
-    public static void Map(IEndpointRouteBuilder app, KeyAuthenticator authenticator, long maxBodyBytes)
+    public static void Map(IEndpointRouteBuilder app, KeyAuthenticator authenticator, GatewayRouter router, long maxBodyBytes)
     {
         app.MapPost("/v1/messages/count_tokens", async context =>
         {
@@ -60,6 +61,14 @@ internal static class CountTokensEndpoint
             if (string.IsNullOrWhiteSpace(prompt.Model))
             {
                 await OpenAiError.BadRequest(context, "\"model\" is missing: name the model to count for, e.g. \"claude-haiku-4-5\"", "model", "missing_model");
+                return;
+            }
+
+            // Like Anthropic, a model nobody here serves is not found (the same routing answer /v1/messages would give).
+            var plan = await router.PlanAsync(new RouteRequest { Model = prompt.Model, Type = GenerationType.Chat }, WireFormat.Anthropic, context.RequestAborted);
+            if (plan.Unknown)
+            {
+                await OpenAiError.NotFound(context, $"the model '{prompt.Model}' is not served by any configured provider that speaks the Anthropic messages API: GET /v1/models lists the models available", "model_not_found");
                 return;
             }
 

@@ -96,6 +96,49 @@ public sealed partial class RouteExplainParityTests : IDisposable
         Assert.Contains("add --demo", run.Out);
     }
 
+    [Fact]
+    public async Task Serve_NoProviderKeysAnywhere_BannerSaysExactlyWhatToDoNext()
+    {
+        var start = new ProcessStartInfo(TollgateBinary.Path, ["serve", "--port", "0"])
+        {
+            WorkingDirectory = _directory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var name in start.Environment.Keys.Where(k => k.EndsWith("_API_KEY", StringComparison.Ordinal) || k.StartsWith("TOLLGATE", StringComparison.Ordinal)).ToList())
+        {
+            start.Environment.Remove(name);
+        }
+
+        using var process = Process.Start(start)!;
+        try
+        {
+            var banner = new StringBuilder();
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+            timeout.CancelAfter(TimeSpan.FromSeconds(60));
+            while (await process.StandardOutput.ReadLineAsync(timeout.Token) is { } line && !line.StartsWith("Press Ctrl+C", StringComparison.Ordinal))
+            {
+                banner.AppendLine(line);
+            }
+
+            var text = banner.ToString();
+            Assert.Contains("providers: none ready, so every model call will be refused", text);
+            Assert.Contains("dotnet run --project src/Tollgate.Cli -c Release -- serve --demo", text);
+            Assert.Contains("export OPENAI_API_KEY=", text);
+            Assert.Contains("--config tollgate.json", text);
+        }
+        finally
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+            }
+
+            await process.WaitForExitAsync(CancellationToken.None);
+        }
+    }
+
     private static async Task<Uri> ListeningAddressAsync(Process process)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Ct);

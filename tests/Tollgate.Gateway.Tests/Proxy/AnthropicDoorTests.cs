@@ -67,6 +67,18 @@ public sealed class AnthropicDoorTests
         Assert.Empty(gateway.Upstream.Requests);
     }
 
+    [Fact]
+    public async Task CountTokens_UnknownModel_404NotFoundInAnthropicShape()
+    {
+        await using var gateway = await TestGateway.StartAsync();
+        var (_, key) = await gateway.CreateKeyAsync("acme");
+        using var client = gateway.ClientWithKey(key);
+
+        using var response = await client.PostAsync("/v1/messages/count_tokens", CostTests.Json(new { model = "no-such-model", messages = new[] { new { role = "user", content = "hi" } } }), Ct);
+
+        await AssertAnthropicErrorAsync(response, HttpStatusCode.NotFound, "not_found_error");
+    }
+
     [Theory]
     [InlineData("{\"model\":\"claude-haiku-4-5\",\"messages\":[{\"role\":\"system\",\"content\":\"x\"}]}", "\"system\"")]
     [InlineData("{\"model\":\"claude-haiku-4-5\"}", "\"messages\"")]
