@@ -56,6 +56,13 @@ public sealed class RegularSeries
             step = gap < step ? gap : step;
         }
 
+        var span = (times[^1] - times[0]).Ticks / step.Ticks;
+        var missing = span + 1 - times.Count;
+        if (missing > MaxMissingShare * (span + 1))
+        {
+            return (null, $"{missing} of the {span + 1} steps of {step} between the first and the last row are missing: more than {MaxMissingShare:P0}; resample or fill the series first.");
+        }
+
         var values = new List<double> { data.Values[0] };
         var filled = 0;
         for (var i = 1; i < times.Count; i++)
@@ -70,11 +77,6 @@ public sealed class RegularSeries
             if (steps > 1)
             {
                 filled += steps - 1;
-                if (filled > MaxMissingShare * (values.Count + times.Count - i))
-                {
-                    return (null, $"row {i + 1}: {steps - 1} step(s) of {step} are missing before '{data.RawTimestamps[i]}'; more than {MaxMissingShare:P0} of the series would be filled in.");
-                }
-
                 var from = data.Values[i - 1];
                 for (var k = 1; k < steps; k++)
                 {

@@ -55,34 +55,39 @@ public static class SeriesForecaster
             return Fallback(history, horizon, nonNegative);
         }
 
-        // errors[c][j][h]: candidate c's error from origin j at h steps ahead (h < testLength).
+        // forecasts[c][j]: candidate c's forecast from origin j; absolute[c][j]: its summed absolute error there.
         var forecasts = new double[usable.Count][][];
-        var mae = new double[usable.Count];
+        var absolute = new double[usable.Count][];
         for (var c = 0; c < usable.Count; c++)
         {
             forecasts[c] = new double[origins.Count][];
-            var total = 0.0;
+            absolute[c] = new double[origins.Count];
             for (var j = 0; j < origins.Count; j++)
             {
                 var f = usable[c].Forecast(history.AsSpan(0, origins[j]), testLength);
                 forecasts[c][j] = f;
+                var total = 0.0;
                 for (var h = 0; h < testLength; h++)
                 {
                     total += Math.Abs(history[origins[j] + h] - f[h]);
                 }
-            }
 
-            mae[c] = double.IsFinite(total) ? total : double.PositiveInfinity;
+                absolute[c][j] = double.IsFinite(total) ? total : double.PositiveInfinity;
+            }
         }
 
-        var chosen = Enumerable.Range(0, usable.Count).OrderBy(c => mae[c]).Take(EnsembleSize).ToArray();
+        var chosen = Best(absolute, exclude: -1);
+
+        // The interval errors are honest: at each origin the ensemble is the one chosen on the other origins, so the
+        // choice does not flatter the errors it is judged by.
         var errors = new double[origins.Count][];
         for (var j = 0; j < origins.Count; j++)
         {
+            var members = Best(absolute, exclude: j);
             errors[j] = new double[testLength];
             for (var h = 0; h < testLength; h++)
             {
-                var combined = chosen.Average(c => forecasts[c][j][h]);
+                var combined = members.Average(c => forecasts[c][j][h]);
                 errors[j][h] = history[origins[j] + h] - combined;
             }
         }
@@ -99,6 +104,13 @@ public static class SeriesForecaster
 
         var method = "mean of " + string.Join(", ", chosen.Select(c => usable[c].Name));
         return WithIntervals(median, errors, testLength, nonNegative, method);
+    }
+
+    /// <summary>The <see cref="EnsembleSize"/> candidates with the least total error over the origins other than <paramref name="exclude"/>.</summary>
+    private static int[] Best(double[][] absolute, int exclude)
+    {
+        var totals = absolute.Select(a => a.Where((_, j) => j != exclude).Sum()).ToArray();
+        return Enumerable.Range(0, totals.Length).OrderBy(c => totals[c]).Take(EnsembleSize).ToArray();
     }
 
     private static List<IForecastModel> Candidates(IReadOnlyList<int> periods, bool positive)
