@@ -95,7 +95,7 @@ public sealed class SeriesCommandTests : IDisposable
         var noHorizon = await CliRun.RunAsync("forecast", "--input", SharedData.Path("timeseries", "forecasts", "syn_daily_A.csv"));
 
         Assert.Equal(1, noInput.ExitCode);
-        Assert.Contains("pass --input", noInput.Error, StringComparison.Ordinal);
+        Assert.Contains("--horizon goes with --input FILE.csv", noInput.Error, StringComparison.Ordinal);
         Assert.Equal(1, noHorizon.ExitCode);
         Assert.Contains("pass --horizon", noHorizon.Error, StringComparison.Ordinal);
     }
