@@ -5,7 +5,7 @@ namespace Tollgate.Forecasting;
 /// <summary>
 /// Forecasts ledger spend per hour or per day (optionally per group of one dimension) with <see cref="SeriesForecaster"/>:
 /// the history is the ledger's hourly or daily rollups (four weeks of hours, or 26 weeks of days), each group's series
-/// starting at its first spend. Seasons: a day and a week for hours, a week for days, once the history covers each twice.
+/// starting at its first spend (groups without spend are left out). Seasons: a day and a week for hours, a week for days, once the history covers each twice.
 /// </summary>
 public static class SpendForecaster
 {
@@ -28,8 +28,14 @@ public static class SpendForecaster
         var groups = new List<SpendForecastGroup>();
         foreach (var (key, values) in history.OrderByDescending(g => g.Value.Sum()).ThenBy(g => g.Key, StringComparer.Ordinal).Take(MaxGroups))
         {
+            // A group without spend in the history has nothing to forecast from; it is left out.
             var first = Array.FindIndex(values, v => v != 0);
-            var series = first < 0 ? values[^Math.Min(values.Length, SeriesForecaster.MinimumPoints)..] : values[Math.Min(first, values.Length - SeriesForecaster.MinimumPoints)..];
+            if (first < 0)
+            {
+                continue;
+            }
+
+            var series = values[Math.Min(first, values.Length - SeriesForecaster.MinimumPoints)..];
             int[] periods = hourly ? [24, 168] : [7];
             var forecast = SeriesForecaster.Forecast(series, periods.Where(p => series.Length >= 2 * p).ToArray(), horizon);
             var starts = Enumerable.Range(0, horizon).Select(h => next + (step * h)).ToArray();
