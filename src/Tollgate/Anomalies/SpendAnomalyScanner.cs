@@ -12,8 +12,8 @@ namespace Tollgate.Anomalies;
 public static class SpendAnomalyScanner
 {
     /// <summary>
-    /// The default report threshold: the score above which the detector's alerts pay off on NAB under the standard and
-    /// low-false-positive profiles (their optimal thresholds on the sample are 0.57–0.60).
+    /// The default report threshold: the score above which the detector's alerts pay off on NAB (the standard profile's
+    /// optimal threshold on the sample and on each of its halves lies between 0.57 and 0.60).
     /// </summary>
     public const double DefaultThreshold = 0.6;
 
