@@ -37,25 +37,12 @@ public static class BudgetRunOutProjection
 
             // Deterministic per budget and window, so the same state shows the same projection on every call.
             var seed = (int)(System.IO.Hashing.XxHash32.HashToUInt32(System.Text.Encoding.UTF8.GetBytes(status.Budget.Id + "|" + status.Window.Key)) & 0x7fffffff);
-            if (BudgetRunOutEstimator.Estimate((double)status.Remaining, now, status.ResetsAt, TrimLeadingZeros(inCurrency), seed: seed) is { } runOut)
+            if (BudgetRunOutEstimator.Estimate((double)status.Remaining, now, status.ResetsAt, SpendHistory.SinceFirstSpend(inCurrency, BudgetRunOutEstimator.MinimumHistoryHours) ?? inCurrency, seed: seed) is { } runOut)
             {
                 result[status.Budget.Id] = runOut;
             }
         }
 
         return result;
-    }
-
-    /// <summary>Hours before the scope's first spend are not evidence of a quiet scope, only of a new one: drop them (keeping at least a day).</summary>
-    private static double[] TrimLeadingZeros(double[] hourly)
-    {
-        var first = Array.FindIndex(hourly, v => v > 0);
-        if (first < 0)
-        {
-            return hourly;
-        }
-
-        var start = Math.Max(0, Math.Min(first, hourly.Length - BudgetRunOutEstimator.MinimumHistoryHours));
-        return hourly[start..];
     }
 }

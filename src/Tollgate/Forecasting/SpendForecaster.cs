@@ -29,13 +29,11 @@ public static class SpendForecaster
         foreach (var (key, values) in history.OrderByDescending(g => g.Value.Sum()).ThenBy(g => g.Key, StringComparer.Ordinal).Take(MaxGroups))
         {
             // A group without spend in the history has nothing to forecast from; it is left out.
-            var first = Array.FindIndex(values, v => v != 0);
-            if (first < 0)
+            if (SpendHistory.SinceFirstSpend(values, SeriesForecaster.MinimumPoints) is not { } series)
             {
                 continue;
             }
 
-            var series = values[Math.Min(first, values.Length - SeriesForecaster.MinimumPoints)..];
             int[] periods = hourly ? [24, 168] : [7];
             var forecast = SeriesForecaster.Forecast(series, periods.Where(p => series.Length >= 2 * p).ToArray(), horizon);
             var starts = Enumerable.Range(0, horizon).Select(h => next + (step * h)).ToArray();

@@ -54,6 +54,16 @@ public static class SpendHistory
         return series;
     }
 
+    /// <summary>
+    /// The series from its first spend on (keeping at least <paramref name="keepAtLeast"/> points): the buckets before a
+    /// scope's first spend are not evidence of a quiet scope, only of a new one. Null when there is no spend at all.
+    /// </summary>
+    public static double[]? SinceFirstSpend(double[] values, int keepAtLeast)
+    {
+        var first = Array.FindIndex(values, v => v != 0);
+        return first < 0 ? null : values[Math.Max(0, Math.Min(first, values.Length - keepAtLeast))..];
+    }
+
     /// <summary>The start of the UTC hour or day holding <paramref name="time"/>.</summary>
     public static DateTimeOffset BucketStart(DateTimeOffset time, TimeSpan step)
     {
