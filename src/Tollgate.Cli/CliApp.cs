@@ -27,6 +27,8 @@ public static class CliApp
 
         root.Subcommands.Add(BudgetCommands.Create(console));
         root.Subcommands.Add(AlertsCommand.Create(console));
+        root.Subcommands.Add(ForecastCommand.Create(console));
+        root.Subcommands.Add(AnomaliesCommand.Create(console));
 
         root.Subcommands.Add(ProvidersCommand.Create(console));
         root.Subcommands.Add(RouteCommand.Create(console));

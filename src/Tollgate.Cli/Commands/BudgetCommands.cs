@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Tollgate.Budgets;
+using Tollgate.Forecasting;
 using Tollgate.Costing;
 
 namespace Tollgate.Cli.Commands;
@@ -226,6 +227,17 @@ public static class BudgetCommands
             await using var stores = await BudgetStores.OpenAsync(parse.GetValue(store), parse.GetValue(config), parse.GetValue(redis), parse.GetValue(redisPrefix), ct);
             var status = await stores.Gate().GetStatusAsync(ct);
             var emergency = await stores.Counters.GetEmergencyAsync(ct);
+            var location = CommonOptions.ParseStore(parse.GetValue(store));
+            IReadOnlyDictionary<string, BudgetRunOut> runOuts = new Dictionary<string, BudgetRunOut>();
+            if (status.Count > 0)
+            {
+                await LedgerStoreFactory.RunAsync(location, async ledger =>
+                {
+                    runOuts = await BudgetRunOutProjection.ProjectAsync(status, ledger, stores.Rates, TimeProvider.System.GetUtcNow(), ct);
+                    return 0;
+                });
+            }
+
             if (parse.GetValue(json))
             {
                 var doc = new
@@ -248,6 +260,7 @@ public static class BudgetCommands
                         used = decimal.Round(s.UsedFraction, 4),
                         resets_at = s.ResetsAt,
                         days_until_exhausted = s.DaysUntilExhausted,
+                        run_out = BudgetRunOutJson.View(runOuts.GetValueOrDefault(s.Budget.Id)),
                     }),
                 };
                 await console.Out.WriteLineAsync(JsonSerializer.Serialize(doc, BudgetJson.Options));
@@ -265,12 +278,13 @@ public static class BudgetCommands
                 return 0;
             }
 
-            await WriteTableAsync(console, ["ID", "WINDOW", "LIMIT", "SPENT", "HELD", "REMAINING", "USED", "RESETS AT (UTC)", "DAYS LEFT"], status.Select(s => new[]
+            await WriteTableAsync(console, ["ID", "WINDOW", "LIMIT", "SPENT", "HELD", "REMAINING", "USED", "RESETS AT (UTC)", "DAYS LEFT", "RUN-OUT P10 / P50 / P90 (UTC)"], status.Select(s => new[]
             {
                 s.Budget.Id, s.Window.Key, $"{Money.Format(s.EffectiveLimit)} {s.Budget.Currency}", Money.Format(s.Spent), Money.Format(s.Held), Money.Format(s.Remaining),
                 s.UsedFraction.ToString("P1", CultureInfo.InvariantCulture),
                 s.ResetsAt?.UtcDateTime.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture) ?? "never",
                 s.DaysUntilExhausted?.ToString("0.##", CultureInfo.InvariantCulture) ?? "-",
+                BudgetRunOutJson.Describe(runOuts.GetValueOrDefault(s.Budget.Id)),
             }));
             return 0;
         });

@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Tollgate.Budgets;
 using Tollgate.Costing;
+using Tollgate.Forecasting;
 using Tollgate.Gateway.Endpoints;
 using Tollgate.Gateway.Forwarding;
 
@@ -25,7 +26,8 @@ internal static class AdminBudgetsEndpoints
         app.MapGet("/admin/budgets", AdminContext.AdminOnly(async context =>
         {
             var statuses = await context.Get<BudgetGate>().GetStatusAsync(context.RequestAborted);
-            await context.JsonAsync(new { data = statuses.OrderBy(s => s.Budget.Id, StringComparer.Ordinal).Select(View).ToList() });
+            var runOuts = await RunOutsAsync(context, statuses);
+            await context.JsonAsync(new { data = statuses.OrderBy(s => s.Budget.Id, StringComparer.Ordinal).Select(s => View(s, runOuts)).ToList() });
         }));
         app.MapGet("/admin/budgets/{id}", AdminContext.AdminOnly(async context =>
         {
@@ -37,7 +39,7 @@ internal static class AdminBudgetsEndpoints
                 return;
             }
 
-            await context.JsonAsync(View(status));
+            await context.JsonAsync(View(status, await RunOutsAsync(context, [status])));
         }));
         app.MapDelete("/admin/budgets/{id}", AdminContext.AdminOnly(async context =>
         {
@@ -202,7 +204,11 @@ internal static class AdminBudgetsEndpoints
         return result;
     }
 
-    internal static object View(BudgetStatus status) => new
+    /// <summary>The run-out projection of each budget from its scope's ledger spend (<see cref="BudgetRunOutProjection"/>).</summary>
+    internal static Task<IReadOnlyDictionary<string, BudgetRunOut>> RunOutsAsync(HttpContext context, IReadOnlyList<BudgetStatus> statuses) =>
+        BudgetRunOutProjection.ProjectAsync(statuses, context.Get<Ledger.ILedgerStore>(), context.Get<BudgetGate>().ExchangeRates, context.Get<TimeProvider>().GetUtcNow(), context.RequestAborted);
+
+    internal static object View(BudgetStatus status, IReadOnlyDictionary<string, BudgetRunOut> runOuts) => new
     {
         id = status.Budget.Id,
         name = status.Budget.Name,
@@ -216,5 +222,6 @@ internal static class AdminBudgetsEndpoints
         remaining = Money.Format(status.Remaining),
         window = status.Window.Key,
         resets_at = status.ResetsAt,
+        run_out = BudgetRunOutJson.View(runOuts.GetValueOrDefault(status.Budget.Id)),
     };
 }

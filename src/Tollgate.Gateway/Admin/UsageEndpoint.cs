@@ -30,7 +30,9 @@ internal static class UsageEndpoint
             await context.Get<Forwarding.CallAccounting>().FlushAsync(context.RequestAborted);
             var report = CostReport.From(await context.Get<ILedgerStore>().QueryAsync(ledgerQuery, context.RequestAborted));
             var statuses = await context.Get<BudgetGate>().GetStatusAsync(context.RequestAborted);
-            var budgets = statuses.Where(s => AppliesOnlyTo(s.Budget.Scope, key)).Select(AdminBudgetsEndpoints.View).ToList();
+            var own = statuses.Where(s => AppliesOnlyTo(s.Budget.Scope, key)).ToList();
+            var runOuts = await AdminBudgetsEndpoints.RunOutsAsync(context, own);
+            var budgets = own.Select(s => AdminBudgetsEndpoints.View(s, runOuts)).ToList();
             await context.JsonAsync(new
             {
                 key = new { id = key.Id, tenant = key.Tenant, project = key.Project, user = key.User, name = key.Name },

@@ -125,6 +125,59 @@ public sealed class BudgetCommandsTests : IDisposable
     }
 
     [Fact]
+    public async Task Status_SeededLedgerAtKnownRate_RunOutPercentilesProjected()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        Assert.Equal(0, (await RunAsync("budget", "set", "--scope", "tenant:acme", "--limit", "100", "--period", "lifetime", "--enforcement", "hard", "--id", "acme", "--store", Store)).Code);
+        var now = TimeProvider.System.GetUtcNow();
+        var hour = new DateTimeOffset(now.UtcTicks - (now.UtcTicks % TimeSpan.TicksPerHour), TimeSpan.Zero);
+        await using (var ledger = new Tollgate.Sqlite.Ledger.SqliteLedgerStore(Db))
+        {
+            // Two weeks at exactly $2 an hour for acme, and a big spender elsewhere that must not count.
+            var records = Enumerable.Range(1, 14 * 24).SelectMany(h => new[]
+            {
+                Record($"a{h}", hour.AddHours(-h).AddMinutes(10), "acme", 2m),
+                Record($"o{h}", hour.AddHours(-h).AddMinutes(20), "other", 40m),
+            }).ToList();
+            await ledger.AppendAsync(records, ct);
+        }
+
+        var store = await SqliteBudgetStore.OpenAsync(Db, ct);
+        var window = BudgetWindows.Current(new Budget { Id = "acme", Limit = 100m, Period = BudgetPeriod.Lifetime }, now);
+        await store.SetSpentAsync("acme", window.Key, 40_000_000_000, ct);
+
+        var (code, output, err) = await RunAsync("budget", "status", "--json", "--store", Store);
+
+        Assert.True(code == 0, err);
+        using var doc = JsonDocument.Parse(output);
+        var runOut = doc.RootElement.GetProperty("budgets")[0].GetProperty("run_out");
+        var expected = now.AddHours(30); // $60 left at $2 an hour
+        foreach (var p in new[] { "p10", "p50", "p90" })
+        {
+            Assert.InRange(runOut.GetProperty(p).GetDateTimeOffset(), expected.AddMinutes(-2), expected.AddMinutes(2));
+        }
+
+        Assert.Equal(1.0, runOut.GetProperty("probability_before_reset").GetDouble());
+        (code, output, _) = await RunAsync("budget", "status", "--store", Store);
+        Assert.Equal(0, code);
+        Assert.Contains("RUN-OUT P10 / P50 / P90 (UTC)", output);
+        Assert.Contains(expected.UtcDateTime.ToString("MM-dd HH:", System.Globalization.CultureInfo.InvariantCulture), output);
+    }
+
+    private static Tollgate.Ledger.UsageRecord Record(string id, DateTimeOffset at, string tenant, decimal cost) => new()
+    {
+        RequestId = id,
+        Timestamp = at,
+        Provider = "openai",
+        Model = "gpt-4o",
+        Tenant = tenant,
+        Usage = new Tollgate.Costing.Usage { InputTokens = 10, OutputTokens = 10 },
+        InputCost = cost / 2,
+        OutputCost = cost / 2,
+        TotalCost = cost,
+    };
+
+    [Fact]
     public async Task DeleteAndResetEmergency_Work()
     {
         await RunAsync("budget", "set", "--scope", "global", "--limit", "10", "--period", "daily", "--enforcement", "hard", "--id", "g", "--store", Store);

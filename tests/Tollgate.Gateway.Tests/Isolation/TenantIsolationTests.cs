@@ -51,6 +51,7 @@ public sealed class TenantIsolationTests
     [InlineData("GET", "/admin/budgets/acme-monthly")]
     [InlineData("GET", "/admin/reports/cost?group_by=tenant")]
     [InlineData("GET", "/admin/alerts")]
+    [InlineData("GET", "/admin/forecast")]
     [InlineData("GET", "/admin/providers")]
     [InlineData("POST", "/admin/providers/openai/disable")]
     [InlineData("POST", "/admin/budgets")]
