@@ -21,6 +21,7 @@ using Tollgate.Gateway.Observability;
 using Tollgate.Hosting;
 using Tollgate.Keys;
 using Tollgate.Ledger;
+using Tollgate.Metering;
 using Tollgate.Pricing;
 using Tollgate.Providers;
 using Tollgate.Routing;
@@ -200,6 +201,8 @@ public sealed class GatewayHost : IAsyncDisposable
         {
             ApplyDiscounts = discounts,
             Volume = volume,
+            Limits = new ModelOutputLimits(capabilities),
+            Alerts = alerts,
         });
         builder.Services.AddSingleton(sp => new ProxyHandler(authenticator, router, sp.GetRequiredService<CallAccounting>(), metrics, time, options.MaxRequestBodyBytes, sp.GetRequiredService<ILogger<ProxyHandler>>()));
         Telemetry.Configure(builder, options);

@@ -31,8 +31,8 @@ internal sealed class CallContext
     /// <summary>Worst-case output tokens (max_tokens or the model's limit).</summary>
     public long WorstCaseOutputTokens { get; set; }
 
-    /// <summary>The worst-case cost held against budgets before forwarding.</summary>
-    public decimal WorstCaseCost { get; set; }
+    /// <summary>The worst-case cost held against budgets before forwarding; null when no price covers the model.</summary>
+    public decimal? WorstCaseCost { get; set; }
 
     /// <summary>The hold taken against budgets (null when no budget applies); owned by the accounting.</summary>
     public object? Hold { get; set; }
@@ -50,4 +50,4 @@ internal sealed class CallContext
 }
 
 /// <summary>What settlement computed for one attempt.</summary>
-internal readonly record struct Settlement(CostBreakdown Cost, Usage Usage, bool Estimated, decimal? BudgetRemaining);
+internal readonly record struct Settlement(CostBreakdown Cost, Usage Usage, bool Estimated, decimal? BudgetRemaining, string? UsageProblem = null);

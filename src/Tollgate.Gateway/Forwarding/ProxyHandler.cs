@@ -419,6 +419,11 @@ internal sealed class ProxyHandler(
         if (status is >= 200 and < 300)
         {
             observer.Observe(responseBody.Span);
+            if (accounting.UsageProblem(call, observer) is not null)
+            {
+                // Usage that cannot be billed as reported: the output is counted from the answer itself.
+                observer.CollectTextOf(responseBody.Span);
+            }
         }
 
         // The attempt reached the provider: it is settled and recorded whatever its status.
@@ -523,6 +528,10 @@ internal sealed class ProxyHandler(
         if (providerResponse.IsSuccess)
         {
             observer.Observe(bytes);
+            if (accounting.UsageProblem(call, observer) is not null)
+            {
+                observer.CollectTextOf(bytes);
+            }
         }
 
         var settlement = await accounting.SettleAsync(call, observer, status, cutOff: false, CancellationToken.None);

@@ -19,6 +19,9 @@ internal struct RequestInfo
     /// <summary>max_tokens / max_completion_tokens / max_output_tokens when given.</summary>
     public long? MaxOutputTokens;
 
+    /// <summary>Completions the request asks for (<c>n</c>, <c>best_of</c>: the larger); 0 when unset (one).</summary>
+    public int Choices;
+
     /// <summary>Byte range of the prompt (<c>messages</c>, <c>input</c>, <c>system</c>…) for estimating input tokens.</summary>
     public int PromptBytes;
 

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Tollgate.Costing;
+using Tollgate.Metering;
 
 namespace Tollgate.Gateway.Forwarding;
 
@@ -10,11 +11,16 @@ namespace Tollgate.Gateway.Forwarding;
 /// </summary>
 internal sealed class ResponseObserver(WireFormat format, bool collectText) : IDisposable
 {
+    private bool _collectText = collectText;
     private PooledBuffer? _text;
+    private bool _malformed;
 
     public Usage Usage { get; } = new();
 
     public bool UsageReported { get; private set; }
+
+    /// <summary>True when a usage count was not a non-negative integer (see <see cref="UsageReaders"/>).</summary>
+    public bool UsageMalformed => _malformed;
 
     public string? ResponseModel { get; private set; }
 
@@ -25,6 +31,16 @@ internal sealed class ResponseObserver(WireFormat format, bool collectText) : ID
 
     /// <summary>Whether the last observed payload carried usage (OpenAI usage chunk / Anthropic message_delta).</summary>
     public bool LastPayloadHadUsage { get; private set; }
+
+    /// <summary>Reads the generated text of a complete body too (to count it when the usage it reports cannot be billed).</summary>
+    public void CollectTextOf(ReadOnlySpan<byte> json)
+    {
+        if (!_collectText)
+        {
+            _collectText = true;
+            Observe(json);
+        }
+    }
 
     /// <summary>Reads a complete JSON document (a non-stream body or one SSE data payload); false when it is not JSON.</summary>
     public bool Observe(ReadOnlySpan<byte> json)
@@ -65,7 +81,8 @@ internal sealed class ResponseObserver(WireFormat format, bool collectText) : ID
                         ResponseModel = reader.GetString();
                     }
                 }
-                else if (collectText && (reader.ValueTextEquals("choices"u8) || reader.ValueTextEquals("delta"u8) || reader.ValueTextEquals("content_block"u8)))
+                else if (_collectText && (reader.ValueTextEquals("choices"u8) || reader.ValueTextEquals("delta"u8) || reader.ValueTextEquals("content_block"u8) ||
+                                          (format == WireFormat.Anthropic && reader.ValueTextEquals("content"u8))))
                 {
                     reader.Read();
                     CollectText(ref reader);
@@ -95,11 +112,11 @@ internal sealed class ResponseObserver(WireFormat format, bool collectText) : ID
     {
         if (format == WireFormat.Anthropic)
         {
-            UsageReaders.ReadAnthropicUsage(ref reader, Usage);
+            UsageReaders.ReadAnthropicUsage(ref reader, Usage, ref _malformed);
         }
         else
         {
-            UsageReaders.ReadOpenAiUsage(ref reader, Usage);
+            UsageReaders.ReadOpenAiUsage(ref reader, Usage, ref _malformed);
         }
 
         UsageReported = true;
@@ -127,7 +144,7 @@ internal sealed class ResponseObserver(WireFormat format, bool collectText) : ID
                 reader.Read();
                 if (reader.TokenType == JsonTokenType.StartObject)
                 {
-                    UsageReaders.ReadAnthropicUsage(ref reader, Usage);
+                    UsageReaders.ReadAnthropicUsage(ref reader, Usage, ref _malformed);
                     UsageReported = true;
                 }
                 else
@@ -143,7 +160,7 @@ internal sealed class ResponseObserver(WireFormat format, bool collectText) : ID
                     ResponseModel = reader.GetString();
                 }
             }
-            else if (collectText && reader.ValueTextEquals("content"u8))
+            else if (_collectText && reader.ValueTextEquals("content"u8))
             {
                 reader.Read();
                 CollectText(ref reader);

@@ -1,16 +1,18 @@
 using System.Text.Json;
 using Tollgate.Costing;
 
-namespace Tollgate.Gateway.Forwarding;
+namespace Tollgate.Metering;
 
 /// <summary>
-/// Maps the usage blocks of the wire formats the gateway passes through (OpenAI chat/embeddings, Anthropic messages)
-/// onto <see cref="Usage"/>, reading with <see cref="Utf8JsonReader"/> so no DOM is built on the hot path.
+/// Maps the usage blocks of the wire dialects (OpenAI chat, embeddings and responses; Anthropic messages) onto
+/// <see cref="Usage"/>, reading with <see cref="Utf8JsonReader"/> so no DOM is built on the hot path. A count that
+/// is not a non-negative integer (negative, fractional, a string, too large for a counter) is never billed as 0:
+/// it sets <c>malformed</c>, and settlement bills the call from Tollgate's own count instead (see <see cref="UsageCheck"/>).
 /// </summary>
-internal static class UsageReaders
+public static class UsageReaders
 {
     /// <summary>Reads an OpenAI <c>usage</c> object; the reader is on its StartObject and ends on its EndObject.</summary>
-    public static void ReadOpenAiUsage(ref Utf8JsonReader reader, Usage usage)
+    public static void ReadOpenAiUsage(ref Utf8JsonReader reader, Usage usage, ref bool malformed)
     {
         var depth = reader.CurrentDepth;
         while (reader.Read() && !(reader.TokenType == JsonTokenType.EndObject && reader.CurrentDepth == depth))
@@ -22,19 +24,19 @@ internal static class UsageReaders
 
             if (reader.ValueTextEquals("prompt_tokens"u8) || reader.ValueTextEquals("input_tokens"u8))
             {
-                SetCount(ref reader, usage, UsageUnit.InputTokens);
+                SetCount(ref reader, usage, UsageUnit.InputTokens, ref malformed);
             }
             else if (reader.ValueTextEquals("completion_tokens"u8) || reader.ValueTextEquals("output_tokens"u8))
             {
-                SetCount(ref reader, usage, UsageUnit.OutputTokens);
+                SetCount(ref reader, usage, UsageUnit.OutputTokens, ref malformed);
             }
             else if (reader.ValueTextEquals("prompt_tokens_details"u8) || reader.ValueTextEquals("input_tokens_details"u8))
             {
-                ReadDetails(ref reader, usage, input: true);
+                ReadDetails(ref reader, usage, input: true, ref malformed);
             }
             else if (reader.ValueTextEquals("completion_tokens_details"u8) || reader.ValueTextEquals("output_tokens_details"u8))
             {
-                ReadDetails(ref reader, usage, input: false);
+                ReadDetails(ref reader, usage, input: false, ref malformed);
             }
             else
             {
@@ -45,7 +47,7 @@ internal static class UsageReaders
     }
 
     /// <summary>Reads an Anthropic <c>usage</c> object (input_tokens excludes cache reads/writes there; ours includes them).</summary>
-    public static void ReadAnthropicUsage(ref Utf8JsonReader reader, Usage usage)
+    public static void ReadAnthropicUsage(ref Utf8JsonReader reader, Usage usage, ref bool malformed)
     {
         var depth = reader.CurrentDepth;
         long? uncached = null, cacheRead = null, cacheWrite = null;
@@ -58,19 +60,19 @@ internal static class UsageReaders
 
             if (reader.ValueTextEquals("input_tokens"u8))
             {
-                uncached = ReadLong(ref reader);
+                uncached = ReadLong(ref reader, ref malformed);
             }
             else if (reader.ValueTextEquals("cache_read_input_tokens"u8))
             {
-                cacheRead = ReadLong(ref reader);
+                cacheRead = ReadLong(ref reader, ref malformed);
             }
             else if (reader.ValueTextEquals("cache_creation_input_tokens"u8))
             {
-                cacheWrite = ReadLong(ref reader);
+                cacheWrite = ReadLong(ref reader, ref malformed);
             }
             else if (reader.ValueTextEquals("output_tokens"u8))
             {
-                if (ReadLong(ref reader) is { } output)
+                if (ReadLong(ref reader, ref malformed) is { } output)
                 {
                     usage.Set(UsageUnit.OutputTokens, output);
                 }
@@ -84,7 +86,7 @@ internal static class UsageReaders
 
         if (uncached is not null || cacheRead is not null || cacheWrite is not null)
         {
-            usage.Set(UsageUnit.InputTokens, (uncached ?? 0) + (cacheRead ?? 0) + (cacheWrite ?? 0));
+            usage.Set(UsageUnit.InputTokens, SaturatingSum(uncached ?? 0, cacheRead ?? 0, cacheWrite ?? 0));
             if (cacheRead is { } read)
             {
                 usage.Set(UsageUnit.CacheReadTokens, read);
@@ -97,7 +99,7 @@ internal static class UsageReaders
         }
     }
 
-    private static void ReadDetails(ref Utf8JsonReader reader, Usage usage, bool input)
+    private static void ReadDetails(ref Utf8JsonReader reader, Usage usage, bool input, ref bool malformed)
     {
         reader.Read();
         if (reader.TokenType != JsonTokenType.StartObject)
@@ -116,15 +118,15 @@ internal static class UsageReaders
 
             if (input && reader.ValueTextEquals("cached_tokens"u8))
             {
-                SetCount(ref reader, usage, UsageUnit.CacheReadTokens);
+                SetCount(ref reader, usage, UsageUnit.CacheReadTokens, ref malformed);
             }
             else if (reader.ValueTextEquals("audio_tokens"u8))
             {
-                SetCount(ref reader, usage, input ? UsageUnit.InputAudioTokens : UsageUnit.OutputAudioTokens);
+                SetCount(ref reader, usage, input ? UsageUnit.InputAudioTokens : UsageUnit.OutputAudioTokens, ref malformed);
             }
             else if (!input && reader.ValueTextEquals("reasoning_tokens"u8))
             {
-                SetCount(ref reader, usage, UsageUnit.OutputReasoningTokens);
+                SetCount(ref reader, usage, UsageUnit.OutputReasoningTokens, ref malformed);
             }
             else
             {
@@ -134,15 +136,16 @@ internal static class UsageReaders
         }
     }
 
-    private static void SetCount(ref Utf8JsonReader reader, Usage usage, UsageUnit unit)
+    private static void SetCount(ref Utf8JsonReader reader, Usage usage, UsageUnit unit, ref bool malformed)
     {
-        if (ReadLong(ref reader) is { } value)
+        if (ReadLong(ref reader, ref malformed) is { } value)
         {
             usage.Set(unit, value);
         }
     }
 
-    private static long? ReadLong(ref Utf8JsonReader reader)
+    /// <summary>A count; null (and <paramref name="malformed"/> set) for anything but a non-negative integer; null alone for JSON null.</summary>
+    private static long? ReadLong(ref Utf8JsonReader reader, ref bool malformed)
     {
         reader.Read();
         if (reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out var value) && value >= 0)
@@ -150,7 +153,18 @@ internal static class UsageReaders
             return value;
         }
 
+        if (reader.TokenType != JsonTokenType.Null)
+        {
+            malformed = true;
+        }
+
         reader.Skip();
         return null;
+    }
+
+    private static long SaturatingSum(long a, long b, long c)
+    {
+        var ab = a > long.MaxValue - b ? long.MaxValue : a + b;
+        return ab > long.MaxValue - c ? long.MaxValue : ab + c;
     }
 }
