@@ -55,6 +55,9 @@ public sealed class FakeUpstream : IAsyncDisposable
     /// <summary>Delay before each stream chunk.</summary>
     public TimeSpan ChunkDelay { get; set; } = TimeSpan.Zero;
 
+    /// <summary>When set, the OpenAI chat answers' <c>usage</c> object verbatim (e.g. malformed counts) instead of one built from the counts above.</summary>
+    public string? UsageJson { get; set; }
+
     public ConcurrentQueue<RecordedRequest> Requests { get; } = new();
 
     public int RequestCount => Requests.Count;
@@ -127,12 +130,16 @@ public sealed class FakeUpstream : IAsyncDisposable
         return path[start..path.IndexOf(':', start)];
     }
 
+    private string DefaultUsage => $$$"""{"prompt_tokens":{{{PromptTokens}}},"completion_tokens":{{{CompletionTokens}}},"total_tokens":{{{PromptTokens + CompletionTokens}}},"prompt_tokens_details":{"cached_tokens":{{{CachedTokens}}}},"completion_tokens_details":{"reasoning_tokens":0}}""";
+
+    private string StreamUsage => $$$"""{"prompt_tokens":{{{PromptTokens}}},"completion_tokens":{{{CompletionTokens}}},"total_tokens":{{{PromptTokens + CompletionTokens}}},"prompt_tokens_details":{"cached_tokens":{{{CachedTokens}}}}}""";
+
     private Task OpenAiJsonAsync(HttpContext context, string model)
     {
         context.Response.ContentType = "application/json";
         var text = JsonSerializer.Serialize(string.Concat(StreamPieces));
         return context.Response.WriteAsync($$$"""
-            {"id":"chatcmpl-fake","object":"chat.completion","created":1700000000,"model":"{{{model}}}","choices":[{"index":0,"message":{"role":"assistant","content":{{{text}}}},"finish_reason":"stop"}],"usage":{"prompt_tokens":{{{PromptTokens}}},"completion_tokens":{{{CompletionTokens}}},"total_tokens":{{{PromptTokens + CompletionTokens}}},"prompt_tokens_details":{"cached_tokens":{{{CachedTokens}}}},"completion_tokens_details":{"reasoning_tokens":0} } }
+            {"id":"chatcmpl-fake","object":"chat.completion","created":1700000000,"model":"{{{model}}}","choices":[{"index":0,"message":{"role":"assistant","content":{{{text}}}},"finish_reason":"stop"}],"usage":{{{UsageJson ?? DefaultUsage}}} }
             """);
     }
 
@@ -161,7 +168,7 @@ public sealed class FakeUpstream : IAsyncDisposable
         await WriteEventAsync(context, $$$"""{"id":"chatcmpl-fake","object":"chat.completion.chunk","created":1700000000,"model":"{{{model}}}","choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}""");
         if (includeUsage)
         {
-            await WriteEventAsync(context, $$$"""{"id":"chatcmpl-fake","object":"chat.completion.chunk","created":1700000000,"model":"{{{model}}}","choices":[],"usage":{"prompt_tokens":{{{PromptTokens}}},"completion_tokens":{{{CompletionTokens}}},"total_tokens":{{{PromptTokens + CompletionTokens}}},"prompt_tokens_details":{"cached_tokens":{{{CachedTokens}}} } } }""");
+            await WriteEventAsync(context, $$$"""{"id":"chatcmpl-fake","object":"chat.completion.chunk","created":1700000000,"model":"{{{model}}}","choices":[],"usage":{{{UsageJson ?? StreamUsage}}} }""");
         }
 
         await context.Response.WriteAsync("data: [DONE]\n\n");
