@@ -154,7 +154,7 @@ public sealed class GatewayHost : IAsyncDisposable
         // Budgets: definitions and counters (counters in Redis when several instances share them).
         var budgetDefinitions = stores.BudgetDefinitions;
         var budgetStore = stores.BudgetCounters;
-        var budgetGate = new BudgetGate(budgetStore, budgetDefinitions, time, new BudgetGateOptions());
+        var budgetGate = new BudgetGate(budgetStore, budgetDefinitions, time, new BudgetGateOptions { ExchangeRates = new DatedExchangeRates(options.Pricing.ExchangeRates, time) });
         var budgetStatus = new BudgetStatusCache(budgetGate, time, TimeSpan.FromMilliseconds(options.BudgetStatusCacheMilliseconds));
         owned.Add(budgetStatus);
         metrics.BudgetRemaining = async ct => (await budgetGate.GetStatusAsync(ct)).Select(b => (b.Budget.Id, b.Budget.Scope.ToString(), b.Remaining)).ToList();

@@ -70,7 +70,7 @@ internal static class AdminBudgetsEndpoints
             return;
         }
 
-        var problems = budget.Validate();
+        var problems = budget.Validate(context.Get<BudgetGate>().ExchangeRates);
         if (problems.Count > 0)
         {
             await OpenAiError.BadRequest(context, string.Join("; ", problems));

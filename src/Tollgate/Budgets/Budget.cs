@@ -75,7 +75,7 @@ public sealed record Budget
         }
         else if (rates is not null && !rates.Supports(Currency))
         {
-            errors.Add($"currency {Currency} has no exchange rate configured (configured: {string.Join(", ", rates.Currencies)})");
+            errors.Add($"currency {Currency} has no exchange rate configured, so the budget could not be enforced: add a USD→{Currency} rate (pricing exchangeRates, units of {Currency} per 1 USD) or use one of {string.Join(", ", rates.Currencies)}");
         }
 
         if (!BudgetWindows.TryFindTimeZone(TimeZone, out _))

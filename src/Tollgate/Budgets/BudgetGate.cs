@@ -42,6 +42,9 @@ public sealed class BudgetGate : IBudgetGate
 
     public IBudgetStore Store => _store;
 
+    /// <summary>The exchange rates budgets in other currencies than USD are converted with (a budget's currency must have one).</summary>
+    public IExchangeRateSource ExchangeRates => _options.ExchangeRates;
+
     public ValueTask<BudgetDecision> ReserveAsync(BudgetSubject subject, decimal worstCaseCost, string requestId, BudgetRequestShape? shape = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(subject);
@@ -595,7 +598,7 @@ public sealed class BudgetGate : IBudgetGate
     private async ValueTask<Snapshot> LoadSnapshotAsync(Snapshot? snapshot, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var budgets = await _definitions.ListAsync(cancellationToken);
-        if (snapshot is not null && ReferenceEquals(budgets, snapshot.Source))
+        if (snapshot is not null && ReferenceEquals(budgets, snapshot.Source) && RatesCurrent(snapshot))
         {
             snapshot = snapshot with { LoadedTicks = now.UtcTicks };
         }
@@ -611,7 +614,7 @@ public sealed class BudgetGate : IBudgetGate
                     continue;
                 }
 
-                var old = snapshot?.Runtimes.FirstOrDefault(r => r.Budget == b);
+                var old = snapshot?.Runtimes.FirstOrDefault(r => r.Budget == b && r.UnitsPerUsd == rate);
                 runtimes.Add(old ?? new BudgetRuntime(b, rate));
             }
 
@@ -620,6 +623,23 @@ public sealed class BudgetGate : IBudgetGate
 
         Volatile.Write(ref _snapshot, snapshot);
         return snapshot;
+    }
+
+    /// <summary>False when a dated exchange rate came into force since the snapshot was built (its budgets convert anew).</summary>
+    private bool RatesCurrent(Snapshot snapshot)
+    {
+        foreach (var rt in snapshot.Runtimes)
+        {
+            if (rt.UnitsPerUsd != 1m || rt.Budget.Currency != "USD")
+            {
+                if (!_options.ExchangeRates.TryGetRate(rt.Budget.Currency, out var rate) || rate != rt.UnitsPerUsd)
+                {
+                    return false;
+                }
+            }
+        }
+
+        return true;
     }
 
     private ValueTask<EmergencyState?> GetEmergencyAsync(DateTimeOffset now, CancellationToken cancellationToken)
