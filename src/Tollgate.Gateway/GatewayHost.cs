@@ -154,7 +154,16 @@ public sealed class GatewayHost : IAsyncDisposable
         // Budgets: definitions and counters (counters in Redis when several instances share them).
         var budgetDefinitions = stores.BudgetDefinitions;
         var budgetStore = stores.BudgetCounters;
-        var budgetGate = new BudgetGate(budgetStore, budgetDefinitions, time, new BudgetGateOptions { ExchangeRates = new DatedExchangeRates(options.Pricing.ExchangeRates, time) });
+        CallAccounting? accounting = null;
+        var budgetGate = new BudgetGate(budgetStore, budgetDefinitions, time, new BudgetGateOptions
+        {
+            ExchangeRates = new DatedExchangeRates(options.Pricing.ExchangeRates, time),
+            // A budget defined anywhere (admin API, CLI, another instance) counts its window's earlier spend from the
+            // ledger as soon as this gateway sees it, which is within a second.
+            DefinitionRefresh = TimeSpan.FromSeconds(1),
+            Ledger = options.Ledger ? ledgerStore : null,
+            FlushLedgerAsync = ct => accounting?.FlushAsync(ct) ?? Task.CompletedTask,
+        });
         var budgetStatus = new BudgetStatusCache(budgetGate, time, TimeSpan.FromMilliseconds(options.BudgetStatusCacheMilliseconds));
         owned.Add(budgetStatus);
         metrics.BudgetRemaining = async ct => (await budgetGate.GetStatusAsync(ct)).Select(b => (b.Budget.Id, b.Budget.Scope.ToString(), b.Remaining)).ToList();
@@ -197,7 +206,7 @@ public sealed class GatewayHost : IAsyncDisposable
             await volume.RefreshAsync(cancellationToken);
         }
 
-        builder.Services.AddSingleton(sp => new CallAccounting(pricing, new PromptEstimator(), budgetGate, budgetStatus, rateLimits, ledgerWriter, metrics, time, sp.GetRequiredService<ILogger<CallAccounting>>())
+        builder.Services.AddSingleton(sp => accounting = new CallAccounting(pricing, new PromptEstimator(), budgetGate, budgetStatus, rateLimits, ledgerWriter, metrics, time, sp.GetRequiredService<ILogger<CallAccounting>>())
         {
             ApplyDiscounts = discounts,
             Volume = volume,

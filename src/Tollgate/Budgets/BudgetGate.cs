@@ -22,6 +22,9 @@ public sealed class BudgetGate : IBudgetGate
     private readonly ILogger _logger;
     private readonly string _idPrefix = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6)) + "-";
     private readonly Lock _throttleLock = new();
+
+    /// <summary>The definitions the gate last loaded (kept across <see cref="Invalidate"/>): a budget not among them is new.</summary>
+    private IReadOnlyList<Budget>? _known;
     private Snapshot? _snapshot;
     private long _sequence;
     private EmergencyCache? _emergency;
@@ -572,7 +575,8 @@ public sealed class BudgetGate : IBudgetGate
         var limit = Money.ToNanos(budget.Limit);
         long rolled = 0;
         var validUntil = window.End?.UtcTicks ?? long.MaxValue;
-        if (budget.Rollover && BudgetWindows.Previous(budget, window) is { } previous)
+        // Rollover credits only a window the budget existed in: a budget created today inherits nothing from yesterday.
+        if (budget.Rollover && BudgetWindows.Previous(budget, window) is { } previous && !(budget.CreatedAt is { } created && previous.End <= created))
         {
             var prev = await _store.GetCounterAsync(budget.Id, previous.Key, now, cancellationToken);
             var cap = Money.ToNanos(budget.MaxRollover ?? budget.Limit);
@@ -615,14 +619,61 @@ public sealed class BudgetGate : IBudgetGate
                 }
 
                 var old = snapshot?.Runtimes.FirstOrDefault(r => r.Budget == b && r.UnitsPerUsd == rate);
+                if (old is null && _known is { } known && IsNewOrReshaped(known, b))
+                {
+                    await CountEarlierSpendAsync(b, now, cancellationToken);
+                }
+
                 runtimes.Add(old ?? new BudgetRuntime(b, rate));
             }
 
             snapshot = NewSnapshot(budgets, [.. runtimes], now.UtcTicks);
         }
 
+        _known = budgets;
         Volatile.Write(ref _snapshot, snapshot);
         return snapshot;
+    }
+
+    /// <summary>True when <paramref name="budget"/>'s counters mean something new: an id not seen before, or another scope, period, time zone or currency.</summary>
+    private static bool IsNewOrReshaped(IReadOnlyList<Budget> known, Budget budget)
+    {
+        foreach (var rt in known)
+        {
+            if (rt.Id == budget.Id)
+            {
+                return rt.Scope != budget.Scope || rt.Period != budget.Period || rt.TimeZone != budget.TimeZone || rt.Currency != budget.Currency;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// Sets the current window's counters of a budget the gate sees for the first time from the ledger (after the
+    /// host's pending records are written), so a budget defined mid-window counts the window's earlier spend at once.
+    /// </summary>
+    private async ValueTask CountEarlierSpendAsync(Budget budget, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        if (_options.Ledger is not { } ledger)
+        {
+            return;
+        }
+
+        try
+        {
+            if (_options.FlushLedgerAsync is { } flush)
+            {
+                await flush(cancellationToken);
+            }
+
+            var spent = await BudgetRecompute.RecomputeAsync(budget, ledger, _store, now, _options.ExchangeRates, cancellationToken);
+            _logger.LogInformation("Budget '{Budget}' counts {Spent} {Currency} spent earlier in its window", budget.Id, spent, budget.Currency);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            _logger.LogError("Budget '{Budget}': its window's earlier spend could not be counted from the ledger: {Error}", budget.Id, ex.Message);
+        }
     }
 
     /// <summary>False when a dated exchange rate came into force since the snapshot was built (its budgets convert anew).</summary>

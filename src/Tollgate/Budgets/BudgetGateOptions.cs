@@ -29,6 +29,16 @@ public sealed class BudgetGateOptions
 
     public IExchangeRateSource ExchangeRates { get; set; } = FixedExchangeRates.UsdOnly;
 
+    /// <summary>
+    /// The ledger a budget's earlier spend is counted from when the gate first sees it (or sees its scope, period or
+    /// currency change) — whoever defined it, wherever: its current window's counters are set from the ledger before
+    /// any call is held against it. Null: counters start where the store has them.
+    /// </summary>
+    public Ledger.ILedgerStore? Ledger { get; set; }
+
+    /// <summary>Makes the host's own records durable before a budget's spend is counted from <see cref="Ledger"/> (e.g. the gateway's batched writer).</summary>
+    public Func<CancellationToken, Task>? FlushLedgerAsync { get; set; }
+
     /// <summary>Throws <see cref="ArgumentException"/> naming the setting to fix.</summary>
     public void Validate()
     {
