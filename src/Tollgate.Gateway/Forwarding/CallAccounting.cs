@@ -114,7 +114,13 @@ internal sealed class CallAccounting(
     /// <summary>Counts prompt tokens and sets the worst-case output (<see cref="OutputBound"/>) and cost (<see cref="WorstCasePricer"/>) to hold.</summary>
     public void Estimate(CallContext call, ReadOnlySpan<byte> body, in RequestInfo info)
     {
-        call.EstimatedInputTokens = Math.Max(1, tokens.CountUtf8(call.UpstreamModel, body, info.PromptStart, info.PromptLength, info.SystemStart, info.SystemLength));
+        var input = tokens.CountUtf8(call.UpstreamModel, body, info.PromptStart, info.PromptLength, info.SystemStart, info.SystemLength);
+        if (info.ToolsStart >= 0 || info.FunctionsStart >= 0)
+        {
+            input += tokens.CountUtf8(call.UpstreamModel, body, info.ToolsStart, info.ToolsLength, info.FunctionsStart, info.FunctionsLength);
+        }
+
+        call.EstimatedInputTokens = Math.Max(1, input);
         var lookup = Lookup(call.Endpoint.PricedAs, call.UpstreamModel);
         if (call.Operation == "embeddings")
         {

@@ -31,6 +31,12 @@ internal struct RequestInfo
     public int SystemStart;
     public int SystemLength;
 
+    /// <summary>Byte ranges of <c>tools</c> and <c>functions</c> (billed as input); -1 when absent.</summary>
+    public int ToolsStart;
+    public int ToolsLength;
+    public int FunctionsStart;
+    public int FunctionsLength;
+
     /// <summary>For embeddings: number of inputs (1 for a string).</summary>
     public int InputCount;
 

@@ -45,6 +45,8 @@ internal static class RequestInspector
         info.StreamOptionsStart = -1;
         info.PromptStart = -1;
         info.SystemStart = -1;
+        info.ToolsStart = -1;
+        info.FunctionsStart = -1;
         if (body.IsEmpty)
         {
             return "the request body is empty: send a JSON object";
@@ -221,7 +223,18 @@ internal static class RequestInspector
                     }
                     else
                     {
+                        // Tool definitions are billed as input: counted into the hold like the prompt.
                         info.PromptBytes += (int)reader.BytesConsumed - start;
+                        if (field == Field.Tools)
+                        {
+                            info.ToolsStart = start;
+                            info.ToolsLength = (int)reader.BytesConsumed - start;
+                        }
+                        else
+                        {
+                            info.FunctionsStart = start;
+                            info.FunctionsLength = (int)reader.BytesConsumed - start;
+                        }
                     }
                 }
                 else if (field == Field.ResponseFormat)

@@ -64,6 +64,29 @@ public sealed class HardBudgetBypassTests
         Assert.Equal(0, gateway.Upstream.RequestCount);
     }
 
+    [Fact]
+    public async Task Chat_HugeToolDefinitions_CountedIntoTheHoldAndRefused()
+    {
+        await using var gateway = await TestGateway.StartAsync();
+        var (_, key) = await gateway.CreateKeyAsync("acme");
+        await gateway.CreateBudgetAsync(new { scope = new { tenant = "acme" }, limit = "0.01", currency = "USD", period = "daily", enforcement = "hard" });
+        using var client = gateway.ClientWithKey(key);
+        var description = string.Join(' ', Enumerable.Range(0, 5_000).Select(i => $"word{i}"));
+        var body = System.Text.Json.JsonSerializer.Serialize(new
+        {
+            model = "gpt-4o",
+            max_tokens = 10,
+            messages = new[] { new { role = "user", content = "hello" } },
+            tools = new[] { new { type = "function", function = new { name = "f", description, parameters = new { type = "object" } } } },
+        });
+
+        using var response = await client.PostAsync("/v1/chat/completions", Raw(body), Ct);
+
+        // The tool definitions alone are tens of thousands of input tokens at 2.50/M: more than the 0.01 budget.
+        Assert.Equal(HttpStatusCode.TooManyRequests, response.StatusCode);
+        Assert.Equal(0, gateway.Upstream.RequestCount);
+    }
+
     [Theory]
     [InlineData("""{"model":"gpt-4o-mini","n":0,"messages":[{"role":"user","content":"hi"}]}""", "\"n\" must be an integer from 1 to 128")]
     [InlineData("""{"model":"gpt-4o-mini","n":129,"messages":[{"role":"user","content":"hi"}]}""", "\"n\" must be an integer from 1 to 128")]
