@@ -212,6 +212,7 @@ public sealed class GatewayHost : IAsyncDisposable
             Volume = volume,
             Limits = new ModelOutputLimits(capabilities),
             Alerts = alerts,
+            FallbackModels = options.FallbackModels,
         });
         builder.Services.AddSingleton(sp => new ProxyHandler(authenticator, router, sp.GetRequiredService<CallAccounting>(), metrics, time, options.MaxRequestBodyBytes, sp.GetRequiredService<ILogger<ProxyHandler>>()));
         Telemetry.Configure(builder, options);

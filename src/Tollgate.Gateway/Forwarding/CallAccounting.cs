@@ -54,6 +54,9 @@ internal sealed class CallAccounting(
     /// <summary>When provider-reported usage is billed as it stands (see <see cref="UsageCheck"/>).</summary>
     public UsageCheck UsageCheck { get; init; } = UsageCheck.Default;
 
+    /// <summary>Cheaper models an adaptive budget or emergency mode may switch a request to (model → fallback on the same provider).</summary>
+    public IReadOnlyDictionary<string, string> FallbackModels { get; init; } = new Dictionary<string, string>();
+
     /// <summary>Where an alert goes when a provider's usage could not be billed as reported; null: logged only.</summary>
     public AlertDispatcher? Alerts { get; init; }
 
@@ -117,10 +120,14 @@ internal sealed class CallAccounting(
         var input = tokens.CountUtf8(call.UpstreamModel, body, info.PromptStart, info.PromptLength, info.SystemStart, info.SystemLength);
         if (info.ToolsStart >= 0 || info.FunctionsStart >= 0)
         {
-            input += tokens.CountUtf8(call.UpstreamModel, body, info.ToolsStart, info.ToolsLength, info.FunctionsStart, info.FunctionsLength);
+            call.ToolTokens = tokens.CountUtf8(call.UpstreamModel, body, info.ToolsStart, info.ToolsLength, info.FunctionsStart, info.FunctionsLength);
+            input += call.ToolTokens;
         }
 
         call.EstimatedInputTokens = Math.Max(1, input);
+        call.Choices = Math.Max(1, info.Choices);
+        call.HasTools = (info.Needs & RequestNeeds.Tools) != 0;
+        call.Temperature = info.Temperature;
         var lookup = Lookup(call.Endpoint.PricedAs, call.UpstreamModel);
         if (call.Operation == "embeddings")
         {
@@ -164,10 +171,21 @@ internal sealed class CallAccounting(
             return Admission.Allow;
         }
 
-        var decision = await BudgetAdmission.ReserveAsync(budgets, subject, call.WorstCaseCost, call.RequestId, null, refuseUnpriced: true, UnpricedFix, cancellationToken);
+        // The request's shape (what adaptive budgets and emergency mode may change) only when it can matter.
+        var shape = budgets is BudgetGate { MayAdapt: true } && call.WorstCaseCost is not null && call.Operation != "embeddings" ? Shape(call) : null;
+        var decision = await BudgetAdmission.ReserveAsync(budgets, subject, call.WorstCaseCost, call.RequestId, shape, refuseUnpriced: true, UnpricedFix, cancellationToken);
         if (decision.Allowed)
         {
             call.Hold = decision.Reservation;
+            if (decision.Adaptation is { } adaptation)
+            {
+                // Degraded to fit: the body is patched to what was held (ProxyHandler), and billed as the model sent.
+                call.Adaptation = adaptation;
+                call.UpstreamModel = adaptation.Model;
+                call.WorstCaseOutputTokens = (long)adaptation.MaxTokens * call.Choices;
+                call.WorstCaseCost = adaptation.WorstCase;
+            }
+
             if (decision.Reservation is { Lines.Count: > 0 } reservation && budgetStatus is not null)
             {
                 call.BudgetRemaining = await budgetStatus.RemainingAsync(reservation, cancellationToken);
@@ -208,6 +226,43 @@ internal sealed class CallAccounting(
         };
         var retryAfter = trip.ResetsAt is { } reset ? reset - time.GetUtcNow() : (TimeSpan?)null;
         return Admission.Refuse(429, "budget_exceeded", message, retryAfter is { } r && r > TimeSpan.Zero ? r : null, details);
+    }
+
+    /// <summary>What adaptive enforcement may change and what each part costs: prompt, tools, output per requested token (× completions).</summary>
+    private BudgetRequestShape? Shape(CallContext call)
+    {
+        if (CostShape(call, call.UpstreamModel) is not { } model)
+        {
+            return null;
+        }
+
+        var fallback = FallbackModels.TryGetValue(call.UpstreamModel, out var cheaper) && !string.Equals(cheaper, call.UpstreamModel, StringComparison.Ordinal)
+            ? CostShape(call, cheaper)
+            : null;
+        return new BudgetRequestShape
+        {
+            Model = model,
+            MaxTokens = (int)Math.Min(int.MaxValue, call.WorstCaseOutputTokens / call.Choices),
+            HasTools = call.HasTools,
+            Temperature = call.Temperature,
+            Fallback = fallback,
+        };
+    }
+
+    private ModelCostShape? CostShape(CallContext call, string model)
+    {
+        const long PerMillion = 1_000_000;
+        var pricedAs = call.Endpoint.PricedAs;
+        var lookup = Lookup(pricedAs, model);
+        var prompt = Math.Max(0, call.EstimatedInputTokens - call.ToolTokens);
+        if (WorstCasePricer.Cost(lookup, pricing, pricedAs, model, prompt, 0, call.StartedAt) is not { } input
+            || WorstCasePricer.Cost(lookup, pricing, pricedAs, model, prompt, PerMillion, call.StartedAt) is not { } withOutput)
+        {
+            return null;
+        }
+
+        var withTools = call.ToolTokens > 0 ? WorstCasePricer.Cost(lookup, pricing, pricedAs, model, prompt + call.ToolTokens, 0, call.StartedAt) ?? input : input;
+        return new ModelCostShape(call.Endpoint.Name, model, input, (withOutput - input) / PerMillion * call.Choices) { ToolsInputCost = withTools - input };
     }
 
     /// <summary>Why the usage the provider reported cannot be billed as it stands (<see cref="UsageCheck"/>); null when it can or none was reported.</summary>

@@ -35,6 +35,7 @@ internal sealed class ProxyHandler(
     internal const string BudgetRemainingHeader = "x-tollgate-budget-remaining";
     internal const string EstimatedHeader = "x-tollgate-cost-estimated";
     internal const string ProviderHeader = "x-tollgate-provider";
+    internal const string AdaptedHeader = "x-tollgate-adapted";
 
     /// <summary>The request field that uses a capability the router found missing.</summary>
     private static string? ParamOf(string missingCapability) => missingCapability switch
@@ -274,6 +275,11 @@ internal sealed class ProxyHandler(
                 return new AttemptResult<Reply>(new Reply { Admission = admission }, AttemptOutcome.Fatal);
             }
 
+            if (call.Adaptation is { } adaptation)
+            {
+                context.Response.Headers[AdaptedHeader] = BodyPatcher.Describe(info, adaptation, AddedOutputLimit);
+            }
+
             try
             {
                 return await handler.ForwardAsync(context, call, body, info, aborted);
@@ -335,14 +341,14 @@ internal sealed class ProxyHandler(
         var endpoint = call.Endpoint;
         if (!endpoint.Passthrough && !call.NativeMessages)
         {
-            return await ForwardTranslatedAsync(context, call, body, aborted);
+            return await ForwardTranslatedAsync(context, call, body, info, aborted);
         }
 
         var ensureUsage = endpoint.Format == WireFormat.OpenAI;
         PooledBuffer? patched = null;
-        if (BodyPatcher.NeedsPatch(info, call.UpstreamModel, ensureUsage))
+        if (BodyPatcher.NeedsPatch(info, call.UpstreamModel, ensureUsage, call.Adaptation))
         {
-            patched = BodyPatcher.Patch(body.Span, info, call.UpstreamModel, ensureUsage);
+            patched = BodyPatcher.Patch(body.Span, info, call.UpstreamModel, ensureUsage, call.Adaptation);
         }
 
         var sendBody = patched ?? body;
@@ -490,10 +496,21 @@ internal sealed class ProxyHandler(
     }
 
     /// <summary>Chat for a provider with another API (Anthropic, Gemini, Azure): the provider adapter translates both ways.</summary>
-    private async ValueTask<AttemptResult<Reply>> ForwardTranslatedAsync(HttpContext context, CallContext call, PooledBuffer body, CancellationToken aborted)
+    private async ValueTask<AttemptResult<Reply>> ForwardTranslatedAsync(HttpContext context, CallContext call, PooledBuffer body, RequestInfo info, CancellationToken aborted)
     {
         var endpoint = call.Endpoint;
-        if (!ChatRequest.TryParse(body.Memory.ToArray(), out var parsed, out var error))
+        byte[] json;
+        if (call.Adaptation is { } adaptation && BodyPatcher.NeedsPatch(info, null, false, adaptation))
+        {
+            using var adapted = BodyPatcher.Patch(body.Span, info, null, false, adaptation);
+            json = adapted.Span.ToArray();
+        }
+        else
+        {
+            json = body.Memory.ToArray();
+        }
+
+        if (!ChatRequest.TryParse(json, out var parsed, out var error))
         {
             await accounting.ReleaseAsync(call, CancellationToken.None);
             await OpenAiError.BadRequest(context, error!);
@@ -549,6 +566,9 @@ internal sealed class ProxyHandler(
         await response.Body.WriteAsync(bytes, aborted);
         return Reply.Answered;
     }
+
+    /// <summary>The output limit an adaptation adds when the request set none (every door this gateway serves reads <c>max_tokens</c>).</summary>
+    private const string AddedOutputLimit = "max_tokens";
 
     private TimeSpan? RetryAfterOf(HttpResponseMessage response) =>
         response.Headers.RetryAfter is { } retryAfter

@@ -37,6 +37,18 @@ internal struct RequestInfo
     public int FunctionsStart;
     public int FunctionsLength;
 
+    /// <summary>Value ranges of the output limits and the temperature (Length 0: absent), for an adapted request.</summary>
+    public (int Start, int Length) MaxTokensValue;
+    public (int Start, int Length) MaxCompletionTokensValue;
+    public (int Start, int Length) MaxOutputTokensValue;
+    public (int Start, int Length) TemperatureValue;
+
+    /// <summary>The request's <c>temperature</c> when it is a number.</summary>
+    public float? Temperature;
+
+    /// <summary>Whole members (name to value) of tools, functions, tool_choice, function_call, parallel_tool_calls: what dropping tools removes.</summary>
+    public ToolMemberRanges ToolMembers;
+
     /// <summary>For embeddings: number of inputs (1 for a string).</summary>
     public int InputCount;
 

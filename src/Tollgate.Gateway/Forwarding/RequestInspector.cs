@@ -36,6 +36,10 @@ internal static class RequestInspector
         ResponseFormat = 1 << 13,
         Choices = 1 << 14,
         BestOf = 1 << 15,
+        Temperature = 1 << 16,
+        ToolChoice = 1 << 17,
+        FunctionCall = 1 << 18,
+        ParallelToolCalls = 1 << 19,
     }
 
     /// <summary>Fills <paramref name="info"/>; returns null on success or a message saying what is wrong with the body.</summary>
@@ -93,11 +97,23 @@ internal static class RequestInspector
                     seen |= field;
                 }
 
+                var memberStart = (int)reader.TokenStartIndex;
                 reader.Read();
                 var start = (int)reader.TokenStartIndex;
-                if (field == Field.None)
+                if (field is Field.None or Field.ToolChoice or Field.FunctionCall or Field.ParallelToolCalls)
                 {
                     reader.Skip();
+                }
+                else if (field == Field.Temperature)
+                {
+                    if (reader.TokenType == JsonTokenType.Number && reader.TryGetSingle(out var temperature))
+                    {
+                        info.Temperature = temperature;
+                    }
+                    else
+                    {
+                        reader.Skip();
+                    }
                 }
                 else if (field == Field.Model)
                 {
@@ -252,6 +268,31 @@ internal static class RequestInspector
                 {
                     reader.Skip();
                 }
+
+                // Where the fields an adapted request changes are (values to replace, members to remove).
+                var end = (int)reader.BytesConsumed;
+                switch (field)
+                {
+                    case Field.MaxTokens:
+                        info.MaxTokensValue = (start, end - start);
+                        break;
+                    case Field.MaxCompletionTokens:
+                        info.MaxCompletionTokensValue = (start, end - start);
+                        break;
+                    case Field.MaxOutputTokens:
+                        info.MaxOutputTokensValue = (start, end - start);
+                        break;
+                    case Field.Temperature:
+                        info.TemperatureValue = (start, end - start);
+                        break;
+                    case Field.Tools:
+                    case Field.Functions:
+                    case Field.ToolChoice:
+                    case Field.FunctionCall:
+                    case Field.ParallelToolCalls:
+                        info.ToolMembers = info.ToolMembers.Add(memberStart, end);
+                        break;
+                }
             }
 
             // Anything after the object other than whitespace is invalid JSON.
@@ -294,6 +335,10 @@ internal static class RequestInspector
         8 when name.SequenceEqual("contents"u8) => Field.Contents,
         9 when name.SequenceEqual("functions"u8) => Field.Functions,
         10 when name.SequenceEqual("max_tokens"u8) => Field.MaxTokens,
+        11 when name.SequenceEqual("temperature"u8) => Field.Temperature,
+        11 when name.SequenceEqual("tool_choice"u8) => Field.ToolChoice,
+        13 when name.SequenceEqual("function_call"u8) => Field.FunctionCall,
+        19 when name.SequenceEqual("parallel_tool_calls"u8) => Field.ParallelToolCalls,
         14 when name.SequenceEqual("stream_options"u8) => Field.StreamOptions,
         15 when name.SequenceEqual("response_format"u8) => Field.ResponseFormat,
         17 when name.SequenceEqual("max_output_tokens"u8) => Field.MaxOutputTokens,

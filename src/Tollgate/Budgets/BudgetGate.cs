@@ -45,6 +45,12 @@ public sealed class BudgetGate : IBudgetGate
 
     public IBudgetStore Store => _store;
 
+    /// <summary>
+    /// Whether a request's <see cref="BudgetRequestShape"/> can matter now: an adaptive budget is defined, emergency mode is
+    /// on, or the gate has not loaded yet. A host that builds shapes only then keeps the common path free of that work.
+    /// </summary>
+    public bool MayAdapt => Volatile.Read(ref _snapshot) is not { HasAdaptive: false } || Volatile.Read(ref _emergency) is not { State: null };
+
     /// <summary>The exchange rates budgets in other currencies than USD are converted with (a budget's currency must have one).</summary>
     public IExchangeRateSource ExchangeRates => _options.ExchangeRates;
 
@@ -955,7 +961,10 @@ public sealed class BudgetGate : IBudgetGate
         });
     }
 
-    private sealed record Snapshot(IReadOnlyList<Budget> Source, BudgetRuntime[] Runtimes, long LoadedTicks, Dictionary<string, CandidateGroup> ByTenant, CandidateGroup NoTenant);
+    private sealed record Snapshot(IReadOnlyList<Budget> Source, BudgetRuntime[] Runtimes, long LoadedTicks, Dictionary<string, CandidateGroup> ByTenant, CandidateGroup NoTenant)
+    {
+        public bool HasAdaptive { get; } = Runtimes.Any(r => r.Budget.Enforcement == BudgetEnforcement.Adaptive);
+    }
 
     /// <summary>The budgets that can apply to subjects of one tenant, and the plans built for them, by match mask.</summary>
     private sealed class CandidateGroup(BudgetRuntime[] candidates)
