@@ -152,7 +152,7 @@ internal sealed class ProxyHandler(
                 _ => null,
             };
             var type = operation == Operation.Embeddings ? GenerationType.Embeddings : GenerationType.Chat;
-            var plan = await router.PlanAsync(info.Model, type, required, info.PromptBytes, info.MaxOutputTokens, info.Needs, aborted);
+            var plan = await router.PlanAsync(info.Model, type, required, info.PromptBytes, info.MaxOutputTokens, info.Choices, info.Needs, aborted);
             if (plan.Chain.Length == 0)
             {
                 if (plan.MissingCapability is { } missing)
