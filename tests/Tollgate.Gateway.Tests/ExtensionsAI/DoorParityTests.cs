@@ -75,6 +75,31 @@ public sealed class DoorParityTests
         Assert.Equal(records[0].Usage.OutputTokens, records[1].Usage.OutputTokens);
     }
 
+    [Fact]
+    public async Task AdaptiveBudgetTooSmallForMaxOutput_BothDoorsClampTheOutputToWhatFits()
+    {
+        await using var doors = await Doors.StartAsync();
+        await doors.Gateway.CreateBudgetAsync(new { scope = new { tenant = "acme" }, limit = "0.005", currency = "USD", period = "daily", enforcement = "adaptive" });
+        using var tenant = doors.Engine.BeginScope(tenant: "acme");
+        doors.Gateway.Upstream.PromptTokens = 5;
+        doors.Gateway.Upstream.CompletionTokens = 10;
+
+        using var response = await doors.Http.PostAsync("/v1/chat/completions",
+            Json("""{"model":"gpt-4o-mini","max_tokens":16000,"messages":[{"role":"user","content":"hello"}]}"""), Ct);
+        var model = new InProcessModel("gpt-4o-mini", new UsageDetails { InputTokenCount = 5, OutputTokenCount = 10 });
+        using var app = model.WithTollgate(doors.Engine);
+        await app.GetResponseAsync([new ChatMessage(ChatRole.User, "hello")], new ChatOptions { MaxOutputTokens = 16_000 }, Ct);
+
+        // 0.005 at 0.60/M output pays for about 8 300 tokens: both doors send that instead of 16 000.
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var header = response.Headers.GetValues("x-tollgate-adapted").Single();
+        Assert.StartsWith("max_tokens=", header, StringComparison.Ordinal);
+        var gatewayMax = int.Parse(header["max_tokens=".Length..], System.Globalization.CultureInfo.InvariantCulture);
+        Assert.InRange(gatewayMax, 8_000, 8_333);
+        Assert.InRange(model.LastOptions!.MaxOutputTokens!.Value, 8_000, 8_333);
+        Assert.Equal(2, (await doors.RecordsAsync()).Count);
+    }
+
     private static StringContent Json(string json) => new(json, Encoding.UTF8, "application/json");
 
     /// <summary>A gateway and an in-process app on the same store, spending from the same budgets.</summary>
@@ -139,8 +164,14 @@ public sealed class DoorParityTests
     {
         private readonly ChatClientMetadata _metadata = new("openai", null, model);
 
-        public Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) =>
-            Task.FromResult(new ChatResponse(new ChatMessage(ChatRole.Assistant, AnswerText)) { ModelId = model, Usage = usage });
+        /// <summary>The options the middleware sent last (after any adaptation).</summary>
+        public ChatOptions? LastOptions { get; private set; }
+
+        public Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
+        {
+            LastOptions = options;
+            return Task.FromResult(new ChatResponse(new ChatMessage(ChatRole.Assistant, AnswerText)) { ModelId = model, Usage = usage });
+        }
 
         public IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) =>
             throw new NotSupportedException();
