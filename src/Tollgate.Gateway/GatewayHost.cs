@@ -222,6 +222,7 @@ public sealed class GatewayHost : IAsyncDisposable
         app.MapPost("/v1/chat/completions", proxy.ChatCompletionsAsync);
         app.MapPost("/v1/embeddings", proxy.EmbeddingsAsync);
         app.MapPost("/v1/messages", proxy.MessagesAsync);
+        app.MapPost("/v1/responses", proxy.ResponsesAsync);
         InfoEndpoints.Map(app, authenticator, router, metrics, provider => pricing.Catalog.GetProvider(provider)?.Models.Select(m => m.Id) ?? []);
         AdminKeysEndpoints.Map(app, keyStore, authenticator, time);
         AdminEndpoints.Map(app);

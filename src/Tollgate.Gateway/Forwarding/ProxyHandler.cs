@@ -62,11 +62,15 @@ internal sealed class ProxyHandler(
 
     public Task MessagesAsync(HttpContext context) => HandleAsync(context, Operation.Messages);
 
+    /// <summary><c>POST /v1/responses</c>: the OpenAI Responses API, passed through to OpenAI-compatible providers.</summary>
+    public Task ResponsesAsync(HttpContext context) => HandleAsync(context, Operation.Responses);
+
     internal enum Operation
     {
         Chat,
         Embeddings,
         Messages,
+        Responses,
     }
 
     private async Task HandleAsync(HttpContext context, Operation operation)
@@ -137,6 +141,13 @@ internal sealed class ProxyHandler(
                 return;
             }
 
+            if (operation == Operation.Responses && info.PromptStart < 0)
+            {
+                metrics.Refused("bad_request");
+                await OpenAiError.BadRequest(context, "\"input\" is missing: send the prompt as a string or an array of input items", "input", "missing_input");
+                return;
+            }
+
             if (operation == Operation.Chat && info.PromptStart < 0)
             {
                 metrics.Refused("bad_request");
@@ -148,7 +159,7 @@ internal sealed class ProxyHandler(
             WireFormat? required = operation switch
             {
                 Operation.Messages => WireFormat.Anthropic,
-                Operation.Embeddings => WireFormat.OpenAI,
+                Operation.Embeddings or Operation.Responses => WireFormat.OpenAI,
                 _ => null,
             };
             var type = operation == Operation.Embeddings ? GenerationType.Embeddings : GenerationType.Chat;
@@ -179,8 +190,10 @@ internal sealed class ProxyHandler(
                 return;
             }
 
+            // The Responses API is passed through only: providers whose API the gateway translates are left out.
+            RouteCandidate[] chain = operation == Operation.Responses ? [.. plan.Chain.Where(c => router.Find(c.Provider) is { Passthrough: true })] : plan.Chain;
             var walk = new Walk(this, context, key, requestId, operation, info, body);
-            var result = await router.Executor.ExecuteAsync<Reply>(plan.Chain, walk.AttemptAsync, null, aborted);
+            var result = await router.Executor.ExecuteAsync<Reply>(chain, walk.AttemptAsync, null, aborted);
             if (aborted.IsCancellationRequested || result.Value is { Written: true })
             {
                 return;
@@ -240,7 +253,12 @@ internal sealed class ProxyHandler(
             {
                 RequestId = requestId,
                 Key = key,
-                Operation = operation == Operation.Embeddings ? "embeddings" : "chat",
+                Operation = operation switch
+                {
+                    Operation.Embeddings => "embeddings",
+                    Operation.Responses => "responses",
+                    _ => "chat",
+                },
                 NativeMessages = operation == Operation.Messages,
                 RequestedModel = info.Model!,
                 Endpoint = endpoint,
@@ -277,7 +295,7 @@ internal sealed class ProxyHandler(
 
             if (call.Adaptation is { } adaptation)
             {
-                context.Response.Headers[AdaptedHeader] = BodyPatcher.Describe(info, adaptation, AddedOutputLimit);
+                context.Response.Headers[AdaptedHeader] = BodyPatcher.Describe(info, adaptation, AddedOutputLimit(call));
             }
 
             try
@@ -339,20 +357,25 @@ internal sealed class ProxyHandler(
     private async ValueTask<AttemptResult<Reply>> ForwardAsync(HttpContext context, CallContext call, PooledBuffer body, RequestInfo info, CancellationToken aborted)
     {
         var endpoint = call.Endpoint;
-        if (!endpoint.Passthrough && !call.NativeMessages)
+        var responses = call.Operation == "responses";
+        if (!endpoint.Passthrough && !call.NativeMessages && !responses)
         {
             return await ForwardTranslatedAsync(context, call, body, info, aborted);
         }
 
-        var ensureUsage = endpoint.Format == WireFormat.OpenAI;
+        // Chat streams need stream_options.include_usage; a Responses stream always ends with its usage (response.completed).
+        var ensureUsage = endpoint.Format == WireFormat.OpenAI && !responses;
         PooledBuffer? patched = null;
         if (BodyPatcher.NeedsPatch(info, call.UpstreamModel, ensureUsage, call.Adaptation))
         {
-            patched = BodyPatcher.Patch(body.Span, info, call.UpstreamModel, ensureUsage, call.Adaptation);
+            patched = BodyPatcher.Patch(body.Span, info, call.UpstreamModel, ensureUsage, call.Adaptation, AddedOutputLimit(call));
         }
 
         var sendBody = patched ?? body;
-        var uri = call.NativeMessages ? endpoint.MessagesUri : call.Operation == "embeddings" ? endpoint.EmbeddingsUri : endpoint.ChatCompletionsUri;
+        var uri = call.NativeMessages ? endpoint.MessagesUri
+            : call.Operation == "embeddings" ? endpoint.EmbeddingsUri
+            : responses ? endpoint.ResponsesUri
+            : endpoint.ChatCompletionsUri;
         HttpResponseMessage upstreamResponse;
         using (var request = new HttpRequestMessage(HttpMethod.Post, uri) { Content = new ByteArrayContent(sendBody.Array, 0, sendBody.Length) })
         {
@@ -567,8 +590,8 @@ internal sealed class ProxyHandler(
         return Reply.Answered;
     }
 
-    /// <summary>The output limit an adaptation adds when the request set none (every door this gateway serves reads <c>max_tokens</c>).</summary>
-    private const string AddedOutputLimit = "max_tokens";
+    /// <summary>The output limit an adaptation adds when the request set none: the Responses API's, else <c>max_tokens</c>.</summary>
+    private static string AddedOutputLimit(CallContext call) => call.Operation == "responses" ? "max_output_tokens" : "max_tokens";
 
     private TimeSpan? RetryAfterOf(HttpResponseMessage response) =>
         response.Headers.RetryAfter is { } retryAfter

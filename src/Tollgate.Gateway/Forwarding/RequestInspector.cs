@@ -40,6 +40,7 @@ internal static class RequestInspector
         ToolChoice = 1 << 17,
         FunctionCall = 1 << 18,
         ParallelToolCalls = 1 << 19,
+        Instructions = 1 << 20,
     }
 
     /// <summary>Fills <paramref name="info"/>; returns null on success or a message saying what is wrong with the body.</summary>
@@ -224,15 +225,15 @@ internal static class RequestInspector
                     info.PromptStart = start;
                     info.PromptLength = (int)reader.BytesConsumed - start;
                 }
-                else if (field is Field.System or Field.Tools or Field.Functions)
+                else if (field is Field.System or Field.Instructions or Field.Tools or Field.Functions)
                 {
-                    if (field != Field.System && IsNonEmptyArray(reader))
+                    if (field is Field.Tools or Field.Functions && IsNonEmptyArray(reader))
                     {
                         info.Needs |= RequestNeeds.Tools;
                     }
 
                     reader.Skip();
-                    if (field == Field.System)
+                    if (field is Field.System or Field.Instructions)
                     {
                         info.SystemStart = start;
                         info.SystemLength = (int)reader.BytesConsumed - start;
@@ -337,6 +338,7 @@ internal static class RequestInspector
         10 when name.SequenceEqual("max_tokens"u8) => Field.MaxTokens,
         11 when name.SequenceEqual("temperature"u8) => Field.Temperature,
         11 when name.SequenceEqual("tool_choice"u8) => Field.ToolChoice,
+        12 when name.SequenceEqual("instructions"u8) => Field.Instructions,
         13 when name.SequenceEqual("function_call"u8) => Field.FunctionCall,
         19 when name.SequenceEqual("parallel_tool_calls"u8) => Field.ParallelToolCalls,
         14 when name.SequenceEqual("stream_options"u8) => Field.StreamOptions,

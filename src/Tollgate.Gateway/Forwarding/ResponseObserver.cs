@@ -82,10 +82,24 @@ internal sealed class ResponseObserver(WireFormat format, bool collectText) : ID
                     }
                 }
                 else if (_collectText && (reader.ValueTextEquals("choices"u8) || reader.ValueTextEquals("delta"u8) || reader.ValueTextEquals("content_block"u8) ||
-                                          (format == WireFormat.Anthropic && reader.ValueTextEquals("content"u8))))
+                                          reader.ValueTextEquals("output"u8) || (format == WireFormat.Anthropic && reader.ValueTextEquals("content"u8))))
                 {
                     reader.Read();
-                    CollectText(ref reader);
+                    if (reader.TokenType == JsonTokenType.String)
+                    {
+                        // Responses API text deltas: {"type":"response.output_text.delta","delta":"…"}.
+                        AppendString(ref reader);
+                    }
+                    else
+                    {
+                        CollectText(ref reader);
+                    }
+                }
+                else if (format == WireFormat.OpenAI && reader.ValueTextEquals("response"u8))
+                {
+                    // Responses API stream events carry the response object; response.completed has its usage.
+                    reader.Read();
+                    ReadNestedResponse(ref reader);
                 }
                 else if (format == WireFormat.Anthropic && reader.ValueTextEquals("message"u8))
                 {
@@ -121,6 +135,51 @@ internal sealed class ResponseObserver(WireFormat format, bool collectText) : ID
 
         UsageReported = true;
         LastPayloadHadUsage = true;
+    }
+
+    /// <summary>Reads the <c>response</c> object of a Responses API event: its model and, in <c>response.completed</c>, its usage.</summary>
+    private void ReadNestedResponse(ref Utf8JsonReader reader)
+    {
+        if (reader.TokenType != JsonTokenType.StartObject)
+        {
+            reader.Skip();
+            return;
+        }
+
+        var depth = reader.CurrentDepth;
+        while (reader.Read() && !(reader.TokenType == JsonTokenType.EndObject && reader.CurrentDepth == depth))
+        {
+            if (reader.TokenType != JsonTokenType.PropertyName || reader.CurrentDepth != depth + 1)
+            {
+                continue;
+            }
+
+            if (reader.ValueTextEquals("usage"u8))
+            {
+                reader.Read();
+                if (reader.TokenType == JsonTokenType.StartObject)
+                {
+                    ReadUsage(ref reader);
+                }
+                else
+                {
+                    reader.Skip();
+                }
+            }
+            else if (reader.ValueTextEquals("model"u8))
+            {
+                reader.Read();
+                if (ResponseModel is null && reader.TokenType == JsonTokenType.String)
+                {
+                    ResponseModel = reader.GetString();
+                }
+            }
+            else
+            {
+                reader.Read();
+                reader.Skip();
+            }
+        }
     }
 
     private void ReadAnthropicMessage(ref Utf8JsonReader reader)

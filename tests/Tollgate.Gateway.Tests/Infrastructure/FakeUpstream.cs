@@ -101,6 +101,10 @@ public sealed class FakeUpstream : IAsyncDisposable
             var includeUsage = root.TryGetProperty("stream_options", out var so) && so.TryGetProperty("include_usage", out var iu) && iu.ValueKind == JsonValueKind.True;
             await (stream ? OpenAiStreamAsync(context, model!, includeUsage) : OpenAiJsonAsync(context, model!));
         }
+        else if (path.EndsWith("/responses", StringComparison.Ordinal))
+        {
+            await (stream ? ResponsesStreamAsync(context, model!) : ResponsesJsonAsync(context, model!));
+        }
         else if (path.EndsWith("/embeddings", StringComparison.Ordinal))
         {
             context.Response.ContentType = "application/json";
@@ -133,6 +137,41 @@ public sealed class FakeUpstream : IAsyncDisposable
     private string DefaultUsage => $$$"""{"prompt_tokens":{{{PromptTokens}}},"completion_tokens":{{{CompletionTokens}}},"total_tokens":{{{PromptTokens + CompletionTokens}}},"prompt_tokens_details":{"cached_tokens":{{{CachedTokens}}}},"completion_tokens_details":{"reasoning_tokens":0}}""";
 
     private string StreamUsage => $$$"""{"prompt_tokens":{{{PromptTokens}}},"completion_tokens":{{{CompletionTokens}}},"total_tokens":{{{PromptTokens + CompletionTokens}}},"prompt_tokens_details":{"cached_tokens":{{{CachedTokens}}}}}""";
+
+    private string ResponsesUsage => $$$"""{"input_tokens":{{{PromptTokens}}},"input_tokens_details":{"cached_tokens":{{{CachedTokens}}}},"output_tokens":{{{CompletionTokens}}},"output_tokens_details":{"reasoning_tokens":0},"total_tokens":{{{PromptTokens + CompletionTokens}}}}""";
+
+    private string ResponseObject(string model, string status, bool withOutput, string usage)
+    {
+        var text = JsonSerializer.Serialize(string.Concat(StreamPieces));
+        var output = withOutput ? $$$"""[{"type":"message","id":"msg_fake","status":"completed","role":"assistant","content":[{"type":"output_text","text":{{{text}}},"annotations":[]}]}]""" : "[]";
+        return $$$"""{"id":"resp_fake","object":"response","created_at":1700000000,"status":"{{{status}}}","model":"{{{model}}}","output":{{{output}}},"usage":{{{usage}}}}""";
+    }
+
+    private Task ResponsesJsonAsync(HttpContext context, string model)
+    {
+        context.Response.ContentType = "application/json";
+        return context.Response.WriteAsync(ResponseObject(model, "completed", true, UsageJson ?? ResponsesUsage));
+    }
+
+    private async Task ResponsesStreamAsync(HttpContext context, string model)
+    {
+        context.Response.ContentType = "text/event-stream";
+        var sequence = 0;
+        await WriteEventAsync(context, $$$"""{"type":"response.created","sequence_number":{{{sequence++}}},"response":{{{ResponseObject(model, "in_progress", false, "null")}}}}""", "response.created");
+        for (var i = 0; i < StreamPieces.Length; i++)
+        {
+            if (CutStreamAfterChunks is { } cut && i >= cut)
+            {
+                await Task.Delay(300, context.RequestAborted);
+                context.Abort();
+                return;
+            }
+
+            await WriteEventAsync(context, $$$"""{"type":"response.output_text.delta","sequence_number":{{{sequence++}}},"item_id":"msg_fake","output_index":0,"content_index":0,"delta":{{{JsonSerializer.Serialize(StreamPieces[i])}}}}""", "response.output_text.delta");
+        }
+
+        await WriteEventAsync(context, $$$"""{"type":"response.completed","sequence_number":{{{sequence}}},"response":{{{ResponseObject(model, "completed", true, UsageJson ?? ResponsesUsage)}}}}""", "response.completed");
+    }
 
     private Task OpenAiJsonAsync(HttpContext context, string model)
     {
