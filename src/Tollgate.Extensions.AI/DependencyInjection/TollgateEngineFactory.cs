@@ -63,9 +63,13 @@ public static class TollgateEngineFactory
             catalog.Start();
         }
 
-        var gate = new BudgetGate(budgetStore, definitions, time, options.Budgets, loggerFactory?.CreateLogger<BudgetGate>());
         var writer = new LedgerWriter(ledgerStore, options.Ledger, time, loggerFactory?.CreateLogger<LedgerWriter>());
         owned.Add(writer); // disposed first (reverse order): flushes into the stores before they close
+
+        // A budget defined while the app runs (the gateway's admin API, `tollgate budget set`) counts its window's
+        // earlier spend from the shared ledger as soon as this gate sees it, as the gateway's does.
+        var gateOptions = options.Budgets.WithLedger(ledgerStore, async cancellationToken => await writer.FlushAsync(cancellationToken));
+        var gate = new BudgetGate(budgetStore, definitions, time, gateOptions, loggerFactory?.CreateLogger<BudgetGate>());
         return new TollgateEngine(new CostEngine(catalog, options.Pricing), gate, writer, ledgerStore, time, loggerFactory, owned, initializers);
     }
 

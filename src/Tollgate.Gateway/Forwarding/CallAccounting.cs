@@ -135,7 +135,10 @@ internal sealed class CallAccounting(
         }
         else
         {
-            var perChoice = OutputBound.PerChoice(info.MaxOutputTokens, MaxOutput(call.Endpoint.PricedAs, call.UpstreamModel), lookup.ContextWindow, call.EstimatedInputTokens);
+            // The model's limits are looked up only when the request sets none (the common case sets max_tokens).
+            var perChoice = info.MaxOutputTokens is > 0 and var asked
+                ? asked
+                : OutputBound.PerChoice(null, MaxOutput(call.Endpoint.PricedAs, call.UpstreamModel), lookup.ContextWindow, call.EstimatedInputTokens);
             call.WorstCaseOutputTokens = OutputBound.Total(perChoice, info.Choices);
         }
 

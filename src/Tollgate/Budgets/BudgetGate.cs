@@ -23,6 +23,9 @@ public sealed class BudgetGate : IBudgetGate
     private readonly string _idPrefix = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6)) + "-";
     private readonly Lock _throttleLock = new();
 
+    /// <summary>How long counting a new budget's earlier spend waits for the host's pending ledger records.</summary>
+    private static readonly TimeSpan LedgerFlushWait = TimeSpan.FromSeconds(1);
+
     /// <summary>The definitions the gate last loaded (kept across <see cref="Invalidate"/>): a budget not among them is new.</summary>
     private IReadOnlyList<Budget>? _known;
     private Snapshot? _snapshot;
@@ -670,7 +673,17 @@ public sealed class BudgetGate : IBudgetGate
         {
             if (_options.FlushLedgerAsync is { } flush)
             {
-                await flush(cancellationToken);
+                // Bounded: under steady load a host's queue is never empty, and the records already durable are most of it.
+                using var timeout = new CancellationTokenSource(LedgerFlushWait, _time);
+                using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
+                try
+                {
+                    await flush(bounded.Token);
+                }
+                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                {
+                    _logger.LogWarning("Budget '{Budget}': the host's ledger records were not all durable within {Wait}; counting what is", budget.Id, LedgerFlushWait);
+                }
             }
 
             var spent = await BudgetRecompute.RecomputeAsync(budget, ledger, _store, now, _options.ExchangeRates, cancellationToken);

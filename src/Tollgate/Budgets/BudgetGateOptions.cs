@@ -39,6 +39,15 @@ public sealed class BudgetGateOptions
     /// <summary>Makes the host's own records durable before a budget's spend is counted from <see cref="Ledger"/> (e.g. the gateway's batched writer).</summary>
     public Func<CancellationToken, Task>? FlushLedgerAsync { get; set; }
 
+    /// <summary>A copy whose <see cref="Ledger"/> and <see cref="FlushLedgerAsync"/> are the host's unless these options set them.</summary>
+    public BudgetGateOptions WithLedger(Ledger.ILedgerStore ledger, Func<CancellationToken, Task> flushLedgerAsync)
+    {
+        var copy = (BudgetGateOptions)MemberwiseClone();
+        copy.Ledger ??= ledger;
+        copy.FlushLedgerAsync ??= flushLedgerAsync;
+        return copy;
+    }
+
     /// <summary>Throws <see cref="ArgumentException"/> naming the setting to fix.</summary>
     public void Validate()
     {
