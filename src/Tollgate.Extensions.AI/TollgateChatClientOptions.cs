@@ -18,8 +18,8 @@ public sealed class TollgateChatClientOptions
     /// <summary>
     /// Output tokens held for a call that sets no <c>MaxOutputTokens</c>; null (the default) holds the model's maximum
     /// output (<see cref="Metering.OutputBound"/>: the model's limit, else what its context window leaves after the prompt,
-    /// else <see cref="UnknownModelMaxOutputTokens"/>). When a budget applies,
-    /// Tollgate also sends this limit to the provider, so the hold is a true bound on what the call can cost.
+    /// else <see cref="UnknownModelMaxOutputTokens"/>). When a budget applies, Tollgate also sends this limit (or the
+    /// model's known maximum) to the provider, so the hold is a true bound on what the call can cost.
     /// </summary>
     public int? DefaultMaxOutputTokens { get; set; }
 

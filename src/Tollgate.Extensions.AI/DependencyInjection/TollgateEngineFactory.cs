@@ -1,4 +1,6 @@
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Tollgate.Alerts;
 using Tollgate.Budgets;
 using Tollgate.Hosting;
 using Tollgate.Ledger;
@@ -70,7 +72,9 @@ public static class TollgateEngineFactory
         // earlier spend from the shared ledger as soon as this gate sees it, as the gateway's does.
         var gateOptions = options.Budgets.WithLedger(ledgerStore, async cancellationToken => await writer.FlushAsync(cancellationToken));
         var gate = new BudgetGate(budgetStore, definitions, time, gateOptions, loggerFactory?.CreateLogger<BudgetGate>());
-        return new TollgateEngine(new CostEngine(catalog, options.Pricing), gate, writer, ledgerStore, time, loggerFactory, owned, initializers);
+        // Metering's alerts (usage a provider reported that could not be billed) go to the store's alert history, as the gateway's do.
+        var alerts = new AlertDispatcher(stores.AlertHistory, [new LogAlertSink((loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<LogAlertSink>())]);
+        return new TollgateEngine(new CostEngine(catalog, options.Pricing), gate, writer, ledgerStore, time, loggerFactory, owned, initializers) { Alerts = alerts };
     }
 
     /// <summary>The SQLite ledger file for a store file, as <c>tollgate serve</c> lays it out: <c>data/tollgate.db</c> → <c>data/tollgate.ledger.db</c>.</summary>

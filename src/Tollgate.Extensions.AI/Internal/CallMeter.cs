@@ -70,7 +70,10 @@ internal sealed class CallMeter
             ? await BudgetAdmission.ReserveAsync(_engine.Budgets, SubjectFor(attribution, provider, model), null, requestId, shape, RefuseUnpriced, UnpricedFix, cancellationToken)
             : await _engine.Budgets.ReserveAsync(SubjectFor(attribution, provider, model), shape.WorstCase, requestId, shape, cancellationToken), requestId);
 
-        var sent = AdaptOptions(options, decision, model, maxTokens);
+        // The held maximum is sent only when it is one a provider accepts: configured, or the model's own maximum output.
+        // A bound from the context window or the unknown-model default is held but not sent (the provider caps below it).
+        var sendable = _options.DefaultMaxOutputTokens is not null || facts.ModelMaxOutput is > 0;
+        var sent = AdaptOptions(options, decision, model, maxTokens, sendable);
         var sentModel = decision.Adaptation?.Model ?? model;
         var call = new MeteredCall
         {
@@ -356,12 +359,12 @@ internal sealed class CallMeter
     /// The options to send: the caller's instance when nothing changes, otherwise a clone with the budget's
     /// adaptation applied, the hold's max output made explicit, and the <c>tollgate.*</c> keys removed.
     /// </summary>
-    private static ChatOptions? AdaptOptions(ChatOptions? options, BudgetDecision decision, string model, int maxTokens)
+    private static ChatOptions? AdaptOptions(ChatOptions? options, BudgetDecision decision, string model, int maxTokens, bool sendable)
     {
         var adaptation = decision.Adaptation;
         var stripKeys = PropertyAttribution.HasTollgateKeys(options?.AdditionalProperties);
         // With a budget in force and no max set, the provider's default could exceed what was held: send the held max.
-        var boundOutput = options?.MaxOutputTokens is null && decision.Reservation is { Lines.Count: > 0 };
+        var boundOutput = sendable && options?.MaxOutputTokens is null && decision.Reservation is { Lines.Count: > 0 };
         if (adaptation is null && !stripKeys && !boundOutput)
         {
             return options;

@@ -297,6 +297,11 @@ internal sealed class ProxyHandler(
             {
                 context.Response.Headers[AdaptedHeader] = BodyPatcher.Describe(info, adaptation, AddedOutputLimit(call));
             }
+            else if (call.Attempt > 1)
+            {
+                // An earlier attempt (another provider) may have been adapted; this one is sent as asked.
+                context.Response.Headers.Remove(AdaptedHeader);
+            }
 
             try
             {
