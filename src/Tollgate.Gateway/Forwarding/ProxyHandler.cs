@@ -411,7 +411,7 @@ internal sealed class ProxyHandler(
             patched?.Dispose();
             var status = (int)upstreamResponse.StatusCode;
             var observerFormat = call.NativeMessages ? WireFormat.Anthropic : WireFormat.OpenAI;
-            using var observer = new ResponseObserver(observerFormat, collectText: call.Stream);
+            using var observer = new ResponseObserver(observerFormat, collectText: call.Stream, embeddings: call.Operation == "embeddings");
             if (call.Stream && status == 200 && IsEventStream(upstreamResponse))
             {
                 await RelayStreamAsync(context, call, await upstreamResponse.Content.ReadAsStreamAsync(CancellationToken.None), observer, aborted);

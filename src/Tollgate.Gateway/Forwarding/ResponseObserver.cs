@@ -9,7 +9,7 @@ namespace Tollgate.Gateway.Forwarding;
 /// the usage the provider reported, the model that answered, and the generated text (to count tokens when a
 /// stream is cut off before its usage arrives).
 /// </summary>
-internal sealed class ResponseObserver(WireFormat format, bool collectText) : IDisposable
+internal sealed class ResponseObserver(WireFormat format, bool collectText, bool embeddings = false) : IDisposable
 {
     private bool _collectText = collectText;
     private PooledBuffer? _text;
@@ -127,6 +127,10 @@ internal sealed class ResponseObserver(WireFormat format, bool collectText) : ID
         if (format == WireFormat.Anthropic)
         {
             UsageReaders.ReadAnthropicUsage(ref reader, Usage, ref _malformed);
+        }
+        else if (embeddings)
+        {
+            UsageReaders.ReadOpenAiEmbeddingsUsage(ref reader, Usage, ref _malformed);
         }
         else
         {

@@ -46,6 +46,32 @@ public static class UsageReaders
         }
     }
 
+    /// <summary>
+    /// Reads an OpenAI embeddings <c>usage</c> object: input only (<c>prompt_tokens</c> / <c>input_tokens</c>), as the
+    /// catalog's embeddings extractor does — an embedding produces no output, whatever else a provider puts there.
+    /// </summary>
+    public static void ReadOpenAiEmbeddingsUsage(ref Utf8JsonReader reader, Usage usage, ref bool malformed)
+    {
+        var depth = reader.CurrentDepth;
+        while (reader.Read() && !(reader.TokenType == JsonTokenType.EndObject && reader.CurrentDepth == depth))
+        {
+            if (reader.TokenType != JsonTokenType.PropertyName)
+            {
+                continue;
+            }
+
+            if (reader.ValueTextEquals("prompt_tokens"u8) || reader.ValueTextEquals("input_tokens"u8))
+            {
+                SetCount(ref reader, usage, UsageUnit.InputTokens, ref malformed);
+            }
+            else
+            {
+                reader.Read();
+                reader.Skip();
+            }
+        }
+    }
+
     /// <summary>Reads an Anthropic <c>usage</c> object (input_tokens excludes cache reads/writes there; ours includes them).</summary>
     public static void ReadAnthropicUsage(ref Utf8JsonReader reader, Usage usage, ref bool malformed)
     {
@@ -119,6 +145,10 @@ public static class UsageReaders
             if (input && reader.ValueTextEquals("cached_tokens"u8))
             {
                 SetCount(ref reader, usage, UsageUnit.CacheReadTokens, ref malformed);
+            }
+            else if (input && reader.ValueTextEquals("cache_write_tokens"u8))
+            {
+                SetCount(ref reader, usage, UsageUnit.CacheWriteTokens, ref malformed);
             }
             else if (reader.ValueTextEquals("audio_tokens"u8))
             {

@@ -58,6 +58,9 @@ public sealed class FakeUpstream : IAsyncDisposable
     /// <summary>When set, the OpenAI chat answers' <c>usage</c> object verbatim (e.g. malformed counts) instead of one built from the counts above.</summary>
     public string? UsageJson { get; set; }
 
+    /// <summary>When set, every successful answer is this JSON body verbatim (a real provider body from the usage cases).</summary>
+    public string? VerbatimBody { get; set; }
+
     public ConcurrentQueue<RecordedRequest> Requests { get; } = new();
 
     public int RequestCount => Requests.Count;
@@ -88,6 +91,13 @@ public sealed class FakeUpstream : IAsyncDisposable
             context.Response.StatusCode = status;
             context.Response.ContentType = "application/json";
             await context.Response.WriteAsync($$$"""{"error":{"message":"fake upstream failure {{{status}}}","type":"server_error","param":null,"code":null}}""");
+            return;
+        }
+
+        if (VerbatimBody is { } verbatim)
+        {
+            context.Response.ContentType = "application/json";
+            await context.Response.WriteAsync(verbatim);
             return;
         }
 
