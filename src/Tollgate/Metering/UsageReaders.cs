@@ -103,6 +103,35 @@ public static class UsageReaders
                     usage.Set(UsageUnit.OutputTokens, output);
                 }
             }
+            else if (reader.ValueTextEquals("server_tool_use"u8))
+            {
+                // Server tools are billed per use: {"web_search_requests": N}.
+                reader.Read();
+                if (reader.TokenType != JsonTokenType.StartObject)
+                {
+                    reader.Skip();
+                    continue;
+                }
+
+                var toolsDepth = reader.CurrentDepth;
+                while (reader.Read() && !(reader.TokenType == JsonTokenType.EndObject && reader.CurrentDepth == toolsDepth))
+                {
+                    if (reader.TokenType != JsonTokenType.PropertyName)
+                    {
+                        continue;
+                    }
+
+                    if (reader.ValueTextEquals("web_search_requests"u8))
+                    {
+                        SetCount(ref reader, usage, UsageUnit.WebSearches, ref malformed);
+                    }
+                    else
+                    {
+                        reader.Read();
+                        reader.Skip();
+                    }
+                }
+            }
             else
             {
                 reader.Read();

@@ -7,7 +7,7 @@ using Tollgate.Pricing;
 namespace Tollgate.Gateway.Tests.Costs;
 
 /// <summary>
-/// Door parity on real bodies: each OpenAI case of the genai-prices usage sample (chat, embeddings, responses), served
+/// Door parity on real bodies: each OpenAI (chat, embeddings, responses) and Anthropic (messages) case of the genai-prices usage sample, served
 /// verbatim by the fake upstream through the gateway, is billed exactly as <c>tollgate price</c> (the catalog's extractor
 /// rules, <see cref="CostEngine.PriceResponse"/>) prices the same body.
 /// </summary>
@@ -16,10 +16,11 @@ public sealed class UsageCaseParityTests(ITestOutputHelper output)
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Theory]
-    [InlineData("chat", "/v1/chat/completions")]
-    [InlineData("embeddings", "/v1/embeddings")]
-    [InlineData("responses", "/v1/responses")]
-    public async Task OpenAiCases_ServedVerbatim_BilledAsTollgatePricePricesThem(string flavor, string path)
+    [InlineData("openai", "chat", "/v1/chat/completions")]
+    [InlineData("openai", "embeddings", "/v1/embeddings")]
+    [InlineData("openai", "responses", "/v1/responses")]
+    [InlineData("anthropic", "default", "/v1/messages")]
+    public async Task Cases_ServedVerbatim_BilledAsTollgatePricePricesThem(string provider, string flavor, string path)
     {
         await using var gateway = await TestGateway.StartAsync();
         var (_, key) = await gateway.CreateKeyAsync("acme");
@@ -31,7 +32,7 @@ public sealed class UsageCaseParityTests(ITestOutputHelper output)
         {
             using var doc = JsonDocument.Parse(line);
             var root = doc.RootElement;
-            if (root.GetProperty("provider").GetString() != "openai" || root.GetProperty("api_flavor").GetString() != flavor)
+            if (root.GetProperty("provider").GetString() != provider || root.GetProperty("api_flavor").GetString() != flavor)
             {
                 continue;
             }
@@ -45,12 +46,12 @@ public sealed class UsageCaseParityTests(ITestOutputHelper output)
             gateway.Upstream.VerbatimBody = body.GetRawText();
             var request = flavor switch
             {
-                "embeddings" => JsonSerializer.Serialize(new { model = "openai/" + model, input = "hello" }),
-                "responses" => JsonSerializer.Serialize(new { model = "openai/" + model, input = "hello", max_output_tokens = 100 }),
-                _ => JsonSerializer.Serialize(new { model = "openai/" + model, max_tokens = 100, messages = new[] { new { role = "user", content = "hello" } } }),
+                "embeddings" => JsonSerializer.Serialize(new { model = provider + "/" + model, input = "hello" }),
+                "responses" => JsonSerializer.Serialize(new { model = provider + "/" + model, input = "hello", max_output_tokens = 100 }),
+                _ => JsonSerializer.Serialize(new { model = provider + "/" + model, max_tokens = 100, messages = new[] { new { role = "user", content = "hello" } } }),
             };
             using var response = await client.PostAsync(path, new StringContent(request, Encoding.UTF8, "application/json"), Ct);
-            var expected = engine.PriceResponse("openai", flavor, body, DateTimeOffset.UtcNow);
+            var expected = engine.PriceResponse(provider, flavor, body, DateTimeOffset.UtcNow);
             compared++;
             if (!response.IsSuccessStatusCode)
             {
