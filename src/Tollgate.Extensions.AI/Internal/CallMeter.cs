@@ -536,7 +536,7 @@ internal sealed class CallMeter
             attribution = attribution.CombineWith(PropertyAttribution.Read(properties!, out explicitId));
         }
 
-        requestId = explicitId ?? RequestIds.Next();
+        requestId = explicitId ?? RequestIds.Next(_engine.Time);
         return attribution;
     }
 

@@ -9,6 +9,7 @@ using Tollgate.Gateway.Auth;
 using Tollgate.Gateway.Endpoints;
 using Tollgate.Gateway.Observability;
 using Tollgate.Keys;
+using Tollgate.Metering;
 using Tollgate.Providers;
 using Tollgate.Routing;
 
