@@ -628,7 +628,7 @@ public sealed class BudgetGate : IBudgetGate
                 }
 
                 var old = snapshot?.Runtimes.FirstOrDefault(r => r.Budget == b && r.UnitsPerUsd == rate);
-                if (old is null && _known is { } known && IsNewOrReshaped(known, b))
+                if (old is null && (_known is not { } known || IsNewOrReshaped(known, b)))
                 {
                     await CountEarlierSpendAsync(b, now, cancellationToken);
                 }
@@ -659,12 +659,20 @@ public sealed class BudgetGate : IBudgetGate
     }
 
     /// <summary>
-    /// Sets the current window's counters of a budget the gate sees for the first time from the ledger (after the
-    /// host's pending records are written), so a budget defined mid-window counts the window's earlier spend at once.
+    /// Sets the current window's counters of a budget no gate has counted yet from the ledger (after the host's pending
+    /// records are written), so a budget defined mid-window counts the window's earlier spend at once.
     /// </summary>
     private async ValueTask CountEarlierSpendAsync(Budget budget, DateTimeOffset now, CancellationToken cancellationToken)
     {
         if (_options.Ledger is not { } ledger)
+        {
+            return;
+        }
+
+        // Once per definition (id and shape) across every process on the store: whichever gate sees it first counts it —
+        // also a budget defined while no gate ran (the CLI on a shared store), seen at the next start.
+        var shape = string.Join('|', "counted", budget.Scope.ToString(), budget.Period.ToString(), budget.TimeZone, budget.Currency);
+        if (!await _store.TryMarkOnceAsync(budget.Id, "definition", shape, cancellationToken))
         {
             return;
         }

@@ -61,6 +61,27 @@ public sealed class MidWindowBudgetTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task ReserveAsync_BudgetDefinedWhileNoGateRan_CountedAtTheNextStartOnceAcrossGates()
+    {
+        await _ledger.AppendAsync([Spent("a", "acme", 0.9m, _time.GetUtcNow().AddHours(-1))], Ct);
+        var definitions = new InMemoryBudgetDefinitionStore(new Budget { Id = "acme-daily", Scope = BudgetScope.Global with { Tenant = "acme" }, Limit = 1m, Period = BudgetPeriod.Daily });
+        var options = new BudgetGateOptions { DefinitionRefresh = TimeSpan.Zero, Ledger = _ledger };
+
+        // The first gate to start counts the window's earlier spend; a second one (another instance) finds it counted.
+        var first = new BudgetGate(_store, definitions, _time, options);
+        var refused = await first.ReserveAsync(Alice, 0.2m, "r1", cancellationToken: Ct);
+        var fits = await first.ReserveAsync(Alice, 0.1m, "r2", cancellationToken: Ct);
+        var second = new BudgetGate(_store, definitions, _time, options);
+        var alsoRefused = await second.ReserveAsync(Alice, 0.05m, "r3", cancellationToken: Ct);
+
+        Assert.False(refused.Allowed);
+        Assert.Equal(0.9m, refused.Trip!.Spent);
+        Assert.True(fits.Allowed);
+        Assert.False(alsoRefused.Allowed);
+        Assert.Equal(0.1m, alsoRefused.Trip!.Held); // the first gate's hold was kept: counted once, not reset by the second
+    }
+
+    [Fact]
     public async Task GetStatusAsync_RolloverBudgetCreatedToday_CreditsNothingFromYesterday()
     {
         var budget = new Budget { Id = "r", Limit = 10m, Period = BudgetPeriod.Daily, Rollover = true, CreatedAt = _time.GetUtcNow() };
