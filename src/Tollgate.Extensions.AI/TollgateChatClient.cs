@@ -96,10 +96,11 @@ public sealed class TollgateChatClient : DelegatingChatClient
     private async ValueTask SettleAsync(MeteredCall call, ChatResponse response)
     {
         var reported = UsageDetailsMapper.HasTokenCounts(response.Usage);
-        var usage = reported
+        var problem = reported ? CallMeter.UsageProblem(call, response.Usage) : null;
+        var usage = reported && problem is null
             ? UsageDetailsMapper.ToUsage(response.Usage)
-            : CallMeter.CountedUsage(call, response.Usage, CountOutput(call.Tokenizer, response));
-        var record = await _meter.SettleAsync(call, usage, estimated: !reported, response.ModelId);
+            : CallMeter.CountedUsage(call, problem is null ? response.Usage : null, CountOutput(call.Tokenizer, response));
+        var record = await _meter.SettleAsync(call, usage, estimated: !reported || problem is not null, response.ModelId, usageProblem: problem);
         if (record is not null)
         {
             var properties = response.AdditionalProperties ??= [];
@@ -161,17 +162,18 @@ public sealed class TollgateChatClient : DelegatingChatClient
     private async ValueTask SettleStreamAsync(
         MeteredCall call, UsageDetails? reported, StreamingTokenCounter counter, string? responseModel, bool completed, Exception? failure)
     {
-        if (completed && UsageDetailsMapper.HasTokenCounts(reported))
+        var problem = UsageDetailsMapper.HasTokenCounts(reported) ? CallMeter.UsageProblem(call, reported) : null;
+        if (completed && problem is null && UsageDetailsMapper.HasTokenCounts(reported))
         {
             await _meter.SettleAsync(call, UsageDetailsMapper.ToUsage(reported), estimated: false, responseModel);
             return;
         }
 
-        // Cut off (cancelled, abandoned by the consumer, failed) or no usage reported: the provider still billed the
-        // prompt and what it generated, so bill the counted tokens and flag the record as estimated.
-        var usage = CallMeter.CountedUsage(call, reported, call.Tokenizer.Scale(counter.Count).Tokens);
+        // Cut off (cancelled, abandoned by the consumer, failed), no usage reported or usage that cannot be billed: the
+        // provider still billed the prompt and what it generated, so bill the counted tokens and flag the record as estimated.
+        var usage = CallMeter.CountedUsage(call, problem is null ? reported : null, call.Tokenizer.Scale(counter.Count).Tokens);
         var errorClass = completed ? null : failure is null ? "cut_off" : CallMeter.ErrorClassOf(failure);
-        await _meter.SettleAsync(call, usage, estimated: true, responseModel, errorClass);
+        await _meter.SettleAsync(call, usage, estimated: true, responseModel, errorClass, problem);
     }
 
     private static void Observe(ChatResponseUpdate update, StreamingTokenCounter counter, ref UsageDetails? reported)

@@ -12,13 +12,14 @@ public sealed class TollgateChatClientOptions
     /// <summary>The model when neither the call's options nor the inner client's metadata name one.</summary>
     public string? DefaultModel { get; set; }
 
-    /// <summary>Output tokens held for a call without <c>MaxOutputTokens</c> whose model's maximum is not known.</summary>
-    public const int UnknownModelMaxOutputTokens = 4096;
+    /// <summary>Output tokens held for a call without <c>MaxOutputTokens</c> whose model's maximum and context window are not known (<see cref="Metering.OutputBound"/>, the gateway's rule too).</summary>
+    public const int UnknownModelMaxOutputTokens = Metering.OutputBound.UnknownModelMaxOutputTokens;
 
     /// <summary>
     /// Output tokens held for a call that sets no <c>MaxOutputTokens</c>; null (the default) holds the model's maximum
-    /// output (the tokens area's model limits, else <see cref="UnknownModelMaxOutputTokens"/>). When a budget applies,
-    /// Tollgate also sends this limit to the provider, so the hold is a true bound on what the call can cost.
+    /// output (<see cref="Metering.OutputBound"/>: the model's limit, else what its context window leaves after the prompt,
+    /// else <see cref="UnknownModelMaxOutputTokens"/>). When a budget applies, Tollgate also sends this limit (or the
+    /// model's known maximum) to the provider, so the hold is a true bound on what the call can cost.
     /// </summary>
     public int? DefaultMaxOutputTokens { get; set; }
 

@@ -39,9 +39,10 @@ public sealed class TollgateEmbeddingGenerator : DelegatingEmbeddingGenerator<st
         }
 
         var reported = result.Usage?.InputTokenCount is not null;
-        var usage = reported ? UsageDetailsMapper.ToUsage(result.Usage) : CallMeter.CountedUsage(call, result.Usage, 0);
+        var problem = reported ? CallMeter.UsageProblem(call, result.Usage) : null;
+        var usage = reported && problem is null ? UsageDetailsMapper.ToUsage(result.Usage) : CallMeter.CountedUsage(call, problem is null ? result.Usage : null, 0);
         var model = result.Count > 0 ? result[0].ModelId : null;
-        var record = await _meter.SettleAsync(call, usage, estimated: !reported, model);
+        var record = await _meter.SettleAsync(call, usage, estimated: !reported || problem is not null, model, usageProblem: problem);
         if (record is not null)
         {
             (result.AdditionalProperties ??= [])[TollgatePropertyKeys.RequestId] = record.RequestId;

@@ -21,6 +21,7 @@ using Tollgate.Gateway.Observability;
 using Tollgate.Hosting;
 using Tollgate.Keys;
 using Tollgate.Ledger;
+using Tollgate.Metering;
 using Tollgate.Pricing;
 using Tollgate.Providers;
 using Tollgate.Routing;
@@ -151,7 +152,16 @@ public sealed class GatewayHost : IAsyncDisposable
         // Budgets: definitions and counters (counters in Redis when several instances share them).
         var budgetDefinitions = stores.BudgetDefinitions;
         var budgetStore = stores.BudgetCounters;
-        var budgetGate = new BudgetGate(budgetStore, budgetDefinitions, time, new BudgetGateOptions());
+        CallAccounting? accounting = null;
+        var budgetGate = new BudgetGate(budgetStore, budgetDefinitions, time, new BudgetGateOptions
+        {
+            ExchangeRates = new DatedExchangeRates(options.Pricing.ExchangeRates, time),
+            // A budget defined anywhere (admin API, CLI, another instance) counts its window's earlier spend from the
+            // ledger as soon as this gateway sees it, which is within a second.
+            DefinitionRefresh = TimeSpan.FromSeconds(1),
+            Ledger = options.Ledger ? ledgerStore : null,
+            FlushLedgerAsync = ct => accounting?.FlushAsync(ct) ?? Task.CompletedTask,
+        });
         var budgetStatus = new BudgetStatusCache(budgetGate, time, TimeSpan.FromMilliseconds(options.BudgetStatusCacheMilliseconds));
         owned.Add(budgetStatus);
         metrics.BudgetRemaining = async ct => (await budgetGate.GetStatusAsync(ct)).Select(b => (b.Budget.Id, b.Budget.Scope.ToString(), b.Remaining)).ToList();
@@ -194,10 +204,13 @@ public sealed class GatewayHost : IAsyncDisposable
             await volume.RefreshAsync(cancellationToken);
         }
 
-        builder.Services.AddSingleton(sp => new CallAccounting(pricing, new PromptEstimator(), budgetGate, budgetStatus, rateLimits, ledgerWriter, metrics, time, sp.GetRequiredService<ILogger<CallAccounting>>())
+        builder.Services.AddSingleton(sp => accounting = new CallAccounting(pricing, new PromptEstimator(), budgetGate, budgetStatus, rateLimits, ledgerWriter, metrics, time, sp.GetRequiredService<ILogger<CallAccounting>>())
         {
             ApplyDiscounts = discounts,
             Volume = volume,
+            Limits = new ModelOutputLimits(capabilities),
+            Alerts = alerts,
+            FallbackModels = options.FallbackModels,
         });
         builder.Services.AddSingleton(sp => new ProxyHandler(authenticator, router, sp.GetRequiredService<CallAccounting>(), metrics, time, options.MaxRequestBodyBytes, sp.GetRequiredService<ILogger<ProxyHandler>>()));
         Telemetry.Configure(builder, options);
@@ -207,6 +220,7 @@ public sealed class GatewayHost : IAsyncDisposable
         app.MapPost("/v1/chat/completions", proxy.ChatCompletionsAsync);
         app.MapPost("/v1/embeddings", proxy.EmbeddingsAsync);
         app.MapPost("/v1/messages", proxy.MessagesAsync).WithMetadata(AnthropicDoor.Instance);
+        app.MapPost("/v1/responses", proxy.ResponsesAsync);
         CountTokensEndpoint.Map(app, authenticator, router, options.MaxRequestBodyBytes);
         InfoEndpoints.Map(app, authenticator, router, metrics);
         AdminKeysEndpoints.Map(app, keyStore, authenticator, time);

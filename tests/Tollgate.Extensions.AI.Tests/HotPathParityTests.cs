@@ -100,7 +100,7 @@ public sealed class HotPathParityTests
         var refused = await Assert.ThrowsAsync<TollgateBudgetExceededException>(() => client.GetResponseAsync(Prompt.Messages(), cancellationToken: Ct));
 
         Assert.Equal(0, inner.Calls);
-        Assert.Equal(BudgetStrategy.Refused, refused.Decision.Strategy);
+        Assert.Equal(BudgetStrategy.RefusedUnpriced, refused.Decision.Strategy);
         Assert.Contains("gpt-nonexistent-9", refused.Message, StringComparison.Ordinal);
         Assert.Contains("monthly", refused.Message, StringComparison.Ordinal);
         Assert.Contains("FallbackPrices", refused.Message, StringComparison.Ordinal);

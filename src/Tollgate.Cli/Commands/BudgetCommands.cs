@@ -351,7 +351,9 @@ public static class BudgetCommands
             throw new CliException(string.Join("; ", errors));
         }
 
-        var existed = await stores.Definitions.GetAsync(budget.Id, ct) is not null;
+        var existing = await stores.Definitions.GetAsync(budget.Id, ct);
+        var existed = existing is not null;
+        budget = budget with { CreatedAt = existing?.CreatedAt ?? TimeProvider.System.GetUtcNow() };
         await stores.Definitions.UpsertAsync(budget, ct);
         var window = BudgetWindows.Current(budget, TimeProvider.System.GetUtcNow());
         await console.Out.WriteLineAsync(

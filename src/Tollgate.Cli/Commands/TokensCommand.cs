@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Tollgate.Costing;
+using Tollgate.Metering;
 using Tollgate.Pricing;
 using Tollgate.Routing;
 using Tollgate.Tokens;
@@ -55,7 +56,7 @@ internal static class TokensCommand
                 ?? throw new CliException($"cannot tell the provider of '{model}': pass --provider.");
 
             var count = new ChatTokenCounter().Count(prompt, model);
-            var estimator = new WorstCaseEstimator(new CostEngine(PriceCatalog.BuiltIn), new CapabilityLimits(CapabilityCatalog.BuiltIn()));
+            var estimator = new WorstCaseEstimator(new CostEngine(PriceCatalog.BuiltIn), ModelOutputLimits.BuiltIn);
             var estimate = estimator.Estimate(provider, model, new TokenCount(count.Total, count.IsEstimate), prompt.MaxOutputTokens, prompt.Choices);
 
             var inv = CultureInfo.InvariantCulture;
@@ -109,13 +110,6 @@ internal static class TokensCommand
         {
             throw new CliException($"cannot read '{file.OriginalPath()}': {ex.Message}");
         }
-    }
-
-    /// <summary>Maximum output from the routing capabilities catalog, else Tollgate's built-in table.</summary>
-    private sealed class CapabilityLimits(CapabilityCatalog catalog) : IModelLimits
-    {
-        public int? GetMaxOutputTokens(string provider, string model) =>
-            catalog.Find(provider, model)?.MaxOutputTokens ?? BuiltInModelLimits.Instance.GetMaxOutputTokens(provider, model);
     }
 
     private static Command CreateCount(CliConsole console)

@@ -1,4 +1,6 @@
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Tollgate.Alerts;
 using Tollgate.Budgets;
 using Tollgate.Hosting;
 using Tollgate.Ledger;
@@ -63,10 +65,16 @@ public static class TollgateEngineFactory
             catalog.Start();
         }
 
-        var gate = new BudgetGate(budgetStore, definitions, time, options.Budgets, loggerFactory?.CreateLogger<BudgetGate>());
         var writer = new LedgerWriter(ledgerStore, options.Ledger, time, loggerFactory?.CreateLogger<LedgerWriter>());
         owned.Add(writer); // disposed first (reverse order): flushes into the stores before they close
-        return new TollgateEngine(new CostEngine(catalog, options.Pricing), gate, writer, ledgerStore, time, loggerFactory, owned, initializers);
+
+        // A budget defined while the app runs (the gateway's admin API, `tollgate budget set`) counts its window's
+        // earlier spend from the shared ledger as soon as this gate sees it, as the gateway's does.
+        var gateOptions = options.Budgets.WithLedger(ledgerStore, async cancellationToken => await writer.FlushAsync(cancellationToken));
+        var gate = new BudgetGate(budgetStore, definitions, time, gateOptions, loggerFactory?.CreateLogger<BudgetGate>());
+        // Metering's alerts (usage a provider reported that could not be billed) go to the store's alert history, as the gateway's do.
+        var alerts = new AlertDispatcher(stores.AlertHistory, [new LogAlertSink((loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<LogAlertSink>())]);
+        return new TollgateEngine(new CostEngine(catalog, options.Pricing), gate, writer, ledgerStore, time, loggerFactory, owned, initializers) { Alerts = alerts };
     }
 
     /// <summary>The SQLite ledger file for a store file, as <c>tollgate serve</c> lays it out: <c>data/tollgate.db</c> → <c>data/tollgate.ledger.db</c>.</summary>

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using Tollgate.Budgets;
 using Tollgate.Costing;
 using Tollgate.Ledger;
+using Tollgate.Metering;
 using Tollgate.Pricing;
 using Tollgate.Tokens;
 
@@ -50,7 +51,7 @@ internal sealed class CallMeter
         var count = PromptCounter.CountChat(_counter, facts.Rules, messages, options);
         var toolTokens = count.ToolTokens;
         var promptTokens = count.Total - toolTokens;
-        var maxTokens = options?.MaxOutputTokens is { } asked and > 0 ? asked : facts.DefaultMaxOutputTokens;
+        var maxTokens = options?.MaxOutputTokens is { } asked and > 0 ? asked : DefaultMaxOutputTokens(facts, count.Total);
         var startedAt = _engine.Time.GetUtcNow();
 
         var shape = new BudgetRequestShape
@@ -65,13 +66,14 @@ internal sealed class CallMeter
         };
 
         // Awaited here rather than in a helper: one state machine per call, and none when the gate answers at once.
-        var decision = Checked(await _engine.Budgets.ReserveAsync(SubjectFor(attribution, provider, model), shape.WorstCase, requestId, shape, cancellationToken), requestId);
-        if (unpriced)
-        {
-            await RefuseUnpricedAsync(model, decision, provider, requestId);
-        }
+        var decision = Checked(unpriced
+            ? await BudgetAdmission.ReserveAsync(_engine.Budgets, SubjectFor(attribution, provider, model), null, requestId, shape, RefuseUnpriced, UnpricedFix, cancellationToken)
+            : await _engine.Budgets.ReserveAsync(SubjectFor(attribution, provider, model), shape.WorstCase, requestId, shape, cancellationToken), requestId);
 
-        var sent = AdaptOptions(options, decision, model, maxTokens);
+        // The held maximum is sent only when it is one a provider accepts: configured, or the model's own maximum output.
+        // A bound from the context window or the unknown-model default is held but not sent (the provider caps below it).
+        var sendable = _options.DefaultMaxOutputTokens is not null || facts.ModelMaxOutput is > 0;
+        var sent = AdaptOptions(options, decision, model, maxTokens, sendable);
         var sentModel = decision.Adaptation?.Model ?? model;
         var call = new MeteredCall
         {
@@ -83,6 +85,7 @@ internal sealed class CallMeter
             Scope = scope,
             Tokenizer = ReferenceEquals(sentModel, model) ? facts.Tokenizer : FactsFor(provider, sentModel).Tokenizer,
             PromptTokens = promptTokens + (decision.Adaptation?.DropTools == true ? 0 : toolTokens),
+            WorstCaseOutputTokens = decision.Adaptation?.MaxTokens ?? maxTokens,
             Decision = decision,
             StartedAt = startedAt,
         };
@@ -104,11 +107,7 @@ internal sealed class CallMeter
         var startedAt = _engine.Time.GetUtcNow();
         var priced = PriceShape(provider, facts, inputTokens, 0, startedAt, out var unpriced);
 
-        var decision = Checked(await _engine.Budgets.ReserveAsync(SubjectFor(attribution, provider, model), priced.InputCost, requestId, null, cancellationToken), requestId);
-        if (unpriced)
-        {
-            await RefuseUnpricedAsync(model, decision, provider, requestId);
-        }
+        var decision = Checked(await BudgetAdmission.ReserveAsync(_engine.Budgets, SubjectFor(attribution, provider, model), unpriced ? null : priced.InputCost, requestId, null, RefuseUnpriced, UnpricedFix, cancellationToken), requestId);
 
         var sent = options;
         if (PropertyAttribution.HasTollgateKeys(options?.AdditionalProperties))
@@ -135,14 +134,21 @@ internal sealed class CallMeter
 
     /// <summary>
     /// Prices <paramref name="usage"/>, settles the hold to it and records the call — once; later calls for the same
-    /// call do nothing. Never throws for a store problem (logged): the caller's answer is already paid for.
+    /// call do nothing. Never throws for a store problem (logged): the caller's answer is already paid for. A
+    /// <paramref name="usageProblem"/> (why the provider's usage was not billed, see <see cref="UsageCheck"/>) is recorded
+    /// as the error class of a call that succeeded, and alerted.
     /// </summary>
     public async ValueTask<UsageRecord?> SettleAsync(
-        MeteredCall call, Usage usage, bool estimated, string? responseModel, string? errorClass = null)
+        MeteredCall call, Usage usage, bool estimated, string? responseModel, string? errorClass = null, string? usageProblem = null)
     {
         if (!call.TryMarkSettled())
         {
             return null;
+        }
+
+        if (usageProblem is not null)
+        {
+            ReportUsageProblem(call, usageProblem);
         }
 
         var success = errorClass is null;
@@ -191,7 +197,7 @@ internal sealed class CallMeter
             // stepped back meanwhile gives 0, not a negative latency.
             LatencyMs = Math.Max(0, (long)(_engine.Time.GetUtcNow() - call.StartedAt).TotalMilliseconds),
             Success = success,
-            ErrorClass = errorClass,
+            ErrorClass = errorClass ?? usageProblem,
             Estimated = estimated,
             Currency = cost.Currency,
             InputCost = cost.InputCost,
@@ -311,41 +317,41 @@ internal sealed class CallMeter
         return subject;
     }
 
-    /// <summary>
-    /// Under <see cref="UnpricedModelPolicy.RefuseUnderEnforcedBudget"/>: a call to an unpriced model that an
-    /// enforcing budget covers gets its (empty) hold back and is refused — the budget could not bound its cost.
-    /// </summary>
-    private async ValueTask RefuseUnpricedAsync(string model, BudgetDecision decision, string provider, string requestId)
-    {
-        if (_options.UnpricedModels != UnpricedModelPolicy.RefuseUnderEnforcedBudget
-            || decision.Reservation is not { } reservation || !AnyEnforced(reservation.Lines))
-        {
-            return;
-        }
+    /// <summary>What a refused unpriced call is told to do.</summary>
+    private const string UnpricedFix = "give the model a price (PricingOptions.FallbackPrices or a price override file) or set TollgateChatClientOptions.UnpricedModels = Allow.";
 
-        await _engine.Budgets.SettleAsync(reservation, 0m, CancellationToken.None);
-        var budgets = string.Join(", ", reservation.Lines.Where(l => l.Enforced).Select(l => l.BudgetId));
-        throw new TollgateBudgetExceededException(new BudgetDecision
+    /// <summary>Under <see cref="UnpricedModelPolicy.RefuseUnderEnforcedBudget"/> an unpriced model under an enforcing budget is refused (<see cref="BudgetAdmission"/>).</summary>
+    private bool RefuseUnpriced => _options.UnpricedModels == UnpricedModelPolicy.RefuseUnderEnforcedBudget;
+
+    /// <summary>Why the usage the provider reported cannot be billed as it stands (<see cref="UsageCheck"/>); null when it can.</summary>
+    public static string? UsageProblem(MeteredCall call, UsageDetails? reported) =>
+        UsageCheck.Default.Problem(UsageDetailsMapper.ToUsage(reported), UsageDetailsMapper.IsMalformed(reported), call.WorstCaseOutputTokens);
+
+    private void ReportUsageProblem(MeteredCall call, string problem)
+    {
+        var alert = UsageCheck.AlertFor(problem, call.RequestId, call.Provider, call.Model, _engine.Time.GetUtcNow());
+        _logger.LogWarning("{Message}", alert.Message);
+        if (_engine.Alerts is { } alerts)
         {
-            Allowed = false,
-            Strategy = BudgetStrategy.Refused,
-            Reason = $"Model '{model}' of provider '{provider}' has no price, so budget(s) {budgets} cannot bound what request {requestId} costs: " +
-                     "give the model a price (PricingOptions.FallbackPrices or a price override file) or set TollgateChatClientOptions.UnpricedModels = Allow.",
-        });
+            _ = DispatchAsync(alerts, alert);
+        }
     }
 
-    private static bool AnyEnforced(IReadOnlyList<HoldLine> lines)
+    private async Task DispatchAsync(Alerts.AlertDispatcher alerts, Alerts.Alert alert)
     {
-        for (var i = 0; i < lines.Count; i++)
+        try
         {
-            if (lines[i].Enforced)
-            {
-                return true;
-            }
+            await alerts.DispatchAsync(alert, CancellationToken.None);
         }
-
-        return false;
+        catch (Exception ex)
+        {
+            _logger.LogError("alert '{Kind}' could not be delivered: {Error}", alert.Kind, ex.Message);
+        }
     }
+
+    /// <summary>The output held (and sent) for a call that sets none: the configured default, else <see cref="OutputBound"/>'s rule.</summary>
+    private int DefaultMaxOutputTokens(ModelFacts facts, long promptTokens) =>
+        _options.DefaultMaxOutputTokens ?? (int)Math.Min(int.MaxValue, OutputBound.PerChoice(null, facts.ModelMaxOutput, facts.ContextWindow, promptTokens));
 
     private sealed record CachedSubject(TollgateAttribution Attribution, BudgetSubject Subject);
 
@@ -353,12 +359,12 @@ internal sealed class CallMeter
     /// The options to send: the caller's instance when nothing changes, otherwise a clone with the budget's
     /// adaptation applied, the hold's max output made explicit, and the <c>tollgate.*</c> keys removed.
     /// </summary>
-    private static ChatOptions? AdaptOptions(ChatOptions? options, BudgetDecision decision, string model, int maxTokens)
+    private static ChatOptions? AdaptOptions(ChatOptions? options, BudgetDecision decision, string model, int maxTokens, bool sendable)
     {
         var adaptation = decision.Adaptation;
         var stripKeys = PropertyAttribution.HasTollgateKeys(options?.AdditionalProperties);
         // With a budget in force and no max set, the provider's default could exceed what was held: send the held max.
-        var boundOutput = options?.MaxOutputTokens is null && decision.Reservation is { Lines.Count: > 0 };
+        var boundOutput = sendable && options?.MaxOutputTokens is null && decision.Reservation is { Lines.Count: > 0 };
         if (adaptation is null && !stripKeys && !boundOutput)
         {
             return options;
@@ -469,7 +475,7 @@ internal sealed class CallMeter
         return resolved.Lookup;
     }
 
-    /// <summary>Per model: counting rules, tokenizer, the output tokens held when a call sets none, its resolved price (once).</summary>
+    /// <summary>Per model: counting rules, tokenizer, what bounds its output, its resolved price (once).</summary>
     internal ModelFacts FactsFor(string provider, string model)
     {
         // Most clients call one model: skip the dictionary (and hashing the name) when it is the last one asked for.
@@ -489,10 +495,11 @@ internal sealed class CallMeter
             m,
             ChatTokenCounter.RulesFor(m),
             PromptCounter.TokenizerFor(m),
-            _options.DefaultMaxOutputTokens ?? BuiltInModelLimits.Instance.GetMaxOutputTokens(provider, m) ?? TollgateChatClientOptions.UnknownModelMaxOutputTokens));
+            ModelOutputLimits.BuiltIn.GetMaxOutputTokens(provider, m),
+            _engine.Calculator is CostEngine costEngine ? costEngine.Resolve(provider, m).ContextWindow : null));
 
     /// <summary>What a model needs on every call, resolved once (the meter's provider is fixed, so the model is the key).</summary>
-    internal sealed class ModelFacts(string provider, string model, ChatCountRules rules, ModelTokenizer tokenizer, int defaultMaxOutputTokens)
+    internal sealed class ModelFacts(string provider, string model, ChatCountRules rules, ModelTokenizer tokenizer, int? modelMaxOutput, long? contextWindow)
     {
         public string Provider { get; } = provider;
 
@@ -502,7 +509,10 @@ internal sealed class CallMeter
 
         public ModelTokenizer Tokenizer { get; } = tokenizer;
 
-        public int DefaultMaxOutputTokens { get; } = defaultMaxOutputTokens;
+        /// <summary>The model's maximum output per completion; null when unknown.</summary>
+        public int? ModelMaxOutput { get; } = modelMaxOutput;
+
+        public long? ContextWindow { get; } = contextWindow;
 
         // Replaced whole (never mutated) so concurrent calls see a consistent pair.
         public ResolvedModel? Lookup { get; set; }
@@ -526,7 +536,7 @@ internal sealed class CallMeter
             attribution = attribution.CombineWith(PropertyAttribution.Read(properties!, out explicitId));
         }
 
-        requestId = explicitId ?? RequestIds.Next();
+        requestId = explicitId ?? RequestIds.Next(_engine.Time);
         return attribution;
     }
 

@@ -24,6 +24,9 @@ internal sealed class MeteredCall
     /// <summary>Counted prompt tokens (tools included), used when the provider reports no input count.</summary>
     public required long PromptTokens { get; init; }
 
+    /// <summary>The output the call can bill at most (what was held and sent), for <see cref="Metering.UsageCheck"/>.</summary>
+    public long WorstCaseOutputTokens { get; init; }
+
     public required BudgetDecision Decision { get; init; }
 
     /// <summary>When the call began: the price in force then applies, and the latency is measured from it (one clock read per call end).</summary>

@@ -41,6 +41,11 @@ internal static class UsageDetailsMapper
         return usage;
     }
 
+    /// <summary>True when a count is negative: a provider bug, never billed as 0 (see <c>UsageCheck</c>).</summary>
+    public static bool IsMalformed(UsageDetails? details) =>
+        details is not null && (details.InputTokenCount < 0 || details.OutputTokenCount < 0 || details.CachedInputTokenCount < 0
+            || details.ReasoningTokenCount < 0 || details.TotalTokenCount < 0);
+
     /// <summary>True when <paramref name="details"/> carries at least the input or output count.</summary>
     public static bool HasTokenCounts(UsageDetails? details) =>
         details is not null && (details.InputTokenCount is not null || details.OutputTokenCount is not null);
@@ -49,7 +54,7 @@ internal static class UsageDetailsMapper
     {
         if (count is { } value)
         {
-            // A negative count is a provider bug; clamp rather than refuse to record the call.
+            // A negative count is a provider bug (IsMalformed: the call is billed from Tollgate's own count); clamped here so the record is still written.
             usage.Set(unit, Math.Max(0, value));
         }
     }

@@ -72,7 +72,7 @@ internal static class AdminBudgetsEndpoints
             return;
         }
 
-        var problems = budget.Validate();
+        var problems = budget.Validate(context.Get<BudgetGate>().ExchangeRates);
         if (problems.Count > 0)
         {
             await OpenAiError.BadRequest(context, string.Join("; ", problems));
@@ -80,7 +80,9 @@ internal static class AdminBudgetsEndpoints
         }
 
         var definitions = context.Get<IBudgetDefinitionStore>();
-        if (root.TryGetProperty("id", out _) && await definitions.GetAsync(budget.Id, context.RequestAborted) is not null && !(root.TryGetProperty("replace", out var replace) && replace.ValueKind == JsonValueKind.True))
+        var existing = await definitions.GetAsync(budget.Id, context.RequestAborted);
+        budget = budget with { CreatedAt = existing?.CreatedAt ?? context.Get<TimeProvider>().GetUtcNow() };
+        if (root.TryGetProperty("id", out _) && existing is not null && !(root.TryGetProperty("replace", out var replace) && replace.ValueKind == JsonValueKind.True))
         {
             await OpenAiError.WriteAsync(context, 409, $"a budget with id '{budget.Id}' exists: send \"replace\": true to change it", "invalid_request_error", "conflict");
             return;

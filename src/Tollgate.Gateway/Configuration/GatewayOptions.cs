@@ -92,6 +92,12 @@ public sealed class GatewayOptions
     /// <summary>How often budgets are checked against their alert thresholds.</summary>
     public int AlertCheckSeconds { get; set; } = 30;
 
+    /// <summary>
+    /// Cheaper models a request may be switched to on the same provider (<c>"gpt-4o": "gpt-4o-mini"</c>): by an adaptive
+    /// budget when the asked model does not fit, and in emergency mode always.
+    /// </summary>
+    public Dictionary<string, string> FallbackModels { get; set; } = new(StringComparer.Ordinal);
+
     /// <summary>The store location, parsed (call <see cref="Validate"/> first).</summary>
     public StoreLocation GetStoreLocation()
     {

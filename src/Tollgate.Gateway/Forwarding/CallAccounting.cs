@@ -1,12 +1,14 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using Microsoft.Extensions.Logging;
+using Tollgate.Alerts;
 using Tollgate.Budgets;
 using Tollgate.Costing;
 using Tollgate.Gateway.Observability;
 using Tollgate.Ledger;
+using Tollgate.Metering;
 using Tollgate.Pricing;
-using Tollgate.Routing;
+using Tollgate.Tokens;
 
 namespace Tollgate.Gateway.Forwarding;
 
@@ -26,19 +28,14 @@ internal sealed class CallAccounting(
     TimeProvider time,
     ILogger<CallAccounting> logger)
 {
-    /// <summary>Output tokens assumed when a request sets no max_tokens and the catalog knows no context window.</summary>
-    private const long UnknownMaxOutputTokens = 16_384;
+    /// <summary>What a refused unpriced call is told to do.</summary>
+    private const string UnpricedFix = "give the model a price (pricing.fallbackPrices in the gateway configuration, or a price override file), or call a model the catalog prices";
 
     /// <summary>Records are handed to the ledger writer in bursts, so its batches (one transaction each) are large.</summary>
     private static readonly TimeSpan LedgerBurstInterval = TimeSpan.FromMilliseconds(50);
 
-    [ThreadStatic]
-    private static Usage? t_worstPlain;
-
-    [ThreadStatic]
-    private static Usage? t_worstReasoning;
-
     private readonly ConcurrentDictionary<(string Provider, string Model), ModelLookup> _lookups = new();
+    private readonly ConcurrentDictionary<(string Provider, string Model), int?> _maxOutputs = new();
     private readonly ConcurrentQueue<UsageRecord> _ledgerQueue = new();
     private long _pendingLedgerWrites;
     private int _burstScheduled;
@@ -50,6 +47,18 @@ internal sealed class CallAccounting(
 
     /// <summary>The month's spend for volume-discount tiers; null when none are configured.</summary>
     public VolumeSpend? Volume { get; init; }
+
+    /// <summary>The models' maximum output (routing's capability catalog, else Tollgate's built-in table), for <see cref="OutputBound"/>.</summary>
+    public IModelLimits Limits { get; init; } = ModelOutputLimits.BuiltIn;
+
+    /// <summary>When provider-reported usage is billed as it stands (see <see cref="UsageCheck"/>).</summary>
+    public UsageCheck UsageCheck { get; init; } = UsageCheck.Default;
+
+    /// <summary>Cheaper models an adaptive budget or emergency mode may switch a request to (model → fallback on the same provider).</summary>
+    public IReadOnlyDictionary<string, string> FallbackModels { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>Where an alert goes when a provider's usage could not be billed as reported; null: logged only.</summary>
+    public AlertDispatcher? Alerts { get; init; }
 
     /// <summary>Records handed to the ledger writer and not yet durable.</summary>
     public long PendingLedgerWrites => Interlocked.Read(ref _pendingLedgerWrites);
@@ -98,48 +107,42 @@ internal sealed class CallAccounting(
         };
     }
 
-    /// <summary>The most a call can cost: all input uncached, <paramref name="maxOutput"/> at the higher of the output and reasoning rates.</summary>
-    private decimal WorstCase(string provider, string model, long input, long maxOutput, DateTimeOffset at)
+    /// <summary>The model's maximum output tokens per completion, resolved once per (provider, model).</summary>
+    private int? MaxOutput(string provider, string model)
     {
-        var lookup = Lookup(provider, model);
-        if (!lookup.Found)
-        {
-            return Router.WorstCaseCost(pricing, provider, model, input, maxOutput, at) ?? 0m;
-        }
-
-        // Scratch usages (per thread; pricing reads them synchronously and keeps nothing): a Usage holds a counter for
-        // every unit, so two fresh ones per request were a large share of the gateway's allocations.
-        var plainUsage = t_worstPlain ??= new Usage();
-        var reasoningUsage = t_worstReasoning ??= new Usage();
-        plainUsage.InputTokens = input;
-        plainUsage.OutputTokens = maxOutput;
-        reasoningUsage.InputTokens = input;
-        reasoningUsage.OutputTokens = maxOutput;
-        reasoningUsage.ReasoningTokens = maxOutput;
-        var plain = lookup.ComputeCost(plainUsage, at);
-        var reasoning = lookup.ComputeCost(reasoningUsage, at);
-        return Math.Max(plain.Priced ? plain.TotalCost : 0m, reasoning.Priced ? reasoning.TotalCost : 0m);
+        var key = (provider, model);
+        return _maxOutputs.TryGetValue(key, out var max) ? max : _maxOutputs.GetOrAdd(key, k => Limits.GetMaxOutputTokens(k.Provider, k.Model));
     }
 
-    /// <summary>Counts prompt tokens and sets the worst-case output and cost to hold.</summary>
+    /// <summary>Counts prompt tokens and sets the worst-case output (<see cref="OutputBound"/>) and cost (<see cref="WorstCasePricer"/>) to hold.</summary>
     public void Estimate(CallContext call, ReadOnlySpan<byte> body, in RequestInfo info)
     {
-        call.EstimatedInputTokens = Math.Max(1, tokens.CountUtf8(call.UpstreamModel, body, info.PromptStart, info.PromptLength, info.SystemStart, info.SystemLength));
+        var input = tokens.CountUtf8(call.UpstreamModel, body, info.PromptStart, info.PromptLength, info.SystemStart, info.SystemLength);
+        if (info.ToolsStart >= 0 || info.FunctionsStart >= 0)
+        {
+            call.ToolTokens = tokens.CountUtf8(call.UpstreamModel, body, info.ToolsStart, info.ToolsLength, info.FunctionsStart, info.FunctionsLength);
+            input += call.ToolTokens;
+        }
+
+        call.EstimatedInputTokens = Math.Max(1, input);
+        call.Choices = Math.Max(1, info.Choices);
+        call.HasTools = (info.Needs & RequestNeeds.Tools) != 0;
+        call.Temperature = info.Temperature;
+        var lookup = Lookup(call.Endpoint.PricedAs, call.UpstreamModel);
         if (call.Operation == "embeddings")
         {
             call.WorstCaseOutputTokens = 0;
         }
-        else if (info.MaxOutputTokens is { } max)
-        {
-            call.WorstCaseOutputTokens = max;
-        }
         else
         {
-            var window = Lookup(call.Endpoint.PricedAs, call.UpstreamModel).ContextWindow;
-            call.WorstCaseOutputTokens = window is { } w && w > call.EstimatedInputTokens ? w - call.EstimatedInputTokens : UnknownMaxOutputTokens;
+            // The model's limits are looked up only when the request sets none (the common case sets max_tokens).
+            var perChoice = info.MaxOutputTokens is > 0 and var asked
+                ? asked
+                : OutputBound.PerChoice(null, MaxOutput(call.Endpoint.PricedAs, call.UpstreamModel), lookup.ContextWindow, call.EstimatedInputTokens);
+            call.WorstCaseOutputTokens = OutputBound.Total(perChoice, info.Choices);
         }
 
-        call.WorstCaseCost = WorstCase(call.Endpoint.PricedAs, call.UpstreamModel, call.EstimatedInputTokens, call.WorstCaseOutputTokens, call.StartedAt);
+        call.WorstCaseCost = WorstCasePricer.Cost(lookup, pricing, call.Endpoint.PricedAs, call.UpstreamModel, call.EstimatedInputTokens, call.WorstCaseOutputTokens, call.StartedAt);
     }
 
     /// <summary>Holds the worst case against every budget that applies; a refusal names the budget and its numbers.</summary>
@@ -171,16 +174,32 @@ internal sealed class CallAccounting(
             return Admission.Allow;
         }
 
-        var decision = await budgets.ReserveAsync(subject, call.WorstCaseCost, call.RequestId, null, cancellationToken);
+        // The request's shape (what adaptive budgets and emergency mode may change) only when it can matter.
+        var shape = budgets is BudgetGate { MayAdapt: true } && call.WorstCaseCost is not null && call.Operation != "embeddings" ? Shape(call) : null;
+        var decision = await BudgetAdmission.ReserveAsync(budgets, subject, call.WorstCaseCost, call.RequestId, shape, refuseUnpriced: true, UnpricedFix, cancellationToken);
         if (decision.Allowed)
         {
             call.Hold = decision.Reservation;
+            if (decision.Adaptation is { } adaptation)
+            {
+                // Degraded to fit: the body is patched to what was held (ProxyHandler), and billed as the model sent.
+                call.Adaptation = adaptation;
+                call.UpstreamModel = adaptation.Model;
+                call.WorstCaseOutputTokens = (long)adaptation.MaxTokens * call.Choices;
+                call.WorstCaseCost = adaptation.WorstCase;
+            }
+
             if (decision.Reservation is { Lines.Count: > 0 } reservation && budgetStatus is not null)
             {
                 call.BudgetRemaining = await budgetStatus.RemainingAsync(reservation, cancellationToken);
             }
 
             return Admission.Allow;
+        }
+
+        if (decision.Strategy == BudgetStrategy.RefusedUnpriced)
+        {
+            return Admission.Refuse(403, "model_unpriced", decision.Reason);
         }
 
         if (decision.Trip is not { } trip)
@@ -216,30 +235,114 @@ internal sealed class CallAccounting(
         return Admission.Refuse(429, "budget_exceeded", message, retryAfter, details);
     }
 
-    /// <summary>Prices the usage the provider reported, or the counted estimate when it reported none.</summary>
+    /// <summary>What adaptive enforcement may change and what each part costs: prompt, tools, output per requested token (× completions).</summary>
+    private BudgetRequestShape? Shape(CallContext call)
+    {
+        if (CostShape(call, call.UpstreamModel) is not { } model)
+        {
+            return null;
+        }
+
+        var fallback = FallbackModels.TryGetValue(call.UpstreamModel, out var cheaper) && !string.Equals(cheaper, call.UpstreamModel, StringComparison.Ordinal)
+            ? CostShape(call, cheaper)
+            : null;
+        return new BudgetRequestShape
+        {
+            Model = model,
+            MaxTokens = (int)Math.Min(int.MaxValue, call.WorstCaseOutputTokens / call.Choices),
+            HasTools = call.HasTools,
+            Temperature = call.Temperature,
+            Fallback = fallback,
+        };
+    }
+
+    private ModelCostShape? CostShape(CallContext call, string model)
+    {
+        const long PerMillion = 1_000_000;
+        var pricedAs = call.Endpoint.PricedAs;
+        var lookup = Lookup(pricedAs, model);
+        var prompt = Math.Max(0, call.EstimatedInputTokens - call.ToolTokens);
+        if (WorstCasePricer.Cost(lookup, pricing, pricedAs, model, prompt, 0, call.StartedAt) is not { } input
+            || WorstCasePricer.Cost(lookup, pricing, pricedAs, model, prompt, PerMillion, call.StartedAt) is not { } withOutput)
+        {
+            return null;
+        }
+
+        var withTools = call.ToolTokens > 0 ? WorstCasePricer.Cost(lookup, pricing, pricedAs, model, prompt + call.ToolTokens, 0, call.StartedAt) ?? input : input;
+        return new ModelCostShape(call.Endpoint.Name, model, input, (withOutput - input) / PerMillion * call.Choices) { ToolsInputCost = withTools - input };
+    }
+
+    /// <summary>Why the usage the provider reported cannot be billed as it stands (<see cref="UsageCheck"/>); null when it can or none was reported.</summary>
+    public string? UsageProblem(CallContext call, ResponseObserver observer) =>
+        observer.UsageReported ? UsageCheck.Problem(observer.Usage, observer.UsageMalformed, call.WorstCaseOutputTokens) : null;
+
+    /// <summary>
+    /// Prices the usage the provider reported; or, when it reported none (cut off before it arrived) or usage that
+    /// cannot be billed (malformed, implausible), Tollgate's own count, flagged as estimated.
+    /// </summary>
     public Settlement Price(CallContext call, ResponseObserver observer, bool cutOff)
     {
-        Usage usage;
-        var estimated = false;
-        if (observer.UsageReported && !(cutOff && observer.Usage.OutputTokens == 0 && observer.GeneratedText.Length > 0))
+        var problem = UsageProblem(call, observer);
+        if (problem is null && observer.UsageReported && !(cutOff && observer.Usage.OutputTokens == 0 && observer.GeneratedText.Length > 0))
         {
-            usage = observer.Usage;
+            try
+            {
+                var reported = Cost(call.Endpoint.PricedAs, call.UpstreamModel, observer.Usage, call.StartedAt);
+                _ = Money.ToNanos(reported.TotalCost); // an amount no counter can hold is as implausible as its usage
+                return new Settlement(reported, observer.Usage, false, call.BudgetRemaining);
+            }
+            catch (OverflowException)
+            {
+                problem = UsageCheck.ImplausibleClass;
+            }
+        }
+
+        Usage usage;
+        if (problem is null && observer.UsageReported)
+        {
+            // Cut off after the usage's input part arrived: keep what the provider said, count the output.
+            usage = observer.Usage.Clone();
         }
         else
         {
-            // No usage from the provider (cut off before it arrived): bill what was counted, flagged as estimated.
-            usage = observer.UsageReported ? observer.Usage.Clone() : new Usage();
-            if (!usage.IsReported(UsageUnit.InputTokens))
-            {
-                usage.InputTokens = call.EstimatedInputTokens;
-            }
+            usage = new Usage();
+        }
 
-            usage.OutputTokens = tokens.CountUtf8(call.UpstreamModel, observer.GeneratedText);
-            estimated = true;
+        if (!usage.IsReported(UsageUnit.InputTokens))
+        {
+            usage.InputTokens = call.EstimatedInputTokens;
+        }
+
+        usage.OutputTokens = tokens.CountUtf8(call.UpstreamModel, observer.GeneratedText);
+        if (problem is not null)
+        {
+            ReportUsageProblem(call, problem);
         }
 
         var cost = Cost(call.Endpoint.PricedAs, call.UpstreamModel, usage, call.StartedAt);
-        return new Settlement(cost, usage, estimated, call.BudgetRemaining);
+        return new Settlement(cost, usage, true, call.BudgetRemaining, problem);
+    }
+
+    private void ReportUsageProblem(CallContext call, string problem)
+    {
+        var alert = UsageCheck.AlertFor(problem, call.RequestId, call.Endpoint.Name, call.UpstreamModel, time.GetUtcNow());
+        logger.LogWarning("{Message}", alert.Message);
+        if (Alerts is { } alerts)
+        {
+            _ = DispatchAsync(alerts, alert);
+        }
+    }
+
+    private async Task DispatchAsync(AlertDispatcher alerts, Alert alert)
+    {
+        try
+        {
+            await alerts.DispatchAsync(alert, CancellationToken.None);
+        }
+        catch (Exception ex)
+        {
+            logger.LogError("alert '{Kind}' could not be delivered: {Error}", alert.Kind, ex.Message);
+        }
     }
 
     /// <summary>Settles one attempt that reached the provider: commits the hold to the cost, records it, updates metrics.</summary>
@@ -330,7 +433,7 @@ internal sealed class CallAccounting(
             Usage = settlement.Usage,
             LatencyMs = (long)elapsed.TotalMilliseconds,
             Success = success,
-            ErrorClass = success ? null : cutOff ? "cut_off" : $"http_{status}",
+            ErrorClass = success ? settlement.UsageProblem : cutOff ? "cut_off" : $"http_{status}",
             Estimated = settlement.Estimated,
 
             // What UsageRecord.WithCost copies, set here so the record is built once.

@@ -31,8 +31,22 @@ internal sealed class CallContext
     /// <summary>Worst-case output tokens (max_tokens or the model's limit).</summary>
     public long WorstCaseOutputTokens { get; set; }
 
-    /// <summary>The worst-case cost held against budgets before forwarding.</summary>
-    public decimal WorstCaseCost { get; set; }
+    /// <summary>Completions asked for (<c>n</c>, <c>best_of</c>; at least 1): the worst-case output covers each.</summary>
+    public int Choices { get; set; } = 1;
+
+    /// <summary>Input tokens of the tool definitions (part of <see cref="EstimatedInputTokens"/>), what dropping tools saves.</summary>
+    public long ToolTokens { get; set; }
+
+    /// <summary>The request uses tools (a non-empty <c>tools</c> / <c>functions</c>).</summary>
+    public bool HasTools { get; set; }
+
+    public float? Temperature { get; set; }
+
+    /// <summary>What an adaptive budget or emergency mode changed in the request (applied to the body before forwarding).</summary>
+    public Budgets.BudgetAdaptation? Adaptation { get; set; }
+
+    /// <summary>The worst-case cost held against budgets before forwarding; null when no price covers the model.</summary>
+    public decimal? WorstCaseCost { get; set; }
 
     /// <summary>The hold taken against budgets (null when no budget applies); owned by the accounting.</summary>
     public object? Hold { get; set; }
@@ -50,4 +64,4 @@ internal sealed class CallContext
 }
 
 /// <summary>What settlement computed for one attempt.</summary>
-internal readonly record struct Settlement(CostBreakdown Cost, Usage Usage, bool Estimated, decimal? BudgetRemaining);
+internal readonly record struct Settlement(CostBreakdown Cost, Usage Usage, bool Estimated, decimal? BudgetRemaining, string? UsageProblem = null);

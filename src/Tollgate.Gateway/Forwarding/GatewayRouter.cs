@@ -21,9 +21,6 @@ internal sealed class GatewayRouter
     /// <summary>How long a decision is reused while the registry state is unchanged (latency scores move slowly).</summary>
     internal static readonly TimeSpan DecisionLifetime = TimeSpan.FromSeconds(1);
 
-    /// <summary>Output tokens assumed for ranking when the request sets no max_tokens (as <c>ChatRouter</c> does).</summary>
-    private const long DefaultMaxOutputTokens = 4096;
-
     private const int MaxCachedPlans = 10_000;
 
     private readonly Dictionary<string, UpstreamEndpoint> _byName;
@@ -89,14 +86,14 @@ internal sealed class GatewayRouter
     /// The attempts to make, best first, among models with the capabilities the request uses; an empty plan carries
     /// the reason and whether the model is unknown.
     /// </summary>
-    public async ValueTask<RoutePlan> PlanAsync(string model, GenerationType type, WireFormat? required, int promptBytes, long? maxOutputTokens, RequestNeeds needs, CancellationToken cancellationToken)
+    public async ValueTask<RoutePlan> PlanAsync(string model, GenerationType type, WireFormat? required, int promptBytes, long? maxOutputTokens, int choices, RequestNeeds needs, CancellationToken cancellationToken)
     {
         var state = await Registry.GetStateAsync(cancellationToken);
 
         // Size class: prompt bytes / 2 (a generous token estimate) rounded up to a power of two, so a kept decision
         // was made for at least this request's size (context windows are checked against the larger figure).
         var inputClass = (long)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)Math.Max(1, promptBytes / 2));
-        var key = new PlanKey(model, type, required is { } f ? (int)f : -1, inputClass, maxOutputTokens ?? -1, needs);
+        var key = new PlanKey(model, type, required is { } f ? (int)f : -1, inputClass, maxOutputTokens ?? -1, Math.Max(1, choices), needs);
         var now = _time.GetTimestamp();
         if (_plans.TryGetValue(key, out var cached) && ReferenceEquals(cached.State, state) && now < cached.Expires)
         {
@@ -108,7 +105,9 @@ internal sealed class GatewayRouter
             Model = model,
             Type = type,
             InputTokens = inputClass,
-            MaxOutputTokens = maxOutputTokens ?? (type == GenerationType.Embeddings ? 0 : DefaultMaxOutputTokens),
+            // Unset: 0, and each candidate's worst case follows the one output rule (OutputBound), as the hold does.
+            MaxOutputTokens = maxOutputTokens ?? 0,
+            Choices = Math.Max(1, choices),
             NeedsVision = needs.HasFlag(RequestNeeds.Vision),
             NeedsTools = needs.HasFlag(RequestNeeds.Tools),
             NeedsJsonSchema = needs.HasFlag(RequestNeeds.JsonSchema),
@@ -156,7 +155,7 @@ internal sealed class GatewayRouter
         }
     }
 
-    private readonly record struct PlanKey(string Model, GenerationType Type, int Format, long InputClass, long MaxOutput, RequestNeeds Needs);
+    private readonly record struct PlanKey(string Model, GenerationType Type, int Format, long InputClass, long MaxOutput, int Choices, RequestNeeds Needs);
 
     private sealed record CachedPlan(ProviderState State, long Expires, RoutePlan Plan);
 }

@@ -8,6 +8,7 @@ using Tollgate.Gateway.Auth;
 using Tollgate.Gateway.Endpoints;
 using Tollgate.Gateway.Observability;
 using Tollgate.Keys;
+using Tollgate.Metering;
 using Tollgate.Providers;
 using Tollgate.Routing;
 
@@ -34,6 +35,7 @@ internal sealed class ProxyHandler(
     internal const string BudgetRemainingHeader = "x-tollgate-budget-remaining";
     internal const string EstimatedHeader = "x-tollgate-cost-estimated";
     internal const string ProviderHeader = "x-tollgate-provider";
+    internal const string AdaptedHeader = "x-tollgate-adapted";
 
     /// <summary>The request field that uses a capability the router found missing.</summary>
     private static string? ParamOf(string missingCapability) => missingCapability switch
@@ -60,11 +62,15 @@ internal sealed class ProxyHandler(
 
     public Task MessagesAsync(HttpContext context) => HandleAsync(context, Operation.Messages);
 
+    /// <summary><c>POST /v1/responses</c>: the OpenAI Responses API, passed through to OpenAI-compatible providers.</summary>
+    public Task ResponsesAsync(HttpContext context) => HandleAsync(context, Operation.Responses);
+
     internal enum Operation
     {
         Chat,
         Embeddings,
         Messages,
+        Responses,
     }
 
     private async Task HandleAsync(HttpContext context, Operation operation)
@@ -135,6 +141,13 @@ internal sealed class ProxyHandler(
                 return;
             }
 
+            if (operation == Operation.Responses && info.PromptStart < 0)
+            {
+                metrics.Refused("bad_request");
+                await OpenAiError.BadRequest(context, "\"input\" is missing: send the prompt as a string or an array of input items", "input", "missing_input");
+                return;
+            }
+
             if (operation is Operation.Chat or Operation.Messages && info.PromptStart < 0)
             {
                 metrics.Refused("bad_request");
@@ -153,11 +166,11 @@ internal sealed class ProxyHandler(
             WireFormat? required = operation switch
             {
                 Operation.Messages => WireFormat.Anthropic,
-                Operation.Embeddings => WireFormat.OpenAI,
+                Operation.Embeddings or Operation.Responses => WireFormat.OpenAI,
                 _ => null,
             };
             var type = operation == Operation.Embeddings ? GenerationType.Embeddings : GenerationType.Chat;
-            var plan = await router.PlanAsync(info.Model, type, required, info.PromptBytes, info.MaxOutputTokens, info.Needs, aborted);
+            var plan = await router.PlanAsync(info.Model, type, required, info.PromptBytes, info.MaxOutputTokens, info.Choices, info.Needs, aborted);
             if (plan.Chain.Length == 0)
             {
                 if (plan.MissingCapability is { } missing)
@@ -184,8 +197,10 @@ internal sealed class ProxyHandler(
                 return;
             }
 
+            // The Responses API is passed through only: providers whose API the gateway translates are left out.
+            RouteCandidate[] chain = operation == Operation.Responses ? [.. plan.Chain.Where(c => router.Find(c.Provider) is { Passthrough: true })] : plan.Chain;
             var walk = new Walk(this, context, key, requestId, operation, info, body);
-            var result = await router.Executor.ExecuteAsync<Reply>(plan.Chain, walk.AttemptAsync, null, aborted);
+            var result = await router.Executor.ExecuteAsync<Reply>(chain, walk.AttemptAsync, null, aborted);
             if (aborted.IsCancellationRequested || result.Value is { Written: true })
             {
                 return;
@@ -242,7 +257,12 @@ internal sealed class ProxyHandler(
             {
                 RequestId = requestId,
                 Key = key,
-                Operation = operation == Operation.Embeddings ? "embeddings" : "chat",
+                Operation = operation switch
+                {
+                    Operation.Embeddings => "embeddings",
+                    Operation.Responses => "responses",
+                    _ => "chat",
+                },
                 NativeMessages = operation == Operation.Messages,
                 RequestedModel = info.Model!,
                 Endpoint = endpoint,
@@ -275,6 +295,16 @@ internal sealed class ProxyHandler(
                 // A budget or rate-limit refusal is the answer: no other provider changes it.
                 _attempt--;
                 return new AttemptResult<Reply>(new Reply { Admission = admission }, AttemptOutcome.Fatal);
+            }
+
+            if (call.Adaptation is { } adaptation)
+            {
+                context.Response.Headers[AdaptedHeader] = BodyPatcher.Describe(info, adaptation, AddedOutputLimit(call));
+            }
+            else if (call.Attempt > 1)
+            {
+                // An earlier attempt (another provider) may have been adapted; this one is sent as asked.
+                context.Response.Headers.Remove(AdaptedHeader);
             }
 
             try
@@ -336,20 +366,25 @@ internal sealed class ProxyHandler(
     private async ValueTask<AttemptResult<Reply>> ForwardAsync(HttpContext context, CallContext call, PooledBuffer body, RequestInfo info, CancellationToken aborted)
     {
         var endpoint = call.Endpoint;
-        if (!endpoint.Passthrough && !call.NativeMessages)
+        var responses = call.Operation == "responses";
+        if (!endpoint.Passthrough && !call.NativeMessages && !responses)
         {
-            return await ForwardTranslatedAsync(context, call, body, aborted);
+            return await ForwardTranslatedAsync(context, call, body, info, aborted);
         }
 
-        var ensureUsage = endpoint.Format == WireFormat.OpenAI;
+        // Chat streams need stream_options.include_usage; a Responses stream always ends with its usage (response.completed).
+        var ensureUsage = endpoint.Format == WireFormat.OpenAI && !responses;
         PooledBuffer? patched = null;
-        if (BodyPatcher.NeedsPatch(info, call.UpstreamModel, ensureUsage))
+        if (BodyPatcher.NeedsPatch(info, call.UpstreamModel, ensureUsage, call.Adaptation))
         {
-            patched = BodyPatcher.Patch(body.Span, info, call.UpstreamModel, ensureUsage);
+            patched = BodyPatcher.Patch(body.Span, info, call.UpstreamModel, ensureUsage, call.Adaptation, AddedOutputLimit(call));
         }
 
         var sendBody = patched ?? body;
-        var uri = call.NativeMessages ? endpoint.MessagesUri : call.Operation == "embeddings" ? endpoint.EmbeddingsUri : endpoint.ChatCompletionsUri;
+        var uri = call.NativeMessages ? endpoint.MessagesUri
+            : call.Operation == "embeddings" ? endpoint.EmbeddingsUri
+            : responses ? endpoint.ResponsesUri
+            : endpoint.ChatCompletionsUri;
         HttpResponseMessage upstreamResponse;
         using (var request = new HttpRequestMessage(HttpMethod.Post, uri) { Content = new ByteArrayContent(sendBody.Array, 0, sendBody.Length) })
         {
@@ -380,7 +415,7 @@ internal sealed class ProxyHandler(
             patched?.Dispose();
             var status = (int)upstreamResponse.StatusCode;
             var observerFormat = call.NativeMessages ? WireFormat.Anthropic : WireFormat.OpenAI;
-            using var observer = new ResponseObserver(observerFormat, collectText: call.Stream);
+            using var observer = new ResponseObserver(observerFormat, collectText: call.Stream, embeddings: call.Operation == "embeddings");
             if (call.Stream && status == 200 && IsEventStream(upstreamResponse))
             {
                 await RelayStreamAsync(context, call, await upstreamResponse.Content.ReadAsStreamAsync(CancellationToken.None), observer, aborted);
@@ -422,6 +457,11 @@ internal sealed class ProxyHandler(
         if (status is >= 200 and < 300)
         {
             observer.Observe(responseBody.Span);
+            if (accounting.UsageProblem(call, observer) is not null)
+            {
+                // Usage that cannot be billed as reported: the output is counted from the answer itself.
+                observer.CollectTextOf(responseBody.Span);
+            }
         }
 
         // The attempt reached the provider: it is settled and recorded whatever its status.
@@ -488,10 +528,21 @@ internal sealed class ProxyHandler(
     }
 
     /// <summary>Chat for a provider with another API (Anthropic, Gemini, Azure): the provider adapter translates both ways.</summary>
-    private async ValueTask<AttemptResult<Reply>> ForwardTranslatedAsync(HttpContext context, CallContext call, PooledBuffer body, CancellationToken aborted)
+    private async ValueTask<AttemptResult<Reply>> ForwardTranslatedAsync(HttpContext context, CallContext call, PooledBuffer body, RequestInfo info, CancellationToken aborted)
     {
         var endpoint = call.Endpoint;
-        if (!ChatRequest.TryParse(body.Memory.ToArray(), out var parsed, out var error))
+        byte[] json;
+        if (call.Adaptation is { } adaptation && BodyPatcher.NeedsPatch(info, null, false, adaptation))
+        {
+            using var adapted = BodyPatcher.Patch(body.Span, info, null, false, adaptation);
+            json = adapted.Span.ToArray();
+        }
+        else
+        {
+            json = body.Memory.ToArray();
+        }
+
+        if (!ChatRequest.TryParse(json, out var parsed, out var error))
         {
             await accounting.ReleaseAsync(call, CancellationToken.None);
             await OpenAiError.BadRequest(context, error!);
@@ -526,6 +577,10 @@ internal sealed class ProxyHandler(
         if (providerResponse.IsSuccess)
         {
             observer.Observe(bytes);
+            if (accounting.UsageProblem(call, observer) is not null)
+            {
+                observer.CollectTextOf(bytes);
+            }
         }
 
         var settlement = await accounting.SettleAsync(call, observer, status, cutOff: false, CancellationToken.None);
@@ -543,6 +598,9 @@ internal sealed class ProxyHandler(
         await response.Body.WriteAsync(bytes, aborted);
         return Reply.Answered;
     }
+
+    /// <summary>The output limit an adaptation adds when the request set none: the Responses API's, else <c>max_tokens</c>.</summary>
+    private static string AddedOutputLimit(CallContext call) => call.Operation == "responses" ? "max_output_tokens" : "max_tokens";
 
     private TimeSpan? RetryAfterOf(HttpResponseMessage response) =>
         response.Headers.RetryAfter is { } retryAfter

@@ -19,6 +19,9 @@ internal struct RequestInfo
     /// <summary>max_tokens / max_completion_tokens / max_output_tokens when given.</summary>
     public long? MaxOutputTokens;
 
+    /// <summary>Completions the request asks for (<c>n</c>, <c>best_of</c>: the larger); 0 when unset (one).</summary>
+    public int Choices;
+
     /// <summary>Byte range of the prompt (<c>messages</c>, <c>input</c>, <c>system</c>…) for estimating input tokens.</summary>
     public int PromptBytes;
 
@@ -27,6 +30,24 @@ internal struct RequestInfo
     public int PromptLength;
     public int SystemStart;
     public int SystemLength;
+
+    /// <summary>Byte ranges of <c>tools</c> and <c>functions</c> (billed as input); -1 when absent.</summary>
+    public int ToolsStart;
+    public int ToolsLength;
+    public int FunctionsStart;
+    public int FunctionsLength;
+
+    /// <summary>Value ranges of the output limits and the temperature (Length 0: absent), for an adapted request.</summary>
+    public (int Start, int Length) MaxTokensValue;
+    public (int Start, int Length) MaxCompletionTokensValue;
+    public (int Start, int Length) MaxOutputTokensValue;
+    public (int Start, int Length) TemperatureValue;
+
+    /// <summary>The request's <c>temperature</c> when it is a number.</summary>
+    public float? Temperature;
+
+    /// <summary>Whole members (name to value) of tools, functions, tool_choice, function_call, parallel_tool_calls: what dropping tools removes.</summary>
+    public ToolMemberRanges ToolMembers;
 
     /// <summary>For embeddings: number of inputs (1 for a string).</summary>
     public int InputCount;

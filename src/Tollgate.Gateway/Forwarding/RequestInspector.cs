@@ -1,13 +1,48 @@
 using System.Text.Json;
+using System.Text.Unicode;
+using Tollgate.Metering;
 
 namespace Tollgate.Gateway.Forwarding;
 
 /// <summary>
 /// Reads the top-level fields of an OpenAI / Anthropic request body with <see cref="Utf8JsonReader"/>: model,
-/// stream, stream_options, token limits and where the prompt is. Invalid JSON is reported as a message.
+/// stream, stream_options, token limits, completions asked for and where the prompt is. It reads what the provider
+/// reads: property names are compared unescaped (<c>"\u006dodel"</c> is <c>model</c>), a field that matters given
+/// twice and a body that is not valid UTF-8 are refused — so the model held and billed is the model served.
+/// Invalid JSON is reported as a message.
 /// </summary>
 internal static class RequestInspector
 {
+    /// <summary>Longest escaped property name compared (a known name unescapes to at most 21 bytes; an escape is at most 6).</summary>
+    private const int MaxEscapedNameBytes = 256;
+
+    [Flags]
+    private enum Field
+    {
+        None = 0,
+        Model = 1 << 0,
+        Stream = 1 << 1,
+        StreamOptions = 1 << 2,
+        MaxTokens = 1 << 3,
+        MaxCompletionTokens = 1 << 4,
+        MaxOutputTokens = 1 << 5,
+        Messages = 1 << 6,
+        Input = 1 << 7,
+        Contents = 1 << 8,
+        Prompt = 1 << 9,
+        System = 1 << 10,
+        Tools = 1 << 11,
+        Functions = 1 << 12,
+        ResponseFormat = 1 << 13,
+        Choices = 1 << 14,
+        BestOf = 1 << 15,
+        Temperature = 1 << 16,
+        ToolChoice = 1 << 17,
+        FunctionCall = 1 << 18,
+        ParallelToolCalls = 1 << 19,
+        Instructions = 1 << 20,
+    }
+
     /// <summary>Fills <paramref name="info"/>; returns null on success or a message saying what is wrong with the body.</summary>
     public static string? Inspect(ReadOnlySpan<byte> body, out RequestInfo info)
     {
@@ -15,9 +50,16 @@ internal static class RequestInspector
         info.StreamOptionsStart = -1;
         info.PromptStart = -1;
         info.SystemStart = -1;
+        info.ToolsStart = -1;
+        info.FunctionsStart = -1;
         if (body.IsEmpty)
         {
             return "the request body is empty: send a JSON object";
+        }
+
+        if (!Utf8.IsValid(body))
+        {
+            return "the request body is not valid UTF-8: send JSON encoded as UTF-8";
         }
 
         var reader = new Utf8JsonReader(body, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Disallow, MaxDepth = 256 });
@@ -28,6 +70,8 @@ internal static class RequestInspector
                 return "the request body must be a JSON object";
             }
 
+            var seen = Field.None;
+            Span<byte> unescaped = stackalloc byte[MaxEscapedNameBytes];
             while (reader.Read())
             {
                 if (reader.TokenType == JsonTokenType.EndObject)
@@ -36,18 +80,43 @@ internal static class RequestInspector
                     break;
                 }
 
-                // PropertyName at depth 1.
-                var name = reader.ValueSpan;
-                var escaped = reader.ValueIsEscaped;
-                reader.Read();
-                var start = (int)reader.TokenStartIndex;
-                if (escaped)
+                // PropertyName at depth 1, compared unescaped: the provider reads "\u006dodel" as "model".
+                scoped ReadOnlySpan<byte> name = reader.ValueSpan;
+                if (reader.ValueIsEscaped)
                 {
-                    reader.Skip();
-                    continue;
+                    name = name.Length <= MaxEscapedNameBytes ? unescaped[..reader.CopyString(unescaped)] : default;
                 }
 
-                if (name.SequenceEqual("model"u8))
+                var field = FieldOf(name);
+                if (field != Field.None)
+                {
+                    if ((seen & field) != 0)
+                    {
+                        return $"the request body has \"{System.Text.Encoding.UTF8.GetString(name)}\" more than once: send each field once (providers read only one of them, and which one differs)";
+                    }
+
+                    seen |= field;
+                }
+
+                var memberStart = (int)reader.TokenStartIndex;
+                reader.Read();
+                var start = (int)reader.TokenStartIndex;
+                if (field is Field.None or Field.ToolChoice or Field.FunctionCall or Field.ParallelToolCalls)
+                {
+                    reader.Skip();
+                }
+                else if (field == Field.Temperature)
+                {
+                    if (reader.TokenType == JsonTokenType.Number && reader.TryGetSingle(out var temperature))
+                    {
+                        info.Temperature = temperature;
+                    }
+                    else
+                    {
+                        reader.Skip();
+                    }
+                }
+                else if (field == Field.Model)
                 {
                     if (reader.TokenType != JsonTokenType.String)
                     {
@@ -58,7 +127,7 @@ internal static class RequestInspector
                     info.ModelStart = start;
                     info.ModelLength = (int)reader.BytesConsumed - start;
                 }
-                else if (name.SequenceEqual("stream"u8))
+                else if (field == Field.Stream)
                 {
                     if (reader.TokenType is JsonTokenType.True)
                     {
@@ -69,7 +138,7 @@ internal static class RequestInspector
                         return "\"stream\" must be true or false";
                     }
                 }
-                else if (name.SequenceEqual("stream_options"u8))
+                else if (field == Field.StreamOptions)
                 {
                     if (reader.TokenType == JsonTokenType.StartObject)
                     {
@@ -95,7 +164,7 @@ internal static class RequestInspector
                     info.StreamOptionsStart = start;
                     info.StreamOptionsLength = (int)reader.BytesConsumed - start;
                 }
-                else if (name.SequenceEqual("max_tokens"u8) || name.SequenceEqual("max_completion_tokens"u8) || name.SequenceEqual("max_output_tokens"u8))
+                else if (field is Field.MaxTokens or Field.MaxCompletionTokens or Field.MaxOutputTokens)
                 {
                     if (reader.TokenType == JsonTokenType.Number)
                     {
@@ -111,7 +180,23 @@ internal static class RequestInspector
                         return $"\"{System.Text.Encoding.UTF8.GetString(name)}\" must be an integer";
                     }
                 }
-                else if (name.SequenceEqual("messages"u8) || name.SequenceEqual("input"u8) || name.SequenceEqual("contents"u8) || name.SequenceEqual("prompt"u8))
+                else if (field == Field.Choices || field == Field.BestOf)
+                {
+                    if (reader.TokenType == JsonTokenType.Number)
+                    {
+                        if (!reader.TryGetInt32(out var choices) || choices < 1 || choices > OutputBound.MaxChoices)
+                        {
+                            return $"\"{System.Text.Encoding.UTF8.GetString(name)}\" must be an integer from 1 to {OutputBound.MaxChoices}";
+                        }
+
+                        info.Choices = Math.Max(info.Choices, choices);
+                    }
+                    else if (reader.TokenType != JsonTokenType.Null)
+                    {
+                        return $"\"{System.Text.Encoding.UTF8.GetString(name)}\" must be an integer";
+                    }
+                }
+                else if (field is Field.Messages or Field.Input or Field.Contents or Field.Prompt)
                 {
                     if (reader.TokenType == JsonTokenType.String)
                     {
@@ -140,25 +225,36 @@ internal static class RequestInspector
                     info.PromptStart = start;
                     info.PromptLength = (int)reader.BytesConsumed - start;
                 }
-                else if (name.SequenceEqual("system"u8) || name.SequenceEqual("tools"u8) || name.SequenceEqual("functions"u8))
+                else if (field is Field.System or Field.Instructions or Field.Tools or Field.Functions)
                 {
-                    if (!name.SequenceEqual("system"u8) && IsNonEmptyArray(reader))
+                    if (field is Field.Tools or Field.Functions && IsNonEmptyArray(reader))
                     {
                         info.Needs |= RequestNeeds.Tools;
                     }
 
                     reader.Skip();
-                    if (name.SequenceEqual("system"u8))
+                    if (field is Field.System or Field.Instructions)
                     {
                         info.SystemStart = start;
                         info.SystemLength = (int)reader.BytesConsumed - start;
                     }
                     else
                     {
+                        // Tool definitions are billed as input: counted into the hold like the prompt.
                         info.PromptBytes += (int)reader.BytesConsumed - start;
+                        if (field == Field.Tools)
+                        {
+                            info.ToolsStart = start;
+                            info.ToolsLength = (int)reader.BytesConsumed - start;
+                        }
+                        else
+                        {
+                            info.FunctionsStart = start;
+                            info.FunctionsLength = (int)reader.BytesConsumed - start;
+                        }
                     }
                 }
-                else if (name.SequenceEqual("response_format"u8))
+                else if (field == Field.ResponseFormat)
                 {
                     if (reader.TokenType == JsonTokenType.StartObject && AsksForJson(ref reader))
                     {
@@ -173,6 +269,31 @@ internal static class RequestInspector
                 {
                     reader.Skip();
                 }
+
+                // Where the fields an adapted request changes are (values to replace, members to remove).
+                var end = (int)reader.BytesConsumed;
+                switch (field)
+                {
+                    case Field.MaxTokens:
+                        info.MaxTokensValue = (start, end - start);
+                        break;
+                    case Field.MaxCompletionTokens:
+                        info.MaxCompletionTokensValue = (start, end - start);
+                        break;
+                    case Field.MaxOutputTokens:
+                        info.MaxOutputTokensValue = (start, end - start);
+                        break;
+                    case Field.Temperature:
+                        info.TemperatureValue = (start, end - start);
+                        break;
+                    case Field.Tools:
+                    case Field.Functions:
+                    case Field.ToolChoice:
+                    case Field.FunctionCall:
+                    case Field.ParallelToolCalls:
+                        info.ToolMembers = info.ToolMembers.Add(memberStart, end);
+                        break;
+                }
             }
 
             // Anything after the object other than whitespace is invalid JSON.
@@ -185,6 +306,11 @@ internal static class RequestInspector
         {
             return $"the request body is not valid JSON ({Describe(ex)}): send one JSON object";
         }
+        catch (InvalidOperationException)
+        {
+            // An escape that is no character (a lone surrogate such as "\ud800") where a name or the model is read.
+            return "the request body has a string with an invalid \\u escape: send valid JSON text";
+        }
 
         info.PromptBytes += Math.Max(0, info.PromptLength) + Math.Max(0, info.SystemLength);
         if (HasImage(body, info.PromptStart, info.PromptLength) || HasImage(body, info.SystemStart, info.SystemLength))
@@ -194,6 +320,33 @@ internal static class RequestInspector
 
         return null;
     }
+
+    /// <summary>The field a top-level name is (<see cref="Field.None"/> for the ones the gateway does not read).</summary>
+    private static Field FieldOf(ReadOnlySpan<byte> name) => name.Length switch
+    {
+        1 when name[0] == (byte)'n' => Field.Choices,
+        5 when name.SequenceEqual("model"u8) => Field.Model,
+        5 when name.SequenceEqual("input"u8) => Field.Input,
+        5 when name.SequenceEqual("tools"u8) => Field.Tools,
+        6 when name.SequenceEqual("stream"u8) => Field.Stream,
+        6 when name.SequenceEqual("system"u8) => Field.System,
+        6 when name.SequenceEqual("prompt"u8) => Field.Prompt,
+        7 when name.SequenceEqual("best_of"u8) => Field.BestOf,
+        8 when name.SequenceEqual("messages"u8) => Field.Messages,
+        8 when name.SequenceEqual("contents"u8) => Field.Contents,
+        9 when name.SequenceEqual("functions"u8) => Field.Functions,
+        10 when name.SequenceEqual("max_tokens"u8) => Field.MaxTokens,
+        11 when name.SequenceEqual("temperature"u8) => Field.Temperature,
+        11 when name.SequenceEqual("tool_choice"u8) => Field.ToolChoice,
+        12 when name.SequenceEqual("instructions"u8) => Field.Instructions,
+        13 when name.SequenceEqual("function_call"u8) => Field.FunctionCall,
+        19 when name.SequenceEqual("parallel_tool_calls"u8) => Field.ParallelToolCalls,
+        14 when name.SequenceEqual("stream_options"u8) => Field.StreamOptions,
+        15 when name.SequenceEqual("response_format"u8) => Field.ResponseFormat,
+        17 when name.SequenceEqual("max_output_tokens"u8) => Field.MaxOutputTokens,
+        21 when name.SequenceEqual("max_completion_tokens"u8) => Field.MaxCompletionTokens,
+        _ => Field.None,
+    };
 
     private static bool IsNonEmptyArray(Utf8JsonReader reader)
     {

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Tollgate.Costing;
+using Tollgate.Metering;
 
 namespace Tollgate.Gateway.Forwarding;
 
@@ -8,13 +9,18 @@ namespace Tollgate.Gateway.Forwarding;
 /// the usage the provider reported, the model that answered, and the generated text (to count tokens when a
 /// stream is cut off before its usage arrives).
 /// </summary>
-internal sealed class ResponseObserver(WireFormat format, bool collectText) : IDisposable
+internal sealed class ResponseObserver(WireFormat format, bool collectText, bool embeddings = false) : IDisposable
 {
+    private bool _collectText = collectText;
     private PooledBuffer? _text;
+    private bool _malformed;
 
     public Usage Usage { get; } = new();
 
     public bool UsageReported { get; private set; }
+
+    /// <summary>True when a usage count was not a non-negative integer (see <see cref="UsageReaders"/>).</summary>
+    public bool UsageMalformed => _malformed;
 
     public string? ResponseModel { get; private set; }
 
@@ -25,6 +31,16 @@ internal sealed class ResponseObserver(WireFormat format, bool collectText) : ID
 
     /// <summary>Whether the last observed payload carried usage (OpenAI usage chunk / Anthropic message_delta).</summary>
     public bool LastPayloadHadUsage { get; private set; }
+
+    /// <summary>Reads the generated text of a complete body too (to count it when the usage it reports cannot be billed).</summary>
+    public void CollectTextOf(ReadOnlySpan<byte> json)
+    {
+        if (!_collectText)
+        {
+            _collectText = true;
+            Observe(json);
+        }
+    }
 
     /// <summary>Reads a complete JSON document (a non-stream body or one SSE data payload); false when it is not JSON.</summary>
     public bool Observe(ReadOnlySpan<byte> json)
@@ -65,10 +81,25 @@ internal sealed class ResponseObserver(WireFormat format, bool collectText) : ID
                         ResponseModel = reader.GetString();
                     }
                 }
-                else if (collectText && (reader.ValueTextEquals("choices"u8) || reader.ValueTextEquals("delta"u8) || reader.ValueTextEquals("content_block"u8)))
+                else if (_collectText && (reader.ValueTextEquals("choices"u8) || reader.ValueTextEquals("delta"u8) || reader.ValueTextEquals("content_block"u8) ||
+                                          reader.ValueTextEquals("output"u8) || (format == WireFormat.Anthropic && reader.ValueTextEquals("content"u8))))
                 {
                     reader.Read();
-                    CollectText(ref reader);
+                    if (reader.TokenType == JsonTokenType.String)
+                    {
+                        // Responses API text deltas: {"type":"response.output_text.delta","delta":"…"}.
+                        AppendString(ref reader);
+                    }
+                    else
+                    {
+                        CollectText(ref reader);
+                    }
+                }
+                else if (format == WireFormat.OpenAI && reader.ValueTextEquals("response"u8))
+                {
+                    // Responses API stream events carry the response object; response.completed has its usage.
+                    reader.Read();
+                    ReadNestedResponse(ref reader);
                 }
                 else if (format == WireFormat.Anthropic && reader.ValueTextEquals("message"u8))
                 {
@@ -95,15 +126,64 @@ internal sealed class ResponseObserver(WireFormat format, bool collectText) : ID
     {
         if (format == WireFormat.Anthropic)
         {
-            UsageReaders.ReadAnthropicUsage(ref reader, Usage);
+            UsageReaders.ReadAnthropicUsage(ref reader, Usage, ref _malformed);
+        }
+        else if (embeddings)
+        {
+            UsageReaders.ReadOpenAiEmbeddingsUsage(ref reader, Usage, ref _malformed);
         }
         else
         {
-            UsageReaders.ReadOpenAiUsage(ref reader, Usage);
+            UsageReaders.ReadOpenAiUsage(ref reader, Usage, ref _malformed);
         }
 
         UsageReported = true;
         LastPayloadHadUsage = true;
+    }
+
+    /// <summary>Reads the <c>response</c> object of a Responses API event: its model and, in <c>response.completed</c>, its usage.</summary>
+    private void ReadNestedResponse(ref Utf8JsonReader reader)
+    {
+        if (reader.TokenType != JsonTokenType.StartObject)
+        {
+            reader.Skip();
+            return;
+        }
+
+        var depth = reader.CurrentDepth;
+        while (reader.Read() && !(reader.TokenType == JsonTokenType.EndObject && reader.CurrentDepth == depth))
+        {
+            if (reader.TokenType != JsonTokenType.PropertyName || reader.CurrentDepth != depth + 1)
+            {
+                continue;
+            }
+
+            if (reader.ValueTextEquals("usage"u8))
+            {
+                reader.Read();
+                if (reader.TokenType == JsonTokenType.StartObject)
+                {
+                    ReadUsage(ref reader);
+                }
+                else
+                {
+                    reader.Skip();
+                }
+            }
+            else if (reader.ValueTextEquals("model"u8))
+            {
+                reader.Read();
+                if (ResponseModel is null && reader.TokenType == JsonTokenType.String)
+                {
+                    ResponseModel = reader.GetString();
+                }
+            }
+            else
+            {
+                reader.Read();
+                reader.Skip();
+            }
+        }
     }
 
     private void ReadAnthropicMessage(ref Utf8JsonReader reader)
@@ -127,7 +207,7 @@ internal sealed class ResponseObserver(WireFormat format, bool collectText) : ID
                 reader.Read();
                 if (reader.TokenType == JsonTokenType.StartObject)
                 {
-                    UsageReaders.ReadAnthropicUsage(ref reader, Usage);
+                    UsageReaders.ReadAnthropicUsage(ref reader, Usage, ref _malformed);
                     UsageReported = true;
                 }
                 else
@@ -143,7 +223,7 @@ internal sealed class ResponseObserver(WireFormat format, bool collectText) : ID
                     ResponseModel = reader.GetString();
                 }
             }
-            else if (collectText && reader.ValueTextEquals("content"u8))
+            else if (_collectText && reader.ValueTextEquals("content"u8))
             {
                 reader.Read();
                 CollectText(ref reader);

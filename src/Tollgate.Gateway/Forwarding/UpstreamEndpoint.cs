@@ -24,6 +24,7 @@ internal sealed class UpstreamEndpoint
         var text = options.BaseUrl!.ToString().TrimEnd('/');
         ChatCompletionsUri = new Uri(text + "/chat/completions");
         EmbeddingsUri = new Uri(text + "/embeddings");
+        ResponsesUri = new Uri(text + "/responses");
         // Anthropic's base URL is the host (https://api.anthropic.com), as in the provider presets and adapters.
         MessagesUri = new Uri(text + (Format == WireFormat.Anthropic ? "/v1/messages" : "/messages"));
         ApiKey = options.ResolveApiKey();
@@ -50,6 +51,9 @@ internal sealed class UpstreamEndpoint
     public Uri ChatCompletionsUri { get; }
 
     public Uri EmbeddingsUri { get; }
+
+    /// <summary>The OpenAI Responses API (<c>POST /v1/responses</c> is passed through to it).</summary>
+    public Uri ResponsesUri { get; }
 
     public Uri MessagesUri { get; }
 

@@ -7,7 +7,7 @@ namespace Tollgate.Alerts;
 /// <summary>
 /// Off the request path: reads every budget's status, fires each threshold alert once per threshold per
 /// window (the store's once-marker makes that hold across concurrent checks and instances) and starts
-/// emergency mode when a budget passes its emergency threshold.
+/// emergency mode when a budget passes its emergency threshold — once per crossing, so an operator's reset sticks.
 /// </summary>
 public sealed class BudgetAlertMonitor(BudgetGate gate, AlertDispatcher dispatcher, TimeProvider? timeProvider = null)
 {
@@ -46,7 +46,10 @@ public sealed class BudgetAlertMonitor(BudgetGate gate, AlertDispatcher dispatch
                 }, cancellationToken));
             }
 
-            if (budget.EmergencyThreshold is { } emergency && used >= emergency)
+            // Once per crossing: the marker (per window and limit) keeps an operator's reset-emergency in force until spend
+            // crosses the threshold again — in a later window, or after the limit was changed — not on the next check.
+            if (budget.EmergencyThreshold is { } emergency && used >= emergency
+                && await gate.Store.TryMarkOnceAsync(budget.Id, status.Window.Key, "emergency:" + Money.Format(status.EffectiveLimit), cancellationToken))
             {
                 var state = new EmergencyState(budget.Id, _time.GetUtcNow(), $"budget '{budget.DisplayName}' passed {emergency:P0} of its limit");
                 if (await gate.Store.TryStartEmergencyAsync(state, cancellationToken))

@@ -42,6 +42,12 @@ public sealed record Budget
     /// <summary>The most one request may cost, in <see cref="Currency"/>; null = no per-request limit.</summary>
     public decimal? PerRequestLimit { get; init; }
 
+    /// <summary>
+    /// When the budget was first defined (set by whoever creates it: admin API, CLI, configuration). A budget counts its
+    /// window's spend from the ledger from the moment it exists, and rollover never credits a window that ended before it.
+    /// </summary>
+    public DateTimeOffset? CreatedAt { get; init; }
+
     /// <summary>Fraction of the limit past which emergency mode starts (e.g. 0.95); null = never.</summary>
     public decimal? EmergencyThreshold { get; init; }
 
@@ -75,7 +81,7 @@ public sealed record Budget
         }
         else if (rates is not null && !rates.Supports(Currency))
         {
-            errors.Add($"currency {Currency} has no exchange rate configured (configured: {string.Join(", ", rates.Currencies)})");
+            errors.Add($"currency {Currency} has no exchange rate configured, so the budget could not be enforced: add a USD→{Currency} rate (pricing exchangeRates, units of {Currency} per 1 USD) or use one of {string.Join(", ", rates.Currencies)}");
         }
 
         if (!BudgetWindows.TryFindTimeZone(TimeZone, out _))

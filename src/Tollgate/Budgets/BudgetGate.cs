@@ -22,6 +22,12 @@ public sealed class BudgetGate : IBudgetGate
     private readonly ILogger _logger;
     private readonly string _idPrefix = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6)) + "-";
     private readonly Lock _throttleLock = new();
+
+    /// <summary>How long counting a new budget's earlier spend waits for the host's pending ledger records.</summary>
+    private static readonly TimeSpan LedgerFlushWait = TimeSpan.FromSeconds(1);
+
+    /// <summary>The definitions the gate last loaded (kept across <see cref="Invalidate"/>): a budget not among them is new.</summary>
+    private IReadOnlyList<Budget>? _known;
     private Snapshot? _snapshot;
     private long _sequence;
     private EmergencyCache? _emergency;
@@ -44,6 +50,15 @@ public sealed class BudgetGate : IBudgetGate
     }
 
     public IBudgetStore Store => _store;
+
+    /// <summary>
+    /// Whether a request's <see cref="BudgetRequestShape"/> can matter now: an adaptive budget is defined, emergency mode is
+    /// on, or the gate has not loaded yet. A host that builds shapes only then keeps the common path free of that work.
+    /// </summary>
+    public bool MayAdapt => Volatile.Read(ref _snapshot) is not { HasAdaptive: false } || Volatile.Read(ref _emergency) is not { State: null };
+
+    /// <summary>The exchange rates budgets in other currencies than USD are converted with (a budget's currency must have one).</summary>
+    public IExchangeRateSource ExchangeRates => _options.ExchangeRates;
 
     public ValueTask<BudgetDecision> ReserveAsync(BudgetSubject subject, decimal worstCaseCost, string requestId, BudgetRequestShape? shape = null, CancellationToken cancellationToken = default)
     {
@@ -572,7 +587,8 @@ public sealed class BudgetGate : IBudgetGate
         var limit = Money.ToNanos(budget.Limit);
         long rolled = 0;
         var validUntil = window.End?.UtcTicks ?? long.MaxValue;
-        if (budget.Rollover && BudgetWindows.Previous(budget, window) is { } previous)
+        // Rollover credits only a window the budget existed in: a budget created today inherits nothing from yesterday.
+        if (budget.Rollover && BudgetWindows.Previous(budget, window) is { } previous && !(budget.CreatedAt is { } created && previous.End <= created))
         {
             var prev = await _store.GetCounterAsync(budget.Id, previous.Key, now, cancellationToken);
             var cap = Money.ToNanos(budget.MaxRollover ?? budget.Limit);
@@ -598,7 +614,7 @@ public sealed class BudgetGate : IBudgetGate
     private async ValueTask<Snapshot> LoadSnapshotAsync(Snapshot? snapshot, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var budgets = await _definitions.ListAsync(cancellationToken);
-        if (snapshot is not null && ReferenceEquals(budgets, snapshot.Source))
+        if (snapshot is not null && ReferenceEquals(budgets, snapshot.Source) && RatesCurrent(snapshot))
         {
             snapshot = snapshot with { LoadedTicks = now.UtcTicks };
         }
@@ -614,15 +630,97 @@ public sealed class BudgetGate : IBudgetGate
                     continue;
                 }
 
-                var old = snapshot?.Runtimes.FirstOrDefault(r => r.Budget == b);
+                var old = snapshot?.Runtimes.FirstOrDefault(r => r.Budget == b && r.UnitsPerUsd == rate);
+                if (old is null && (_known is not { } known || IsNewOrReshaped(known, b)))
+                {
+                    await CountEarlierSpendAsync(b, now, cancellationToken);
+                }
+
                 runtimes.Add(old ?? new BudgetRuntime(b, rate));
             }
 
             snapshot = NewSnapshot(budgets, [.. runtimes], now.UtcTicks);
         }
 
+        _known = budgets;
         Volatile.Write(ref _snapshot, snapshot);
         return snapshot;
+    }
+
+    /// <summary>True when <paramref name="budget"/>'s counters mean something new: an id not seen before, or another scope, period, time zone or currency.</summary>
+    private static bool IsNewOrReshaped(IReadOnlyList<Budget> known, Budget budget)
+    {
+        foreach (var rt in known)
+        {
+            if (rt.Id == budget.Id)
+            {
+                return rt.Scope != budget.Scope || rt.Period != budget.Period || rt.TimeZone != budget.TimeZone || rt.Currency != budget.Currency;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// Sets the current window's counters of a budget no gate has counted yet from the ledger (after the host's pending
+    /// records are written), so a budget defined mid-window counts the window's earlier spend at once.
+    /// </summary>
+    private async ValueTask CountEarlierSpendAsync(Budget budget, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        if (_options.Ledger is not { } ledger)
+        {
+            return;
+        }
+
+        // Once per definition (id and shape) across every process on the store: whichever gate sees it first counts it —
+        // also a budget defined while no gate ran (the CLI on a shared store), seen at the next start.
+        var shape = string.Join('|', "counted", budget.Scope.ToString(), budget.Period.ToString(), budget.TimeZone, budget.Currency);
+        if (!await _store.TryMarkOnceAsync(budget.Id, "definition", shape, cancellationToken))
+        {
+            return;
+        }
+
+        try
+        {
+            if (_options.FlushLedgerAsync is { } flush)
+            {
+                // Bounded: under steady load a host's queue is never empty, and the records already durable are most of it.
+                using var timeout = new CancellationTokenSource(LedgerFlushWait, _time);
+                using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
+                try
+                {
+                    await flush(bounded.Token);
+                }
+                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                {
+                    _logger.LogWarning("Budget '{Budget}': the host's ledger records were not all durable within {Wait}; counting what is", budget.Id, LedgerFlushWait);
+                }
+            }
+
+            var spent = await BudgetRecompute.RecomputeAsync(budget, ledger, _store, now, _options.ExchangeRates, cancellationToken);
+            _logger.LogInformation("Budget '{Budget}' counts {Spent} {Currency} spent earlier in its window", budget.Id, spent, budget.Currency);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            _logger.LogError("Budget '{Budget}': its window's earlier spend could not be counted from the ledger: {Error}", budget.Id, ex.Message);
+        }
+    }
+
+    /// <summary>False when a dated exchange rate came into force since the snapshot was built (its budgets convert anew).</summary>
+    private bool RatesCurrent(Snapshot snapshot)
+    {
+        foreach (var rt in snapshot.Runtimes)
+        {
+            if (rt.UnitsPerUsd != 1m || rt.Budget.Currency != "USD")
+            {
+                if (!_options.ExchangeRates.TryGetRate(rt.Budget.Currency, out var rate) || rate != rt.UnitsPerUsd)
+                {
+                    return false;
+                }
+            }
+        }
+
+        return true;
     }
 
     private ValueTask<EmergencyState?> GetEmergencyAsync(DateTimeOffset now, CancellationToken cancellationToken)
@@ -887,7 +985,10 @@ public sealed class BudgetGate : IBudgetGate
         });
     }
 
-    private sealed record Snapshot(IReadOnlyList<Budget> Source, BudgetRuntime[] Runtimes, long LoadedTicks, Dictionary<string, CandidateGroup> ByTenant, CandidateGroup NoTenant);
+    private sealed record Snapshot(IReadOnlyList<Budget> Source, BudgetRuntime[] Runtimes, long LoadedTicks, Dictionary<string, CandidateGroup> ByTenant, CandidateGroup NoTenant)
+    {
+        public bool HasAdaptive { get; } = Runtimes.Any(r => r.Budget.Enforcement == BudgetEnforcement.Adaptive);
+    }
 
     /// <summary>The budgets that can apply to subjects of one tenant, and the plans built for them, by match mask.</summary>
     private sealed class CandidateGroup(BudgetRuntime[] candidates)

@@ -29,6 +29,25 @@ public sealed class BudgetGateOptions
 
     public IExchangeRateSource ExchangeRates { get; set; } = FixedExchangeRates.UsdOnly;
 
+    /// <summary>
+    /// The ledger a budget's earlier spend is counted from when the gate first sees it (or sees its scope, period or
+    /// currency change) — whoever defined it, wherever: its current window's counters are set from the ledger before
+    /// any call is held against it. Null: counters start where the store has them.
+    /// </summary>
+    public Ledger.ILedgerStore? Ledger { get; set; }
+
+    /// <summary>Makes the host's own records durable before a budget's spend is counted from <see cref="Ledger"/> (e.g. the gateway's batched writer).</summary>
+    public Func<CancellationToken, Task>? FlushLedgerAsync { get; set; }
+
+    /// <summary>A copy whose <see cref="Ledger"/> and <see cref="FlushLedgerAsync"/> are the host's unless these options set them.</summary>
+    public BudgetGateOptions WithLedger(Ledger.ILedgerStore ledger, Func<CancellationToken, Task> flushLedgerAsync)
+    {
+        var copy = (BudgetGateOptions)MemberwiseClone();
+        copy.Ledger ??= ledger;
+        copy.FlushLedgerAsync ??= flushLedgerAsync;
+        return copy;
+    }
+
     /// <summary>Throws <see cref="ArgumentException"/> naming the setting to fix.</summary>
     public void Validate()
     {

@@ -21,6 +21,9 @@ public enum BudgetStrategy
     /// <summary>Refused: above a budget's per-request limit.</summary>
     RefusedPerRequestLimit,
 
+    /// <summary>Refused: no price covers the model, so an enforced budget that applies could not bound what the call costs.</summary>
+    RefusedUnpriced,
+
     /// <summary>Refused: emergency mode throttles the request rate; see <see cref="BudgetDecision.RetryAfter"/>.</summary>
     RefusedEmergencyThrottle,
 }

@@ -53,6 +53,21 @@ public sealed class Usage : IEquatable<Usage>
     /// <summary>True when the provider reported this unit (even as zero).</summary>
     public bool IsReported(UsageUnit unit) => (_reported & (1UL << (int)unit)) != 0;
 
+    /// <summary>The largest count of any unit (0 when none is above zero).</summary>
+    public long LargestCount
+    {
+        get
+        {
+            long largest = 0;
+            for (var positive = _positive; positive != 0; positive &= positive - 1)
+            {
+                largest = Math.Max(largest, Get(BitOperations.TrailingZeroCount(positive)));
+            }
+
+            return largest;
+        }
+    }
+
     /// <summary>True when no unit has been reported.</summary>
     public bool IsEmpty => _reported == 0;
 

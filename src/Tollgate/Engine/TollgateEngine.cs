@@ -60,6 +60,9 @@ public sealed class TollgateEngine : IAsyncDisposable
 
     public TimeProvider Time { get; }
 
+    /// <summary>Where metering raises alerts (e.g. provider usage that could not be billed as reported); null: logged only.</summary>
+    public Alerts.AlertDispatcher? Alerts { get; init; }
+
     public ILoggerFactory LoggerFactory { get; }
 
     /// <summary>

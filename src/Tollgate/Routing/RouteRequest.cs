@@ -11,8 +11,14 @@ public sealed record RouteRequest
     /// <summary>Prompt tokens (counted or estimated).</summary>
     public long InputTokens { get; init; }
 
-    /// <summary>The most the answer may take (max_tokens); the worst case is priced with it.</summary>
+    /// <summary>
+    /// The most the answer may take (max_tokens); 0 when the request sets none: each candidate's worst case then uses
+    /// <see cref="Metering.OutputBound"/>'s rule (its maximum output, else what its context window leaves), as holds do.
+    /// </summary>
     public long MaxOutputTokens { get; init; }
+
+    /// <summary>Completions asked for (<c>n</c>): each is billed, so the worst case's output is multiplied by it.</summary>
+    public int Choices { get; init; } = 1;
 
     public bool NeedsVision { get; init; }
 

@@ -178,8 +178,13 @@ public sealed class Router
     {
         var provider = _providers[capabilities.Provider];
         var health = _health.GetModel(provider.Name, capabilities.Model);
+        var maxOutput = request.Type == GenerationType.Embeddings
+            ? 0
+            : Metering.OutputBound.Total(
+                Metering.OutputBound.PerChoice(request.MaxOutputTokens > 0 ? request.MaxOutputTokens : null, capabilities.MaxOutputTokens, capabilities.ContextWindow, request.InputTokens),
+                request.Choices);
         decimal? worst = provider.PricingProviderId is { } pricingId
-            ? WorstCaseCost(_costs, pricingId, capabilities.Model, request.InputTokens, request.MaxOutputTokens, timestamp)
+            ? WorstCaseCost(_costs, pricingId, capabilities.Model, request.InputTokens, maxOutput, timestamp)
             : null;
         var candidate = new RouteCandidate
         {

@@ -65,7 +65,8 @@ public static class ChatPromptParser
             Messages = messages,
             Tools = tools,
             MaxOutputTokens = PositiveInt(root, "max_completion_tokens") ?? PositiveInt(root, "max_tokens"),
-            Choices = PositiveInt(root, "n") ?? 1,
+            // Every completion is billed: best_of generates that many even when it returns n.
+            Choices = Math.Max(PositiveInt(root, "n") ?? 1, PositiveInt(root, "best_of") ?? 1),
         };
     }
 

@@ -14,13 +14,13 @@ public sealed record WorstCaseEstimate
 
     public required long InputTokens { get; init; }
 
-    /// <summary>Output tokens assumed (limit × choices); null when no limit is known.</summary>
+    /// <summary>Output tokens assumed (limit × choices, by <see cref="Metering.OutputBound"/>).</summary>
     public long? MaxOutputTokens { get; init; }
 
-    /// <summary>Where the output limit came from: <c>request</c>, <c>model-limits</c> or <c>none</c>.</summary>
+    /// <summary>Where the output limit came from: <c>request</c>, <c>model-limits</c>, <c>context-window</c> or <c>default</c>.</summary>
     public required string MaxOutputSource { get; init; }
 
-    /// <summary>True when the cost is known (the model is priced and an output limit is known).</summary>
+    /// <summary>True when the cost is known (the model is priced).</summary>
     public bool Priced => Cost is not null;
 
     /// <summary>The worst-case cost; null when unpriced (never read as zero).</summary>

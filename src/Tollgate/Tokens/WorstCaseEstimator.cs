@@ -1,10 +1,13 @@
 using Tollgate.Costing;
+using Tollgate.Metering;
+using Tollgate.Pricing;
 
 namespace Tollgate.Tokens;
 
 /// <summary>
-/// Worst-case cost of a request before it is sent: input tokens counted + the maximum output
-/// (<c>max_completion_tokens</c>/<c>max_tokens</c> × <c>n</c>, else the model's maximum from <see cref="IModelLimits"/>),
+/// Worst-case cost of a request before it is sent: input tokens counted + the maximum output by the one rule the
+/// gateway and the middleware hold by (<see cref="OutputBound"/>: the request's limit, else the model's maximum from
+/// <see cref="IModelLimits"/>, else what the context window leaves, else a default — × <c>n</c>),
 /// priced through <see cref="ICostCalculator"/> twice — all output as output, and all output as reasoning — and the
 /// higher of the two kept, so a reasoning model's hidden tokens are covered. Tiered prices follow from the
 /// calculator seeing the real input count.
@@ -23,34 +26,22 @@ public sealed class WorstCaseEstimator(ICostCalculator calculator, IModelLimits 
         ArgumentOutOfRangeException.ThrowIfLessThan(choices, 1);
         var timestamp = at ?? _time.GetUtcNow();
 
-        long? maxOutput = null;
-        var source = "none";
-        if (requestedMaxOutput is > 0)
-        {
-            maxOutput = requestedMaxOutput.Value;
-            source = "request";
-        }
-        else if (_limits.GetMaxOutputTokens(provider, model) is int limit and > 0)
-        {
-            maxOutput = limit;
-            source = "model-limits";
-        }
-
+        var modelLimit = _limits.GetMaxOutputTokens(provider, model);
+        var window = _calculator is CostEngine engine ? engine.Resolve(provider, model).ContextWindow : null;
+        var source = requestedMaxOutput is > 0 ? "request"
+            : modelLimit is > 0 ? "model-limits"
+            : window is { } w && w > input.Tokens ? "context-window"
+            : "default";
+        var output = OutputBound.Total(OutputBound.PerChoice(requestedMaxOutput, modelLimit, window, input.Tokens), choices);
         var result = new WorstCaseEstimate
         {
             Provider = provider,
             Model = model,
             InputTokens = input.Tokens,
             IsEstimate = input.IsEstimate,
-            MaxOutputTokens = maxOutput * choices,
+            MaxOutputTokens = output,
             MaxOutputSource = source,
         };
-        if (maxOutput is null)
-        {
-            return result with { UnpricedReason = $"no output limit: the request sets no max_tokens/max_completion_tokens and no maximum output is known for {model}" };
-        }
-
-        var output = maxOutput.Value * choices;
         var plain = new Usage { InputTokens = input.Tokens, OutputTokens = output };
         var reasoning = new Usage { InputTokens = input.Tokens, OutputTokens = output, ReasoningTokens = output };
         var asOutput = _calculator.Calculate(provider, model, plain, timestamp);

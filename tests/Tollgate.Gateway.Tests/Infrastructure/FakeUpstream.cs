@@ -55,6 +55,12 @@ public sealed class FakeUpstream : IAsyncDisposable
     /// <summary>Delay before each stream chunk.</summary>
     public TimeSpan ChunkDelay { get; set; } = TimeSpan.Zero;
 
+    /// <summary>When set, the OpenAI chat answers' <c>usage</c> object verbatim (e.g. malformed counts) instead of one built from the counts above.</summary>
+    public string? UsageJson { get; set; }
+
+    /// <summary>When set, every successful answer is this JSON body verbatim (a real provider body from the usage cases).</summary>
+    public string? VerbatimBody { get; set; }
+
     public ConcurrentQueue<RecordedRequest> Requests { get; } = new();
 
     public int RequestCount => Requests.Count;
@@ -90,6 +96,13 @@ public sealed class FakeUpstream : IAsyncDisposable
             return;
         }
 
+        if (VerbatimBody is { } verbatim)
+        {
+            context.Response.ContentType = "application/json";
+            await context.Response.WriteAsync(verbatim);
+            return;
+        }
+
         var path = context.Request.Path.Value!;
         using var doc = body.Length > 0 ? JsonDocument.Parse(body) : JsonDocument.Parse("{}");
         var root = doc.RootElement;
@@ -99,6 +112,10 @@ public sealed class FakeUpstream : IAsyncDisposable
         {
             var includeUsage = root.TryGetProperty("stream_options", out var so) && so.TryGetProperty("include_usage", out var iu) && iu.ValueKind == JsonValueKind.True;
             await (stream ? OpenAiStreamAsync(context, model!, includeUsage) : OpenAiJsonAsync(context, model!));
+        }
+        else if (path.EndsWith("/responses", StringComparison.Ordinal))
+        {
+            await (stream ? ResponsesStreamAsync(context, model!) : ResponsesJsonAsync(context, model!));
         }
         else if (path.EndsWith("/embeddings", StringComparison.Ordinal))
         {
@@ -145,12 +162,51 @@ public sealed class FakeUpstream : IAsyncDisposable
         return path[start..path.IndexOf(':', start)];
     }
 
+    private string DefaultUsage => $$$"""{"prompt_tokens":{{{PromptTokens}}},"completion_tokens":{{{CompletionTokens}}},"total_tokens":{{{PromptTokens + CompletionTokens}}},"prompt_tokens_details":{"cached_tokens":{{{CachedTokens}}}},"completion_tokens_details":{"reasoning_tokens":0}}""";
+
+    private string StreamUsage => $$$"""{"prompt_tokens":{{{PromptTokens}}},"completion_tokens":{{{CompletionTokens}}},"total_tokens":{{{PromptTokens + CompletionTokens}}},"prompt_tokens_details":{"cached_tokens":{{{CachedTokens}}}}}""";
+
+    private string ResponsesUsage => $$$"""{"input_tokens":{{{PromptTokens}}},"input_tokens_details":{"cached_tokens":{{{CachedTokens}}}},"output_tokens":{{{CompletionTokens}}},"output_tokens_details":{"reasoning_tokens":0},"total_tokens":{{{PromptTokens + CompletionTokens}}}}""";
+
+    private string ResponseObject(string model, string status, bool withOutput, string usage)
+    {
+        var text = JsonSerializer.Serialize(string.Concat(StreamPieces));
+        var output = withOutput ? $$$"""[{"type":"message","id":"msg_fake","status":"completed","role":"assistant","content":[{"type":"output_text","text":{{{text}}},"annotations":[]}]}]""" : "[]";
+        return $$$"""{"id":"resp_fake","object":"response","created_at":1700000000,"status":"{{{status}}}","model":"{{{model}}}","output":{{{output}}},"usage":{{{usage}}}}""";
+    }
+
+    private Task ResponsesJsonAsync(HttpContext context, string model)
+    {
+        context.Response.ContentType = "application/json";
+        return context.Response.WriteAsync(ResponseObject(model, "completed", true, UsageJson ?? ResponsesUsage));
+    }
+
+    private async Task ResponsesStreamAsync(HttpContext context, string model)
+    {
+        context.Response.ContentType = "text/event-stream";
+        var sequence = 0;
+        await WriteEventAsync(context, $$$"""{"type":"response.created","sequence_number":{{{sequence++}}},"response":{{{ResponseObject(model, "in_progress", false, "null")}}}}""", "response.created");
+        for (var i = 0; i < StreamPieces.Length; i++)
+        {
+            if (CutStreamAfterChunks is { } cut && i >= cut)
+            {
+                await Task.Delay(300, context.RequestAborted);
+                context.Abort();
+                return;
+            }
+
+            await WriteEventAsync(context, $$$"""{"type":"response.output_text.delta","sequence_number":{{{sequence++}}},"item_id":"msg_fake","output_index":0,"content_index":0,"delta":{{{JsonSerializer.Serialize(StreamPieces[i])}}}}""", "response.output_text.delta");
+        }
+
+        await WriteEventAsync(context, $$$"""{"type":"response.completed","sequence_number":{{{sequence}}},"response":{{{ResponseObject(model, "completed", true, UsageJson ?? ResponsesUsage)}}}}""", "response.completed");
+    }
+
     private Task OpenAiJsonAsync(HttpContext context, string model)
     {
         context.Response.ContentType = "application/json";
         var text = JsonSerializer.Serialize(string.Concat(StreamPieces));
         return context.Response.WriteAsync($$$"""
-            {"id":"chatcmpl-fake","object":"chat.completion","created":1700000000,"model":"{{{model}}}","choices":[{"index":0,"message":{"role":"assistant","content":{{{text}}}},"finish_reason":"stop"}],"usage":{"prompt_tokens":{{{PromptTokens}}},"completion_tokens":{{{CompletionTokens}}},"total_tokens":{{{PromptTokens + CompletionTokens}}},"prompt_tokens_details":{"cached_tokens":{{{CachedTokens}}}},"completion_tokens_details":{"reasoning_tokens":0} } }
+            {"id":"chatcmpl-fake","object":"chat.completion","created":1700000000,"model":"{{{model}}}","choices":[{"index":0,"message":{"role":"assistant","content":{{{text}}}},"finish_reason":"stop"}],"usage":{{{UsageJson ?? DefaultUsage}}} }
             """);
     }
 
@@ -179,7 +235,7 @@ public sealed class FakeUpstream : IAsyncDisposable
         await WriteEventAsync(context, $$$"""{"id":"chatcmpl-fake","object":"chat.completion.chunk","created":1700000000,"model":"{{{model}}}","choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}""");
         if (includeUsage)
         {
-            await WriteEventAsync(context, $$$"""{"id":"chatcmpl-fake","object":"chat.completion.chunk","created":1700000000,"model":"{{{model}}}","choices":[],"usage":{"prompt_tokens":{{{PromptTokens}}},"completion_tokens":{{{CompletionTokens}}},"total_tokens":{{{PromptTokens + CompletionTokens}}},"prompt_tokens_details":{"cached_tokens":{{{CachedTokens}}} } } }""");
+            await WriteEventAsync(context, $$$"""{"id":"chatcmpl-fake","object":"chat.completion.chunk","created":1700000000,"model":"{{{model}}}","choices":[],"usage":{{{UsageJson ?? StreamUsage}}} }""");
         }
 
         await context.Response.WriteAsync("data: [DONE]\n\n");

@@ -1,6 +1,6 @@
 using System.Globalization;
 using Microsoft.Extensions.Time.Testing;
-using Tollgate.Gateway.Forwarding;
+using Tollgate.Metering;
 
 namespace Tollgate.Gateway.Tests.Proxy;
 

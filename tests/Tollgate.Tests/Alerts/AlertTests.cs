@@ -83,6 +83,33 @@ public sealed class AlertTests
     }
 
     [Fact]
+    public async Task CheckAsync_AfterOperatorResetsEmergency_StaysOffUntilTheThresholdIsCrossedAgain()
+    {
+        var store = new InMemoryBudgetStore();
+        var definitions = new InMemoryBudgetDefinitionStore(new Budget { Id = "e", Limit = 10m, Period = BudgetPeriod.Daily, EmergencyThreshold = 0.9m, Thresholds = [1m] });
+        var gate = new BudgetGate(store, definitions, _time, new BudgetGateOptions { DefinitionRefresh = TimeSpan.Zero, StateRefresh = TimeSpan.Zero });
+        var monitor = new BudgetAlertMonitor(gate, new AlertDispatcher(new InMemoryAlertHistory(), [new RecordingSink()]), _time);
+        var r = await gate.ReserveAsync(Subject, 9.5m, "r", cancellationToken: Ct);
+        await gate.SettleAsync(r.Reservation!, 9.5m, Ct);
+        await monitor.CheckAsync(Ct);
+        Assert.NotNull(await store.GetEmergencyAsync(Ct));
+
+        Assert.True(await gate.ResetEmergencyAsync(Ct)); // what `tollgate budget reset-emergency` does to the shared store
+        await monitor.CheckAsync(Ct);
+        await monitor.CheckAsync(Ct);
+
+        Assert.Null(await store.GetEmergencyAsync(Ct));
+        Assert.False((await gate.ReserveAsync(Subject, 0.1m, "r2", cancellationToken: Ct)).EmergencyMode);
+
+        // The next window crosses the threshold again: emergency mode starts again.
+        _time.Advance(TimeSpan.FromDays(1));
+        var next = await gate.ReserveAsync(Subject, 9.5m, "r3", cancellationToken: Ct);
+        await gate.SettleAsync(next.Reservation!, 9.5m, Ct);
+        await monitor.CheckAsync(Ct);
+        Assert.NotNull(await store.GetEmergencyAsync(Ct));
+    }
+
+    [Fact]
     public async Task WebhookSink_ReceiverFailsTwice_RetriedAndDeliveredSlackJson()
     {
         await using var receiver = new LoopbackHttpReceiver(500, 503);

@@ -42,6 +42,17 @@ public sealed class RouterTests
         new() { Preferred = new Dictionary<GenerationType, string> { [GenerationType.Chat] = provider } };
 
     [Fact]
+    public void Decide_NoMaxTokensAndNChoices_RanksEachCandidateByTheOneOutputRuleTimesN()
+    {
+        var decision = CreateRouter().Decide(new RouteRequest { Model = "gpt-4o", InputTokens = 1_000, MaxOutputTokens = 0, Choices = 3 }, ProviderState.Empty);
+
+        // No max_tokens: each candidate's own maximum output (gpt-4o 16 384, deepseek-chat 8 192), × 3 completions.
+        var candidates = decision.Alternatives.Append(decision.Chosen!).ToList();
+        Assert.Equal((1_000 * 2.5m + 3 * 16_384 * 10m) / 1_000_000m, candidates.First(c => c.Provider == "openai" && c.Model == "gpt-4o").WorstCaseCost);
+        Assert.Equal((1_000 * 0.27m + 3 * 8_192 * 1.1m) / 1_000_000m, candidates.First(c => c.Provider == "deepseek").WorstCaseCost);
+    }
+
+    [Fact]
     public void Decide_PreferredProviderWithinBudget_Wins()
     {
         var decision = CreateRouter().Decide(Request(budget: 0.02m), Preferring("anthropic"));

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Time.Testing;
 using Tollgate.Costing;
+using Tollgate.Metering;
 using Tollgate.Tokens;
 
 namespace Tollgate.Tests.Tokens;
@@ -70,15 +71,15 @@ public sealed class WorstCaseEstimatorTests
     }
 
     [Fact]
-    public void Estimate_NoLimitKnown_UnpricedWithReason()
+    public void Estimate_NoLimitKnown_HoldsTheOneRuleDefaultTimesChoices()
     {
         var estimator = new WorstCaseEstimator(new FakeCalculator(), new FakeLimits(null));
 
-        var estimate = estimator.Estimate("openai", "m", TokenCount.Exact(1000), null, at: Now);
+        var estimate = estimator.Estimate("openai", "m", TokenCount.Exact(0), null, choices: 2, at: Now);
 
-        Assert.False(estimate.Priced);
-        Assert.Null(estimate.Cost);
-        Assert.Contains("max_tokens", estimate.UnpricedReason, StringComparison.Ordinal);
+        Assert.Equal("default", estimate.MaxOutputSource);
+        Assert.Equal(2L * OutputBound.UnknownModelMaxOutputTokens, estimate.MaxOutputTokens);
+        Assert.True(estimate.Priced);
     }
 
     [Fact]

@@ -1,14 +1,14 @@
 using System.Buffers.Binary;
 using System.Security.Cryptography;
 
-namespace Tollgate.Gateway.Forwarding;
+namespace Tollgate.Metering;
 
 /// <summary>
-/// Request ids <c>req_</c> + 24 hex characters: the request's time in milliseconds (12 characters), then 48 random bits.
-/// Unique across instances and the ledger's idempotency key. Time first, so ids sort by time and the ledger's key index
+/// The one request-id scheme of both doors: <c>req_</c> + 24 hex characters, the request's time in milliseconds
+/// (12 characters), then 48 random bits. Unique across instances and processes, and the ledger's idempotency key. Time first, so ids sort by time and the ledger's key index
 /// grows at its end: random ids put every new record on a different index page, and each batch rewrote hundreds of pages.
 /// </summary>
-internal static class RequestIds
+public static class RequestIds
 {
     private const int RandomBytes = 6;
 
@@ -21,7 +21,11 @@ internal static class RequestIds
     [ThreadStatic]
     private static int t_used;
 
-    public static string Next(TimeProvider time)
+    /// <summary>A new id for a request made now.</summary>
+    public static string Next(TimeProvider time) => Next(time.GetUtcNow());
+
+    /// <summary>A new id for a request made at <paramref name="at"/> (a host that has read the clock already).</summary>
+    public static string Next(DateTimeOffset at)
     {
         var random = t_random ??= new byte[BatchBytes];
         var used = t_used;
@@ -33,7 +37,7 @@ internal static class RequestIds
 
         t_used = used + RandomBytes;
         Span<byte> bytes = stackalloc byte[8 + RandomBytes];
-        BinaryPrimitives.WriteInt64BigEndian(bytes, time.GetUtcNow().ToUnixTimeMilliseconds());
+        BinaryPrimitives.WriteInt64BigEndian(bytes, at.ToUnixTimeMilliseconds());
         var source = random.AsSpan(used, RandomBytes);
         source.CopyTo(bytes[8..]);
 

@@ -1,0 +1,186 @@
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using Microsoft.Extensions.AI;
+using Tollgate.Budgets;
+using Tollgate.Extensions.AI;
+using Tollgate.Gateway.Tests.Infrastructure;
+using Tollgate.Ledger;
+using Tollgate.Metering;
+
+namespace Tollgate.Gateway.Tests.ExtensionsAI;
+
+/// <summary>
+/// The same scenario through both doors — the gateway over HTTP and the middleware through <see cref="IChatClient"/>,
+/// on the gateway's own store — must end in the same decision and the same kind of ledger record, because both run
+/// the one metering pipeline in core (<c>Tollgate.Metering</c>).
+/// </summary>
+public sealed class DoorParityTests
+{
+    private const string AnswerText = "Hello from the fake upstream.";
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task UnpricedModelUnderHardBudget_BothDoorsRefuseAsUnpricedAndRecordNothing()
+    {
+        await using var doors = await Doors.StartAsync();
+        var budgetId = await doors.Gateway.CreateBudgetAsync(new { scope = new { tenant = "acme" }, limit = "10", currency = "USD", period = "daily", enforcement = "hard" });
+        using var tenant = doors.Engine.BeginScope(tenant: "acme");
+
+        using var response = await doors.Http.PostAsync("/v1/chat/completions",
+            Json("""{"model":"openai/gpt-4o-2099-preview","max_tokens":10,"messages":[{"role":"user","content":"hello"}]}"""), Ct);
+        var refused = await Assert.ThrowsAsync<TollgateBudgetExceededException>(
+            () => doors.App("gpt-4o-2099-preview", new UsageDetails { InputTokenCount = 5, OutputTokenCount = 5 }).GetResponseAsync([new ChatMessage(ChatRole.User, "hello")], new ChatOptions { MaxOutputTokens = 10 }, Ct));
+
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        using var error = JsonDocument.Parse(await response.Content.ReadAsStringAsync(Ct));
+        Assert.Equal("model_unpriced", error.RootElement.GetProperty("error").GetProperty("code").GetString());
+        Assert.Equal(BudgetStrategy.RefusedUnpriced, refused.Decision.Strategy);
+        Assert.Contains(budgetId, refused.Message, StringComparison.Ordinal);
+        Assert.Contains(budgetId, error.RootElement.GetProperty("error").GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Equal(0, doors.Gateway.Upstream.RequestCount);
+        Assert.Empty(await doors.RecordsAsync());
+    }
+
+    [Theory]
+    [InlineData(10_000_000_000_000_000L, UsageCheck.ImplausibleClass)]
+    [InlineData(20_000_000L, UsageCheck.ImplausibleClass)]
+    [InlineData(-300L, UsageCheck.MalformedClass)]
+    public async Task BadProviderUsage_BothDoorsBillTheirOwnCountFlaggedAlike(long outputTokens, string errorClass)
+    {
+        await using var doors = await Doors.StartAsync();
+        await doors.Gateway.CreateBudgetAsync(new { scope = new { tenant = "acme" }, limit = "1", currency = "USD", period = "daily", enforcement = "hard" });
+        using var tenant = doors.Engine.BeginScope(tenant: "acme");
+        doors.Gateway.Upstream.UsageJson = $$"""{"prompt_tokens":5,"completion_tokens":{{outputTokens}},"total_tokens":5}""";
+
+        using var response = await doors.Http.PostAsync("/v1/chat/completions",
+            Json("""{"model":"gpt-4o-mini","max_tokens":100,"messages":[{"role":"user","content":"hello"}]}"""), Ct);
+        var answer = await doors.App("gpt-4o-mini", new UsageDetails { InputTokenCount = 5, OutputTokenCount = outputTokens })
+            .GetResponseAsync([new ChatMessage(ChatRole.User, "hello")], new ChatOptions { MaxOutputTokens = 100 }, Ct);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(AnswerText, answer.Text);
+        var records = await doors.RecordsAsync();
+        Assert.Equal(2, records.Count);
+        Assert.All(records, r =>
+        {
+            Assert.True(r.Success);
+            Assert.True(r.Estimated);
+            Assert.False(r.Unpriced);
+            Assert.Equal(errorClass, r.ErrorClass);
+            Assert.True(r.TotalCost is > 0m and < 0.0001m, $"billed {r.TotalCost}");
+        });
+        // The same answer text, counted by the same tokenizer in both doors.
+        Assert.Equal(records[0].Usage.OutputTokens, records[1].Usage.OutputTokens);
+    }
+
+    [Fact]
+    public async Task AdaptiveBudgetTooSmallForMaxOutput_BothDoorsClampTheOutputToWhatFits()
+    {
+        await using var doors = await Doors.StartAsync();
+        await doors.Gateway.CreateBudgetAsync(new { scope = new { tenant = "acme" }, limit = "0.005", currency = "USD", period = "daily", enforcement = "adaptive" });
+        using var tenant = doors.Engine.BeginScope(tenant: "acme");
+        doors.Gateway.Upstream.PromptTokens = 5;
+        doors.Gateway.Upstream.CompletionTokens = 10;
+
+        using var response = await doors.Http.PostAsync("/v1/chat/completions",
+            Json("""{"model":"gpt-4o-mini","max_tokens":16000,"messages":[{"role":"user","content":"hello"}]}"""), Ct);
+        var model = new InProcessModel("gpt-4o-mini", new UsageDetails { InputTokenCount = 5, OutputTokenCount = 10 });
+        using var app = model.WithTollgate(doors.Engine);
+        await app.GetResponseAsync([new ChatMessage(ChatRole.User, "hello")], new ChatOptions { MaxOutputTokens = 16_000 }, Ct);
+
+        // 0.005 at 0.60/M output pays for about 8 300 tokens: both doors send that instead of 16 000.
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var header = response.Headers.GetValues("x-tollgate-adapted").Single();
+        Assert.StartsWith("max_tokens=", header, StringComparison.Ordinal);
+        var gatewayMax = int.Parse(header["max_tokens=".Length..], System.Globalization.CultureInfo.InvariantCulture);
+        Assert.InRange(gatewayMax, 8_000, 8_333);
+        Assert.InRange(model.LastOptions!.MaxOutputTokens!.Value, 8_000, 8_333);
+        Assert.Equal(2, (await doors.RecordsAsync()).Count);
+    }
+
+    private static StringContent Json(string json) => new(json, Encoding.UTF8, "application/json");
+
+    /// <summary>A gateway and an in-process app on the same store, spending from the same budgets.</summary>
+    private sealed class Doors : IAsyncDisposable
+    {
+        private readonly List<IChatClient> _apps = [];
+
+        private Doors(TestGateway gateway, TollgateEngine engine, HttpClient http)
+        {
+            Gateway = gateway;
+            Engine = engine;
+            Http = http;
+        }
+
+        public TestGateway Gateway { get; }
+
+        public TollgateEngine Engine { get; }
+
+        public HttpClient Http { get; }
+
+        public static async Task<Doors> StartAsync()
+        {
+            string? store = null;
+            var gateway = await TestGateway.StartAsync((options, _) =>
+            {
+                store = options.Store;
+                options.BudgetCounters = "store";
+            });
+            var (_, key) = await gateway.CreateKeyAsync("acme");
+            var engine = TollgateEngineFactory.Create(new TollgateOptions { Store = store! });
+            return new Doors(gateway, engine, gateway.ClientWithKey(key));
+        }
+
+        public IChatClient App(string model, UsageDetails usage)
+        {
+            var app = new InProcessModel(model, usage).WithTollgate(Engine);
+            _apps.Add(app);
+            return app;
+        }
+
+        public async Task<List<UsageRecord>> RecordsAsync()
+        {
+            await Engine.FlushAsync(Ct);
+            return await Gateway.LedgerRecordsAsync();
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            foreach (var app in _apps)
+            {
+                app.Dispose();
+            }
+
+            Http.Dispose();
+            await Engine.DisposeAsync();
+            await Gateway.DisposeAsync();
+        }
+    }
+
+    /// <summary>The app's own model client (hand-written): answers as the fake upstream does, with the given usage.</summary>
+    private sealed class InProcessModel(string model, UsageDetails usage) : IChatClient
+    {
+        private readonly ChatClientMetadata _metadata = new("openai", null, model);
+
+        /// <summary>The options the middleware sent last (after any adaptation).</summary>
+        public ChatOptions? LastOptions { get; private set; }
+
+        public Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
+        {
+            LastOptions = options;
+            return Task.FromResult(new ChatResponse(new ChatMessage(ChatRole.Assistant, AnswerText)) { ModelId = model, Usage = usage });
+        }
+
+        public IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) =>
+            throw new NotSupportedException();
+
+        public object? GetService(Type serviceType, object? serviceKey = null) =>
+            serviceKey is null && serviceType == typeof(ChatClientMetadata) ? _metadata : null;
+
+        public void Dispose()
+        {
+        }
+    }
+}
