@@ -208,7 +208,7 @@ public sealed class GatewayHost : IAsyncDisposable
         {
             ApplyDiscounts = discounts,
             Volume = volume,
-            Limits = new ModelOutputLimits(capabilities),
+            Limits = new ModelOutputLimits(router.Capabilities),
             Alerts = alerts,
             FallbackModels = options.FallbackModels,
         });

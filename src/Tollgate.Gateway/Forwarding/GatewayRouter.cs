@@ -43,6 +43,7 @@ internal sealed class GatewayRouter
         Registry = registry;
         Health = health;
         Descriptors = registry.Providers.ToList();
+        Capabilities = capabilities;
         _byName = endpoints.ToDictionary(e => e.Name, StringComparer.OrdinalIgnoreCase);
         Router = new Router(Descriptors, capabilities, pricing, health, routing, time);
         Executor = new FallbackExecutor(fallback, health, time);
@@ -56,6 +57,9 @@ internal sealed class GatewayRouter
     public IReadOnlyList<ProviderDescriptor> Descriptors { get; }
 
     public Router Router { get; }
+
+    /// <summary>The capability catalog routing uses (also the source of each model's output limit).</summary>
+    public CapabilityCatalog Capabilities { get; }
 
     public FallbackExecutor Executor { get; }
 

@@ -34,9 +34,6 @@ public sealed class BudgetGate : IBudgetGate
     private long _throttleMinute = -1;
     private int _throttleCount;
 
-    /// <summary>The exchange rates budgets in other currencies than USD are converted with.</summary>
-    public IExchangeRateSource ExchangeRates => _options.ExchangeRates;
-
     public BudgetGate(IBudgetStore store, IBudgetDefinitionStore definitions, TimeProvider? timeProvider = null, BudgetGateOptions? options = null, ILogger<BudgetGate>? logger = null)
     {
         _store = store;
