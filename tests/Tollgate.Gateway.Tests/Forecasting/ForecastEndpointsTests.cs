@@ -51,7 +51,8 @@ public sealed class ForecastEndpointsTests
     {
         await using var gateway = await TestGateway.StartAsync();
         await SeedAsync(gateway);
-        await gateway.CreateBudgetAsync(new { id = "acme-life", scope = new { tenant = "acme" }, limit = "100", currency = "USD", period = "lifetime", enforcement = "hard" });
+        // A lifetime budget counts the $672 acme already spent (14 days at $2 an hour), so $772 leaves $100.
+        await gateway.CreateBudgetAsync(new { id = "acme-life", scope = new { tenant = "acme" }, limit = "772", currency = "USD", period = "lifetime", enforcement = "hard" });
         var (_, key) = await gateway.CreateKeyAsync("acme");
         var now = DateTimeOffset.UtcNow;
 
