@@ -95,7 +95,7 @@ internal static class KeysCommand
         revoke.Arguments.Add(id);
         revoke.SetAction(async (parse, cancellationToken) =>
         {
-            await using var stores = await OpenAsync(parse.GetValue(revokeStore), StoreAccess.Read, cancellationToken);
+            await using var stores = await OpenAsync(parse.GetValue(revokeStore), StoreAccess.Write, cancellationToken);
             var keys = stores.Keys;
             var keyId = parse.GetValue(id)!;
             var existing = await keys.GetAsync(keyId, cancellationToken);

@@ -82,7 +82,7 @@ public sealed partial class ServeThenCliTests : IDisposable
         await File.WriteAllTextAsync(config, $$"""
             {"providersFromEnvironment": false, "providers": [{"name": "openai", "baseUrl": "{{upstream.BaseUrl}}v1", "apiKey": "sk-test"}]}
             """, Ct);
-        var budget = await RunCliAsync(["budget", "set", "--scope", "global", "--limit", "100", "--period", "monthly", "--id", "g", .. storeArgs]);
+        var budget = await RunCliAsync(["budget", "set", "--scope", "global", "--limit", "100", "--period", "monthly", "--enforcement", "hard", "--id", "g", .. storeArgs]);
         Assert.True(budget.ExitCode == 0, budget.Error);
 
         using var process = Process.Start(new ProcessStartInfo(TollgateBinary.Path, ["serve", "--config", config, "--port", "0", .. storeArgs])
