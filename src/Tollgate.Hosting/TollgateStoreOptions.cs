@@ -20,6 +20,12 @@ public sealed class TollgateStoreOptions
     /// <summary>Where budget counters (spend and holds) are kept; see <see cref="BudgetCounterMode"/>.</summary>
     public BudgetCounterMode BudgetCounters { get; set; } = BudgetCounterMode.Auto;
 
+    /// <summary>
+    /// True for short-lived commands (the CLI): budget counters are the store's own (or Redis), and no counter-ownership
+    /// lock is taken, so a gateway running on the same SQLite file with its counters in memory keeps them and is not blocked.
+    /// </summary>
+    public bool ShortLived { get; set; }
+
     /// <summary>How often in-process counters write their spend to the store (write-behind).</summary>
     public TimeSpan WriteBehindInterval { get; set; } = TimeSpan.FromMilliseconds(200);
 }

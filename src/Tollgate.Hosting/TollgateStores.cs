@@ -134,8 +134,10 @@ public sealed class TollgateStores : IAsyncDisposable
                 ledgerLocation = "sqlite:" + ledgerPath;
                 counters = budgets;
                 description = "in the store (a transaction per hold and settle; shared with every process on the file)";
-                if (multiplexer is not null)
+                if (multiplexer is not null || options.ShortLived)
                 {
+                    // A short-lived command reads and writes the file's counters directly; it takes no ownership lock,
+                    // so it neither fails next to a gateway that keeps them in memory nor demotes one starting meanwhile.
                     break;
                 }
 

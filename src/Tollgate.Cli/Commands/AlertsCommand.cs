@@ -27,7 +27,7 @@ internal static class AlertsCommand
                 throw new CliException($"--hours {h} must be between 1 and {24 * 3660}");
             }
 
-            await using var stores = await BudgetStores.OpenAsync(parse.GetValue(store), parse.GetValue(config), null, null, ct);
+            await using var stores = await BudgetStores.OpenAsync(parse.GetValue(store), StoreAccess.Read, parse.GetValue(config), null, null, ct);
             var alerts = await stores.History.QueryAsync(TimeProvider.System.GetUtcNow().AddHours(-h), ct);
             if (parse.GetValue(json))
             {

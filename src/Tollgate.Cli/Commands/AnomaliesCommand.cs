@@ -71,12 +71,12 @@ internal static class AnomaliesCommand
             };
             var dimension = parse.GetValue(by) is string b ? Dimension(b) : (LedgerDimension?)null;
             var location = CommonOptions.ParseStore(parse.GetValue(store));
-            return await LedgerStoreFactory.RunAsync(location, async ledger =>
+            return await CliStores.RunLedgerAsync(location, StoreAccess.Read, async ledger =>
             {
                 var found = await SpendAnomalyScanner.ScanAsync(ledger, filter, dimension, start, end, level, ct);
                 await console.Out.WriteAsync(parse.GetValue(json) ? Json(found) + "\n" : Describe(found, start, end));
                 return 0;
-            });
+            }, ct);
         });
         return command;
     }

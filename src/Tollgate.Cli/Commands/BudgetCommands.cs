@@ -47,7 +47,7 @@ public static class BudgetCommands
                 Period = ParsePeriod(parse.GetValue(period)),
                 Enforcement = ParseEnforcement(parse.GetValue(enforcement)),
             };
-            await using var stores = await BudgetStores.OpenAsync(parse.GetValue(store), parse.GetValue(config), null, null, ct);
+            await using var stores = await BudgetStores.OpenAsync(parse.GetValue(store), StoreAccess.Write, parse.GetValue(config), null, null, ct);
             await SaveAsync(stores, budget, console, ct);
             return 0;
         });
@@ -163,7 +163,7 @@ public static class BudgetCommands
             }
 
             budget = budget with { Id = parse.GetValue(id) ?? DefaultId(budget), Name = parse.GetValue(name) };
-            await using var stores = await BudgetStores.OpenAsync(parse.GetValue(store), parse.GetValue(config), null, null, ct);
+            await using var stores = await BudgetStores.OpenAsync(parse.GetValue(store), StoreAccess.Write, parse.GetValue(config), null, null, ct);
             await SaveAsync(stores, budget, console, ct);
             return 0;
         });
@@ -181,7 +181,7 @@ public static class BudgetCommands
         command.Options.Add(config);
         command.SetAction(async (parse, ct) =>
         {
-            await using var stores = await BudgetStores.OpenAsync(parse.GetValue(store), parse.GetValue(config), null, null, ct);
+            await using var stores = await BudgetStores.OpenAsync(parse.GetValue(store), StoreAccess.Read, parse.GetValue(config), null, null, ct);
             var budgets = await stores.Definitions.ListAsync(ct);
             if (parse.GetValue(json))
             {
@@ -224,18 +224,13 @@ public static class BudgetCommands
 
         command.SetAction(async (parse, ct) =>
         {
-            await using var stores = await BudgetStores.OpenAsync(parse.GetValue(store), parse.GetValue(config), parse.GetValue(redis), parse.GetValue(redisPrefix), ct);
+            await using var stores = await BudgetStores.OpenAsync(parse.GetValue(store), StoreAccess.Read, parse.GetValue(config), parse.GetValue(redis), parse.GetValue(redisPrefix), ct);
             var status = await stores.Gate().GetStatusAsync(ct);
             var emergency = await stores.Counters.GetEmergencyAsync(ct);
-            var location = CommonOptions.ParseStore(parse.GetValue(store));
             IReadOnlyDictionary<string, BudgetRunOut> runOuts = new Dictionary<string, BudgetRunOut>();
             if (status.Count > 0)
             {
-                await LedgerStoreFactory.RunAsync(location, async ledger =>
-                {
-                    runOuts = await BudgetRunOutProjection.ProjectAsync(status, ledger, stores.Rates, TimeProvider.System.GetUtcNow(), ct);
-                    return 0;
-                });
+                runOuts = await BudgetRunOutProjection.ProjectAsync(status, stores.Ledger, stores.Rates, TimeProvider.System.GetUtcNow(), ct);
             }
 
             if (parse.GetValue(json))
@@ -303,7 +298,7 @@ public static class BudgetCommands
         command.SetAction(async (parse, ct) =>
         {
             var budgetId = parse.GetValue(id)!;
-            await using var stores = await BudgetStores.OpenAsync(parse.GetValue(store), parse.GetValue(config), null, null, ct);
+            await using var stores = await BudgetStores.OpenAsync(parse.GetValue(store), StoreAccess.Write, parse.GetValue(config), null, null, ct);
             if (!await stores.Definitions.DeleteAsync(budgetId, ct))
             {
                 throw new CliException($"no budget '{budgetId}': see 'tollgate budget list'");
@@ -329,7 +324,7 @@ public static class BudgetCommands
 
         command.SetAction(async (parse, ct) =>
         {
-            await using var stores = await BudgetStores.OpenAsync(parse.GetValue(store), parse.GetValue(config), parse.GetValue(redis), parse.GetValue(redisPrefix), ct);
+            await using var stores = await BudgetStores.OpenAsync(parse.GetValue(store), StoreAccess.Write, parse.GetValue(config), parse.GetValue(redis), parse.GetValue(redisPrefix), ct);
             var was = await stores.Counters.GetEmergencyAsync(ct);
             if (!await stores.Counters.ResetEmergencyAsync(ct))
             {

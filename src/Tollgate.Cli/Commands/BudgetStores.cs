@@ -1,106 +1,47 @@
 using System.Text.Json;
-using StackExchange.Redis;
 using Tollgate.Alerts;
 using Tollgate.Budgets;
-using Tollgate.PostgreSql.Budgets;
-using Tollgate.Redis.Budgets;
-using Tollgate.Sqlite.Budgets;
-using Tollgate.Storage;
+using Tollgate.Hosting;
+using Tollgate.Ledger;
 
 namespace Tollgate.Cli.Commands;
 
-/// <summary>The budget definitions, counters and alert history a budget command works on (from --store, --redis, --config).</summary>
+/// <summary>
+/// The budget definitions, counters, alert history and ledger a budget command works on: the stores of <c>--store</c>
+/// (and <c>--redis</c> or the config's budgets.redis for counters) opened through <see cref="CliStores"/>, plus the
+/// config's exchange rates.
+/// </summary>
 internal sealed class BudgetStores : IAsyncDisposable
 {
-    private readonly List<IAsyncDisposable> _owned = [];
+    private readonly TollgateStores _stores;
 
-    private BudgetStores(IBudgetDefinitionStore definitions, IBudgetStore counters, IAlertHistory history, IExchangeRateSource rates)
+    private BudgetStores(TollgateStores stores, IExchangeRateSource rates)
     {
-        Definitions = definitions;
-        Counters = counters;
-        History = history;
+        _stores = stores;
         Rates = rates;
     }
 
-    public IBudgetDefinitionStore Definitions { get; }
+    public IBudgetDefinitionStore Definitions => _stores.BudgetDefinitions;
 
-    public IBudgetStore Counters { get; private set; }
+    public IBudgetStore Counters => _stores.BudgetCounters;
 
-    public IAlertHistory History { get; }
+    public IAlertHistory History => _stores.AlertHistory;
+
+    public ILedgerStore Ledger => _stores.Ledger;
 
     public IExchangeRateSource Rates { get; }
 
     public BudgetGate Gate(TimeProvider? time = null) => new(Counters, Definitions, time, new BudgetGateOptions { ExchangeRates = Rates, DefinitionRefresh = TimeSpan.Zero });
 
-    public static async Task<BudgetStores> OpenAsync(string? store, FileInfo? config, string? redis, string? redisPrefix, CancellationToken cancellationToken)
+    public static async Task<BudgetStores> OpenAsync(string? store, StoreAccess access, FileInfo? config, string? redis, string? redisPrefix, CancellationToken cancellationToken)
     {
         var location = CommonOptions.ParseStore(store);
         var settings = await BudgetConfig.ReadAsync(config, cancellationToken);
-        redis ??= settings.Redis;
-        BudgetStores result;
-        switch (location.Kind)
-        {
-            case StoreKind.InMemory:
-                {
-                    var counters = new InMemoryBudgetStore();
-                    result = new BudgetStores(new InMemoryBudgetDefinitionStore(), counters, new InMemoryAlertHistory(), settings.Rates);
-                    break;
-                }
-
-            case StoreKind.Sqlite:
-                {
-                    var sqlite = await OpenOrExplainAsync(() => SqliteBudgetStore.OpenAsync(location.ConnectionString, cancellationToken), location);
-                    result = new BudgetStores(sqlite, sqlite, sqlite, settings.Rates);
-                    break;
-                }
-
-            default:
-                {
-                    var pg = await OpenOrExplainAsync(() => PostgresBudgetStore.OpenAsync(location.ConnectionString, cancellationToken), location);
-                    result = new BudgetStores(pg, pg, pg, settings.Rates);
-                    result._owned.Add(pg);
-                    break;
-                }
-        }
-
-        if (!string.IsNullOrWhiteSpace(redis))
-        {
-            ConnectionMultiplexer multiplexer;
-            try
-            {
-                multiplexer = await ConnectionMultiplexer.ConnectAsync(redis);
-            }
-            catch (RedisConnectionException ex)
-            {
-                throw new CliException($"cannot reach Redis at '{redis}': {ex.Message.Split('\n')[0]}");
-            }
-
-            result.Counters = new RedisBudgetStore(multiplexer, redisPrefix ?? settings.RedisPrefix ?? "tollgate");
-            result._owned.Add(multiplexer);
-        }
-
-        return result;
+        var stores = await CliStores.OpenAsync(location, access, cancellationToken, redis ?? settings.Redis, redisPrefix ?? settings.RedisPrefix);
+        return new BudgetStores(stores, settings.Rates);
     }
 
-    private static async Task<T> OpenOrExplainAsync<T>(Func<Task<T>> open, StoreLocation location)
-    {
-        try
-        {
-            return await open();
-        }
-        catch (Exception ex) when (ex is System.Data.Common.DbException or IOException or UnauthorizedAccessException or InvalidOperationException)
-        {
-            throw new CliException($"cannot open store {location}: {ex.Message}");
-        }
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        foreach (var d in _owned)
-        {
-            await d.DisposeAsync();
-        }
-    }
+    public ValueTask DisposeAsync() => _stores.DisposeAsync();
 
     /// <summary>The "budgets" section of tollgate.json: <c>{"budgets": {"exchange_rates": {"EUR": 0.92}, "redis": "host:port", "redis_prefix": "tollgate"}}</c>.</summary>
     internal sealed record BudgetConfig(IExchangeRateSource Rates, string? Redis, string? RedisPrefix)

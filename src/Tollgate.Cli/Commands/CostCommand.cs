@@ -56,7 +56,7 @@ internal static class CostCommand
 
             var query = ToQuery(parse.GetValue(by)!, filter, zone, parse.GetValue(top));
             var location = CommonOptions.ParseStore(parse.GetValue(store));
-            return LedgerStoreFactory.RunAsync(location, s => RunAsync(console, s, query, parse.GetValue(json), ct));
+            return CliStores.RunLedgerAsync(location, StoreAccess.Read, s => RunAsync(console, s, query, parse.GetValue(json), ct), ct);
         });
         return command;
     }

@@ -42,7 +42,7 @@ internal static class ExportCommand
             var location = CommonOptions.ParseStore(parse.GetValue(store));
             var csv = parse.GetValue(format) == "csv";
             var path = parse.GetValue(output);
-            return LedgerStoreFactory.RunAsync(location, s => ExportAsync(console, s, filter, csv, path, ct));
+            return CliStores.RunLedgerAsync(location, StoreAccess.Read, s => ExportAsync(console, s, filter, csv, path, ct), ct);
         });
         return command;
     }

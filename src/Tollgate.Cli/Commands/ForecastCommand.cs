@@ -69,12 +69,12 @@ internal static class ForecastCommand
                 var (bucket, periods) = ParsePeriod(parse.GetValue(days), parse.GetValue(hours));
                 var dimension = parse.GetValue(by) is string b ? Dimension(b) : (LedgerDimension?)null;
                 var location = CommonOptions.ParseStore(parse.GetValue(store));
-                return await LedgerStoreFactory.RunAsync(location, async ledger =>
+                return await CliStores.RunLedgerAsync(location, StoreAccess.Read, async ledger =>
                 {
                     var report = await SpendForecaster.ForecastAsync(ledger, filter, dimension, bucket, periods, TimeProvider.System.GetUtcNow(), ct);
                     await console.Out.WriteAsync(parse.GetValue(json) ? SpendForecastJson.Serialize(report) + "\n" : Describe(report));
                     return 0;
-                });
+                }, ct);
             }
 
             if (parse.GetValue(horizon) is not int steps)

@@ -45,7 +45,7 @@ internal static class ImportCommand
 
         try
         {
-            return await LedgerStoreFactory.RunAsync(location, store => ImportAsync(console, reader, store, ct));
+            return await CliStores.RunLedgerAsync(location, StoreAccess.Write, store => ImportAsync(console, reader, store, ct), ct);
         }
         finally
         {

@@ -1,7 +1,6 @@
 using System.CommandLine;
 using Tollgate.Keys;
-using Tollgate.PostgreSql.Keys;
-using Tollgate.Sqlite.Keys;
+using Tollgate.Hosting;
 using Tollgate.Storage;
 
 namespace Tollgate.Cli.Commands;
@@ -43,7 +42,8 @@ internal static class KeysCommand
                 throw new CliException("--rpm and --tpm must be positive");
             }
 
-            var keys = await OpenAsync(parse.GetValue(store), cancellationToken);
+            await using var stores = await OpenAsync(parse.GetValue(store), StoreAccess.Write, cancellationToken);
+            var keys = stores.Keys;
             var plaintext = VirtualKeys.NewKey();
             var key = new VirtualKey
             {
@@ -74,7 +74,8 @@ internal static class KeysCommand
         list.Options.Add(listTenant);
         list.SetAction(async (parse, cancellationToken) =>
         {
-            var keys = await OpenAsync(parse.GetValue(listStore), cancellationToken);
+            await using var stores = await OpenAsync(parse.GetValue(listStore), StoreAccess.Read, cancellationToken);
+            var keys = stores.Keys;
             var all = await keys.ListAsync(parse.GetValue(listTenant), cancellationToken: cancellationToken);
             var nameWidth = Math.Clamp(all.Select(k => (k.Name ?? "-").Length).DefaultIfEmpty(4).Max(), 4, 40);
             await console.Out.WriteLineAsync($"ID                    {"NAME".PadRight(nameWidth)} TENANT          PROJECT         USER            CREATED (UTC)        STATUS");
@@ -94,7 +95,8 @@ internal static class KeysCommand
         revoke.Arguments.Add(id);
         revoke.SetAction(async (parse, cancellationToken) =>
         {
-            var keys = await OpenAsync(parse.GetValue(revokeStore), cancellationToken);
+            await using var stores = await OpenAsync(parse.GetValue(revokeStore), StoreAccess.Write, cancellationToken);
+            var keys = stores.Keys;
             var keyId = parse.GetValue(id)!;
             var existing = await keys.GetAsync(keyId, cancellationToken);
             if (existing is null || existing.IsAdmin || !await keys.RevokeAsync(keyId, TimeProvider.System.GetUtcNow(), cancellationToken))
@@ -112,16 +114,11 @@ internal static class KeysCommand
         return command;
     }
 
-    private static async Task<IKeyStore> OpenAsync(string? storeValue, CancellationToken cancellationToken)
+    private static Task<TollgateStores> OpenAsync(string? storeValue, StoreAccess access, CancellationToken cancellationToken)
     {
         var location = CommonOptions.ParseStore(storeValue);
-        IKeyStore store = location.Kind switch
-        {
-            StoreKind.Sqlite => SqliteKeyStore.ForFile(location.ConnectionString),
-            StoreKind.PostgreSql => new PostgreSqlKeyStore(Npgsql.NpgsqlDataSource.Create(location.ConnectionString)),
-            _ => throw new CliException("--store memory keeps nothing between commands: use sqlite:PATH or postgres://…"),
-        };
-        await store.InitializeAsync(cancellationToken);
-        return store;
+        return location.Kind == StoreKind.InMemory
+            ? throw new CliException("--store memory keeps nothing between commands: use sqlite:PATH or postgres://…")
+            : CliStores.OpenAsync(location, access, cancellationToken);
     }
 }

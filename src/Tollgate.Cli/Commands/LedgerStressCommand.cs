@@ -19,7 +19,7 @@ internal static class LedgerStressCommand
         command.Options.Add(count);
         command.Options.Add(concurrency);
         command.Options.Add(store);
-        command.SetAction((parse, ct) => LedgerStoreFactory.RunAsync(CommonOptions.ParseStore(parse.GetValue(store)), async s =>
+        command.SetAction((parse, ct) => CliStores.RunLedgerAsync(CommonOptions.ParseStore(parse.GetValue(store)), StoreAccess.Write, async s =>
         {
             var runId = Guid.NewGuid().ToString("N")[..8];
             var start = new DateTimeOffset(2026, 11, 1, 0, 0, 0, TimeSpan.Zero);
@@ -47,7 +47,7 @@ internal static class LedgerStressCommand
                 }
             }, ct)));
             return 0;
-        }));
+        }, ct));
         return command;
     }
 }

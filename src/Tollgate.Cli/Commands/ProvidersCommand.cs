@@ -40,7 +40,7 @@ internal static class ProvidersCommand
 
         command.SetAction(async (parse, ct) =>
         {
-            await using var context = await ProvidersContext.OpenAsync(parse.GetValue(config), parse.GetValue(store), ct);
+            await using var context = await ProvidersContext.OpenAsync(parse.GetValue(config), parse.GetValue(store), StoreAccess.Write, ct);
             var state = await context.Registry.GetStateAsync(ct);
             var rows = new List<(ProviderDescriptor Provider, bool Enabled, List<string> Preferred, ProviderStats Stats)>();
             foreach (var provider in context.Providers.Descriptors.OrderBy(p => p.Name, StringComparer.Ordinal))
@@ -131,7 +131,7 @@ internal static class ProvidersCommand
         command.Options.Add(store);
         command.SetAction(async (parse, ct) =>
         {
-            await using var context = await ProvidersContext.OpenAsync(parse.GetValue(config), parse.GetValue(store), ct);
+            await using var context = await ProvidersContext.OpenAsync(parse.GetValue(config), parse.GetValue(store), StoreAccess.Write, ct);
             var value = parse.GetValue(name)!.Trim();
             var slash = value.IndexOf('/', StringComparison.Ordinal);
             var provider = context.Require(slash > 0 ? value[..slash] : value);
@@ -173,7 +173,7 @@ internal static class ProvidersCommand
                 throw new CliException($"unknown generation type '{parse.GetValue(type)}': use chat, embeddings, image or audio");
             }
 
-            await using var context = await ProvidersContext.OpenAsync(parse.GetValue(config), parse.GetValue(store), ct);
+            await using var context = await ProvidersContext.OpenAsync(parse.GetValue(config), parse.GetValue(store), StoreAccess.Write, ct);
             var provider = context.Require(parse.GetValue(name)!);
             try
             {
@@ -205,10 +205,10 @@ internal static class ProvidersCommand
 
         command.SetAction(async (parse, ct) =>
         {
-            await using var context = await ProvidersContext.OpenAsync(parse.GetValue(config), parse.GetValue(store), ct);
+            await using var context = await ProvidersContext.OpenAsync(parse.GetValue(config), parse.GetValue(store), StoreAccess.Read, ct);
             var provider = context.Require(parse.GetValue(name)!);
             var stats = await context.Store.GetStatsAsync(provider.Name, parse.GetValue(model), ct);
-            var ledger = await LedgerTotalsAsync(context.Location, new LedgerFilter { Provider = provider.Name, Model = parse.GetValue(model) }, ct);
+            var ledger = await LedgerTotalsAsync(context.Stores.Ledger, new LedgerFilter { Provider = provider.Name, Model = parse.GetValue(model) }, ct);
 
             // Routing statistics count every attempt the router made; the ledger holds what was billed. When the
             // router has not recorded anything (calls through another path), fall back to the ledger's counts.
@@ -258,16 +258,8 @@ internal static class ProvidersCommand
         return command;
     }
 
-    private static async Task<LedgerMetrics> LedgerTotalsAsync(Tollgate.Storage.StoreLocation location, LedgerFilter filter, CancellationToken cancellationToken)
-    {
-        LedgerMetrics totals = default;
-        await LedgerStoreFactory.RunAsync(location, async store =>
-        {
-            totals = (await store.QueryAsync(new LedgerQuery { Filter = filter }, cancellationToken)).Total;
-            return 0;
-        });
-        return totals;
-    }
+    private static async Task<LedgerMetrics> LedgerTotalsAsync(ILedgerStore ledger, LedgerFilter filter, CancellationToken cancellationToken) =>
+        (await ledger.QueryAsync(new LedgerQuery { Filter = filter }, cancellationToken)).Total;
 
     private static void WriteHealth(Utf8JsonWriter w, ProviderStats stats)
     {

@@ -1,11 +1,7 @@
-using System.Data.Common;
-using Npgsql;
-using Tollgate.PostgreSql.Providers;
+using Tollgate.Hosting;
 using Tollgate.Providers.Configuration;
 using Tollgate.Providers.Routing;
 using Tollgate.Routing;
-using Tollgate.Sqlite.Providers;
-using Tollgate.Storage;
 
 namespace Tollgate.Cli.Commands;
 
@@ -16,29 +12,27 @@ namespace Tollgate.Cli.Commands;
 internal sealed class ProvidersContext : IAsyncDisposable
 {
     private static readonly HttpClient UnusedHttp = new();
-    private readonly NpgsqlDataSource? _dataSource;
 
-    private ProvidersContext(ProvidersConfiguration configuration, ProviderSet providers, IProviderStateStore store, StoreLocation location, NpgsqlDataSource? dataSource)
+    private ProvidersContext(ProvidersConfiguration configuration, ProviderSet providers, TollgateStores stores)
     {
         Configuration = configuration;
         Providers = providers;
-        Store = store;
-        Location = location;
-        _dataSource = dataSource;
-        Registry = new ProviderRegistry(store, providers.Descriptors) { RefreshInterval = TimeSpan.Zero };
+        Stores = stores;
+        Registry = new ProviderRegistry(stores.ProviderState, providers.Descriptors) { RefreshInterval = TimeSpan.Zero };
     }
 
     public ProvidersConfiguration Configuration { get; }
 
     public ProviderSet Providers { get; }
 
-    public IProviderStateStore Store { get; }
+    /// <summary>The state of <c>--store</c>, opened through <see cref="CliStores"/>: provider state and the ledger.</summary>
+    public TollgateStores Stores { get; }
+
+    public IProviderStateStore Store => Stores.ProviderState;
 
     public ProviderRegistry Registry { get; }
 
-    public StoreLocation Location { get; }
-
-    public static async Task<ProvidersContext> OpenAsync(FileInfo? config, string? store, CancellationToken cancellationToken, Func<string, string?>? environment = null)
+    public static async Task<ProvidersContext> OpenAsync(FileInfo? config, string? store, StoreAccess access, CancellationToken cancellationToken, Func<string, string?>? environment = null)
     {
         ProvidersConfiguration configuration;
         try
@@ -52,39 +46,8 @@ internal sealed class ProvidersContext : IAsyncDisposable
 
         var location = CommonOptions.ParseStore(store);
         var providers = ProviderSet.Create(configuration.Providers, UnusedHttp, CapabilityCatalog.BuiltIn(), environment: environment);
-        NpgsqlDataSource? dataSource = null;
-        try
-        {
-            IProviderStateStore state;
-            switch (location.Kind)
-            {
-                case StoreKind.InMemory:
-                    state = new InMemoryProviderStateStore();
-                    break;
-                case StoreKind.Sqlite:
-                    var sqlite = SqliteProviderStateStore.ForFile(location.SqlitePath!);
-                    await sqlite.InitializeAsync(cancellationToken);
-                    state = sqlite;
-                    break;
-                default:
-                    dataSource = NpgsqlDataSource.Create(location.ConnectionString);
-                    var postgres = new PostgreSqlProviderStateStore(dataSource);
-                    await postgres.InitializeAsync(cancellationToken);
-                    state = postgres;
-                    break;
-            }
-
-            return new ProvidersContext(configuration, providers, state, location, dataSource);
-        }
-        catch (Exception ex) when (ex is DbException or System.Net.Sockets.SocketException or ArgumentException)
-        {
-            if (dataSource is not null)
-            {
-                await dataSource.DisposeAsync();
-            }
-
-            throw new CliException($"provider state store {location}: {ex.Message.Split('\n')[0]}");
-        }
+        var stores = await CliStores.OpenAsync(location, access, cancellationToken);
+        return new ProvidersContext(configuration, providers, stores);
     }
 
     /// <summary>The configured provider, or a <see cref="CliException"/> listing the known ones.</summary>
@@ -92,11 +55,5 @@ internal sealed class ProvidersContext : IAsyncDisposable
         Registry.Find(name) ?? throw new CliException(
             $"unknown provider '{name}'; configured providers: {string.Join(", ", Providers.Descriptors.Select(d => d.Name).Order(StringComparer.Ordinal))}");
 
-    public async ValueTask DisposeAsync()
-    {
-        if (_dataSource is not null)
-        {
-            await _dataSource.DisposeAsync();
-        }
-    }
+    public ValueTask DisposeAsync() => Stores.DisposeAsync();
 }

@@ -92,7 +92,7 @@ internal static class RouteCommand
                 throw new CliException(ex.Message.Replace(Environment.NewLine, Environment.NewLine + "error: ", StringComparison.Ordinal));
             }
 
-            await using var context = await ProvidersContext.OpenAsync(parse.GetValue(config), string.IsNullOrWhiteSpace(options.Store) ? "sqlite:" + Path.Combine(options.DataDirectory, "tollgate.db") : options.Store, ct, environment);
+            await using var context = await ProvidersContext.OpenAsync(parse.GetValue(config), string.IsNullOrWhiteSpace(options.Store) ? "sqlite:" + Path.Combine(options.DataDirectory, "tollgate.db") : options.Store, StoreAccess.Write, ct, environment);
             var request = new RouteRequest
             {
                 Model = parse.GetValue(model)!,

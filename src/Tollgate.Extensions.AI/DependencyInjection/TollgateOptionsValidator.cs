@@ -4,7 +4,7 @@ using Tollgate.Storage;
 namespace Tollgate.Extensions.AI;
 
 /// <summary>Checks <see cref="TollgateOptions"/> at start; every failure says which setting to fix.</summary>
-internal sealed class TollgateOptionsValidator : IValidateOptions<TollgateOptions>
+public sealed class TollgateOptionsValidator : IValidateOptions<TollgateOptions>
 {
     public ValidateOptionsResult Validate(string? name, TollgateOptions options)
     {

@@ -1,38 +1,15 @@
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Tollgate.Extensions.AI;
 
-/// <summary>Dependency-injection registration of Tollgate for apps that call models in process.</summary>
+/// <summary>
+/// Dependency-injection registration of Tollgate's clients. The engine itself (<c>AddTollgate()</c>, which opens the stores
+/// and so brings the database drivers) comes from the <c>Tollgate.Hosting</c> package.
+/// </summary>
 public static class TollgateServiceCollectionExtensions
 {
-    /// <summary>
-    /// Registers a singleton <see cref="TollgateEngine"/> built from <see cref="TollgateOptions"/>, validated at start
-    /// (<c>ValidateOnStart</c>: a generic host fails to start on bad options; without a host, resolving the engine
-    /// throws <see cref="OptionsValidationException"/> naming every setting to fix). Uses the registered
-    /// <see cref="TimeProvider"/> and <see cref="ILoggerFactory"/> when there are.
-    /// </summary>
-    public static IServiceCollection AddTollgate(this IServiceCollection services, Action<TollgateOptions>? configure = null)
-    {
-        ArgumentNullException.ThrowIfNull(services);
-        var options = services.AddOptions<TollgateOptions>();
-        if (configure is not null)
-        {
-            options.Configure(configure);
-        }
-
-        options.ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TollgateOptions>, TollgateOptionsValidator>());
-        services.TryAddSingleton(sp => TollgateEngineFactory.Create(
-            sp.GetRequiredService<IOptions<TollgateOptions>>().Value,
-            sp.GetService<TimeProvider>(),
-            sp.GetService<ILoggerFactory>()));
-        return services;
-    }
-
     /// <summary>
     /// Registers an <see cref="IChatClient"/> that is <paramref name="innerClient"/> wrapped by the container's
     /// Tollgate engine, with <see cref="TollgateOptions.Client"/> as its settings. (Apps using

@@ -105,7 +105,7 @@ public sealed class LedgerCliTests : IDisposable
         Assert.Contains("line 5: 'cost_usd' has more than 9 decimal places", run.Error, StringComparison.Ordinal);
         Assert.Contains("error: 4 malformed line(s) were not imported", run.Error, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", run.Error, StringComparison.Ordinal);
-        await using var store = new SqliteLedgerStore(Store()["sqlite:".Length..]);
+        await using var store = new SqliteLedgerStore(Tollgate.Hosting.TollgateStores.LedgerPathBeside(Store()["sqlite:".Length..]));
         var ct = TestContext.Current.CancellationToken;
         Assert.NotNull(await store.FindAsync(new LedgerKey("good-1", 1), ct));
         Assert.NotNull(await store.FindAsync(new LedgerKey("good-2", 1), ct));

@@ -51,7 +51,7 @@ public sealed class LedgerCrashTests : IDisposable
         }
 
         Assert.True(acknowledged.Count >= 1000, $"only {acknowledged.Count} appends completed before the deadline");
-        await using var store = new SqliteLedgerStore(db);
+        await using var store = new SqliteLedgerStore(Tollgate.Hosting.TollgateStores.LedgerPathBeside(db));
         var missing = new List<string>();
         foreach (var key in acknowledged)
         {

@@ -126,7 +126,7 @@ public sealed class ProvidersCliTests : IDisposable
             await stateStore.RecordCallAsync(new ProviderCallRecord("openai", "gpt-4o", ok, TimeSpan.FromMilliseconds(ms), 0, t0), TestContext.Current.CancellationToken);
         }
 
-        await using (var ledger = new SqliteLedgerStore(path))
+        await using (var ledger = new SqliteLedgerStore(Tollgate.Hosting.TollgateStores.LedgerPathBeside(path)))
         {
             await ledger.AppendAsync(
             [

@@ -57,7 +57,7 @@ public sealed class AnomaliesBackfillTests : IDisposable
         var hour = new DateTimeOffset(now.UtcTicks - (now.UtcTicks % TimeSpan.TicksPerHour), TimeSpan.Zero);
         var spike = hour.AddHours(-3 * 24);
         var random = new Random(8);
-        await using var ledger = new SqliteLedgerStore(Db);
+        await using var ledger = new SqliteLedgerStore(Tollgate.Hosting.TollgateStores.LedgerPathBeside(Db));
         var records = Enumerable.Range(1, 28 * 24).SelectMany(h =>
         {
             var at = hour.AddHours(-h);

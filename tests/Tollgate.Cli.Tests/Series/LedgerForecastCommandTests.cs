@@ -85,7 +85,7 @@ public sealed class LedgerForecastCommandTests : IDisposable
     {
         var now = DateTimeOffset.UtcNow;
         var hour = new DateTimeOffset(now.UtcTicks - (now.UtcTicks % TimeSpan.TicksPerHour), TimeSpan.Zero);
-        await using var ledger = new SqliteLedgerStore(Db);
+        await using var ledger = new SqliteLedgerStore(Tollgate.Hosting.TollgateStores.LedgerPathBeside(Db));
         var records = Enumerable.Range(1, 21 * 24).SelectMany(h => new[]
         {
             Record($"a{h}", hour.AddHours(-h).AddMinutes(5), "acme", 2m),
