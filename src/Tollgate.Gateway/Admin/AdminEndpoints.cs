@@ -11,5 +11,6 @@ internal static class AdminEndpoints
         AdminProvidersEndpoints.Map(app);
         AdminReportsEndpoints.Map(app);
         UsageEndpoint.Map(app);
+        AnalyticsEndpoints.Map(app);
     }
 }

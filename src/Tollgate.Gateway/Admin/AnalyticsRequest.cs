@@ -1,0 +1,119 @@
+using System.Globalization;
+using Microsoft.AspNetCore.Http;
+using Tollgate.Analytics;
+using Tollgate.Ledger;
+
+namespace Tollgate.Gateway.Admin;
+
+/// <summary>
+/// The query string of the analytics endpoints: <c>by</c>, <c>from</c>/<c>to</c> (a date is a whole day in <c>tz</c>,
+/// <c>to</c> included; or an ISO 8601 timestamp), <c>tz</c> (IANA id, default UTC), <c>tenant</c>, <c>project</c>,
+/// <c>user</c>, <c>provider</c>, <c>model</c>, <c>key</c>, <c>tag=KEY=VALUE</c> (repeatable) and <c>top</c>.
+/// </summary>
+internal static class AnalyticsRequest
+{
+    /// <summary>The breakdown asked for, or what is wrong with the query (for a 400).</summary>
+    public static (BreakdownQuery? Query, string? Error, string? Param) ParseBreakdown(IQueryCollection query, string? ownKeyId)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        var zoneId = query["tz"].ToString();
+        TimeZoneInfo zone;
+        try
+        {
+            zone = string.IsNullOrEmpty(zoneId) || zoneId.Equals("UTC", StringComparison.OrdinalIgnoreCase) ? TimeZoneInfo.Utc : TimeZoneInfo.FindSystemTimeZoneById(zoneId);
+        }
+        catch (TimeZoneNotFoundException)
+        {
+            return (null, $"tz '{zoneId}' is not a known time zone: use an IANA id such as Europe/Berlin or UTC", "tz");
+        }
+
+        var (from, fromError) = Bound(query["from"], "from", zone, isEnd: false);
+        var (to, toError) = Bound(query["to"], "to", zone, isEnd: true);
+        if ((fromError ?? toError) is { } boundError)
+        {
+            return (null, boundError, fromError is null ? "to" : "from");
+        }
+
+        if (from is { } f && to is { } t && t <= f)
+        {
+            return (null, "from is not before to: swap them", "from");
+        }
+
+        var byText = query["by"].Count > 0 ? query["by"].ToString() : "provider";
+        if (!AnalyticsDimension.TryParse(byText, out var by, out var byError))
+        {
+            return (null, "by: " + byError, "by");
+        }
+
+        if (ownKeyId is not null && by.Dimension is LedgerDimension.Tenant or LedgerDimension.Project or LedgerDimension.User or LedgerDimension.Key)
+        {
+            return (null, "by for your own key: provider, model, api or tag:KEY", "by");
+        }
+
+        var tags = new List<TagFilter>();
+        foreach (var text in query["tag"])
+        {
+            if (TagFilter.Parse(text ?? "", out var tagError) is not { } tag)
+            {
+                return (null, "tag: " + tagError, "tag");
+            }
+
+            tags.Add(tag);
+        }
+
+        int? top = null;
+        if (query["top"].Count > 0)
+        {
+            if (!int.TryParse(query["top"], NumberStyles.None, CultureInfo.InvariantCulture, out var n) || n <= 0)
+            {
+                return (null, "top must be a positive whole number, e.g. top=5", "top");
+            }
+
+            top = n;
+        }
+
+        var filter = new LedgerFilter
+        {
+            From = from,
+            To = to,
+            Tenant = NullIfEmpty(query["tenant"]),
+            Project = NullIfEmpty(query["project"]),
+            User = NullIfEmpty(query["user"]),
+            Provider = NullIfEmpty(query["provider"]),
+            Model = NullIfEmpty(query["model"]),
+            KeyId = ownKeyId ?? NullIfEmpty(query["key"]),
+        };
+        if (ownKeyId is not null)
+        {
+            // A key holder sees only its own key: other scopes are not theirs to filter by.
+            filter = filter with { Tenant = null, Project = null, User = null };
+        }
+
+        return (new BreakdownQuery { Filter = filter, Tags = tags, By = by, Top = top }, null, null);
+    }
+
+    private static (DateTimeOffset? Value, string? Error) Bound(string? value, string name, TimeZoneInfo zone, bool isEnd)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            return (null, null);
+        }
+
+        if (DateOnly.TryParseExact(value, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var date))
+        {
+            var local = (isEnd ? date.AddDays(1) : date).ToDateTime(TimeOnly.MinValue);
+            while (zone.IsInvalidTime(local))
+            {
+                local = local.AddMinutes(15);
+            }
+
+            return (new DateTimeOffset(local, zone.GetUtcOffset(local)), null);
+        }
+
+        return DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var timestamp)
+            ? (timestamp, null)
+            : (null, $"{name} '{value}' is not a date (YYYY-MM-DD) or an ISO 8601 timestamp");
+    }
+
+    private static string? NullIfEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
+}
