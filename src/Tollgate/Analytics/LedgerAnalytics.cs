@@ -96,6 +96,102 @@ public sealed class LedgerAnalytics
         return AnalyticsOutcome<Breakdown>.Ok(new Breakdown(total, ordered));
     }
 
+    /// <summary>The most buckets a trend may have (e.g. about a year of hours).</summary>
+    public const int MaxTrendPoints = 10_000;
+
+    public async ValueTask<AnalyticsOutcome<Trend>> TrendAsync(TrendQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        if (query.Filter.From > query.Filter.To)
+        {
+            return AnalyticsOutcome<Trend>.Fail("from is after to: swap them");
+        }
+
+        if (query.MovingAverageWindow <= 0)
+        {
+            return AnalyticsOutcome<Trend>.Fail("the moving-average window must be a positive number of buckets");
+        }
+
+        var report = await _store.QueryAsync(
+            new LedgerQuery { Filter = query.Filter, Bucket = query.Bucket, TimeZone = query.TimeZone, WeekStart = query.WeekStart }, cancellationToken);
+        var byStart = report.Groups.ToDictionary(g => g.BucketStart!.Value.ToUnixTimeSeconds(), g => g.Metrics);
+        long? first = query.Filter.From is { } f ? Start(f.ToUnixTimeSeconds()) : byStart.Count > 0 ? byStart.Keys.Min() : null;
+        long? last = query.Filter.To is { } t ? Start(LedgerColumns.ToBoundMicros(t) / 1_000_000 - (LedgerColumns.ToBoundMicros(t) % 1_000_000 == 0 ? 1 : 0))
+            : byStart.Count > 0 ? byStart.Keys.Max() : null;
+        var points = new List<TrendPoint>();
+        var values = new List<decimal>();
+        if (first is { } from && last is { } to)
+        {
+            for (var start = from; start <= to; start = Next(start))
+            {
+                if (points.Count == MaxTrendPoints)
+                {
+                    return AnalyticsOutcome<Trend>.Fail($"the range has more than {MaxTrendPoints} {query.Bucket.ToString().ToLowerInvariant()}s: use a coarser bucket or a shorter range");
+                }
+
+                var metrics = byStart.GetValueOrDefault(start);
+                var value = query.Metric switch
+                {
+                    TrendMetric.Requests => metrics.Requests,
+                    TrendMetric.Tokens => metrics.InputTokens + metrics.OutputTokens,
+                    _ => metrics.Cost,
+                };
+                decimal? previous = values.Count > 0 ? values[^1] : null;
+                values.Add(value);
+                var window = query.MovingAverageWindow;
+                decimal? average = values.Count >= window ? Math.Round(values.Skip(values.Count - window).Sum() / window, 9, MidpointRounding.ToEven) : null;
+                var local = TimeZoneInfo.ConvertTime(DateTimeOffset.FromUnixTimeSeconds(start), query.TimeZone);
+                points.Add(new TrendPoint(
+                    LedgerReportBuilder.Label(local, query.Bucket, query.WeekStart), local, metrics, value,
+                    value - previous, previous is { } p && p != 0 ? Math.Round((value - p) / p * 100, 2, MidpointRounding.ToEven) : null, average));
+            }
+        }
+
+        var (z, pValue, significant) = MannKendall.Test(values);
+        var slope = Math.Round(MannKendall.SenSlope(values), 9, MidpointRounding.ToEven);
+        var direction = !significant || slope == 0 ? TrendDirection.Flat : slope > 0 ? TrendDirection.Up : TrendDirection.Down;
+        return AnalyticsOutcome<Trend>.Ok(new Trend(points, report.Total, direction, slope, z, pValue, significant));
+
+        long Start(long seconds) => LedgerReportBuilder.BucketStart(seconds, query.Bucket, query.TimeZone, query.WeekStart);
+
+        // One and a half nominal buckets ahead lies inside the next bucket whatever DST does to this one.
+        long Next(long start) => Start(start + query.Bucket switch
+        {
+            TimeBucket.Hour => 5400,
+            TimeBucket.Day => 36 * 3600,
+            TimeBucket.Week => 252 * 3600,
+            _ => 45 * 86400,
+        });
+    }
+
+    public async ValueTask<AnalyticsOutcome<UsagePatterns>> PatternsAsync(PatternQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        if (query.Filter.From > query.Filter.To)
+        {
+            return AnalyticsOutcome<UsagePatterns>.Fail("from is after to: swap them");
+        }
+
+        var report = await _store.QueryAsync(new LedgerQuery { Filter = query.Filter, Bucket = TimeBucket.Hour, TimeZone = query.TimeZone }, cancellationToken);
+        var cells = new LedgerMetrics[7, 24];
+        foreach (var g in report.Groups)
+        {
+            var local = g.BucketStart!.Value;
+            cells[(int)local.DayOfWeek, local.Hour] += g.Metrics;
+        }
+
+        DayOfWeek[] week = [DayOfWeek.Monday, DayOfWeek.Tuesday, DayOfWeek.Wednesday, DayOfWeek.Thursday, DayOfWeek.Friday, DayOfWeek.Saturday, DayOfWeek.Sunday];
+        var list = week.SelectMany(d => Enumerable.Range(0, 24).Select(h => new PatternCell(d, h, cells[(int)d, h]))).ToList();
+        var byHour = Enumerable.Range(0, 24).Select(h => week.Aggregate(default(LedgerMetrics), (s, d) => s + cells[(int)d, h])).ToList();
+        var byDay = week.Select(d => (d, Enumerable.Range(0, 24).Aggregate(default(LedgerMetrics), (s, h) => s + cells[(int)d, h]))).ToList();
+        var weekend = byDay.Where(x => x.d is DayOfWeek.Saturday or DayOfWeek.Sunday).Aggregate(default(LedgerMetrics), (s, x) => s + x.Item2);
+        var weekdays = byDay.Where(x => x.d is not (DayOfWeek.Saturday or DayOfWeek.Sunday)).Aggregate(default(LedgerMetrics), (s, x) => s + x.Item2);
+        var peaks = Enumerable.Range(0, 24).Where(h => byHour[h].Requests > 0)
+            .OrderByDescending(h => byHour[h].CostNanos).ThenByDescending(h => byHour[h].Requests).ThenBy(h => h)
+            .Take(Math.Max(0, query.Peaks)).ToList();
+        return AnalyticsOutcome<UsagePatterns>.Ok(new UsagePatterns(report.Total, list, byHour, byDay, weekdays, weekend, peaks));
+    }
+
     private static void Add(Dictionary<string, LedgerMetrics> groups, string key, LedgerMetrics metrics)
     {
         ref var sum = ref CollectionsMarshal.GetValueRefOrAddDefault(groups, key, out _);
