@@ -131,4 +131,33 @@ public sealed class AnalyticsEndpointTests
         Assert.Equal(HttpStatusCode.BadRequest, own.StatusCode);
         Assert.Contains("by for your own key", await own.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task TrendAndPatterns_OverHttp_SumToTheLedgerAndKeySeesOnlyItsOwn()
+    {
+        await using var gateway = await StartAsync();
+        var (_, keyA) = await gateway.CreateKeyAsync("acme");
+        var (_, keyB) = await gateway.CreateKeyAsync("globex");
+        using var a = gateway.ClientWithKey(keyA);
+        using var b = gateway.ClientWithKey(keyB);
+        (await ChatAsync(a, null)).Dispose();
+        (await ChatAsync(a, null)).Dispose();
+        (await ChatAsync(b, null)).Dispose();
+        var records = await gateway.LedgerRecordsAsync();
+        var zone = TimeZoneInfo.FindSystemTimeZoneById("Asia/Kathmandu");
+        var localHour = TimeZoneInfo.ConvertTime(records[0].Timestamp, zone).Hour;
+
+        using var trend = JsonDocument.Parse(await gateway.Admin.GetStringAsync("/admin/analytics/trend?bucket=hour&tz=Asia/Kathmandu", Ct));
+        using var own = JsonDocument.Parse(await a.GetStringAsync("/v1/tollgate/analytics/patterns?tz=Asia/Kathmandu", Ct));
+        using var bad = await gateway.Admin.GetAsync("/admin/analytics/trend?bucket=fortnight", Ct);
+
+        var points = trend.RootElement.GetProperty("points").EnumerateArray().ToList();
+        Assert.Equal(3 * CallCost, decimal.Parse(trend.RootElement.GetProperty("total").GetString()!, System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal(3 * CallCost, points.Sum(p => decimal.Parse(p.GetProperty("cost").GetString()!, System.Globalization.CultureInfo.InvariantCulture)));
+        Assert.EndsWith("+05:45", points[^1].GetProperty("label").GetString(), StringComparison.Ordinal);
+        Assert.Equal(2 * CallCost, decimal.Parse(own.RootElement.GetProperty("total").GetString()!, System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Contains(localHour, own.RootElement.GetProperty("peak_hours").EnumerateArray().Select(h => h.GetInt32()));
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        Assert.Contains("bucket 'fortnight' is unknown", await bad.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
+    }
 }
