@@ -178,12 +178,13 @@ internal static class CostCommand
             return;
         }
 
-        string[] header = ["", "cost", "share", "requests", "success", "input tokens", "output tokens", "per request"];
+        // The first columns keep their order (scripts read them); the derived figures follow.
+        string[] header = ["", "cost", "requests", "input tokens", "output tokens", "share", "success", "per request"];
         var rows = report.Groups.Select(g => new[]
         {
-            g.Key, Money.Format(g.Cost), g.SharePercent.ToString("0.00", CultureInfo.InvariantCulture) + " %",
-            g.Requests.ToString("N0", CultureInfo.InvariantCulture), (g.SuccessRate * 100).ToString("0.0", CultureInfo.InvariantCulture) + " %",
+            g.Key, Money.Format(g.Cost), g.Requests.ToString("N0", CultureInfo.InvariantCulture),
             g.InputTokens.ToString("N0", CultureInfo.InvariantCulture), g.OutputTokens.ToString("N0", CultureInfo.InvariantCulture),
+            g.SharePercent.ToString("0.00", CultureInfo.InvariantCulture) + " %", (g.SuccessRate * 100).ToString("0.0", CultureInfo.InvariantCulture) + " %",
             Money.Format(g.AverageCostPerRequest),
         }).ToList();
         var widths = Enumerable.Range(0, header.Length).Select(i => Math.Max(header[i].Length, rows.Max(r => r[i].Length))).ToArray();
