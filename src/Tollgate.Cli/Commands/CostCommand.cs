@@ -1,18 +1,20 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text;
+using Tollgate.Analytics;
 using Tollgate.Costing;
 using Tollgate.Ledger;
 
 namespace Tollgate.Cli.Commands;
 
 /// <summary>
-/// <c>tollgate cost</c>: what was spent, from the ledger's rollups — total, a breakdown and daily costs, or with
-/// <c>--json</c> exactly the <see cref="CostReport"/> shape the gateway's admin report serves.
+/// <c>tollgate cost</c>: what was spent — total, a breakdown (by a dimension or a tag, with shares, success rate and
+/// averages, the top N and the rest as "(other)") and daily costs, or with <c>--json</c> exactly the
+/// <see cref="CostReport"/> shape the gateway's admin report serves.
 /// </summary>
 internal static class CostCommand
 {
-    private static readonly string[] ByValues = ["provider", "model", "project", "user", "tenant", "key", "api", "hour", "day", "week", "month"];
+    private static readonly string[] Buckets = ["hour", "day", "week", "month"];
 
     public static Command Create(CliConsole console)
     {
@@ -21,16 +23,16 @@ internal static class CostCommand
         var project = new Option<string?>("--project") { Description = "Only this project." };
         var tenant = new Option<string?>("--tenant") { Description = "Only this tenant." };
         var user = new Option<string?>("--user") { Description = "Only this user." };
-        var by = new Option<string>("--by") { Description = "Group by provider|model|project|user|tenant|key|api|hour|day|week|month (default provider).", DefaultValueFactory = _ => "provider" };
-        by.AcceptOnlyFromAmong(ByValues);
-        var top = new Option<int?>("--top") { Description = "Only the N most expensive groups." };
+        var by = new Option<string>("--by") { Description = "Group by provider|model|project|user|tenant|key|api|tag:KEY|hour|day|week|month (default provider).", DefaultValueFactory = _ => "provider" };
+        var tag = new Option<string[]>("--tag") { Description = "Only records with this tag, KEY=VALUE (repeatable; all must match)." };
+        var top = new Option<int?>("--top") { Description = "The N most expensive groups, the rest summed as (other)." };
         var from = LedgerOptions.From();
         var to = LedgerOptions.To();
         var tz = LedgerOptions.TimeZone();
         var json = new Option<bool>("--json") { Description = "Print {\"total\",\"currency\",\"groups\":[…]} with money as decimal strings." };
         var store = CommonOptions.Store();
         var command = new Command("cost", "Show spend from the ledger: total, breakdown and daily costs.");
-        foreach (var option in new Option[] { provider, model, project, tenant, user, by, top, from, to, tz, json, store })
+        foreach (var option in new Option[] { provider, model, project, tenant, user, by, tag, top, from, to, tz, json, store })
         {
             command.Options.Add(option);
         }
@@ -54,11 +56,63 @@ internal static class CostCommand
                 throw new CliException("--top must be a positive number");
             }
 
-            var query = ToQuery(parse.GetValue(by)!, filter, zone, parse.GetValue(top));
+            var tags = (parse.GetValue(tag) ?? []).Select(t => TagFilter.Parse(t, out var error) ?? throw new CliException("--tag: " + error)).ToList();
+            var byText = parse.GetValue(by)!.Trim().ToLowerInvariant();
             var location = CommonOptions.ParseStore(parse.GetValue(store));
-            return CliStores.RunLedgerAsync(location, StoreAccess.Read, s => RunAsync(console, s, query, parse.GetValue(json), ct), ct);
+            if (Buckets.Contains(byText))
+            {
+                if (tags.Count > 0)
+                {
+                    throw new CliException("--tag works with a breakdown (--by provider, tag:KEY, …), not with --by " + byText);
+                }
+
+                var query = ToQuery(byText, filter, zone, parse.GetValue(top));
+                return CliStores.RunLedgerAsync(location, StoreAccess.Read, s => RunAsync(console, s, query, parse.GetValue(json), ct), ct);
+            }
+
+            if (!AnalyticsDimension.TryParse(parse.GetValue(by), out var dimension, out var byError))
+            {
+                throw new CliException($"--by: {byError}, or {string.Join(", ", Buckets)}");
+            }
+
+            var breakdown = new BreakdownQuery { Filter = filter, Tags = tags, By = dimension, Top = parse.GetValue(top) };
+            return CliStores.RunLedgerAsync(location, StoreAccess.Read, s => RunBreakdownAsync(console, s, breakdown, zone, parse.GetValue(json), ct), ct);
         });
         return command;
+    }
+
+    private static async Task<int> RunBreakdownAsync(CliConsole console, ILedgerStore store, BreakdownQuery query, TimeZoneInfo zone, bool json, CancellationToken ct)
+    {
+        var outcome = await new LedgerAnalytics(store).BreakdownAsync(query, ct);
+        var breakdown = outcome.Value ?? throw new CliException(outcome.Error!);
+        var report = CostReport.From(breakdown);
+        if (json)
+        {
+            await console.Out.WriteLineAsync(CostReportJson.Serialize(report));
+            return 0;
+        }
+
+        var text = new StringBuilder();
+        AppendTotal(text, breakdown.Total, breakdown.Currency);
+        AppendTable(text, $"By {query.By}", report);
+        if (breakdown.Total.Requests > 0 && query.Tags.Count == 0)
+        {
+            var daily = await store.QueryAsync(new LedgerQuery { Filter = query.Filter, TimeZone = zone, Bucket = TimeBucket.Day }, ct);
+            AppendTable(text, "Daily", CostReport.From(daily));
+        }
+
+        await console.Out.WriteAsync(text.ToString());
+        return 0;
+    }
+
+    private static void AppendTotal(StringBuilder text, LedgerMetrics t, string currency)
+    {
+        text.AppendLine(CultureInfo.InvariantCulture,
+            $"Total: {Money.Format(t.Cost)} {currency}  ({t.Requests:N0} requests, {t.InputTokens:N0} input tokens, {t.OutputTokens:N0} output tokens)");
+        if (t.Unpriced > 0)
+        {
+            text.AppendLine(CultureInfo.InvariantCulture, $"Warning: {t.Unpriced:N0} records are for unpriced models; their cost is not included.");
+        }
     }
 
     private static LedgerQuery ToQuery(string by, LedgerFilter filter, TimeZoneInfo zone, int? top) => by switch
@@ -96,13 +150,7 @@ internal static class CostCommand
 
         var text = new StringBuilder();
         var t = report.Total;
-        text.AppendLine(CultureInfo.InvariantCulture,
-            $"Total: {Money.Format(t.Cost)} {report.Currency}  ({t.Requests:N0} requests, {t.InputTokens:N0} input tokens, {t.OutputTokens:N0} output tokens)");
-        if (t.Unpriced > 0)
-        {
-            text.AppendLine(CultureInfo.InvariantCulture, $"Warning: {t.Unpriced:N0} records are for unpriced models; their cost is not included.");
-        }
-
+        AppendTotal(text, t, report.Currency);
         var title = query.Bucket is { } b ? $"By {b.ToString().ToLowerInvariant()}" : $"By {Describe(query.GroupBy!.Value)}";
         AppendTable(text, title, CostReport.From(report));
         if (query.Bucket is null && t.Requests > 0)
@@ -130,11 +178,14 @@ internal static class CostCommand
             return;
         }
 
-        string[] header = ["", "cost", "requests", "input tokens", "output tokens"];
+        // The first columns keep their order (scripts read them); the derived figures follow.
+        string[] header = ["", "cost", "requests", "input tokens", "output tokens", "share", "success", "per request"];
         var rows = report.Groups.Select(g => new[]
         {
             g.Key, Money.Format(g.Cost), g.Requests.ToString("N0", CultureInfo.InvariantCulture),
             g.InputTokens.ToString("N0", CultureInfo.InvariantCulture), g.OutputTokens.ToString("N0", CultureInfo.InvariantCulture),
+            g.SharePercent.ToString("0.00", CultureInfo.InvariantCulture) + " %", (g.SuccessRate * 100).ToString("0.0", CultureInfo.InvariantCulture) + " %",
+            Money.Format(g.AverageCostPerRequest),
         }).ToList();
         var widths = Enumerable.Range(0, header.Length).Select(i => Math.Max(header[i].Length, rows.Max(r => r[i].Length))).ToArray();
         text.Append("  ").AppendLine(string.Join("  ", header.Select((h, i) => i == 0 ? h.PadRight(widths[i]) : h.PadLeft(widths[i]))).TrimEnd());

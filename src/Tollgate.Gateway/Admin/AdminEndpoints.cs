@@ -12,5 +12,6 @@ internal static class AdminEndpoints
         AdminReportsEndpoints.Map(app);
         AdminForecastEndpoints.Map(app);
         UsageEndpoint.Map(app);
+        AnalyticsEndpoints.Map(app);
     }
 }

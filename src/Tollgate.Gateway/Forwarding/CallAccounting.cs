@@ -430,6 +430,8 @@ internal sealed class CallAccounting(
             Project = call.Key.Project,
             User = call.Key.User,
             KeyId = call.Key.Id,
+            SessionId = call.Attribution.SessionId,
+            Tags = call.Attribution.Tags,
             Usage = settlement.Usage,
             LatencyMs = (long)elapsed.TotalMilliseconds,
             Success = success,

@@ -21,6 +21,9 @@ internal sealed class CallContext
 
     public bool Stream { get; init; }
 
+    /// <summary>Tags and session from the request's headers, recorded in the ledger.</summary>
+    public RequestAttribution Attribution { get; init; } = RequestAttribution.None;
+
     public long StartTimestamp { get; init; }
 
     public DateTimeOffset StartedAt { get; init; }

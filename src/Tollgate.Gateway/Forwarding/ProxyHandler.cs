@@ -108,6 +108,15 @@ internal sealed class ProxyHandler(
             return;
         }
 
+        var attribution = RequestAttribution.Parse(context.Request.Headers, out var attributionError);
+        if (attribution is null)
+        {
+            metrics.Refused("bad_request");
+            await OpenAiError.BadRequest(context, attributionError!, code: "invalid_tags");
+            return;
+        }
+
+        attribution.AttachTo(context);
         var (body, _) = await RequestBodyReader.ReadAsync(context.Request, maxBodyBytes, aborted);
         if (body is null)
         {
@@ -271,6 +280,7 @@ internal sealed class ProxyHandler(
                 StartTimestamp = handler.Time.GetTimestamp(),
                 StartedAt = handler.Time.GetUtcNow(),
                 Attempt = ++_attempt,
+                Attribution = RequestAttribution.Of(context),
             };
 
             // One span per attempt, with GenAI semantic-convention attributes; nothing is allocated unless traces are listened to.

@@ -11,9 +11,10 @@ internal static class PostgreSqlLedgerSchema
 {
     /// <summary>
     /// 2 added the daily rollup; 3 keys the wide rollups by a dimension-set id (<c>ledger_dims</c>) instead of seven
-    /// text columns. Older ledgers are upgraded when opened (<see cref="SetAsideOldRollups"/>, <see cref="FillFromOldRollups"/>).
+    /// text columns; 4 added the quarter-hour rollup (exact reports in zones whose offset is not a whole hour). Older
+    /// ledgers are upgraded when opened (<see cref="SetAsideOldRollups"/>, <see cref="FillFromOldRollups"/>, <see cref="FillQuarters"/>).
     /// </summary>
-    public const int Version = 3;
+    public const int Version = 4;
 
     /// <summary>First in the schema transaction: one instance at a time creates or upgrades the schema.</summary>
     public const string LockAndCreateMeta = """
@@ -93,6 +94,10 @@ internal static class PostgreSqlLedgerSchema
             api_flavor text COLLATE "C" NOT NULL,
             {Metrics},
             PRIMARY KEY (hour, provider, model, api_flavor)) WITH (fillfactor = {RollupFillFactor});
+        CREATE TABLE IF NOT EXISTS ledger_rollup_quarter (
+            quarter bigint NOT NULL, dim_id integer NOT NULL,
+            {Metrics},
+            PRIMARY KEY (quarter, dim_id)) WITH (fillfactor = {RollupFillFactor});
         CREATE TABLE IF NOT EXISTS ledger_rollup_daily (
             day bigint NOT NULL, dim_id integer NOT NULL,
             {Metrics},
@@ -105,7 +110,7 @@ internal static class PostgreSqlLedgerSchema
         "input_cost_nanos, output_cost_nanos, total_cost_nanos, price_source, latency_ms, success, error_class, estimated, unpriced";
 
     // date_part is float8 (exact for microsecond timestamps of this era); extract() is numeric, several times slower per row.
-    public const string HourOfTs = "(floor(date_part('epoch', ts) / 3600) * 3600)::bigint";
+    public const string QuarterOfTs = "(floor(date_part('epoch', ts) / 900) * 900)::bigint";
 
     private const string Sums = """
         count(*), sum(input_tokens), sum(cache_read_tokens), sum(cache_write_tokens), sum(output_tokens),
@@ -114,7 +119,33 @@ internal static class PostgreSqlLedgerSchema
         sum(CASE WHEN unpriced THEN 1 ELSE 0 END), sum(latency_ms)
         """;
 
-    public static readonly string RawSums = Sums;
+    /// <summary>Sums of raw records for reports, as bigints (the rollups' type; a numeric sum would make the union numeric).</summary>
+    public static readonly string RawSums = """
+        count(*), sum(input_tokens)::bigint, sum(cache_read_tokens)::bigint, sum(cache_write_tokens)::bigint, sum(output_tokens)::bigint,
+        sum(reasoning_tokens)::bigint, sum(total_cost_nanos)::bigint, sum(input_cost_nanos)::bigint, sum(output_cost_nanos)::bigint,
+        sum(CASE WHEN success THEN 0 ELSE 1 END)::bigint, sum(CASE WHEN estimated THEN 1 ELSE 0 END)::bigint,
+        sum(CASE WHEN unpriced THEN 1 ELSE 0 END)::bigint, sum(latency_ms)::bigint
+        """;
+
+    private static readonly string NoNullDims = string.Join(" AND ", RollupDims.Columns.Split(", ").Select(k => k is "provider" or "model" ? $"d.{k} = r.{k}" : $"d.{k} = coalesce(r.{k}, '')"));
+
+    /// <summary>
+    /// Upgrading to version 4: the quarter-hour rollup summed from the raw records; what the hourly rollup holds beyond
+    /// them (records already purged) is put in the first quarter of its hour, so every total stays what it was.
+    /// </summary>
+    public static string FillQuarters => $"""
+        DELETE FROM ledger_rollup_quarter;
+        INSERT INTO ledger_rollup_quarter (quarter, dim_id, {LedgerColumns.MetricColumns})
+            SELECT (floor(date_part('epoch', r.ts) / 900) * 900)::bigint, d.id, {Sums}
+            FROM ledger_records r JOIN ledger_dims d ON {NoNullDims} GROUP BY 1, 2;
+        INSERT INTO ledger_rollup_quarter AS r (quarter, dim_id, {LedgerColumns.MetricColumns})
+            SELECT h.hour, h.dim_id, {string.Join(", ", LedgerColumns.Metrics.Select(m => $"h.{m} - coalesce(q.{m}, 0)"))} FROM ledger_rollup_hourly h
+            LEFT JOIN (SELECT quarter - ((quarter % 3600) + 3600) % 3600 AS hour, dim_id, {string.Join(", ", LedgerColumns.Metrics.Select(m => $"sum({m})::bigint AS {m}"))}
+                       FROM ledger_rollup_quarter GROUP BY 1, 2) q ON q.hour = h.hour AND q.dim_id = h.dim_id
+            WHERE h.requests <> coalesce(q.requests, 0) OR h.cost_nanos <> coalesce(q.cost_nanos, 0)
+            ON CONFLICT (quarter, dim_id) DO UPDATE SET {Accumulate};
+        ANALYZE ledger_rollup_quarter;
+        """;
 
     /// <summary>
     /// Inserts a batch (the <see cref="BatchArrays"/> parameters) in one statement: new keys only (ON CONFLICT DO
@@ -130,32 +161,38 @@ internal static class PostgreSqlLedgerSchema
             INSERT INTO ledger_records ({RecordColumns})
             SELECT {RecordColumns} FROM {BatchArrays.Unnest} WHERE ts >= (SELECT at FROM cutoff)
             ON CONFLICT (request_id, attempt) DO NOTHING
-            RETURNING {HourOfTs} AS hour, provider, model, coalesce(api_flavor, '') AS api_flavor, coalesce(tenant, '') AS tenant,
+            RETURNING {QuarterOfTs} AS quarter, provider, model, coalesce(api_flavor, '') AS api_flavor, coalesce(tenant, '') AS tenant,
                 coalesce(project, '') AS project, coalesce(user_id, '') AS user_id, coalesce(key_id, '') AS key_id,
                 input_tokens, cache_read_tokens, cache_write_tokens, output_tokens, reasoning_tokens, total_cost_nanos,
                 input_cost_nanos, output_cost_nanos, success, estimated, unpriced, latency_ms),
         wide AS (
             INSERT INTO ledger_rollup_hourly AS r (hour, dim_id, {LedgerColumns.MetricColumns})
-            SELECT hour, d.id, {Sums}
-            FROM ins JOIN ledger_dims d USING ({RollupDims.Columns}) GROUP BY hour, d.id ORDER BY hour, d.id
+            SELECT quarter - ((quarter % 3600) + 3600) % 3600, d.id, {Sums}
+            FROM ins JOIN ledger_dims d USING ({RollupDims.Columns}) GROUP BY 1, d.id ORDER BY 1, 2
             ON CONFLICT (hour, dim_id) DO UPDATE SET {Accumulate}
             RETURNING 1),
         by_model AS (
             INSERT INTO ledger_rollup_model_hourly AS r (hour, provider, model, api_flavor, {LedgerColumns.MetricColumns})
-            SELECT hour, provider, model, api_flavor, {Sums}
-            FROM ins GROUP BY hour, provider, model, api_flavor
-            ORDER BY hour, provider, model, api_flavor
+            SELECT quarter - ((quarter % 3600) + 3600) % 3600, provider, model, api_flavor, {Sums}
+            FROM ins GROUP BY 1, provider, model, api_flavor
+            ORDER BY 1, provider, model, api_flavor
             ON CONFLICT (hour, provider, model, api_flavor) DO UPDATE SET {Accumulate}
             RETURNING 1),
         daily AS (
             INSERT INTO ledger_rollup_daily AS r (day, dim_id, {LedgerColumns.MetricColumns})
-            SELECT hour - ((hour % 86400) + 86400) % 86400, d.id, {Sums}
+            SELECT quarter - ((quarter % 86400) + 86400) % 86400, d.id, {Sums}
             FROM ins JOIN ledger_dims d USING ({RollupDims.Columns}) GROUP BY 1, d.id ORDER BY 1, 2
             ON CONFLICT (day, dim_id) DO UPDATE SET {Accumulate}
+            RETURNING 1),
+        quarters AS (
+            INSERT INTO ledger_rollup_quarter AS r (quarter, dim_id, {LedgerColumns.MetricColumns})
+            SELECT quarter, d.id, {Sums}
+            FROM ins JOIN ledger_dims d USING ({RollupDims.Columns}) GROUP BY 1, d.id ORDER BY 1, 2
+            ON CONFLICT (quarter, dim_id) DO UPDATE SET {Accumulate}
             RETURNING 1)
         SELECT (SELECT count(*) FROM ins),
                (SELECT count(*) FROM unnest(@c2::timestamptz[]) AS t(ts) WHERE ts < (SELECT at FROM cutoff)),
-               (SELECT count(*) FROM wide) + (SELECT count(*) FROM by_model) + (SELECT count(*) FROM daily)
+               (SELECT count(*) FROM wide) + (SELECT count(*) FROM by_model) + (SELECT count(*) FROM daily) + (SELECT count(*) FROM quarters)
         """;
 
     private static string Accumulate =>

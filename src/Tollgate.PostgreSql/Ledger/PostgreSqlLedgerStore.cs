@@ -161,21 +161,25 @@ public sealed class PostgreSqlLedgerStore : ILedgerStore
             if (delta.Wide.Count > 0)
             {
                 await using var batch = new NpgsqlBatch(connection, transaction);
-                var hourly = new Dictionary<(long, int), LedgerMetrics>(delta.Wide.Count);
+                var quarters = new Dictionary<(long, int), LedgerMetrics>(delta.Wide.Count);
+                var hourly = new Dictionary<(long, int), LedgerMetrics>();
                 var daily = new Dictionary<(long, int), LedgerMetrics>();
                 foreach (var (key, metrics) in delta.Wide)
                 {
                     var id = _dims[RollupDims.Of(key)];
-                    hourly[(key.Hour, id)] = metrics;
-                    ref var day = ref CollectionsMarshal.GetValueRefOrAddDefault(daily, (LedgerReportBuilder.DayOf(key.Hour), id), out _);
+                    quarters[(key.Time, id)] = metrics;
+                    ref var hour = ref CollectionsMarshal.GetValueRefOrAddDefault(hourly, (LedgerReportBuilder.HourStartOf(key.Time), id), out _);
+                    hour += metrics;
+                    ref var day = ref CollectionsMarshal.GetValueRefOrAddDefault(daily, (LedgerReportBuilder.DayOf(key.Time), id), out _);
                     day += metrics;
                 }
 
-                // Tables in the order the exact path's statement updates them (hourly, by model, daily), rows sorted by key:
-                // concurrent appenders then lock rollup rows in one order.
-                batch.BatchCommands.Add(RollupArrays.Wide(hourly, daily: false));
+                // Tables in the order the exact path's statement updates them (hourly, by model, daily, quarter), rows sorted
+                // by key: concurrent appenders then lock rollup rows in one order.
+                batch.BatchCommands.Add(RollupArrays.Wide(hourly, RollupArrays.UpsertWide));
                 batch.BatchCommands.Add(RollupArrays.Model(delta.ByModel()));
-                batch.BatchCommands.Add(RollupArrays.Wide(daily, daily: true));
+                batch.BatchCommands.Add(RollupArrays.Wide(daily, RollupArrays.UpsertDaily));
+                batch.BatchCommands.Add(RollupArrays.Wide(quarters, RollupArrays.UpsertQuarter));
                 await batch.ExecuteNonQueryAsync(cancellationToken);
             }
 
@@ -239,10 +243,18 @@ public sealed class PostgreSqlLedgerStore : ILedgerStore
         await EnsureSchemaAsync(cancellationToken);
         await using var command = _dataSource.CreateCommand();
         var f = query.Filter;
-        // Sessions are small and not a rollup dimension: sum the session's own (indexed) records.
-        var sql = f.SessionId is null
-            ? RollupQuerySql.For(query)
-            : RollupQuerySql.ForSession(query, PostgreSqlLedgerSchema.HourOfTs, PostgreSqlLedgerSchema.RawSums);
+        RollupQuerySql sql;
+        if (f.SessionId is null)
+        {
+            var (first, last) = f.From is null || f.To is null ? await ExtentAsync(cancellationToken) : (null, null);
+            sql = RollupQuerySql.For(query, RollupPlan.For(query, first, last), Raw);
+        }
+        else
+        {
+            // Sessions are small and not a rollup dimension: sum the session's own (indexed) records.
+            sql = RollupQuerySql.ForSession(query, Raw, f.From is { } a ? LedgerColumns.FromBoundMicros(a) : null, f.To is { } b ? LedgerColumns.ToBoundMicros(b) : null);
+        }
+
         command.CommandText = sql.Text;
         foreach (var (name, value) in sql.Parameters)
         {
@@ -267,6 +279,19 @@ public sealed class PostgreSqlLedgerStore : ILedgerStore
         }
 
         return LedgerReportBuilder.Build(query, rows);
+    }
+
+    private static readonly RawRecordSql Raw = new(
+        PostgreSqlLedgerSchema.RawSums, "floor(date_part('epoch', ts))::bigint", micros => LedgerColumns.FromUnixMicros(micros));
+
+    /// <summary>The first and last quarter hour in the rollups (null when empty): bounds a report with an open end.</summary>
+    private async ValueTask<(long?, long?)> ExtentAsync(CancellationToken cancellationToken)
+    {
+        await using var command = _dataSource.CreateCommand(
+            "SELECT (SELECT min(quarter) FROM ledger_rollup_quarter), (SELECT max(quarter) FROM ledger_rollup_quarter)");
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        await reader.ReadAsync(cancellationToken);
+        return (reader.IsDBNull(0) ? null : reader.GetInt64(0), reader.IsDBNull(1) ? null : reader.GetInt64(1));
     }
 
     public async IAsyncEnumerable<UsageRecord> ReadAsync(LedgerFilter filter, [EnumeratorCancellation] CancellationToken cancellationToken = default)
@@ -420,7 +445,7 @@ public sealed class PostgreSqlLedgerStore : ILedgerStore
             // Upgrades run in this transaction: a failure half-way leaves the older ledger as it was.
             var upgradeFrom = existing < PostgreSqlLedgerSchema.Version ? existing : null;
             var steps = new List<string>();
-            if (upgradeFrom is { } old)
+            if (upgradeFrom is { } old and < 3)
             {
                 steps.Add(PostgreSqlLedgerSchema.SetAsideOldRollups(old));
             }
@@ -428,7 +453,12 @@ public sealed class PostgreSqlLedgerStore : ILedgerStore
             steps.Add(PostgreSqlLedgerSchema.Create);
             if (upgradeFrom is { } from)
             {
-                steps.Add(PostgreSqlLedgerSchema.FillFromOldRollups(from));
+                if (from < 3)
+                {
+                    steps.Add(PostgreSqlLedgerSchema.FillFromOldRollups(from));
+                }
+
+                steps.Add(PostgreSqlLedgerSchema.FillQuarters);
             }
 
             foreach (var step in steps)

@@ -16,6 +16,8 @@ internal static class RollupArrays
 
     public static readonly string UpsertWide = Upsert("ledger_rollup_hourly", "hour", ["dim_id"], "int4");
 
+    public static readonly string UpsertQuarter = Upsert("ledger_rollup_quarter", "quarter", ["dim_id"], "int4");
+
     public static readonly string UpsertDaily = Upsert("ledger_rollup_daily", "day", ["dim_id"], "int4");
 
     public static readonly string UpsertModel = Upsert("ledger_rollup_model_hourly", "hour", ModelKeys, "text");
@@ -58,10 +60,10 @@ internal static class RollupArrays
         }
     }
 
-    /// <summary>The wide hourly (or daily) rollup rows: (hour or day, dimension-set id) → sums.</summary>
-    public static NpgsqlBatchCommand Wide(Dictionary<(long Time, int Dim), LedgerMetrics> rows, bool daily)
+    /// <summary>Wide rollup rows: (quarter hour, hour or day, dimension-set id) → sums, upserted by <paramref name="upsert"/> (one of this type's statements).</summary>
+    public static NpgsqlBatchCommand Wide(Dictionary<(long Time, int Dim), LedgerMetrics> rows, string upsert)
     {
-        var command = new NpgsqlBatchCommand(daily ? UpsertDaily : UpsertWide);
+        var command = new NpgsqlBatchCommand(upsert);
         var n = rows.Count;
         var time = new long[n];
         var dim = new int[n];

@@ -5,9 +5,10 @@ internal static class SqliteLedgerSchema
 {
     /// <summary>
     /// 2 added the daily rollup; 3 keys the wide rollups by a dimension-set id (<c>ledger_dims</c>) instead of seven
-    /// text columns. Older ledgers are upgraded when opened (<see cref="SetAsideOldRollups"/>, <see cref="FillFromOldRollups"/>).
+    /// text columns; 4 added the quarter-hour rollup (exact reports in zones whose offset is not a whole hour). Older
+    /// ledgers are upgraded when opened (<see cref="SetAsideOldRollups"/>, <see cref="FillFromOldRollups"/>, <see cref="FillQuarters"/>).
     /// </summary>
-    public const int Version = 3;
+    public const int Version = 4;
 
     private const string Metrics = """
         requests INTEGER NOT NULL, input_tokens INTEGER NOT NULL, cache_read_tokens INTEGER NOT NULL,
@@ -44,6 +45,10 @@ internal static class SqliteLedgerSchema
             hour INTEGER NOT NULL, provider TEXT NOT NULL, model TEXT NOT NULL, api_flavor TEXT NOT NULL,
             {Metrics},
             PRIMARY KEY (hour, provider, model, api_flavor)) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS ledger_rollup_quarter (
+            quarter INTEGER NOT NULL, dim_id INTEGER NOT NULL,
+            {Metrics},
+            PRIMARY KEY (quarter, dim_id)) WITHOUT ROWID;
         CREATE TABLE IF NOT EXISTS ledger_rollup_daily (
             day INTEGER NOT NULL, dim_id INTEGER NOT NULL,
             {Metrics},
@@ -75,6 +80,36 @@ internal static class SqliteLedgerSchema
             : $"INSERT INTO ledger_rollup_daily (day, dim_id, {Tollgate.Ledger.LedgerColumns.MetricColumns}) SELECT hour - (((hour % 86400) + 86400) % 86400), dim_id, {string.Join(", ", Tollgate.Ledger.LedgerColumns.Metrics.Select(m => $"SUM({m})"))} FROM ledger_rollup_hourly GROUP BY 1, dim_id;")}
         DROP TABLE temp.old_hourly;
         {(version >= 2 ? "DROP TABLE temp.old_daily;" : "")}
+        """;
+
+    private static readonly string NoNullDims = string.Join(" AND ", Keys.Split(", ").Select(k => k is "provider" or "model" ? $"d.{k} = r.{k}" : $"d.{k} = coalesce(r.{k}, '')"));
+
+    private static readonly string Remainder = string.Join(", ", Tollgate.Ledger.LedgerColumns.Metrics.Select(m => $"h.{m} - coalesce(q.{m}, 0)"));
+
+    private static readonly string Accumulate = string.Join(", ", Tollgate.Ledger.LedgerColumns.Metrics.Select(m => $"{m} = {m} + excluded.{m}"));
+
+    /// <summary>
+    /// Upgrading to version 4: the quarter-hour rollup summed from the raw records; what the hourly rollup holds beyond
+    /// them (records already purged) is put in the first quarter of its hour, so every total stays what it was.
+    /// </summary>
+    public static readonly string FillQuarters = $"""
+        DELETE FROM ledger_rollup_quarter;
+        INSERT INTO ledger_rollup_quarter (quarter, dim_id, {Tollgate.Ledger.LedgerColumns.MetricColumns})
+            SELECT (r.ts / 900000000) * 900, d.id, {RawSums("r.")}
+            FROM ledger_records r JOIN ledger_dims d ON {NoNullDims} GROUP BY 1, 2;
+        INSERT INTO ledger_rollup_quarter (quarter, dim_id, {Tollgate.Ledger.LedgerColumns.MetricColumns})
+            SELECT h.hour, h.dim_id, {Remainder} FROM ledger_rollup_hourly h
+            LEFT JOIN (SELECT quarter - (quarter % 3600) AS hour, dim_id, {string.Join(", ", Tollgate.Ledger.LedgerColumns.Metrics.Select(m => $"SUM({m}) AS {m}"))}
+                       FROM ledger_rollup_quarter GROUP BY 1, 2) q ON q.hour = h.hour AND q.dim_id = h.dim_id
+            WHERE h.requests <> coalesce(q.requests, 0) OR h.cost_nanos <> coalesce(q.cost_nanos, 0)
+            ON CONFLICT (quarter, dim_id) DO UPDATE SET {Accumulate};
+        """;
+
+    /// <summary>Sums of raw record columns in rollup metric order.</summary>
+    public static string RawSums(string alias = "") => $"""
+        COUNT(*), SUM({alias}input_tokens), SUM({alias}cache_read_tokens), SUM({alias}cache_write_tokens), SUM({alias}output_tokens),
+        SUM({alias}reasoning_tokens), SUM({alias}total_cost_nanos), SUM({alias}input_cost_nanos), SUM({alias}output_cost_nanos),
+        SUM(1 - {alias}success), SUM({alias}estimated), SUM({alias}unpriced), SUM({alias}latency_ms)
         """;
 
     public const string RecordColumns =

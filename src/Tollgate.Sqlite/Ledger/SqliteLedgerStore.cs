@@ -8,7 +8,7 @@ namespace Tollgate.Sqlite.Ledger;
 
 /// <summary>
 /// The embedded ledger: one SQLite file in WAL mode. A batch is inserted in one transaction with prepared
-/// commands (<c>INSERT OR IGNORE</c> on the record key), and the rollups (keyed by hour or day and a cached dimension-set id) of the newly inserted records are
+/// commands (<c>INSERT OR IGNORE</c> on the record key), and the rollups (keyed by quarter hour, hour or day and a cached dimension-set id) of the newly inserted records are
 /// upserted in the same transaction, so reports and records never disagree. The schema is created on first use.
 /// </summary>
 public sealed class SqliteLedgerStore : ILedgerStore
@@ -163,10 +163,18 @@ public sealed class SqliteLedgerStore : ILedgerStore
         await using var connection = await OpenReaderAsync(cancellationToken);
         await using var command = connection.CreateCommand();
         var f = query.Filter;
-        // Sessions are small and not a rollup dimension: sum the session's own (indexed) records.
-        var sql = f.SessionId is null
-            ? RollupQuerySql.For(query, dimsJoin: "CROSS JOIN")
-            : RollupQuerySql.ForSession(query, "((ts / 3600000000) * 3600)", RawSums);
+        RollupQuerySql sql;
+        if (f.SessionId is null)
+        {
+            var (first, last) = f.From is null || f.To is null ? await ExtentAsync(connection, cancellationToken) : (null, null);
+            sql = RollupQuerySql.For(query, RollupPlan.For(query, first, last), Raw, dimsJoin: "CROSS JOIN");
+        }
+        else
+        {
+            // Sessions are small and not a rollup dimension: sum the session's own (indexed) records.
+            sql = RollupQuerySql.ForSession(query, Raw, f.From is { } a ? LedgerColumns.FromBoundMicros(a) : null, f.To is { } b ? LedgerColumns.ToBoundMicros(b) : null);
+        }
+
         command.CommandText = sql.Text;
         foreach (var (name, value) in sql.Parameters)
         {
@@ -190,11 +198,19 @@ public sealed class SqliteLedgerStore : ILedgerStore
         return LedgerReportBuilder.Build(query, rows);
     }
 
-    private const string RawSums = """
-        COUNT(*), SUM(input_tokens), SUM(cache_read_tokens), SUM(cache_write_tokens), SUM(output_tokens), SUM(reasoning_tokens),
-        SUM(total_cost_nanos), SUM(input_cost_nanos), SUM(output_cost_nanos), SUM(1 - success), SUM(estimated), SUM(unpriced),
-        SUM(latency_ms)
-        """;
+    private static readonly RawRecordSql Raw = new(SqliteLedgerSchema.RawSums(), "(ts / 1000000)", micros => micros);
+
+    /// <summary>The first and last quarter hour in the rollups (null when empty): bounds a report with an open end.</summary>
+    private static async ValueTask<(long?, long?)> ExtentAsync(SqliteConnection connection, CancellationToken cancellationToken)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT (SELECT MIN(quarter) FROM ledger_rollup_quarter), (SELECT MAX(quarter) FROM ledger_rollup_quarter)";
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        await reader.ReadAsync(cancellationToken);
+        return (reader.IsDBNull(0) ? null : reader.GetInt64(0), reader.IsDBNull(1) ? null : reader.GetInt64(1));
+    }
+
+
 
     public async IAsyncEnumerable<UsageRecord> ReadAsync(LedgerFilter filter, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
@@ -212,9 +228,8 @@ public sealed class SqliteLedgerStore : ILedgerStore
         if (filter.To is { } to)
         {
             // Exclusive upper bound at microsecond precision: anything strictly before To.
-            var toMicros = (to.UtcTicks - LedgerColumns.UnixEpochTicks + 9) / 10;
             where.Add("ts < $to");
-            command.Parameters.AddWithValue("$to", toMicros);
+            command.Parameters.AddWithValue("$to", LedgerColumns.ToBoundMicros(to));
         }
 
         if (filter.SessionId is not null)
@@ -408,7 +423,7 @@ public sealed class SqliteLedgerStore : ILedgerStore
 
                 // Upgrades run in this transaction: a crash half-way leaves the older ledger as it was.
                 var upgradeFrom = existing < SqliteLedgerSchema.Version ? existing : null;
-                if (upgradeFrom is { } old)
+                if (upgradeFrom is { } old and < 3)
                 {
                     command.CommandText = SqliteLedgerSchema.SetAsideOldRollups(old);
                     await command.ExecuteNonQueryAsync(cancellationToken);
@@ -418,7 +433,13 @@ public sealed class SqliteLedgerStore : ILedgerStore
                 await command.ExecuteNonQueryAsync(cancellationToken);
                 if (upgradeFrom is { } from)
                 {
-                    command.CommandText = SqliteLedgerSchema.FillFromOldRollups(from);
+                    if (from < 3)
+                    {
+                        command.CommandText = SqliteLedgerSchema.FillFromOldRollups(from);
+                        await command.ExecuteNonQueryAsync(cancellationToken);
+                    }
+
+                    command.CommandText = SqliteLedgerSchema.FillQuarters;
                     await command.ExecuteNonQueryAsync(cancellationToken);
                 }
 

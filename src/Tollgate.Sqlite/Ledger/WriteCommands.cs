@@ -10,7 +10,7 @@ namespace Tollgate.Sqlite.Ledger;
 /// the batch's rollup deltas are all its rows. Otherwise the caller rolls back and re-inserts one row per statement
 /// (<see cref="InsertEach"/>), where <c>changes()</c> says exactly which rows were new. Rollup deltas are summed in
 /// memory and upserted once per rollup key, in the same transaction. (Summing in SQL with GROUP BY over the new
-/// rows measured twice as slow.) The wide rollups are keyed by (hour or day, dimension-set id): ids are cached for the
+/// rows measured twice as slow.) The wide rollups are keyed by (quarter hour, hour or day, dimension-set id): ids are cached for the
 /// connection's lifetime; a set seen for the first time is added to <c>ledger_dims</c> in the batch's transaction and
 /// enters the cache only once that transaction has committed (<see cref="AcceptDims"/>).
 /// </summary>
@@ -23,6 +23,7 @@ internal sealed class WriteCommands : IDisposable
     private readonly RawStatement _insertMany;
     private readonly RawStatement _insertOne;
     private readonly RawStatement _wide;
+    private readonly RawStatement _quarter;
     private readonly RawStatement _byModel;
     private readonly RawStatement _daily;
     private readonly RawStatement _dim;
@@ -30,12 +31,14 @@ internal sealed class WriteCommands : IDisposable
     private readonly Dictionary<RollupDims, long> _dims = [];
     private readonly Dictionary<RollupDims, long> _newDims = [];
     private readonly Dictionary<(long Day, long Dim), LedgerMetrics> _dailySums = [];
+    private readonly Dictionary<(long Hour, long Dim), LedgerMetrics> _hourlySums = [];
 
     public WriteCommands(SqliteConnection connection)
     {
         _insertMany = new RawStatement(connection, InsertSql(RowsPerStatement), _arena);
         _insertOne = new RawStatement(connection, InsertSql(1), _arena);
         _wide = new RawStatement(connection, Upsert("ledger_rollup_hourly", ["hour", "dim_id"]), _arena);
+        _quarter = new RawStatement(connection, Upsert("ledger_rollup_quarter", ["quarter", "dim_id"]), _arena);
         _byModel = new RawStatement(connection, Upsert("ledger_rollup_model_hourly", ["hour", "provider", "model", "api_flavor"]), _arena);
         _daily = new RawStatement(connection, Upsert("ledger_rollup_daily", ["day", "dim_id"]), _arena);
         // DO UPDATE (not NOTHING) so RETURNING yields the id also when another process added the set first.
@@ -114,12 +117,20 @@ internal sealed class WriteCommands : IDisposable
     public void UpsertRollups(RollupDelta delta)
     {
         _dailySums.Clear();
+        _hourlySums.Clear();
         foreach (var (k, m) in delta.Wide)
         {
             var id = DimId(RollupDims.Of(k));
-            Upsert(_wide, k.Hour, id, m);
-            ref var day = ref CollectionsMarshal.GetValueRefOrAddDefault(_dailySums, (LedgerReportBuilder.DayOf(k.Hour), id), out _);
+            Upsert(_quarter, k.Time, id, m);
+            ref var hour = ref CollectionsMarshal.GetValueRefOrAddDefault(_hourlySums, (LedgerReportBuilder.HourStartOf(k.Time), id), out _);
+            hour += m;
+            ref var day = ref CollectionsMarshal.GetValueRefOrAddDefault(_dailySums, (LedgerReportBuilder.DayOf(k.Time), id), out _);
             day += m;
+        }
+
+        foreach (var ((hour, id), m) in _hourlySums)
+        {
+            Upsert(_wide, hour, id, m);
         }
 
         foreach (var ((day, id), m) in _dailySums)
@@ -197,6 +208,7 @@ internal sealed class WriteCommands : IDisposable
         _insertMany.Dispose();
         _insertOne.Dispose();
         _wide.Dispose();
+        _quarter.Dispose();
         _byModel.Dispose();
         _daily.Dispose();
         _dim.Dispose();

@@ -2,7 +2,8 @@ namespace Tollgate.Ledger;
 
 /// <summary>
 /// The cost report served by <c>tollgate cost --json</c> and the gateway's admin report:
-/// <c>{"total", "currency", "groups": [{"key", "cost", "requests", "input_tokens", "output_tokens"}]}</c>.
+/// <c>{"total", "currency", "groups": [{"key", "cost", "requests", "input_tokens", "output_tokens", "cached_tokens",
+/// "reasoning_tokens", "share_percent", "success_rate", "avg_cost_per_request", "cost_per_1k_tokens"}]}</c>.
 /// Serialize it with <see cref="CostReportJson"/>.
 /// </summary>
 public sealed record CostReport(decimal Total, string Currency, IReadOnlyList<CostReportGroup> Groups)
@@ -17,12 +18,45 @@ public sealed record CostReport(decimal Total, string Currency, IReadOnlyList<Co
     public static CostReport From(LedgerReport report)
     {
         ArgumentNullException.ThrowIfNull(report);
-        var groups = report.Groups.Select(g => new CostReportGroup(
-            g.BucketLabel is { } label ? (g.Key is { } k ? $"{label} {k}" : label) : g.Key ?? NoneKey,
-            g.Metrics.Cost, g.Metrics.Requests, g.Metrics.InputTokens, g.Metrics.OutputTokens)).ToList();
+        var groups = report.Groups.Select(g => CostReportGroup.Of(
+            g.BucketLabel is { } label ? (g.Key is { } k ? $"{label} {k}" : label) : g.Key ?? NoneKey, g.Metrics, report.Total)).ToList();
         return new CostReport(report.Total.Cost, report.Currency, groups);
+    }
+
+    /// <summary>Builds the report shape from a breakdown (its rows, the folded "other" row included).</summary>
+    public static CostReport From(Analytics.Breakdown breakdown)
+    {
+        ArgumentNullException.ThrowIfNull(breakdown);
+        return new CostReport(breakdown.Total.Cost, breakdown.Currency,
+            breakdown.Rows.Select(r => CostReportGroup.Of(r.Key, r.Metrics, breakdown.Total)).ToList());
     }
 }
 
-/// <summary>One group of a <see cref="CostReport"/>.</summary>
-public sealed record CostReportGroup(string Key, decimal Cost, long Requests, long InputTokens, long OutputTokens);
+/// <summary>One group of a <see cref="CostReport"/>, with the figures derived as <see cref="Analytics.UsageRatios"/> defines them.</summary>
+public sealed record CostReportGroup(string Key, decimal Cost, long Requests, long InputTokens, long OutputTokens)
+{
+    public long CachedTokens { get; init; }
+
+    public long ReasoningTokens { get; init; }
+
+    /// <summary>Share of the report's total cost, in percent (two decimals).</summary>
+    public decimal SharePercent { get; init; }
+
+    /// <summary>Successful requests over requests (0–1, four decimals).</summary>
+    public decimal SuccessRate { get; init; }
+
+    public decimal AverageCostPerRequest { get; init; }
+
+    public decimal CostPer1kTokens { get; init; }
+
+    public static CostReportGroup Of(string key, LedgerMetrics m, LedgerMetrics total) =>
+        new(key, m.Cost, m.Requests, m.InputTokens, m.OutputTokens)
+        {
+            CachedTokens = m.CacheReadTokens,
+            ReasoningTokens = m.ReasoningTokens,
+            SharePercent = Analytics.UsageRatios.SharePercent(m, total),
+            SuccessRate = Analytics.UsageRatios.SuccessRate(m),
+            AverageCostPerRequest = Analytics.UsageRatios.AverageCostPerRequest(m),
+            CostPer1kTokens = Analytics.UsageRatios.CostPer1kTokens(m),
+        };
+}

@@ -27,6 +27,12 @@ public static class CostReportJson
             writer.WriteNumber("requests", g.Requests);
             writer.WriteNumber("input_tokens", g.InputTokens);
             writer.WriteNumber("output_tokens", g.OutputTokens);
+            writer.WriteNumber("cached_tokens", g.CachedTokens);
+            writer.WriteNumber("reasoning_tokens", g.ReasoningTokens);
+            writer.WriteNumber("share_percent", g.SharePercent);
+            writer.WriteNumber("success_rate", g.SuccessRate);
+            writer.WriteString("avg_cost_per_request", Money.Format(g.AverageCostPerRequest));
+            writer.WriteString("cost_per_1k_tokens", Money.Format(g.CostPer1kTokens));
             writer.WriteEndObject();
         }
 
@@ -58,7 +64,15 @@ public static class CostReportJson
                 ParseMoney(g.GetProperty("cost")),
                 g.GetProperty("requests").GetInt64(),
                 g.GetProperty("input_tokens").GetInt64(),
-                g.GetProperty("output_tokens").GetInt64()));
+                g.GetProperty("output_tokens").GetInt64())
+            {
+                CachedTokens = g.TryGetProperty("cached_tokens", out var cached) ? cached.GetInt64() : 0,
+                ReasoningTokens = g.TryGetProperty("reasoning_tokens", out var reasoning) ? reasoning.GetInt64() : 0,
+                SharePercent = g.TryGetProperty("share_percent", out var share) ? share.GetDecimal() : 0,
+                SuccessRate = g.TryGetProperty("success_rate", out var rate) ? rate.GetDecimal() : 0,
+                AverageCostPerRequest = g.TryGetProperty("avg_cost_per_request", out var avg) ? ParseMoney(avg) : 0,
+                CostPer1kTokens = g.TryGetProperty("cost_per_1k_tokens", out var per1k) ? ParseMoney(per1k) : 0,
+            });
         }
 
         return new CostReport(ParseMoney(root.GetProperty("total")), root.GetProperty("currency").GetString() ?? "USD", groups);

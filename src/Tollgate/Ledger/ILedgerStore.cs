@@ -1,7 +1,7 @@
 namespace Tollgate.Ledger;
 
 /// <summary>
-/// The usage ledger: append-only, idempotent on (request id, attempt), queried through hourly rollups that are
+/// The usage ledger: append-only, idempotent on (request id, attempt), queried through quarter-hour, hourly and daily rollups that are
 /// maintained in the same transaction as the records. Implemented by the in-memory, SQLite and PostgreSQL stores,
 /// which all pass the same conformance suite.
 /// </summary>
@@ -13,7 +13,10 @@ public interface ILedgerStore : IAsyncDisposable
     /// </summary>
     ValueTask<LedgerAppendResult> AppendAsync(IReadOnlyList<UsageRecord> records, CancellationToken cancellationToken = default);
 
-    /// <summary>Totals and groups from the rollups (never a scan of raw records, except for a session filter).</summary>
+    /// <summary>
+    /// Totals and groups from the rollups, exact for the filter in the query's zone (raw records are read only for the
+    /// sub-quarter-hour edges of the range, and for a session filter).
+    /// </summary>
     ValueTask<LedgerReport> QueryAsync(LedgerQuery query, CancellationToken cancellationToken = default);
 
     /// <summary>Streams raw records matching the filter in (timestamp, request id, attempt) order, for export.</summary>

@@ -4,7 +4,7 @@ namespace Tollgate.Ledger;
 
 /// <summary>
 /// The ledger in process memory, for tests and single-process runs; nothing survives the process.
-/// Same semantics as the durable stores: idempotent appends, hourly rollups kept as records arrive, retention.
+/// Same semantics as the durable stores: idempotent appends, quarter-hour rollups kept as records arrive, retention.
 /// </summary>
 public sealed class InMemoryLedgerStore : ILedgerStore
 {
@@ -47,26 +47,46 @@ public sealed class InMemoryLedgerStore : ILedgerStore
     public ValueTask<LedgerReport> QueryAsync(LedgerQuery query, CancellationToken cancellationToken = default)
     {
         LedgerReportBuilder.Validate(query);
-        var (from, to) = LedgerReportBuilder.HourRange(query.Filter);
-        List<RollupRow> rows;
+        var f = query.Filter;
+        var rows = new List<RollupRow>();
         lock (_gate)
         {
-            if (query.Filter.SessionId is not null)
+            if (f.SessionId is not null)
             {
-                var f = query.Filter;
-                rows = _records.Values
-                    .Where(r => r.SessionId == f.SessionId)
-                    .Select(r => (Key: RollupKey.Of(r), Record: r))
-                    .Where(x => x.Key.Matches(f, from, to))
-                    .Select(x => new RollupRow(x.Key.Hour, LedgerReportBuilder.KeyOf(x.Record, query.GroupBy), LedgerMetrics.Of(x.Record)))
-                    .ToList();
+                foreach (var r in _records.Values)
+                {
+                    if (f.Matches(r))
+                    {
+                        rows.Add(new RollupRow(r.Timestamp.ToUnixTimeSeconds(), LedgerReportBuilder.KeyOf(r, query.GroupBy), LedgerMetrics.Of(r)));
+                    }
+                }
             }
             else
             {
-                rows = _rollups
-                    .Where(p => p.Key.Matches(query.Filter, from, to))
-                    .Select(p => new RollupRow(p.Key.Hour, query.GroupBy is { } d ? p.Key.Get(d) : null, p.Value))
-                    .ToList();
+                // The same plan as the relational stores; every rollup range is answered from the quarter-hour sums.
+                long? first = _rollups.Count == 0 ? null : _rollups.Keys.Min(k => k.Time);
+                long? last = _rollups.Count == 0 ? null : _rollups.Keys.Max(k => k.Time);
+                var plan = RollupPlan.For(query, first, last);
+                var ranges = plan.Days.Concat(plan.Hours).Concat(plan.Quarters).ToList();
+                foreach (var (key, metrics) in _rollups)
+                {
+                    if (key.Matches(f) && ranges.Exists(r => key.Time >= r.From && key.Time < r.To))
+                    {
+                        rows.Add(new RollupRow(key.Time, query.GroupBy is { } d ? key.Get(d) : null, metrics));
+                    }
+                }
+
+                foreach (var (from, to) in plan.Raw)
+                {
+                    var piece = f with { From = LedgerColumns.FromUnixMicros(from), To = LedgerColumns.FromUnixMicros(to) };
+                    foreach (var r in _records.Values)
+                    {
+                        if (piece.Matches(r))
+                        {
+                            rows.Add(new RollupRow(LedgerReportBuilder.Floor(from, 1_000_000) / 1_000_000, LedgerReportBuilder.KeyOf(r, query.GroupBy), LedgerMetrics.Of(r)));
+                        }
+                    }
+                }
             }
         }
 

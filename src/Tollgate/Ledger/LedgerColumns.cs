@@ -19,6 +19,12 @@ internal static class LedgerColumns
 
     public static long ToUnixMicros(DateTimeOffset timestamp) => (timestamp.UtcTicks - UnixEpochTicks) / 10;
 
+    /// <summary>A filter's inclusive lower bound in unix microseconds (records keep whole microseconds).</summary>
+    public static long FromBoundMicros(DateTimeOffset from) => ToUnixMicros(UsageRecord.Normalize(from));
+
+    /// <summary>A filter's exclusive upper bound in unix microseconds: anything strictly before <paramref name="to"/>.</summary>
+    public static long ToBoundMicros(DateTimeOffset to) => -LedgerReportBuilder.Floor(-(to.UtcTicks - UnixEpochTicks), 10) / 10;
+
     public static DateTimeOffset FromUnixMicros(long micros) => new(UnixEpochTicks + (micros * 10), TimeSpan.Zero);
 
     public static string? EncodeTags(IReadOnlyDictionary<string, string> tags) =>

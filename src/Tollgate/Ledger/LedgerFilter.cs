@@ -2,8 +2,7 @@ namespace Tollgate.Ledger;
 
 /// <summary>
 /// Which records a query or an export covers. Null means "any". <see cref="From"/> is inclusive and
-/// <see cref="To"/> exclusive. Reports read hourly rollups, so for reports a record counts when the UTC hour
-/// it falls in starts within [hour of From, To); exports compare exact timestamps.
+/// <see cref="To"/> exclusive, compared with exact (microsecond) timestamps by reports and exports alike.
 /// </summary>
 public sealed record LedgerFilter
 {

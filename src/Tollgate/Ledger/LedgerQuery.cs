@@ -14,6 +14,9 @@ public sealed record LedgerQuery
 
     public TimeZoneInfo TimeZone { get; init; } = TimeZoneInfo.Utc;
 
+    /// <summary>First day of a <see cref="TimeBucket.Week"/> bucket (ISO 8601: Monday).</summary>
+    public DayOfWeek WeekStart { get; init; } = DayOfWeek.Monday;
+
     /// <summary>Keep only the N most expensive groups (ties broken by key); null keeps all.</summary>
     public int? Top { get; init; }
 }

@@ -19,23 +19,22 @@ internal static class LedgerReportBuilder
 
     public const long SecondsPerDay = 86400;
 
+    public const long SecondsPerQuarter = 900;
+
     /// <summary>Start of the UTC day containing the instant <paramref name="unixSeconds"/>, in unix seconds.</summary>
-    public static long DayOf(long unixSeconds) => unixSeconds - (((unixSeconds % SecondsPerDay) + SecondsPerDay) % SecondsPerDay);
+    public static long DayOf(long unixSeconds) => Floor(unixSeconds, SecondsPerDay);
 
-    /// <summary>Hour starts a report covers: [from, to) in unix seconds (null = unbounded).</summary>
-    public static (long? From, long? To) HourRange(LedgerFilter filter)
-    {
-        long? from = filter.From is { } f ? HourOf(f) : null;
-        long? to = null;
-        if (filter.To is { } t)
-        {
-            // An hour counts when it starts before To.
-            var seconds = t.ToUnixTimeSeconds();
-            to = t.UtcTicks % TimeSpan.TicksPerSecond == 0 ? seconds : seconds + 1;
-        }
+    /// <summary>Start of the UTC hour containing the instant <paramref name="unixSeconds"/>, in unix seconds.</summary>
+    public static long HourStartOf(long unixSeconds) => Floor(unixSeconds, SecondsPerHour);
 
-        return (from, to);
-    }
+    /// <summary>Start of the UTC quarter hour containing <paramref name="timestamp"/>, in unix seconds.</summary>
+    public static long QuarterOf(DateTimeOffset timestamp) => Floor(timestamp.ToUnixTimeSeconds(), SecondsPerQuarter);
+
+    /// <summary>The largest multiple of <paramref name="step"/> not after <paramref name="value"/> (also for negative values).</summary>
+    public static long Floor(long value, long step) => value - (((value % step) + step) % step);
+
+    /// <summary>The smallest multiple of <paramref name="step"/> not before <paramref name="value"/>.</summary>
+    public static long Ceiling(long value, long step) => -Floor(-value, step);
 
     /// <summary>True when the (hour × provider, model, api flavour) rollup can answer the query.</summary>
     public static bool CanUseModelRollup(LedgerQuery query)
@@ -83,7 +82,7 @@ internal static class LedgerReportBuilder
             }
 
             var key = query.GroupBy is null || string.IsNullOrEmpty(row.Key) ? null : row.Key;
-            var bucket = query.Bucket is { } b ? BucketStartUtc(row.HourStart, b, query.TimeZone) : 0;
+            var bucket = query.Bucket is { } b ? BucketStart(row.Start, b, query.TimeZone, query.WeekStart) : 0;
             groups[(key, bucket)] = groups.TryGetValue((key, bucket), out var sum) ? sum + row.Metrics : row.Metrics;
         }
 
@@ -121,32 +120,43 @@ internal static class LedgerReportBuilder
 
         var utc = DateTimeOffset.FromUnixTimeSeconds(bucketUtc);
         var local = TimeZoneInfo.ConvertTime(utc, query.TimeZone);
-        var label = bucket switch
-        {
-            TimeBucket.Hour => local.ToString("yyyy-MM-dd'T'HH:mmzzz", CultureInfo.InvariantCulture),
-            TimeBucket.Day => local.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
-            TimeBucket.Week => string.Create(CultureInfo.InvariantCulture, $"{ISOWeek.GetYear(local.DateTime):D4}-W{ISOWeek.GetWeekOfYear(local.DateTime):D2}"),
-            _ => local.ToString("yyyy-MM", CultureInfo.InvariantCulture),
-        };
-        return new LedgerGroup { Key = key, BucketStart = local, BucketLabel = label, Metrics = metrics };
+        return new LedgerGroup { Key = key, BucketStart = local, BucketLabel = Label(local, bucket, query.WeekStart), Metrics = metrics };
     }
 
-    /// <summary>The bucket containing the UTC hour, identified by the bucket's start instant (unix seconds).</summary>
-    private static long BucketStartUtc(long hourStart, TimeBucket bucket, TimeZoneInfo zone)
+    /// <summary>The label of the bucket starting at <paramref name="local"/> (a local bucket start).</summary>
+    public static string Label(DateTimeOffset local, TimeBucket bucket, DayOfWeek weekStart) => bucket switch
     {
+        TimeBucket.Hour => local.ToString("yyyy-MM-dd'T'HH:mmzzz", CultureInfo.InvariantCulture),
+        TimeBucket.Day => local.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+        // ISO 8601 weeks start on Monday; a week starting on another day is named by its first day.
+        TimeBucket.Week when weekStart == DayOfWeek.Monday =>
+            string.Create(CultureInfo.InvariantCulture, $"{ISOWeek.GetYear(local.DateTime):D4}-W{ISOWeek.GetWeekOfYear(local.DateTime):D2}"),
+        TimeBucket.Week => local.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) + "/week",
+        _ => local.ToString("yyyy-MM", CultureInfo.InvariantCulture),
+    };
+
+    /// <summary>
+    /// The start (unix seconds) of the bucket in <paramref name="zone"/> that contains the instant <paramref name="unixSeconds"/>.
+    /// Local hours are found from the instant and its offset (so the repeated hour of a DST change is two buckets);
+    /// days, weeks and months from the local calendar date.
+    /// </summary>
+    public static long BucketStart(long unixSeconds, TimeBucket bucket, TimeZoneInfo zone, DayOfWeek weekStart = DayOfWeek.Monday)
+    {
+        var instant = DateTimeOffset.FromUnixTimeSeconds(unixSeconds);
+        var offset = (long)zone.GetUtcOffset(instant).TotalSeconds;
         if (bucket == TimeBucket.Hour)
         {
-            return hourStart;
+            return unixSeconds - (((unixSeconds + offset) % SecondsPerHour) + SecondsPerHour) % SecondsPerHour;
         }
 
-        var local = TimeZoneInfo.ConvertTime(DateTimeOffset.FromUnixTimeSeconds(hourStart), zone).DateTime;
+        var local = instant.AddSeconds(offset).UtcDateTime;
         var start = bucket switch
         {
             TimeBucket.Day => local.Date,
-            TimeBucket.Week => ISOWeek.ToDateTime(ISOWeek.GetYear(local), ISOWeek.GetWeekOfYear(local), DayOfWeek.Monday),
+            TimeBucket.Week => local.Date.AddDays(-(((int)local.DayOfWeek - (int)weekStart + 7) % 7)),
             _ => new DateTime(local.Year, local.Month, 1, 0, 0, 0, DateTimeKind.Unspecified),
         };
-        return LocalToUtc(start, zone);
+        return LocalToUtc(DateTime.SpecifyKind(start, DateTimeKind.Unspecified), zone);
     }
 
     private static long LocalToUtc(DateTime local, TimeZoneInfo zone)

@@ -5,6 +5,7 @@ namespace Tollgate.Ledger;
 /// <summary>Sums a batch's newly stored records per rollup key, so each key is upserted once per batch.</summary>
 internal sealed class RollupDelta
 {
+    /// <summary>Sums per (UTC quarter hour, dimensions): the quarter-hour rollup, from which the others are summed.</summary>
     public Dictionary<RollupKey, LedgerMetrics> Wide { get; } = [];
 
     /// <summary>The (hour, provider, model, api flavour) rollup, summed from <see cref="Wide"/> (a few thousand keys, not one lookup per record).</summary>
@@ -13,24 +14,37 @@ internal sealed class RollupDelta
         var byModel = new Dictionary<(long, string, string, string), LedgerMetrics>();
         foreach (var (key, metrics) in Wide)
         {
-            ref var sum = ref CollectionsMarshal.GetValueRefOrAddDefault(byModel, (key.Hour, key.Provider, key.Model, key.ApiFlavor), out _);
+            ref var sum = ref CollectionsMarshal.GetValueRefOrAddDefault(byModel, (LedgerReportBuilder.HourStartOf(key.Time), key.Provider, key.Model, key.ApiFlavor), out _);
             sum += metrics;
         }
 
         return byModel;
     }
 
-    /// <summary>The daily rollup (every dimension, UTC days), summed from <see cref="Wide"/>; keys carry the day start in <see cref="RollupKey.Hour"/>.</summary>
+    /// <summary>The daily rollup (every dimension, UTC days), summed from <see cref="Wide"/>; keys carry the day start in <see cref="RollupKey.Time"/>.</summary>
     public Dictionary<RollupKey, LedgerMetrics> Daily()
     {
         var daily = new Dictionary<RollupKey, LedgerMetrics>();
         foreach (var (key, metrics) in Wide)
         {
-            ref var sum = ref CollectionsMarshal.GetValueRefOrAddDefault(daily, key with { Hour = LedgerReportBuilder.DayOf(key.Hour) }, out _);
+            ref var sum = ref CollectionsMarshal.GetValueRefOrAddDefault(daily, key with { Time = LedgerReportBuilder.DayOf(key.Time) }, out _);
             sum += metrics;
         }
 
         return daily;
+    }
+
+    /// <summary>The wide hourly rollup (every dimension, UTC hours), summed from <see cref="Wide"/>.</summary>
+    public Dictionary<RollupKey, LedgerMetrics> Hourly()
+    {
+        var hourly = new Dictionary<RollupKey, LedgerMetrics>();
+        foreach (var (key, metrics) in Wide)
+        {
+            ref var sum = ref CollectionsMarshal.GetValueRefOrAddDefault(hourly, key with { Time = LedgerReportBuilder.HourStartOf(key.Time) }, out _);
+            sum += metrics;
+        }
+
+        return hourly;
     }
 
     /// <summary>Empties the sums and keeps the capacity: a store reuses one delta per batch instead of regrowing a large dictionary.</summary>

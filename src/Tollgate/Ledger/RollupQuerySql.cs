@@ -4,115 +4,144 @@ using System.Text;
 namespace Tollgate.Ledger;
 
 /// <summary>
-/// The SQL both relational stores run for a report over rollups (the same text works in SQLite and PostgreSQL):
-/// one <c>SELECT time, dimension, sums … GROUP BY 1, 2</c> per <see cref="RollupSource"/>, joined with UNION ALL.
-/// The wide rollups hold a dimension-set id (<c>dim_id</c>); they are joined with <c>ledger_dims</c> for the
-/// dimension columns (column names are unique across the joined tables, so they need no qualifier).
+/// The SQL both relational stores run for a report (the same text works in SQLite and PostgreSQL): one
+/// <c>SELECT time, dimension, sums … GROUP BY 1, 2</c> per rollup of a <see cref="RollupPlan"/> and per raw piece,
+/// joined with UNION ALL. A rollup read over several ranges joins the ranges (a <c>VALUES</c> list) with the rollup's
+/// key, one index range scan each. The wide rollups hold a dimension-set id (<c>dim_id</c>); they are joined with
+/// <c>ledger_dims</c> for the dimension columns (column names are unique across the joined tables).
 /// Parameters are named <c>@…</c>; the caller binds <see cref="Parameters"/>.
 /// </summary>
 internal sealed class RollupQuerySql
 {
-    private RollupQuerySql(string text, List<(string Name, object Value)> parameters)
+    public const string ModelHourly = "ledger_rollup_model_hourly";
+    public const string WideHourly = "ledger_rollup_hourly";
+    public const string WideDaily = "ledger_rollup_daily";
+    public const string WideQuarter = "ledger_rollup_quarter";
+
+    private readonly List<string> _ctes = [];
+    private readonly List<string> _selects = [];
+    private readonly List<(string Name, object Value)> _parameters = [];
+
+    private RollupQuerySql()
     {
-        Text = text;
-        Parameters = parameters;
     }
 
-    public string Text { get; }
+    public string Text => (_ctes.Count > 0 ? "WITH " + string.Join(", ", _ctes) + " " : "") +
+                          (_selects.Count > 0 ? string.Join(" UNION ALL ", _selects) : "SELECT CAST(0 AS bigint), '', " + EmptySums + " WHERE 1 = 0");
 
-    public List<(string Name, object Value)> Parameters { get; }
+    public List<(string Name, object Value)> Parameters => _parameters;
+
+    private static readonly string EmptySums = string.Join(", ", LedgerColumns.Metrics.Select(_ => "CAST(0 AS bigint)"));
 
     /// <param name="query">The report.</param>
+    /// <param name="plan">What to read.</param>
+    /// <param name="raw">How the store sums raw records.</param>
     /// <param name="dimsJoin">
-    /// The join keyword for <c>ledger_dims</c>: SQLite passes <c>CROSS JOIN</c>, which there keeps the rollup (range on its
-    /// key) as the outer loop and looks dimension sets up by id, instead of scanning the rollup once per dimension set.
+    /// The join keyword: SQLite passes <c>CROSS JOIN</c>, which there keeps the written order (ranges, then the rollup by
+    /// its key, then dimension sets by id) instead of scanning the rollup once per dimension set.
     /// </param>
-    public static RollupQuerySql For(LedgerQuery query, string dimsJoin = "JOIN")
+    public static RollupQuerySql For(LedgerQuery query, RollupPlan plan, RawRecordSql raw, string dimsJoin = "JOIN")
     {
-        var parameters = new List<(string, object)>();
+        ArgumentNullException.ThrowIfNull(plan);
+        var sql = new RollupQuerySql();
+        var byModel = LedgerReportBuilder.CanUseModelRollup(query);
+        sql.AddRollup(query, WideDaily, "day", plan.Days, dimsJoin);
+        sql.AddRollup(query, byModel ? ModelHourly : WideHourly, "hour", plan.Hours, dimsJoin);
+        sql.AddRollup(query, WideQuarter, "quarter", plan.Quarters, dimsJoin);
+        foreach (var (from, to) in plan.Raw)
+        {
+            var start = query.Bucket is null ? 0 : LedgerReportBuilder.Floor(from, 1_000_000) / 1_000_000;
+            sql.AddRaw(query, raw, $"CAST({sql.Param(start)} AS bigint)", raw.TsParameter(from), raw.TsParameter(to), session: null);
+        }
+
+        return sql;
+    }
+
+    /// <summary>A report over one session's own (indexed) records: sessions are small and not a rollup dimension.</summary>
+    public static RollupQuerySql ForSession(LedgerQuery query, RawRecordSql raw, long? fromMicros, long? toMicros)
+    {
+        ArgumentNullException.ThrowIfNull(raw);
+        var sql = new RollupQuerySql();
+        var time = query.Bucket is null ? "CAST(0 AS bigint)" : raw.SecondOfTs;
+        sql.AddRaw(query, raw, time, fromMicros is { } f ? raw.TsParameter(f) : null, toMicros is { } t ? raw.TsParameter(t) : null, query.Filter.SessionId);
+        return sql;
+    }
+
+    private string Param(object value)
+    {
+        var name = "p" + _parameters.Count.ToString(CultureInfo.InvariantCulture);
+        _parameters.Add((name, value));
+        return "@" + name;
+    }
+
+    private List<string> Filters(LedgerQuery query)
+    {
         var filters = new List<string>();
-        var i = 0;
         foreach (var (column, value) in LedgerColumns.DimensionFilters(query.Filter))
         {
-            filters.Add($"{column} = @f{i}");
-            parameters.Add(($"f{i++}", value));
+            filters.Add($"{column} = {Param(value)}");
+        }
+
+        return filters;
+    }
+
+    private void AddRollup(LedgerQuery query, string table, string timeColumn, List<(long From, long To)> ranges, string dimsJoin)
+    {
+        if (ranges.Count == 0)
+        {
+            return;
         }
 
         var dim = query.GroupBy is { } d ? LedgerColumns.DimensionColumn(d) : "''";
         // CAST: PostgreSQL sums bigints as numeric, which is slow to send and to decode; the totals fit a bigint.
         var sums = string.Join(", ", LedgerColumns.Metrics.Select(m => $"CAST(SUM({m}) AS bigint)"));
-        var sql = new StringBuilder();
-        var p = 0;
-        foreach (var source in RollupSource.Plan(query))
+        var time = query.Bucket is null ? "CAST(0 AS bigint)" : timeColumn;
+        var where = new List<string>();
+        var from = new StringBuilder();
+        if (ranges.Count == 1)
         {
-            var where = new List<string>(filters);
-            if (source.From is { } from)
-            {
-                where.Add($"{source.TimeColumn} >= @t{p}");
-                parameters.Add(($"t{p++}", from));
-            }
-
-            if (source.To is { } to)
-            {
-                where.Add($"{source.TimeColumn} < @t{p}");
-                parameters.Add(($"t{p++}", to));
-            }
-
-            if (sql.Length > 0)
-            {
-                sql.Append(" UNION ALL ");
-            }
-
-            var time = query.Bucket is null ? "CAST(0 AS bigint)" : source.TimeColumn;
-            sql.Append(CultureInfo.InvariantCulture, $"SELECT {time}, {dim}, {sums} FROM {source.Table}");
-            if (source.Table is not RollupSource.ModelHourly)
-            {
-                sql.Append(CultureInfo.InvariantCulture, $" {dimsJoin} ledger_dims ON id = dim_id");
-            }
-
-            if (where.Count > 0)
-            {
-                sql.Append(" WHERE ").Append(string.Join(" AND ", where));
-            }
-
-            sql.Append(" GROUP BY 1, 2");
+            where.Add($"{timeColumn} >= {Param(ranges[0].From)}");
+            where.Add($"{timeColumn} < {Param(ranges[0].To)}");
+            from.Append(table);
+        }
+        else
+        {
+            var cte = "r_" + timeColumn;
+            var values = string.Join(", ", ranges.Select(r => $"(CAST({Param(r.From)} AS bigint), CAST({Param(r.To)} AS bigint))"));
+            _ctes.Add($"{cte}(a, b) AS (VALUES {values})");
+            from.Append(CultureInfo.InvariantCulture, $"{cte} {dimsJoin} {table} ON {timeColumn} >= {cte}.a AND {timeColumn} < {cte}.b");
         }
 
-        return new RollupQuerySql(sql.ToString(), parameters);
+        if (table is not ModelHourly)
+        {
+            from.Append(CultureInfo.InvariantCulture, $" {dimsJoin} ledger_dims ON id = dim_id");
+        }
+
+        where.AddRange(Filters(query));
+        _selects.Add($"SELECT {time}, {dim}, {sums} FROM {from}" + (where.Count > 0 ? " WHERE " + string.Join(" AND ", where) : "") + " GROUP BY 1, 2");
     }
 
-    /// <summary>
-    /// A report over one session's own records (sessions are small and not a rollup dimension). The stores differ only
-    /// in how they read the hour of <c>ts</c> and sum the raw columns, so they pass those expressions in.
-    /// </summary>
-    public static RollupQuerySql ForSession(LedgerQuery query, string hourOfTs, string rawSums)
+    private void AddRaw(LedgerQuery query, RawRecordSql raw, string time, object? from, object? to, string? session)
     {
-        var f = query.Filter;
-        var parameters = new List<(string, object)> { ("session", f.SessionId!) };
-        var where = new List<string> { "session_id = @session" };
-        var (from, to) = LedgerReportBuilder.HourRange(f);
-        if (from is { } fh)
+        var where = new List<string>();
+        if (session is not null)
         {
-            where.Add($"{hourOfTs} >= @from");
-            parameters.Add(("from", fh));
+            where.Add($"session_id = {Param(session)}");
         }
 
-        if (to is { } th)
+        if (from is not null)
         {
-            where.Add($"{hourOfTs} < @to");
-            parameters.Add(("to", th));
+            where.Add($"ts >= {Param(from)}");
         }
 
-        var i = 0;
-        foreach (var (column, value) in LedgerColumns.DimensionFilters(f))
+        if (to is not null)
         {
-            where.Add($"{column} = @f{i}");
-            parameters.Add(($"f{i++}", value));
+            where.Add($"ts < {Param(to)}");
         }
 
-        var time = query.Bucket is null ? "CAST(0 AS bigint)" : hourOfTs;
-        var dim = query.GroupBy is { } d ? LedgerColumns.DimensionColumn(d) : "CAST(NULL AS text)";
-        return new RollupQuerySql(
-            $"SELECT {time}, {dim}, {rawSums} FROM ledger_records WHERE {string.Join(" AND ", where)} GROUP BY 1, 2", parameters);
+        where.AddRange(Filters(query));
+        var dim = query.GroupBy is { } d ? LedgerColumns.DimensionColumn(d) : "''";
+        _selects.Add($"SELECT {time}, {dim}, {raw.Sums} FROM ledger_records" +
+                     (where.Count > 0 ? " WHERE " + string.Join(" AND ", where) : "") + " GROUP BY 1, 2");
     }
 }

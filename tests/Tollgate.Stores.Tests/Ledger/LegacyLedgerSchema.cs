@@ -1,8 +1,8 @@
 namespace Tollgate.Stores.Tests.Ledger;
 
 /// <summary>
-/// Turns a current ledger back into what schema version 1 or 2 stored — wide rollups keyed by the seven dimension
-/// text columns (version 1 without the daily rollup) — filled from the ledger's own records, so the upgrade on open
+/// Turns a current ledger back into what schema version 1, 2 or 3 stored — no quarter-hour rollup; before 3, wide
+/// rollups keyed by the seven dimension text columns (version 1 without the daily rollup) — filled from the ledger's own records, so the upgrade on open
 /// can be tested against the older layout exactly as those versions wrote it.
 /// </summary>
 internal static class LegacyLedgerSchema
@@ -37,10 +37,15 @@ internal static class LegacyLedgerSchema
 
     private static string Build(int version, string hourOfTs, string textKey, string intType, string sums, string tableSuffix)
     {
+        if (version == 3)
+        {
+            return "DROP TABLE ledger_rollup_quarter; UPDATE tollgate_meta SET value = '3' WHERE key = 'ledger.schema_version';";
+        }
+
         var metrics = string.Join(", ", MetricColumns.Split(", ").Select(m => $"{m} {intType} NOT NULL"));
         var keys = string.Join(", ", Keys.Split(", ").Select(k => $"{k} {textKey}"));
         var sql = $"""
-            DROP TABLE ledger_rollup_hourly; DROP TABLE ledger_rollup_daily; DROP TABLE ledger_dims;
+            DROP TABLE ledger_rollup_hourly; DROP TABLE ledger_rollup_daily; DROP TABLE ledger_rollup_quarter; DROP TABLE ledger_dims;
             CREATE TABLE ledger_rollup_hourly (hour {intType} NOT NULL, {keys}, {metrics}, PRIMARY KEY (hour, {Keys})){tableSuffix};
             INSERT INTO ledger_rollup_hourly (hour, {Keys}, {MetricColumns})
                 SELECT {hourOfTs}, {KeyValues}, {sums} FROM ledger_records GROUP BY 1, 2, 3, 4, 5, 6, 7, 8;

@@ -32,7 +32,8 @@ public sealed class SqliteLedgerStoreTests : LedgerStoreConformanceTests, IDispo
     [Theory]
     [InlineData(1)]
     [InlineData(2)]
-    public async Task QueryAsync_LedgerFromOlderSchema_IsUpgradedToDimensionIdRollups(int version)
+    [InlineData(3)]
+    public async Task QueryAsync_LedgerFromOlderSchema_IsUpgradedToCurrentRollups(int version)
     {
         var path = Path.Combine(_directory, "v" + version, "tollgate.db");
         var records = LedgerTestData.Many(300);
@@ -57,8 +58,38 @@ public sealed class SqliteLedgerStoreTests : LedgerStoreConformanceTests, IDispo
         Assert.Equal(records.Where(r => r.Tenant == "tenant-1").Select(r => (r.Timestamp.UtcDateTime.Date, r.User)).Distinct().Count(), report.Groups.Count);
         Assert.Equal(LedgerTestData.Sum(records), hourly.Total);
         Assert.Equal(LedgerTestData.Sum(records.Concat(more).Where(r => r.User == records[0].User)), all.Total);
-        Assert.Equal("3", Scalar(path, "SELECT value FROM tollgate_meta WHERE key = 'ledger.schema_version'"));
+        Assert.Equal("4", Scalar(path, "SELECT value FROM tollgate_meta WHERE key = 'ledger.schema_version'"));
         Assert.Null(Scalar(path, "SELECT name FROM sqlite_temp_master WHERE name LIKE 'old_%'"));
+    }
+
+    [Fact]
+    public async Task QueryAsync_Version3LedgerWithPurgedRecords_UpgradeKeepsEveryTotal()
+    {
+        var path = Path.Combine(_directory, "v3-purged", "tollgate.db");
+        var records = LedgerTestData.Many(300);
+        var kolkata = TimeZoneInfo.FindSystemTimeZoneById("Asia/Kolkata");
+        var cutoff = LedgerTestData.Start.AddDays(15).AddMinutes(7);
+        await using (var store = new SqliteLedgerStore(path))
+        {
+            await store.AppendAsync(records, TestContext.Current.CancellationToken);
+            Assert.True(await store.PurgeRawBeforeAsync(cutoff, TestContext.Current.CancellationToken) > 0);
+        }
+
+        Execute(path, LegacyLedgerSchema.Sqlite(3));
+
+        await using var reopened = new SqliteLedgerStore(path);
+        var total = await reopened.QueryAsync(new LedgerQuery(), TestContext.Current.CancellationToken);
+        var days = await reopened.QueryAsync(new LedgerQuery { TimeZone = kolkata, Bucket = TimeBucket.Day, GroupBy = LedgerDimension.User }, TestContext.Current.CancellationToken);
+        var recent = await reopened.QueryAsync(new LedgerQuery { Filter = new LedgerFilter { From = cutoff }, TimeZone = kolkata, Bucket = TimeBucket.Hour }, TestContext.Current.CancellationToken);
+
+        // Purged records survive in the rollups (their remainder sits in the first quarter of their hour).
+        Assert.Equal(LedgerTestData.Sum(records), total.Total);
+        Assert.Equal(LedgerTestData.Sum(records), days.Groups.Aggregate(default(LedgerMetrics), (a, g) => a + g.Metrics));
+        // Records still held are bucketed exactly: every Kolkata hour after the cutoff equals the sum of its records.
+        var expected = records.Where(r => r.Timestamp >= cutoff)
+            .GroupBy(r => TimeZoneInfo.ConvertTime(r.Timestamp, kolkata).ToString("yyyy-MM-dd'T'HH", System.Globalization.CultureInfo.InvariantCulture))
+            .OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => LedgerTestData.Sum(g)).ToList();
+        Assert.Equal(expected, recent.Groups.Select(g => g.Metrics).ToList());
     }
 
     [Fact]

@@ -75,7 +75,8 @@ public sealed class LedgerFormatTests
 
         var json = CostReportJson.Serialize(report);
 
-        Assert.Equal("""{"total":"1.500000001","currency":"USD","groups":[{"key":"2026-11-22","cost":"1.500000001","requests":3,"input_tokens":1000,"output_tokens":20}]}""", json);
+        Assert.Equal("""{"total":"1.500000001","currency":"USD","groups":[{"key":"2026-11-22","cost":"1.500000001","requests":3,"input_tokens":1000,"output_tokens":20,"cached_tokens":0,"reasoning_tokens":0,"share_percent":0,"success_rate":0,"avg_cost_per_request":"0","cost_per_1k_tokens":"0"}]}""", json);
         Assert.Equal(report.Total, CostReportJson.Parse(json).Total);
+        Assert.Equal(report.Groups, CostReportJson.Parse(json).Groups);
     }
 }

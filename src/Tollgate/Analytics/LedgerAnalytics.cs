@@ -1,0 +1,200 @@
+using System.Runtime.InteropServices;
+using Tollgate.Ledger;
+
+namespace Tollgate.Analytics;
+
+/// <summary>
+/// Analytics over a ledger, usable in process (the CLI and the gateway's admin API call the same methods).
+/// Breakdowns by a ledger dimension read the rollups through <see cref="ILedgerStore.QueryAsync"/>; breakdowns by a tag
+/// and tag filters read the raw records of the range (<see cref="ILedgerStore.ReadAsync"/>), because tags are free-form
+/// and not rolled up. Either way the rows add up exactly to the total, which equals the export for the same filter.
+/// </summary>
+public sealed class LedgerAnalytics
+{
+    private readonly ILedgerStore _store;
+
+    public LedgerAnalytics(ILedgerStore store)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        _store = store;
+    }
+
+    public async ValueTask<AnalyticsOutcome<Breakdown>> BreakdownAsync(BreakdownQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        if (query.Top is <= 0)
+        {
+            return AnalyticsOutcome<Breakdown>.Fail("top must be a positive number");
+        }
+
+        if (query.Filter.From > query.Filter.To)
+        {
+            return AnalyticsOutcome<Breakdown>.Fail("from is after to: swap them");
+        }
+
+        LedgerMetrics total;
+        Dictionary<string, LedgerMetrics> groups;
+        if (query.By.TagKey is null && query.Tags.Count == 0)
+        {
+            var report = await _store.QueryAsync(new LedgerQuery { Filter = query.Filter, GroupBy = query.By.Dimension }, cancellationToken);
+            total = report.Total;
+            groups = new Dictionary<string, LedgerMetrics>(StringComparer.Ordinal);
+            foreach (var g in report.Groups)
+            {
+                Add(groups, g.Key ?? CostReport.NoneKey, g.Metrics);
+            }
+        }
+        else
+        {
+            total = default;
+            groups = new Dictionary<string, LedgerMetrics>(StringComparer.Ordinal);
+            var seenKey = query.By.TagKey is null;
+            var keys = new SortedSet<string>(StringComparer.Ordinal);
+            await foreach (var record in _store.ReadAsync(query.Filter, cancellationToken))
+            {
+                if (!query.Tags.All(t => t.Matches(record.Tags)))
+                {
+                    continue;
+                }
+
+                var metrics = LedgerMetrics.Of(record);
+                total += metrics;
+                string? key;
+                if (query.By.TagKey is { } tag)
+                {
+                    key = record.Tags.TryGetValue(tag, out var value) ? value : null;
+                    seenKey |= key is not null;
+                    if (keys.Count < 50)
+                    {
+                        keys.UnionWith(record.Tags.Keys);
+                    }
+                }
+                else
+                {
+                    key = LedgerReportBuilder.KeyOf(record, query.By.Dimension);
+                }
+
+                Add(groups, string.IsNullOrEmpty(key) ? CostReport.NoneKey : key, metrics);
+            }
+
+            if (!seenKey && total.Requests > 0)
+            {
+                return AnalyticsOutcome<Breakdown>.Fail(
+                    $"no record in the range has the tag key '{query.By.TagKey}'" +
+                    (keys.Count > 0 ? $"; tag keys present: {string.Join(", ", keys)}" : "; no record in the range has tags"));
+            }
+        }
+
+        var ordered = groups.OrderByDescending(g => g.Value.CostNanos).ThenBy(g => g.Key, StringComparer.Ordinal)
+            .Select(g => new BreakdownRow(g.Key, g.Value)).ToList();
+        if (query.Top is { } top && ordered.Count > top)
+        {
+            var other = ordered.Skip(top).Aggregate(default(LedgerMetrics), (s, r) => s + r.Metrics);
+            ordered = [.. ordered.Take(top), new BreakdownRow(Breakdown.OtherKey, other)];
+        }
+
+        return AnalyticsOutcome<Breakdown>.Ok(new Breakdown(total, ordered));
+    }
+
+    /// <summary>The most buckets a trend may have (e.g. about a year of hours).</summary>
+    public const int MaxTrendPoints = 10_000;
+
+    public async ValueTask<AnalyticsOutcome<Trend>> TrendAsync(TrendQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        if (query.Filter.From > query.Filter.To)
+        {
+            return AnalyticsOutcome<Trend>.Fail("from is after to: swap them");
+        }
+
+        if (query.MovingAverageWindow <= 0)
+        {
+            return AnalyticsOutcome<Trend>.Fail("the moving-average window must be a positive number of buckets");
+        }
+
+        var report = await _store.QueryAsync(
+            new LedgerQuery { Filter = query.Filter, Bucket = query.Bucket, TimeZone = query.TimeZone, WeekStart = query.WeekStart }, cancellationToken);
+        var byStart = report.Groups.ToDictionary(g => g.BucketStart!.Value.ToUnixTimeSeconds(), g => g.Metrics);
+        long? first = query.Filter.From is { } f ? Start(f.ToUnixTimeSeconds()) : byStart.Count > 0 ? byStart.Keys.Min() : null;
+        long? last = query.Filter.To is { } t ? Start(LedgerColumns.ToBoundMicros(t) / 1_000_000 - (LedgerColumns.ToBoundMicros(t) % 1_000_000 == 0 ? 1 : 0))
+            : byStart.Count > 0 ? byStart.Keys.Max() : null;
+        var points = new List<TrendPoint>();
+        var values = new List<decimal>();
+        if (first is { } from && last is { } to)
+        {
+            for (var start = from; start <= to; start = Next(start))
+            {
+                if (points.Count == MaxTrendPoints)
+                {
+                    return AnalyticsOutcome<Trend>.Fail($"the range has more than {MaxTrendPoints} {query.Bucket.ToString().ToLowerInvariant()}s: use a coarser bucket or a shorter range");
+                }
+
+                var metrics = byStart.GetValueOrDefault(start);
+                var value = query.Metric switch
+                {
+                    TrendMetric.Requests => metrics.Requests,
+                    TrendMetric.Tokens => metrics.InputTokens + metrics.OutputTokens,
+                    _ => metrics.Cost,
+                };
+                decimal? previous = values.Count > 0 ? values[^1] : null;
+                values.Add(value);
+                var window = query.MovingAverageWindow;
+                decimal? average = values.Count >= window ? Math.Round(values.Skip(values.Count - window).Sum() / window, 9, MidpointRounding.ToEven) : null;
+                var local = TimeZoneInfo.ConvertTime(DateTimeOffset.FromUnixTimeSeconds(start), query.TimeZone);
+                points.Add(new TrendPoint(
+                    LedgerReportBuilder.Label(local, query.Bucket, query.WeekStart), local, metrics, value,
+                    value - previous, previous is { } p && p != 0 ? Math.Round((value - p) / p * 100, 2, MidpointRounding.ToEven) : null, average));
+            }
+        }
+
+        var (z, pValue, significant) = MannKendall.Test(values);
+        var slope = Math.Round(MannKendall.SenSlope(values), 9, MidpointRounding.ToEven);
+        var direction = !significant || slope == 0 ? TrendDirection.Flat : slope > 0 ? TrendDirection.Up : TrendDirection.Down;
+        return AnalyticsOutcome<Trend>.Ok(new Trend(points, report.Total, direction, slope, z, pValue, significant));
+
+        long Start(long seconds) => LedgerReportBuilder.BucketStart(seconds, query.Bucket, query.TimeZone, query.WeekStart);
+
+        // One and a half nominal buckets ahead lies inside the next bucket whatever DST does to this one.
+        long Next(long start) => Start(start + query.Bucket switch
+        {
+            TimeBucket.Hour => 5400,
+            TimeBucket.Day => 36 * 3600,
+            TimeBucket.Week => 252 * 3600,
+            _ => 45 * 86400,
+        });
+    }
+
+    public async ValueTask<AnalyticsOutcome<UsagePatterns>> PatternsAsync(PatternQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        if (query.Filter.From > query.Filter.To)
+        {
+            return AnalyticsOutcome<UsagePatterns>.Fail("from is after to: swap them");
+        }
+
+        var report = await _store.QueryAsync(new LedgerQuery { Filter = query.Filter, Bucket = TimeBucket.Hour, TimeZone = query.TimeZone }, cancellationToken);
+        var cells = new LedgerMetrics[7, 24];
+        foreach (var g in report.Groups)
+        {
+            var local = g.BucketStart!.Value;
+            cells[(int)local.DayOfWeek, local.Hour] += g.Metrics;
+        }
+
+        DayOfWeek[] week = [DayOfWeek.Monday, DayOfWeek.Tuesday, DayOfWeek.Wednesday, DayOfWeek.Thursday, DayOfWeek.Friday, DayOfWeek.Saturday, DayOfWeek.Sunday];
+        var list = week.SelectMany(d => Enumerable.Range(0, 24).Select(h => new PatternCell(d, h, cells[(int)d, h]))).ToList();
+        var byHour = Enumerable.Range(0, 24).Select(h => week.Aggregate(default(LedgerMetrics), (s, d) => s + cells[(int)d, h])).ToList();
+        var byDay = week.Select(d => (d, Enumerable.Range(0, 24).Aggregate(default(LedgerMetrics), (s, h) => s + cells[(int)d, h]))).ToList();
+        var weekend = byDay.Where(x => x.d is DayOfWeek.Saturday or DayOfWeek.Sunday).Aggregate(default(LedgerMetrics), (s, x) => s + x.Item2);
+        var weekdays = byDay.Where(x => x.d is not (DayOfWeek.Saturday or DayOfWeek.Sunday)).Aggregate(default(LedgerMetrics), (s, x) => s + x.Item2);
+        var peaks = Enumerable.Range(0, 24).Where(h => byHour[h].Requests > 0)
+            .OrderByDescending(h => byHour[h].CostNanos).ThenByDescending(h => byHour[h].Requests).ThenBy(h => h)
+            .Take(Math.Max(0, query.Peaks)).ToList();
+        return AnalyticsOutcome<UsagePatterns>.Ok(new UsagePatterns(report.Total, list, byHour, byDay, weekdays, weekend, peaks));
+    }
+
+    private static void Add(Dictionary<string, LedgerMetrics> groups, string key, LedgerMetrics metrics)
+    {
+        ref var sum = ref CollectionsMarshal.GetValueRefOrAddDefault(groups, key, out _);
+        sum += metrics;
+    }
+}

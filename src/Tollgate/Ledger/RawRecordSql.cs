@@ -1,0 +1,8 @@
+namespace Tollgate.Ledger;
+
+/// <summary>
+/// How a relational store sums its raw records in a report (the few pieces a <see cref="RollupPlan"/> cannot read from
+/// rollups, and session reports): the sums in rollup column order, the whole unix second of <c>ts</c>, and the
+/// parameter value for a <c>ts</c> bound given in unix microseconds.
+/// </summary>
+internal sealed record RawRecordSql(string Sums, string SecondOfTs, Func<long, object> TsParameter);

@@ -1,0 +1,163 @@
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using Tollgate.Gateway.Tests.Infrastructure;
+using Tollgate.Ledger;
+
+namespace Tollgate.Gateway.Tests.Analytics;
+
+/// <summary>
+/// Tags and sessions set with headers reach the ledger; the analytics breakdown over HTTP (admin: every key; a virtual
+/// key: its own only); bad input is a 400 in OpenAI's error shape. Figures computed by hand from the catalog price.
+/// </summary>
+public sealed class AnalyticsEndpointTests
+{
+    // gpt-4o-mini: input 0.15, cached input 0.075, output 0.60 USD per million tokens; fake usage 1200 prompt
+    // tokens (200 cached) and 300 completion tokens.
+    private const decimal CallCost = ((1000 * 0.15m) + (200 * 0.075m) + (300 * 0.60m)) / 1_000_000m; // 0.000345
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private static async Task<TestGateway> StartAsync()
+    {
+        var gateway = await TestGateway.StartAsync();
+        gateway.Upstream.PromptTokens = 1200;
+        gateway.Upstream.CachedTokens = 200;
+        gateway.Upstream.CompletionTokens = 300;
+        return gateway;
+    }
+
+    private static async Task<HttpResponseMessage> ChatAsync(HttpClient client, string? tags, string? session = null)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions")
+        {
+            Content = new StringContent("""{"model":"gpt-4o-mini","messages":[{"role":"user","content":"hi"}]}""", Encoding.UTF8, "application/json"),
+        };
+        if (tags is not null)
+        {
+            request.Headers.Add("x-tollgate-tags", tags);
+        }
+
+        if (session is not null)
+        {
+            request.Headers.Add("x-tollgate-session", session);
+        }
+
+        return await client.SendAsync(request, Ct);
+    }
+
+    [Fact]
+    public async Task Breakdown_ByTagFromHeaders_AdminSeesAllAndKeySeesItsOwn()
+    {
+        await using var gateway = await StartAsync();
+        var (_, keyA) = await gateway.CreateKeyAsync("acme", "p1", "alice");
+        var (_, keyB) = await gateway.CreateKeyAsync("globex");
+        using var a = gateway.ClientWithKey(keyA);
+        using var b = gateway.ClientWithKey(keyB);
+        using (var first = await ChatAsync(a, "feature=search, team=ml", "s-1"))
+        {
+            Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+            var record = await gateway.LedgerRecordAsync(first.Headers.GetValues("x-tollgate-request-id").Single());
+            Assert.Equal("s-1", record!.SessionId);
+            Assert.Equal(new Dictionary<string, string> { ["feature"] = "search", ["team"] = "ml" }, record.Tags);
+        }
+
+        (await ChatAsync(a, "feature=search")).Dispose();
+        (await ChatAsync(a, "feature=chat")).Dispose();
+        (await ChatAsync(b, "feature=search")).Dispose();
+        (await ChatAsync(b, null)).Dispose();
+
+        var all = CostReportJson.Parse(await gateway.Admin.GetStringAsync("/admin/analytics/breakdown?by=tag:feature", Ct));
+        var own = CostReportJson.Parse(await a.GetStringAsync("/v1/tollgate/analytics/breakdown?by=tag:feature", Ct));
+        var ml = CostReportJson.Parse(await gateway.Admin.GetStringAsync("/admin/analytics/breakdown?by=tenant&tag=team=ml", Ct));
+
+        Assert.Equal(5 * CallCost, all.Total);
+        Assert.Equal([("search", 3 * CallCost, 3L, 60m), ("(none)", CallCost, 1L, 20m), ("chat", CallCost, 1L, 20m)],
+            all.Groups.Select(g => (g.Key, g.Cost, g.Requests, g.SharePercent)));
+        Assert.Equal(3 * CallCost, own.Total);
+        Assert.Equal([("search", 2 * CallCost), ("chat", CallCost)], own.Groups.Select(g => (g.Key, g.Cost)));
+        // 0.000345 × 1000 / (1200 + 300) tokens = 0.00023 per 1k tokens; 1200 input of which 200 cached.
+        Assert.Equal(0.00023m, own.Groups[0].CostPer1kTokens);
+        Assert.Equal(400, own.Groups[0].CachedTokens);
+        Assert.Equal([("acme", CallCost)], ml.Groups.Select(g => (g.Key, g.Cost)));
+    }
+
+    [Theory]
+    [InlineData("feature", "x-tollgate-tags: tag 'feature' is not key=value")]
+    [InlineData("bad key!=x", "x-tollgate-tags: tag key 'bad key!' is invalid")]
+    [InlineData("a=1,a=2", "x-tollgate-tags: tag 'a' is given twice")]
+    public async Task ChatCompletion_InvalidTagsHeader_Returns400InOpenAiShape(string tags, string message)
+    {
+        await using var gateway = await StartAsync();
+        var (_, key) = await gateway.CreateKeyAsync("acme");
+        using var client = gateway.ClientWithKey(key);
+
+        using var response = await ChatAsync(client, tags);
+        using var tooMany = await ChatAsync(client, string.Join(",", Enumerable.Range(0, 17).Select(i => $"k{i}=v")));
+        using var longValue = await ChatAsync(client, "k=" + new string('v', 129));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        using var doc = JsonDocument.Parse(await response.Content.ReadAsStringAsync(Ct));
+        var error = doc.RootElement.GetProperty("error");
+        Assert.StartsWith(message, error.GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Equal("invalid_request_error", error.GetProperty("type").GetString());
+        Assert.Equal("invalid_tags", error.GetProperty("code").GetString());
+        Assert.Equal(HttpStatusCode.BadRequest, tooMany.StatusCode);
+        Assert.Contains("17 tags given; at most 16", await tooMany.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.BadRequest, longValue.StatusCode);
+        Assert.Empty(await gateway.LedgerRecordsAsync());
+    }
+
+    [Theory]
+    [InlineData("/admin/analytics/breakdown?by=colour", "by: unknown dimension 'colour'")]
+    [InlineData("/admin/analytics/breakdown?tz=Mars/Olympus", "tz 'Mars/Olympus' is not a known time zone")]
+    [InlineData("/admin/analytics/breakdown?from=2026-11-23&to=2026-11-21", "from is not before to")]
+    [InlineData("/admin/analytics/breakdown?by=tag:colour", "no record in the range has the tag key 'colour'; tag keys present: feature")]
+    [InlineData("/admin/analytics/breakdown?top=0", "top must be a positive whole number")]
+    [InlineData("/admin/analytics/breakdown?tag=feature", "tag: tag filter 'feature' is not KEY=VALUE")]
+    public async Task Breakdown_BadInput_Returns400SayingWhatToFix(string path, string message)
+    {
+        await using var gateway = await StartAsync();
+        var (_, key) = await gateway.CreateKeyAsync("acme");
+        using var client = gateway.ClientWithKey(key);
+        (await ChatAsync(client, "feature=search")).Dispose();
+
+        using var response = await gateway.Admin.GetAsync(path, Ct);
+        using var own = await client.GetAsync("/v1/tollgate/analytics/breakdown?by=tenant", Ct);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        using var doc = JsonDocument.Parse(await response.Content.ReadAsStringAsync(Ct));
+        Assert.StartsWith(message, doc.RootElement.GetProperty("error").GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.BadRequest, own.StatusCode);
+        Assert.Contains("by for your own key", await own.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task TrendAndPatterns_OverHttp_SumToTheLedgerAndKeySeesOnlyItsOwn()
+    {
+        await using var gateway = await StartAsync();
+        var (_, keyA) = await gateway.CreateKeyAsync("acme");
+        var (_, keyB) = await gateway.CreateKeyAsync("globex");
+        using var a = gateway.ClientWithKey(keyA);
+        using var b = gateway.ClientWithKey(keyB);
+        (await ChatAsync(a, null)).Dispose();
+        (await ChatAsync(a, null)).Dispose();
+        (await ChatAsync(b, null)).Dispose();
+        var records = await gateway.LedgerRecordsAsync();
+        var zone = TimeZoneInfo.FindSystemTimeZoneById("Asia/Kathmandu");
+        var localHour = TimeZoneInfo.ConvertTime(records[0].Timestamp, zone).Hour;
+
+        using var trend = JsonDocument.Parse(await gateway.Admin.GetStringAsync("/admin/analytics/trend?bucket=hour&tz=Asia/Kathmandu", Ct));
+        using var own = JsonDocument.Parse(await a.GetStringAsync("/v1/tollgate/analytics/patterns?tz=Asia/Kathmandu", Ct));
+        using var bad = await gateway.Admin.GetAsync("/admin/analytics/trend?bucket=fortnight", Ct);
+
+        var points = trend.RootElement.GetProperty("points").EnumerateArray().ToList();
+        Assert.Equal(3 * CallCost, decimal.Parse(trend.RootElement.GetProperty("total").GetString()!, System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal(3 * CallCost, points.Sum(p => decimal.Parse(p.GetProperty("cost").GetString()!, System.Globalization.CultureInfo.InvariantCulture)));
+        Assert.EndsWith("+05:45", points[^1].GetProperty("label").GetString(), StringComparison.Ordinal);
+        Assert.Equal(2 * CallCost, decimal.Parse(own.RootElement.GetProperty("total").GetString()!, System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Contains(localHour, own.RootElement.GetProperty("peak_hours").EnumerateArray().Select(h => h.GetInt32()));
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        Assert.Contains("bucket 'fortnight' is unknown", await bad.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
+    }
+}
