@@ -415,7 +415,13 @@ internal sealed class ProxyHandler(
             patched?.Dispose();
             var status = (int)upstreamResponse.StatusCode;
             var observerFormat = call.NativeMessages ? WireFormat.Anthropic : WireFormat.OpenAI;
-            using var observer = new ResponseObserver(observerFormat, collectText: call.Stream, embeddings: call.Operation == "embeddings");
+            var wire = call.NativeMessages ? UsageWire.AnthropicMessages : call.Operation switch
+            {
+                "embeddings" => UsageWire.OpenAiEmbeddings,
+                "responses" => UsageWire.OpenAiResponses,
+                _ => UsageWire.OpenAiChat,
+            };
+            using var observer = new ResponseObserver(observerFormat, endpoint.UsageDialect(accounting.Pricing.Catalog, wire), collectText: call.Stream);
             if (call.Stream && status == 200 && IsEventStream(upstreamResponse))
             {
                 await RelayStreamAsync(context, call, await upstreamResponse.Content.ReadAsStreamAsync(CancellationToken.None), observer, aborted);
@@ -490,7 +496,7 @@ internal sealed class ProxyHandler(
         return Reply.Answered;
     }
 
-    private async Task RelayStreamAsync(HttpContext context, CallContext call, Stream upstream, ResponseObserver observer, CancellationToken aborted)
+    private async Task RelayStreamAsync(HttpContext context, CallContext call, Stream upstream, ResponseObserver observer, CancellationToken aborted, ProviderResponse? translated = null)
     {
         var response = context.Response;
         response.StatusCode = 200;
@@ -512,10 +518,20 @@ internal sealed class ProxyHandler(
             end = await SseRelay.RelayAsync(upstream, response.BodyWriter, observer, (obs, output) =>
             {
                 // Priced as soon as the usage event arrives, so the cost travels inside it.
+                if (translated?.Usage is { } native)
+                {
+                    obs.Adopt(native);
+                }
+
                 var priced = accounting.Price(call, obs, cutOff: false);
                 early = priced;
                 CostAnnotation.Write(output, call.RequestId, priced);
             }, aborted);
+        }
+
+        if (translated?.Usage is { } reported)
+        {
+            observer.Adopt(reported);
         }
 
         var cutOff = end != SseRelay.End.Completed || !observer.UsageReported;
@@ -562,12 +578,13 @@ internal sealed class ProxyHandler(
             return Reply.Unreachable($"provider '{endpoint.Name}' could not be reached: {providerResponse.Failure?.Message}");
         }
 
-        using var observer = new ResponseObserver(WireFormat.OpenAI, collectText: call.Stream);
+        // The translation is read for its text; the usage is the one the adapter read from the provider's own body.
+        using var observer = new ResponseObserver(WireFormat.OpenAI, endpoint.UsageDialect(accounting.Pricing.Catalog, UsageWire.OpenAiChat), collectText: call.Stream);
         if (providerResponse.IsStreaming && providerResponse.IsSuccess)
         {
             var pipe = new Pipe();
             var copy = CopyThenCompleteAsync(providerResponse, pipe.Writer, aborted);
-            await RelayStreamAsync(context, call, pipe.Reader.AsStream(), observer, aborted);
+            await RelayStreamAsync(context, call, pipe.Reader.AsStream(), observer, aborted, providerResponse);
             await copy;
             return Reply.Answered;
         }
@@ -577,6 +594,11 @@ internal sealed class ProxyHandler(
         if (providerResponse.IsSuccess)
         {
             observer.Observe(bytes);
+            if (providerResponse.Usage is { } native)
+            {
+                observer.Adopt(native);
+            }
+
             if (accounting.UsageProblem(call, observer) is not null)
             {
                 observer.CollectTextOf(bytes);
