@@ -93,8 +93,9 @@ public sealed class UsageDialect
     /// <summary>
     /// Reads the usage object the reader is on (StartObject; ends on its EndObject) and sets the units it reports
     /// on <paramref name="usage"/> (a later usage object of the same stream — Anthropic's <c>message_delta</c> —
-    /// replaces the counts it repeats). A count that is negative, fractional, a boolean, absurd, or a required
-    /// count that is not a number sets <paramref name="malformed"/>: it is never billed as 0. Returns whether
+    /// replaces the counts it repeats). A count that is negative, fractional, a boolean, beyond a 64-bit counter, or a
+    /// required count that is not a number sets <paramref name="malformed"/>: it is never billed as 0 (an absurd but
+    /// well-formed count is left to <see cref="UsageCheck"/>, which flags it implausible). Returns whether
     /// every required count was present.
     /// </summary>
     public bool Read(ref Utf8JsonReader reader, Usage usage, ref bool malformed)
@@ -108,19 +109,13 @@ public sealed class UsageDialect
         {
             var i = System.Numerics.BitOperations.TrailingZeroCount(bits);
             var unit = (int)_spec.Mappings[i].Dest;
-            totals[unit] = totals[unit] > UsageExtractor.MaxCount - sums[i] ? long.MaxValue : totals[unit] + sums[i];
+            totals[unit] = totals[unit] > long.MaxValue - sums[i] ? long.MaxValue : totals[unit] + sums[i];
             units |= 1UL << unit;
         }
 
         for (var bits = units; bits != 0; bits &= bits - 1)
         {
             var unit = System.Numerics.BitOperations.TrailingZeroCount(bits);
-            if (totals[unit] > UsageExtractor.MaxCount)
-            {
-                malformed = true;
-                continue;
-            }
-
             usage.Set((UsageUnit)unit, totals[unit]);
         }
 
@@ -177,7 +172,7 @@ public sealed class UsageDialect
             case JsonTokenType.Null:
                 return;
             case JsonTokenType.Number:
-                if (reader.TryGetInt64(out var count) && count >= 0 && count <= UsageExtractor.MaxCount)
+                if (reader.TryGetInt64(out var count) && count >= 0)
                 {
                     for (var bits = mappings; bits != 0; bits &= bits - 1)
                     {
