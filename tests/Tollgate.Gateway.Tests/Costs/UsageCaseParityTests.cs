@@ -172,6 +172,7 @@ public sealed class UsageCaseParityTests(ITestOutputHelper output)
         var failures = new List<string>();
         var counts = new List<string>();
         var total = 0;
+        var expectedUsage = new Dictionary<string, (string Case, Tollgate.Costing.Usage Usage)>(StringComparer.Ordinal);
         foreach (var (key, door) in plans)
         {
             var (provider, flavor) = (key[..key.IndexOf('/')], key[(key.IndexOf('/') + 1)..]);
@@ -200,6 +201,11 @@ public sealed class UsageCaseParityTests(ITestOutputHelper output)
                 var expected = engine.PriceResponse(provider, flavor, body, DateTimeOffset.UtcNow);
                 compared++;
                 priced += expected.Cost is { Priced: true } ? 1 : 0;
+                if (expected.Extraction.Usage is { } usage && response.Headers.TryGetValues("x-tollgate-request-id", out var ids))
+                {
+                    expectedUsage[ids.Single()] = ($"{key} {model}", usage);
+                }
+
                 var problem = await CompareAsync(response, expected);
                 if (problem is not null)
                 {
@@ -211,6 +217,22 @@ public sealed class UsageCaseParityTests(ITestOutputHelper output)
             total += compared;
         }
 
+        // Priced or not (most bodies name models the provider does not list), the ledger holds the usage the catalog's rules read.
+        var usageCompared = 0;
+        foreach (var record in await gateway.LedgerRecordsAsync())
+        {
+            if (expectedUsage.TryGetValue(record.RequestId, out var want))
+            {
+                usageCompared++;
+                if (!record.Usage.Equals(want.Usage))
+                {
+                    failures.Add($"{want.Case}: ledger usage [{record.Usage}], tollgate price [{want.Usage}]");
+                }
+            }
+        }
+
+        counts.Add($"usage compared in the ledger: {usageCompared} of {expectedUsage.Count}");
+        Assert.Equal(expectedUsage.Count, usageCompared);
         output.WriteLine(string.Join(Environment.NewLine, counts));
         output.WriteLine("not served by any door: " + string.Join(", ", unserved));
         foreach (var failure in failures.Take(30))
