@@ -375,7 +375,7 @@ internal sealed class CallMeter
         return n is >= 1 and <= OutputBound.MaxChoices
             ? (int)n.Value
             : throw new ArgumentException(
-                $"ChatOptions.AdditionalProperties[\"n\"] must be a whole number from 1 to {OutputBound.MaxChoices} (completions to generate); got '{value}'.", "options");
+                $"ChatOptions.AdditionalProperties[\"n\"] must be a whole number from 1 to {OutputBound.MaxChoices} (completions to generate); got '{value}'.", nameof(properties));
     }
 
     private static ModelCostShape TimesChoices(ModelCostShape shape, int choices) =>
