@@ -182,6 +182,13 @@ internal sealed class ProxyHandler(
                     return;
                 }
 
+                if (plan.Oversize is { } closest)
+                {
+                    metrics.Refused("request_too_large");
+                    await WriteTooLargeAsync(context, info, operation, closest);
+                    return;
+                }
+
                 if (plan.Unknown || plan.Decision.HasChoice)
                 {
                     metrics.Refused("model_not_found");
@@ -619,6 +626,29 @@ internal sealed class ProxyHandler(
         response.ContentLength = bytes.Length;
         await response.Body.WriteAsync(bytes, aborted);
         return Reply.Answered;
+    }
+
+    /// <summary>
+    /// 400 naming the field at fault when no model could ever take the request: the output limit above the model's
+    /// maximum output (the limit field the request used), or prompt plus output beyond its context window.
+    /// </summary>
+    private static Task WriteTooLargeAsync(HttpContext context, RequestInfo info, Operation operation, RouteCandidate closest)
+    {
+        var limitField = info.MaxCompletionTokensValue.Length > 0 ? "max_completion_tokens"
+            : info.MaxOutputTokensValue.Length > 0 || operation == Operation.Responses ? "max_output_tokens"
+            : "max_tokens";
+        var capabilities = closest.Capabilities!;
+        if (closest.Oversize == RouteCandidate.OversizeMaxOutput)
+        {
+            return OpenAiError.BadRequest(context,
+                $"{limitField} is {info.MaxOutputTokens}, above the {capabilities.MaxOutputTokens} output tokens '{closest.Model}' can generate: lower {limitField}",
+                limitField, "max_tokens_too_large");
+        }
+
+        var promptField = operation == Operation.Responses ? "input" : "messages";
+        return OpenAiError.BadRequest(context,
+            $"the prompt{(info.MaxOutputTokens is { } max ? $" plus {limitField} {max}" : "")} exceeds the {capabilities.ContextWindow}-token context window of '{closest.Model}': shorten {promptField}{(info.MaxOutputTokens is null ? "" : $" or lower {limitField}")}",
+            promptField, "context_length_exceeded");
     }
 
     /// <summary>The output limit an adaptation adds when the request set none: the Responses API's, else <c>max_tokens</c>.</summary>
