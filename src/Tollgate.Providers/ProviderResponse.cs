@@ -61,8 +61,17 @@ public sealed class ProviderResponse : IAsyncDisposable, IDisposable
 
     public ProviderFailure? Failure { get; private set; }
 
-    /// <summary>The provider-reported usage; for a stream, null until observed (it may stay null if the stream was cut off early).</summary>
-    public Usage? Usage { get; private set; }
+    /// <summary>
+    /// The provider-reported usage, read with the provider's own usage dialect; for a stream, null until observed (it
+    /// may stay null if the stream was cut off early) and available as soon as the translator has read it.
+    /// </summary>
+    public Usage? Usage
+    {
+        get => _usage ?? _translator?.Usage;
+        private set => _usage = value;
+    }
+
+    private Usage? _usage;
 
     /// <summary>OpenAI finish reason (<c>stop</c>, <c>length</c>, <c>tool_calls</c>, <c>content_filter</c>).</summary>
     public string? FinishReason { get; private set; }

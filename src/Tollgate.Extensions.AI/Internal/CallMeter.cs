@@ -52,16 +52,18 @@ internal sealed class CallMeter
         var toolTokens = count.ToolTokens;
         var promptTokens = count.Total - toolTokens;
         var maxTokens = options?.MaxOutputTokens is { } asked and > 0 ? asked : DefaultMaxOutputTokens(facts, count.Total);
+        var choices = ChoicesOf(options?.AdditionalProperties);
         var startedAt = _engine.Time.GetUtcNow();
 
+        // As in the gateway: the max output is per completion, and each of the n completions is billed.
         var shape = new BudgetRequestShape
         {
-            Model = PriceShape(provider, facts, promptTokens, toolTokens, startedAt, out var unpriced),
+            Model = TimesChoices(PriceShape(provider, facts, promptTokens, toolTokens, startedAt, out var unpriced), choices),
             MaxTokens = maxTokens,
             HasTools = toolTokens > 0,
             Temperature = options?.Temperature,
             Fallback = _options.FallbackModel is { } fallback && !string.Equals(fallback, model, StringComparison.Ordinal)
-                ? PriceShape(provider, FactsFor(provider, fallback), promptTokens, toolTokens, startedAt)
+                ? TimesChoices(PriceShape(provider, FactsFor(provider, fallback), promptTokens, toolTokens, startedAt), choices)
                 : null,
         };
 
@@ -85,7 +87,7 @@ internal sealed class CallMeter
             Scope = scope,
             Tokenizer = ReferenceEquals(sentModel, model) ? facts.Tokenizer : FactsFor(provider, sentModel).Tokenizer,
             PromptTokens = promptTokens + (decision.Adaptation?.DropTools == true ? 0 : toolTokens),
-            WorstCaseOutputTokens = decision.Adaptation?.MaxTokens ?? maxTokens,
+            WorstCaseOutputTokens = OutputBound.Total(decision.Adaptation?.MaxTokens ?? maxTokens, choices),
             Decision = decision,
             StartedAt = startedAt,
         };
@@ -348,6 +350,36 @@ internal sealed class CallMeter
             _logger.LogError("alert '{Kind}' could not be delivered: {Error}", alert.Kind, ex.Message);
         }
     }
+
+    /// <summary>
+    /// How many completions the request asks for: <c>n</c> in <see cref="ChatOptions.AdditionalProperties"/> (how
+    /// M.E.AI carries provider options it has no property for), 1 when absent. Anything but a whole number from 1 to
+    /// <see cref="OutputBound.MaxChoices"/> is refused, as the gateway refuses it, never clamped.
+    /// </summary>
+    internal static int ChoicesOf(AdditionalPropertiesDictionary? properties)
+    {
+        if (properties is null || !properties.TryGetValue("n", out var value) || value is null)
+        {
+            return 1;
+        }
+
+        long? n = value switch
+        {
+            int i => i,
+            long l => l,
+            short s => s,
+            byte b => b,
+            System.Text.Json.JsonElement { ValueKind: System.Text.Json.JsonValueKind.Number } e when e.TryGetInt64(out var l) => l,
+            _ => null,
+        };
+        return n is >= 1 and <= OutputBound.MaxChoices
+            ? (int)n.Value
+            : throw new ArgumentException(
+                $"ChatOptions.AdditionalProperties[\"n\"] must be a whole number from 1 to {OutputBound.MaxChoices} (completions to generate); got '{value}'.", nameof(properties));
+    }
+
+    private static ModelCostShape TimesChoices(ModelCostShape shape, int choices) =>
+        choices == 1 ? shape : shape with { OutputCostPerToken = shape.OutputCostPerToken * choices };
 
     /// <summary>The output held (and sent) for a call that sets none: the configured default, else <see cref="OutputBound"/>'s rule.</summary>
     private int DefaultMaxOutputTokens(ModelFacts facts, long promptTokens) =>

@@ -178,6 +178,15 @@ internal sealed record RoutePlan(RouteDecision Decision, RouteCandidate[] Chain,
         Chain.Length == 0 && Decision.Alternatives.Count > 0 && Decision.Alternatives.All(a => a.MissingCapability is not null)
             ? Decision.Alternatives[0].MissingCapability
             : null;
+
+    /// <summary>
+    /// The candidate that comes closest when every candidate is too small for the request itself (output limit above
+    /// each model's maximum, or prompt plus output beyond each context window): the request is at fault, not the providers.
+    /// </summary>
+    public RouteCandidate? Oversize =>
+        Chain.Length == 0 && Decision.Alternatives.Count > 0 && Decision.Alternatives.All(a => a.Oversize is not null)
+            ? Decision.Alternatives.MaxBy(a => a.Capabilities?.ContextWindow ?? 0)
+            : null;
 }
 
 /// <summary>A provider's model names: read lock-free by the router, added to (rarely) by alias discovery.</summary>

@@ -191,6 +191,13 @@ internal sealed class ProxyHandler(
                     return;
                 }
 
+                if (plan.Oversize is { } closest)
+                {
+                    metrics.Refused("request_too_large");
+                    await WriteTooLargeAsync(context, info, operation, closest);
+                    return;
+                }
+
                 if (plan.Unknown || plan.Decision.HasChoice)
                 {
                     metrics.Refused("model_not_found");
@@ -425,7 +432,13 @@ internal sealed class ProxyHandler(
             patched?.Dispose();
             var status = (int)upstreamResponse.StatusCode;
             var observerFormat = call.NativeMessages ? WireFormat.Anthropic : WireFormat.OpenAI;
-            using var observer = new ResponseObserver(observerFormat, collectText: call.Stream, embeddings: call.Operation == "embeddings");
+            var wire = call.NativeMessages ? UsageWire.AnthropicMessages : call.Operation switch
+            {
+                "embeddings" => UsageWire.OpenAiEmbeddings,
+                "responses" => UsageWire.OpenAiResponses,
+                _ => UsageWire.OpenAiChat,
+            };
+            using var observer = new ResponseObserver(observerFormat, endpoint.UsageDialect(accounting.Pricing.Catalog, wire), collectText: call.Stream);
             if (call.Stream && status == 200 && IsEventStream(upstreamResponse))
             {
                 await RelayStreamAsync(context, call, await upstreamResponse.Content.ReadAsStreamAsync(CancellationToken.None), observer, aborted);
@@ -500,7 +513,7 @@ internal sealed class ProxyHandler(
         return Reply.Answered;
     }
 
-    private async Task RelayStreamAsync(HttpContext context, CallContext call, Stream upstream, ResponseObserver observer, CancellationToken aborted)
+    private async Task RelayStreamAsync(HttpContext context, CallContext call, Stream upstream, ResponseObserver observer, CancellationToken aborted, ProviderResponse? translated = null)
     {
         var response = context.Response;
         response.StatusCode = 200;
@@ -522,10 +535,20 @@ internal sealed class ProxyHandler(
             end = await SseRelay.RelayAsync(upstream, response.BodyWriter, observer, (obs, output) =>
             {
                 // Priced as soon as the usage event arrives, so the cost travels inside it.
+                if (translated?.Usage is { } native)
+                {
+                    obs.Adopt(native);
+                }
+
                 var priced = accounting.Price(call, obs, cutOff: false);
                 early = priced;
                 CostAnnotation.Write(output, call.RequestId, priced);
             }, aborted);
+        }
+
+        if (translated?.Usage is { } reported)
+        {
+            observer.Adopt(reported);
         }
 
         var cutOff = end != SseRelay.End.Completed || !observer.UsageReported;
@@ -572,12 +595,13 @@ internal sealed class ProxyHandler(
             return Reply.Unreachable($"provider '{endpoint.Name}' could not be reached: {providerResponse.Failure?.Message}");
         }
 
-        using var observer = new ResponseObserver(WireFormat.OpenAI, collectText: call.Stream);
+        // The translation is read for its text; the usage is the one the adapter read from the provider's own body.
+        using var observer = new ResponseObserver(WireFormat.OpenAI, endpoint.UsageDialect(accounting.Pricing.Catalog, UsageWire.OpenAiChat), collectText: call.Stream);
         if (providerResponse.IsStreaming && providerResponse.IsSuccess)
         {
             var pipe = new Pipe();
             var copy = CopyThenCompleteAsync(providerResponse, pipe.Writer, aborted);
-            await RelayStreamAsync(context, call, pipe.Reader.AsStream(), observer, aborted);
+            await RelayStreamAsync(context, call, pipe.Reader.AsStream(), observer, aborted, providerResponse);
             await copy;
             return Reply.Answered;
         }
@@ -587,6 +611,11 @@ internal sealed class ProxyHandler(
         if (providerResponse.IsSuccess)
         {
             observer.Observe(bytes);
+            if (providerResponse.Usage is { } native)
+            {
+                observer.Adopt(native);
+            }
+
             if (accounting.UsageProblem(call, observer) is not null)
             {
                 observer.CollectTextOf(bytes);
@@ -607,6 +636,29 @@ internal sealed class ProxyHandler(
         response.ContentLength = bytes.Length;
         await response.Body.WriteAsync(bytes, aborted);
         return Reply.Answered;
+    }
+
+    /// <summary>
+    /// 400 naming the field at fault when no model could ever take the request: the output limit above the model's
+    /// maximum output (the limit field the request used), or prompt plus output beyond its context window.
+    /// </summary>
+    private static Task WriteTooLargeAsync(HttpContext context, RequestInfo info, Operation operation, RouteCandidate closest)
+    {
+        var limitField = info.MaxCompletionTokensValue.Length > 0 ? "max_completion_tokens"
+            : info.MaxOutputTokensValue.Length > 0 || operation == Operation.Responses ? "max_output_tokens"
+            : "max_tokens";
+        var capabilities = closest.Capabilities!;
+        if (closest.Oversize == RouteCandidate.OversizeMaxOutput)
+        {
+            return OpenAiError.BadRequest(context,
+                $"{limitField} is {info.MaxOutputTokens}, above the {capabilities.MaxOutputTokens} output tokens '{closest.Model}' can generate: lower {limitField}",
+                limitField, "max_tokens_too_large");
+        }
+
+        var promptField = operation == Operation.Responses ? "input" : "messages";
+        return OpenAiError.BadRequest(context,
+            $"the prompt{(info.MaxOutputTokens is { } max ? $" plus {limitField} {max}" : "")} exceeds the {capabilities.ContextWindow}-token context window of '{closest.Model}': shorten {promptField}{(info.MaxOutputTokens is null ? "" : $" or lower {limitField}")}",
+            promptField, "context_length_exceeded");
     }
 
     /// <summary>The output limit an adaptation adds when the request set none: the Responses API's, else <c>max_tokens</c>.</summary>

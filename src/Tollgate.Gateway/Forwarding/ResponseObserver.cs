@@ -7,9 +7,10 @@ namespace Tollgate.Gateway.Forwarding;
 /// <summary>
 /// Watches a provider's response (one JSON body or the JSON payloads of SSE events) for what settlement needs:
 /// the usage the provider reported, the model that answered, and the generated text (to count tokens when a
-/// stream is cut off before its usage arrives).
+/// stream is cut off before its usage arrives). Usage is read with the provider's <see cref="UsageDialect"/> (the
+/// catalog's extractor rules for that provider and API flavour), as <c>tollgate price</c> reads the same body.
 /// </summary>
-internal sealed class ResponseObserver(WireFormat format, bool collectText, bool embeddings = false) : IDisposable
+internal sealed class ResponseObserver(WireFormat format, UsageDialect dialect, bool collectText) : IDisposable
 {
     private bool _collectText = collectText;
     private PooledBuffer? _text;
@@ -19,7 +20,7 @@ internal sealed class ResponseObserver(WireFormat format, bool collectText, bool
 
     public bool UsageReported { get; private set; }
 
-    /// <summary>True when a usage count was not a non-negative integer (see <see cref="UsageReaders"/>).</summary>
+    /// <summary>True when a usage count was not a non-negative integer (see <see cref="UsageDialect.Read"/>).</summary>
     public bool UsageMalformed => _malformed;
 
     public string? ResponseModel { get; private set; }
@@ -31,6 +32,18 @@ internal sealed class ResponseObserver(WireFormat format, bool collectText, bool
 
     /// <summary>Whether the last observed payload carried usage (OpenAI usage chunk / Anthropic message_delta).</summary>
     public bool LastPayloadHadUsage { get; private set; }
+
+    /// <summary>
+    /// Takes the usage a translating adapter read from the provider's own body (its dialect: Gemini image output,
+    /// Anthropic cache writes by TTL…), which the OpenAI-shaped translation cannot carry.
+    /// </summary>
+    public void Adopt(Usage usage)
+    {
+        Usage.Clear();
+        Usage.Add(usage);
+        UsageReported = true;
+        _malformed = false;
+    }
 
     /// <summary>Reads the generated text of a complete body too (to count it when the usage it reports cannot be billed).</summary>
     public void CollectTextOf(ReadOnlySpan<byte> json)
@@ -124,19 +137,7 @@ internal sealed class ResponseObserver(WireFormat format, bool collectText, bool
 
     private void ReadUsage(ref Utf8JsonReader reader)
     {
-        if (format == WireFormat.Anthropic)
-        {
-            UsageReaders.ReadAnthropicUsage(ref reader, Usage, ref _malformed);
-        }
-        else if (embeddings)
-        {
-            UsageReaders.ReadOpenAiEmbeddingsUsage(ref reader, Usage, ref _malformed);
-        }
-        else
-        {
-            UsageReaders.ReadOpenAiUsage(ref reader, Usage, ref _malformed);
-        }
-
+        dialect.Read(ref reader, Usage, ref _malformed);
         UsageReported = true;
         LastPayloadHadUsage = true;
     }
@@ -207,7 +208,7 @@ internal sealed class ResponseObserver(WireFormat format, bool collectText, bool
                 reader.Read();
                 if (reader.TokenType == JsonTokenType.StartObject)
                 {
-                    UsageReaders.ReadAnthropicUsage(ref reader, Usage, ref _malformed);
+                    dialect.Read(ref reader, Usage, ref _malformed);
                     UsageReported = true;
                 }
                 else

@@ -1,3 +1,5 @@
+using Tollgate.Metering;
+using Tollgate.Pricing;
 using Tollgate.Providers;
 
 namespace Tollgate.Gateway.Forwarding;
@@ -72,6 +74,27 @@ internal sealed class UpstreamEndpoint
 
     /// <summary>Which catalog provider prices this endpoint's calls.</summary>
     public string PricedAs => Options.PricingProviderId ?? Options.Name;
+
+    /// <summary>
+    /// This provider's usage fields for <paramref name="wire"/> under <paramref name="catalog"/> (the catalog's extractor
+    /// for its pricing provider and API flavour), resolved once per catalog.
+    /// </summary>
+    public UsageDialect UsageDialect(PriceCatalog catalog, UsageWire wire)
+    {
+        var slot = (int)wire;
+        if (_dialects[slot] is { } cached && ReferenceEquals(cached.Catalog, catalog))
+        {
+            return cached.Dialect;
+        }
+
+        var dialect = Metering.UsageDialect.For(catalog, PricedAs, wire);
+        _dialects[slot] = new DialectEntry(catalog, dialect);
+        return dialect;
+    }
+
+    private readonly DialectEntry?[] _dialects = new DialectEntry?[Enum.GetValues<UsageWire>().Length];
+
+    private sealed record DialectEntry(PriceCatalog Catalog, UsageDialect Dialect);
 
     public override string ToString() => $"{Name} ({Format}, {BaseUri})";
 }

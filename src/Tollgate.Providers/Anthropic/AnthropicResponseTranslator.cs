@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Tollgate.Costing;
+using Tollgate.Metering;
 using Tollgate.Providers.OpenAICompatible;
 
 namespace Tollgate.Providers.Anthropic;
@@ -11,7 +12,7 @@ internal static class AnthropicResponseTranslator
     {
         using var document = JsonDocument.Parse(body);
         var root = document.RootElement;
-        var usage = root.TryGetProperty("usage", out var u) ? AnthropicUsage.Read(u) : null;
+        var usage = root.TryGetProperty("usage", out var u) ? UsageDialect.BuiltIn("anthropic", UsageWire.AnthropicMessages).ReadUsageObject(u) : null;
         var finish = FinishReason(root.TryGetProperty("stop_reason", out var stop) && stop.ValueKind == JsonValueKind.String ? stop.GetString() : null);
         using var buffer = new MemoryStream();
         using (var writer = new Utf8JsonWriter(buffer))

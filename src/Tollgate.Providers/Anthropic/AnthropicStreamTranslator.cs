@@ -1,5 +1,6 @@
-using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Json;
+using Tollgate.Metering;
 using Tollgate.Providers.Streaming;
 
 namespace Tollgate.Providers.Anthropic;
@@ -140,7 +141,7 @@ internal sealed class AnthropicStreamTranslator(string model, long created) : St
 
         _usage ??= [];
         Merge(_usage, JsonNode.Parse(usage.GetRawText()) as JsonObject ?? []);
-        Usage = AnthropicUsage.Read(JsonSerializer.SerializeToElement(_usage)) ?? Usage;
+        Usage = UsageDialect.BuiltIn("anthropic", UsageWire.AnthropicMessages).ReadUsageObject(JsonSerializer.SerializeToElement(_usage)) ?? Usage;
     }
 
     /// <summary>Later events carry cumulative counts: present, non-null fields replace earlier ones.</summary>

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Tollgate.Costing;
+using Tollgate.Metering;
 using Tollgate.Providers.OpenAICompatible;
 
 namespace Tollgate.Providers.Gemini;
@@ -12,7 +13,7 @@ internal static class GeminiResponseTranslator
         using var document = JsonDocument.Parse(body);
         var root = document.RootElement;
         var candidate = GeminiCandidate.Read(root);
-        var usage = root.TryGetProperty("usageMetadata", out var metadata) ? GeminiUsage.Read(metadata) : null;
+        var usage = root.TryGetProperty("usageMetadata", out var metadata) ? UsageDialect.BuiltIn("google", UsageWire.Gemini).ReadUsageObject(metadata) : null;
         var finish = GeminiCandidate.FinishReason(candidate.RawFinishReason ?? "STOP", candidate.FunctionCalls.Count > 0);
         using var buffer = new MemoryStream();
         using (var writer = new Utf8JsonWriter(buffer))

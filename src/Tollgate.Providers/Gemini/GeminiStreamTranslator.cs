@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Tollgate.Metering;
 using Tollgate.Providers.Streaming;
 
 namespace Tollgate.Providers.Gemini;
@@ -54,7 +55,7 @@ internal sealed class GeminiStreamTranslator(string model, long created) : Strea
                 });
             }
 
-            if (root.TryGetProperty("usageMetadata", out var metadata) && GeminiUsage.Read(metadata) is { } usage)
+            if (root.TryGetProperty("usageMetadata", out var metadata) && UsageDialect.BuiltIn("google", UsageWire.Gemini).ReadUsageObject(metadata) is { } usage)
             {
                 Usage = usage;
             }

@@ -1,5 +1,6 @@
 using System.Net.Http.Headers;
 using System.Text.Json;
+using Tollgate.Metering;
 using Tollgate.Providers.Streaming;
 
 namespace Tollgate.Providers.OpenAICompatible;
@@ -48,7 +49,7 @@ internal sealed class OpenAICompatibleAdapter(ProviderOptions options, HttpClien
         var reader = new Utf8JsonReader(body);
         using var document = JsonDocument.ParseValue(ref reader);
         var root = document.RootElement;
-        var usage = root.ValueKind == JsonValueKind.Object && root.TryGetProperty("usage", out var u) ? OpenAIUsage.Read(u, PricingProviderId) : null;
+        var usage = root.ValueKind == JsonValueKind.Object && root.TryGetProperty("usage", out var u) ? UsageDialect.BuiltIn(PricingProviderId, UsageWire.OpenAiChat).ReadUsageObject(u) : null;
         string? finish = null;
         if (root.ValueKind == JsonValueKind.Object && root.TryGetProperty("choices", out var choices) && choices.ValueKind == JsonValueKind.Array && choices.GetArrayLength() > 0 &&
             choices[0].TryGetProperty("finish_reason", out var f) && f.ValueKind == JsonValueKind.String)

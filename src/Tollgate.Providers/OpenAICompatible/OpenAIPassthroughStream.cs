@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Text.Json;
+using Tollgate.Metering;
 using Tollgate.Providers.Streaming;
 
 namespace Tollgate.Providers.OpenAICompatible;
@@ -97,7 +98,7 @@ internal sealed class OpenAIPassthroughStream(string? pricingProviderId) : Strea
             var reader = new Utf8JsonReader(data);
             using var document = JsonDocument.ParseValue(ref reader);
             var root = document.RootElement;
-            if (hasUsage && root.TryGetProperty("usage", out var usage) && OpenAIUsage.Read(usage, pricingProviderId) is { } observed)
+            if (hasUsage && root.TryGetProperty("usage", out var usage) && UsageDialect.BuiltIn(pricingProviderId, UsageWire.OpenAiChat).ReadUsageObject(usage) is { } observed)
             {
                 Usage = observed;
             }

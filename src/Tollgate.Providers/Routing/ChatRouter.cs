@@ -28,13 +28,17 @@ public sealed class ChatRouter
         _time = timeProvider ?? TimeProvider.System;
     }
 
-    /// <summary>What routing needs from a chat request; <paramref name="inputTokens"/> is the counted prompt.</summary>
-    public static RouteRequest RouteRequestFor(ChatRequest request, long inputTokens, int defaultMaxOutputTokens = 4096) => new()
+    /// <summary>
+    /// What routing needs from a chat request; <paramref name="inputTokens"/> is the counted prompt. A request without
+    /// an output limit leaves it unset, so each candidate's worst case follows the one output rule
+    /// (<see cref="Metering.OutputBound"/>: the model's maximum output, else what its context window leaves).
+    /// </summary>
+    public static RouteRequest RouteRequestFor(ChatRequest request, long inputTokens) => new()
     {
         Model = request.Model,
         Type = GenerationType.Chat,
         InputTokens = inputTokens,
-        MaxOutputTokens = request.MaxOutputTokens ?? defaultMaxOutputTokens,
+        MaxOutputTokens = request.MaxOutputTokens ?? 0,
         NeedsVision = request.UsesImages,
         NeedsTools = request.UsesTools,
         NeedsJsonSchema = request.UsesJsonOutput,

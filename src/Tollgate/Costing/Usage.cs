@@ -113,6 +113,15 @@ public sealed class Usage : IEquatable<Usage>
         }
     }
 
+    /// <summary>Forgets every count (a usage read again from a better source).</summary>
+    public void Clear()
+    {
+        _inline = default;
+        _all = null;
+        _reported = 0;
+        _positive = 0;
+    }
+
     public Usage Clone()
     {
         var copy = new Usage { _inline = _inline, _reported = _reported, _positive = _positive };

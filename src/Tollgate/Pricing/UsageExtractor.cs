@@ -38,6 +38,12 @@ public static class UsageExtractor
             return UsageExtraction.Failed($"provider '{providerId}' has no usage extractor for api_flavor '{apiFlavor}' (available: {flavors})");
         }
 
+        return Extract(spec, body);
+    }
+
+    /// <summary>Extracts a whole body with one extractor (its model path and root, then its mappings).</summary>
+    internal static UsageExtraction Extract(ExtractorSpec spec, JsonElement body)
+    {
         // A body without a model name still yields usage; the call is then unpriced (no model to price).
         var model = Navigate(body, spec.ModelPath, out var modelElement) == Lookup.Found
                     && modelElement.ValueKind == JsonValueKind.String && !string.IsNullOrEmpty(modelElement.GetString())
@@ -49,11 +55,25 @@ public static class UsageExtractor
             return UsageExtraction.Failed($"no usage object at `{spec.Root}` in the response body", model);
         }
 
+        return ExtractUnder(spec, root, model);
+    }
+
+    /// <summary>
+    /// Applies <paramref name="spec"/>'s mappings under an already located usage object (<paramref name="root"/>):
+    /// the one place a provider's fields are mapped onto units, for whole bodies and for the usage objects the
+    /// translating adapters hold.
+    /// </summary>
+    internal static UsageExtraction ExtractUnder(ExtractorSpec spec, JsonElement root, string? model)
+    {
+        if (root.ValueKind != JsonValueKind.Object)
+        {
+            return UsageExtraction.Failed($"no usage object at `{spec.Root}` in the response body", model);
+        }
+
         var usage = new Usage();
         var anySet = false;
         foreach (var mapping in spec.Mappings)
         {
-            var where = $"{spec.Root}.{mapping.Path}";
             var found = Navigate(root, mapping.Path, out var value);
             if (found == Lookup.Found && value.ValueKind == JsonValueKind.Null)
             {
@@ -65,7 +85,7 @@ public static class UsageExtractor
                 if (mapping.Required)
                 {
                     return UsageExtraction.Failed(
-                        found == Lookup.Missing ? $"missing required value at `{where}`" : $"unexpected shape at `{where}`", model);
+                        found == Lookup.Missing ? $"missing required value at `{spec.Root}.{mapping.Path}`" : $"unexpected shape at `{spec.Root}.{mapping.Path}`", model);
                 }
 
                 continue;
@@ -75,11 +95,11 @@ public static class UsageExtractor
             {
                 case JsonValueKind.True:
                 case JsonValueKind.False:
-                    return UsageExtraction.Failed($"value at `{where}` is a boolean, expected a count", model);
+                    return UsageExtraction.Failed($"value at `{spec.Root}.{mapping.Path}` is a boolean, expected a count", model);
                 case JsonValueKind.Number:
                     if (!TryReadCount(value, out var count, out var problem))
                     {
-                        return UsageExtraction.Failed($"value at `{where}` {problem}", model);
+                        return UsageExtraction.Failed($"value at `{spec.Root}.{mapping.Path}` {problem}", model);
                     }
 
                     if (usage[mapping.Dest] > MaxCount - count)
@@ -93,7 +113,7 @@ public static class UsageExtractor
                 default:
                     if (mapping.Required)
                     {
-                        return UsageExtraction.Failed($"value at `{where}` is not a number", model);
+                        return UsageExtraction.Failed($"value at `{spec.Root}.{mapping.Path}` is not a number", model);
                     }
 
                     break;

@@ -25,6 +25,19 @@ public sealed record RouteCandidate
     /// </summary>
     public string? MissingCapability { get; init; }
 
+    /// <summary>
+    /// What of the request this model can never take, whatever its health: <see cref="OversizeMaxOutput"/> (the output
+    /// limit is above the model's maximum output) or <see cref="OversizeContext"/> (prompt plus output limit exceed its
+    /// context window); null when it fits or its limits are unknown. A request that fails only on this is a client error.
+    /// </summary>
+    public string? Oversize { get; init; }
+
+    /// <summary>How <see cref="Oversize"/> names an output limit above the model's maximum output.</summary>
+    public const string OversizeMaxOutput = "max_output";
+
+    /// <summary>How <see cref="Oversize"/> names a prompt plus output limit beyond the context window.</summary>
+    public const string OversizeContext = "context";
+
     public ModelCapabilities? Capabilities { get; init; }
 
     public HealthSnapshot Health { get; init; } = HealthSnapshot.Unknown;

@@ -195,7 +195,18 @@ public sealed class Router
             Health = health,
         };
         var missing = known ? MissingCapabilityOf(capabilities, request) : null;
-        return candidate with { MissingCapability = missing, Excluded = ExclusionOf(candidate, provider, capabilities, known, missing, request, state, requiredTier) };
+        return candidate with { MissingCapability = missing, Oversize = OversizeOf(capabilities, request), Excluded = ExclusionOf(candidate, provider, capabilities, known, missing, request, state, requiredTier) };
+    }
+
+    /// <summary>Whether the request's own sizes rule the model out (the same tests as the exclusion, output limit first).</summary>
+    private static string? OversizeOf(ModelCapabilities capabilities, RouteRequest request)
+    {
+        if (capabilities.MaxOutputTokens is { } maxOutput && request.MaxOutputTokens > maxOutput)
+        {
+            return RouteCandidate.OversizeMaxOutput;
+        }
+
+        return capabilities.ContextWindow is { } window && request.InputTokens + request.MaxOutputTokens > window ? RouteCandidate.OversizeContext : null;
     }
 
     private static string? MissingCapabilityOf(ModelCapabilities capabilities, RouteRequest request) =>

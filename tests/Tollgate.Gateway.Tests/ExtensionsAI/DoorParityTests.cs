@@ -100,6 +100,49 @@ public sealed class DoorParityTests
         Assert.Equal(2, (await doors.RecordsAsync()).Count);
     }
 
+    [Theory]
+    [InlineData(1, true)]
+    [InlineData(8, false)]
+    public async Task SeveralCompletions_BothDoorsHoldNTimesTheOutput(int n, bool fits)
+    {
+        await using var doors = await Doors.StartAsync();
+        // gpt-4o-mini output is $0.60/M: 1 000 tokens per completion hold $0.0006, eight of them $0.0048.
+        await doors.Gateway.CreateBudgetAsync(new { scope = new { tenant = "acme" }, limit = "0.003", currency = "USD", period = "daily", enforcement = "hard" });
+        using var tenant = doors.Engine.BeginScope(tenant: "acme");
+
+        using var response = await doors.Http.PostAsync("/v1/chat/completions",
+            Json($$"""{"model":"gpt-4o-mini","max_tokens":1000,"n":{{n}},"messages":[{"role":"user","content":"hello"}]}"""), Ct);
+        var app = doors.App("gpt-4o-mini", new UsageDetails { InputTokenCount = 5, OutputTokenCount = 10 });
+        var options = new ChatOptions { MaxOutputTokens = 1000, AdditionalProperties = new() { ["n"] = n } };
+        var refused = await Record.ExceptionAsync(() => app.GetResponseAsync([new ChatMessage(ChatRole.User, "hello")], options, Ct));
+
+        Assert.Equal(fits, response.IsSuccessStatusCode);
+        if (fits)
+        {
+            Assert.Null(refused);
+            Assert.Equal(2, (await doors.RecordsAsync()).Count);
+        }
+        else
+        {
+            Assert.Equal(HttpStatusCode.TooManyRequests, response.StatusCode);
+            Assert.IsType<TollgateBudgetExceededException>(refused);
+            Assert.Equal(0, doors.Gateway.Upstream.RequestCount);
+            Assert.Empty(await doors.RecordsAsync());
+        }
+    }
+
+    [Fact]
+    public async Task InvalidN_MiddlewareRefusesWithAClearError()
+    {
+        await using var doors = await Doors.StartAsync();
+        var app = doors.App("gpt-4o-mini", new UsageDetails { InputTokenCount = 5, OutputTokenCount = 10 });
+
+        var error = await Assert.ThrowsAsync<ArgumentException>(() => app.GetResponseAsync(
+            [new ChatMessage(ChatRole.User, "hello")], new ChatOptions { AdditionalProperties = new() { ["n"] = 500 } }, Ct));
+
+        Assert.Contains("from 1 to 128", error.Message, StringComparison.Ordinal);
+    }
+
     private static StringContent Json(string json) => new(json, Encoding.UTF8, "application/json");
 
     /// <summary>A gateway and an in-process app on the same store, spending from the same budgets.</summary>

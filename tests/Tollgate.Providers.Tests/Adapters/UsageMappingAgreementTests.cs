@@ -1,14 +1,12 @@
 using System.Text.Json;
 using Tollgate.Costing;
-using Tollgate.Providers.Anthropic;
-using Tollgate.Providers.Gemini;
-using Tollgate.Providers.OpenAICompatible;
+using Tollgate.Metering;
 using Tollgate.Providers.Tests.Infrastructure;
 
 namespace Tollgate.Providers.Tests.Adapters;
 
 /// <summary>
-/// Each adapter's usage mapping against genai-prices' own extraction of real provider bodies
+/// Each provider's usage dialect (the one reader the adapters and the gateway use) against genai-prices' own extraction of real provider bodies
 /// (usage-cases.sample.jsonl): the same body must give the same usage, unit for unit.
 /// </summary>
 public sealed class UsageMappingAgreementTests
@@ -41,9 +39,9 @@ public sealed class UsageMappingAgreementTests
             var body = root.GetProperty("body");
             var actual = provider switch
             {
-                "anthropic" => AnthropicUsage.Read(body.GetProperty("usage")),
-                "google" => GeminiUsage.Read(body.GetProperty("usageMetadata")),
-                _ => OpenAIUsage.Read(body.GetProperty("usage"), provider),
+                "anthropic" => UsageDialect.BuiltIn(provider, UsageWire.AnthropicMessages).ReadUsageObject(body.GetProperty("usage")),
+                "google" => UsageDialect.BuiltIn(provider, UsageWire.Gemini).ReadUsageObject(body.GetProperty("usageMetadata")),
+                _ => UsageDialect.BuiltIn(provider, UsageWire.OpenAiChat).ReadUsageObject(body.GetProperty("usage")),
             };
             var expected = new Usage();
             foreach (var unit in root.GetProperty("expected").GetProperty("usage").EnumerateObject())
