@@ -8,7 +8,8 @@ namespace Tollgate.Gateway.Demo;
 /// The built-in simulated provider of <c>tollgate serve --demo</c>, speaking the providers' real wire formats in
 /// process: OpenAI chat completions (JSON and SSE, usage in the last chunk when <c>stream_options.include_usage</c>)
 /// and embeddings (one vector per input at the model's dimension, floats or base64), and Anthropic messages (JSON and
-/// SSE events with usage in <c>message_start</c> and <c>message_delta</c>). Latency is like a real provider's (time to
+/// SSE events with usage in <c>message_start</c> and <c>message_delta</c>), and the Responses API (JSON and SSE events
+/// ending with <c>response.completed</c> and its usage). Latency is like a real provider's (time to
 /// first token, then a chunk every few tens of milliseconds), so keys, costs, budgets and reports can be tried, with
 /// the official SDKs, without any API key. Calls are priced at the catalog's prices for the model named.
 /// </summary>
@@ -50,6 +51,13 @@ internal sealed class DemoUpstreamHandler(TimeProvider time) : HttpMessageHandle
         var count = Math.Clamp(maxTokens, 1, Words.Length);
         var stop = count < Words.Length;
         var stream = root.TryGetProperty("stream", out var s) && s.ValueKind == JsonValueKind.True;
+        if (path.EndsWith("/responses", StringComparison.Ordinal))
+        {
+            var outputLimit = root.TryGetProperty("max_output_tokens", out var mo) && mo.TryGetInt32(out var mov) ? mov : 48;
+            var words = Math.Clamp(outputLimit, 1, Words.Length);
+            return stream ? ResponsesStream(model, words, words < Words.Length, inputTokens, cancellationToken) : await ResponsesJsonAsync(model, words, words < Words.Length, inputTokens, cancellationToken);
+        }
+
         if (path.EndsWith("/messages", StringComparison.Ordinal))
         {
             return stream ? AnthropicStream(model, count, stop, inputTokens, cancellationToken) : await AnthropicJsonAsync(model, count, stop, inputTokens, cancellationToken);
@@ -110,6 +118,57 @@ internal sealed class DemoUpstreamHandler(TimeProvider time) : HttpMessageHandle
             _ => null,
         }, cancellationToken);
     }
+
+    private async Task<HttpResponseMessage> ResponsesJsonAsync(string model, int count, bool stop, int inputTokens, CancellationToken cancellationToken)
+    {
+        await Task.Delay(FirstTokenDelay + (ChunkDelay * count / 4), time, cancellationToken);
+        var id = "resp_demo" + Guid.NewGuid().ToString("N")[..24];
+        return Json(ResponseObject(id, "msg_" + id[5..], model, string.Join(' ', Words.Take(count)), stop ? "incomplete" : "completed", inputTokens, count));
+    }
+
+    /// <summary>A Responses API stream: created, the message item and its text part, one delta a word, then the closing events and <c>response.completed</c> (or <c>response.incomplete</c> at <c>max_output_tokens</c>) with the usage.</summary>
+    private HttpResponseMessage ResponsesStream(string model, int count, bool stop, int inputTokens, CancellationToken cancellationToken)
+    {
+        var id = "resp_demo" + Guid.NewGuid().ToString("N")[..24];
+        var itemId = "msg_" + id[5..];
+        var text = string.Join(' ', Words.Take(count));
+        var sequence = 0;
+        string Event(string name, string fields) => $"event: {name}\ndata: {{\"type\":\"{name}\",\"sequence_number\":{sequence++},{fields}}}\n\n";
+        var item = $$$"""{"type":"message","id":"{{{itemId}}}","status":"in_progress","role":"assistant","content":[]}""";
+        var part = """{"type":"output_text","text":"","annotations":[]}""";
+        var status = stop ? "incomplete" : "completed";
+        return Sse(step => step switch
+        {
+            0 => (FirstTokenDelay,
+            [
+                Event("response.created", $"\"response\":{ResponseObject(id, itemId, model, null, "in_progress", inputTokens, 0)}"),
+                Event("response.in_progress", $"\"response\":{ResponseObject(id, itemId, model, null, "in_progress", inputTokens, 0)}"),
+                Event("response.output_item.added", $"\"output_index\":0,\"item\":{item}"),
+                Event("response.content_part.added", $"\"item_id\":\"{itemId}\",\"output_index\":0,\"content_index\":0,\"part\":{part}"),
+            ]),
+            _ when step <= count => (ChunkDelay, [Event("response.output_text.delta", $"\"item_id\":\"{itemId}\",\"output_index\":0,\"content_index\":0,\"delta\":{JsonSerializer.Serialize((step == 1 ? "" : " ") + Words[step - 1])}")]),
+            _ when step == count + 1 => (TimeSpan.Zero,
+            [
+                Event("response.output_text.done", $"\"item_id\":\"{itemId}\",\"output_index\":0,\"content_index\":0,\"text\":{JsonSerializer.Serialize(text)}"),
+                Event("response.content_part.done", $"\"item_id\":\"{itemId}\",\"output_index\":0,\"content_index\":0,\"part\":{{\"type\":\"output_text\",\"text\":{JsonSerializer.Serialize(text)},\"annotations\":[]}}"),
+                Event("response.output_item.done", $"\"output_index\":0,\"item\":{MessageItem(itemId, text, status)}"),
+                Event("response." + status, $"\"response\":{ResponseObject(id, itemId, model, text, status, inputTokens, count)}"),
+            ]),
+            _ => null,
+        }, cancellationToken);
+    }
+
+    private string ResponseObject(string id, string itemId, string model, string? text, string status, int inputTokens, int outputTokens)
+    {
+        var output = text is null ? "[]" : "[" + MessageItem(itemId, text, status) + "]";
+        var incomplete = status == "incomplete" ? """{"reason":"max_output_tokens"}""" : "null";
+        var usage = status == "in_progress" ? "null"
+            : $$$"""{"input_tokens":{{{inputTokens}}},"input_tokens_details":{"cached_tokens":0},"output_tokens":{{{outputTokens}}},"output_tokens_details":{"reasoning_tokens":0},"total_tokens":{{{inputTokens + outputTokens}}}}""";
+        return $$$"""{"id":"{{{id}}}","object":"response","created_at":{{{time.GetUtcNow().ToUnixTimeSeconds()}}},"status":"{{{status}}}","incomplete_details":{{{incomplete}}},"model":"{{{model}}}","output":{{{output}}},"usage":{{{usage}}}}""";
+    }
+
+    private static string MessageItem(string itemId, string text, string status) =>
+        $$$"""{"type":"message","id":"{{{itemId}}}","status":"{{{status}}}","role":"assistant","content":[{"type":"output_text","text":{{{JsonSerializer.Serialize(text)}}},"annotations":[]}]}""";
 
     private HttpResponseMessage Sse(Func<int, (TimeSpan, string[])?> step, CancellationToken cancellationToken)
     {

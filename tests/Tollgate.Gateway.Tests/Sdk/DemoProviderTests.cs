@@ -75,4 +75,51 @@ public sealed class DemoProviderTests
         Assert.Equal(2, data.GetArrayLength());
         Assert.All(data.EnumerateArray(), e => Assert.Equal(256, e.GetProperty("embedding").GetArrayLength()));
     }
+
+    [Fact]
+    public async Task Demo_ResponsesJson_AnswersWithUsageAndIsPriced()
+    {
+        var (gateway, key) = await StartDemoAsync();
+        await using var _ = gateway;
+        using var client = gateway.ClientWithKey(key);
+
+        using var response = await client.PostAsync("/v1/responses", Costs.CostTests.Json(new { model = "gpt-4o-mini", input = "Hello" }), TestContext.Current.CancellationToken);
+
+        Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
+        using var doc = JsonDocument.Parse(await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+        Assert.Equal("response", doc.RootElement.GetProperty("object").GetString());
+        var text = doc.RootElement.GetProperty("output")[0].GetProperty("content")[0].GetProperty("text").GetString();
+        Assert.StartsWith("Tollgate prices every call", text);
+        var outputTokens = doc.RootElement.GetProperty("usage").GetProperty("output_tokens").GetInt32();
+        var record = Assert.Single(await gateway.LedgerRecordsAsync());
+        Assert.Equal("demo", record.Provider);
+        Assert.Equal(outputTokens, record.Usage.OutputTokens);
+        Assert.True(record.TotalCost > 0);
+        Assert.Equal(record.TotalCost, decimal.Parse(response.Headers.GetValues("x-tollgate-cost").Single(), System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    [Fact]
+    public async Task Demo_ResponsesStreamWithOutputLimit_EndsIncompleteWithUsageAndCost()
+    {
+        var (gateway, key) = await StartDemoAsync();
+        await using var _ = gateway;
+        using var client = gateway.ClientWithKey(key);
+
+        using var response = await client.PostAsync("/v1/responses", Costs.CostTests.Json(new { model = "gpt-4o-mini", input = "Hello", stream = true, max_output_tokens = 5 }), TestContext.Current.CancellationToken);
+        var body = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
+
+        var events = body.Split("\n").Where(l => l.StartsWith("data: ", StringComparison.Ordinal)).Select(l => JsonDocument.Parse(l[6..]).RootElement).ToList();
+        Assert.Equal("response.created", events[0].GetProperty("type").GetString());
+        Assert.Equal(Enumerable.Range(0, events.Count), events.Select(e => e.GetProperty("sequence_number").GetInt32()));
+        var deltas = string.Concat(events.Where(e => e.GetProperty("type").GetString() == "response.output_text.delta").Select(e => e.GetProperty("delta").GetString()));
+        Assert.Equal(5, deltas.Split(' ').Length);
+        var last = events[^1];
+        Assert.Equal("response.incomplete", last.GetProperty("type").GetString());
+        Assert.Equal(5, last.GetProperty("response").GetProperty("usage").GetProperty("output_tokens").GetInt32());
+        var record = Assert.Single(await gateway.LedgerRecordsAsync());
+        Assert.Equal(5, record.Usage.OutputTokens);
+        Assert.False(record.Estimated);
+        Assert.True(record.TotalCost > 0);
+        Assert.Equal(record.TotalCost, decimal.Parse(last.GetProperty("tollgate").GetProperty("cost").GetString()!, System.Globalization.CultureInfo.InvariantCulture));
+    }
 }
