@@ -15,18 +15,10 @@ namespace Tollgate.Cli.Commands;
 /// </summary>
 internal static class AnomaliesCommand
 {
-    private static readonly string[] ByValues = ["provider", "model", "project", "user", "tenant", "key", "api"];
-
     public static Command Create(CliConsole console)
     {
-        var provider = new Option<string?>("--provider") { Description = "Only this provider." };
-        var model = new Option<string?>("--model") { Description = "Only this model." };
-        var project = new Option<string?>("--project") { Description = "Only this project." };
-        var tenant = new Option<string?>("--tenant") { Description = "Only this tenant." };
-        var user = new Option<string?>("--user") { Description = "Only this user." };
-        var key = new Option<string?>("--key") { Description = "Only this virtual key id." };
-        var by = new Option<string?>("--by") { Description = "Detect per provider|model|project|user|tenant|key|api (default: the whole filter)." };
-        by.AcceptOnlyFromAmong(ByValues);
+        var filters = new LedgerFilterOptions();
+        var by = LedgerFilterOptions.By("Detect per provider|model|project|user|tenant|key|api (default: the whole filter).");
         var from = LedgerOptions.From();
         from.Description = "Start of the range (default: 7 days ago). " + from.Description;
         var to = LedgerOptions.To();
@@ -36,10 +28,12 @@ internal static class AnomaliesCommand
         var json = new Option<bool>("--json") { Description = "Print {\"anomalies\":[{\"hour\",\"key\",\"actual\",\"expected\",\"impact\",\"score\"}]} with money as decimal strings." };
         var store = CommonOptions.Store();
         var command = new Command("anomalies", "List past hours of unusual spend in the ledger, with the baseline they broke; 'anomalies score' scores any series.");
-        foreach (var option in new Option[] { provider, model, project, tenant, user, key, by, from, to, tz, threshold, json, store })
+        foreach (var option in new Option[] { by, from, to, tz, threshold, json, store })
         {
             command.Options.Add(option);
         }
+
+        filters.AddTo(command);
 
         command.Subcommands.Add(CreateScore(console));
         command.SetAction(async (parse, ct) =>
@@ -60,16 +54,8 @@ internal static class AnomaliesCommand
                 throw new CliException("--threshold must be between 0 and 1.");
             }
 
-            var filter = new LedgerFilter
-            {
-                Provider = parse.GetValue(provider),
-                Model = parse.GetValue(model),
-                Project = parse.GetValue(project),
-                Tenant = parse.GetValue(tenant),
-                User = parse.GetValue(user),
-                KeyId = parse.GetValue(key),
-            };
-            var dimension = parse.GetValue(by) is string b ? Dimension(b) : (LedgerDimension?)null;
+            var filter = filters.Parse(parse);
+            var dimension = LedgerFilterOptions.ParseBy(parse, by);
             var location = CommonOptions.ParseStore(parse.GetValue(store));
             return await CliStores.RunLedgerAsync(location, StoreAccess.Read, async ledger =>
             {
@@ -80,17 +66,6 @@ internal static class AnomaliesCommand
         });
         return command;
     }
-
-    private static LedgerDimension Dimension(string by) => by switch
-    {
-        "model" => LedgerDimension.Model,
-        "project" => LedgerDimension.Project,
-        "user" => LedgerDimension.User,
-        "tenant" => LedgerDimension.Tenant,
-        "key" => LedgerDimension.Key,
-        "api" => LedgerDimension.ApiFlavor,
-        _ => LedgerDimension.Provider,
-    };
 
     private static string Json(IReadOnlyList<SpendAnomaly> found) => JsonSerializer.Serialize(new
     {

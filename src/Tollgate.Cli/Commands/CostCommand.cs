@@ -18,11 +18,7 @@ internal static class CostCommand
 
     public static Command Create(CliConsole console)
     {
-        var provider = new Option<string?>("--provider") { Description = "Only this provider." };
-        var model = new Option<string?>("--model") { Description = "Only this model." };
-        var project = new Option<string?>("--project") { Description = "Only this project." };
-        var tenant = new Option<string?>("--tenant") { Description = "Only this tenant." };
-        var user = new Option<string?>("--user") { Description = "Only this user." };
+        var filters = new LedgerFilterOptions();
         var by = new Option<string>("--by") { Description = "Group by provider|model|project|user|tenant|key|api|tag:KEY|hour|day|week|month (default provider).", DefaultValueFactory = _ => "provider" };
         var tag = new Option<string[]>("--tag") { Description = "Only records with this tag, KEY=VALUE (repeatable; all must match)." };
         var top = new Option<int?>("--top") { Description = "The N most expensive groups, the rest summed as (other)." };
@@ -32,24 +28,20 @@ internal static class CostCommand
         var json = new Option<bool>("--json") { Description = "Print {\"total\",\"currency\",\"groups\":[…]} with money as decimal strings." };
         var store = CommonOptions.Store();
         var command = new Command("cost", "Show spend from the ledger: total, breakdown and daily costs.");
-        foreach (var option in new Option[] { provider, model, project, tenant, user, by, tag, top, from, to, tz, json, store })
+        foreach (var option in new Option[] { by, tag, top, from, to, tz, json, store })
         {
             command.Options.Add(option);
         }
 
+        filters.AddTo(command);
+
         command.SetAction((parse, ct) =>
         {
             var zone = LedgerOptions.ParseTimeZone(parse.GetValue(tz));
-            var filter = new LedgerFilter
-            {
-                Provider = parse.GetValue(provider),
-                Model = parse.GetValue(model),
-                Project = parse.GetValue(project),
-                Tenant = parse.GetValue(tenant),
-                User = parse.GetValue(user),
-                From = LedgerOptions.ParseBound(parse.GetValue(from), "--from", zone, isEnd: false),
-                To = LedgerOptions.ParseBound(parse.GetValue(to), "--to", zone, isEnd: true),
-            };
+            var filter = filters.Parse(
+                parse,
+                LedgerOptions.ParseBound(parse.GetValue(from), "--from", zone, isEnd: false),
+                LedgerOptions.ParseBound(parse.GetValue(to), "--to", zone, isEnd: true));
             LedgerOptions.CheckRange(filter.From, filter.To);
             if (parse.GetValue(top) is <= 0)
             {
@@ -115,27 +107,17 @@ internal static class CostCommand
         }
     }
 
-    private static LedgerQuery ToQuery(string by, LedgerFilter filter, TimeZoneInfo zone, int? top) => by switch
+    private static LedgerQuery ToQuery(string bucket, LedgerFilter filter, TimeZoneInfo zone, int? top) => new()
     {
-        "hour" => new LedgerQuery { Filter = filter, TimeZone = zone, Bucket = TimeBucket.Hour, Top = top },
-        "day" => new LedgerQuery { Filter = filter, TimeZone = zone, Bucket = TimeBucket.Day, Top = top },
-        "week" => new LedgerQuery { Filter = filter, TimeZone = zone, Bucket = TimeBucket.Week, Top = top },
-        "month" => new LedgerQuery { Filter = filter, TimeZone = zone, Bucket = TimeBucket.Month, Top = top },
-        _ => new LedgerQuery
+        Filter = filter,
+        TimeZone = zone,
+        Top = top,
+        Bucket = bucket switch
         {
-            Filter = filter,
-            TimeZone = zone,
-            Top = top,
-            GroupBy = by switch
-            {
-                "model" => LedgerDimension.Model,
-                "project" => LedgerDimension.Project,
-                "user" => LedgerDimension.User,
-                "tenant" => LedgerDimension.Tenant,
-                "key" => LedgerDimension.Key,
-                "api" => LedgerDimension.ApiFlavor,
-                _ => LedgerDimension.Provider,
-            },
+            "hour" => TimeBucket.Hour,
+            "day" => TimeBucket.Day,
+            "week" => TimeBucket.Week,
+            _ => TimeBucket.Month,
         },
     };
 

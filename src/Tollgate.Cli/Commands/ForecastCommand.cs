@@ -22,20 +22,12 @@ internal static class ForecastCommand
 
     public const int MaxHours = 720;
 
-    private static readonly string[] ByValues = ["provider", "model", "project", "user", "tenant", "key", "api"];
-
     public static Command Create(CliConsole console)
     {
         var input = SeriesInput.Create();
         var horizon = new Option<int?>("--horizon", "-H") { Description = $"How many steps ahead to forecast (1–{MaxHorizon}); with --input." };
-        var provider = new Option<string?>("--provider") { Description = "Only this provider." };
-        var model = new Option<string?>("--model") { Description = "Only this model." };
-        var project = new Option<string?>("--project") { Description = "Only this project." };
-        var tenant = new Option<string?>("--tenant") { Description = "Only this tenant." };
-        var user = new Option<string?>("--user") { Description = "Only this user." };
-        var key = new Option<string?>("--key") { Description = "Only this virtual key id." };
-        var by = new Option<string?>("--by") { Description = "One forecast per provider|model|project|user|tenant|key|api (the 50 largest)." };
-        by.AcceptOnlyFromAmong(ByValues);
+        var filters = new LedgerFilterOptions();
+        var by = LedgerFilterOptions.By("One forecast per provider|model|project|user|tenant|key|api (the 50 largest).");
         var days = new Option<int?>("--days") { Description = "Forecast the next N days, per day (default 7)." };
         var hours = new Option<int?>("--hours") { Description = "Forecast the next N hours, per hour." };
         var json = new Option<bool>("--json") { Description = "Print {\"bucket\",\"currency\",\"groups\":[{\"key\",\"method\",\"total_p50\",\"points\":[…]}]} with money as decimal strings." };
@@ -43,10 +35,12 @@ internal static class ForecastCommand
         var command = new Command(
             "forecast",
             "Forecast spend from the ledger (median and 80 %/95 % intervals per hour or day), or any 'timestamp,value' series on a fixed step with --input and --horizon.");
-        foreach (var option in new Option[] { input, horizon, provider, model, project, tenant, user, key, by, days, hours, json, store })
+        foreach (var option in new Option[] { input, horizon, by, days, hours, json, store })
         {
             command.Options.Add(option);
         }
+
+        filters.AddTo(command);
 
         command.SetAction(async (parse, ct) =>
         {
@@ -57,17 +51,9 @@ internal static class ForecastCommand
                     throw new CliException("--horizon goes with --input FILE.csv; forecast the ledger with --days N or --hours N.");
                 }
 
-                var filter = new LedgerFilter
-                {
-                    Provider = parse.GetValue(provider),
-                    Model = parse.GetValue(model),
-                    Project = parse.GetValue(project),
-                    Tenant = parse.GetValue(tenant),
-                    User = parse.GetValue(user),
-                    KeyId = parse.GetValue(key),
-                };
+                var filter = filters.Parse(parse);
                 var (bucket, periods) = ParsePeriod(parse.GetValue(days), parse.GetValue(hours));
-                var dimension = parse.GetValue(by) is string b ? Dimension(b) : (LedgerDimension?)null;
+                var dimension = LedgerFilterOptions.ParseBy(parse, by);
                 var location = CommonOptions.ParseStore(parse.GetValue(store));
                 return await CliStores.RunLedgerAsync(location, StoreAccess.Read, async ledger =>
                 {
@@ -135,17 +121,6 @@ internal static class ForecastCommand
         var d = days ?? 7;
         return d is >= 1 and <= MaxDays ? (TimeBucket.Day, d) : throw new CliException($"--days must be between 1 and {MaxDays}, not {d}.");
     }
-
-    private static LedgerDimension Dimension(string by) => by switch
-    {
-        "model" => LedgerDimension.Model,
-        "project" => LedgerDimension.Project,
-        "user" => LedgerDimension.User,
-        "tenant" => LedgerDimension.Tenant,
-        "key" => LedgerDimension.Key,
-        "api" => LedgerDimension.ApiFlavor,
-        _ => LedgerDimension.Provider,
-    };
 
     private static string Describe(SpendForecastReport report)
     {

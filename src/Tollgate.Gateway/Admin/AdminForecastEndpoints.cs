@@ -23,21 +23,17 @@ internal static class AdminForecastEndpoints
         app.MapGet("/admin/forecast", AdminContext.AdminOnly(async context =>
         {
             var query = context.Request.Query;
-            LedgerDimension? dimension = query["group_by"].ToString() switch
+            var groupBy = query["group_by"].ToString();
+            LedgerDimension? dimension = null;
+            if (groupBy.Length > 0)
             {
-                "" => null,
-                "provider" => LedgerDimension.Provider,
-                "model" => LedgerDimension.Model,
-                "project" => LedgerDimension.Project,
-                "user" => LedgerDimension.User,
-                "tenant" => LedgerDimension.Tenant,
-                "key" => LedgerDimension.Key,
-                _ => (LedgerDimension)(-1),
-            };
-            if (dimension == (LedgerDimension)(-1))
-            {
-                await OpenAiError.BadRequest(context, $"group_by '{query["group_by"]}' is unknown: use provider, model, project, user, tenant or key", "group_by");
-                return;
+                if (!LedgerDimensionNames.TryParse(groupBy, out var parsed))
+                {
+                    await OpenAiError.BadRequest(context, $"group_by '{groupBy}' is unknown: use {string.Join(", ", LedgerDimensionNames.All)}", "group_by");
+                    return;
+                }
+
+                dimension = parsed;
             }
 
             var daysText = query["days"].ToString();

@@ -6,7 +6,7 @@ namespace Tollgate.Analytics;
 public readonly record struct AnalyticsDimension(LedgerDimension? Dimension, string? TagKey)
 {
     /// <summary>The names accepted by <see cref="TryParse"/>, besides <c>tag:KEY</c>.</summary>
-    public static readonly IReadOnlyList<string> Names = ["provider", "model", "project", "user", "tenant", "key", "api"];
+    public static readonly IReadOnlyList<string> Names = LedgerDimensionNames.All;
 
     public static AnalyticsDimension Of(LedgerDimension dimension) => new(dimension, null);
 
@@ -31,31 +31,15 @@ public readonly record struct AnalyticsDimension(LedgerDimension? Dimension, str
             return true;
         }
 
-        LedgerDimension? d = value.ToLowerInvariant() switch
-        {
-            "provider" => LedgerDimension.Provider,
-            "model" => LedgerDimension.Model,
-            "project" => LedgerDimension.Project,
-            "user" => LedgerDimension.User,
-            "tenant" => LedgerDimension.Tenant,
-            "key" => LedgerDimension.Key,
-            "api" => LedgerDimension.ApiFlavor,
-            _ => null,
-        };
-        if (d is null)
+        if (!LedgerDimensionNames.TryParse(value, out var d))
         {
             error = $"unknown dimension '{value}': use {string.Join(", ", Names)} or tag:KEY";
             return false;
         }
 
-        dimension = Of(d.Value);
+        dimension = Of(d);
         return true;
     }
 
-    public override string ToString() => TagKey is { } key ? "tag:" + key : Dimension switch
-    {
-        LedgerDimension.ApiFlavor => "api",
-        { } d => d.ToString().ToLowerInvariant(),
-        null => "",
-    };
+    public override string ToString() => TagKey is { } key ? "tag:" + key : Dimension is { } d ? LedgerDimensionNames.Name(d) : "";
 }
