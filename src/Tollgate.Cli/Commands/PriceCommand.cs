@@ -323,7 +323,7 @@ internal static class PriceCommand
     private static bool TryParseTimestamp(string text, out DateTimeOffset value) =>
         DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out value);
 
-    private static PricingOptions LoadOptions(FileInfo? config, string[] priceFiles, string[] exchangeRates)
+    internal static PricingOptions LoadOptions(FileInfo? config, string[] priceFiles, string[] exchangeRates)
     {
         var options = new PricingOptions();
         if (config is not null)
@@ -388,7 +388,7 @@ internal static class PriceCommand
         }
     }
 
-    private static PriceCatalogSource CreateSource(PricingOptions options)
+    internal static PriceCatalogSource CreateSource(PricingOptions options)
     {
         try
         {

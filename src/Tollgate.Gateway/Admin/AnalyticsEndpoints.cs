@@ -2,13 +2,14 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Tollgate.Analytics;
+using Tollgate.Costing;
 using Tollgate.Gateway.Endpoints;
 using Tollgate.Ledger;
 
 namespace Tollgate.Gateway.Admin;
 
 /// <summary>
-/// <c>GET /admin/analytics/{breakdown,trend,patterns}</c> (admin key) and <c>GET /v1/tollgate/analytics/{…}</c> (a virtual key, its own records only).
+/// <c>GET /admin/analytics/{breakdown,trend,patterns,compare}</c> (admin key) and <c>GET /v1/tollgate/analytics/{…}</c> (a virtual key, its own records only).
 /// <c>GET /admin/analytics/breakdown</c> (admin key, any scope) and <c>GET /v1/tollgate/analytics/breakdown</c> (a virtual
 /// key, its own records only): spend by a dimension or <c>tag:KEY</c> in the <see cref="CostReport"/> JSON shape, with
 /// shares, success rate and averages; the query string is <see cref="AnalyticsRequest"/>'s.
@@ -23,6 +24,8 @@ internal static class AnalyticsEndpoints
         app.MapGet("/v1/tollgate/analytics/trend", AdminContext.ClientOnly((context, key) => TrendAsync(context, key.Id)));
         app.MapGet("/admin/analytics/patterns", AdminContext.AdminOnly(context => PatternsAsync(context, ownKeyId: null)));
         app.MapGet("/v1/tollgate/analytics/patterns", AdminContext.ClientOnly((context, key) => PatternsAsync(context, key.Id)));
+        app.MapGet("/admin/analytics/compare", AdminContext.AdminOnly(context => CompareAsync(context, ownKeyId: null)));
+        app.MapGet("/v1/tollgate/analytics/compare", AdminContext.ClientOnly((context, key) => CompareAsync(context, key.Id)));
     }
 
     private static async Task TrendAsync(HttpContext context, string? ownKeyId)
@@ -65,6 +68,27 @@ internal static class AnalyticsEndpoints
 
         context.Response.ContentType = "application/json";
         await context.Response.WriteAsync(AnalyticsJson.Serialize(outcome.Value, query.TimeZone), context.RequestAborted);
+    }
+
+    private static async Task CompareAsync(HttpContext context, string? ownKeyId)
+    {
+        var (query, error, param) = AnalyticsRequest.ParseBreakdown(context.Request.Query, ownKeyId, defaultBy: "model");
+        if (query is null)
+        {
+            await OpenAiError.BadRequest(context, error!, param);
+            return;
+        }
+
+        await context.Get<Forwarding.CallAccounting>().FlushAsync(context.RequestAborted);
+        var outcome = await new LedgerAnalytics(context.Get<ILedgerStore>()).CompareAsync(query, context.Get<ICostCalculator>(), context.RequestAborted);
+        if (outcome.Value is null)
+        {
+            await OpenAiError.BadRequest(context, outcome.Error!, "by");
+            return;
+        }
+
+        context.Response.ContentType = "application/json";
+        await context.Response.WriteAsync(AnalyticsJson.Serialize(outcome.Value, query), context.RequestAborted);
     }
 
     private static async Task BreakdownAsync(HttpContext context, string? ownKeyId)

@@ -14,7 +14,7 @@ namespace Tollgate.Gateway.Admin;
 internal static class AnalyticsRequest
 {
     /// <summary>The breakdown asked for, or what is wrong with the query (for a 400).</summary>
-    public static (BreakdownQuery? Query, string? Error, string? Param) ParseBreakdown(IQueryCollection query, string? ownKeyId)
+    public static (BreakdownQuery? Query, string? Error, string? Param) ParseBreakdown(IQueryCollection query, string? ownKeyId, string defaultBy = "provider")
     {
         ArgumentNullException.ThrowIfNull(query);
         var (filter, _, filterError, filterParam) = ParseFilter(query, ownKeyId);
@@ -23,7 +23,7 @@ internal static class AnalyticsRequest
             return (null, filterError, filterParam);
         }
 
-        var byText = query["by"].Count > 0 ? query["by"].ToString() : "provider";
+        var byText = query["by"].Count > 0 ? query["by"].ToString() : defaultBy;
         if (!AnalyticsDimension.TryParse(byText, out var by, out var byError))
         {
             return (null, "by: " + byError, "by");

@@ -94,6 +94,83 @@ public static class AnalyticsJson
         w.WriteEndArray();
     });
 
+    /// <summary>
+    /// A <see cref="Comparison"/>: per row the sums, success rate, latency p50/p95 (ms, null without successful calls),
+    /// cost per request, per 1k tokens and per 1k output tokens, token efficiency ratios, cache savings and the efficiency score.
+    /// </summary>
+    public static string Serialize(Comparison comparison, BreakdownQuery query) => Write(w =>
+    {
+        ArgumentNullException.ThrowIfNull(comparison);
+        ArgumentNullException.ThrowIfNull(query);
+        w.WriteString("by", query.By.ToString());
+        w.WriteString("total", Money.Format(comparison.Total.Cost));
+        w.WriteNumber("requests", comparison.Total.Requests);
+        w.WriteString("currency", comparison.Currency);
+        if (comparison.CacheSavings is { } total)
+        {
+            Savings(w, total);
+        }
+
+        w.WriteStartArray("rows");
+        foreach (var r in comparison.Rows)
+        {
+            var m = r.Metrics;
+            w.WriteStartObject();
+            w.WriteString("key", r.Key);
+            w.WriteString("cost", Money.Format(m.Cost));
+            w.WriteNumber("share_percent", UsageRatios.SharePercent(m, comparison.Total));
+            w.WriteNumber("requests", m.Requests);
+            w.WriteNumber("success_rate", UsageRatios.SuccessRate(m));
+            WriteNullableNumber(w, "latency_p50_ms", r.LatencyP50Ms);
+            WriteNullableNumber(w, "latency_p95_ms", r.LatencyP95Ms);
+            w.WriteNumber("input_tokens", m.InputTokens);
+            w.WriteNumber("cached_tokens", m.CacheReadTokens);
+            w.WriteNumber("cache_write_tokens", m.CacheWriteTokens);
+            w.WriteNumber("output_tokens", m.OutputTokens);
+            w.WriteNumber("reasoning_tokens", m.ReasoningTokens);
+            w.WriteString("avg_cost_per_request", Money.Format(UsageRatios.AverageCostPerRequest(m)));
+            w.WriteString("cost_per_1k_tokens", Money.Format(UsageRatios.CostPer1kTokens(m)));
+            w.WriteString("cost_per_1k_output_tokens", Money.Format(UsageRatios.CostPer1kOutputTokens(m)));
+            w.WriteNumber("output_input_ratio", UsageRatios.OutputInputRatio(m));
+            w.WriteNumber("reasoning_share", UsageRatios.ReasoningShare(m));
+            w.WriteNumber("cache_hit_rate", UsageRatios.CacheReadShare(m));
+            if (r.CacheSavings is { } savings)
+            {
+                Savings(w, savings);
+            }
+
+            w.WriteNumber("efficiency_score", r.EfficiencyScore);
+            w.WriteEndObject();
+        }
+
+        w.WriteEndArray();
+    });
+
+    private static void Savings(Utf8JsonWriter w, CacheSavings s)
+    {
+        w.WriteStartObject("cache_savings");
+        w.WriteString("net", Money.Format(s.Net));
+        w.WriteString("read_discount", Money.Format(s.ReadSavings));
+        w.WriteString("write_premium", Money.Format(s.WritePremium));
+        w.WriteString("write_premium_5m", Money.Format(s.WritePremium5m));
+        w.WriteString("write_premium_1h", Money.Format(s.WritePremium1h));
+        w.WriteNumber("records", s.Records);
+        w.WriteNumber("records_not_repriced", s.SkippedRecords);
+        w.WriteEndObject();
+    }
+
+    private static void WriteNullableNumber(Utf8JsonWriter w, string name, long? value)
+    {
+        if (value is { } v)
+        {
+            w.WriteNumber(name, v);
+        }
+        else
+        {
+            w.WriteNull(name);
+        }
+    }
+
     private static void Sums(Utf8JsonWriter w, string? name, LedgerMetrics m, (string Name, int Value)? extra = null, DayOfWeek? day = null)
     {
         if (name is null)

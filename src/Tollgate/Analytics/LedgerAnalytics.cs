@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Tollgate.Costing;
 using Tollgate.Ledger;
 
 namespace Tollgate.Analytics;
@@ -22,14 +23,9 @@ public sealed class LedgerAnalytics
     public async ValueTask<AnalyticsOutcome<Breakdown>> BreakdownAsync(BreakdownQuery query, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(query);
-        if (query.Top is <= 0)
+        if (Check(query) is { } invalid)
         {
-            return AnalyticsOutcome<Breakdown>.Fail("top must be a positive number");
-        }
-
-        if (query.Filter.From > query.Filter.To)
-        {
-            return AnalyticsOutcome<Breakdown>.Fail("from is after to: swap them");
+            return AnalyticsOutcome<Breakdown>.Fail(invalid);
         }
 
         LedgerMetrics total;
@@ -46,43 +42,14 @@ public sealed class LedgerAnalytics
         }
         else
         {
-            total = default;
-            groups = new Dictionary<string, LedgerMetrics>(StringComparer.Ordinal);
-            var seenKey = query.By.TagKey is null;
-            var keys = new SortedSet<string>(StringComparer.Ordinal);
-            await foreach (var record in _store.ReadAsync(query.Filter, cancellationToken))
+            var byKey = groups = new Dictionary<string, LedgerMetrics>(StringComparer.Ordinal);
+            var error = await ForEachRecordAsync(query, (key, record) => Add(byKey, key, LedgerMetrics.Of(record)), cancellationToken);
+            if (error is not null)
             {
-                if (!query.Tags.All(t => t.Matches(record.Tags)))
-                {
-                    continue;
-                }
-
-                var metrics = LedgerMetrics.Of(record);
-                total += metrics;
-                string? key;
-                if (query.By.TagKey is { } tag)
-                {
-                    key = record.Tags.TryGetValue(tag, out var value) ? value : null;
-                    seenKey |= key is not null;
-                    if (keys.Count < 50)
-                    {
-                        keys.UnionWith(record.Tags.Keys);
-                    }
-                }
-                else
-                {
-                    key = LedgerReportBuilder.KeyOf(record, query.By.Dimension);
-                }
-
-                Add(groups, string.IsNullOrEmpty(key) ? CostReport.NoneKey : key, metrics);
+                return AnalyticsOutcome<Breakdown>.Fail(error);
             }
 
-            if (!seenKey && total.Requests > 0)
-            {
-                return AnalyticsOutcome<Breakdown>.Fail(
-                    $"no record in the range has the tag key '{query.By.TagKey}'" +
-                    (keys.Count > 0 ? $"; tag keys present: {string.Join(", ", keys)}" : "; no record in the range has tags"));
-            }
+            total = groups.Values.Aggregate(default(LedgerMetrics), (sum, m) => sum + m);
         }
 
         var ordered = groups.OrderByDescending(g => g.Value.CostNanos).ThenBy(g => g.Key, StringComparer.Ordinal)
@@ -190,6 +157,125 @@ public sealed class LedgerAnalytics
             .OrderByDescending(h => byHour[h].CostNanos).ThenByDescending(h => byHour[h].Requests).ThenBy(h => h)
             .Take(Math.Max(0, query.Peaks)).ToList();
         return AnalyticsOutcome<UsagePatterns>.Ok(new UsagePatterns(report.Total, list, byHour, byDay, weekdays, weekend, peaks));
+    }
+
+    /// <summary>
+    /// Groups side by side (see <see cref="Comparison"/>), from the raw records of the range: latency percentiles need
+    /// them. With <paramref name="pricing"/>, each record using a cache is repriced without it (<see cref="CacheSavings"/>).
+    /// </summary>
+    public async ValueTask<AnalyticsOutcome<Comparison>> CompareAsync(BreakdownQuery query, ICostCalculator? pricing = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        if (Check(query) is { } invalid)
+        {
+            return AnalyticsOutcome<Comparison>.Fail(invalid);
+        }
+
+        var savings = pricing is null ? null : new CacheSavingsCalculator(pricing);
+        var groups = new Dictionary<string, ComparisonGroup>(StringComparer.Ordinal);
+        var error = await ForEachRecordAsync(query, (key, record) =>
+        {
+            if (!groups.TryGetValue(key, out var group))
+            {
+                groups[key] = group = new ComparisonGroup();
+            }
+
+            group.Add(record, savings);
+        }, cancellationToken);
+        if (error is not null)
+        {
+            return AnalyticsOutcome<Comparison>.Fail(error);
+        }
+
+        var ranked = groups.OrderByDescending(g => g.Value.Metrics.CostNanos).ThenBy(g => g.Key, StringComparer.Ordinal).ToList();
+        if (query.Top is { } top && ranked.Count > top)
+        {
+            var other = new ComparisonGroup();
+            foreach (var g in ranked.Skip(top))
+            {
+                other.Add(g.Value);
+            }
+
+            ranked = [.. ranked.Take(top), new(Breakdown.OtherKey, other)];
+        }
+
+        var total = new ComparisonGroup();
+        foreach (var g in ranked)
+        {
+            total.Add(g.Value);
+        }
+
+        var rows = ranked.Select(g => (g.Key, Group: g.Value, P50: g.Value.Percentile(0.50), P95: g.Value.Percentile(0.95))).ToList();
+        var bestCost = rows.Select(r => UsageRatios.CostPer1kTokens(r.Group.Metrics)).Where(c => c > 0).DefaultIfEmpty(0).Min();
+        var bestLatency = rows.Select(r => r.P50 ?? 0).Where(l => l > 0).DefaultIfEmpty(0).Min();
+        var result = rows.Select(r => new ComparisonRow(
+            r.Key, r.Group.Metrics, r.P50, r.P95, savings is null ? null : r.Group.Savings,
+            EfficiencyScore(r.Group.Metrics, r.P50, bestCost, bestLatency))).ToList();
+        return AnalyticsOutcome<Comparison>.Ok(new Comparison(total.Metrics, result, savings is null ? null : total.Savings));
+    }
+
+    /// <summary>
+    /// 100 × success rate × (cheapest cost per 1k tokens ÷ this row's)^0.7 × (fastest median latency ÷ this row's)^0.3,
+    /// one decimal: 100 for the cheapest and fastest group with no failures; a factor without data counts as 1.
+    /// </summary>
+    internal static decimal EfficiencyScore(LedgerMetrics metrics, long? p50, decimal bestCostPer1k, long bestLatency)
+    {
+        if (metrics.Requests == 0)
+        {
+            return 0;
+        }
+
+        var cost = UsageRatios.CostPer1kTokens(metrics);
+        var costFactor = cost > 0 && bestCostPer1k > 0 ? (double)(bestCostPer1k / cost) : 1;
+        var latencyFactor = p50 is > 0 && bestLatency > 0 ? bestLatency / (double)p50.Value : 1;
+        var score = 100 * (double)UsageRatios.SuccessRate(metrics) * Math.Pow(costFactor, 0.7) * Math.Pow(latencyFactor, 0.3);
+        return Math.Round((decimal)score, 1, MidpointRounding.ToEven);
+    }
+
+    private static string? Check(BreakdownQuery query) =>
+        query.Top is <= 0 ? "top must be a positive number"
+        : query.Filter.From > query.Filter.To ? "from is after to: swap them"
+        : null;
+
+    /// <summary>
+    /// Calls <paramref name="visit"/> with each raw record of the range that carries every tag of the query, and its
+    /// group key (<see cref="CostReport.NoneKey"/> when it has no value); returns an error when grouping by a tag key
+    /// that no record of the range has.
+    /// </summary>
+    private async ValueTask<string?> ForEachRecordAsync(BreakdownQuery query, Action<string, UsageRecord> visit, CancellationToken cancellationToken)
+    {
+        var seenKey = query.By.TagKey is null;
+        var any = false;
+        var keys = new SortedSet<string>(StringComparer.Ordinal);
+        await foreach (var record in _store.ReadAsync(query.Filter, cancellationToken))
+        {
+            if (!query.Tags.All(t => t.Matches(record.Tags)))
+            {
+                continue;
+            }
+
+            any = true;
+            string? key;
+            if (query.By.TagKey is { } tag)
+            {
+                key = record.Tags.TryGetValue(tag, out var value) ? value : null;
+                seenKey |= key is not null;
+                if (keys.Count < 50)
+                {
+                    keys.UnionWith(record.Tags.Keys);
+                }
+            }
+            else
+            {
+                key = LedgerReportBuilder.KeyOf(record, query.By.Dimension);
+            }
+
+            visit(string.IsNullOrEmpty(key) ? CostReport.NoneKey : key, record);
+        }
+
+        return seenKey || !any ? null
+            : $"no record in the range has the tag key '{query.By.TagKey}'" +
+              (keys.Count > 0 ? $"; tag keys present: {string.Join(", ", keys)}" : "; no record in the range has tags");
     }
 
     private static void Add(Dictionary<string, LedgerMetrics> groups, string key, LedgerMetrics metrics)

@@ -25,4 +25,20 @@ public static class UsageRatios
     public static decimal CostPer1kTokens(LedgerMetrics m) =>
         m.InputTokens + m.OutputTokens == 0 ? 0
         : Money.FromNanos((long)Math.Round(m.CostNanos * 1000m / (m.InputTokens + m.OutputTokens), MidpointRounding.ToEven));
+
+    /// <summary>Cost of 1,000 output tokens (reasoning included).</summary>
+    public static decimal CostPer1kOutputTokens(LedgerMetrics m) =>
+        m.OutputTokens == 0 ? 0 : Money.FromNanos((long)Math.Round(m.CostNanos * 1000m / m.OutputTokens, MidpointRounding.ToEven));
+
+    /// <summary>Output tokens per input token, four decimals.</summary>
+    public static decimal OutputInputRatio(LedgerMetrics m) =>
+        m.InputTokens == 0 ? 0 : Math.Round(m.OutputTokens / (decimal)m.InputTokens, 4, MidpointRounding.ToEven);
+
+    /// <summary>Reasoning tokens' share of the output tokens, 0–1 with four decimals.</summary>
+    public static decimal ReasoningShare(LedgerMetrics m) =>
+        m.OutputTokens == 0 ? 0 : Math.Round(m.ReasoningTokens / (decimal)m.OutputTokens, 4, MidpointRounding.ToEven);
+
+    /// <summary>Input tokens read from a cache over all input tokens (the cache hit rate by tokens), 0–1 with four decimals.</summary>
+    public static decimal CacheReadShare(LedgerMetrics m) =>
+        m.InputTokens == 0 ? 0 : Math.Round(m.CacheReadTokens / (decimal)m.InputTokens, 4, MidpointRounding.ToEven);
 }

@@ -82,6 +82,39 @@ public sealed class AnalyticsEndpointTests
         Assert.Equal([("acme", CallCost)], ml.Groups.Select(g => (g.Key, g.Cost)));
     }
 
+    [Fact]
+    public async Task Compare_CachedCalls_AdminSeesSavingsOfAllAndKeyOnlyItsOwn()
+    {
+        await using var gateway = await StartAsync();
+        var (_, keyA) = await gateway.CreateKeyAsync("acme");
+        var (_, keyB) = await gateway.CreateKeyAsync("globex");
+        using var a = gateway.ClientWithKey(keyA);
+        using var b = gateway.ClientWithKey(keyB);
+        for (var i = 0; i < 3; i++)
+        {
+            (await ChatAsync(a, null)).Dispose();
+        }
+
+        (await ChatAsync(b, null)).Dispose();
+        (await ChatAsync(b, null)).Dispose();
+
+        using var all = JsonDocument.Parse(await gateway.Admin.GetStringAsync("/admin/analytics/compare", Ct));
+        using var own = JsonDocument.Parse(await a.GetStringAsync("/v1/tollgate/analytics/compare?by=provider", Ct));
+        using var refused = await a.GetAsync("/v1/tollgate/analytics/compare?by=tenant", Ct);
+
+        // 200 cached tokens per call read at 0.075 instead of 0.15 USD per million: 0.000015 saved per call.
+        Assert.Equal("model", all.RootElement.GetProperty("by").GetString());
+        var row = all.RootElement.GetProperty("rows")[0];
+        Assert.Equal("gpt-4o-mini", row.GetProperty("key").GetString());
+        Assert.Equal(5, row.GetProperty("requests").GetInt64());
+        Assert.Equal((5 * CallCost).ToString(System.Globalization.CultureInfo.InvariantCulture), row.GetProperty("cost").GetString());
+        Assert.Equal("0.000075", all.RootElement.GetProperty("cache_savings").GetProperty("net").GetString());
+        Assert.Equal(0.1667m, row.GetProperty("cache_hit_rate").GetDecimal());
+        Assert.Equal("0.000045", own.RootElement.GetProperty("cache_savings").GetProperty("net").GetString());
+        Assert.Equal(3, own.RootElement.GetProperty("requests").GetInt64());
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+    }
+
     [Theory]
     [InlineData("feature", "x-tollgate-tags: tag 'feature' is not key=value")]
     [InlineData("bad key!=x", "x-tollgate-tags: tag key 'bad key!' is invalid")]
