@@ -22,13 +22,14 @@ internal static class CostCommand
         var by = new Option<string>("--by") { Description = "Group by provider|model|project|user|tenant|key|api|tag:KEY|hour|day|week|month (default provider).", DefaultValueFactory = _ => "provider" };
         var tag = new Option<string[]>("--tag") { Description = "Only records with this tag, KEY=VALUE (repeatable; all must match)." };
         var top = new Option<int?>("--top") { Description = "The N most expensive groups, the rest summed as (other)." };
+        var previous = new Option<bool>("--compare-previous") { Description = "Add each group's cost in the period of the same length before --from, and the change in % (default range: the last 30 days)." };
         var from = LedgerOptions.From();
         var to = LedgerOptions.To();
         var tz = LedgerOptions.TimeZone();
         var json = new Option<bool>("--json") { Description = "Print {\"total\",\"currency\",\"groups\":[…]} with money as decimal strings." };
         var store = CommonOptions.Store();
         var command = new Command("cost", "Show spend from the ledger: total, breakdown and daily costs.");
-        foreach (var option in new Option[] { by, tag, top, from, to, tz, json, store })
+        foreach (var option in new Option[] { by, tag, top, previous, from, to, tz, json, store })
         {
             command.Options.Add(option);
         }
@@ -42,6 +43,12 @@ internal static class CostCommand
                 parse,
                 LedgerOptions.ParseBound(parse.GetValue(from), "--from", zone, isEnd: false),
                 LedgerOptions.ParseBound(parse.GetValue(to), "--to", zone, isEnd: true));
+            if (parse.GetValue(previous))
+            {
+                var end = filter.To ?? TimeProvider.System.GetUtcNow();
+                filter = filter with { To = end, From = filter.From ?? end.AddDays(-30) };
+            }
+
             LedgerOptions.CheckRange(filter.From, filter.To);
             if (parse.GetValue(top) is <= 0)
             {
@@ -53,9 +60,9 @@ internal static class CostCommand
             var location = CommonOptions.ParseStore(parse.GetValue(store));
             if (Buckets.Contains(byText))
             {
-                if (tags.Count > 0)
+                if (tags.Count > 0 || parse.GetValue(previous))
                 {
-                    throw new CliException("--tag works with a breakdown (--by provider, tag:KEY, …), not with --by " + byText);
+                    throw new CliException($"{(tags.Count > 0 ? "--tag" : "--compare-previous")} works with a breakdown (--by provider, tag:KEY, …), not with --by " + byText);
                 }
 
                 var query = ToQuery(byText, filter, zone, parse.GetValue(top));
@@ -67,7 +74,7 @@ internal static class CostCommand
                 throw new CliException($"--by: {byError}, or {string.Join(", ", Buckets)}");
             }
 
-            var breakdown = new BreakdownQuery { Filter = filter, Tags = tags, By = dimension, Top = parse.GetValue(top) };
+            var breakdown = new BreakdownQuery { Filter = filter, Tags = tags, By = dimension, Top = parse.GetValue(top), ComparePrevious = parse.GetValue(previous) };
             return CliStores.RunLedgerAsync(location, StoreAccess.Read, s => RunBreakdownAsync(console, s, breakdown, zone, parse.GetValue(json), ct), ct);
         });
         return command;
@@ -86,6 +93,12 @@ internal static class CostCommand
 
         var text = new StringBuilder();
         AppendTotal(text, breakdown.Total, breakdown.Currency);
+        if (breakdown.PreviousTotal is { } before)
+        {
+            var (from, to) = (query.Filter.From!.Value.UtcDateTime, query.Filter.To!.Value.UtcDateTime);
+            text.AppendLine(CultureInfo.InvariantCulture,
+                $"Previous period ({from - (to - from):yyyy-MM-dd HH:mm} to {from:yyyy-MM-dd HH:mm} UTC): {Money.Format(before.Cost)} {breakdown.Currency}, change {Change(report.ChangePercent)}");
+        }
         AppendTable(text, $"By {query.By}", report);
         if (breakdown.Total.Requests > 0 && query.Tags.Count == 0)
         {
@@ -151,6 +164,8 @@ internal static class CostCommand
         _ => dimension.ToString().ToLowerInvariant(),
     };
 
+    private static string Change(decimal? percent) => percent is { } p ? (p > 0 ? "+" : "") + p.ToString("0.00", CultureInfo.InvariantCulture) + " %" : "new";
+
     private static void AppendTable(StringBuilder text, string title, CostReport report)
     {
         text.AppendLine().AppendLine(title);
@@ -161,14 +176,16 @@ internal static class CostCommand
         }
 
         // The first columns keep their order (scripts read them); the derived figures follow.
-        string[] header = ["", "cost", "requests", "input tokens", "output tokens", "share", "success", "per request"];
-        var rows = report.Groups.Select(g => new[]
-        {
+        var compared = report.PreviousTotal is not null;
+        string[] header = ["", "cost", "requests", "input tokens", "output tokens", "share", "success", "per request", .. compared ? new[] { "previous", "change" } : []];
+        var rows = report.Groups.Select(g => (string[])
+        [
             g.Key, Money.Format(g.Cost), g.Requests.ToString("N0", CultureInfo.InvariantCulture),
             g.InputTokens.ToString("N0", CultureInfo.InvariantCulture), g.OutputTokens.ToString("N0", CultureInfo.InvariantCulture),
             g.SharePercent.ToString("0.00", CultureInfo.InvariantCulture) + " %", (g.SuccessRate * 100).ToString("0.0", CultureInfo.InvariantCulture) + " %",
             Money.Format(g.AverageCostPerRequest),
-        }).ToList();
+            .. compared ? new[] { Money.Format(g.PreviousCost ?? 0), Change(g.ChangePercent) } : [],
+        ]).ToList();
         var widths = Enumerable.Range(0, header.Length).Select(i => Math.Max(header[i].Length, rows.Max(r => r[i].Length))).ToArray();
         text.Append("  ").AppendLine(string.Join("  ", header.Select((h, i) => i == 0 ? h.PadRight(widths[i]) : h.PadLeft(widths[i]))).TrimEnd());
         foreach (var row in rows)

@@ -9,7 +9,7 @@ namespace Tollgate.Gateway.Admin;
 /// The query string of the analytics endpoints: <c>by</c>, <c>from</c>/<c>to</c> (a date is a whole day in <c>tz</c>,
 /// <c>to</c> included; or an ISO 8601 timestamp), <c>tz</c> (IANA id, default UTC), <c>tenant</c>, <c>project</c>,
 /// <c>user</c>, <c>provider</c>, <c>model</c>, <c>key</c>; for breakdowns also <c>by</c>, <c>tag=KEY=VALUE</c> (repeatable) and
-/// <c>top</c>; for trends <c>bucket</c>, <c>metric</c> and <c>window</c>. A virtual key's own queries are limited to its key.
+/// <c>top</c> and <c>compare=previous</c>; for trends <c>bucket</c>, <c>metric</c> and <c>window</c>. A virtual key's own queries are limited to its key.
 /// </summary>
 internal static class AnalyticsRequest
 {
@@ -56,7 +56,18 @@ internal static class AnalyticsRequest
             top = n;
         }
 
-        return (new BreakdownQuery { Filter = filter, Tags = tags, By = by, Top = top }, null, null);
+        var compare = query["compare"].ToString();
+        if (compare.Length > 0 && compare != "previous")
+        {
+            return (null, "compare: the only value is 'previous' (the period of the same length before from)", "compare");
+        }
+
+        if (compare.Length > 0 && (filter.From is null || filter.To is null))
+        {
+            return (null, "compare=previous needs both from and to", "compare");
+        }
+
+        return (new BreakdownQuery { Filter = filter, Tags = tags, By = by, Top = top, ComparePrevious = compare.Length > 0 }, null, null);
     }
 
     /// <summary>The trend asked for (<c>bucket=hour|day|week|month</c>, <c>metric=cost|requests|tokens</c>, <c>window=N</c>), or what is wrong.</summary>

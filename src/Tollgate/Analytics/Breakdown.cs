@@ -10,7 +10,13 @@ public sealed record Breakdown(LedgerMetrics Total, IReadOnlyList<BreakdownRow> 
 {
     /// <summary>Key of the row that sums the groups beyond the top N.</summary>
     public const string OtherKey = "(other)";
+
+    /// <summary>The total of the previous period of the same length, when the query asked to compare with it.</summary>
+    public LedgerMetrics? PreviousTotal { get; init; }
 }
 
-/// <summary>One row of a <see cref="Breakdown"/>; the derived figures are in <see cref="UsageRatios"/>.</summary>
-public sealed record BreakdownRow(string Key, LedgerMetrics Metrics);
+/// <summary>
+/// One row of a <see cref="Breakdown"/>, with the same group's sums in the previous period when compared (a group seen
+/// only then has zero <see cref="Metrics"/>); the derived figures are in <see cref="UsageRatios"/>.
+/// </summary>
+public sealed record BreakdownRow(string Key, LedgerMetrics Metrics, LedgerMetrics? Previous = null);

@@ -14,4 +14,7 @@ public sealed record BreakdownQuery
 
     /// <summary>Keep the N most expensive groups and fold the others into one <see cref="Breakdown.OtherKey"/> row; null keeps all.</summary>
     public int? Top { get; init; }
+
+    /// <summary>Also sum each group over the period of the same length just before <c>Filter.From</c> (needs From and To).</summary>
+    public bool ComparePrevious { get; init; }
 }

@@ -28,39 +28,60 @@ public sealed class LedgerAnalytics
             return AnalyticsOutcome<Breakdown>.Fail(invalid);
         }
 
-        LedgerMetrics total;
-        Dictionary<string, LedgerMetrics> groups;
+        if (query.ComparePrevious && (query.Filter.From is null || query.Filter.To is null))
+        {
+            return AnalyticsOutcome<Breakdown>.Fail("comparing with the previous period needs both from and to");
+        }
+
+        var (groups, error) = await GroupsAsync(query, query.Filter, cancellationToken);
+        if (error is not null)
+        {
+            return AnalyticsOutcome<Breakdown>.Fail(error);
+        }
+
+        Dictionary<string, LedgerMetrics>? previous = null;
+        if (query.ComparePrevious)
+        {
+            var (from, to) = (query.Filter.From!.Value, query.Filter.To!.Value);
+            // A tag key unseen in the previous period is no error there: its records are all "(none)".
+            (previous, _) = await GroupsAsync(query, query.Filter with { From = from - (to - from), To = from }, cancellationToken);
+            foreach (var key in previous.Keys)
+            {
+                groups.TryAdd(key, default);
+            }
+        }
+
+        var ordered = groups.OrderByDescending(g => g.Value.CostNanos).ThenBy(g => g.Key, StringComparer.Ordinal)
+            .Select(g => new BreakdownRow(g.Key, g.Value, previous?.GetValueOrDefault(g.Key))).ToList();
+        if (query.Top is { } top && ordered.Count > top)
+        {
+            var rest = ordered.Skip(top).ToList();
+            var other = rest.Aggregate(default(LedgerMetrics), (sum, r) => sum + r.Metrics);
+            LedgerMetrics? otherBefore = previous is null ? null : rest.Aggregate(default(LedgerMetrics), (sum, r) => sum + r.Previous!.Value);
+            ordered = [.. ordered.Take(top), new BreakdownRow(Breakdown.OtherKey, other, otherBefore)];
+        }
+
+        var total = groups.Values.Aggregate(default(LedgerMetrics), (sum, m) => sum + m);
+        LedgerMetrics? previousTotal = previous?.Values.Aggregate(default(LedgerMetrics), (sum, m) => sum + m);
+        return AnalyticsOutcome<Breakdown>.Ok(new Breakdown(total, ordered) { PreviousTotal = previousTotal });
+    }
+
+    private async ValueTask<(Dictionary<string, LedgerMetrics> Groups, string? Error)> GroupsAsync(BreakdownQuery query, LedgerFilter filter, CancellationToken cancellationToken)
+    {
+        var groups = new Dictionary<string, LedgerMetrics>(StringComparer.Ordinal);
         if (query.By.TagKey is null && query.Tags.Count == 0)
         {
-            var report = await _store.QueryAsync(new LedgerQuery { Filter = query.Filter, GroupBy = query.By.Dimension }, cancellationToken);
-            total = report.Total;
-            groups = new Dictionary<string, LedgerMetrics>(StringComparer.Ordinal);
+            var report = await _store.QueryAsync(new LedgerQuery { Filter = filter, GroupBy = query.By.Dimension }, cancellationToken);
             foreach (var g in report.Groups)
             {
                 Add(groups, g.Key ?? CostReport.NoneKey, g.Metrics);
             }
-        }
-        else
-        {
-            var byKey = groups = new Dictionary<string, LedgerMetrics>(StringComparer.Ordinal);
-            var error = await ForEachRecordAsync(query, (key, record) => Add(byKey, key, LedgerMetrics.Of(record)), cancellationToken);
-            if (error is not null)
-            {
-                return AnalyticsOutcome<Breakdown>.Fail(error);
-            }
 
-            total = groups.Values.Aggregate(default(LedgerMetrics), (sum, m) => sum + m);
+            return (groups, null);
         }
 
-        var ordered = groups.OrderByDescending(g => g.Value.CostNanos).ThenBy(g => g.Key, StringComparer.Ordinal)
-            .Select(g => new BreakdownRow(g.Key, g.Value)).ToList();
-        if (query.Top is { } top && ordered.Count > top)
-        {
-            var other = ordered.Skip(top).Aggregate(default(LedgerMetrics), (s, r) => s + r.Metrics);
-            ordered = [.. ordered.Take(top), new BreakdownRow(Breakdown.OtherKey, other)];
-        }
-
-        return AnalyticsOutcome<Breakdown>.Ok(new Breakdown(total, ordered));
+        var error = await ForEachRecordAsync(query with { Filter = filter }, (key, record) => Add(groups, key, LedgerMetrics.Of(record)), cancellationToken);
+        return (groups, error);
     }
 
     /// <summary>The most buckets a trend may have (e.g. about a year of hours).</summary>

@@ -41,4 +41,9 @@ public static class UsageRatios
     /// <summary>Input tokens read from a cache over all input tokens (the cache hit rate by tokens), 0–1 with four decimals.</summary>
     public static decimal CacheReadShare(LedgerMetrics m) =>
         m.InputTokens == 0 ? 0 : Math.Round(m.CacheReadTokens / (decimal)m.InputTokens, 4, MidpointRounding.ToEven);
+
+    /// <summary>Change of cost from <paramref name="previous"/> in percent, two decimals; null when the previous cost is zero.</summary>
+    public static decimal? CostChangePercent(LedgerMetrics current, LedgerMetrics previous) =>
+        previous.CostNanos == 0 ? null
+        : Math.Round((current.CostNanos - previous.CostNanos) * 100m / previous.CostNanos, 2, MidpointRounding.ToEven);
 }

@@ -11,6 +11,12 @@ public sealed record CostReport(decimal Total, string Currency, IReadOnlyList<Co
     /// <summary>Key used for records that have no value for the grouped dimension.</summary>
     public const string NoneKey = "(none)";
 
+    /// <summary>The total of the previous period of the same length, when compared with it.</summary>
+    public decimal? PreviousTotal { get; init; }
+
+    /// <summary>Change of the total from <see cref="PreviousTotal"/> in percent; null when not compared or the previous total is zero.</summary>
+    public decimal? ChangePercent { get; init; }
+
     /// <summary>
     /// Builds the report shape from a ledger report: the group key is the bucket label when the query has a
     /// time bucket, otherwise the dimension value.
@@ -28,7 +34,11 @@ public sealed record CostReport(decimal Total, string Currency, IReadOnlyList<Co
     {
         ArgumentNullException.ThrowIfNull(breakdown);
         return new CostReport(breakdown.Total.Cost, breakdown.Currency,
-            breakdown.Rows.Select(r => CostReportGroup.Of(r.Key, r.Metrics, breakdown.Total)).ToList());
+            breakdown.Rows.Select(r => CostReportGroup.Of(r.Key, r.Metrics, breakdown.Total, r.Previous)).ToList())
+        {
+            PreviousTotal = breakdown.PreviousTotal?.Cost,
+            ChangePercent = breakdown.PreviousTotal is { } p ? Analytics.UsageRatios.CostChangePercent(breakdown.Total, p) : null,
+        };
     }
 }
 
@@ -49,7 +59,13 @@ public sealed record CostReportGroup(string Key, decimal Cost, long Requests, lo
 
     public decimal CostPer1kTokens { get; init; }
 
-    public static CostReportGroup Of(string key, LedgerMetrics m, LedgerMetrics total) =>
+    /// <summary>The group's cost in the previous period, when compared with it.</summary>
+    public decimal? PreviousCost { get; init; }
+
+    /// <summary>Change of cost from <see cref="PreviousCost"/> in percent; null when not compared or the previous cost is zero.</summary>
+    public decimal? ChangePercent { get; init; }
+
+    public static CostReportGroup Of(string key, LedgerMetrics m, LedgerMetrics total, LedgerMetrics? previous = null) =>
         new(key, m.Cost, m.Requests, m.InputTokens, m.OutputTokens)
         {
             CachedTokens = m.CacheReadTokens,
@@ -58,5 +74,7 @@ public sealed record CostReportGroup(string Key, decimal Cost, long Requests, lo
             SuccessRate = Analytics.UsageRatios.SuccessRate(m),
             AverageCostPerRequest = Analytics.UsageRatios.AverageCostPerRequest(m),
             CostPer1kTokens = Analytics.UsageRatios.CostPer1kTokens(m),
+            PreviousCost = previous?.Cost,
+            ChangePercent = previous is { } p ? Analytics.UsageRatios.CostChangePercent(m, p) : null,
         };
 }

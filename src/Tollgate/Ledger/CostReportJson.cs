@@ -18,6 +18,12 @@ public static class CostReportJson
         writer.WriteStartObject();
         writer.WriteString("total", Money.Format(report.Total));
         writer.WriteString("currency", report.Currency);
+        if (report.PreviousTotal is { } previousTotal)
+        {
+            writer.WriteString("previous_total", Money.Format(previousTotal));
+            WriteChange(writer, report.ChangePercent);
+        }
+
         writer.WriteStartArray("groups");
         foreach (var g in report.Groups)
         {
@@ -33,11 +39,29 @@ public static class CostReportJson
             writer.WriteNumber("success_rate", g.SuccessRate);
             writer.WriteString("avg_cost_per_request", Money.Format(g.AverageCostPerRequest));
             writer.WriteString("cost_per_1k_tokens", Money.Format(g.CostPer1kTokens));
+            if (g.PreviousCost is { } previousCost)
+            {
+                writer.WriteString("previous_cost", Money.Format(previousCost));
+                WriteChange(writer, g.ChangePercent);
+            }
+
             writer.WriteEndObject();
         }
 
         writer.WriteEndArray();
         writer.WriteEndObject();
+    }
+
+    private static void WriteChange(Utf8JsonWriter writer, decimal? changePercent)
+    {
+        if (changePercent is { } change)
+        {
+            writer.WriteNumber("change_percent", change);
+        }
+        else
+        {
+            writer.WriteNull("change_percent");
+        }
     }
 
     public static string Serialize(CostReport report, bool indented = false)
@@ -72,10 +96,16 @@ public static class CostReportJson
                 SuccessRate = g.TryGetProperty("success_rate", out var rate) ? rate.GetDecimal() : 0,
                 AverageCostPerRequest = g.TryGetProperty("avg_cost_per_request", out var avg) ? ParseMoney(avg) : 0,
                 CostPer1kTokens = g.TryGetProperty("cost_per_1k_tokens", out var per1k) ? ParseMoney(per1k) : 0,
+                PreviousCost = g.TryGetProperty("previous_cost", out var previous) ? ParseMoney(previous) : null,
+                ChangePercent = g.TryGetProperty("change_percent", out var groupChange) && groupChange.ValueKind == JsonValueKind.Number ? groupChange.GetDecimal() : null,
             });
         }
 
-        return new CostReport(ParseMoney(root.GetProperty("total")), root.GetProperty("currency").GetString() ?? "USD", groups);
+        return new CostReport(ParseMoney(root.GetProperty("total")), root.GetProperty("currency").GetString() ?? "USD", groups)
+        {
+            PreviousTotal = root.TryGetProperty("previous_total", out var previousTotal) ? ParseMoney(previousTotal) : null,
+            ChangePercent = root.TryGetProperty("change_percent", out var change) && change.ValueKind == JsonValueKind.Number ? change.GetDecimal() : null,
+        };
     }
 
     private static decimal ParseMoney(JsonElement element) =>

@@ -3,7 +3,10 @@ using System.Text.Json;
 
 namespace Tollgate.Cli.Tests.Ledger;
 
-/// <summary><c>tollgate compare</c>: latency percentiles, ratios, cache savings and the efficiency score, computed by hand.</summary>
+/// <summary>
+/// <c>tollgate compare</c> (latency percentiles, ratios, cache savings, the efficiency score) and <c>tollgate cost
+/// --compare-previous</c>, computed by hand.
+/// </summary>
 public sealed class CompareCliTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("tollgate-compare-").FullName;
@@ -11,8 +14,8 @@ public sealed class CompareCliTests : IDisposable
     private string Store() => "sqlite:" + Path.Combine(_dir, "ledger.db");
 
     private static string Line(string id, string model, string cost, long latency, bool success = true, string provider = "openai",
-        long input = 1000, long output = 500, long cacheRead = 0, long cacheWrite = 0, string usage = "{}", string tenant = "acme") =>
-        $$"""{"request_id":"{{id}}","attempt":1,"timestamp":"2026-11-02T10:00:00Z","provider":"{{provider}}","model":"{{model}}","tenant":"{{tenant}}","input_tokens":{{input}},"cache_read_tokens":{{cacheRead}},"cache_write_tokens":{{cacheWrite}},"output_tokens":{{output}},"reasoning_tokens":0,"usage":{{usage}},"cost_usd":"{{cost}}","latency_ms":{{latency}},"success":{{(success ? "true" : "false")}}}""";
+        long input = 1000, long output = 500, long cacheRead = 0, long cacheWrite = 0, string usage = "{}", string at = "2026-11-02T10:00:00Z") =>
+        $$"""{"request_id":"{{id}}","attempt":1,"timestamp":"{{at}}","provider":"{{provider}}","model":"{{model}}","tenant":"acme","input_tokens":{{input}},"cache_read_tokens":{{cacheRead}},"cache_write_tokens":{{cacheWrite}},"output_tokens":{{output}},"reasoning_tokens":0,"usage":{{usage}},"cost_usd":"{{cost}}","latency_ms":{{latency}},"success":{{(success ? "true" : "false")}}}""";
 
     private async Task ImportAsync(params string[] lines)
     {
@@ -115,6 +118,43 @@ public sealed class CompareCliTests : IDisposable
         Assert.Equal(0.75m, Money(other.GetProperty("cost")));
         Assert.Equal(500, other.GetProperty("latency_p95_ms").GetInt64());
         Assert.Equal(Money(doc.RootElement.GetProperty("total")), doc.RootElement.GetProperty("rows").EnumerateArray().Sum(r => Money(r.GetProperty("cost"))));
+    }
+
+    [Fact]
+    public async Task Cost_ComparePrevious_EachGroupWithItsCostInThePeriodBeforeAndTheChange()
+    {
+        await ImportAsync(
+            Line("c1", "gpt-4o", "3.00", 100, at: "2026-11-02T10:00:00Z"),
+            Line("c2", "gpt-4o-mini", "1.00", 100, at: "2026-11-03T23:59:00Z"),
+            Line("p1", "gpt-4o", "2.00", 100, at: "2026-11-01T12:00:00Z"),
+            Line("p2", "o3-mini", "0.50", 100, at: "2026-10-31T00:00:00Z"),
+            Line("x1", "gpt-4o", "9.00", 100, at: "2026-10-30T23:59:59Z"),
+            Line("x2", "gpt-4o", "9.00", 100, at: "2026-11-04T00:00:00Z"));
+
+        // Two days (2–3 Nov) against the two days before (31 Oct – 1 Nov); 30 Oct and 4 Nov are outside both.
+        var run = await CliRun.RunAsync("cost", "--by", "model", "--from", "2026-11-02", "--to", "2026-11-03", "--compare-previous", "--json", "--store", Store());
+        var folded = await CliRun.RunAsync("cost", "--by", "model", "--from", "2026-11-02", "--to", "2026-11-03", "--compare-previous", "--top", "1", "--json", "--store", Store());
+        var human = await CliRun.RunAsync("cost", "--by", "model", "--from", "2026-11-02", "--to", "2026-11-03", "--compare-previous", "--store", Store());
+        var buckets = await CliRun.RunAsync("cost", "--by", "day", "--compare-previous", "--store", Store());
+
+        Assert.True(run.ExitCode == 0, run.Error);
+        using var doc = JsonDocument.Parse(run.Out);
+        Assert.Equal(4.00m, Money(doc.RootElement.GetProperty("total")));
+        Assert.Equal(2.50m, Money(doc.RootElement.GetProperty("previous_total")));
+        Assert.Equal(60m, doc.RootElement.GetProperty("change_percent").GetDecimal());
+        var groups = doc.RootElement.GetProperty("groups").EnumerateArray()
+            .Select(g => (g.GetProperty("key").GetString(), Money(g.GetProperty("cost")), Money(g.GetProperty("previous_cost")),
+                g.GetProperty("change_percent").ValueKind == JsonValueKind.Null ? (decimal?)null : g.GetProperty("change_percent").GetDecimal()))
+            .ToList();
+        Assert.Equal([("gpt-4o", 3.00m, 2.00m, 50m), ("gpt-4o-mini", 1.00m, 0m, null), ("o3-mini", 0m, 0.50m, -100m)], groups);
+        using var top = JsonDocument.Parse(folded.Out);
+        var other = top.RootElement.GetProperty("groups")[1];
+        Assert.Equal("(other)", other.GetProperty("key").GetString());
+        Assert.Equal(0.50m, Money(other.GetProperty("previous_cost")));
+        Assert.Equal(100m, other.GetProperty("change_percent").GetDecimal());
+        Assert.Contains("Previous period (2026-10-31 00:00 to 2026-11-02 00:00 UTC): 2.5 USD, change +60.00 %", human.Out, StringComparison.Ordinal);
+        Assert.Equal(1, buckets.ExitCode);
+        Assert.Contains("--compare-previous works with a breakdown", buckets.Error, StringComparison.Ordinal);
     }
 
     [Theory]

@@ -113,6 +113,16 @@ public sealed class AnalyticsEndpointTests
         Assert.Equal("0.000045", own.RootElement.GetProperty("cache_savings").GetProperty("net").GetString());
         Assert.Equal(3, own.RootElement.GetProperty("requests").GetInt64());
         Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+
+        var today = TimeProvider.System.GetUtcNow().ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+        var vsPrevious = CostReportJson.Parse(await gateway.Admin.GetStringAsync($"/admin/analytics/breakdown?by=tenant&from={today}&to={today}&compare=previous", Ct));
+        using var bogus = await gateway.Admin.GetAsync($"/admin/analytics/breakdown?from={today}&to={today}&compare=last-year", Ct);
+        using var open = await gateway.Admin.GetAsync("/admin/analytics/breakdown?compare=previous", Ct);
+        Assert.Equal(0m, vsPrevious.PreviousTotal);
+        Assert.Equal([("acme", 3 * CallCost, (decimal?)0m, (decimal?)null), ("globex", 2 * CallCost, 0m, null)],
+            vsPrevious.Groups.Select(g => (g.Key, g.Cost, g.PreviousCost, g.ChangePercent)));
+        Assert.Equal(HttpStatusCode.BadRequest, bogus.StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, open.StatusCode);
     }
 
     [Theory]
