@@ -246,6 +246,11 @@ public sealed class GatewayHost : IAsyncDisposable
             _ = volume.WatchAsync(VolumeSpend.RefreshInterval, stopAlerts.Token);
         }
 
+        if (options.LedgerRetentionDays is { } retentionDays)
+        {
+            _ = new LedgerRetention(ledgerStore, retentionDays, time, app.Services.GetRequiredService<ILogger<LedgerRetention>>()).RunAsync(stopAlerts.Token);
+        }
+
         var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         var address = new Uri(bound.Replace("0.0.0.0", "127.0.0.1", StringComparison.Ordinal).Replace("[::]", "[::1]", StringComparison.Ordinal) + "/");
         var report = new GatewayStartupReport

@@ -51,6 +51,9 @@ public sealed class GatewayOptions
     /// <summary>Records every call in the ledger (default); off only for experiments.</summary>
     public bool Ledger { get; set; } = true;
 
+    /// <summary>Keep raw ledger records this many days (purged hourly; rollups and reports keep their totals); unset keeps them forever.</summary>
+    public int? LedgerRetentionDays { get; set; }
+
     /// <summary>How old the budget snapshot behind <c>x-tollgate-budget-remaining</c> may be (0 = read on every request).</summary>
     public int BudgetStatusCacheMilliseconds { get; set; } = 1000;
 
@@ -141,6 +144,11 @@ public sealed class GatewayOptions
         if (BudgetCounters is not ("auto" or "store" or "write-behind"))
         {
             errors.Add($"budgetCounters '{BudgetCounters}' is unknown: use auto, store or write-behind");
+        }
+
+        if (LedgerRetentionDays is < 1 or > Tollgate.Ledger.LedgerRetention.MaxDays)
+        {
+            errors.Add($"ledgerRetentionDays {LedgerRetentionDays} is out of range: use 1-{Tollgate.Ledger.LedgerRetention.MaxDays} days, or leave it unset to keep records forever");
         }
 
         errors.AddRange(Pricing.Validate());

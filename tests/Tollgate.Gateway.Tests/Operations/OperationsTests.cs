@@ -159,9 +159,11 @@ public sealed class OperationsTests
             AdminKey = "short",
             Providers = [new ProviderEndpointOptions { Name = "nonesuch" }, new ProviderEndpointOptions { Name = "openai", BaseUrl = "ftp://x" }],
             RateLimits = [new RateLimitOptions { Dimension = "team", Rpm = 1 }],
+            LedgerRetentionDays = 0,
         };
 
         var error = await Assert.ThrowsAsync<GatewayConfigurationException>(() => GatewayHost.StartAsync(options, cancellationToken: Ct));
+        Assert.Contains("ledgerRetentionDays 0 is out of range", error.Message);
 
         Assert.Contains("port 70000 is out of range", error.Message);
         Assert.Contains("unknown --store", error.Message);
