@@ -3,6 +3,7 @@ using Tollgate.Alerts;
 using Tollgate.Budgets;
 using Tollgate.Hosting;
 using Tollgate.Ledger;
+using Tollgate.Routing;
 
 namespace Tollgate.Cli.Commands;
 
@@ -28,6 +29,8 @@ internal sealed class BudgetStores : IAsyncDisposable
     public IAlertHistory History => _stores.AlertHistory;
 
     public ILedgerStore Ledger => _stores.Ledger;
+
+    public IProviderStateStore ProviderState => _stores.ProviderState;
 
     public IExchangeRateSource Rates { get; }
 

@@ -253,6 +253,42 @@ public sealed class LedgerAnalytics
         return Math.Round((decimal)score, 1, MidpointRounding.ToEven);
     }
 
+    /// <summary>Spend today and this month in <paramref name="zone"/> up to <paramref name="now"/>, each with the previous period up to the same point.</summary>
+    public async ValueTask<SpendSummary> SpendSummaryAsync(LedgerFilter filter, TimeZoneInfo zone, DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(filter);
+        ArgumentNullException.ThrowIfNull(zone);
+        var local = TimeZoneInfo.ConvertTime(now, zone).DateTime;
+        var today = LocalStart(local.Date, zone);
+        var yesterday = LocalStart(local.Date.AddDays(-1), zone);
+        var month = LocalStart(new DateTime(local.Year, local.Month, 1), zone);
+        var lastMonth = LocalStart(new DateTime(local.Year, local.Month, 1).AddMonths(-1), zone);
+        var todayPeriod = await PeriodAsync(today, yesterday, yesterday + (now - today));
+        var monthPeriod = await PeriodAsync(month, lastMonth, Min(lastMonth + (now - month), month));
+        return new SpendSummary(todayPeriod, monthPeriod);
+
+        async ValueTask<SpendPeriod> PeriodAsync(DateTimeOffset from, DateTimeOffset previousFrom, DateTimeOffset previousTo)
+        {
+            var current = await _store.QueryAsync(new LedgerQuery { Filter = filter with { From = from, To = now } }, cancellationToken);
+            var previous = await _store.QueryAsync(new LedgerQuery { Filter = filter with { From = previousFrom, To = previousTo } }, cancellationToken);
+            return new SpendPeriod(from, now, current.Total, previousFrom, previousTo, previous.Total);
+        }
+
+        static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
+    }
+
+    /// <summary>The instant a local day starts in <paramref name="zone"/> (the first valid local time when midnight is skipped by DST).</summary>
+    internal static DateTimeOffset LocalStart(DateTime localDate, TimeZoneInfo zone)
+    {
+        var start = DateTime.SpecifyKind(localDate, DateTimeKind.Unspecified);
+        while (zone.IsInvalidTime(start))
+        {
+            start = start.AddMinutes(15);
+        }
+
+        return new DateTimeOffset(start, zone.GetUtcOffset(start));
+    }
+
     private static string? Check(BreakdownQuery query) =>
         query.Top is <= 0 ? "top must be a positive number"
         : query.Filter.From > query.Filter.To ? "from is after to: swap them"
