@@ -43,6 +43,8 @@ command -v node >/dev/null 2>&1 || missing+=(nodejs)
 command -v npm >/dev/null 2>&1 || missing+=(npm)
 command -v zsh >/dev/null 2>&1 || missing+=(zsh)
 command -v curl >/dev/null 2>&1 || missing+=(curl)
+# Browser tests (reports, the dashboard) drive Debian's Chromium through Playwright.
+[ -x /usr/bin/chromium ] || missing+=(chromium)
 if [ "${#missing[@]}" -gt 0 ]; then
   echo "== installing ${missing[*]} from Debian's packages"
   as_root apt-get update -qq
@@ -92,6 +94,9 @@ for _ in $(seq 50); do redis-cli -p "$redis_port" ping >/dev/null 2>&1 && break;
 
 export TOLLGATE_TEST_POSTGRES="Host=127.0.0.1;Port=$pg_port;Username=tollgate;Database=postgres"
 export TOLLGATE_TEST_REDIS="127.0.0.1:$redis_port"
+# Browser tests keep their screenshots here (desktop and 360 px) for a person to look at.
+export TOLLGATE_TEST_ARTIFACTS="$root/artifacts/test"
+export TOLLGATE_TEST_CHROMIUM=/usr/bin/chromium
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
 echo "== building"

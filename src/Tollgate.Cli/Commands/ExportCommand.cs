@@ -56,45 +56,24 @@ internal static class ExportCommand
             return 0;
         }
 
-        var full = Path.GetFullPath(path);
-        var directory = Path.GetDirectoryName(full)!;
-        if (!Directory.Exists(directory))
+        var written = await CliFiles.WriteAtomicallyAsync(path, async writer =>
         {
-            throw new CliException($"directory '{directory}' does not exist");
-        }
-
-        var temporary = full + ".partial";
-        long written;
-        try
-        {
-            await using (var writer = new StreamWriter(temporary, false, new UTF8Encoding(false), 1 << 16))
+            if (!console.IsInteractive)
             {
-                if (console.IsInteractive)
-                {
-                    var expected = (await store.QueryAsync(new LedgerQuery { Filter = filter with { From = null, To = null } }, ct)).Total.Requests;
-                    var ansi = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(console.Error) });
-                    written = 0;
-                    await ansi.Progress().AutoClear(true).StartAsync(async context =>
-                    {
-                        var task = context.AddTask($"export → {Path.GetFileName(full)}", maxValue: Math.Max(1, expected));
-                        written = await WriteAsync(writer, store, filter, csv, n => task.Value = n, ct);
-                        task.Value = task.MaxValue;
-                    });
-                }
-                else
-                {
-                    written = await WriteAsync(writer, store, filter, csv, null, ct);
-                }
+                return await WriteAsync(writer, store, filter, csv, null, ct);
             }
 
-            File.Move(temporary, full, overwrite: true);
-        }
-        catch
-        {
-            File.Delete(temporary);
-            throw;
-        }
-
+            var expected = (await store.QueryAsync(new LedgerQuery { Filter = filter with { From = null, To = null } }, ct)).Total.Requests;
+            var ansi = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(console.Error) });
+            long count = 0;
+            await ansi.Progress().AutoClear(true).StartAsync(async context =>
+            {
+                var task = context.AddTask($"export → {Path.GetFileName(path)}", maxValue: Math.Max(1, expected));
+                count = await WriteAsync(writer, store, filter, csv, n => task.Value = n, ct);
+                task.Value = task.MaxValue;
+            });
+            return count;
+        });
         await console.Error.WriteLineAsync($"exported {written} records to {path}");
         return 0;
     }
