@@ -2,7 +2,7 @@ using System.CommandLine;
 
 namespace Tollgate.Cli.Commands;
 
-/// <summary>The ledger command group: <c>import</c>, <c>export</c>, <c>cost</c>, <c>trend</c>, <c>patterns</c>, <c>compare</c>, <c>ledger purge</c> (and a hidden load generator for crash tests).</summary>
+/// <summary>The ledger command group: <c>import</c>, <c>export</c>, <c>cost</c>, <c>trend</c>, <c>patterns</c>, <c>compare</c>, <c>whatif</c>, <c>ledger purge</c> (and a hidden load generator for crash tests).</summary>
 internal static class LedgerCommands
 {
     public static IEnumerable<Command> Create(CliConsole console) =>
@@ -13,6 +13,7 @@ internal static class LedgerCommands
         TrendCommand.Create(console),
         PatternsCommand.Create(console),
         CompareCommand.Create(console),
+        WhatIfCommand.Create(console),
         LedgerPurgeCommand.Create(console),
         LedgerStressCommand.Create(console),
     ];

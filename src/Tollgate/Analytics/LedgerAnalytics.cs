@@ -299,7 +299,7 @@ public sealed class LedgerAnalytics
     /// group key (<see cref="CostReport.NoneKey"/> when it has no value); returns an error when grouping by a tag key
     /// that no record of the range has.
     /// </summary>
-    private async ValueTask<string?> ForEachRecordAsync(BreakdownQuery query, Action<string, UsageRecord> visit, CancellationToken cancellationToken)
+    internal async ValueTask<string?> ForEachRecordAsync(BreakdownQuery query, Action<string, UsageRecord> visit, CancellationToken cancellationToken)
     {
         var seenKey = query.By.TagKey is null;
         var any = false;
