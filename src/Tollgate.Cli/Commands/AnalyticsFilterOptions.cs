@@ -18,6 +18,9 @@ internal sealed class AnalyticsFilterOptions
 
     public Option<bool> Json { get; } = new("--json") { Description = "Print JSON with money as decimal strings." };
 
+    /// <summary>The <c>--store</c> option, for commands that open more than the ledger.</summary>
+    public Option<string?> StoreOption => _store;
+
     public void AddTo(Command command)
     {
         _dimensions.AddTo(command);
