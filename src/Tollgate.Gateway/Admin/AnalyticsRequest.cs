@@ -116,7 +116,7 @@ internal static class AnalyticsRequest
         return filter is null ? (null, error, param) : (new PatternQuery { Filter = filter, TimeZone = zone! }, null, null);
     }
 
-    private static (LedgerFilter? Filter, TimeZoneInfo? Zone, string? Error, string? Param) ParseFilter(IQueryCollection query, string? ownKeyId)
+    internal static (LedgerFilter? Filter, TimeZoneInfo? Zone, string? Error, string? Param) ParseFilter(IQueryCollection query, string? ownKeyId)
     {
         var zoneId = query["tz"].ToString();
         TimeZoneInfo zone;
