@@ -51,6 +51,14 @@ public sealed class GatewayOptions
     /// <summary>Records every call in the ledger (default); off only for experiments.</summary>
     public bool Ledger { get; set; } = true;
 
+    /// <summary>
+    /// When a call's ledger record is written: <c>durable</c> (default) — committed (or fsync'd into the local spool)
+    /// before the client gets the answer, batched with every other call finishing meanwhile (group commit); <c>relaxed</c>
+    /// — queued and written within ~50 ms after the answer, so a crash (SIGKILL, power loss) loses the records, and the
+    /// budget spend, of the calls answered in that last moment.
+    /// </summary>
+    public string LedgerDurability { get; set; } = "durable";
+
     /// <summary>How old the budget snapshot behind <c>x-tollgate-budget-remaining</c> may be (0 = read on every request).</summary>
     public int BudgetStatusCacheMilliseconds { get; set; } = 1000;
 
@@ -141,6 +149,11 @@ public sealed class GatewayOptions
         if (BudgetCounters is not ("auto" or "store" or "write-behind"))
         {
             errors.Add($"budgetCounters '{BudgetCounters}' is unknown: use auto, store or write-behind");
+        }
+
+        if (LedgerDurability is not ("durable" or "relaxed"))
+        {
+            errors.Add($"ledgerDurability '{LedgerDurability}' is unknown: use durable (default: nothing answered is lost on a crash) or relaxed (records written just after the answer; a crash loses the last ~50 ms)");
         }
 
         errors.AddRange(Pricing.Validate());

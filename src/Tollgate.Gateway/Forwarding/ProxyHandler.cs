@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.IO.Pipelines;
 using System.Net.Http.Headers;
 using Microsoft.AspNetCore.Http;
@@ -530,6 +531,9 @@ internal sealed class ProxyHandler(
 
         Settlement? early = null;
         SseRelay.End end;
+        // Durable ledger: the stream's last event waits for the call's record (SettleAsync), so a crash cannot leave a
+        // completed stream out of the ledger.
+        using var heldBack = accounting.DurableLedger ? new PooledBuffer(512) : null;
         await using (upstream)
         {
             end = await SseRelay.RelayAsync(upstream, response.BodyWriter, observer, (obs, output) =>
@@ -543,7 +547,7 @@ internal sealed class ProxyHandler(
                 var priced = accounting.Price(call, obs, cutOff: false);
                 early = priced;
                 CostAnnotation.Write(output, call.RequestId, priced);
-            }, aborted);
+            }, aborted, heldBack);
         }
 
         if (translated?.Usage is { } reported)
@@ -558,6 +562,18 @@ internal sealed class ProxyHandler(
         }
 
         await accounting.SettleAsync(call, observer, 200, cutOff, CancellationToken.None, early is { } e && !cutOff ? e : null);
+        if (heldBack is { Length: > 0 } && end != SseRelay.End.ClientGone)
+        {
+            try
+            {
+                response.BodyWriter.Write(heldBack.Span);
+                await response.BodyWriter.FlushAsync(aborted);
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or IOException)
+            {
+                // The client left before the end: the call is recorded all the same.
+            }
+        }
     }
 
     /// <summary>Chat for a provider with another API (Anthropic, Gemini, Azure): the provider adapter translates both ways.</summary>
