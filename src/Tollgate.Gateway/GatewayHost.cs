@@ -86,6 +86,7 @@ public sealed class GatewayHost : IAsyncDisposable
                     _ => BudgetCounterMode.Auto,
                 },
                 WriteBehindInterval = TimeSpan.FromMilliseconds(options.BudgetCountersFlushMilliseconds),
+                PostgresMaxConnections = options.PostgresMaxConnections,
             }, time);
         }
         catch (TollgateStoreException ex)

@@ -94,6 +94,9 @@ public sealed class GatewayOptions
     /// <summary>How often the key store is asked whether a key was revoked elsewhere (CLI, another gateway), in milliseconds.</summary>
     public int KeyRevocationCheckMilliseconds { get; set; } = 500;
 
+    /// <summary>Most PostgreSQL connections one gateway instance opens (all its pools together); keep instances × this below the server's max_connections.</summary>
+    public int PostgresMaxConnections { get; set; } = 30;
+
     /// <summary>How often in-process (write-behind) budget counters write their spend to the store, in milliseconds.</summary>
     public int BudgetCountersFlushMilliseconds { get; set; } = 200;
 
@@ -160,6 +163,11 @@ public sealed class GatewayOptions
         if (KeyRevocationCheckMilliseconds < 50)
         {
             errors.Add($"keyRevocationCheckMilliseconds {KeyRevocationCheckMilliseconds} is too small: use at least 50");
+        }
+
+        if (PostgresMaxConnections is < 6 or > 10_000)
+        {
+            errors.Add($"postgresMaxConnections {PostgresMaxConnections} is out of range: use 6-10000 (instances × this must stay below PostgreSQL's max_connections)");
         }
 
         if (BudgetCountersFlushMilliseconds < 10)

@@ -41,6 +41,7 @@ internal sealed class CallAccounting(
     private int _burstScheduled;
 
     private long _unrecorded;
+    private SettlementRetrier? _settlements;
 
     public CostEngine Pricing => pricing;
 
@@ -384,10 +385,16 @@ internal sealed class CallAccounting(
         if (budgets is not null && call.Hold is BudgetReservation reservation)
         {
             call.Hold = null;
-            await budgets.SettleAsync(reservation, settlement.Cost.Priced ? settlement.Cost.TotalCost : 0m, cancellationToken);
-            if (reservation.Lines.Count > 0 && budgetStatus is not null)
+            if (await TrySettleAsync(reservation, settlement.Cost.Priced ? settlement.Cost.TotalCost : 0m, cancellationToken) && reservation.Lines.Count > 0 && budgetStatus is not null)
             {
-                settlement = settlement with { BudgetRemaining = await budgetStatus.RemainingAsync(reservation, cancellationToken) };
+                try
+                {
+                    settlement = settlement with { BudgetRemaining = await budgetStatus.RemainingAsync(reservation, cancellationToken) };
+                }
+                catch (Exception ex) when (StoreFailure.Is(ex))
+                {
+                    settlement = settlement with { BudgetRemaining = null };
+                }
             }
         }
 
@@ -420,9 +427,35 @@ internal sealed class CallAccounting(
         if (budgets is not null && call.Hold is BudgetReservation reservation)
         {
             call.Hold = null;
-            await budgets.SettleAsync(reservation, 0m, cancellationToken);
+            await TrySettleAsync(reservation, 0m, cancellationToken);
         }
     }
+
+    /// <summary>
+    /// Settles the hold; when the counters are unreachable the settlement is retried in the background (the hold stays
+    /// counted as held meanwhile), so store trouble after the provider answered neither fails the answered call nor
+    /// loses its spend. False when it was deferred.
+    /// </summary>
+    private async ValueTask<bool> TrySettleAsync(BudgetReservation reservation, decimal amount, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await budgets!.SettleAsync(reservation, amount, cancellationToken);
+            return true;
+        }
+        catch (Exception ex) when (StoreFailure.Is(ex))
+        {
+            logger.LogWarning("budget counters unavailable while settling {Reservation} ({Error}): retried in the background", reservation.Id, ex.GetType().Name);
+            LazyInitializer.EnsureInitialized(ref _settlements, () => new SettlementRetrier(budgets!, time, logger)).Add(reservation, amount);
+            return false;
+        }
+    }
+
+    /// <summary>Settlements deferred by store trouble and not yet counted.</summary>
+    public int DeferredSettlements => _settlements?.Pending ?? 0;
+
+    /// <summary>Tries every deferred settlement now (tests, shutdown); true when none is left.</summary>
+    public Task<bool> TrySettleDeferredAsync(CancellationToken cancellationToken) => _settlements?.TryDrainAsync(cancellationToken) ?? Task.FromResult(true);
 
     private ValueTask RecordAsync(CallContext call, Settlement settlement, int status, bool cutOff, TimeSpan elapsed)
     {

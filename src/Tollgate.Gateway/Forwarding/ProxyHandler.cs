@@ -94,7 +94,19 @@ internal sealed class ProxyHandler(
         var response = context.Response;
         response.Headers[RequestIdHeader] = requestId;
 
-        var auth = await authenticator.AuthenticateAsync(context.Request, aborted);
+        AuthResult auth;
+        try
+        {
+            auth = await authenticator.AuthenticateAsync(context.Request, aborted);
+        }
+        catch (Exception ex) when (StoreFailure.Is(ex) && !aborted.IsCancellationRequested)
+        {
+            // The key store is away: a key cannot be checked, so nothing goes through (fail closed), and the client is told to retry.
+            logger.LogWarning("request {RequestId}: key store unavailable ({Error})", requestId, ex.GetType().Name);
+            await WriteRefusalAsync(context, StoreFailure.Refusal("key store"));
+            return;
+        }
+
         if (auth.Key is not { } key)
         {
             metrics.Refused("invalid_key");
@@ -225,10 +237,7 @@ internal sealed class ProxyHandler(
 
             if (result.Value is { Admission: { } refused })
             {
-                metrics.Refused(refused.Code ?? "refused");
-                RetryAdvice.Write(response, refused.RetryAfter);
-
-                await OpenAiError.WriteAsync(context, refused.Status, refused.Message!, refused.Status == 429 ? "rate_limit_error" : "invalid_request_error", refused.Code, extra: refused.Details);
+                await WriteRefusalAsync(context, refused);
                 return;
             }
 
@@ -255,6 +264,14 @@ internal sealed class ProxyHandler(
             await OpenAiError.WriteAsync(context, result.Attempts.Count == 0 ? StatusCodes.Status503ServiceUnavailable : StatusCodes.Status502BadGateway,
                 $"no provider could serve '{info.Model}': {lastFailure ?? "none available"}", "upstream_error", result.Attempts.Count == 0 ? "provider_unavailable" : "provider_error");
         }
+    }
+
+    private Task WriteRefusalAsync(HttpContext context, Admission refused)
+    {
+        metrics.Refused(refused.Code ?? "refused");
+        RetryAdvice.Write(context.Response, refused.RetryAfter);
+        var type = refused.Status == 429 ? "rate_limit_error" : refused.Status >= 500 ? "api_error" : "invalid_request_error";
+        return OpenAiError.WriteAsync(context, refused.Status, refused.Message!, type, refused.Code, extra: refused.Details);
     }
 
     /// <summary>
@@ -307,12 +324,24 @@ internal sealed class ProxyHandler(
             }
 
             handler.Accounting.Estimate(call, body.Span, info);
-            var admission = await handler.Accounting.AdmitAsync(call, aborted);
+            Admission admission;
+            try
+            {
+                admission = await handler.Accounting.AdmitAsync(call, aborted);
+            }
+            catch (Exception ex) when (StoreFailure.Is(ex) && !aborted.IsCancellationRequested)
+            {
+                // Budget counters out of reach: an enforced budget cannot be checked, so the call is refused (fail closed).
+                handler.Logger.LogWarning("request {RequestId}: budget counters unavailable ({Error})", requestId, ex.GetType().Name);
+                _attempt--;
+                return new AttemptResult<Reply>(new Reply { Admission = StoreFailure.Refusal("budget store") }, AttemptOutcome.Local);
+            }
+
             if (!admission.Allowed)
             {
-                // A budget or rate-limit refusal is the answer: no other provider changes it.
+                // A budget or rate-limit refusal is the answer: no other provider changes it, and it says nothing of the provider's health.
                 _attempt--;
-                return new AttemptResult<Reply>(new Reply { Admission = admission }, AttemptOutcome.Fatal);
+                return new AttemptResult<Reply>(new Reply { Admission = admission }, AttemptOutcome.Local);
             }
 
             if (call.Adaptation is { } adaptation)
@@ -328,6 +357,15 @@ internal sealed class ProxyHandler(
             try
             {
                 return await handler.ForwardAsync(context, call, body, info, aborted);
+            }
+            catch (StoreUnavailableException ex)
+            {
+                // The call could not be recorded (store and spool both failed): its answer is withheld, and no other
+                // provider is tried behind it. The gateway's trouble, not the provider's.
+                handler.Logger.LogError("request {RequestId}: {Error}", requestId, ex.Message);
+                return context.Response.HasStarted
+                    ? new AttemptResult<Reply>(Reply.Done, AttemptOutcome.Local)
+                    : new AttemptResult<Reply>(new Reply { Admission = StoreFailure.Refusal("ledger") }, AttemptOutcome.Local);
             }
             catch (Exception ex) when (context.Response.HasStarted && !aborted.IsCancellationRequested)
             {
@@ -418,7 +456,8 @@ internal sealed class ProxyHandler(
                 await accounting.ReleaseAsync(call, CancellationToken.None);
                 if (aborted.IsCancellationRequested)
                 {
-                    return Reply.Answered;
+                    // The client left before the provider answered: nothing learnt about the provider.
+                    return new AttemptResult<Reply>(Reply.Done, AttemptOutcome.Local);
                 }
 
                 // Never reached the provider (refused, DNS, timeout before headers): nothing billed, nothing recorded as spend.
