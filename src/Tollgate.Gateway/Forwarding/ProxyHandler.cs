@@ -192,7 +192,18 @@ internal sealed class ProxyHandler(
                 _ => null,
             };
             var type = operation == Operation.Embeddings ? GenerationType.Embeddings : GenerationType.Chat;
-            var plan = await router.PlanAsync(info.Model, type, required, info.PromptBytes, info.MaxOutputTokens, info.Choices, info.Needs, aborted);
+            RoutePlan plan;
+            try
+            {
+                plan = await router.PlanAsync(info.Model, type, required, info.PromptBytes, info.MaxOutputTokens, info.Choices, info.Needs, aborted);
+            }
+            catch (Exception ex) when (StoreFailure.Is(ex) && !aborted.IsCancellationRequested)
+            {
+                logger.LogWarning("request {RequestId}: provider state unavailable ({Error})", requestId, ex.GetType().Name);
+                await WriteRefusalAsync(context, StoreFailure.Refusal("provider state store"));
+                return;
+            }
+
             if (plan.Chain.Length == 0)
             {
                 if (plan.MissingCapability is { } missing)

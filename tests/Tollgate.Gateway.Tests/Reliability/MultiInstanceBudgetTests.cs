@@ -17,6 +17,7 @@ public sealed class MultiInstanceBudgetTests
         await using var cluster = await MultiInstanceCluster.StartAsync(limit: "0.006");
 
         var load = await cluster.LoadAsync(total: 1000, concurrency: 100);
+        TestContext.Current.TestOutputHelper?.WriteLine($"outcomes: {load}");
 
         var allowed = new HashSet<string>(StringComparer.Ordinal) { "200", "429 budget_exceeded", "403 model_unpriced" };
         Assert.True(load.Outcomes.Keys.All(allowed.Contains), $"statuses other than 200 / 429 / 403: {load}");

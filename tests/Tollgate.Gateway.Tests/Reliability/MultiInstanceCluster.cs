@@ -24,9 +24,12 @@ internal sealed class MultiInstanceCluster : IAsyncDisposable
     private readonly List<GatewayHost> _hosts = [];
     private readonly List<HttpClient> _clients = [];
 
-    private MultiInstanceCluster(string database, string store, FakeUpstream upstream)
+    private readonly string _postgresAdmin;
+
+    private MultiInstanceCluster(string database, string store, FakeUpstream upstream, string postgresAdmin)
     {
         _database = database;
+        _postgresAdmin = postgresAdmin;
         Store = store;
         Upstream = upstream;
     }
@@ -46,28 +49,29 @@ internal sealed class MultiInstanceCluster : IAsyncDisposable
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     /// <summary>Starts the instances, creates a key of a fresh tenant and a hard budget of <paramref name="limit"/> USD on it.</summary>
-    public static async Task<MultiInstanceCluster> StartAsync(string limit, int instances = 3, Action<GatewayOptions>? configure = null, string? storeOverride = null)
+    public static async Task<MultiInstanceCluster> StartAsync(string limit, int instances = 3, string? postgresAdmin = null, string? redis = null)
     {
+        postgresAdmin ??= TestServices.PostgresAdmin;
         var database = "tg_rel_" + Guid.NewGuid().ToString("N")[..12];
-        await using (var admin = NpgsqlDataSource.Create(TestServices.PostgresAdmin))
+        await using (var admin = NpgsqlDataSource.Create(postgresAdmin))
         await using (var create = admin.CreateCommand($"CREATE DATABASE {database}"))
         {
             await create.ExecuteNonQueryAsync(Ct);
         }
 
-        var store = storeOverride ?? new NpgsqlConnectionStringBuilder(TestServices.PostgresAdmin) { Database = database }.ToString();
+        var store = new NpgsqlConnectionStringBuilder(postgresAdmin) { Database = database }.ToString();
         var upstream = await FakeUpstream.StartAsync();
         // Plausible usage for the small prompts sent: never above what the gateway holds for them.
         upstream.PromptTokens = 5;
         upstream.CompletionTokens = 40;
-        var cluster = new MultiInstanceCluster(database, store, upstream);
+        var cluster = new MultiInstanceCluster(database, store, upstream, postgresAdmin);
         for (var i = 0; i < instances; i++)
         {
             var options = new GatewayOptions
             {
                 Port = 0,
                 Store = store,
-                Redis = TestServices.RedisConfiguration,
+                Redis = redis ?? TestServices.RedisConfiguration,
                 DataDirectory = Path.Combine(Path.GetTempPath(), "tg-rel-" + database),
                 AdminKey = TestGateway.AdminKey,
                 KeyCacheSeconds = 30,
@@ -79,7 +83,6 @@ internal sealed class MultiInstanceCluster : IAsyncDisposable
                     new ProviderEndpointOptions { Name = "house", BaseUrl = upstream.OpenAiBase.ToString(), Format = "openai", AllowMissingKey = true, Models = ["house-model"] },
                 ],
             };
-            configure?.Invoke(options);
             cluster._hosts.Add(await GatewayHost.StartAsync(options, new GatewayHostSettings { LogLevel = Microsoft.Extensions.Logging.LogLevel.Warning }, Ct));
         }
 
@@ -124,7 +127,7 @@ internal sealed class MultiInstanceCluster : IAsyncDisposable
     /// Sends <paramref name="total"/> requests at <paramref name="concurrency"/>; returns the count per outcome ("200",
     /// "429 budget_exceeded", …) and the ids of the calls answered 200 (for a stream: with its <c>[DONE]</c>).
     /// </summary>
-    public async Task<LoadResult> LoadAsync(int total, int concurrency, Func<int, string>? bodies = null, Func<int, bool>? abandonStream = null)
+    public async Task<LoadResult> LoadAsync(int total, int concurrency, Func<int, string>? bodies = null, Func<int, bool>? abandonStream = null, bool backOff = false)
     {
         bodies ??= BodyFor;
         var outcomes = new ConcurrentDictionary<string, int>(StringComparer.Ordinal);
@@ -153,7 +156,7 @@ internal sealed class MultiInstanceCluster : IAsyncDisposable
                     else
                     {
                         var text = await response.Content.ReadAsStringAsync(Ct);
-                        outcome = status == 200 ? "200" : $"{status} {ErrorCode(text)}{(status >= 500 ? " " + text[..Math.Min(300, text.Length)] : "")}";
+                        outcome = status == 200 ? "200" : $"{status} {ErrorCode(text)}{(status >= 500 && ErrorCode(text) != "store_unavailable" ? " " + text[..Math.Min(300, text.Length)] : "")}";
                         if (status == 200 && (!body.Contains("\"stream\":true", StringComparison.Ordinal) || text.Contains("data: [DONE]", StringComparison.Ordinal)))
                         {
                             answered.Add(response.Headers.GetValues("x-tollgate-request-id").Single());
@@ -175,6 +178,11 @@ internal sealed class MultiInstanceCluster : IAsyncDisposable
                 }
 
                 outcomes.AddOrUpdate(outcome, 1, (_, n) => n + 1);
+                if (backOff && outcome.StartsWith("503", StringComparison.Ordinal))
+                {
+                    // A client honouring Retry-After (shortened, so the test stays short).
+                    await Task.Delay(200, Ct);
+                }
             }
         }, CancellationToken.None)).ToList();
         await Task.WhenAll(workers);
@@ -191,6 +199,21 @@ internal sealed class MultiInstanceCluster : IAsyncDisposable
         catch (JsonException)
         {
             return "?";
+        }
+    }
+
+    /// <summary>Waits until every settlement deferred by store trouble has been counted (the store is back).</summary>
+    public async Task SettleDeferredAsync(TimeSpan within)
+    {
+        var deadline = DateTime.UtcNow + within;
+        foreach (var host in _hosts)
+        {
+            var accounting = (Forwarding.CallAccounting)host.Services.GetService(typeof(Forwarding.CallAccounting))!;
+            while (!await accounting.TrySettleDeferredAsync(Ct))
+            {
+                Assert.True(DateTime.UtcNow < deadline, $"{accounting.DeferredSettlements} settlements still deferred after {within}");
+                await Task.Delay(200, Ct);
+            }
         }
     }
 
@@ -244,7 +267,7 @@ internal sealed class MultiInstanceCluster : IAsyncDisposable
 
         await Upstream.DisposeAsync();
         NpgsqlConnection.ClearAllPools();
-        await using var admin = NpgsqlDataSource.Create(TestServices.PostgresAdmin);
+        await using var admin = NpgsqlDataSource.Create(_postgresAdmin);
         await using var drop = admin.CreateCommand($"DROP DATABASE IF EXISTS {_database} WITH (FORCE)");
         await drop.ExecuteNonQueryAsync();
     }
