@@ -49,7 +49,7 @@ internal sealed class MultiInstanceCluster : IAsyncDisposable
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     /// <summary>Starts the instances, creates a key of a fresh tenant and a hard budget of <paramref name="limit"/> USD on it.</summary>
-    public static async Task<MultiInstanceCluster> StartAsync(string limit, int instances = 3, string? postgresAdmin = null, string? redis = null)
+    public static async Task<MultiInstanceCluster> StartAsync(string limit, int instances = 3, string? postgresAdmin = null, string? redis = null, Action<GatewayOptions>? configure = null)
     {
         postgresAdmin ??= TestServices.PostgresAdmin;
         var database = "tg_rel_" + Guid.NewGuid().ToString("N")[..12];
@@ -83,6 +83,7 @@ internal sealed class MultiInstanceCluster : IAsyncDisposable
                     new ProviderEndpointOptions { Name = "house", BaseUrl = upstream.OpenAiBase.ToString(), Format = "openai", AllowMissingKey = true, Models = ["house-model"] },
                 ],
             };
+            configure?.Invoke(options);
             cluster._hosts.Add(await GatewayHost.StartAsync(options, new GatewayHostSettings { LogLevel = Microsoft.Extensions.Logging.LogLevel.Warning }, Ct));
         }
 
