@@ -74,6 +74,7 @@ public sealed partial class ServeSigkillTests : IDisposable
                 Assert.True(missing.Count == 0, $"round {round + 1}: {missing.Count} of {answered.Count} answered calls have no ledger record (e.g. {string.Join(", ", missing.Take(3))})");
                 Assert.All(answered.Keys, id => Assert.Equal(1, records[id]));
                 Assert.Equal(Money.FromNanos(ledgerNanos), await BudgetSpentAsync(admin, budgetId));
+                TestContext.Current.TestOutputHelper?.WriteLine($"round {round + 1}: {perRound[^1]} calls answered before the kill, all {answered.Count} answered so far in the ledger; ledger {records.Count} requests = budget spent {Money.FromNanos(ledgerNanos)}");
             }
 
             Assert.All(perRound, n => Assert.True(n >= 30, $"too few answered calls per round to mean anything: {string.Join(", ", perRound)} ({string.Join(", ", Outcomes.Select(o => $"{o.Key}: {o.Value}"))})"));
