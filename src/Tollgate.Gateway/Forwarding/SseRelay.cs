@@ -184,15 +184,38 @@ internal static class SseRelay
     /// </summary>
     internal static bool IsLastEvent(ReadOnlySpan<byte> evt)
     {
-        if (evt.IndexOf("[DONE]"u8) >= 0)
+        if (evt.IndexOf("[DONE]"u8) >= 0 && HasLine(evt, "data: [DONE]"u8, "data:[DONE]"u8))
         {
-            return evt.IndexOf("data: [DONE]"u8) >= 0 || evt.IndexOf("data:[DONE]"u8) >= 0;
+            return true;
         }
 
         return evt.IndexOf("message_stop"u8) >= 0 || evt.IndexOf("response.completed"u8) >= 0
             ? IsTypeOrEvent(evt, "message_stop"u8) || IsTypeOrEvent(evt, "response.completed"u8)
             : (evt.IndexOf("response.incomplete"u8) >= 0 && IsTypeOrEvent(evt, "response.incomplete"u8))
               || (evt.IndexOf("response.failed"u8) >= 0 && IsTypeOrEvent(evt, "response.failed"u8));
+    }
+
+    /// <summary>One of the event's lines (without its line end) is <paramref name="line"/> or <paramref name="alternative"/>.</summary>
+    private static bool HasLine(ReadOnlySpan<byte> evt, ReadOnlySpan<byte> line, ReadOnlySpan<byte> alternative)
+    {
+        while (evt.Length > 0)
+        {
+            var end = evt.IndexOf((byte)'\n');
+            var current = end < 0 ? evt : evt[..end];
+            if (current.Length > 0 && current[^1] == (byte)'\r')
+            {
+                current = current[..^1];
+            }
+
+            if (current.SequenceEqual(line) || current.SequenceEqual(alternative))
+            {
+                return true;
+            }
+
+            evt = end < 0 ? default : evt[(end + 1)..];
+        }
+
+        return false;
     }
 
     /// <summary>The event is named <paramref name="name"/> (<c>event: name</c>) or its payload's type is (<c>"type":"name"</c>).</summary>
