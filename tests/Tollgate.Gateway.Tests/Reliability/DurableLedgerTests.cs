@@ -66,6 +66,38 @@ public sealed class DurableLedgerTests
     }
 
     [Fact]
+    public async Task Start_SpoolLeftByACrashedInstance_ReplayedIntoTheLedgerBeforeServing()
+    {
+        // What an instance spooled while its store was away, then died: the next start on the folder stores it, once.
+        var data = Path.Combine(Path.GetTempPath(), "tg-spool-" + Guid.NewGuid().ToString("N"));
+        var spooled = new UsageRecord
+        {
+            RequestId = "req-spooled-before-the-crash",
+            Timestamp = DateTimeOffset.UtcNow.AddMinutes(-1),
+            Provider = "openai",
+            Model = "gpt-4o-mini",
+            Tenant = "acme",
+            Usage = new Tollgate.Costing.Usage { InputTokens = 10, OutputTokens = 5 },
+            TotalCost = 0.0000045m,
+            OutputCost = 0.000003m,
+            InputCost = 0.0000015m,
+            Success = true,
+        };
+        await new LedgerSpool(Path.Combine(data, "ledger-spool", "0.jsonl")).AppendAsync([spooled], Ct);
+
+        await using var gateway = await TestGateway.StartAsync((options, _) =>
+        {
+            options.DataDirectory = data;
+            options.Store = "sqlite:" + Path.Combine(data, "tollgate.db");
+        });
+
+        var stored = await gateway.Host.Services.GetRequiredService<ILedgerStore>().FindAsync(new LedgerKey(spooled.RequestId, 1), Ct);
+        Assert.NotNull(stored);
+        Assert.Equal(spooled.TotalCost, stored.TotalCost);
+        Assert.Equal(0, new FileInfo(Path.Combine(data, "ledger-spool", "0.jsonl")).Length);
+    }
+
+    [Fact]
     public void Validate_UnknownLedgerDurability_SaysWhatToUse()
     {
         var errors = new GatewayOptions { LedgerDurability = "fast" }.Validate(_ => null);
