@@ -314,6 +314,16 @@ public sealed class GatewayHost : IAsyncDisposable
             await writer.DisposeAsync();
         }
 
+        // Settlements deferred by store trouble get one last try; any left stay counted as held until their holds expire.
+        try
+        {
+            await _app.Services.GetRequiredService<CallAccounting>().TrySettleDeferredAsync(CancellationToken.None);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // Shutting down: nothing more to do for them here.
+        }
+
         foreach (var item in _owned)
         {
             item.Dispose();
