@@ -377,11 +377,22 @@ internal sealed class CallAccounting(
             Volume.Add(call.StartedAt, settlement.Cost.TotalCost);
         }
 
-        // The record first: once it is durable, a crash before the hold settles costs nothing (in-process counters are
-        // rebuilt from the ledger at start; a stored hold whose record exists is settled from it). Durable mode waits
-        // here, before any byte of the answer (or a stream's last event) reaches the client.
+        // The record first: once it is durable, a crash before the hold settles loses no spend on the default store
+        // (in-process counters are rebuilt from the ledger at start). Durable mode waits here, before any byte of the
+        // answer (or a stream's last event) reaches the client.
         var elapsed = time.GetElapsedTime(call.StartTimestamp);
-        await RecordAsync(call, settlement, status, cutOff, elapsed);
+        try
+        {
+            await RecordAsync(call, settlement, status, cutOff, elapsed);
+        }
+        catch (StoreUnavailableException) when (budgets is not null && call.Hold is BudgetReservation unrecorded)
+        {
+            // Not recorded (its answer is withheld), but the provider did the work: the budget still counts it.
+            call.Hold = null;
+            await TrySettleAsync(unrecorded, settlement.Cost.Priced ? settlement.Cost.TotalCost : 0m, cancellationToken);
+            throw;
+        }
+
         if (budgets is not null && call.Hold is BudgetReservation reservation)
         {
             call.Hold = null;

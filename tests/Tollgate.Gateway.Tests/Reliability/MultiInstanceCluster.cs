@@ -40,6 +40,9 @@ internal sealed class MultiInstanceCluster : IAsyncDisposable
 
     public IReadOnlyList<GatewayHost> Hosts => _hosts;
 
+    /// <summary>The instances' shared data folder (their ledger spool slots are under it).</summary>
+    public string DataDirectory => Path.Combine(Path.GetTempPath(), "tg-rel-" + _database);
+
     public string Tenant { get; } = "rel-" + Guid.NewGuid().ToString("N")[..10];
 
     public string BudgetId { get; private set; } = "";
