@@ -78,6 +78,8 @@ cleanup() {
   set +e
   [ -f "$work/pg/postmaster.pid" ] && run_pg "$PGBIN/pg_ctl" -D "$work/pg" -m immediate stop >/dev/null 2>&1
   [ -f "$work/redis.pid" ] && kill "$(cat "$work/redis.pid")" 2>/dev/null
+  [ -f "$work/pg2/postmaster.pid" ] && run_pg "$PGBIN/pg_ctl" -D "$work/pg2" -m immediate stop >/dev/null 2>&1
+  [ -f "$work/redis2.pid" ] && kill "$(cat "$work/redis2.pid")" 2>/dev/null
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -97,6 +99,26 @@ export TOLLGATE_TEST_REDIS="127.0.0.1:$redis_port"
 # Browser tests keep their screenshots here (desktop and 360 px) for a person to look at.
 export TOLLGATE_TEST_ARTIFACTS="$root/artifacts/test"
 export TOLLGATE_TEST_CHROMIUM=/usr/bin/chromium
+
+# A second pair that the store-outage tests stop and start mid-load (the pair above stays up for every other test).
+# This Redis keeps an append-only file, so a restart brings its counters back, as a production Redis would.
+outage_pg_port=$(free_port)
+outage_redis_port=$(free_port)
+while [ "$outage_pg_port" = "$pg_port" ] || [ "$outage_pg_port" = "$redis_port" ]; do outage_pg_port=$(free_port); done
+while [ "$outage_redis_port" = "$pg_port" ] || [ "$outage_redis_port" = "$redis_port" ] || [ "$outage_redis_port" = "$outage_pg_port" ]; do outage_redis_port=$(free_port); done
+mkdir -p "$work/pg2" "$work/pg2sock" "$work/redis2"
+[ "$(id -u)" = 0 ] && chown postgres:postgres "$work/pg2" "$work/pg2sock"
+run_pg "$PGBIN/initdb" -D "$work/pg2" -U tollgate -A trust -E UTF8 --no-sync >/dev/null
+pg2_opts="-p $outage_pg_port -k $work/pg2sock -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
+as_pg() { if [ "$(id -u)" = 0 ]; then echo "runuser -u postgres --"; fi; }
+export TOLLGATE_TEST_OUTAGE_PG_START="$(as_pg) $PGBIN/pg_ctl -D $work/pg2 -w -l $work/pg2/log -o '$pg2_opts' start >/dev/null"
+export TOLLGATE_TEST_OUTAGE_PG_STOP="$(as_pg) $PGBIN/pg_ctl -D $work/pg2 -m fast -w stop >/dev/null"
+export TOLLGATE_TEST_OUTAGE_REDIS_START="redis-server --port $outage_redis_port --bind 127.0.0.1 --save '' --appendonly yes --appendfsync always --daemonize yes --pidfile $work/redis2.pid --logfile $work/redis2.log --dir $work/redis2 && for _ in \$(seq 50); do redis-cli -p $outage_redis_port ping >/dev/null 2>&1 && break; sleep 0.1; done"
+export TOLLGATE_TEST_OUTAGE_REDIS_STOP="redis-cli -p $outage_redis_port shutdown >/dev/null 2>&1 || true"
+bash -c "$TOLLGATE_TEST_OUTAGE_PG_START"
+bash -c "$TOLLGATE_TEST_OUTAGE_REDIS_START"
+export TOLLGATE_TEST_OUTAGE_POSTGRES="Host=127.0.0.1;Port=$outage_pg_port;Username=tollgate;Database=postgres"
+export TOLLGATE_TEST_OUTAGE_REDIS="127.0.0.1:$outage_redis_port"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
 echo "== building"

@@ -8,6 +8,8 @@
 # Also prints the load generator's p50/p99, from the gateway's /metrics the managed bytes allocated per request,
 # collections, GC pauses and JIT time in the window, the CPU of the ledger writer's threads and the context switches.
 # Env: C (64) DUR (10) WARMUP (3) STREAM (0) PORT (5181) MOCK_PORT (18181)
+#      DURABILITY (durable): the gateway's ledgerDurability — durable (a call's record is committed before its answer)
+#      or relaxed (written ~50 ms after it); run both, alternating, for the cost of durability
 #      SERVE_ENV="NAME=value ...": extra environment for the gateway (runtime experiments, e.g. DOTNET_TieredPGO=0)
 #      PERF=1: record a perf profile of the gateway during the window (perf.data and the JIT symbol map are kept in
 #      $PERF_OUT, default /tmp/tollgate-cpu-perf; read it with `perf report -i $PERF_OUT/perf.data --no-children --sort dso,symbol`)
@@ -31,7 +33,7 @@ if [ -z "$pub" ]; then
 fi
 node "$mock" --port "$MOCK_PORT" --quiet > "$work/mock.log" 2>&1 & pids+=($!)
 cat > "$work/tollgate.json" <<JSON
-{ "host": "127.0.0.1", "port": $PORT, "dataDirectory": "$work/data", "providersFromEnvironment": false,
+{ "host": "127.0.0.1", "port": $PORT, "dataDirectory": "$work/data", "providersFromEnvironment": false, "ledgerDurability": "${DURABILITY:-durable}",
   "providers": [{"name": "openai", "baseUrl": "http://127.0.0.1:$MOCK_PORT/v1", "apiKey": "sk-bench-mock"}] }
 JSON
 admin_key="cpu-admin-$(head -c 8 /dev/urandom | od -An -tx1 | tr -d ' \n')"

@@ -6,6 +6,7 @@
 #
 # Settings passed through to run-all.sh: CONC (default 1,16,64), MODES, RUNS, DUR, WARMUP, PEERS.
 # TOLLGATE_PORT (default 5080). The mock upstream that run-all.sh starts listens on 127.0.0.1:18080.
+# DURABILITY (default durable): the gateway's ledgerDurability; relaxed writes records ~50 ms after the answer (weaker on a crash).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$(pwd)
@@ -48,6 +49,7 @@ cat > "$work/tollgate.json" <<JSON
   "port": $port,
   "dataDirectory": "$work/data",
   "providersFromEnvironment": false,
+  "ledgerDurability": "${DURABILITY:-durable}",
   "providers": [{"name": "openai", "baseUrl": "http://127.0.0.1:18080/v1", "apiKey": "sk-bench-mock"}]
 }
 JSON

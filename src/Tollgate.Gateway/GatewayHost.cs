@@ -15,6 +15,7 @@ using Tollgate.Gateway.Admin;
 using Tollgate.Gateway.Auth;
 using Tollgate.Gateway.Configuration;
 using Tollgate.Gateway.Demo;
+using Tollgate.Gateway.Durability;
 using Tollgate.Gateway.Endpoints;
 using Tollgate.Gateway.Forwarding;
 using Tollgate.Gateway.Observability;
@@ -85,6 +86,7 @@ public sealed class GatewayHost : IAsyncDisposable
                     _ => BudgetCounterMode.Auto,
                 },
                 WriteBehindInterval = TimeSpan.FromMilliseconds(options.BudgetCountersFlushMilliseconds),
+                PostgresMaxConnections = options.PostgresMaxConnections,
             }, time);
         }
         catch (TollgateStoreException ex)
@@ -145,9 +147,30 @@ public sealed class GatewayHost : IAsyncDisposable
         var (registry, health) = (router.Registry, router.Health);
         var authenticator = new KeyAuthenticator(keyStore, time, TimeSpan.FromSeconds(options.KeyCacheSeconds), adminHashes);
 
-        // Ledger: one record per attempt, batched off the request path.
+        // Ledger: one record per attempt, batched (group commit); with a local spool for store outages, replayed when it is back.
         var ledgerStore = stores.Ledger;
-        var ledgerWriter = options.Ledger ? new LedgerWriter(ledgerStore, new LedgerWriterOptions(), time) : null;
+        var durableLedger = options.LedgerDurability != "relaxed";
+        var spoolSlot = options.Ledger ? LedgerSpoolSlot.TryTake(options.DataDirectory) : null;
+        if (spoolSlot is not null)
+        {
+            owned.Add(spoolSlot);
+        }
+
+        var ledgerWriter = options.Ledger
+            ? new LedgerWriter(ledgerStore, new LedgerWriterOptions { SpoolPath = spoolSlot?.Path }, time, LoggerFactory.Create(l => l.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(settings.LogLevel)).CreateLogger<LedgerWriter>())
+            : null;
+        if (ledgerWriter is not null && spoolSlot is not null && File.Exists(spoolSlot.Path))
+        {
+            // What a crashed predecessor spooled while the store was away goes to the store before the first call.
+            try
+            {
+                await ledgerWriter.ReplaySpoolAsync(cancellationToken);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // Kept in the spool; the writer offers it again every few seconds.
+            }
+        }
 
         // Budgets: definitions and counters (counters in Redis when several instances share them).
         var budgetDefinitions = stores.BudgetDefinitions;
@@ -206,6 +229,7 @@ public sealed class GatewayHost : IAsyncDisposable
 
         builder.Services.AddSingleton(sp => accounting = new CallAccounting(pricing, new PromptEstimator(), budgetGate, budgetStatus, rateLimits, ledgerWriter, metrics, time, sp.GetRequiredService<ILogger<CallAccounting>>())
         {
+            DurableLedger = durableLedger,
             ApplyDiscounts = discounts,
             Volume = volume,
             Limits = new ModelOutputLimits(router.Capabilities),
@@ -293,6 +317,16 @@ public sealed class GatewayHost : IAsyncDisposable
         {
             await _app.Services.GetRequiredService<CallAccounting>().FlushAsync(CancellationToken.None);
             await writer.DisposeAsync();
+        }
+
+        // Settlements deferred by store trouble get one last try; any left stay counted as held until their holds expire.
+        try
+        {
+            await _app.Services.GetRequiredService<CallAccounting>().TrySettleDeferredAsync(CancellationToken.None);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // Shutting down: nothing more to do for them here.
         }
 
         foreach (var item in _owned)

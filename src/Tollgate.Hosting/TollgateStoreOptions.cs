@@ -26,6 +26,13 @@ public sealed class TollgateStoreOptions
     /// </summary>
     public bool ShortLived { get; set; }
 
+    /// <summary>
+    /// Most PostgreSQL connections this process opens, across its pools (keys and provider state, budgets, ledger); a
+    /// <c>Maximum Pool Size</c> in the connection string wins (per pool). Several instances on one database need
+    /// instances × this below the server's <c>max_connections</c> (100 by default): three instances at 30 fit.
+    /// </summary>
+    public int PostgresMaxConnections { get; set; } = 30;
+
     /// <summary>How often in-process counters write their spend to the store (write-behind).</summary>
     public TimeSpan WriteBehindInterval { get; set; } = TimeSpan.FromMilliseconds(200);
 }

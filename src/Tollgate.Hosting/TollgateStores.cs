@@ -90,6 +90,9 @@ public sealed class TollgateStores : IAsyncDisposable
             // abortConnect=false: never throws here; InitializeAsync checks the connection when it is required at start.
             var configuration = ConfigurationOptions.Parse(options.Redis);
             configuration.AbortOnConnectFail = false;
+            // While Redis is away a command fails at once (the gateway answers 503 store_unavailable) instead of
+            // waiting in a backlog for the connect timeout with the client on hold.
+            configuration.BacklogPolicy = BacklogPolicy.FailFast;
             multiplexer = ConnectionMultiplexer.Connect(configuration);
         }
 
@@ -170,14 +173,16 @@ public sealed class TollgateStores : IAsyncDisposable
 
             default:
             {
-                var dataSource = NpgsqlDataSource.Create(store.ConnectionString);
+                // Bounded pools: a burst waits for a connection instead of exhausting the server's ("too many clients").
+                var pools = PostgresPools.Split(store.ConnectionString, options.PostgresMaxConnections);
+                var dataSource = NpgsqlDataSource.Create(pools.Keys);
                 var pgKeys = new PostgreSqlKeyStore(dataSource);
-                var budgets = new PostgresBudgetStore(store.ConnectionString);
+                var budgets = new PostgresBudgetStore(pools.Budgets);
                 var pgProviders = new PostgreSqlProviderStateStore(dataSource);
                 initializers.Add(pgKeys.InitializeAsync);
                 initializers.Add(budgets.EnsureSchemaAsync);
                 initializers.Add(pgProviders.InitializeAsync);
-                (keys, ledger, definitions, alerts, providerState) = (pgKeys, new PostgreSqlLedgerStore(store.ConnectionString), budgets, budgets, pgProviders);
+                (keys, ledger, definitions, alerts, providerState) = (pgKeys, new PostgreSqlLedgerStore(pools.Ledger), budgets, budgets, pgProviders);
                 counters = budgets;
                 description = "in the store (shared by every instance)";
                 if (multiplexer is null && options.BudgetCounters == BudgetCounterMode.WriteBehind)

@@ -21,6 +21,7 @@ internal sealed class KeyAuthenticator(IKeyStore store, TimeProvider time, TimeS
     private static readonly TimeSpan NegativeCacheFor = TimeSpan.FromSeconds(2);
 
     private readonly ConcurrentDictionary<string, Entry> _cache = new(PresentedKeyComparer.Instance);
+    private readonly KeyLookupFlights _lookups = new(store);
     private int _negativeEntries;
     private int _generation;
 
@@ -64,7 +65,7 @@ internal sealed class KeyAuthenticator(IKeyStore store, TimeProvider time, TimeS
 
         // An entry read before a Clear carries the older generation and is ignored, so a lookup racing a revocation never lingers.
         var cacheKey = presented.ToString();
-        var found = await store.FindByHashAsync(hash, cancellationToken);
+        var found = await _lookups.FindAsync(hash, generation, cancellationToken);
         var ttl = found is null ? NegativeCacheFor : cacheFor;
         if (found is not null || Interlocked.Increment(ref _negativeEntries) <= MaxNegativeEntries)
         {

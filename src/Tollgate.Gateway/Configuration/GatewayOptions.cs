@@ -54,6 +54,14 @@ public sealed class GatewayOptions
     /// <summary>Keep raw ledger records this many days (purged hourly; rollups and reports keep their totals); unset keeps them forever.</summary>
     public int? LedgerRetentionDays { get; set; }
 
+    /// <summary>
+    /// When a call's ledger record is written: <c>durable</c> (default) — committed (or fsync'd into the local spool)
+    /// before the client gets the answer, batched with every other call finishing meanwhile (group commit); <c>relaxed</c>
+    /// — queued and written within ~50 ms after the answer, so a crash (SIGKILL, power loss) loses the records, and the
+    /// budget spend, of the calls answered in that last moment.
+    /// </summary>
+    public string LedgerDurability { get; set; } = "durable";
+
     /// <summary>How old the budget snapshot behind <c>x-tollgate-budget-remaining</c> may be (0 = read on every request).</summary>
     public int BudgetStatusCacheMilliseconds { get; set; } = 1000;
 
@@ -88,6 +96,9 @@ public sealed class GatewayOptions
 
     /// <summary>How often the key store is asked whether a key was revoked elsewhere (CLI, another gateway), in milliseconds.</summary>
     public int KeyRevocationCheckMilliseconds { get; set; } = 500;
+
+    /// <summary>Most PostgreSQL connections one gateway instance opens (all its pools together); keep instances × this below the server's max_connections.</summary>
+    public int PostgresMaxConnections { get; set; } = 30;
 
     /// <summary>How often in-process (write-behind) budget counters write their spend to the store, in milliseconds.</summary>
     public int BudgetCountersFlushMilliseconds { get; set; } = 200;
@@ -151,10 +162,20 @@ public sealed class GatewayOptions
             errors.Add($"ledgerRetentionDays {LedgerRetentionDays} is out of range: use 1-{Tollgate.Ledger.LedgerRetention.MaxDays} days, or leave it unset to keep records forever");
         }
 
+        if (LedgerDurability is not ("durable" or "relaxed"))
+        {
+            errors.Add($"ledgerDurability '{LedgerDurability}' is unknown: use durable (default: nothing answered is lost on a crash) or relaxed (records written just after the answer; a crash loses the last ~50 ms)");
+        }
+
         errors.AddRange(Pricing.Validate());
         if (KeyRevocationCheckMilliseconds < 50)
         {
             errors.Add($"keyRevocationCheckMilliseconds {KeyRevocationCheckMilliseconds} is too small: use at least 50");
+        }
+
+        if (PostgresMaxConnections is < 6 or > 10_000)
+        {
+            errors.Add($"postgresMaxConnections {PostgresMaxConnections} is out of range: use 6-10000 (instances × this must stay below PostgreSQL's max_connections)");
         }
 
         if (BudgetCountersFlushMilliseconds < 10)

@@ -40,7 +40,20 @@ internal sealed class CallAccounting(
     private long _pendingLedgerWrites;
     private int _burstScheduled;
 
+    private long _unrecorded;
+    private SettlementRetrier? _settlements;
+
     public CostEngine Pricing => pricing;
+
+    /// <summary>
+    /// True (<c>ledgerDurability: durable</c>, the default): <see cref="SettleAsync"/> completes only once the call's record
+    /// is durable, so nothing a client was answered for is lost on a crash. False (<c>relaxed</c>): records are handed
+    /// to the writer in bursts every 50 ms after the answer.
+    /// </summary>
+    public bool DurableLedger { get; init; }
+
+    /// <summary>Durable appends that neither the store nor the spool took (each was logged and its answer withheld).</summary>
+    public long UnrecordedCalls => Interlocked.Read(ref _unrecorded);
 
     /// <summary>Prices through <see cref="CostEngine.Calculate(string, string, Usage, DateTimeOffset, CostContext)"/> so negotiated and volume discounts apply.</summary>
     public bool ApplyDiscounts { get; init; }
@@ -364,17 +377,38 @@ internal sealed class CallAccounting(
             Volume.Add(call.StartedAt, settlement.Cost.TotalCost);
         }
 
+        // The record first: once it is durable, a crash before the hold settles loses no spend on the default store
+        // (in-process counters are rebuilt from the ledger at start). Durable mode waits here, before any byte of the
+        // answer (or a stream's last event) reaches the client.
+        var elapsed = time.GetElapsedTime(call.StartTimestamp);
+        try
+        {
+            await RecordAsync(call, settlement, status, cutOff, elapsed);
+        }
+        catch (StoreUnavailableException) when (budgets is not null && call.Hold is BudgetReservation unrecorded)
+        {
+            // Not recorded (its answer is withheld), but the provider did the work: the budget still counts it.
+            call.Hold = null;
+            await TrySettleAsync(unrecorded, settlement.Cost.Priced ? settlement.Cost.TotalCost : 0m, cancellationToken);
+            throw;
+        }
+
         if (budgets is not null && call.Hold is BudgetReservation reservation)
         {
             call.Hold = null;
-            await budgets.SettleAsync(reservation, settlement.Cost.Priced ? settlement.Cost.TotalCost : 0m, cancellationToken);
-            if (reservation.Lines.Count > 0 && budgetStatus is not null)
+            if (await TrySettleAsync(reservation, settlement.Cost.Priced ? settlement.Cost.TotalCost : 0m, cancellationToken) && reservation.Lines.Count > 0 && budgetStatus is not null)
             {
-                settlement = settlement with { BudgetRemaining = await budgetStatus.RemainingAsync(reservation, cancellationToken) };
+                try
+                {
+                    settlement = settlement with { BudgetRemaining = await budgetStatus.RemainingAsync(reservation, cancellationToken) };
+                }
+                catch (Exception ex) when (StoreFailure.Is(ex))
+                {
+                    settlement = settlement with { BudgetRemaining = null };
+                }
             }
         }
 
-        var elapsed = time.GetElapsedTime(call.StartTimestamp);
         if (call.Activity is { } activity)
         {
             activity.SetTag("gen_ai.usage.input_tokens", settlement.Usage.InputTokens);
@@ -395,7 +429,6 @@ internal sealed class CallAccounting(
             logger.LogWarning("request {RequestId}: {Provider}/{Model} is unpriced: {Reason}", call.RequestId, call.Endpoint.PricedAs, call.UpstreamModel, settlement.Cost.UnpricedReason);
         }
 
-        Record(call, settlement, status, cutOff, elapsed);
         return settlement;
     }
 
@@ -405,15 +438,41 @@ internal sealed class CallAccounting(
         if (budgets is not null && call.Hold is BudgetReservation reservation)
         {
             call.Hold = null;
-            await budgets.SettleAsync(reservation, 0m, cancellationToken);
+            await TrySettleAsync(reservation, 0m, cancellationToken);
         }
     }
 
-    private void Record(CallContext call, Settlement settlement, int status, bool cutOff, TimeSpan elapsed)
+    /// <summary>
+    /// Settles the hold; when the counters are unreachable the settlement is retried in the background (the hold stays
+    /// counted as held meanwhile), so store trouble after the provider answered neither fails the answered call nor
+    /// loses its spend. False when it was deferred.
+    /// </summary>
+    private async ValueTask<bool> TrySettleAsync(BudgetReservation reservation, decimal amount, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await budgets!.SettleAsync(reservation, amount, cancellationToken);
+            return true;
+        }
+        catch (Exception ex) when (StoreFailure.Is(ex))
+        {
+            logger.LogWarning("budget counters unavailable while settling {Reservation} ({Error}): retried in the background", reservation.Id, ex.GetType().Name);
+            LazyInitializer.EnsureInitialized(ref _settlements, () => new SettlementRetrier(budgets!, time, logger)).Add(reservation, amount);
+            return false;
+        }
+    }
+
+    /// <summary>Settlements deferred by store trouble and not yet counted.</summary>
+    public int DeferredSettlements => _settlements?.Pending ?? 0;
+
+    /// <summary>Tries every deferred settlement now (tests, shutdown); true when none is left.</summary>
+    public Task<bool> TrySettleDeferredAsync(CancellationToken cancellationToken) => _settlements?.TryDrainAsync(cancellationToken) ?? Task.FromResult(true);
+
+    private ValueTask RecordAsync(CallContext call, Settlement settlement, int status, bool cutOff, TimeSpan elapsed)
     {
         if (ledger is null)
         {
-            return;
+            return ValueTask.CompletedTask;
         }
 
         var success = status is >= 200 and < 300 && !cutOff;
@@ -446,11 +505,41 @@ internal sealed class CallAccounting(
             PriceSource = cost.PriceSource,
             Unpriced = !cost.Priced,
         };
+        if (DurableLedger)
+        {
+            return AppendDurablyAsync(record);
+        }
+
         Interlocked.Increment(ref _pendingLedgerWrites);
         _ledgerQueue.Enqueue(record);
         if (Interlocked.CompareExchange(ref _burstScheduled, 1, 0) == 0)
         {
             _ = BurstAfterDelayAsync();
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>
+    /// Waits until the record is committed by the store or fsync'd into the writer's spool. Every call finishing while
+    /// the writer stores a batch joins the next one, so under load one commit covers many calls (group commit).
+    /// </summary>
+    private async ValueTask AppendDurablyAsync(UsageRecord record)
+    {
+        Interlocked.Increment(ref _pendingLedgerWrites);
+        try
+        {
+            await ledger!.AppendAsync(record, CancellationToken.None);
+        }
+        catch (Exception ex) when (ex is not ArgumentException)
+        {
+            Interlocked.Increment(ref _unrecorded);
+            logger.LogError("ledger record for request {RequestId} could not be written (store and spool failed): {Error}", record.RequestId, ex.Message);
+            throw new StoreUnavailableException("the ledger store and its local spool are unavailable", ex);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _pendingLedgerWrites);
         }
     }
 

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.IO.Pipelines;
 using System.Net.Http.Headers;
 using Microsoft.AspNetCore.Http;
@@ -93,7 +94,19 @@ internal sealed class ProxyHandler(
         var response = context.Response;
         response.Headers[RequestIdHeader] = requestId;
 
-        var auth = await authenticator.AuthenticateAsync(context.Request, aborted);
+        AuthResult auth;
+        try
+        {
+            auth = await authenticator.AuthenticateAsync(context.Request, aborted);
+        }
+        catch (Exception ex) when (StoreFailure.Is(ex) && !aborted.IsCancellationRequested)
+        {
+            // The key store is away: a key cannot be checked, so nothing goes through (fail closed), and the client is told to retry.
+            logger.LogWarning("request {RequestId}: key store unavailable ({Error})", requestId, ex.GetType().Name);
+            await WriteRefusalAsync(context, StoreFailure.Refusal("key store"));
+            return;
+        }
+
         if (auth.Key is not { } key)
         {
             metrics.Refused("invalid_key");
@@ -179,7 +192,18 @@ internal sealed class ProxyHandler(
                 _ => null,
             };
             var type = operation == Operation.Embeddings ? GenerationType.Embeddings : GenerationType.Chat;
-            var plan = await router.PlanAsync(info.Model, type, required, info.PromptBytes, info.MaxOutputTokens, info.Choices, info.Needs, aborted);
+            RoutePlan plan;
+            try
+            {
+                plan = await router.PlanAsync(info.Model, type, required, info.PromptBytes, info.MaxOutputTokens, info.Choices, info.Needs, aborted);
+            }
+            catch (Exception ex) when (StoreFailure.Is(ex) && !aborted.IsCancellationRequested)
+            {
+                logger.LogWarning("request {RequestId}: provider state unavailable ({Error})", requestId, ex.GetType().Name);
+                await WriteRefusalAsync(context, StoreFailure.Refusal("provider state store"));
+                return;
+            }
+
             if (plan.Chain.Length == 0)
             {
                 if (plan.MissingCapability is { } missing)
@@ -224,10 +248,7 @@ internal sealed class ProxyHandler(
 
             if (result.Value is { Admission: { } refused })
             {
-                metrics.Refused(refused.Code ?? "refused");
-                RetryAdvice.Write(response, refused.RetryAfter);
-
-                await OpenAiError.WriteAsync(context, refused.Status, refused.Message!, refused.Status == 429 ? "rate_limit_error" : "invalid_request_error", refused.Code, extra: refused.Details);
+                await WriteRefusalAsync(context, refused);
                 return;
             }
 
@@ -254,6 +275,14 @@ internal sealed class ProxyHandler(
             await OpenAiError.WriteAsync(context, result.Attempts.Count == 0 ? StatusCodes.Status503ServiceUnavailable : StatusCodes.Status502BadGateway,
                 $"no provider could serve '{info.Model}': {lastFailure ?? "none available"}", "upstream_error", result.Attempts.Count == 0 ? "provider_unavailable" : "provider_error");
         }
+    }
+
+    private Task WriteRefusalAsync(HttpContext context, Admission refused)
+    {
+        metrics.Refused(refused.Code ?? "refused");
+        RetryAdvice.Write(context.Response, refused.RetryAfter);
+        var type = refused.Status == 429 ? "rate_limit_error" : refused.Status >= 500 ? "api_error" : "invalid_request_error";
+        return OpenAiError.WriteAsync(context, refused.Status, refused.Message!, type, refused.Code, extra: refused.Details);
     }
 
     /// <summary>
@@ -306,12 +335,24 @@ internal sealed class ProxyHandler(
             }
 
             handler.Accounting.Estimate(call, body.Span, info);
-            var admission = await handler.Accounting.AdmitAsync(call, aborted);
+            Admission admission;
+            try
+            {
+                admission = await handler.Accounting.AdmitAsync(call, aborted);
+            }
+            catch (Exception ex) when (StoreFailure.Is(ex) && !aborted.IsCancellationRequested)
+            {
+                // Budget counters out of reach: an enforced budget cannot be checked, so the call is refused (fail closed).
+                handler.Logger.LogWarning("request {RequestId}: budget counters unavailable ({Error})", requestId, ex.GetType().Name);
+                _attempt--;
+                return new AttemptResult<Reply>(new Reply { Admission = StoreFailure.Refusal("budget store") }, AttemptOutcome.Local);
+            }
+
             if (!admission.Allowed)
             {
-                // A budget or rate-limit refusal is the answer: no other provider changes it.
+                // A budget or rate-limit refusal is the answer: no other provider changes it, and it says nothing of the provider's health.
                 _attempt--;
-                return new AttemptResult<Reply>(new Reply { Admission = admission }, AttemptOutcome.Fatal);
+                return new AttemptResult<Reply>(new Reply { Admission = admission }, AttemptOutcome.Local);
             }
 
             if (call.Adaptation is { } adaptation)
@@ -327,6 +368,15 @@ internal sealed class ProxyHandler(
             try
             {
                 return await handler.ForwardAsync(context, call, body, info, aborted);
+            }
+            catch (StoreUnavailableException ex)
+            {
+                // The call could not be recorded (store and spool both failed): its answer is withheld, and no other
+                // provider is tried behind it. The gateway's trouble, not the provider's.
+                handler.Logger.LogError("request {RequestId}: {Error}", requestId, ex.Message);
+                return context.Response.HasStarted
+                    ? new AttemptResult<Reply>(Reply.Done, AttemptOutcome.Local)
+                    : new AttemptResult<Reply>(new Reply { Admission = StoreFailure.Refusal("ledger") }, AttemptOutcome.Local);
             }
             catch (Exception ex) when (context.Response.HasStarted && !aborted.IsCancellationRequested)
             {
@@ -417,7 +467,8 @@ internal sealed class ProxyHandler(
                 await accounting.ReleaseAsync(call, CancellationToken.None);
                 if (aborted.IsCancellationRequested)
                 {
-                    return Reply.Answered;
+                    // The client left before the provider answered: nothing learnt about the provider.
+                    return new AttemptResult<Reply>(Reply.Done, AttemptOutcome.Local);
                 }
 
                 // Never reached the provider (refused, DNS, timeout before headers): nothing billed, nothing recorded as spend.
@@ -530,6 +581,9 @@ internal sealed class ProxyHandler(
 
         Settlement? early = null;
         SseRelay.End end;
+        // Durable ledger: the stream's last event waits for the call's record (SettleAsync), so a crash cannot leave a
+        // completed stream out of the ledger.
+        using var heldBack = accounting.DurableLedger ? new PooledBuffer(512) : null;
         await using (upstream)
         {
             end = await SseRelay.RelayAsync(upstream, response.BodyWriter, observer, (obs, output) =>
@@ -543,7 +597,7 @@ internal sealed class ProxyHandler(
                 var priced = accounting.Price(call, obs, cutOff: false);
                 early = priced;
                 CostAnnotation.Write(output, call.RequestId, priced);
-            }, aborted);
+            }, aborted, heldBack);
         }
 
         if (translated?.Usage is { } reported)
@@ -558,6 +612,18 @@ internal sealed class ProxyHandler(
         }
 
         await accounting.SettleAsync(call, observer, 200, cutOff, CancellationToken.None, early is { } e && !cutOff ? e : null);
+        if (heldBack is { Length: > 0 } && end != SseRelay.End.ClientGone)
+        {
+            try
+            {
+                response.BodyWriter.Write(heldBack.Span);
+                await response.BodyWriter.FlushAsync(aborted);
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or IOException)
+            {
+                // The client left before the end: the call is recorded all the same.
+            }
+        }
     }
 
     /// <summary>Chat for a provider with another API (Anthropic, Gemini, Azure): the provider adapter translates both ways.</summary>

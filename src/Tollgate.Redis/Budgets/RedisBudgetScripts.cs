@@ -3,7 +3,9 @@ namespace Tollgate.Redis.Budgets;
 /// <summary>
 /// The Lua scripts that make holds atomic in Redis. All keys share one hash tag, so a script touches one slot.
 /// Amounts are integer nano-units applied with HINCRBY; comparisons happen in Lua numbers, exact up to 2^53
-/// (9,007,199 currency units per window), which the store checks before calling.
+/// (9,007,199 currency units per window), which the store checks before calling. A release subtracts as <c>0 - x</c>,
+/// never <c>-x</c>: Lua's <c>-0</c> reaches Redis as "-0", which HINCRBY refuses ("not an integer"), so releasing a
+/// zero hold (an unpriced call's) failed half-way through the script.
 /// </summary>
 internal static class RedisBudgetScripts
 {
@@ -19,7 +21,7 @@ internal static class RedisBudgetScripts
               local asSpent = redis.call('HGET', hk, 'x') == '1'
               for j = 1, n do
                 local f = redis.call('HMGET', hk, 'k' .. j, 'a' .. j)
-                redis.call('HINCRBY', f[1], 'h', -tonumber(f[2]))
+                redis.call('HINCRBY', f[1], 'h', 0 - tonumber(f[2]))
                 if asSpent then redis.call('HINCRBY', f[1], 's', tonumber(f[2])) end
               end
               redis.call('HSET', hk, 'st', '1')
@@ -88,7 +90,7 @@ internal static class RedisBudgetScripts
         local n = tonumber(redis.call('HGET', KEYS[2], 'n'))
         for j = 1, n do
           local f = redis.call('HMGET', KEYS[2], 'k' .. j, 'a' .. j)
-          if st == '0' then redis.call('HINCRBY', f[1], 'h', -tonumber(f[2])) end
+          if st == '0' then redis.call('HINCRBY', f[1], 'h', 0 - tonumber(f[2])) end
           redis.call('HINCRBY', f[1], 's', ARGV[1 + j] or 0)
         end
         redis.call('DEL', KEYS[2])

@@ -13,6 +13,12 @@ public enum AttemptOutcome
 
     /// <summary>The request itself is wrong (400): no candidate will do better; stop.</summary>
     Fatal,
+
+    /// <summary>
+    /// Ended on the caller's side, not by the provider (a budget or rate-limit refusal, the client gone, the caller's own
+    /// store unavailable): stop, and it says nothing about the provider's health.
+    /// </summary>
+    Local,
 }
 
 /// <summary>The result of one attempt as the caller's delegate reports it.</summary>

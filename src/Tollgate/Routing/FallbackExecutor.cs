@@ -96,7 +96,11 @@ public sealed class FallbackExecutor
                     }
 
                     var duration = _time.GetElapsedTime(started);
-                    _health?.Record(candidate.Provider, candidate.Model, result.Outcome is AttemptOutcome.Success or AttemptOutcome.Fatal, duration);
+                    if (result.Outcome != AttemptOutcome.Local)
+                    {
+                        _health?.Record(candidate.Provider, candidate.Model, result.Outcome is AttemptOutcome.Success or AttemptOutcome.Fatal, duration);
+                    }
+
                     var record = new AttemptRecord(attempts.Count + 1, candidate, tries, result.Outcome, result.Error, duration);
                     attempts.Add(record);
                     if (onAttempt is not null)
@@ -108,7 +112,7 @@ public sealed class FallbackExecutor
                 },
                 cancellationToken);
             lastCandidate = candidate;
-            if (last.Outcome is AttemptOutcome.Success or AttemptOutcome.Fatal)
+            if (last.Outcome is AttemptOutcome.Success or AttemptOutcome.Fatal or AttemptOutcome.Local)
             {
                 break;
             }

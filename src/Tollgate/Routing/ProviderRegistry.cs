@@ -43,7 +43,19 @@ public sealed class ProviderRegistry
         }
 
         // Two concurrent refreshes both read the store; harmless, and cheaper than a lock on the request path.
-        var state = await _store.LoadAsync(cancellationToken);
+        ProviderState state;
+        try
+        {
+            state = await _store.LoadAsync(cancellationToken);
+        }
+        catch (Exception) when (_state is { } known && !cancellationToken.IsCancellationRequested)
+        {
+            // The store is unreachable: routing goes on with the last state read (operator changes made meanwhile
+            // apply once it is back), and asks again after the refresh interval instead of on every request.
+            _loadedAt = now;
+            return known;
+        }
+
         _loadedAt = now;
         _state = state;
         return state;

@@ -55,6 +55,11 @@ public sealed class FakeUpstream : IAsyncDisposable
     /// <summary>Delay before each stream chunk.</summary>
     public TimeSpan ChunkDelay { get; set; } = TimeSpan.Zero;
 
+    /// <summary>When above 0, every n-th request is answered 503 (a flaky provider); the others as usual.</summary>
+    public int FailEveryNth { get; set; }
+
+    private long _served;
+
     /// <summary>When set, the OpenAI chat answers' <c>usage</c> object verbatim (e.g. malformed counts) instead of one built from the counts above.</summary>
     public string? UsageJson { get; set; }
 
@@ -86,7 +91,13 @@ public sealed class FakeUpstream : IAsyncDisposable
         var headers = context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase);
         Requests.Enqueue(new RecordedRequest(context.Request.Path + context.Request.QueryString, body, headers));
 
-        if (FailWithStatus is { } status)
+        var failure = FailWithStatus;
+        if (failure is null && FailEveryNth > 0 && Interlocked.Increment(ref _served) % FailEveryNth == 0)
+        {
+            failure = 503;
+        }
+
+        if (failure is { } status)
         {
             context.Response.StatusCode = status;
             context.Response.ContentType = "application/json";

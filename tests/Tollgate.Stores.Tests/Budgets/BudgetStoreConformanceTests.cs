@@ -38,6 +38,24 @@ public abstract class BudgetStoreConformanceTests
     }
 
     [Fact]
+    public async Task SettleAndReclaim_ZeroHoldBesideAnAmount_EveryLineReleasedOnce()
+    {
+        // An unpriced call holds nothing; releasing a zero line must work like any other (it once failed mid-script in Redis).
+        var id = NewId();
+        var other = NewId();
+        var settled = Request(T0, new HoldLine(id, "w", 1000, 300), new HoldLine(other, "w", 1000, 0));
+        Assert.True((await Store.TryHoldAsync(settled, Ct)).Held);
+        Assert.True(await Store.SettleAsync(settled.ReservationId, settled.Lines, [0, 0], T0, Ct));
+        Assert.Equal(new BudgetCounter(0, 0), await Store.GetCounterAsync(id, "w", T0, Ct));
+
+        var abandoned = new HoldRequest(NewRes(), [new HoldLine(other, "w", 1000, 0), new HoldLine(id, "w", 1000, 200)], T0, T0.AddSeconds(10));
+        Assert.True((await Store.TryHoldAsync(abandoned, Ct)).Held);
+        Assert.True(await Store.ReclaimExpiredAsync(T0.AddSeconds(11), Ct) >= 1);
+        Assert.Equal(new BudgetCounter(0, 0), await Store.GetCounterAsync(id, "w", T0.AddSeconds(11), Ct));
+        Assert.Equal(new BudgetCounter(0, 0), await Store.GetCounterAsync(other, "w", T0.AddSeconds(11), Ct));
+    }
+
+    [Fact]
     public async Task TryHold_OverLimit_RefusedWithCounterNumbersAndNothingChanged()
     {
         var id = NewId();

@@ -1,0 +1,65 @@
+namespace Tollgate.Gateway.Tests.Reliability;
+
+/// <summary>
+/// PostgreSQL and Redis stopped and started again under load, two instances, a hard budget: clients get only 200, 429
+/// (budget), 403 (unpriced) or 503 <c>store_unavailable</c> with <c>Retry-After</c> — never 500 or 502. After recovery
+/// every call that reached the provider is in the ledger exactly once (answered ones included), the budget's counters
+/// equal the ledger's sum to the nano-unit, and the budget was not overshot.
+/// </summary>
+public sealed class StoreOutageTests
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task PostgresAndRedisStoppedAndRestartedMidLoad_OnlyDocumentedStatusesNothingLostNothingDoubled()
+    {
+        await using var cluster = await MultiInstanceCluster.StartAsync(limit: "0.02", instances: 2, postgresAdmin: OutageServices.Postgres, redis: OutageServices.Redis);
+        var load = cluster.LoadAsync(total: 2000, concurrency: 40, backOff: true);
+        var (postgresDown, redisDown) = (false, false);
+        try
+        {
+            // PostgreSQL first (the ledger spools, key lookups and budget definitions fail), then Redis as well (no counters).
+            await Task.Delay(700, Ct);
+            postgresDown = true;
+            await OutageServices.StopPostgresAsync();
+            await Task.Delay(700, Ct);
+            redisDown = true;
+            await OutageServices.StopRedisAsync();
+            await Task.Delay(1500, Ct);
+            await OutageServices.StartRedisAsync();
+            redisDown = false;
+            await Task.Delay(700, Ct);
+            await OutageServices.StartPostgresAsync();
+            postgresDown = false;
+        }
+        finally
+        {
+            // Whatever happened above, both run again for the next test.
+            if (redisDown)
+            {
+                await OutageServices.StartRedisAsync();
+            }
+
+            if (postgresDown)
+            {
+                await OutageServices.StartPostgresAsync();
+            }
+        }
+
+        var result = await load;
+        TestContext.Current.TestOutputHelper?.WriteLine($"outcomes: {result}");
+        var allowed = new HashSet<string>(StringComparer.Ordinal) { "200", "429 budget_exceeded", "403 model_unpriced", "503 store_unavailable" };
+        Assert.True(result.Outcomes.Keys.All(allowed.Contains), $"undocumented outcomes: {result}");
+        Assert.True(result.Count("503 store_unavailable") > 0, $"the outage was not felt: {result}");
+        Assert.True(result.Count("200") > 0, $"nothing was answered: {result}");
+
+        await cluster.SettleDeferredAsync(TimeSpan.FromSeconds(30));
+        var (records, ledgerNanos) = await cluster.LedgerAsync();
+        Assert.All(result.Answered, id => Assert.Equal(1, records.GetValueOrDefault(id)));
+        // Every call that reached the provider is recorded, once.
+        Assert.Equal(cluster.Upstream.RequestCount, records.Values.Sum());
+        var (spent, _, limit) = await cluster.BudgetAsync();
+        Assert.Equal(MultiInstanceCluster.FromNanos(ledgerNanos), spent);
+        Assert.True(spent <= limit, $"overshoot: spent {spent} of {limit}");
+    }
+}
