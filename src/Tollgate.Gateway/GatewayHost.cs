@@ -118,6 +118,11 @@ public sealed class GatewayHost : IAsyncDisposable
             o.TimestampFormat = "HH:mm:ss ";
         });
         builder.Logging.SetMinimumLevel(settings.LogLevel);
+        if (settings.LogSink is { } sink)
+        {
+            builder.Logging.AddProvider(sink);
+        }
+
         builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
         builder.Logging.AddFilter("System.Net.Http", LogLevel.Warning);
         // Hosting starts an Activity and a log scope for every request whenever its logger is enabled at any level; it only

@@ -37,6 +37,14 @@ internal static class KeysCommand
                 throw new CliException("--tenant is required: every key belongs to a tenant, e.g. tollgate keys create --tenant acme --project bot");
             }
 
+            foreach (var (option, value) in new[] { ("--tenant", owner), ("--project", parse.GetValue(project)), ("--user", parse.GetValue(user)), ("--name", parse.GetValue(name)) })
+            {
+                if (value is not null && (value.Length > 200 || value.Any(char.IsControl)))
+                {
+                    throw new CliException($"{option} must be at most 200 printable characters (no line breaks or control characters)");
+                }
+            }
+
             if (parse.GetValue(rpm) is <= 0 || parse.GetValue(tpm) is <= 0)
             {
                 throw new CliException("--rpm and --tpm must be positive");

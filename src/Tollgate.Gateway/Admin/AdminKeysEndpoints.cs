@@ -19,7 +19,7 @@ internal static class AdminKeysEndpoints
                 return;
             }
 
-            using var document = await AdminJsonBody.ReadAsync(context);
+            using var document = await AdminJsonBody.ReadAsync(context, KeyFields);
             if (document is null)
             {
                 return;
@@ -120,6 +120,9 @@ internal static class AdminKeysEndpoints
             await context.Response.WriteAsJsonAsync(new { id, revoked = true }, GatewayJson.Options);
         });
     }
+
+    /// <summary>The fields a key body may have.</summary>
+    internal static readonly string[] KeyFields = ["tenant", "project", "user", "name", "rpm", "tpm"];
 
     private static DateTimeOffset TruncateToMilliseconds(DateTimeOffset value) =>
         DateTimeOffset.FromUnixTimeMilliseconds(value.ToUnixTimeMilliseconds());

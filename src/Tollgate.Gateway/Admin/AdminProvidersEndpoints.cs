@@ -58,7 +58,7 @@ internal static class AdminProvidersEndpoints
             var type = GenerationType.Chat;
             if (context.Request.ContentLength > 0)
             {
-                using var document = await AdminJsonBody.ReadAsync(context);
+                using var document = await AdminJsonBody.ReadAsync(context, ["type"]);
                 if (document is null)
                 {
                     return;

@@ -30,6 +30,12 @@ internal static class CountTokensEndpoint
                 return;
             }
 
+            if (RequestBodyReader.NotJson(context.Request) is { } mediaType)
+            {
+                await RequestBodyReader.WriteNotJsonAsync(context, mediaType);
+                return;
+            }
+
             var (body, _) = await RequestBodyReader.ReadAsync(context.Request, maxBodyBytes, context.RequestAborted);
             if (body is null)
             {
@@ -41,6 +47,12 @@ internal static class CountTokensEndpoint
             ChatPrompt prompt;
             using (body)
             {
+                if (RequestInspector.Inspect(body.Span, RequestShape.CountTokens, out _) is { } problem)
+                {
+                    await OpenAiError.BadRequest(context, problem.Message, problem.Param, problem.Code);
+                    return;
+                }
+
                 try
                 {
                     using var document = JsonDocument.Parse(body.Memory);

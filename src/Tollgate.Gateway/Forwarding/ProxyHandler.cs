@@ -117,6 +117,13 @@ internal sealed class ProxyHandler(
         }
 
         attribution.AttachTo(context);
+        if (RequestBodyReader.NotJson(context.Request) is { } mediaType)
+        {
+            metrics.Refused("unsupported_media_type");
+            await RequestBodyReader.WriteNotJsonAsync(context, mediaType);
+            return;
+        }
+
         var (body, _) = await RequestBodyReader.ReadAsync(context.Request, maxBodyBytes, aborted);
         if (body is null)
         {
@@ -128,46 +135,12 @@ internal sealed class ProxyHandler(
 
         using (body)
         {
-            var problem = RequestInspector.Inspect(body.Span, out var info);
+            // The door's request shape is checked in the same pass that reads the body: nothing is held or sent for a request the provider would refuse.
+            var problem = RequestInspector.Inspect(body.Span, ShapeOf(operation), out var info);
             if (problem is not null)
             {
                 metrics.Refused("bad_request");
-                await OpenAiError.BadRequest(context, problem, code: "invalid_json");
-                return;
-            }
-
-            if (string.IsNullOrEmpty(info.Model))
-            {
-                metrics.Refused("bad_request");
-                await OpenAiError.BadRequest(context, "\"model\" is missing: name the model to call, e.g. \"gpt-4o-mini\" (GET /v1/models lists them)", "model", "missing_model");
-                return;
-            }
-
-            if (operation == Operation.Embeddings && info.Stream)
-            {
-                metrics.Refused("bad_request");
-                await OpenAiError.BadRequest(context, "embeddings cannot be streamed: remove \"stream\"", "stream");
-                return;
-            }
-
-            if (operation == Operation.Responses && info.PromptStart < 0)
-            {
-                metrics.Refused("bad_request");
-                await OpenAiError.BadRequest(context, "\"input\" is missing: send the prompt as a string or an array of input items", "input", "missing_input");
-                return;
-            }
-
-            if (operation is Operation.Chat or Operation.Messages && info.PromptStart < 0)
-            {
-                metrics.Refused("bad_request");
-                await OpenAiError.BadRequest(context, "\"messages\" is missing: send the conversation as an array of {\"role\", \"content\"} objects", "messages", "missing_messages");
-                return;
-            }
-
-            if (operation == Operation.Messages && info.MaxOutputTokens is null)
-            {
-                metrics.Refused("bad_request");
-                await OpenAiError.BadRequest(context, "\"max_tokens\" is missing: Anthropic's messages API needs the most output tokens to generate, e.g. \"max_tokens\": 1024", "max_tokens", "missing_max_tokens");
+                await OpenAiError.BadRequest(context, problem.Message, problem.Param, problem.Code);
                 return;
             }
 
@@ -179,7 +152,7 @@ internal sealed class ProxyHandler(
                 _ => null,
             };
             var type = operation == Operation.Embeddings ? GenerationType.Embeddings : GenerationType.Chat;
-            var plan = await router.PlanAsync(info.Model, type, required, info.PromptBytes, info.MaxOutputTokens, info.Choices, info.Needs, aborted);
+            var plan = await router.PlanAsync(info.Model!, type, required, info.PromptBytes, info.MaxOutputTokens, info.Choices, info.Needs, aborted);
             if (plan.Chain.Length == 0)
             {
                 if (plan.MissingCapability is { } missing)
@@ -255,6 +228,15 @@ internal sealed class ProxyHandler(
                 $"no provider could serve '{info.Model}': {lastFailure ?? "none available"}", "upstream_error", result.Attempts.Count == 0 ? "provider_unavailable" : "provider_error");
         }
     }
+
+    /// <summary>The request shape each door checks (one validator per wire dialect).</summary>
+    private static RequestShape ShapeOf(Operation operation) => operation switch
+    {
+        Operation.Embeddings => RequestShape.Embeddings,
+        Operation.Messages => RequestShape.Messages,
+        Operation.Responses => RequestShape.Responses,
+        _ => RequestShape.Chat,
+    };
 
     /// <summary>
     /// One request's walk down the fallback plan: each call of <see cref="AttemptAsync"/> is one attempt (its own
