@@ -167,7 +167,7 @@ public sealed class GatewayHost : IAsyncDisposable
             Ledger = options.Ledger ? ledgerStore : null,
             FlushLedgerAsync = ct => accounting?.FlushAsync(ct) ?? Task.CompletedTask,
         });
-        var budgetStatus = new BudgetStatusCache(budgetGate, time, TimeSpan.FromMilliseconds(options.BudgetStatusCacheMilliseconds));
+        var budgetStatus = new BudgetStatusCache(budgetGate, time, TimeSpan.FromMilliseconds(options.BudgetStatusCacheMilliseconds)) { ShowShared = options.ShowSharedBudgets };
         owned.Add(budgetStatus);
         metrics.BudgetRemaining = async ct => (await budgetGate.GetStatusAsync(ct)).Select(b => (b.Budget.Id, b.Budget.Scope.ToString(), b.Remaining)).ToList();
         var rateLimits = new RateLimitGate(stores, options.RateLimits.Select(r => r.ToRule()).ToList(), time);
@@ -216,6 +216,7 @@ public sealed class GatewayHost : IAsyncDisposable
             Limits = new ModelOutputLimits(router.Capabilities),
             Alerts = alerts,
             FallbackModels = options.FallbackModels,
+            ShowSharedBudgets = options.ShowSharedBudgets,
         });
         builder.Services.AddSingleton(sp => new ProxyHandler(authenticator, router, sp.GetRequiredService<CallAccounting>(), metrics, time, options.MaxRequestBodyBytes, sp.GetRequiredService<ILogger<ProxyHandler>>()));
         Telemetry.Configure(builder, options);
