@@ -27,6 +27,7 @@ public static class CliApp
 
         root.Subcommands.Add(BudgetCommands.Create(console));
         root.Subcommands.Add(AlertsCommand.Create(console));
+        root.Subcommands.Add(AuditCommand.Create(console));
         root.Subcommands.Add(ForecastCommand.Create(console));
         root.Subcommands.Add(AnomaliesCommand.Create(console));
 

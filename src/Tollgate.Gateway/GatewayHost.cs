@@ -199,6 +199,8 @@ public sealed class GatewayHost : IAsyncDisposable
         builder.Services.AddSingleton(rateLimits);
         builder.Services.AddSingleton(alerts);
         builder.Services.AddSingleton(stores.AlertHistory);
+        builder.Services.AddSingleton(stores.Audit);
+        builder.Services.AddSingleton(new Tollgate.Audit.AuditRecorder(stores.Audit, time));
         builder.Services.AddSingleton(alertMonitor);
         // Negotiated and volume discounts need the full pricing path (the catalog's fast path prices at list price).
         VolumeSpend? volume = null;
@@ -243,6 +245,7 @@ public sealed class GatewayHost : IAsyncDisposable
             throw new GatewayConfigurationException($"cannot listen on {options.Host}:{options.Port} ({ex.Message}): pick another --port or stop what uses it");
         }
 
+        await ConfigurationAudit.RecordIfChangedAsync(app.Services.GetRequiredService<Tollgate.Audit.AuditRecorder>(), options, endpoints, cancellationToken);
         var stopAlerts = new CancellationTokenSource();
         owned.Add(stopAlerts);
         _ = alertMonitor.RunAsync(TimeSpan.FromSeconds(Math.Max(1, options.AlertCheckSeconds)), stopAlerts.Token);

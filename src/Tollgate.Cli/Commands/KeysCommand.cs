@@ -69,6 +69,7 @@ internal static class KeysCommand
                 throw new CliException("a key with the same id already exists; run the command again");
             }
 
+            await new Tollgate.Audit.AuditRecorder(stores.Audit).RecordAsync("cli", "key.create", key.Id, null, Tollgate.Audit.AuditViews.Key(key), cancellationToken);
             await console.Out.WriteLineAsync($"id:  {key.Id}");
             await console.Out.WriteLineAsync($"key: {plaintext}");
             await console.Error.WriteLineAsync("the key is shown only now; Tollgate keeps its SHA-256 only");
@@ -112,6 +113,7 @@ internal static class KeysCommand
                 throw new CliException($"no key with id '{keyId}': 'tollgate keys list' shows them");
             }
 
+            await new Tollgate.Audit.AuditRecorder(stores.Audit).RecordAsync("cli", "key.revoke", keyId, Tollgate.Audit.AuditViews.Key(existing), Tollgate.Audit.AuditViews.Key(existing with { RevokedAt = TimeProvider.System.GetUtcNow() }), cancellationToken);
             await console.Out.WriteLineAsync($"revoked {keyId}");
             return 0;
         });

@@ -44,7 +44,8 @@ internal static class AdminBudgetsEndpoints
         app.MapDelete("/admin/budgets/{id}", AdminContext.AdminOnly(async context =>
         {
             var id = (string)context.Request.RouteValues["id"]!;
-            if (!await context.Get<IBudgetDefinitionStore>().DeleteAsync(id, context.RequestAborted))
+            var before = await context.Get<IBudgetDefinitionStore>().GetAsync(id, context.RequestAborted);
+            if (before is null || !await context.Get<IBudgetDefinitionStore>().DeleteAsync(id, context.RequestAborted))
             {
                 await OpenAiError.NotFound(context, $"no budget with id '{id}': GET /admin/budgets lists them");
                 return;
@@ -52,6 +53,7 @@ internal static class AdminBudgetsEndpoints
 
             context.Get<BudgetGate>().Invalidate();
             context.Get<BudgetStatusCache>().Invalidate();
+            await AdminAudit.RecordAsync(context, "budget.delete", id, Tollgate.Audit.AuditViews.Budget(before), null);
             await context.JsonAsync(new { id, deleted = true });
         }));
     }
@@ -89,6 +91,7 @@ internal static class AdminBudgetsEndpoints
         }
 
         await definitions.UpsertAsync(budget, context.RequestAborted);
+        await AdminAudit.RecordAsync(context, "budget.set", budget.Id, existing is null ? null : Tollgate.Audit.AuditViews.Budget(existing), Tollgate.Audit.AuditViews.Budget(budget));
         context.Get<BudgetGate>().Invalidate();
         context.Get<BudgetStatusCache>().Invalidate();
         await context.JsonAsync(new { id = budget.Id, scope = ScopeObject(budget.Scope), limit = Money.Format(budget.Limit), currency = budget.Currency, period = budget.Period.ToString(), enforcement = budget.Enforcement.ToString().ToLowerInvariant() }, StatusCodes.Status201Created);

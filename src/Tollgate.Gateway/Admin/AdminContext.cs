@@ -14,11 +14,12 @@ internal static class AdminContext
     /// <summary>Runs <paramref name="handler"/> only for the admin key.</summary>
     public static RequestDelegate AdminOnly(Func<HttpContext, Task> handler) => async context =>
     {
-        if (await AdminAuth.RequireAdminAsync(context, context.Get<KeyAuthenticator>()) is null)
+        if (await AdminAuth.RequireAdminAsync(context, context.Get<KeyAuthenticator>()) is not { } admin)
         {
             return;
         }
 
+        context.Items[AdminAudit.ActorItem] = admin.Id;
         await handler(context);
     };
 

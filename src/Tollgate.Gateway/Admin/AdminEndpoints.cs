@@ -13,5 +13,6 @@ internal static class AdminEndpoints
         AdminForecastEndpoints.Map(app);
         UsageEndpoint.Map(app);
         AnalyticsEndpoints.Map(app);
+        AdminAudit.Map(app);
     }
 }
