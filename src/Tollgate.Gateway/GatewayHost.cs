@@ -220,7 +220,10 @@ public sealed class GatewayHost : IAsyncDisposable
             FallbackModels = options.FallbackModels,
             ShowSharedBudgets = options.ShowSharedBudgets,
         });
-        builder.Services.AddSingleton(sp => new ProxyHandler(authenticator, router, sp.GetRequiredService<CallAccounting>(), metrics, time, options.MaxRequestBodyBytes, sp.GetRequiredService<ILogger<ProxyHandler>>()));
+        builder.Services.AddSingleton(sp => new ProxyHandler(authenticator, router, sp.GetRequiredService<CallAccounting>(), metrics, time, options.MaxRequestBodyBytes, sp.GetRequiredService<ILogger<ProxyHandler>>())
+        {
+            Secrets = SecretScrubber.For(endpoints),
+        });
         Telemetry.Configure(builder, options);
 
         var app = builder.Build();

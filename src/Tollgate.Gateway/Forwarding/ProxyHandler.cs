@@ -48,6 +48,9 @@ internal sealed class ProxyHandler(
 
     private static readonly MediaTypeHeaderValue JsonContentType = new("application/json");
 
+    /// <summary>The configured provider secrets, removed from every provider answer before it reaches the client.</summary>
+    public SecretScrubber Secrets { get; init; } = SecretScrubber.None;
+
     private GatewayRouter Router => router;
 
     private TimeProvider Time => time;
@@ -215,8 +218,9 @@ internal sealed class ProxyHandler(
                     WriteCostHeaders(response, settlement);
                 }
 
-                response.ContentLength = failedBody.Length;
-                await response.Body.WriteAsync(failedBody, aborted);
+                var clean = Secrets.Scrub(failedBody);
+                response.ContentLength = clean.Length;
+                await response.Body.WriteAsync(clean, aborted);
                 return;
             }
 
@@ -490,8 +494,9 @@ internal sealed class ProxyHandler(
         response.ContentType = upstreamResponse.Content.Headers.ContentType?.ToString() ?? "application/json";
         response.Headers[ProviderHeader] = call.Endpoint.Name;
         WriteCostHeaders(response, settlement);
-        response.ContentLength = responseBody.Length;
-        await response.Body.WriteAsync(responseBody.Memory, aborted);
+        var answer = Secrets.Scrub(responseBody.Memory);
+        response.ContentLength = answer.Length;
+        await response.Body.WriteAsync(answer, aborted);
         return Reply.Answered;
     }
 
@@ -514,7 +519,7 @@ internal sealed class ProxyHandler(
         SseRelay.End end;
         await using (upstream)
         {
-            end = await SseRelay.RelayAsync(upstream, response.BodyWriter, observer, (obs, output) =>
+            end = await SseRelay.RelayAsync(upstream, Secrets.Wrap(response.BodyWriter), observer, (obs, output) =>
             {
                 // Priced as soon as the usage event arrives, so the cost travels inside it.
                 if (translated?.Usage is { } native)
@@ -574,7 +579,7 @@ internal sealed class ProxyHandler(
         {
             await accounting.ReleaseAsync(call, CancellationToken.None);
             metrics.RecordCall(endpoint.Name, call.UpstreamModel, 502, 0, 0, 0, time.GetElapsedTime(call.StartTimestamp).TotalSeconds, call.Operation);
-            return Reply.Unreachable($"provider '{endpoint.Name}' could not be reached: {providerResponse.Failure?.Message}");
+            return Reply.Unreachable($"provider '{endpoint.Name}' could not be reached: {Secrets.Scrub(providerResponse.Failure?.Message)}");
         }
 
         // The translation is read for its text; the usage is the one the adapter read from the provider's own body.
@@ -615,8 +620,9 @@ internal sealed class ProxyHandler(
         response.ContentType = "application/json";
         response.Headers[ProviderHeader] = endpoint.Name;
         WriteCostHeaders(response, settlement);
-        response.ContentLength = bytes.Length;
-        await response.Body.WriteAsync(bytes, aborted);
+        var translatedAnswer = Secrets.Scrub(bytes);
+        response.ContentLength = translatedAnswer.Length;
+        await response.Body.WriteAsync(translatedAnswer, aborted);
         return Reply.Answered;
     }
 
