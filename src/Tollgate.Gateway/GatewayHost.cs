@@ -148,7 +148,10 @@ public sealed class GatewayHost : IAsyncDisposable
         var endpoints = BuildEndpoints(options, settings, upstreamClient, adapterHttp, owned, out var notes);
         var router = CreateRouter(options, settings, endpoints, pricing, stores.ProviderState);
         var (registry, health) = (router.Registry, router.Health);
-        var authenticator = new KeyAuthenticator(keyStore, time, TimeSpan.FromSeconds(options.KeyCacheSeconds), adminHashes);
+        var authenticator = new KeyAuthenticator(keyStore, time, TimeSpan.FromSeconds(options.KeyCacheSeconds), adminHashes)
+        {
+            FailureLimiter = options.AuthBackoff.Enabled ? new AuthFailureLimiter(options.AuthBackoff, time) : null,
+        };
 
         // Ledger: one record per attempt, batched off the request path.
         var ledgerStore = stores.Ledger;

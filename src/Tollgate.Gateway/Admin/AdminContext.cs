@@ -29,7 +29,7 @@ internal static class AdminContext
         var auth = await context.Get<KeyAuthenticator>().AuthenticateAsync(context.Request, context.RequestAborted);
         if (auth.Key is not { } key)
         {
-            await Endpoints.OpenAiError.Unauthorized(context, auth.Error!);
+            await AuthFailureResponse.WriteAsync(context, auth);
             return;
         }
 

@@ -64,6 +64,9 @@ public sealed class GatewayOptions
     /// <summary>Rate limits for every key / user / tenant: <c>[{"dimension": "key", "rpm": 600, "tpm": 200000}]</c>; a key's own rpm/tpm apply too.</summary>
     public List<RateLimitOptions> RateLimits { get; set; } = [];
 
+    /// <summary>Back-off for clients that keep failing authentication (429 with Retry-After).</summary>
+    public AuthBackoffOptions AuthBackoff { get; set; } = new();
+
     /// <summary>
     /// Where budget counters are held on the request path: <c>auto</c> (default: on the embedded store, in process with
     /// write-behind while this gateway is the only process on the SQLite file — rebuilt from the ledger at start — else
@@ -222,6 +225,7 @@ public sealed class GatewayOptions
             }
         }
 
+        errors.AddRange(AuthBackoff.Validate());
         return errors;
     }
 

@@ -26,7 +26,7 @@ internal static class CountTokensEndpoint
             var auth = await authenticator.AuthenticateAsync(context.Request, context.RequestAborted);
             if (auth.Key is null)
             {
-                await OpenAiError.Unauthorized(context, auth.Error!);
+                await AuthFailureResponse.WriteAsync(context, auth);
                 return;
             }
 

@@ -99,8 +99,8 @@ internal sealed class ProxyHandler(
         var auth = await authenticator.AuthenticateAsync(context.Request, aborted);
         if (auth.Key is not { } key)
         {
-            metrics.Refused("invalid_key");
-            await OpenAiError.Unauthorized(context, auth.Error!);
+            metrics.Refused(auth.RetryAfter is null ? "invalid_key" : "auth_backoff");
+            await AuthFailureResponse.WriteAsync(context, auth);
             return;
         }
 
