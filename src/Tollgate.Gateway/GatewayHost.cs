@@ -175,7 +175,7 @@ public sealed class GatewayHost : IAsyncDisposable
         metrics.BudgetRemaining = async ct => (await budgetGate.GetStatusAsync(ct)).Select(b => (b.Budget.Id, b.Budget.Scope.ToString(), b.Remaining)).ToList();
         var rateLimits = new RateLimitGate(stores, options.RateLimits.Select(r => r.ToRule()).ToList(), time);
         var alerts = new AlertDispatcher(stores.AlertHistory, [new LogAlertSink(LoggerFactory.Create(l => l.AddSimpleConsole(o => o.SingleLine = true)).CreateLogger<LogAlertSink>())]);
-        var alertMonitor = new BudgetAlertMonitor(budgetGate, alerts, time);
+        var alertMonitor = new BudgetAlertMonitor(budgetGate, alerts, time) { Audit = stores.Audit };
 
         builder.Services.AddSingleton(time);
         builder.Services.AddSingleton(options);
