@@ -29,6 +29,7 @@ public static class CliApp
         root.Subcommands.Add(StatusCommand.Create(console));
         root.Subcommands.Add(ReportCommand.Create(console));
         root.Subcommands.Add(AlertsCommand.Create(console));
+        root.Subcommands.Add(AuditCommand.Create(console));
         root.Subcommands.Add(ForecastCommand.Create(console));
         root.Subcommands.Add(AnomaliesCommand.Create(console));
 

@@ -120,6 +120,11 @@ public sealed class GatewayHost : IAsyncDisposable
             o.TimestampFormat = "HH:mm:ss ";
         });
         builder.Logging.SetMinimumLevel(settings.LogLevel);
+        if (settings.LogSink is { } sink)
+        {
+            builder.Logging.AddProvider(sink);
+        }
+
         builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
         builder.Logging.AddFilter("System.Net.Http", LogLevel.Warning);
         // Hosting starts an Activity and a log scope for every request whenever its logger is enabled at any level; it only
@@ -145,7 +150,10 @@ public sealed class GatewayHost : IAsyncDisposable
         var endpoints = BuildEndpoints(options, settings, upstreamClient, adapterHttp, owned, out var notes);
         var router = CreateRouter(options, settings, endpoints, pricing, stores.ProviderState);
         var (registry, health) = (router.Registry, router.Health);
-        var authenticator = new KeyAuthenticator(keyStore, time, TimeSpan.FromSeconds(options.KeyCacheSeconds), adminHashes);
+        var authenticator = new KeyAuthenticator(keyStore, time, TimeSpan.FromSeconds(options.KeyCacheSeconds), adminHashes)
+        {
+            FailureLimiter = options.AuthBackoff.Enabled ? new AuthFailureLimiter(options.AuthBackoff, time) : null,
+        };
 
         // Ledger: one record per attempt, batched (group commit); with a local spool for store outages, replayed when it is back.
         var ledgerStore = stores.Ledger;
@@ -185,12 +193,12 @@ public sealed class GatewayHost : IAsyncDisposable
             Ledger = options.Ledger ? ledgerStore : null,
             FlushLedgerAsync = ct => accounting?.FlushAsync(ct) ?? Task.CompletedTask,
         });
-        var budgetStatus = new BudgetStatusCache(budgetGate, time, TimeSpan.FromMilliseconds(options.BudgetStatusCacheMilliseconds));
+        var budgetStatus = new BudgetStatusCache(budgetGate, time, TimeSpan.FromMilliseconds(options.BudgetStatusCacheMilliseconds)) { ShowShared = options.ShowSharedBudgets };
         owned.Add(budgetStatus);
         metrics.BudgetRemaining = async ct => (await budgetGate.GetStatusAsync(ct)).Select(b => (b.Budget.Id, b.Budget.Scope.ToString(), b.Remaining)).ToList();
         var rateLimits = new RateLimitGate(stores, options.RateLimits.Select(r => r.ToRule()).ToList(), time);
         var alerts = new AlertDispatcher(stores.AlertHistory, [new LogAlertSink(LoggerFactory.Create(l => l.AddSimpleConsole(o => o.SingleLine = true)).CreateLogger<LogAlertSink>())]);
-        var alertMonitor = new BudgetAlertMonitor(budgetGate, alerts, time);
+        var alertMonitor = new BudgetAlertMonitor(budgetGate, alerts, time) { Audit = stores.Audit };
 
         builder.Services.AddSingleton(time);
         builder.Services.AddSingleton(options);
@@ -217,6 +225,8 @@ public sealed class GatewayHost : IAsyncDisposable
         builder.Services.AddSingleton(rateLimits);
         builder.Services.AddSingleton(alerts);
         builder.Services.AddSingleton(stores.AlertHistory);
+        builder.Services.AddSingleton(stores.Audit);
+        builder.Services.AddSingleton(new Tollgate.Audit.AuditRecorder(stores.Audit, time));
         builder.Services.AddSingleton(alertMonitor);
         // Negotiated and volume discounts need the full pricing path (the catalog's fast path prices at list price).
         VolumeSpend? volume = null;
@@ -235,8 +245,12 @@ public sealed class GatewayHost : IAsyncDisposable
             Limits = new ModelOutputLimits(router.Capabilities),
             Alerts = alerts,
             FallbackModels = options.FallbackModels,
+            ShowSharedBudgets = options.ShowSharedBudgets,
         });
-        builder.Services.AddSingleton(sp => new ProxyHandler(authenticator, router, sp.GetRequiredService<CallAccounting>(), metrics, time, options.MaxRequestBodyBytes, sp.GetRequiredService<ILogger<ProxyHandler>>()));
+        builder.Services.AddSingleton(sp => new ProxyHandler(authenticator, router, sp.GetRequiredService<CallAccounting>(), metrics, time, options.MaxRequestBodyBytes, sp.GetRequiredService<ILogger<ProxyHandler>>())
+        {
+            Secrets = SecretScrubber.For(endpoints),
+        });
         Telemetry.Configure(builder, options);
 
         var app = builder.Build();
@@ -261,6 +275,7 @@ public sealed class GatewayHost : IAsyncDisposable
             throw new GatewayConfigurationException($"cannot listen on {options.Host}:{options.Port} ({ex.Message}): pick another --port or stop what uses it");
         }
 
+        await ConfigurationAudit.RecordIfChangedAsync(app.Services.GetRequiredService<Tollgate.Audit.AuditRecorder>(), options, endpoints, cancellationToken);
         var stopAlerts = new CancellationTokenSource();
         owned.Add(stopAlerts);
         _ = alertMonitor.RunAsync(TimeSpan.FromSeconds(Math.Max(1, options.AlertCheckSeconds)), stopAlerts.Token);

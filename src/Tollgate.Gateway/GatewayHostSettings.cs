@@ -40,4 +40,7 @@ public sealed class GatewayHostSettings
 
     /// <summary>Model capabilities for routing (default: the built-in file with context windows from the price catalog).</summary>
     public CapabilityCatalog? Capabilities { get; init; }
+
+    /// <summary>Also receives every log message the gateway writes (tests that check what is logged).</summary>
+    public Microsoft.Extensions.Logging.ILoggerProvider? LogSink { get; init; }
 }

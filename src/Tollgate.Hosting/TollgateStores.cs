@@ -62,6 +62,9 @@ public sealed class TollgateStores : IAsyncDisposable
 
     public IProviderStateStore ProviderState { get; private init; } = null!;
 
+    /// <summary>The audit log of admin, CLI and configuration changes (in the same store as the state it records).</summary>
+    public Tollgate.Audit.IAuditLog Audit { get; private init; } = null!;
+
     public IConnectionMultiplexer? Redis { get; private init; }
 
     public string RedisPrefix { get; private init; } = "tollgate";
@@ -105,6 +108,7 @@ public sealed class TollgateStores : IAsyncDisposable
         IBudgetDefinitionStore definitions;
         IAlertHistory alerts;
         IProviderStateStore providerState;
+        Tollgate.Audit.IAuditLog audit;
         string ledgerLocation;
         string description;
         switch (store.Kind)
@@ -117,6 +121,7 @@ public sealed class TollgateStores : IAsyncDisposable
                 definitions = new InMemoryBudgetDefinitionStore();
                 alerts = new InMemoryAlertHistory();
                 providerState = new InMemoryProviderStateStore();
+                audit = new Tollgate.Audit.InMemoryAuditLog();
                 ledgerLocation = "memory";
                 description = "in process memory";
                 break;
@@ -133,6 +138,9 @@ public sealed class TollgateStores : IAsyncDisposable
                 initializers.Add(sqliteKeys.InitializeAsync);
                 initializers.Add(budgets.EnsureSchemaAsync);
                 initializers.Add(sqliteProviders.InitializeAsync);
+                var sqliteAudit = new Tollgate.Sqlite.Audit.SqliteAuditLog(path);
+                initializers.Add(sqliteAudit.InitializeAsync);
+                audit = sqliteAudit;
                 (keys, ledger, definitions, alerts, providerState) = (sqliteKeys, sqliteLedger, budgets, budgets, sqliteProviders);
                 ledgerLocation = "sqlite:" + ledgerPath;
                 counters = budgets;
@@ -182,6 +190,9 @@ public sealed class TollgateStores : IAsyncDisposable
                 initializers.Add(pgKeys.InitializeAsync);
                 initializers.Add(budgets.EnsureSchemaAsync);
                 initializers.Add(pgProviders.InitializeAsync);
+                var pgAudit = new Tollgate.PostgreSql.Audit.PostgreSqlAuditLog(dataSource);
+                initializers.Add(pgAudit.InitializeAsync);
+                audit = pgAudit;
                 (keys, ledger, definitions, alerts, providerState) = (pgKeys, new PostgreSqlLedgerStore(pools.Ledger), budgets, budgets, pgProviders);
                 counters = budgets;
                 description = "in the store (shared by every instance)";
@@ -213,6 +224,7 @@ public sealed class TollgateStores : IAsyncDisposable
             BudgetDefinitions = definitions,
             AlertHistory = alerts,
             ProviderState = providerState,
+            Audit = audit,
             Redis = multiplexer,
             RedisPrefix = options.RedisPrefix,
             LedgerLocation = ledgerLocation,

@@ -299,10 +299,13 @@ public static class BudgetCommands
         {
             var budgetId = parse.GetValue(id)!;
             await using var stores = await BudgetStores.OpenAsync(parse.GetValue(store), StoreAccess.Write, parse.GetValue(config), null, null, ct);
-            if (!await stores.Definitions.DeleteAsync(budgetId, ct))
+            var before = await stores.Definitions.GetAsync(budgetId, ct);
+            if (before is null || !await stores.Definitions.DeleteAsync(budgetId, ct))
             {
                 throw new CliException($"no budget '{budgetId}': see 'tollgate budget list'");
             }
+
+            await stores.Audit.RecordAsync("cli", "budget.delete", budgetId, Tollgate.Audit.AuditViews.Budget(before), null, ct);
 
             await console.Out.WriteLineAsync($"deleted budget {budgetId}");
             return 0;
@@ -332,6 +335,7 @@ public static class BudgetCommands
                 return 0;
             }
 
+            await stores.Audit.RecordAsync("cli", "emergency.reset", was?.BudgetId ?? "emergency", was is null ? null : Tollgate.Audit.AuditViews.Emergency(was), null, ct);
             await console.Out.WriteLineAsync($"emergency mode ended (was on since {was?.Since:yyyy-MM-dd HH:mm}Z for budget {was?.BudgetId})");
             return 0;
         });
@@ -350,6 +354,7 @@ public static class BudgetCommands
         var existed = existing is not null;
         budget = budget with { CreatedAt = existing?.CreatedAt ?? TimeProvider.System.GetUtcNow() };
         await stores.Definitions.UpsertAsync(budget, ct);
+        await stores.Audit.RecordAsync("cli", "budget.set", budget.Id, existing is null ? null : Tollgate.Audit.AuditViews.Budget(existing), Tollgate.Audit.AuditViews.Budget(budget), ct);
         var window = BudgetWindows.Current(budget, TimeProvider.System.GetUtcNow());
         await console.Out.WriteLineAsync(
             $"{(existed ? "updated" : "created")} budget {budget.Id}: {budget.Scope} {Money.Format(budget.Limit)} {budget.Currency} {budget.Period} ({budget.Enforcement.ToString().ToLowerInvariant()})" +

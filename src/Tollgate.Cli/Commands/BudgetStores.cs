@@ -34,6 +34,9 @@ internal sealed class BudgetStores : IAsyncDisposable
 
     public IExchangeRateSource Rates { get; }
 
+    /// <summary>Records this command's changes in the store's audit log (actor <c>cli</c>).</summary>
+    public Tollgate.Audit.AuditRecorder Audit => new(_stores.Audit);
+
     public BudgetGate Gate(TimeProvider? time = null) => new(Counters, Definitions, time, new BudgetGateOptions { ExchangeRates = Rates, DefinitionRefresh = TimeSpan.Zero });
 
     public static async Task<BudgetStores> OpenAsync(string? store, StoreAccess access, FileInfo? config, string? redis, string? redisPrefix, CancellationToken cancellationToken)

@@ -37,6 +37,14 @@ internal static class KeysCommand
                 throw new CliException("--tenant is required: every key belongs to a tenant, e.g. tollgate keys create --tenant acme --project bot");
             }
 
+            foreach (var (option, value) in new[] { ("--tenant", owner), ("--project", parse.GetValue(project)), ("--user", parse.GetValue(user)), ("--name", parse.GetValue(name)) })
+            {
+                if (value is not null && (value.Length > 200 || value.Any(char.IsControl)))
+                {
+                    throw new CliException($"{option} must be at most 200 printable characters (no line breaks or control characters)");
+                }
+            }
+
             if (parse.GetValue(rpm) is <= 0 || parse.GetValue(tpm) is <= 0)
             {
                 throw new CliException("--rpm and --tpm must be positive");
@@ -61,6 +69,7 @@ internal static class KeysCommand
                 throw new CliException("a key with the same id already exists; run the command again");
             }
 
+            await new Tollgate.Audit.AuditRecorder(stores.Audit).RecordAsync("cli", "key.create", key.Id, null, Tollgate.Audit.AuditViews.Key(key), cancellationToken);
             await console.Out.WriteLineAsync($"id:  {key.Id}");
             await console.Out.WriteLineAsync($"key: {plaintext}");
             await console.Error.WriteLineAsync("the key is shown only now; Tollgate keeps its SHA-256 only");
@@ -104,6 +113,7 @@ internal static class KeysCommand
                 throw new CliException($"no key with id '{keyId}': 'tollgate keys list' shows them");
             }
 
+            await new Tollgate.Audit.AuditRecorder(stores.Audit).RecordAsync("cli", "key.revoke", keyId, Tollgate.Audit.AuditViews.Key(existing), Tollgate.Audit.AuditViews.Key(existing with { RevokedAt = TimeProvider.System.GetUtcNow() }), cancellationToken);
             await console.Out.WriteLineAsync($"revoked {keyId}");
             return 0;
         });

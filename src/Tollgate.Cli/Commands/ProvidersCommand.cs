@@ -145,11 +145,14 @@ internal static class ProvidersCommand
                 }
 
                 await context.Registry.SetModelEnabledAsync(provider.Name, model, enable, ct);
+                await new Tollgate.Audit.AuditRecorder(context.Stores.Audit).RecordAsync("cli", enable ? "model.enable" : "model.disable", $"{provider.Name}/{model}", null, new { enabled = enable }, ct);
                 await console.Out.WriteLineAsync($"{verb} model {model} on {provider.Name}");
                 return 0;
             }
 
+            var was = (await context.Registry.GetStateAsync(ct)).IsProviderEnabled(provider.Name);
             await context.Registry.SetEnabledAsync(provider.Name, enable, ct);
+            await new Tollgate.Audit.AuditRecorder(context.Stores.Audit).RecordAsync("cli", enable ? "provider.enable" : "provider.disable", provider.Name, new { enabled = was }, new { enabled = enable }, ct);
             await console.Out.WriteLineAsync($"{verb} {provider.Name}");
             return 0;
         });
@@ -175,6 +178,7 @@ internal static class ProvidersCommand
 
             await using var context = await ProvidersContext.OpenAsync(parse.GetValue(config), parse.GetValue(store), StoreAccess.Write, ct);
             var provider = context.Require(parse.GetValue(name)!);
+            var previous = (await context.Registry.GetStateAsync(ct)).PreferredFor(generation);
             try
             {
                 await context.Registry.PreferAsync(generation, provider.Name, ct);
@@ -184,6 +188,7 @@ internal static class ProvidersCommand
                 throw new CliException(ex.Message.Split(" (Parameter", 2)[0]);
             }
 
+            await new Tollgate.Audit.AuditRecorder(context.Stores.Audit).RecordAsync("cli", "provider.prefer", generation.ToWireName(), new { provider = previous }, new { provider = provider.Name }, ct);
             await console.Out.WriteLineAsync($"{provider.Name} is now preferred for {generation.ToWireName()}");
             return 0;
         });

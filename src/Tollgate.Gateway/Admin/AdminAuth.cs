@@ -13,7 +13,7 @@ internal static class AdminAuth
         var result = await authenticator.AuthenticateAsync(context.Request, context.RequestAborted);
         if (result.Key is not { } key)
         {
-            await OpenAiError.Unauthorized(context, result.Error!.Replace("a Tollgate virtual key", "the admin key", StringComparison.Ordinal));
+            await AuthFailureResponse.WriteAsync(context, result, result.Error!.Replace("a Tollgate virtual key", "the admin key", StringComparison.Ordinal));
             return null;
         }
 

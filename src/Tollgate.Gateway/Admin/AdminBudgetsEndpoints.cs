@@ -44,7 +44,8 @@ internal static class AdminBudgetsEndpoints
         app.MapDelete("/admin/budgets/{id}", AdminContext.AdminOnly(async context =>
         {
             var id = (string)context.Request.RouteValues["id"]!;
-            if (!await context.Get<IBudgetDefinitionStore>().DeleteAsync(id, context.RequestAborted))
+            var before = await context.Get<IBudgetDefinitionStore>().GetAsync(id, context.RequestAborted);
+            if (before is null || !await context.Get<IBudgetDefinitionStore>().DeleteAsync(id, context.RequestAborted))
             {
                 await OpenAiError.NotFound(context, $"no budget with id '{id}': GET /admin/budgets lists them");
                 return;
@@ -52,13 +53,14 @@ internal static class AdminBudgetsEndpoints
 
             context.Get<BudgetGate>().Invalidate();
             context.Get<BudgetStatusCache>().Invalidate();
+            await AdminAudit.RecordAsync(context, "budget.delete", id, Tollgate.Audit.AuditViews.Budget(before), null);
             await context.JsonAsync(new { id, deleted = true });
         }));
     }
 
     private static async Task CreateAsync(HttpContext context)
     {
-        using var document = await AdminJsonBody.ReadAsync(context);
+        using var document = await AdminJsonBody.ReadAsync(context, Fields);
         if (document is null)
         {
             return;
@@ -89,63 +91,102 @@ internal static class AdminBudgetsEndpoints
         }
 
         await definitions.UpsertAsync(budget, context.RequestAborted);
+        await AdminAudit.RecordAsync(context, "budget.set", budget.Id, existing is null ? null : Tollgate.Audit.AuditViews.Budget(existing), Tollgate.Audit.AuditViews.Budget(budget));
         context.Get<BudgetGate>().Invalidate();
         context.Get<BudgetStatusCache>().Invalidate();
         await context.JsonAsync(new { id = budget.Id, scope = ScopeObject(budget.Scope), limit = Money.Format(budget.Limit), currency = budget.Currency, period = budget.Period.ToString(), enforcement = budget.Enforcement.ToString().ToLowerInvariant() }, StatusCodes.Status201Created);
     }
 
+    /// <summary>The fields a budget body may have (any other is refused, so a typo is not silently ignored).</summary>
+    internal static readonly string[] Fields = ["id", "name", "scope", "limit", "currency", "period", "enforcement", "time_zone", "per_request_limit", "replace"];
+
+    /// <summary>
+    /// A budget from an admin body, strictly: the scope is required (<c>{}</c> for a global budget), every field has its
+    /// own JSON type (nothing is coerced), amounts are plain decimals ("1,50" is not 150), text has no control characters.
+    /// </summary>
     internal static (Budget? Budget, string? Error) Parse(JsonElement root)
     {
-        var scope = BudgetScope.Global;
-        if (root.TryGetProperty("scope", out var scopeElement) && scopeElement.ValueKind != JsonValueKind.Null)
+        if (!root.TryGetProperty("scope", out var scopeElement) || scopeElement.ValueKind == JsonValueKind.Null)
         {
-            if (scopeElement.ValueKind != JsonValueKind.Object)
-            {
-                return (null, "\"scope\" must be an object such as {\"tenant\": \"acme\"}, {\"key\": \"key_…\"} or {} for everything");
-            }
-
-            foreach (var part in scopeElement.EnumerateObject())
-            {
-                if (!ScopeParts.Contains(part.Name))
-                {
-                    return (null, $"scope part \"{part.Name}\" is unknown: use {string.Join(", ", ScopeParts)}");
-                }
-
-                if (part.Value.ValueKind != JsonValueKind.String || string.IsNullOrWhiteSpace(part.Value.GetString()))
-                {
-                    return (null, $"scope part \"{part.Name}\" must be a non-empty string");
-                }
-
-                var value = part.Value.GetString()!.Trim();
-                scope = part.Name switch
-                {
-                    "tenant" => scope with { Tenant = value },
-                    "project" => scope with { Project = value },
-                    "user" => scope with { User = value },
-                    "key" => scope with { KeyId = value },
-                    "provider" => scope with { Provider = value },
-                    _ => scope with { Model = value },
-                };
-            }
+            return (null, "\"scope\" is required: an object such as {\"tenant\": \"acme\"} or {\"key\": \"key_…\"}, or {} for a global budget over everything");
         }
 
-        if (!root.TryGetProperty("limit", out var limitElement) || !TryDecimal(limitElement, out var limit))
+        if (scopeElement.ValueKind != JsonValueKind.Object)
+        {
+            return (null, "\"scope\" must be an object such as {\"tenant\": \"acme\"}, {\"key\": \"key_…\"} or {} for everything");
+        }
+
+        var scope = BudgetScope.Global;
+        var parts = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var part in scopeElement.EnumerateObject())
+        {
+            if (!ScopeParts.Contains(part.Name))
+            {
+                return (null, $"scope part \"{(part.Name.Any(char.IsControl) ? "?" : part.Name)}\" is unknown: use {string.Join(", ", ScopeParts)}");
+            }
+
+            if (!parts.Add(part.Name))
+            {
+                return (null, $"scope part \"{part.Name}\" is given more than once");
+            }
+
+            if (part.Value.ValueKind != JsonValueKind.String || string.IsNullOrWhiteSpace(part.Value.GetString()))
+            {
+                return (null, $"scope part \"{part.Name}\" must be a non-empty string");
+            }
+
+            var raw = part.Value.GetString()!;
+            if (raw.Any(char.IsControl) || raw.Length > 200)
+            {
+                return (null, $"scope part \"{part.Name}\" must be at most 200 printable characters (no line breaks or control characters)");
+            }
+
+            var value = raw.Trim();
+            scope = part.Name switch
+            {
+                "tenant" => scope with { Tenant = value },
+                "project" => scope with { Project = value },
+                "user" => scope with { User = value },
+                "key" => scope with { KeyId = value },
+                "provider" => scope with { Provider = value },
+                _ => scope with { Model = value },
+            };
+        }
+
+        if (!root.TryGetProperty("limit", out var limitElement) || limitElement.ValueKind == JsonValueKind.Null)
         {
             return (null, "\"limit\" is required: a decimal amount as a string, e.g. \"limit\": \"1.50\"");
         }
 
-        var period = BudgetPeriod.Monthly;
-        if (root.TryGetProperty("period", out var periodElement) && periodElement.ValueKind == JsonValueKind.String &&
-            !BudgetPeriod.TryParse(periodElement.GetString(), out period, out var periodError))
+        if (!TryDecimal(limitElement, out var limit))
         {
-            return (null, periodError);
+            return (null, "\"limit\" must be a decimal amount with a dot for decimals and no thousands separators, e.g. \"1.50\" or \"1500\"");
+        }
+
+        string? error = null;
+        var periodText = AdminJsonBody.OptionalString(root, "period", ref error, 32);
+        var enforcementText = AdminJsonBody.OptionalString(root, "enforcement", ref error, 32);
+        var currencyText = AdminJsonBody.OptionalString(root, "currency", ref error, 8);
+        var timeZoneText = AdminJsonBody.OptionalString(root, "time_zone", ref error, 64);
+        var name = AdminJsonBody.OptionalString(root, "name", ref error);
+        var idText = AdminJsonBody.OptionalString(root, "id", ref error, 128);
+        AdminJsonBody.OptionalBoolean(root, "replace", ref error);
+        if (error is not null)
+        {
+            return (null, error);
+        }
+
+        var period = BudgetPeriod.Monthly;
+        if (periodText is not null && !BudgetPeriod.TryParse(periodText, out period, out var periodError))
+        {
+            return (null, "\"period\": " + periodError);
         }
 
         var enforcement = BudgetEnforcement.Hard;
-        if (root.TryGetProperty("enforcement", out var enforcementElement) && enforcementElement.ValueKind == JsonValueKind.String &&
-            !Enum.TryParse(enforcementElement.GetString(), ignoreCase: true, out enforcement))
+        if (enforcementText is not null &&
+            (!Enum.TryParse(enforcementText, ignoreCase: true, out enforcement) || !Enum.IsDefined(enforcement) || enforcementText.Any(char.IsDigit)))
         {
-            return (null, $"enforcement '{enforcementElement.GetString()}' is unknown: use hard, soft, warn or adaptive");
+            return (null, $"enforcement '{enforcementText}' is unknown: use hard, soft, warn or adaptive");
         }
 
         decimal? perRequest = null;
@@ -153,34 +194,34 @@ internal static class AdminBudgetsEndpoints
         {
             if (!TryDecimal(perRequestElement, out var pr))
             {
-                return (null, "\"per_request_limit\" must be a decimal amount, e.g. \"0.10\"");
+                return (null, "\"per_request_limit\" must be a decimal amount with a dot for decimals, e.g. \"0.10\"");
             }
 
             perRequest = pr;
         }
 
-        var id = root.TryGetProperty("id", out var idElement) && idElement.ValueKind == JsonValueKind.String ? idElement.GetString()! : "bud_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6));
         var budget = new Budget
         {
-            Id = id,
-            Name = root.TryGetProperty("name", out var name) && name.ValueKind == JsonValueKind.String ? name.GetString() : null,
+            Id = idText ?? "bud_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6)),
+            Name = name,
             Scope = scope,
             Limit = limit,
-            Currency = root.TryGetProperty("currency", out var currency) && currency.ValueKind == JsonValueKind.String ? currency.GetString()!.Trim().ToUpperInvariant() : "USD",
+            Currency = currencyText?.ToUpperInvariant() ?? "USD",
             Period = period!,
             Enforcement = enforcement,
-            TimeZone = root.TryGetProperty("time_zone", out var tz) && tz.ValueKind == JsonValueKind.String ? tz.GetString()! : "UTC",
+            TimeZone = timeZoneText ?? "UTC",
             PerRequestLimit = perRequest,
         };
         return (budget, null);
     }
 
+    /// <summary>A decimal amount: a JSON number, or a string of digits with an optional dot and leading minus (no thousands separators, exponents or spaces).</summary>
     private static bool TryDecimal(JsonElement element, out decimal value)
     {
         value = 0;
         return element.ValueKind switch
         {
-            JsonValueKind.String => decimal.TryParse(element.GetString(), NumberStyles.Number, CultureInfo.InvariantCulture, out value),
+            JsonValueKind.String => decimal.TryParse(element.GetString(), NumberStyles.AllowDecimalPoint | NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out value),
             JsonValueKind.Number => element.TryGetDecimal(out value),
             _ => false,
         };

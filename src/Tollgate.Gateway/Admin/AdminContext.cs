@@ -14,11 +14,12 @@ internal static class AdminContext
     /// <summary>Runs <paramref name="handler"/> only for the admin key.</summary>
     public static RequestDelegate AdminOnly(Func<HttpContext, Task> handler) => async context =>
     {
-        if (await AdminAuth.RequireAdminAsync(context, context.Get<KeyAuthenticator>()) is null)
+        if (await AdminAuth.RequireAdminAsync(context, context.Get<KeyAuthenticator>()) is not { } admin)
         {
             return;
         }
 
+        context.Items[AdminAudit.ActorItem] = admin.Id;
         await handler(context);
     };
 
@@ -28,7 +29,7 @@ internal static class AdminContext
         var auth = await context.Get<KeyAuthenticator>().AuthenticateAsync(context.Request, context.RequestAborted);
         if (auth.Key is not { } key)
         {
-            await Endpoints.OpenAiError.Unauthorized(context, auth.Error!);
+            await AuthFailureResponse.WriteAsync(context, auth);
             return;
         }
 

@@ -14,5 +14,6 @@ internal static class AdminEndpoints
         UsageEndpoint.Map(app);
         AnalyticsEndpoints.Map(app);
         SavingsEndpoints.Map(app);
+        AdminAudit.Map(app);
     }
 }

@@ -14,12 +14,14 @@ internal static class AdminKeysEndpoints
     {
         app.MapPost("/admin/keys", async context =>
         {
-            if (await AdminAuth.RequireAdminAsync(context, authenticator) is null)
+            if (await AdminAuth.RequireAdminAsync(context, authenticator) is not { } admin)
             {
                 return;
             }
 
-            using var document = await AdminJsonBody.ReadAsync(context);
+            context.Items[AdminAudit.ActorItem] = admin.Id;
+
+            using var document = await AdminJsonBody.ReadAsync(context, KeyFields);
             if (document is null)
             {
                 return;
@@ -67,6 +69,7 @@ internal static class AdminKeysEndpoints
                 return;
             }
 
+            await AdminAudit.RecordAsync(context, "key.create", key.Id, null, Tollgate.Audit.AuditViews.Key(key));
             context.Response.StatusCode = StatusCodes.Status201Created;
             await context.Response.WriteAsJsonAsync(new CreatedKey(key.Id, plaintext, key.Tenant, key.Project, key.User, key.Name, key.RequestsPerMinute, key.TokensPerMinute, key.CreatedAt), GatewayJson.Options);
         });
@@ -103,10 +106,12 @@ internal static class AdminKeysEndpoints
 
         app.MapDelete("/admin/keys/{id}", async context =>
         {
-            if (await AdminAuth.RequireAdminAsync(context, authenticator) is null)
+            if (await AdminAuth.RequireAdminAsync(context, authenticator) is not { } admin)
             {
                 return;
             }
+
+            context.Items[AdminAudit.ActorItem] = admin.Id;
 
             var id = (string)context.Request.RouteValues["id"]!;
             var key = await store.GetAsync(id, context.RequestAborted);
@@ -117,9 +122,13 @@ internal static class AdminKeysEndpoints
             }
 
             authenticator.Evict(id);
+            await AdminAudit.RecordAsync(context, "key.revoke", id, Tollgate.Audit.AuditViews.Key(key), Tollgate.Audit.AuditViews.Key(key with { RevokedAt = time.GetUtcNow() }));
             await context.Response.WriteAsJsonAsync(new { id, revoked = true }, GatewayJson.Options);
         });
     }
+
+    /// <summary>The fields a key body may have.</summary>
+    internal static readonly string[] KeyFields = ["tenant", "project", "user", "name", "rpm", "tpm"];
 
     private static DateTimeOffset TruncateToMilliseconds(DateTimeOffset value) =>
         DateTimeOffset.FromUnixTimeMilliseconds(value.ToUnixTimeMilliseconds());

@@ -58,7 +58,7 @@ internal static class AdminProvidersEndpoints
             var type = GenerationType.Chat;
             if (context.Request.ContentLength > 0)
             {
-                using var document = await AdminJsonBody.ReadAsync(context);
+                using var document = await AdminJsonBody.ReadAsync(context, ["type"]);
                 if (document is null)
                 {
                     return;
@@ -79,8 +79,10 @@ internal static class AdminProvidersEndpoints
             }
 
             var registry = context.Get<ProviderRegistry>();
+            var previous = (await registry.GetStateAsync(context.RequestAborted)).PreferredFor(type);
             await registry.PreferAsync(type, endpoint.Name, context.RequestAborted);
             registry.Invalidate();
+            await AdminAudit.RecordAsync(context, "provider.prefer", type.ToWireName(), new { provider = previous }, new { provider = endpoint.Name });
             await context.JsonAsync(new { name = endpoint.Name, preferred_for = type.ToWireName() });
         }));
     }
@@ -94,8 +96,10 @@ internal static class AdminProvidersEndpoints
         }
 
         var registry = context.Get<ProviderRegistry>();
+        var was = (await registry.GetStateAsync(context.RequestAborted)).IsProviderEnabled(endpoint.Name);
         await registry.SetEnabledAsync(endpoint.Name, enabled, context.RequestAborted);
         registry.Invalidate();
+        await AdminAudit.RecordAsync(context, enabled ? "provider.enable" : "provider.disable", endpoint.Name, new { enabled = was }, new { enabled });
         await context.JsonAsync(new { name = endpoint.Name, enabled });
     }
 

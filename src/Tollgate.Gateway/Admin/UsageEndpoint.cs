@@ -45,13 +45,5 @@ internal static class UsageEndpoint
     }
 
     /// <summary>A budget the key holder may see: it names at least one of the key's own parts and no part of anyone else's.</summary>
-    internal static bool AppliesOnlyTo(BudgetScope scope, VirtualKey key)
-    {
-        var namesOwnPart = scope.Tenant is not null || scope.Project is not null || scope.User is not null || scope.KeyId is not null;
-        return namesOwnPart &&
-               (scope.Tenant is null || scope.Tenant == key.Tenant) &&
-               (scope.Project is null || (scope.Project == key.Project && (scope.Tenant ?? key.Tenant) == key.Tenant && scope.Tenant is not null)) &&
-               (scope.User is null || (scope.User == key.User && scope.Tenant is not null)) &&
-               (scope.KeyId is null || scope.KeyId == key.Id);
-    }
+    internal static bool AppliesOnlyTo(BudgetScope scope, VirtualKey key) => Forwarding.BudgetVisibility.IsOwn(scope, key);
 }

@@ -35,24 +35,33 @@ internal sealed class KeyAuthenticator(IKeyStore store, TimeProvider time, TimeS
         CreatedAt = DateTimeOffset.UnixEpoch,
     };
 
+    /// <summary>Back-off for clients that keep failing (null: none). Consulted only for keys not known valid.</summary>
+    public AuthFailureLimiter? FailureLimiter { get; init; }
+
     /// <summary>The key presented with the request, or null with a reason when there is none or it is not valid.</summary>
     public async ValueTask<AuthResult> AuthenticateAsync(HttpRequest request, CancellationToken cancellationToken)
     {
         if (!TryGetPresentedKey(request.Headers, out var presented))
         {
-            return AuthResult.Fail("missing API key: send 'Authorization: Bearer tg-…' with a Tollgate virtual key");
+            return Failed(request, AuthResult.Fail("missing API key: send 'Authorization: Bearer tg-…' with a Tollgate virtual key"));
         }
 
         if (presented.Length > 256)
         {
-            return AuthResult.Fail("invalid API key: it is not a Tollgate key");
+            return Failed(request, AuthResult.Fail("invalid API key: it is not a Tollgate key"));
         }
 
         var now = time.GetTimestamp();
         var generation = Volatile.Read(ref _generation);
         if (_cache.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(presented, out var entry) && now < entry.ExpiresAt && entry.Generation == generation)
         {
-            return entry.Key is { IsRevoked: false } key ? AuthResult.Ok(key) : Rejected(entry.Key);
+            return entry.Key is { IsRevoked: false } key ? AuthResult.Ok(key) : Failed(request, Rejected(entry.Key));
+        }
+
+        // Not known valid: a client that keeps failing waits, and its keys are not looked up meanwhile.
+        if (FailureLimiter?.BlockedFor(request.HttpContext.Connection.RemoteIpAddress) is { } wait)
+        {
+            return AuthResult.Throttled(wait);
         }
 
         var hash = KeyHash.Of(presented);
@@ -72,7 +81,24 @@ internal sealed class KeyAuthenticator(IKeyStore store, TimeProvider time, TimeS
             _cache[cacheKey] = new Entry(found, now + (long)(ttl.TotalSeconds * time.TimestampFrequency), generation);
         }
 
-        return found is { IsRevoked: false } ? AuthResult.Ok(found) : Rejected(found);
+        return found is { IsRevoked: false } ? AuthResult.Ok(found) : Failed(request, Rejected(found));
+    }
+
+    /// <summary>Counts a failure against the client; the one that starts a wait is answered with it.</summary>
+    private AuthResult Failed(HttpRequest request, AuthResult failure)
+    {
+        var client = request.HttpContext.Connection.RemoteIpAddress;
+        if (FailureLimiter is not { } limiter)
+        {
+            return failure;
+        }
+
+        if (limiter.BlockedFor(client) is { } blocked)
+        {
+            return AuthResult.Throttled(blocked);
+        }
+
+        return limiter.RecordFailure(client) is { } wait ? AuthResult.Throttled(wait) : failure;
     }
 
     /// <summary>Forgets a key at once (after a revocation through this instance).</summary>
@@ -190,9 +216,13 @@ internal sealed class KeyAuthenticator(IKeyStore store, TimeProvider time, TimeS
 }
 
 /// <summary>The outcome of authenticating a request.</summary>
-internal readonly record struct AuthResult(VirtualKey? Key, string? Error)
+internal readonly record struct AuthResult(VirtualKey? Key, string? Error, TimeSpan? RetryAfter = null)
 {
     public static AuthResult Ok(VirtualKey key) => new(key, null);
 
     public static AuthResult Fail(string error) => new(null, error);
+
+    /// <summary>Too many failed attempts from this client: wait before trying again.</summary>
+    public static AuthResult Throttled(TimeSpan wait) =>
+        new(null, $"too many requests with a missing or invalid API key from this client: wait {Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds))} s (Retry-After) and send a valid Tollgate key", wait);
 }

@@ -65,8 +65,18 @@ public sealed class GatewayOptions
     /// <summary>How old the budget snapshot behind <c>x-tollgate-budget-remaining</c> may be (0 = read on every request).</summary>
     public int BudgetStatusCacheMilliseconds { get; set; } = 1000;
 
+    /// <summary>
+    /// Show key holders the figures of shared budgets (global, provider- or model-wide: budgets that count other
+    /// tenants' spend too) in <c>x-tollgate-budget-remaining</c> and 429 bodies. Off by default: a key holder sees only
+    /// budgets scoped to its own tenant, project, user or key, and a refusal by a shared one says so without figures.
+    /// </summary>
+    public bool ShowSharedBudgets { get; set; }
+
     /// <summary>Rate limits for every key / user / tenant: <c>[{"dimension": "key", "rpm": 600, "tpm": 200000}]</c>; a key's own rpm/tpm apply too.</summary>
     public List<RateLimitOptions> RateLimits { get; set; } = [];
+
+    /// <summary>Back-off for clients that keep failing authentication (429 with Retry-After).</summary>
+    public AuthBackoffOptions AuthBackoff { get; set; } = new();
 
     /// <summary>
     /// Where budget counters are held on the request path: <c>auto</c> (default: on the embedded store, in process with
@@ -244,6 +254,7 @@ public sealed class GatewayOptions
             }
         }
 
+        errors.AddRange(AuthBackoff.Validate());
         return errors;
     }
 

@@ -26,7 +26,13 @@ internal static class CountTokensEndpoint
             var auth = await authenticator.AuthenticateAsync(context.Request, context.RequestAborted);
             if (auth.Key is null)
             {
-                await OpenAiError.Unauthorized(context, auth.Error!);
+                await AuthFailureResponse.WriteAsync(context, auth);
+                return;
+            }
+
+            if (RequestBodyReader.NotJson(context.Request) is { } mediaType)
+            {
+                await RequestBodyReader.WriteNotJsonAsync(context, mediaType);
                 return;
             }
 
@@ -41,6 +47,12 @@ internal static class CountTokensEndpoint
             ChatPrompt prompt;
             using (body)
             {
+                if (RequestInspector.Inspect(body.Span, RequestShape.CountTokens, out _) is { } problem)
+                {
+                    await OpenAiError.BadRequest(context, problem.Message, problem.Param, problem.Code);
+                    return;
+                }
+
                 try
                 {
                     using var document = JsonDocument.Parse(body.Memory);

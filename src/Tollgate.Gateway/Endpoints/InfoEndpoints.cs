@@ -37,7 +37,7 @@ internal static class InfoEndpoints
             var auth = await authenticator.AuthenticateAsync(context.Request, context.RequestAborted);
             if (auth.Key is null)
             {
-                await OpenAiError.Unauthorized(context, auth.Error!);
+                await AuthFailureResponse.WriteAsync(context, auth);
                 return;
             }
 
@@ -63,7 +63,7 @@ internal static class InfoEndpoints
             var auth = await authenticator.AuthenticateAsync(context.Request, context.RequestAborted);
             if (auth.Key is null)
             {
-                await OpenAiError.Unauthorized(context, auth.Error!);
+                await AuthFailureResponse.WriteAsync(context, auth);
                 return;
             }
 

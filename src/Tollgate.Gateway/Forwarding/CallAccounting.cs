@@ -73,6 +73,9 @@ internal sealed class CallAccounting(
     /// <summary>Where an alert goes when a provider's usage could not be billed as reported; null: logged only.</summary>
     public AlertDispatcher? Alerts { get; init; }
 
+    /// <summary>The operator's opt-in (<c>showSharedBudgets</c>): refusals by shared budgets carry their figures too.</summary>
+    public bool ShowSharedBudgets { get; init; }
+
     /// <summary>Records handed to the ledger writer and not yet durable.</summary>
     public long PendingLedgerWrites => Interlocked.Read(ref _pendingLedgerWrites);
 
@@ -204,7 +207,7 @@ internal sealed class CallAccounting(
 
             if (decision.Reservation is { Lines.Count: > 0 } reservation && budgetStatus is not null)
             {
-                call.BudgetRemaining = await budgetStatus.RemainingAsync(reservation, cancellationToken);
+                call.BudgetRemaining = await budgetStatus.RemainingAsync(reservation, call.Key, cancellationToken);
             }
 
             return Admission.Allow;
@@ -228,6 +231,7 @@ internal sealed class CallAccounting(
         {
             ["budget"] = new Dictionary<string, object?>
             {
+                ["scope"] = trip.Scope is { } scope && call.Key is { } caller && BudgetVisibility.IsOwn(scope, caller) ? "own" : "shared",
                 ["id"] = trip.BudgetId,
                 ["name"] = trip.BudgetName,
                 ["currency"] = trip.Currency,
@@ -245,6 +249,12 @@ internal sealed class CallAccounting(
         var retryAfter = decision.Strategy != BudgetStrategy.RefusedPerRequestLimit && trip.Held > 0 && trip.Spent + trip.Needed <= trip.Limit
             ? TimeSpan.FromSeconds(1)
             : (TimeSpan?)null;
+        if (!ShowSharedBudgets && !(trip.Scope is { } tripScope && BudgetVisibility.IsOwn(tripScope, call.Key)))
+        {
+            // A budget that also counts other tenants' spend: the refusal says so, without its figures.
+            return BudgetVisibility.SharedRefusal(decision.Strategy == BudgetStrategy.RefusedPerRequestLimit, trip, retryAfter);
+        }
+
         return Admission.Refuse(429, "budget_exceeded", message, retryAfter, details);
     }
 
@@ -400,7 +410,7 @@ internal sealed class CallAccounting(
             {
                 try
                 {
-                    settlement = settlement with { BudgetRemaining = await budgetStatus.RemainingAsync(reservation, cancellationToken) };
+                    settlement = settlement with { BudgetRemaining = await budgetStatus.RemainingAsync(reservation, call.Key, cancellationToken) };
                 }
                 catch (Exception ex) when (StoreFailure.Is(ex))
                 {

@@ -49,6 +49,9 @@ internal sealed class ProxyHandler(
 
     private static readonly MediaTypeHeaderValue JsonContentType = new("application/json");
 
+    /// <summary>The configured provider secrets, removed from every provider answer before it reaches the client.</summary>
+    public SecretScrubber Secrets { get; init; } = SecretScrubber.None;
+
     private GatewayRouter Router => router;
 
     private TimeProvider Time => time;
@@ -109,8 +112,8 @@ internal sealed class ProxyHandler(
 
         if (auth.Key is not { } key)
         {
-            metrics.Refused("invalid_key");
-            await OpenAiError.Unauthorized(context, auth.Error!);
+            metrics.Refused(auth.RetryAfter is null ? "invalid_key" : "auth_backoff");
+            await AuthFailureResponse.WriteAsync(context, auth);
             return;
         }
 
@@ -130,6 +133,13 @@ internal sealed class ProxyHandler(
         }
 
         attribution.AttachTo(context);
+        if (RequestBodyReader.NotJson(context.Request) is { } mediaType)
+        {
+            metrics.Refused("unsupported_media_type");
+            await RequestBodyReader.WriteNotJsonAsync(context, mediaType);
+            return;
+        }
+
         var (body, _) = await RequestBodyReader.ReadAsync(context.Request, maxBodyBytes, aborted);
         if (body is null)
         {
@@ -141,46 +151,12 @@ internal sealed class ProxyHandler(
 
         using (body)
         {
-            var problem = RequestInspector.Inspect(body.Span, out var info);
+            // The door's request shape is checked in the same pass that reads the body: nothing is held or sent for a request the provider would refuse.
+            var problem = RequestInspector.Inspect(body.Span, ShapeOf(operation), out var info);
             if (problem is not null)
             {
                 metrics.Refused("bad_request");
-                await OpenAiError.BadRequest(context, problem, code: "invalid_json");
-                return;
-            }
-
-            if (string.IsNullOrEmpty(info.Model))
-            {
-                metrics.Refused("bad_request");
-                await OpenAiError.BadRequest(context, "\"model\" is missing: name the model to call, e.g. \"gpt-4o-mini\" (GET /v1/models lists them)", "model", "missing_model");
-                return;
-            }
-
-            if (operation == Operation.Embeddings && info.Stream)
-            {
-                metrics.Refused("bad_request");
-                await OpenAiError.BadRequest(context, "embeddings cannot be streamed: remove \"stream\"", "stream");
-                return;
-            }
-
-            if (operation == Operation.Responses && info.PromptStart < 0)
-            {
-                metrics.Refused("bad_request");
-                await OpenAiError.BadRequest(context, "\"input\" is missing: send the prompt as a string or an array of input items", "input", "missing_input");
-                return;
-            }
-
-            if (operation is Operation.Chat or Operation.Messages && info.PromptStart < 0)
-            {
-                metrics.Refused("bad_request");
-                await OpenAiError.BadRequest(context, "\"messages\" is missing: send the conversation as an array of {\"role\", \"content\"} objects", "messages", "missing_messages");
-                return;
-            }
-
-            if (operation == Operation.Messages && info.MaxOutputTokens is null)
-            {
-                metrics.Refused("bad_request");
-                await OpenAiError.BadRequest(context, "\"max_tokens\" is missing: Anthropic's messages API needs the most output tokens to generate, e.g. \"max_tokens\": 1024", "max_tokens", "missing_max_tokens");
+                await OpenAiError.BadRequest(context, problem.Message, problem.Param, problem.Code);
                 return;
             }
 
@@ -195,7 +171,7 @@ internal sealed class ProxyHandler(
             RoutePlan plan;
             try
             {
-                plan = await router.PlanAsync(info.Model, type, required, info.PromptBytes, info.MaxOutputTokens, info.Choices, info.Needs, aborted);
+                plan = await router.PlanAsync(info.Model!, type, required, info.PromptBytes, info.MaxOutputTokens, info.Choices, info.Needs, aborted);
             }
             catch (Exception ex) when (StoreFailure.Is(ex) && !aborted.IsCancellationRequested)
             {
@@ -263,8 +239,9 @@ internal sealed class ProxyHandler(
                     WriteCostHeaders(response, settlement);
                 }
 
-                response.ContentLength = failedBody.Length;
-                await response.Body.WriteAsync(failedBody, aborted);
+                var clean = Secrets.Scrub(failedBody);
+                response.ContentLength = clean.Length;
+                await response.Body.WriteAsync(clean, aborted);
                 return;
             }
 
@@ -284,6 +261,15 @@ internal sealed class ProxyHandler(
         var type = refused.Status == 429 ? "rate_limit_error" : refused.Status >= 500 ? "api_error" : "invalid_request_error";
         return OpenAiError.WriteAsync(context, refused.Status, refused.Message!, type, refused.Code, extra: refused.Details);
     }
+
+    /// <summary>The request shape each door checks (one validator per wire dialect).</summary>
+    private static RequestShape ShapeOf(Operation operation) => operation switch
+    {
+        Operation.Embeddings => RequestShape.Embeddings,
+        Operation.Messages => RequestShape.Messages,
+        Operation.Responses => RequestShape.Responses,
+        _ => RequestShape.Chat,
+    };
 
     /// <summary>
     /// One request's walk down the fallback plan: each call of <see cref="AttemptAsync"/> is one attempt (its own
@@ -559,8 +545,9 @@ internal sealed class ProxyHandler(
         response.ContentType = upstreamResponse.Content.Headers.ContentType?.ToString() ?? "application/json";
         response.Headers[ProviderHeader] = call.Endpoint.Name;
         WriteCostHeaders(response, settlement);
-        response.ContentLength = responseBody.Length;
-        await response.Body.WriteAsync(responseBody.Memory, aborted);
+        var answer = Secrets.Scrub(responseBody.Memory);
+        response.ContentLength = answer.Length;
+        await response.Body.WriteAsync(answer, aborted);
         return Reply.Answered;
     }
 
@@ -586,7 +573,7 @@ internal sealed class ProxyHandler(
         using var heldBack = accounting.DurableLedger ? new PooledBuffer(512) : null;
         await using (upstream)
         {
-            end = await SseRelay.RelayAsync(upstream, response.BodyWriter, observer, (obs, output) =>
+            end = await SseRelay.RelayAsync(upstream, Secrets.Wrap(response.BodyWriter), observer, (obs, output) =>
             {
                 // Priced as soon as the usage event arrives, so the cost travels inside it.
                 if (translated?.Usage is { } native)
@@ -658,7 +645,7 @@ internal sealed class ProxyHandler(
         {
             await accounting.ReleaseAsync(call, CancellationToken.None);
             metrics.RecordCall(endpoint.Name, call.UpstreamModel, 502, 0, 0, 0, time.GetElapsedTime(call.StartTimestamp).TotalSeconds, call.Operation);
-            return Reply.Unreachable($"provider '{endpoint.Name}' could not be reached: {providerResponse.Failure?.Message}");
+            return Reply.Unreachable($"provider '{endpoint.Name}' could not be reached: {Secrets.Scrub(providerResponse.Failure?.Message)}");
         }
 
         // The translation is read for its text; the usage is the one the adapter read from the provider's own body.
@@ -699,8 +686,9 @@ internal sealed class ProxyHandler(
         response.ContentType = "application/json";
         response.Headers[ProviderHeader] = endpoint.Name;
         WriteCostHeaders(response, settlement);
-        response.ContentLength = bytes.Length;
-        await response.Body.WriteAsync(bytes, aborted);
+        var translatedAnswer = Secrets.Scrub(bytes);
+        response.ContentLength = translatedAnswer.Length;
+        await response.Body.WriteAsync(translatedAnswer, aborted);
         return Reply.Answered;
     }
 

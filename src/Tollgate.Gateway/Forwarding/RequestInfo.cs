@@ -14,6 +14,9 @@ internal struct RequestInfo
     /// <summary>Byte range of the <c>stream_options</c> value; -1 when absent.</summary>
     public int StreamOptionsStart;
     public int StreamOptionsLength;
+
+    /// <summary><c>stream_options</c> was given as null (unset).</summary>
+    public bool StreamOptionsNull;
     public bool IncludeUsage;
 
     /// <summary>max_tokens / max_completion_tokens / max_output_tokens when given.</summary>

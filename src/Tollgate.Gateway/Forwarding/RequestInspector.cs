@@ -44,9 +44,16 @@ internal static class RequestInspector
     }
 
     /// <summary>Fills <paramref name="info"/>; returns null on success or a message saying what is wrong with the body.</summary>
-    public static string? Inspect(ReadOnlySpan<byte> body, out RequestInfo info)
+    public static string? Inspect(ReadOnlySpan<byte> body, out RequestInfo info) => Inspect(body, RequestShape.Any, out info)?.Message;
+
+    /// <summary>
+    /// Fills <paramref name="info"/> and checks the body against the door's <paramref name="shape"/> in the same pass;
+    /// returns null on success or what is wrong (message, field, code).
+    /// </summary>
+    public static RequestProblem? Inspect(ReadOnlySpan<byte> body, RequestShape shape, out RequestInfo info)
     {
         info = default;
+        var seenFields = Field.None;
         info.StreamOptionsStart = -1;
         info.PromptStart = -1;
         info.SystemStart = -1;
@@ -54,12 +61,12 @@ internal static class RequestInspector
         info.FunctionsStart = -1;
         if (body.IsEmpty)
         {
-            return "the request body is empty: send a JSON object";
+            return Json("the request body is empty: send a JSON object");
         }
 
         if (!Utf8.IsValid(body))
         {
-            return "the request body is not valid UTF-8: send JSON encoded as UTF-8";
+            return Json("the request body is not valid UTF-8: send JSON encoded as UTF-8");
         }
 
         var reader = new Utf8JsonReader(body, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Disallow, MaxDepth = 256 });
@@ -67,10 +74,11 @@ internal static class RequestInspector
         {
             if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
             {
-                return "the request body must be a JSON object";
+                return Json("the request body must be a JSON object");
             }
 
             var seen = Field.None;
+            seenFields = seen;
             Span<byte> unescaped = stackalloc byte[MaxEscapedNameBytes];
             while (reader.Read())
             {
@@ -92,15 +100,28 @@ internal static class RequestInspector
                 {
                     if ((seen & field) != 0)
                     {
-                        return $"the request body has \"{System.Text.Encoding.UTF8.GetString(name)}\" more than once: send each field once (providers read only one of them, and which one differs)";
+                        return Json($"the request body has \"{System.Text.Encoding.UTF8.GetString(name)}\" more than once: send each field once (providers read only one of them, and which one differs)");
                     }
 
                     seen |= field;
+                    seenFields = seen;
                 }
 
                 var memberStart = (int)reader.TokenStartIndex;
                 reader.Read();
                 var start = (int)reader.TokenStartIndex;
+                if (shape.Find(name) is { } rule)
+                {
+                    // The door's rule for this field, on the value the reader is on; arrays the walk below does not
+                    // read element by element are checked on a copy of the reader (small fields: stop, include…).
+                    var problem = rule.CheckValue(ref reader) ??
+                        (field is Field.Messages or Field.Input or Field.Tools or Field.Functions ? null : rule.CheckElements(reader));
+                    if (problem is not null)
+                    {
+                        return problem;
+                    }
+                }
+
                 if (field is Field.None or Field.ToolChoice or Field.FunctionCall or Field.ParallelToolCalls)
                 {
                     reader.Skip();
@@ -120,10 +141,18 @@ internal static class RequestInspector
                 {
                     if (reader.TokenType != JsonTokenType.String)
                     {
-                        return "\"model\" must be a string, e.g. \"gpt-4o-mini\"";
+                        return new RequestProblem("\"model\" must be a string, e.g. \"gpt-4o-mini\"", "model");
                     }
 
-                    info.Model = reader.GetString();
+                    try
+                    {
+                        info.Model = reader.GetString();
+                    }
+                    catch (InvalidOperationException)
+                    {
+                        return new RequestProblem("\"model\" has an invalid \\u escape (a lone surrogate): name a model GET /v1/models lists", "model");
+                    }
+
                     info.ModelStart = start;
                     info.ModelLength = (int)reader.BytesConsumed - start;
                 }
@@ -135,7 +164,7 @@ internal static class RequestInspector
                     }
                     else if (reader.TokenType is not (JsonTokenType.False or JsonTokenType.Null))
                     {
-                        return "\"stream\" must be true or false";
+                        return new RequestProblem("\"stream\" must be true or false", "stream");
                     }
                 }
                 else if (field == Field.StreamOptions)
@@ -158,6 +187,7 @@ internal static class RequestInspector
                     }
                     else
                     {
+                        info.StreamOptionsNull = reader.TokenType == JsonTokenType.Null;
                         reader.Skip();
                     }
 
@@ -170,14 +200,14 @@ internal static class RequestInspector
                     {
                         if (!reader.TryGetInt64(out var max) || max < 0)
                         {
-                            return $"\"{System.Text.Encoding.UTF8.GetString(name)}\" must be a non-negative integer";
+                            return FieldProblem(name, "must be a non-negative integer");
                         }
 
                         info.MaxOutputTokens = info.MaxOutputTokens is { } existing ? Math.Max(existing, max) : max;
                     }
                     else if (reader.TokenType != JsonTokenType.Null)
                     {
-                        return $"\"{System.Text.Encoding.UTF8.GetString(name)}\" must be an integer";
+                        return FieldProblem(name, "must be an integer");
                     }
                 }
                 else if (field == Field.Choices || field == Field.BestOf)
@@ -186,14 +216,14 @@ internal static class RequestInspector
                     {
                         if (!reader.TryGetInt32(out var choices) || choices < 1 || choices > OutputBound.MaxChoices)
                         {
-                            return $"\"{System.Text.Encoding.UTF8.GetString(name)}\" must be an integer from 1 to {OutputBound.MaxChoices}";
+                            return FieldProblem(name, $"must be an integer from 1 to {OutputBound.MaxChoices}");
                         }
 
                         info.Choices = Math.Max(info.Choices, choices);
                     }
                     else if (reader.TokenType != JsonTokenType.Null)
                     {
-                        return $"\"{System.Text.Encoding.UTF8.GetString(name)}\" must be an integer";
+                        return FieldProblem(name, "must be an integer");
                     }
                 }
                 else if (field is Field.Messages or Field.Input or Field.Contents or Field.Prompt)
@@ -204,15 +234,35 @@ internal static class RequestInspector
                     }
                     else if (reader.TokenType == JsonTokenType.StartArray)
                     {
+                        // The door's prompt field: each element's kind (and each message's role and content) checked on the walk.
+                        var prompt = name.SequenceEqual(shape.PromptFieldUtf8) ? shape : null;
                         var depth = reader.CurrentDepth;
                         var count = 0;
                         while (reader.Read() && !(reader.TokenType == JsonTokenType.EndArray && reader.CurrentDepth == depth))
                         {
-                            count++;
-                            if (reader.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray)
+                            if (prompt is not null && !JsonKindsText.Accepts(prompt.PromptElements, ref reader))
+                            {
+                                return new RequestProblem($"\"{prompt.PromptField}[{count}]\" must be {JsonKindsText.Describe(prompt.PromptElements)}, not {JsonKindsText.Found(reader.TokenType)}", prompt.PromptField);
+                            }
+
+                            if (prompt is { ChecksMessages: true } && reader.TokenType == JsonTokenType.StartObject)
+                            {
+                                if (prompt.CheckMessage(ref reader, count) is { } messageProblem)
+                                {
+                                    return messageProblem;
+                                }
+                            }
+                            else if (reader.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray)
                             {
                                 reader.Skip();
                             }
+
+                            count++;
+                        }
+
+                        if (prompt is not null && count == 0)
+                        {
+                            return new RequestProblem($"\"{prompt.PromptField}\" is empty: send at least one {(prompt.ChecksMessages ? "message" : "element")}", prompt.PromptField);
                         }
 
                         info.InputCount = count;
@@ -232,7 +282,26 @@ internal static class RequestInspector
                         info.Needs |= RequestNeeds.Tools;
                     }
 
-                    reader.Skip();
+                    if (field is Field.Tools or Field.Functions && reader.TokenType == JsonTokenType.StartArray && shape.Find(name) is { Elements: not JsonKinds.None } tools)
+                    {
+                        // Each tool definition is an object: checked while skipping, so the array is read once.
+                        var depth = reader.CurrentDepth;
+                        var index = 0;
+                        while (reader.Read() && !(reader.TokenType == JsonTokenType.EndArray && reader.CurrentDepth == depth))
+                        {
+                            if (!JsonKindsText.Accepts(tools.Elements, ref reader))
+                            {
+                                return tools.ElementProblem(index, reader.TokenType);
+                            }
+
+                            reader.Skip();
+                            index++;
+                        }
+                    }
+                    else
+                    {
+                        reader.Skip();
+                    }
                     if (field is Field.System or Field.Instructions)
                     {
                         info.SystemStart = start;
@@ -299,17 +368,22 @@ internal static class RequestInspector
             // Anything after the object other than whitespace is invalid JSON.
             if (reader.Read())
             {
-                return "the request body has data after the JSON object";
+                return Json("the request body has data after the JSON object");
             }
         }
         catch (JsonException ex)
         {
-            return $"the request body is not valid JSON ({Describe(ex)}): send one JSON object";
+            return Json($"the request body is not valid JSON ({Describe(ex)}): send one JSON object");
         }
         catch (InvalidOperationException)
         {
             // An escape that is no character (a lone surrogate such as "\ud800") where a name or the model is read.
-            return "the request body has a string with an invalid \\u escape: send valid JSON text";
+            return Json("the request body has a string with an invalid \\u escape: send valid JSON text");
+        }
+
+        if (shape.CheckRequired(info, (seenFields & Field.MaxTokens) != 0) is { } missing)
+        {
+            return missing;
         }
 
         info.PromptBytes += Math.Max(0, info.PromptLength) + Math.Max(0, info.SystemLength);
@@ -411,6 +485,14 @@ internal static class RequestInspector
         }
 
         return false;
+    }
+
+    private static RequestProblem Json(string message) => new(message, null, "invalid_json");
+
+    private static RequestProblem FieldProblem(ReadOnlySpan<byte> name, string rule)
+    {
+        var text = System.Text.Encoding.UTF8.GetString(name);
+        return new RequestProblem($"\"{text}\" {rule}", text);
     }
 
     private static string Describe(JsonException ex) =>

@@ -13,6 +13,9 @@ public sealed class BudgetAlertMonitor(BudgetGate gate, AlertDispatcher dispatch
 {
     private readonly TimeProvider _time = timeProvider ?? TimeProvider.System;
 
+    /// <summary>Where starting emergency mode is recorded (actor <c>tollgate</c>); null: not recorded.</summary>
+    public Tollgate.Audit.IAuditLog? Audit { get; init; }
+
     /// <summary>Checks once; returns the alerts this call fired.</summary>
     public async ValueTask<IReadOnlyList<Alert>> CheckAsync(CancellationToken cancellationToken = default)
     {
@@ -55,6 +58,11 @@ public sealed class BudgetAlertMonitor(BudgetGate gate, AlertDispatcher dispatch
                 if (await gate.Store.TryStartEmergencyAsync(state, cancellationToken))
                 {
                     gate.Invalidate();
+                    if (Audit is not null)
+                    {
+                        await new Tollgate.Audit.AuditRecorder(Audit, _time).RecordAsync("tollgate", "emergency.set", budget.Id, null, Tollgate.Audit.AuditViews.Emergency(state), cancellationToken);
+                    }
+
                     fired.Add(await dispatcher.DispatchAsync(new Alert
                     {
                         At = state.Since,

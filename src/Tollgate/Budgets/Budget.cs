@@ -70,6 +70,16 @@ public sealed record Budget
             errors.Add($"limit must be greater than 0 (got {Limit})");
         }
 
+        if (Name is not null && (Name.Length > 200 || Name.Any(char.IsControl)))
+        {
+            errors.Add("name must be at most 200 printable characters (no line breaks or control characters)");
+        }
+
+        if (new[] { Scope.Tenant, Scope.Project, Scope.User, Scope.KeyId, Scope.Provider, Scope.Model }.Any(part => part is not null && part.Any(char.IsControl)))
+        {
+            errors.Add("scope parts must be printable (no line breaks or control characters)");
+        }
+
         if (Limit > 1_000_000_000m)
         {
             errors.Add("limit must be at most 1,000,000,000");

@@ -474,6 +474,7 @@ public sealed class BudgetGate : IBudgetGate
         Needed = needed,
         WindowKey = w?.Window.Key ?? "",
         ResetsAt = w?.Window.End,
+        Scope = rt.Budget.Scope,
     };
 
     private static void AddOverWarnings(BudgetRuntime[] applicable, ulong mask, List<string> warnings)

@@ -24,5 +24,8 @@ public sealed record BudgetTrip
     /// <summary>When the next window starts; null for lifetime budgets.</summary>
     public DateTimeOffset? ResetsAt { get; init; }
 
+    /// <summary>Whose spend the budget counts (its scope), so a door can tell a caller's own budget from a shared one.</summary>
+    public BudgetScope? Scope { get; init; }
+
     public decimal Remaining => Math.Max(0m, Limit - Spent - Held);
 }

@@ -103,11 +103,18 @@ public sealed class BudgetEnforcementTests
     }
 
     [Theory]
-    [InlineData("{\"limit\": \"abc\"}", "\"limit\" is required")]
-    [InlineData("{\"limit\": \"1\", \"period\": \"fortnightly\"}", "unknown period")]
+    [InlineData("{\"scope\": {}, \"limit\": \"abc\"}", "\"limit\" must be a decimal amount")]
+    [InlineData("{\"scope\": {}}", "\"limit\" is required")]
+    [InlineData("{\"scope\": {}, \"limit\": \"1\", \"period\": \"fortnightly\"}", "unknown period")]
     [InlineData("{\"limit\": \"1\", \"scope\": {\"team\": \"x\"}}", "scope part \"team\" is unknown")]
-    [InlineData("{\"limit\": \"-1\"}", "limit must be greater than 0")]
-    [InlineData("{\"limit\": \"1\", \"enforcement\": \"strict\"}", "enforcement 'strict' is unknown")]
+    [InlineData("{\"scope\": {}, \"limit\": \"-1\"}", "limit must be greater than 0")]
+    [InlineData("{\"scope\": {}, \"limit\": \"1\", \"enforcement\": \"strict\"}", "enforcement 'strict' is unknown")]
+    [InlineData("{\"scope\": {}, \"limit\": \"1,50\"}", "no thousands separators")]
+    [InlineData("{\"limit\": \"1\"}", "\"scope\" is required")]
+    [InlineData("{\"scope\": null, \"limit\": \"1\"}", "\"scope\" is required")]
+    [InlineData("{\"scope\": {}, \"limit\": \"1\", \"period\": 1}", "\"period\" must be a string")]
+    [InlineData("{\"scope\": {}, \"limit\": \"1\", \"limt\": \"2\"}", "\"limt\" is not a field")]
+    [InlineData("{\"scope\": {}, \"limit\": \"1\", \"name\": \"ops\\r\\nX-Injected: 1\"}", "\"name\" has a line break")]
     public async Task AdminBudget_InvalidDefinition_Returns400SayingWhatToFix(string body, string expected)
     {
         await using var gateway = await TestGateway.StartAsync();

@@ -66,6 +66,9 @@ public sealed class FakeUpstream : IAsyncDisposable
     /// <summary>When set, every successful answer is this JSON body verbatim (a real provider body from the usage cases).</summary>
     public string? VerbatimBody { get; set; }
 
+    /// <summary>When set, answers every request (after it is recorded) instead of the built-in provider behaviour.</summary>
+    public Func<HttpContext, RecordedRequest, Task>? Answer { get; set; }
+
     public ConcurrentQueue<RecordedRequest> Requests { get; } = new();
 
     public int RequestCount => Requests.Count;
@@ -89,7 +92,13 @@ public sealed class FakeUpstream : IAsyncDisposable
         using var reader = new StreamReader(context.Request.Body, Encoding.UTF8);
         var body = await reader.ReadToEndAsync();
         var headers = context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase);
-        Requests.Enqueue(new RecordedRequest(context.Request.Path + context.Request.QueryString, body, headers));
+        var recorded = new RecordedRequest(context.Request.Path + context.Request.QueryString, body, headers);
+        Requests.Enqueue(recorded);
+        if (Answer is { } answer)
+        {
+            await answer(context, recorded);
+            return;
+        }
 
         var failure = FailWithStatus;
         if (failure is null && FailEveryNth > 0 && Interlocked.Increment(ref _served) % FailEveryNth == 0)

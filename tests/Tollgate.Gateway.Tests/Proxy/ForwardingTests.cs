@@ -73,8 +73,9 @@ public sealed class ForwardingTests
     [Theory]
     [InlineData("{\"model\":\"gpt-4o-mini\",", 400, "not valid JSON")]
     [InlineData("[1,2]", 400, "JSON object")]
-    [InlineData("{\"messages\":[]}", 400, "\"model\" is missing")]
-    [InlineData("{\"model\":\"no-such-model-9\",\"messages\":[]}", 404, "not served by any configured provider")]
+    [InlineData("{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}", 400, "\"model\" is missing")]
+    [InlineData("{\"model\":\"gpt-4o-mini\",\"messages\":[]}", 400, "\"messages\" is empty")]
+    [InlineData("{\"model\":\"no-such-model-9\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}", 404, "not served by any configured provider")]
     [InlineData("{\"model\":\"gpt-4o-mini\",\"max_tokens\":\"lots\"}", 400, "max_tokens")]
     public async Task ChatCompletion_BadInput_Returns4xxAndForwardsNothing(string body, int status, string message)
     {

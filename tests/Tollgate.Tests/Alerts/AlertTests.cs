@@ -83,6 +83,26 @@ public sealed class AlertTests
     }
 
     [Fact]
+    public async Task CheckAsync_EmergencyStarted_RecordedInTheAuditLogOnce()
+    {
+        var store = new InMemoryBudgetStore();
+        var gate = new BudgetGate(store, new InMemoryBudgetDefinitionStore(new Budget { Id = "e", Limit = 10m, EmergencyThreshold = 0.9m, Thresholds = [1m] }), _time);
+        var audit = new Tollgate.Audit.InMemoryAuditLog();
+        var monitor = new BudgetAlertMonitor(gate, new AlertDispatcher(new InMemoryAlertHistory(), [new RecordingSink()]), _time) { Audit = audit };
+        var r = await gate.ReserveAsync(Subject, 9.5m, "r", cancellationToken: Ct);
+        await gate.SettleAsync(r.Reservation!, 9.5m, Ct);
+
+        await monitor.CheckAsync(Ct);
+        await monitor.CheckAsync(Ct);
+
+        var entry = Assert.Single(await audit.QueryAsync(new Tollgate.Audit.AuditQuery(), Ct));
+        Assert.Equal(("tollgate", "emergency.set", "e"), (entry.Actor, entry.Action, entry.Target));
+        Assert.Equal(_time.GetUtcNow(), entry.At);
+        Assert.Null(entry.Before);
+        Assert.Contains("\"budget_id\":\"e\"", entry.After, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task CheckAsync_AfterOperatorResetsEmergency_StaysOffUntilTheThresholdIsCrossedAgain()
     {
         var store = new InMemoryBudgetStore();
