@@ -378,6 +378,9 @@ public sealed class GatewayHost : IAsyncDisposable
             provider.ApiVersion = p.ApiVersion ?? provider.ApiVersion;
             provider.PricingProviderId = p.PricingProvider ?? provider.PricingProviderId;
             provider.Timeout = p.TimeoutSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : provider.Timeout;
+            provider.ConnectTimeout = p.ConnectTimeoutSeconds is { } connect ? TimeSpan.FromSeconds(connect) : provider.ConnectTimeout;
+            provider.IdleTimeout = p.IdleTimeoutSeconds is { } idle ? TimeSpan.FromSeconds(idle) : provider.IdleTimeout;
+            provider.TotalTimeout = p.TotalTimeoutSeconds is { } total ? TimeSpan.FromSeconds(total) : provider.TotalTimeout;
             provider.DefaultMaxTokens = p.DefaultMaxTokens ?? provider.DefaultMaxTokens;
             foreach (var (model, deployment) in p.Deployments)
             {

@@ -283,7 +283,7 @@ internal sealed class CallAccounting(
     public Settlement Price(CallContext call, ResponseObserver observer, bool cutOff)
     {
         var problem = UsageProblem(call, observer);
-        if (problem is null && observer.UsageReported && !(cutOff && observer.Usage.OutputTokens == 0 && observer.GeneratedText.Length > 0))
+        if (problem is null && observer.UsageReported && call.FailureClass is null && !(cutOff && observer.Usage.OutputTokens == 0 && observer.GeneratedText.Length > 0))
         {
             try
             {
@@ -349,8 +349,9 @@ internal sealed class CallAccounting(
     public async ValueTask<Settlement> SettleAsync(CallContext call, ResponseObserver observer, int status, bool cutOff, CancellationToken cancellationToken, Settlement? priced = null)
     {
         Settlement settlement;
-        if (status is >= 200 and < 300)
+        if (status is >= 200 and < 300 || call.FailureClass is not null)
         {
+            // A failure after the provider had the request (a timeout) is billed from Tollgate's own count, flagged.
             settlement = priced ?? Price(call, observer, cutOff);
         }
         else
@@ -435,7 +436,7 @@ internal sealed class CallAccounting(
             Usage = settlement.Usage,
             LatencyMs = (long)elapsed.TotalMilliseconds,
             Success = success,
-            ErrorClass = success ? settlement.UsageProblem : cutOff ? "cut_off" : $"http_{status}",
+            ErrorClass = success ? settlement.UsageProblem : call.FailureClass ?? (cutOff ? "cut_off" : $"http_{status}"),
             Estimated = settlement.Estimated,
 
             // What UsageRecord.WithCost copies, set here so the record is built once.
