@@ -9,6 +9,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 using Tollgate.Alerts;
+using Tollgate.Gateway.Alerting;
 using Tollgate.Budgets;
 using Tollgate.Costing;
 using Tollgate.Gateway.Admin;
@@ -166,7 +167,8 @@ public sealed class GatewayHost : IAsyncDisposable
         owned.Add(budgetStatus);
         metrics.BudgetRemaining = async ct => (await budgetGate.GetStatusAsync(ct)).Select(b => (b.Budget.Id, b.Budget.Scope.ToString(), b.Remaining)).ToList();
         var rateLimits = new RateLimitGate(stores, options.RateLimits.Select(r => r.ToRule()).ToList(), time);
-        var alerts = new AlertDispatcher(stores.AlertHistory, [new LogAlertSink(LoggerFactory.Create(l => l.AddSimpleConsole(o => o.SingleLine = true)).CreateLogger<LogAlertSink>())]);
+        var alerting = GatewayAlerting.Create(options.Alerts, stores.AlertHistory, health, budgetGate, ledgerStore, time, LoggerFactory.Create(l => l.AddSimpleConsole(o => o.SingleLine = true)));
+        var alerts = alerting.Dispatcher;
         var alertMonitor = new BudgetAlertMonitor(budgetGate, alerts, time);
 
         builder.Services.AddSingleton(time);
@@ -195,6 +197,7 @@ public sealed class GatewayHost : IAsyncDisposable
         builder.Services.AddSingleton(alerts);
         builder.Services.AddSingleton(stores.AlertHistory);
         builder.Services.AddSingleton(alertMonitor);
+        builder.Services.AddSingleton(alerting);
         // Negotiated and volume discounts need the full pricing path (the catalog's fast path prices at list price).
         VolumeSpend? volume = null;
         var discounts = settings.Pricing is null && (options.Pricing.NegotiatedDiscounts.Count > 0 || options.Pricing.VolumeDiscounts.Count > 0);
@@ -210,6 +213,7 @@ public sealed class GatewayHost : IAsyncDisposable
             Volume = volume,
             Limits = new ModelOutputLimits(router.Capabilities),
             Alerts = alerts,
+            Signals = alerting.Signals,
             FallbackModels = options.FallbackModels,
         });
         builder.Services.AddSingleton(sp => new ProxyHandler(authenticator, router, sp.GetRequiredService<CallAccounting>(), metrics, time, options.MaxRequestBodyBytes, sp.GetRequiredService<ILogger<ProxyHandler>>()));
@@ -240,6 +244,7 @@ public sealed class GatewayHost : IAsyncDisposable
         var stopAlerts = new CancellationTokenSource();
         owned.Add(stopAlerts);
         _ = alertMonitor.RunAsync(TimeSpan.FromSeconds(Math.Max(1, options.AlertCheckSeconds)), stopAlerts.Token);
+        await alerting.StartAsync(alertMonitor, cancellationToken);
         _ = authenticator.WatchRevocationsAsync(TimeSpan.FromMilliseconds(options.KeyRevocationCheckMilliseconds), stopAlerts.Token);
         if (volume is not null)
         {
@@ -280,6 +285,11 @@ public sealed class GatewayHost : IAsyncDisposable
         foreach (var stop in _owned.OfType<CancellationTokenSource>())
         {
             await stop.CancelAsync();
+        }
+
+        if (_app.Services.GetService<GatewayAlerting>() is { } alerting)
+        {
+            await alerting.DisposeAsync();
         }
 
         await _app.StopAsync(CancellationToken.None);

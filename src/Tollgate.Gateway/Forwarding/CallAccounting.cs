@@ -60,6 +60,9 @@ internal sealed class CallAccounting(
     /// <summary>Where an alert goes when a provider's usage could not be billed as reported; null: logged only.</summary>
     public AlertDispatcher? Alerts { get; init; }
 
+    /// <summary>Automated responses checked at admission; settlements, refusals and unpriced models reported to the alerting.</summary>
+    public Alerting.AlertSignals? Signals { get; init; }
+
     /// <summary>Records handed to the ledger writer and not yet durable.</summary>
     public long PendingLedgerWrites => Interlocked.Read(ref _pendingLedgerWrites);
 
@@ -157,6 +160,14 @@ internal sealed class CallAccounting(
             Provider = call.Endpoint.Name,
             Model = call.UpstreamModel,
         };
+        if (call.Attempt == 1 && Signals?.Check(call.Key) is { } verdict)
+        {
+            // An automated response to an anomaly (throttle or refuse) is in force for this caller's scope.
+            return verdict.RetryAfter is { } wait
+                ? Admission.Refuse(429, "rate_limit_exceeded", verdict.Message, wait)
+                : Admission.Refuse(403, "refused_by_alert_response", verdict.Message);
+        }
+
         if (rateLimits is not null && call.Attempt == 1 && rateLimits.Enabled(call.Key))
         {
             var limited = await rateLimits.TryAcquireAsync(call.Key, subject, call.EstimatedInputTokens + call.WorstCaseOutputTokens, cancellationToken);
@@ -206,6 +217,8 @@ internal sealed class CallAccounting(
         {
             return Admission.Refuse(429, decision.Strategy == BudgetStrategy.RefusedEmergencyThrottle ? "rate_limit_exceeded" : "budget_exceeded", decision.Reason, decision.RetryAfter);
         }
+
+        Signals?.Refused(trip, call.RequestId);
 
         var resets = trip.ResetsAt is { } at ? at.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture) : "never (lifetime budget)";
         var message = decision.Strategy == BudgetStrategy.RefusedPerRequestLimit
@@ -369,6 +382,11 @@ internal sealed class CallAccounting(
         {
             call.Hold = null;
             await budgets.SettleAsync(reservation, settlement.Cost.Priced ? settlement.Cost.TotalCost : 0m, cancellationToken);
+            if (reservation.Lines.Count > 0)
+            {
+                Signals?.Settled(call.RequestId, reservation.Lines);
+            }
+
             if (reservation.Lines.Count > 0 && budgetStatus is not null)
             {
                 settlement = settlement with { BudgetRemaining = await budgetStatus.RemainingAsync(reservation, cancellationToken) };
@@ -393,6 +411,7 @@ internal sealed class CallAccounting(
             settlement.Usage.InputTokens, settlement.Usage.OutputTokens, elapsed.TotalSeconds, call.Operation, call.Key.Tenant);
         if (!settlement.Cost.Priced)
         {
+            Signals?.Unpriced(call.Endpoint.PricedAs, call.UpstreamModel, settlement.Cost.UnpricedReason, call.RequestId);
             logger.LogWarning("request {RequestId}: {Provider}/{Model} is unpriced: {Reason}", call.RequestId, call.Endpoint.PricedAs, call.UpstreamModel, settlement.Cost.UnpricedReason);
         }
 

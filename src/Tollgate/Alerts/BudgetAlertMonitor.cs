@@ -14,7 +14,13 @@ public sealed class BudgetAlertMonitor(BudgetGate gate, AlertDispatcher dispatch
     private readonly TimeProvider _time = timeProvider ?? TimeProvider.System;
 
     /// <summary>Checks once; returns the alerts this call fired.</summary>
-    public async ValueTask<IReadOnlyList<Alert>> CheckAsync(CancellationToken cancellationToken = default)
+    public ValueTask<IReadOnlyList<Alert>> CheckAsync(CancellationToken cancellationToken = default) => CheckAsync(null, cancellationToken);
+
+    /// <summary>
+    /// Checks once, right after settlements: <paramref name="crossing"/> names, per budget id, the request that settled
+    /// last against it (the one that crossed a threshold, recorded as <c>request_id</c>).
+    /// </summary>
+    public async ValueTask<IReadOnlyList<Alert>> CheckAsync(IReadOnlyDictionary<string, string>? crossing, CancellationToken cancellationToken = default)
     {
         var fired = new List<Alert>();
         foreach (var status in await gate.GetStatusAsync(cancellationToken))
@@ -42,7 +48,7 @@ public sealed class BudgetAlertMonitor(BudgetGate gate, AlertDispatcher dispatch
                     BudgetId = budget.Id,
                     WindowKey = status.Window.Key,
                     Message = $"budget '{budget.DisplayName}' reached {threshold:P0} of its {budget.Period} limit: {Money.Format(status.Spent)} of {Money.Format(status.EffectiveLimit)} {budget.Currency} spent",
-                    Details = Details(status, threshold),
+                    Details = WithRequest(Details(status, threshold), crossing, budget.Id),
                 }, cancellationToken));
             }
 
@@ -80,6 +86,16 @@ public sealed class BudgetAlertMonitor(BudgetGate gate, AlertDispatcher dispatch
         {
             await CheckAsync(cancellationToken);
         }
+    }
+
+    private static Dictionary<string, string> WithRequest(Dictionary<string, string> details, IReadOnlyDictionary<string, string>? crossing, string budgetId)
+    {
+        if (crossing is not null && crossing.TryGetValue(budgetId, out var requestId))
+        {
+            details["request_id"] = requestId;
+        }
+
+        return details;
     }
 
     private static Dictionary<string, string> Details(BudgetStatus s, decimal threshold) => new()
