@@ -62,7 +62,7 @@ public sealed class GatewayHost : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(options);
         settings ??= new GatewayHostSettings();
-        var errors = options.Validate(settings.Environment);
+        var errors = options.Validate(settings.Environment).Concat(AlertChannels.Problems(options.Alerts, settings.Environment)).ToList();
         if (errors.Count > 0)
         {
             throw new GatewayConfigurationException(string.Join(Environment.NewLine, errors));

@@ -65,26 +65,9 @@ internal sealed partial class GatewayAlerting : IAsyncDisposable
     /// <summary>Builds the alerting from configuration; throws <see cref="GatewayConfigurationException"/> with what to fix.</summary>
     public static GatewayAlerting Create(AlertsOptions options, IAlertHistory history, HealthMonitor health, BudgetGate gate, ILedgerStore ledger, TimeProvider time, ILoggerFactory loggers)
     {
-        foreach (var rule in options.Anomalies.Rules)
+        if (AlertChannels.Problems(options) is { Count: > 0 } problems)
         {
-            try
-            {
-                rule.Validate();
-            }
-            catch (ArgumentException ex)
-            {
-                throw new GatewayConfigurationException(ex.Message);
-            }
-        }
-
-        if (options.Anomalies.IntervalSeconds <= 0 || options.Forecast.IntervalSeconds <= 0 || options.ResponseRefreshSeconds <= 0)
-        {
-            throw new GatewayConfigurationException("alerts: anomalies.intervalSeconds, forecast.intervalSeconds and responseRefreshSeconds must be positive");
-        }
-
-        if (QuantileOf(options.Forecast.Quantile) is null)
-        {
-            throw new GatewayConfigurationException($"alerts.forecast.quantile must be p10, p50 or p90, not '{options.Forecast.Quantile}'");
+            throw new GatewayConfigurationException(string.Join(Environment.NewLine, problems));
         }
 
         return new GatewayAlerting(options, history, health, gate, ledger, time, loggers);

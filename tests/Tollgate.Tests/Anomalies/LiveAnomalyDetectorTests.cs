@@ -164,6 +164,17 @@ public sealed class LiveAnomalyDetectorTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task Pattern_OnlineDetectorScore_JumpFires_SteadySilent()
+    {
+        await SteadyAsync();
+        await NowAsync("acme", "gpt-4o", 10, 2m);
+        await NowAsync("beta", "gpt-4o-mini", 4, 0.5m);
+        var detector = new LiveAnomalyDetector(_ledger, [Rule(AnomalyRuleKind.Pattern)], _time);
+
+        Assert.Equal("acme", Assert.Single(await detector.EvaluateAsync(Ct)).Value);
+    }
+
+    [Fact]
     public void Validate_ThrottleOnModelDimension_SaysWhatToFix()
     {
         var rule = Rule(AnomalyRuleKind.CostSpike, "model");
