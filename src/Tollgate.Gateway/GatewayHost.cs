@@ -9,6 +9,8 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 using Tollgate.Alerts;
+using Tollgate.Audit;
+using Tollgate.Gateway.Alerting;
 using Tollgate.Budgets;
 using Tollgate.Costing;
 using Tollgate.Gateway.Admin;
@@ -62,7 +64,7 @@ public sealed class GatewayHost : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(options);
         settings ??= new GatewayHostSettings();
-        var errors = options.Validate(settings.Environment);
+        var errors = options.Validate(settings.Environment).Concat(AlertChannels.Problems(options.Alerts, settings.Environment)).ToList();
         if (errors.Count > 0)
         {
             throw new GatewayConfigurationException(string.Join(Environment.NewLine, errors));
@@ -197,7 +199,9 @@ public sealed class GatewayHost : IAsyncDisposable
         owned.Add(budgetStatus);
         metrics.BudgetRemaining = async ct => (await budgetGate.GetStatusAsync(ct)).Select(b => (b.Budget.Id, b.Budget.Scope.ToString(), b.Remaining)).ToList();
         var rateLimits = new RateLimitGate(stores, options.RateLimits.Select(r => r.ToRule()).ToList(), time);
-        var alerts = new AlertDispatcher(stores.AlertHistory, [new LogAlertSink(LoggerFactory.Create(l => l.AddSimpleConsole(o => o.SingleLine = true)).CreateLogger<LogAlertSink>())]);
+        var alerting = GatewayAlerting.Create(options.Alerts, stores.AlertHistory, health, budgetGate, ledgerStore, time, LoggerFactory.Create(l => l.AddSimpleConsole(o => o.SingleLine = true)));
+        alerting.Responses.RecordIn(new Tollgate.Audit.AuditRecorder(stores.Audit, time));
+        var alerts = alerting.Dispatcher;
         var alertMonitor = new BudgetAlertMonitor(budgetGate, alerts, time) { Audit = stores.Audit };
 
         builder.Services.AddSingleton(time);
@@ -228,6 +232,7 @@ public sealed class GatewayHost : IAsyncDisposable
         builder.Services.AddSingleton(stores.Audit);
         builder.Services.AddSingleton(new Tollgate.Audit.AuditRecorder(stores.Audit, time));
         builder.Services.AddSingleton(alertMonitor);
+        builder.Services.AddSingleton(alerting);
         // Negotiated and volume discounts need the full pricing path (the catalog's fast path prices at list price).
         VolumeSpend? volume = null;
         var discounts = settings.Pricing is null && (options.Pricing.NegotiatedDiscounts.Count > 0 || options.Pricing.VolumeDiscounts.Count > 0);
@@ -244,6 +249,7 @@ public sealed class GatewayHost : IAsyncDisposable
             Volume = volume,
             Limits = new ModelOutputLimits(router.Capabilities),
             Alerts = alerts,
+            Signals = alerting.Signals,
             FallbackModels = options.FallbackModels,
             ShowSharedBudgets = options.ShowSharedBudgets,
         });
@@ -279,6 +285,7 @@ public sealed class GatewayHost : IAsyncDisposable
         var stopAlerts = new CancellationTokenSource();
         owned.Add(stopAlerts);
         _ = alertMonitor.RunAsync(TimeSpan.FromSeconds(Math.Max(1, options.AlertCheckSeconds)), stopAlerts.Token);
+        await alerting.StartAsync(alertMonitor, cancellationToken);
         _ = authenticator.WatchRevocationsAsync(TimeSpan.FromMilliseconds(options.KeyRevocationCheckMilliseconds), stopAlerts.Token);
         if (volume is not null)
         {
@@ -324,6 +331,11 @@ public sealed class GatewayHost : IAsyncDisposable
         foreach (var stop in _owned.OfType<CancellationTokenSource>())
         {
             await stop.CancelAsync();
+        }
+
+        if (_app.Services.GetService<GatewayAlerting>() is { } alerting)
+        {
+            await alerting.DisposeAsync();
         }
 
         await _app.StopAsync(CancellationToken.None);
@@ -432,6 +444,9 @@ public sealed class GatewayHost : IAsyncDisposable
             provider.ApiVersion = p.ApiVersion ?? provider.ApiVersion;
             provider.PricingProviderId = p.PricingProvider ?? provider.PricingProviderId;
             provider.Timeout = p.TimeoutSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : provider.Timeout;
+            provider.ConnectTimeout = p.ConnectTimeoutSeconds is { } connect ? TimeSpan.FromSeconds(connect) : provider.ConnectTimeout;
+            provider.IdleTimeout = p.IdleTimeoutSeconds is { } idle ? TimeSpan.FromSeconds(idle) : provider.IdleTimeout;
+            provider.TotalTimeout = p.TotalTimeoutSeconds is { } total ? TimeSpan.FromSeconds(total) : provider.TotalTimeout;
             provider.DefaultMaxTokens = p.DefaultMaxTokens ?? provider.DefaultMaxTokens;
             foreach (var (model, deployment) in p.Deployments)
             {

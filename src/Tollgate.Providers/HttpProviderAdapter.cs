@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using Tollgate.Costing;
 using Tollgate.Providers.Streaming;
+using Tollgate.Providers.Timeouts;
 
 namespace Tollgate.Providers;
 
@@ -49,7 +50,12 @@ internal abstract class HttpProviderAdapter : IProviderAdapter
             message.Headers.TryAddWithoutValidation(name, value);
         }
 
-        using var timeout = new CancellationTokenSource(Options.Timeout, Time);
+        var deadline = DeadlineStream.DeadlineOf(Time.GetTimestamp(), Options.TotalTimeout, Time);
+        var firstByteLimit = UpstreamTimeouts.FirstByte(Options, deadline, Time);
+        UpstreamConnect.Limit(message, Options.ConnectTimeout);
+        var sent = message.Content is { } content ? new SendTrackingContent(content) : null;
+        message.Content = sent;
+        using var timeout = new CancellationTokenSource(firstByteLimit, Time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, cancellationToken);
         HttpResponseMessage response;
         try
@@ -58,7 +64,14 @@ internal abstract class HttpProviderAdapter : IProviderAdapter
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            return Failed(model, new ProviderFailure(ProviderFailureKind.Timeout, 0, $"provider '{Name}' did not answer within {Options.Timeout.TotalSeconds:0.###} s"));
+            return Failed(model, new ProviderFailure(ProviderFailureKind.Timeout, 0, $"provider '{Name}' did not answer within {firstByteLimit.TotalSeconds:0.###} s (time to first byte)")
+            {
+                RequestSent = sent?.Sent == true,
+            });
+        }
+        catch (HttpRequestException ex) when (ex.InnerException is TimeoutException connect)
+        {
+            return Failed(model, new ProviderFailure(ProviderFailureKind.Timeout, 0, Secrets.Truncate($"provider '{Name}': {connect.Message}")));
         }
         catch (HttpRequestException ex)
         {
@@ -82,12 +95,22 @@ internal abstract class HttpProviderAdapter : IProviderAdapter
 
             if (request.Stream)
             {
-                return new ProviderResponse(Name, model, response, CreateStreamTranslator(request, model), key);
+                return new ProviderResponse(Name, model, response, CreateStreamTranslator(request, model), key)
+                {
+                    Limits = new StreamLimits(Options.IdleTimeout, deadline, Time),
+                };
             }
 
             using (response)
             {
-                var body = await response.Content.ReadAsByteArrayAsync(linked.Token);
+                byte[] body;
+                await using (var stream = new DeadlineStream(await response.Content.ReadAsStreamAsync(cancellationToken), Options.IdleTimeout, deadline, Time))
+                {
+                    using var buffer = new MemoryStream();
+                    await stream.CopyToAsync(buffer, cancellationToken);
+                    body = buffer.ToArray();
+                }
+
                 var translated = TranslateResponse(body, model);
                 return new ProviderResponse(Name, model, status, translated.Body, translated.Usage, translated.FinishReason, null);
             }
@@ -96,6 +119,11 @@ internal abstract class HttpProviderAdapter : IProviderAdapter
         {
             response.Dispose();
             return Failed(model, new ProviderFailure(ProviderFailureKind.Timeout, status, $"provider '{Name}' did not finish its answer within {Options.Timeout.TotalSeconds:0.###} s"));
+        }
+        catch (UpstreamTimeoutException ex)
+        {
+            response.Dispose();
+            return Failed(model, new ProviderFailure(ProviderFailureKind.Timeout, status, $"provider '{Name}' stalled its answer: {ex.Message}"));
         }
         catch (Exception ex) when (ex is HttpRequestException or IOException)
         {

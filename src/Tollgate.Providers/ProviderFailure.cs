@@ -35,6 +35,12 @@ public enum ProviderFailureKind
 /// <param name="RetryAfter">The provider's Retry-After, when given.</param>
 public sealed record ProviderFailure(ProviderFailureKind Kind, int StatusCode, string Message, TimeSpan? RetryAfter = null)
 {
+    /// <summary>
+    /// True when the whole request had been sent before the failure (a timeout waiting for the answer): the provider
+    /// may have worked on it, so it may be billed.
+    /// </summary>
+    public bool RequestSent { get; init; }
+
     /// <summary>Rate limits, server errors, timeouts and network failures may succeed on another try.</summary>
     public bool IsRetryable => Kind is ProviderFailureKind.RateLimited or ProviderFailureKind.ServerError or ProviderFailureKind.Timeout or ProviderFailureKind.Network;
 

@@ -36,8 +36,17 @@ public sealed class ProviderOptions
     /// <summary>Extra headers sent on every request (e.g. OpenRouter's <c>HTTP-Referer</c>).</summary>
     public IDictionary<string, string> Headers { get; } = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
 
-    /// <summary>Time allowed until the response headers arrive (a stream's body may take longer).</summary>
+    /// <summary>Time allowed until the response headers arrive (time to first byte; a stream's body may take longer).</summary>
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(120);
+
+    /// <summary>Time allowed to open the connection (TCP and TLS); nothing has been sent when it expires.</summary>
+    public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Longest silence allowed between two chunks of the response body (JSON or event stream).</summary>
+    public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromSeconds(120);
+
+    /// <summary>Longest a whole call may take, headers and body, streams included.</summary>
+    public TimeSpan TotalTimeout { get; set; } = TimeSpan.FromMinutes(10);
 
     /// <summary><c>max_tokens</c> sent to APIs that require one (Anthropic) when the request has none.</summary>
     public int DefaultMaxTokens { get; set; } = 4096;
@@ -102,6 +111,11 @@ public sealed class ProviderOptions
             throw new ArgumentException($"provider '{Name}' needs a positive timeout");
         }
 
+        if (ConnectTimeout <= TimeSpan.Zero || IdleTimeout <= TimeSpan.Zero || TotalTimeout <= TimeSpan.Zero)
+        {
+            throw new ArgumentException($"provider '{Name}' needs positive connect, idle and total timeouts");
+        }
+
         if (DefaultMaxTokens < 1)
         {
             throw new ArgumentException($"provider '{Name}' needs defaultMaxTokens of at least 1");
@@ -120,6 +134,9 @@ public sealed class ProviderOptions
             RequiresApiKey = RequiresApiKey,
             ApiVersion = ApiVersion,
             Timeout = Timeout,
+            ConnectTimeout = ConnectTimeout,
+            IdleTimeout = IdleTimeout,
+            TotalTimeout = TotalTimeout,
             DefaultMaxTokens = DefaultMaxTokens,
             PricingProviderId = PricingProviderId,
             Backup = Backup,

@@ -42,6 +42,9 @@ public sealed class ProviderResponse : IAsyncDisposable, IDisposable
 
     public string Provider { get; }
 
+    /// <summary>The idle and total limits a stream's body is read under; null for none.</summary>
+    internal Timeouts.StreamLimits? Limits { get; init; }
+
     /// <summary>The model name sent upstream.</summary>
     public string Model { get; }
 
@@ -96,7 +99,9 @@ public sealed class ProviderResponse : IAsyncDisposable, IDisposable
             return;
         }
 
-        var upstream = new InterruptionGuardStream(await _upstream!.Content.ReadAsStreamAsync(cancellationToken));
+        var body = await _upstream!.Content.ReadAsStreamAsync(cancellationToken);
+        var limited = Limits is { } limits ? new Timeouts.DeadlineStream(body, limits.Idle, limits.Deadline, limits.Time) : null;
+        var upstream = new InterruptionGuardStream(limited ?? body);
         try
         {
             await _translator!.CopyAsync(upstream, destination, cancellationToken);
@@ -106,7 +111,11 @@ public sealed class ProviderResponse : IAsyncDisposable, IDisposable
             Usage = _translator!.Usage;
             FinishReason = _translator.FinishReason;
             Completed = _translator.Completed && !upstream.Interrupted;
-            if (!Completed && Failure is null)
+            if (!Completed && Failure is null && limited?.TimedOut is { } timedOut)
+            {
+                Failure = new ProviderFailure(ProviderFailureKind.Timeout, StatusCode, $"provider '{Provider}' stream stopped: {timedOut}");
+            }
+            else if (!Completed && Failure is null)
             {
                 var reason = upstream.Interrupted ? Secrets.Redact(upstream.InterruptionMessage ?? "connection lost", _apiKey) : "the stream ended before the provider finished it";
                 Failure = new ProviderFailure(ProviderFailureKind.StreamInterrupted, StatusCode, Secrets.Truncate(reason));

@@ -5,7 +5,7 @@ using Tollgate.Budgets;
 
 namespace Tollgate.Cli.Commands;
 
-/// <summary><c>tollgate alerts [--hours 24] [--json]</c>: the alert history.</summary>
+/// <summary><c>tollgate alerts [--hours 24] [--json]</c>: the alert history (subcommands: test, ack, expected, responses, reverse).</summary>
 internal static class AlertsCommand
 {
     public static Command Create(CliConsole console)
@@ -19,6 +19,7 @@ internal static class AlertsCommand
         command.Options.Add(json);
         command.Options.Add(store);
         command.Options.Add(config);
+        AlertsSubcommands.AddTo(command, console);
         command.SetAction(async (parse, ct) =>
         {
             var h = parse.GetValue(hours);

@@ -61,7 +61,7 @@ public static class BudgetCommands
         var currency = new Option<string?>("--currency") { Description = "ISO code of the limit (default USD; others need budgets.exchange_rates in --config)." };
         var period = new Option<string?>("--period") { Description = "hourly, daily, weekly (from Monday), monthly (from the 1st), rolling:7d, rolling:24h, lifetime." };
         var enforcement = new Option<string?>("--enforcement") { Description = "warn, soft, hard or adaptive." };
-        var thresholds = new Option<string?>("--thresholds") { Description = "Alert thresholds as fractions, default 0.5,0.8,0.9,1." };
+        var thresholds = new Option<string?>("--thresholds") { Description = "Alert thresholds as fractions, default 0.5,0.8,0.9,0.95,1." };
         var rollover = new Option<bool>("--rollover") { Description = "Carry the unused part of the previous window over." };
         var maxRollover = new Option<string?>("--max-rollover") { Description = "Cap on the rolled-over amount." };
         var perRequest = new Option<string?>("--per-request") { Description = "The most one request may cost." };

@@ -10,6 +10,7 @@ internal static class AdminEndpoints
         AdminBudgetsEndpoints.Map(app);
         AdminProvidersEndpoints.Map(app);
         AdminReportsEndpoints.Map(app);
+        AdminAlertsEndpoints.Map(app);
         AdminForecastEndpoints.Map(app);
         UsageEndpoint.Map(app);
         AnalyticsEndpoints.Map(app);

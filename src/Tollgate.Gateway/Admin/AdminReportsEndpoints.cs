@@ -53,19 +53,10 @@ internal static class AdminReportsEndpoints
             var since = context.Get<TimeProvider>().GetUtcNow().AddHours(-hours);
             await context.Get<BudgetAlertMonitor>().CheckAsync(context.RequestAborted);
             var alerts = await context.Get<IAlertHistory>().QueryAsync(since, context.RequestAborted);
+            // Acknowledgements and expected-markings are history entries of their own, folded into the alerts they name.
             await context.JsonAsync(new
             {
-                data = alerts.Select(a => new
-                {
-                    id = a.Id,
-                    at = a.At,
-                    severity = a.Severity.ToString().ToLowerInvariant(),
-                    kind = a.Kind,
-                    message = a.Message,
-                    budget_id = a.BudgetId,
-                    window = a.WindowKey,
-                    details = a.Details,
-                }).ToList(),
+                data = AlertFeedback.Fold(alerts).Select(AdminAlertsEndpoints.View).ToList(),
             });
         }));
     }

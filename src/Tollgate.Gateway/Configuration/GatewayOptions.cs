@@ -113,8 +113,11 @@ public sealed class GatewayOptions
     /// <summary>How often in-process (write-behind) budget counters write their spend to the store, in milliseconds.</summary>
     public int BudgetCountersFlushMilliseconds { get; set; } = 200;
 
-    /// <summary>How often budgets are checked against their alert thresholds.</summary>
+    /// <summary>How often budgets are also checked against their alert thresholds (a crossing is alerted at settlement).</summary>
     public int AlertCheckSeconds { get; set; } = 30;
+
+    /// <summary>Alert channels, live anomaly rules and forecast alerts (docs/alerts.md).</summary>
+    public AlertsOptions Alerts { get; set; } = new();
 
     /// <summary>
     /// Cheaper models a request may be switched to on the same provider (<c>"gpt-4o": "gpt-4o-mini"</c>): by an adaptive

@@ -43,7 +43,17 @@ public sealed class ProviderEndpointOptions
     /// <summary>Extra request headers sent upstream.</summary>
     public Dictionary<string, string> Headers { get; set; } = [];
 
-    public int? TimeoutSeconds { get; set; }
+    /// <summary>Time to first byte: seconds until the response headers arrive.</summary>
+    public double? TimeoutSeconds { get; set; }
+
+    /// <summary>Seconds allowed to open the connection.</summary>
+    public double? ConnectTimeoutSeconds { get; set; }
+
+    /// <summary>Longest silence, in seconds, between two chunks of the response body.</summary>
+    public double? IdleTimeoutSeconds { get; set; }
+
+    /// <summary>Longest a whole call may take, in seconds.</summary>
+    public double? TotalTimeoutSeconds { get; set; }
 
     public int? DefaultMaxTokens { get; set; }
 

@@ -76,6 +76,9 @@ internal sealed class CallAccounting(
     /// <summary>The operator's opt-in (<c>showSharedBudgets</c>): refusals by shared budgets carry their figures too.</summary>
     public bool ShowSharedBudgets { get; init; }
 
+    /// <summary>Automated responses checked at admission; settlements, refusals and unpriced models reported to the alerting.</summary>
+    public Alerting.AlertSignals? Signals { get; init; }
+
     /// <summary>Records handed to the ledger writer and not yet durable.</summary>
     public long PendingLedgerWrites => Interlocked.Read(ref _pendingLedgerWrites);
 
@@ -173,6 +176,14 @@ internal sealed class CallAccounting(
             Provider = call.Endpoint.Name,
             Model = call.UpstreamModel,
         };
+        if (call.Attempt == 1 && Signals?.Check(call.Key) is { } verdict)
+        {
+            // An automated response to an anomaly (throttle or refuse) is in force for this caller's scope.
+            return verdict.RetryAfter is { } wait
+                ? Admission.Refuse(429, "rate_limit_exceeded", verdict.Message, wait)
+                : Admission.Refuse(403, "refused_by_alert_response", verdict.Message);
+        }
+
         if (rateLimits is not null && call.Attempt == 1 && rateLimits.Enabled(call.Key))
         {
             var limited = await rateLimits.TryAcquireAsync(call.Key, subject, call.EstimatedInputTokens + call.WorstCaseOutputTokens, cancellationToken);
@@ -222,6 +233,8 @@ internal sealed class CallAccounting(
         {
             return Admission.Refuse(429, decision.Strategy == BudgetStrategy.RefusedEmergencyThrottle ? "rate_limit_exceeded" : "budget_exceeded", decision.Reason, decision.RetryAfter);
         }
+
+        Signals?.Refused(trip, call.RequestId);
 
         var resets = trip.ResetsAt is { } at ? at.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture) : "never (lifetime budget)";
         var message = decision.Strategy == BudgetStrategy.RefusedPerRequestLimit
@@ -306,7 +319,7 @@ internal sealed class CallAccounting(
     public Settlement Price(CallContext call, ResponseObserver observer, bool cutOff)
     {
         var problem = UsageProblem(call, observer);
-        if (problem is null && observer.UsageReported && !(cutOff && observer.Usage.OutputTokens == 0 && observer.GeneratedText.Length > 0))
+        if (problem is null && observer.UsageReported && call.FailureClass is null && !(cutOff && observer.Usage.OutputTokens == 0 && observer.GeneratedText.Length > 0))
         {
             try
             {
@@ -372,8 +385,9 @@ internal sealed class CallAccounting(
     public async ValueTask<Settlement> SettleAsync(CallContext call, ResponseObserver observer, int status, bool cutOff, CancellationToken cancellationToken, Settlement? priced = null)
     {
         Settlement settlement;
-        if (status is >= 200 and < 300)
+        if (status is >= 200 and < 300 || call.FailureClass is not null)
         {
+            // A failure after the provider had the request (a timeout) is billed from Tollgate's own count, flagged.
             settlement = priced ?? Price(call, observer, cutOff);
         }
         else
@@ -406,7 +420,13 @@ internal sealed class CallAccounting(
         if (budgets is not null && call.Hold is BudgetReservation reservation)
         {
             call.Hold = null;
-            if (await TrySettleAsync(reservation, settlement.Cost.Priced ? settlement.Cost.TotalCost : 0m, cancellationToken) && reservation.Lines.Count > 0 && budgetStatus is not null)
+            var settled = await TrySettleAsync(reservation, settlement.Cost.Priced ? settlement.Cost.TotalCost : 0m, cancellationToken);
+            if (settled && reservation.Lines.Count > 0)
+            {
+                Signals?.Settled(call.RequestId, reservation.Lines);
+            }
+
+            if (settled && reservation.Lines.Count > 0 && budgetStatus is not null)
             {
                 try
                 {
@@ -436,6 +456,7 @@ internal sealed class CallAccounting(
             settlement.Usage.InputTokens, settlement.Usage.OutputTokens, elapsed.TotalSeconds, call.Operation, call.Key.Tenant);
         if (!settlement.Cost.Priced)
         {
+            Signals?.Unpriced(call.Endpoint.PricedAs, call.UpstreamModel, settlement.Cost.UnpricedReason, call.RequestId);
             logger.LogWarning("request {RequestId}: {Provider}/{Model} is unpriced: {Reason}", call.RequestId, call.Endpoint.PricedAs, call.UpstreamModel, settlement.Cost.UnpricedReason);
         }
 
@@ -504,7 +525,7 @@ internal sealed class CallAccounting(
             Usage = settlement.Usage,
             LatencyMs = (long)elapsed.TotalMilliseconds,
             Success = success,
-            ErrorClass = success ? settlement.UsageProblem : cutOff ? "cut_off" : $"http_{status}",
+            ErrorClass = success ? settlement.UsageProblem : call.FailureClass ?? (cutOff ? "cut_off" : $"http_{status}"),
             Estimated = settlement.Estimated,
 
             // What UsageRecord.WithCost copies, set here so the record is built once.

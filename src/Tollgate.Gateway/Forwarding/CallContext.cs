@@ -59,6 +59,15 @@ internal sealed class CallContext
 
     public int Attempt { get; set; } = 1;
 
+    /// <summary>
+    /// Set when the call failed after the provider had the request (e.g. <c>upstream_timeout</c>): it is billed from
+    /// Tollgate's own count, flagged estimated, and recorded with this error class.
+    /// </summary>
+    public string? FailureClass { get; set; }
+
+    /// <summary>The <see cref="TimeProvider.GetTimestamp"/> by which the whole call must be done (the provider's total timeout).</summary>
+    public long Deadline { get; set; } = long.MaxValue;
+
     /// <summary>The attempt's trace span when traces are exported.</summary>
     public System.Diagnostics.Activity? Activity { get; set; }
 

@@ -11,6 +11,7 @@ using Tollgate.Gateway.Observability;
 using Tollgate.Keys;
 using Tollgate.Metering;
 using Tollgate.Providers;
+using Tollgate.Providers.Timeouts;
 using Tollgate.Routing;
 
 namespace Tollgate.Gateway.Forwarding;
@@ -234,6 +235,10 @@ internal sealed class ProxyHandler(
                 response.StatusCode = failed.Status;
                 response.ContentType = failed.ContentType ?? "application/json";
                 response.Headers[ProviderHeader] = failed.Provider;
+                if (failed.RetryAfter is not null)
+                {
+                    RetryAdvice.Write(response, failed.RetryAfter);
+                }
                 if (failed.Settlement is { } settlement)
                 {
                     WriteCostHeaders(response, settlement);
@@ -402,9 +407,12 @@ internal sealed class ProxyHandler(
 
         public static AttemptResult<Reply> Unreachable(string failure) => new(new Reply { Failure = failure }, AttemptOutcome.Retryable, null, failure);
 
+        /// <summary>The provider's Retry-After, passed on with its answer.</summary>
+        public TimeSpan? RetryAfter { get; init; }
+
         public static AttemptResult<Reply> Failed(CallContext call, int status, string? contentType, byte[] body, Settlement settlement, TimeSpan? retryAfter) =>
-            new(new Reply { Status = status, ContentType = contentType, Body = body, Provider = call.Endpoint.Name, Settlement = settlement, Failure = $"provider '{call.Endpoint.Name}' answered HTTP {status}" },
-                OutcomeOf(status), retryAfter, $"HTTP {status}");
+            new(new Reply { Status = status, ContentType = contentType, Body = body, Provider = call.Endpoint.Name, Settlement = settlement, RetryAfter = retryAfter, Failure = $"provider '{call.Endpoint.Name}' answered HTTP {status}" },
+                OutcomeOf(status), retryAfter, $"HTTP {status}", BackPressure: status == 429);
     }
 
     /// <summary>How an upstream status steers the fallback chain (the same rule as the core <c>ChatRouter</c>).</summary>
@@ -439,17 +447,30 @@ internal sealed class ProxyHandler(
             : responses ? endpoint.ResponsesUri
             : endpoint.ChatCompletionsUri;
         HttpResponseMessage upstreamResponse;
-        using (var request = new HttpRequestMessage(HttpMethod.Post, uri) { Content = new ByteArrayContent(sendBody.Array, 0, sendBody.Length) })
+        var bytes = new ByteArrayContent(sendBody.Array, 0, sendBody.Length);
+        bytes.Headers.ContentType = JsonContentType;
+        var content = new SendTrackingContent(bytes);
+        call.Deadline = DeadlineStream.DeadlineOf(call.StartTimestamp, endpoint.Options.TotalTimeout, time);
+        using (var request = new HttpRequestMessage(HttpMethod.Post, uri) { Content = content })
         {
-            request.Content.Headers.ContentType = JsonContentType;
             AddCredentials(request, endpoint, context.Request);
+            UpstreamConnect.Limit(request, endpoint.Options.ConnectTimeout);
+            var firstByteLimit = UpstreamTimeouts.FirstByte(endpoint.Options, call.Deadline, time);
+            using var firstByte = new CancellationTokenSource(firstByteLimit, time);
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(aborted, firstByte.Token);
             try
             {
-                upstreamResponse = await endpoint.Invoker.SendAsync(request, aborted);
+                upstreamResponse = await endpoint.Invoker.SendAsync(request, linked.Token);
             }
             catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or OperationCanceledException)
             {
                 patched?.Dispose();
+                if (!aborted.IsCancellationRequested && firstByte.IsCancellationRequested && content.Sent)
+                {
+                    // The provider had the whole request and may bill it: recorded and billed from Tollgate's count, flagged.
+                    return await TimedOutAsync(call, $"sent no response headers within {firstByteLimit.TotalSeconds:0.###} s (time to first byte)");
+                }
+
                 await accounting.ReleaseAsync(call, CancellationToken.None);
                 if (aborted.IsCancellationRequested)
                 {
@@ -478,7 +499,8 @@ internal sealed class ProxyHandler(
             using var observer = new ResponseObserver(observerFormat, endpoint.UsageDialect(accounting.Pricing.Catalog, wire), collectText: call.Stream);
             if (call.Stream && status == 200 && IsEventStream(upstreamResponse))
             {
-                await RelayStreamAsync(context, call, await upstreamResponse.Content.ReadAsStreamAsync(CancellationToken.None), observer, aborted);
+                var events = new DeadlineStream(await upstreamResponse.Content.ReadAsStreamAsync(CancellationToken.None), endpoint.Options.IdleTimeout, call.Deadline, time);
+                await RelayStreamAsync(context, call, events, observer, aborted);
                 return Reply.Answered;
             }
 
@@ -497,7 +519,7 @@ internal sealed class ProxyHandler(
         var cut = false;
         try
         {
-            await using var stream = await upstreamResponse.Content.ReadAsStreamAsync(aborted);
+            await using var stream = new DeadlineStream(await upstreamResponse.Content.ReadAsStreamAsync(aborted), call.Endpoint.Options.IdleTimeout, call.Deadline, time);
             while (true)
             {
                 var read = await stream.ReadAsync(responseBody.GetMemory(8192), aborted);
@@ -512,6 +534,11 @@ internal sealed class ProxyHandler(
         catch (Exception ex) when (ex is IOException or HttpRequestException or OperationCanceledException)
         {
             cut = true;
+            if (ex is UpstreamTimeoutException && status is >= 200 and < 300)
+            {
+                call.FailureClass = UpstreamTimeoutException.ErrorClass;
+                logger.LogWarning("request {RequestId}: {Provider} {Error}; billed from counted tokens", call.RequestId, call.Endpoint.Name, ex.Message);
+            }
         }
 
         if (status is >= 200 and < 300)
@@ -593,7 +620,14 @@ internal sealed class ProxyHandler(
         }
 
         var cutOff = end != SseRelay.End.Completed || !observer.UsageReported;
-        if (cutOff)
+        if (upstream is DeadlineStream { TimedOut: not null } || translated?.Failure is { Kind: ProviderFailureKind.Timeout })
+        {
+            // A translated stream is closed off cleanly by its translator even when the provider stalled: still a cut.
+            cutOff = true;
+            call.FailureClass = UpstreamTimeoutException.ErrorClass;
+            logger.LogWarning("request {RequestId}: stream from {Provider} timed out ({Error}); billed from counted tokens", call.RequestId, call.Endpoint.Name, (upstream as DeadlineStream)?.TimedOut ?? translated?.Failure?.Message);
+        }
+        else if (cutOff)
         {
             logger.LogInformation("request {RequestId}: stream {How}; billed from counted tokens", call.RequestId, end == SseRelay.End.ClientGone ? "abandoned by the client" : "cut off by the provider");
         }
@@ -641,6 +675,11 @@ internal sealed class ProxyHandler(
         }
 
         await using var providerResponse = await endpoint.Adapter.SendChatAsync(parsed, aborted);
+        if (providerResponse.Failure is { Kind: ProviderFailureKind.Timeout, RequestSent: true } && !providerResponse.ReachedProvider && !aborted.IsCancellationRequested)
+        {
+            return await TimedOutAsync(call, providerResponse.Failure.Message);
+        }
+
         if (!providerResponse.ReachedProvider)
         {
             await accounting.ReleaseAsync(call, CancellationToken.None);
@@ -661,6 +700,18 @@ internal sealed class ProxyHandler(
 
         var bytes = await providerResponse.ReadBodyAsync(aborted);
         var status = providerResponse.StatusCode;
+        if (!providerResponse.IsSuccess && status is >= 200 and < 300)
+        {
+            // Headers said 2xx but the body never completed (idle or total timeout, connection lost).
+            if (providerResponse.Failure?.Kind == ProviderFailureKind.Timeout)
+            {
+                return await TimedOutAsync(call, providerResponse.Failure.Message);
+            }
+
+            await accounting.SettleAsync(call, observer, status, cutOff: true, CancellationToken.None);
+            return Reply.Unreachable($"provider '{endpoint.Name}' stopped answering mid-response");
+        }
+
         if (providerResponse.IsSuccess)
         {
             observer.Observe(bytes);
@@ -690,6 +741,20 @@ internal sealed class ProxyHandler(
         response.ContentLength = translatedAnswer.Length;
         await response.Body.WriteAsync(translatedAnswer, aborted);
         return Reply.Answered;
+    }
+
+    /// <summary>
+    /// Settles an attempt that timed out after the provider had the request: recorded as <c>upstream_timeout</c> and
+    /// billed from Tollgate's own count (estimated), then the next candidate may be tried (nothing reached the client).
+    /// </summary>
+    private async ValueTask<AttemptResult<Reply>> TimedOutAsync(CallContext call, string why)
+    {
+        call.FailureClass = UpstreamTimeoutException.ErrorClass;
+        var format = call.NativeMessages ? WireFormat.Anthropic : WireFormat.OpenAI;
+        using var nothing = new ResponseObserver(format, call.Endpoint.UsageDialect(accounting.Pricing.Catalog, call.NativeMessages ? UsageWire.AnthropicMessages : UsageWire.OpenAiChat), collectText: false);
+        await accounting.SettleAsync(call, nothing, StatusCodes.Status504GatewayTimeout, cutOff: true, CancellationToken.None);
+        logger.LogWarning("request {RequestId}: provider {Provider} timed out: {Error}; billed from counted tokens", call.RequestId, call.Endpoint.Name, why);
+        return Reply.Unreachable($"provider '{call.Endpoint.Name}' timed out: {why}");
     }
 
     /// <summary>

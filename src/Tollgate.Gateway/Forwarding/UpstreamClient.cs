@@ -24,7 +24,9 @@ internal sealed class UpstreamClient : IDisposable
             PooledConnectionLifetime = TimeSpan.FromMinutes(5),
             PooledConnectionIdleTimeout = TimeSpan.FromSeconds(60),
             MaxConnectionsPerServer = int.MaxValue,
-            ConnectTimeout = TimeSpan.FromSeconds(10),
+            // Each provider's own connect timeout is applied by the callback; this only caps it.
+            ConnectTimeout = TimeSpan.FromMinutes(5),
+            ConnectCallback = Tollgate.Providers.Timeouts.UpstreamConnect.ConnectAsync,
             EnableMultipleHttp2Connections = true,
         };
 

@@ -229,6 +229,9 @@ public sealed class ProvidersConfiguration
         options.PricingProviderId = String(entry, "pricingProvider", where) ?? options.PricingProviderId;
         options.Backup = String(entry, "backup", where)?.ToLowerInvariant() ?? options.Backup;
         options.Timeout = Seconds(entry, "timeoutSeconds", where) ?? options.Timeout;
+        options.ConnectTimeout = Seconds(entry, "connectTimeoutSeconds", where) ?? options.ConnectTimeout;
+        options.IdleTimeout = Seconds(entry, "idleTimeoutSeconds", where) ?? options.IdleTimeout;
+        options.TotalTimeout = Seconds(entry, "totalTimeoutSeconds", where) ?? options.TotalTimeout;
         options.DefaultMaxTokens = (int?)Long(entry, "defaultMaxTokens", where) ?? options.DefaultMaxTokens;
         Map(entry, "deployments", options.Deployments, where);
         Map(entry, "modelNames", options.ModelNames, where);

@@ -71,7 +71,8 @@ public sealed class ChatRouter
                 var adapter = _providers.Adapter(candidate.Provider)
                     ?? throw new InvalidOperationException($"no adapter for provider '{candidate.Provider}'");
                 var response = await adapter.SendChatAsync(request.WithModel(candidate.Model), token);
-                return new AttemptResult<ProviderResponse>(response, OutcomeOf(response), response.Failure?.RetryAfter, response.Failure?.Message);
+                return new AttemptResult<ProviderResponse>(response, OutcomeOf(response), response.Failure?.RetryAfter, response.Failure?.Message,
+                    BackPressure: response.Failure?.Kind == ProviderFailureKind.RateLimited);
             },
             async (record, attempt) =>
             {

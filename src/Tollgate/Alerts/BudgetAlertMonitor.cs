@@ -17,7 +17,13 @@ public sealed class BudgetAlertMonitor(BudgetGate gate, AlertDispatcher dispatch
     public Tollgate.Audit.IAuditLog? Audit { get; init; }
 
     /// <summary>Checks once; returns the alerts this call fired.</summary>
-    public async ValueTask<IReadOnlyList<Alert>> CheckAsync(CancellationToken cancellationToken = default)
+    public ValueTask<IReadOnlyList<Alert>> CheckAsync(CancellationToken cancellationToken = default) => CheckAsync(null, cancellationToken);
+
+    /// <summary>
+    /// Checks once, right after settlements: <paramref name="crossing"/> names, per budget id, the request that settled
+    /// last against it (the one that crossed a threshold, recorded as <c>request_id</c>).
+    /// </summary>
+    public async ValueTask<IReadOnlyList<Alert>> CheckAsync(IReadOnlyDictionary<string, string>? crossing, CancellationToken cancellationToken = default)
     {
         var fired = new List<Alert>();
         foreach (var status in await gate.GetStatusAsync(cancellationToken))
@@ -45,7 +51,7 @@ public sealed class BudgetAlertMonitor(BudgetGate gate, AlertDispatcher dispatch
                     BudgetId = budget.Id,
                     WindowKey = status.Window.Key,
                     Message = $"budget '{budget.DisplayName}' reached {threshold:P0} of its {budget.Period} limit: {Money.Format(status.Spent)} of {Money.Format(status.EffectiveLimit)} {budget.Currency} spent",
-                    Details = Details(status, threshold),
+                    Details = WithRequest(Details(status, threshold), crossing, budget.Id),
                 }, cancellationToken));
             }
 
@@ -88,6 +94,16 @@ public sealed class BudgetAlertMonitor(BudgetGate gate, AlertDispatcher dispatch
         {
             await CheckAsync(cancellationToken);
         }
+    }
+
+    private static Dictionary<string, string> WithRequest(Dictionary<string, string> details, IReadOnlyDictionary<string, string>? crossing, string budgetId)
+    {
+        if (crossing is not null && crossing.TryGetValue(budgetId, out var requestId))
+        {
+            details["request_id"] = requestId;
+        }
+
+        return details;
     }
 
     private static Dictionary<string, string> Details(BudgetStatus s, decimal threshold) => new()

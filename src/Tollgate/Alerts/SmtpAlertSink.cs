@@ -1,10 +1,8 @@
-using System.Net;
-using System.Net.Mail;
 using System.Text;
 
 namespace Tollgate.Alerts;
 
-/// <summary>Sends each alert as a plain-text e-mail over SMTP (System.Net.Mail).</summary>
+/// <summary>Sends each alert as a plain-text e-mail over SMTP (<see cref="SmtpMailer"/>: STARTTLS or implicit TLS, AUTH PLAIN/LOGIN).</summary>
 public sealed class SmtpAlertSink : IAlertSink
 {
     private readonly SmtpAlertSinkOptions _options;
@@ -19,17 +17,16 @@ public sealed class SmtpAlertSink : IAlertSink
 
     public async ValueTask SendAsync(Alert alert, CancellationToken cancellationToken = default)
     {
-        using var message = new MailMessage { From = new MailAddress(_options.From), Subject = $"[Tollgate {alert.Severity.ToString().ToUpperInvariant()}] {alert.Message}", BodyEncoding = Encoding.UTF8, SubjectEncoding = Encoding.UTF8, BodyTransferEncoding = System.Net.Mime.TransferEncoding.QuotedPrintable };
-        foreach (var to in _options.To)
-        {
-            message.To.Add(to);
-        }
-
         var body = new StringBuilder()
             .Append(alert.Message).Append("\r\n\r\n")
             .Append($"severity: {alert.Severity.ToString().ToUpperInvariant()}").Append("\r\n")
             .Append($"kind: {alert.Kind}").Append("\r\n")
             .Append($"at: {alert.At:O}").Append("\r\n");
+        if (alert.Id > 0)
+        {
+            body.Append($"alert: {alert.Id}").Append("\r\n");
+        }
+
         if (alert.BudgetId is not null)
         {
             body.Append($"budget: {alert.BudgetId}").Append("\r\n").Append($"window: {alert.WindowKey}").Append("\r\n");
@@ -40,13 +37,6 @@ public sealed class SmtpAlertSink : IAlertSink
             body.Append($"{k}: {v}").Append("\r\n");
         }
 
-        message.Body = body.ToString();
-        using var client = new SmtpClient(_options.Host, _options.Port) { EnableSsl = _options.EnableSsl, Timeout = (int)_options.Timeout.TotalMilliseconds };
-        if (_options.UserName is not null)
-        {
-            client.Credentials = new NetworkCredential(_options.UserName, _options.Password);
-        }
-
-        await client.SendMailAsync(message, cancellationToken);
+        await new SmtpMailer(_options).SendAsync($"[Tollgate {alert.Severity.ToString().ToUpperInvariant()}] {alert.Message}", body.ToString(), alert.At, cancellationToken);
     }
 }

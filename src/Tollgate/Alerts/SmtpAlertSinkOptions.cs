@@ -7,7 +7,18 @@ public sealed class SmtpAlertSinkOptions
 
     public int Port { get; set; } = 25;
 
-    public bool EnableSsl { get; set; }
+    /// <summary>Shorthand kept for older configurations: true means <see cref="SmtpSecurity.StartTls"/>.</summary>
+    public bool EnableSsl
+    {
+        get => Security != SmtpSecurity.None;
+        set => Security = value ? SmtpSecurity.StartTls : SmtpSecurity.None;
+    }
+
+    /// <summary>Plain, STARTTLS or implicit TLS.</summary>
+    public SmtpSecurity Security { get; set; }
+
+    /// <summary>Checks the server's certificate (null: the system's trust store); set in code, e.g. to pin a private CA.</summary>
+    public System.Net.Security.RemoteCertificateValidationCallback? CertificateValidation { get; set; }
 
     public string? UserName { get; set; }
 

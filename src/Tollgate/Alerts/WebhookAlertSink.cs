@@ -6,7 +6,8 @@ using Polly.Retry;
 namespace Tollgate.Alerts;
 
 /// <summary>
-/// POSTs alerts as Slack-compatible JSON (<c>{"text": …, "blocks": […]}</c> plus Tollgate's own fields),
+/// POSTs alerts as Slack-compatible JSON (<c>{"text": …, "blocks": […]}</c> plus Tollgate's own fields) or as
+/// Tollgate's plain JSON schema (<see cref="AlertPayload"/>, <c>"schema": "tollgate.alert.v1"</c>),
 /// retrying failures (network errors, 408/429/5xx) with exponential backoff.
 /// </summary>
 public sealed class WebhookAlertSink : IAlertSink
@@ -50,7 +51,9 @@ public sealed class WebhookAlertSink : IAlertSink
     public async ValueTask SendAsync(Alert alert, CancellationToken cancellationToken = default)
     {
         // Buffered bytes (Content-Length, not chunked): simple receivers and proxies handle it, and retries resend it.
-        var body = JsonSerializer.SerializeToUtf8Bytes(SlackPayload.From(alert));
+        var body = _options.Format == WebhookFormat.Json
+            ? JsonSerializer.SerializeToUtf8Bytes(AlertPayload.From(alert))
+            : JsonSerializer.SerializeToUtf8Bytes(SlackPayload.From(alert));
         using var response = await _pipeline.ExecuteAsync(
             async (state, ct) =>
             {

@@ -6,6 +6,9 @@ public sealed class WebhookAlertSinkOptions
     /// <summary>Where alerts are POSTed (a Slack incoming-webhook URL or any receiver of the same JSON).</summary>
     public Uri? Url { get; set; }
 
+    /// <summary>The body's shape: Slack-compatible (default) or Tollgate's plain JSON schema.</summary>
+    public WebhookFormat Format { get; set; } = WebhookFormat.Slack;
+
     /// <summary>Attempts after the first one.</summary>
     public int MaxRetries { get; set; } = 4;
 

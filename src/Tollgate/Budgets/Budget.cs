@@ -8,7 +8,7 @@ namespace Tollgate.Budgets;
 public sealed record Budget
 {
     /// <summary>Default alert thresholds, as fractions of the limit.</summary>
-    public static IReadOnlyList<decimal> DefaultThresholds { get; } = [0.5m, 0.8m, 0.9m, 1m];
+    public static IReadOnlyList<decimal> DefaultThresholds { get; } = [0.5m, 0.8m, 0.9m, 0.95m, 1m];
 
     /// <summary>Stable id (letters, digits, '-', '_', '.'); counters and alerts are keyed by it.</summary>
     public required string Id { get; init; }

@@ -27,7 +27,11 @@ public enum AttemptOutcome
 /// <param name="Outcome">Whether to retry, fall back or stop.</param>
 /// <param name="RetryAfter">The provider's Retry-After, honoured as the next delay.</param>
 /// <param name="Error">A redacted description of the failure.</param>
-public readonly record struct AttemptResult<T>(T? Value, AttemptOutcome Outcome, TimeSpan? RetryAfter = null, string? Error = null);
+/// <param name="BackPressure">
+/// The provider said "slow down" (429): not a health failure; the candidate is not retried, it is skipped until its
+/// <paramref name="RetryAfter"/> and the next candidate is tried.
+/// </param>
+public readonly record struct AttemptResult<T>(T? Value, AttemptOutcome Outcome, TimeSpan? RetryAfter = null, string? Error = null, bool BackPressure = false);
 
 /// <summary>One observable attempt (one ledger row for the gateway).</summary>
 /// <param name="Number">1-based across the whole chain.</param>

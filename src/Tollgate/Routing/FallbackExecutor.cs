@@ -6,7 +6,8 @@ namespace Tollgate.Routing;
 
 /// <summary>
 /// Runs a call down a fallback chain: each candidate is retried with exponential backoff (Polly.Core; retry on
-/// rate limits, server errors and timeouts, honouring Retry-After), then the next candidate is tried. Every try is
+/// server errors and timeouts, honouring Retry-After), then the next candidate is tried. A rate limit (back-pressure)
+/// is not retried on the same candidate: it is skipped until its Retry-After and the next one is tried. Every try is
 /// reported once through <c>onAttempt</c> so a host can record one ledger row per attempt, and each outcome feeds
 /// the <see cref="HealthMonitor"/>; candidates whose circuit is open are skipped.
 /// </summary>
@@ -74,7 +75,7 @@ public sealed class FallbackExecutor
         {
             if (_health is not null && !_health.TryAcquire(candidate.Provider, candidate.Model))
             {
-                skipped.Add((candidate, "circuit open"));
+                skipped.Add((candidate, _health.ThrottledUntil(candidate.Provider, candidate.Model) is not null ? "rate limited by the provider" : "circuit open"));
                 continue;
             }
 
@@ -96,7 +97,12 @@ public sealed class FallbackExecutor
                     }
 
                     var duration = _time.GetElapsedTime(started);
-                    if (result.Outcome != AttemptOutcome.Local)
+                    if (result.BackPressure)
+                    {
+                        // A 429 says "not now", not "broken": honour its Retry-After for this provider model, count no failure.
+                        _health?.Throttle(candidate.Provider, candidate.Model, result.RetryAfter ?? TimeSpan.Zero);
+                    }
+                    else if (result.Outcome != AttemptOutcome.Local)
                     {
                         _health?.Record(candidate.Provider, candidate.Model, result.Outcome is AttemptOutcome.Success or AttemptOutcome.Fatal, duration);
                     }
@@ -144,7 +150,7 @@ public sealed class FallbackExecutor
                 MaxDelay = _options.MaxDelay,
                 UseJitter = _options.UseJitter,
                 ShouldHandle = args => ValueTask.FromResult(
-                    args.Outcome.Result.Outcome == AttemptOutcome.Retryable &&
+                    args.Outcome.Result.Outcome == AttemptOutcome.Retryable && !args.Outcome.Result.BackPressure &&
                     (args.Outcome.Result.RetryAfter is not { } wait || wait <= _options.MaxRetryAfter)),
                 DelayGenerator = args => ValueTask.FromResult(args.Outcome.Result.RetryAfter),
             });

@@ -3,9 +3,11 @@ using System.Collections.Concurrent;
 namespace Tollgate.Routing;
 
 /// <summary>
-/// Rolling health per provider and per provider model: success rate, latency p50/p95 and a circuit breaker
-/// that opens after N consecutive failures or a failure ratio over a minimum throughput, lets one probe
-/// through after a cool-down (half-open) and closes on its success. Time comes from <see cref="TimeProvider"/>.
+/// Rolling health per provider and per provider model: success rate, latency p50/p95 and, per provider model only, a
+/// circuit breaker that opens after N consecutive failures or a failure ratio over a minimum throughput, lets one probe
+/// through after a cool-down (half-open) and closes on its success. The provider-wide figures are statistics, never a
+/// gate: one failing model must not take the provider's other models away. A provider's 429 is back-pressure, not a
+/// failure: <see cref="Throttle"/> skips that provider model until its Retry-After. Time comes from <see cref="TimeProvider"/>.
 /// In-process: each gateway instance watches its own calls.
 /// </summary>
 public sealed class HealthMonitor
@@ -21,13 +23,38 @@ public sealed class HealthMonitor
         _time = timeProvider ?? TimeProvider.System;
     }
 
-    /// <summary>Records one call's outcome against the provider and the model.</summary>
+    /// <summary>Raised when a provider model's circuit opens (true) or closes again (false).</summary>
+    public event Action<string, string, bool>? CircuitChanged;
+
+    /// <summary>Records one call's outcome against the provider (statistics) and the model (statistics and circuit).</summary>
     public void Record(string provider, string model, bool success, TimeSpan latency)
     {
         var now = _time.GetUtcNow();
-        Get(ProviderKey(provider)).Record(success, latency, now, _options);
-        Get(ModelKey(provider, model)).Record(success, latency, now, _options);
+        Get(ProviderKey(provider), gates: false).Record(success, latency, now, _options);
+        var change = Get(ModelKey(provider, model), gates: true).Record(success, latency, now, _options);
+        if (change is { } opened)
+        {
+            CircuitChanged?.Invoke(provider, model, opened);
+        }
     }
+
+    /// <summary>
+    /// Back-pressure from the provider (a 429): the model is skipped until <paramref name="retryAfter"/> has passed.
+    /// Not a health failure: the circuit and the success rate are untouched.
+    /// </summary>
+    public void Throttle(string provider, string model, TimeSpan retryAfter)
+    {
+        if (retryAfter <= TimeSpan.Zero)
+        {
+            return;
+        }
+
+        Get(ModelKey(provider, model), gates: true).Throttle(_time.GetUtcNow() + retryAfter);
+    }
+
+    /// <summary>Until when the provider asked for the model to be left alone (its 429's Retry-After); null when not throttled.</summary>
+    public DateTimeOffset? ThrottledUntil(string provider, string model) =>
+        _trackers.TryGetValue(ModelKey(provider, model), out var t) ? t.ThrottledUntil(_time.GetUtcNow()) : null;
 
     public HealthSnapshot GetProvider(string provider) =>
         _trackers.TryGetValue(ProviderKey(provider), out var t) ? t.Snapshot(_time.GetUtcNow(), _options) : HealthSnapshot.Unknown;
@@ -36,52 +63,45 @@ public sealed class HealthMonitor
         _trackers.TryGetValue(ModelKey(provider, model), out var t) ? t.Snapshot(_time.GetUtcNow(), _options) : HealthSnapshot.Unknown;
 
     /// <summary>
-    /// True when a call to the model may be made now: both circuits closed, or half-open with no probe in flight
-    /// (the caller then IS the probe and must <see cref="Record"/> its outcome). Does not reserve anything when false.
+    /// True when a call to the model may be made now: its circuit closed and not throttled, or half-open with no probe in
+    /// flight (the caller then IS the probe and must <see cref="Record"/> its outcome). Does not reserve anything when false.
     /// </summary>
-    public bool TryAcquire(string provider, string model)
-    {
-        var now = _time.GetUtcNow();
-        var providerTracker = Get(ProviderKey(provider));
-        var modelTracker = Get(ModelKey(provider, model));
-        if (!providerTracker.CanPass(now) || !modelTracker.CanPass(now))
-        {
-            return false;
-        }
+    public bool TryAcquire(string provider, string model) =>
+        Get(ModelKey(provider, model), gates: true).TryEnter(_time.GetUtcNow());
 
-        return providerTracker.TryEnter(now) && modelTracker.TryEnter(now);
-    }
+    /// <summary>True when the model's circuit does not refuse calls right now and it is not throttled (no probe reservation).</summary>
+    public bool IsAvailable(string provider, string model) =>
+        !_trackers.TryGetValue(ModelKey(provider, model), out var m) || m.CanPass(_time.GetUtcNow());
 
-    /// <summary>True when neither circuit refuses calls right now (no probe reservation).</summary>
-    public bool IsAvailable(string provider, string model)
-    {
-        var now = _time.GetUtcNow();
-        return (!_trackers.TryGetValue(ProviderKey(provider), out var p) || p.CanPass(now)) &&
-               (!_trackers.TryGetValue(ModelKey(provider, model), out var m) || m.CanPass(now));
-    }
-
-    private Tracker Get(string key) => _trackers.GetOrAdd(key, static _ => new Tracker());
+    private Tracker Get(string key, bool gates) => _trackers.GetOrAdd(key, static (_, g) => new Tracker(g), gates);
 
     private static string ProviderKey(string provider) => provider;
 
     private static string ModelKey(string provider, string model) => provider + "/" + model;
 
-    private sealed class Tracker
+    private sealed class Tracker(bool gates)
     {
         private readonly Lock _gate = new();
+        private DateTimeOffset _throttledUntil;
         private readonly Queue<(DateTimeOffset At, bool Success, TimeSpan Latency)> _window = new();
         private CircuitState _state = CircuitState.Closed;
         private DateTimeOffset _openUntil;
         private bool _probeInFlight;
         private int _consecutiveFailures;
 
-        public void Record(bool success, TimeSpan latency, DateTimeOffset now, HealthOptions options)
+        /// <summary>Records one outcome; returns true when this opened the circuit, false when it closed it, else null.</summary>
+        public bool? Record(bool success, TimeSpan latency, DateTimeOffset now, HealthOptions options)
         {
             lock (_gate)
             {
                 _window.Enqueue((now, success, latency));
                 Trim(now, options);
                 _consecutiveFailures = success ? 0 : _consecutiveFailures + 1;
+                if (!gates)
+                {
+                    return null;
+                }
+
                 var state = Current(now);
                 if (state == CircuitState.HalfOpen)
                 {
@@ -89,19 +109,39 @@ public sealed class HealthMonitor
                     if (success)
                     {
                         Close();
-                    }
-                    else
-                    {
-                        Open(now, options);
+                        return false;
                     }
 
-                    return;
+                    Open(now, options);
+                    return null;
                 }
 
                 if (state == CircuitState.Closed && !success && ShouldOpen(options))
                 {
                     Open(now, options);
+                    return true;
                 }
+
+                return null;
+            }
+        }
+
+        public void Throttle(DateTimeOffset until)
+        {
+            lock (_gate)
+            {
+                if (until > _throttledUntil)
+                {
+                    _throttledUntil = until;
+                }
+            }
+        }
+
+        public DateTimeOffset? ThrottledUntil(DateTimeOffset now)
+        {
+            lock (_gate)
+            {
+                return _throttledUntil > now ? _throttledUntil : null;
             }
         }
 
@@ -109,6 +149,11 @@ public sealed class HealthMonitor
         {
             lock (_gate)
             {
+                if (_throttledUntil > now)
+                {
+                    return false;
+                }
+
                 return Current(now) switch
                 {
                     CircuitState.Closed => true,
@@ -122,6 +167,11 @@ public sealed class HealthMonitor
         {
             lock (_gate)
             {
+                if (_throttledUntil > now)
+                {
+                    return false;
+                }
+
                 switch (Current(now))
                 {
                     case CircuitState.Closed:

@@ -255,7 +255,12 @@ public sealed class Router
 
         if (!_health.IsAvailable(provider.Name, capabilities.Model))
         {
-            var snapshot = _health.GetProvider(provider.Name).Circuit == CircuitState.Closed ? candidate.Health : _health.GetProvider(provider.Name);
+            if (_health.ThrottledUntil(provider.Name, capabilities.Model) is { } throttled)
+            {
+                return $"rate limited by the provider until {throttled.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture)}";
+            }
+
+            var snapshot = candidate.Health;
             return snapshot.OpenUntil is { } until
                 ? $"circuit open until {until.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture)}"
                 : "circuit half-open: a probe call is in flight";

@@ -127,8 +127,15 @@ public sealed class AdaptiveBudgetTests
             Assert.Equal(HttpStatusCode.OK, first.StatusCode); // 1200 × 2.50/M + 300 × 10/M = 0.006: past 10 % of 0.001
         }
 
+        // The settlement itself triggers a threshold check (off the request path): the two checks may race, one starts it.
         await monitor.CheckAsync(Ct);
-        Assert.NotNull(await gateway.Host.Services.GetRequiredService<IBudgetStore>().GetEmergencyAsync(Ct));
+        var store = gateway.Host.Services.GetRequiredService<IBudgetStore>();
+        for (var wait = 0; wait < 50 && await store.GetEmergencyAsync(Ct) is null; wait++)
+        {
+            await Task.Delay(100, Ct);
+        }
+
+        Assert.NotNull(await store.GetEmergencyAsync(Ct));
         using (var inEmergency = await client.PostAsync("/v1/chat/completions", Raw(ask), Ct))
         {
             Assert.Equal(HttpStatusCode.OK, inEmergency.StatusCode);

@@ -142,7 +142,7 @@ public sealed class OperationsTests
         using var doc = JsonDocument.Parse(await gateway.Http.GetStringAsync("/openapi.json", Ct));
 
         var paths = doc.RootElement.GetProperty("paths");
-        foreach (var path in new[] { "/v1/chat/completions", "/v1/embeddings", "/v1/messages", "/v1/responses", "/v1/models", "/v1/tollgate/usage", "/admin/keys", "/admin/keys/{id}", "/admin/budgets", "/admin/budgets/{id}", "/admin/providers", "/admin/reports/cost", "/admin/analytics/breakdown", "/v1/tollgate/analytics/breakdown", "/admin/analytics/trend", "/v1/tollgate/analytics/trend", "/admin/analytics/patterns", "/v1/tollgate/analytics/patterns", "/admin/analytics/compare", "/v1/tollgate/analytics/compare", "/admin/alerts", "/admin/forecast", "/admin/recommendations", "/metrics", "/healthz" })
+        foreach (var path in new[] { "/v1/chat/completions", "/v1/embeddings", "/v1/messages", "/v1/responses", "/v1/models", "/v1/tollgate/usage", "/admin/keys", "/admin/keys/{id}", "/admin/budgets", "/admin/budgets/{id}", "/admin/providers", "/admin/reports/cost", "/admin/analytics/breakdown", "/v1/tollgate/analytics/breakdown", "/admin/analytics/trend", "/v1/tollgate/analytics/trend", "/admin/analytics/patterns", "/v1/tollgate/analytics/patterns", "/admin/analytics/compare", "/v1/tollgate/analytics/compare", "/admin/alerts", "/admin/alerts/{id}/ack", "/admin/alerts/{id}/expected", "/admin/alerts/responses", "/admin/alerts/responses/{id}/reverse", "/admin/forecast", "/admin/recommendations", "/admin/audit", "/metrics", "/healthz" })
         {
             Assert.True(paths.TryGetProperty(path, out _), $"openapi.json lacks {path}");
         }

@@ -180,6 +180,31 @@ public sealed class FallbackExecutorTests
     }
 
     [Fact]
+    public async Task ExecuteAsync_BackPressureWithRetryAfter_NotRetried_NextCandidate_SkippedUntilThen()
+    {
+        var health = new HealthMonitor(new HealthOptions { ConsecutiveFailuresToOpen = 1 }, _time);
+        var executor = new FallbackExecutor(NoDelay(3), health, _time);
+        var calls = new List<string>();
+        ValueTask<AttemptResult<string>> Attempt(RouteCandidate candidate, CancellationToken _)
+        {
+            calls.Add(candidate.ToString());
+            return ValueTask.FromResult(candidate == Primary
+                ? new AttemptResult<string>("429", AttemptOutcome.Retryable, TimeSpan.FromSeconds(10), "HTTP 429", BackPressure: true)
+                : new AttemptResult<string>("ok", AttemptOutcome.Success));
+        }
+
+        var first = await executor.ExecuteAsync<string>([Primary, Backup], Attempt, cancellationToken: TestContext.Current.CancellationToken);
+        var second = await executor.ExecuteAsync<string>([Primary, Backup], Attempt, cancellationToken: TestContext.Current.CancellationToken);
+        _time.Advance(TimeSpan.FromSeconds(10));
+        var third = await executor.ExecuteAsync<string>([Primary, Backup], Attempt, cancellationToken: TestContext.Current.CancellationToken);
+
+        Assert.True(first.Succeeded && second.Succeeded && third.Succeeded);
+        Assert.Equal(["openai/gpt-4o", "azure/gpt-4o", "azure/gpt-4o", "openai/gpt-4o", "azure/gpt-4o"], calls);
+        Assert.Equal("rate limited by the provider", Assert.Single(second.Skipped).Reason);
+        Assert.Equal((CircuitState.Closed, 0), (health.GetModel("openai", "gpt-4o").Circuit, health.GetModel("openai", "gpt-4o").Samples));
+    }
+
+    [Fact]
     public async Task ExecuteAsync_AttemptThrows_TreatedAsRetryable()
     {
         var tries = 0;

@@ -16,22 +16,25 @@ public sealed class HealthMonitorTests
         var health = Create();
         health.Record("openai", "gpt-4o", false, TimeSpan.FromMilliseconds(100));
         health.Record("openai", "gpt-4o", false, TimeSpan.FromMilliseconds(100));
-        Assert.Equal(CircuitState.Closed, health.GetProvider("openai").Circuit);
+        Assert.Equal(CircuitState.Closed, health.GetModel("openai", "gpt-4o").Circuit);
 
         health.Record("openai", "gpt-4o", false, TimeSpan.FromMilliseconds(100));
-        Assert.Equal(CircuitState.Open, health.GetProvider("openai").Circuit);
+        Assert.Equal(CircuitState.Open, health.GetModel("openai", "gpt-4o").Circuit);
         Assert.False(health.TryAcquire("openai", "gpt-4o"));
-        Assert.False(health.TryAcquire("openai", "gpt-4o-mini"));
+
+        // The circuit is the model's: the provider's other models are still served, and the provider figures never gate.
+        Assert.True(health.TryAcquire("openai", "gpt-4o-mini"));
+        Assert.Equal(CircuitState.Closed, health.GetProvider("openai").Circuit);
 
         _time.Advance(TimeSpan.FromSeconds(29));
-        Assert.Equal(CircuitState.Open, health.GetProvider("openai").Circuit);
+        Assert.Equal(CircuitState.Open, health.GetModel("openai", "gpt-4o").Circuit);
         _time.Advance(TimeSpan.FromSeconds(1));
-        Assert.Equal(CircuitState.HalfOpen, health.GetProvider("openai").Circuit);
+        Assert.Equal(CircuitState.HalfOpen, health.GetModel("openai", "gpt-4o").Circuit);
         Assert.True(health.TryAcquire("openai", "gpt-4o"));
         Assert.False(health.TryAcquire("openai", "gpt-4o"));
 
         health.Record("openai", "gpt-4o", true, TimeSpan.FromMilliseconds(80));
-        Assert.Equal(CircuitState.Closed, health.GetProvider("openai").Circuit);
+        Assert.Equal(CircuitState.Closed, health.GetModel("openai", "gpt-4o").Circuit);
         Assert.True(health.TryAcquire("openai", "gpt-4o"));
     }
 
@@ -48,7 +51,7 @@ public sealed class HealthMonitorTests
         Assert.True(health.TryAcquire("anthropic", "claude-haiku-4-5"));
         health.Record("anthropic", "claude-haiku-4-5", false, TimeSpan.FromSeconds(1));
 
-        var snapshot = health.GetProvider("anthropic");
+        var snapshot = health.GetModel("anthropic", "claude-haiku-4-5");
         Assert.Equal(CircuitState.Open, snapshot.Circuit);
         Assert.Equal(_time.GetUtcNow().AddSeconds(30), snapshot.OpenUntil);
     }
@@ -63,10 +66,53 @@ public sealed class HealthMonitorTests
             health.Record("groq", "llama-3.3-70b-versatile", i % 2 == 0, TimeSpan.FromMilliseconds(50));
         }
 
-        Assert.Equal(CircuitState.Closed, health.GetProvider("groq").Circuit);
+        Assert.Equal(CircuitState.Closed, health.GetModel("groq", "llama-3.3-70b-versatile").Circuit);
         health.Record("groq", "llama-3.3-70b-versatile", true, TimeSpan.FromMilliseconds(50));
         health.Record("groq", "llama-3.3-70b-versatile", false, TimeSpan.FromMilliseconds(50));
-        Assert.Equal(CircuitState.Open, health.GetProvider("groq").Circuit);
+        Assert.Equal(CircuitState.Open, health.GetModel("groq", "llama-3.3-70b-versatile").Circuit);
+    }
+
+    [Fact]
+    public void Throttle_RetryAfter_SkipsTheModelUntilThen_WithoutCountingAFailure()
+    {
+        var health = Create();
+        var changes = new List<(string, string, bool)>();
+        health.CircuitChanged += (provider, model, opened) => changes.Add((provider, model, opened));
+
+        for (var i = 0; i < 10; i++)
+        {
+            health.Throttle("openai", "gpt-4o", TimeSpan.FromSeconds(20));
+        }
+
+        Assert.False(health.TryAcquire("openai", "gpt-4o"));
+        Assert.False(health.IsAvailable("openai", "gpt-4o"));
+        Assert.True(health.IsAvailable("openai", "gpt-4o-mini"));
+        Assert.Equal(_time.GetUtcNow().AddSeconds(20), health.ThrottledUntil("openai", "gpt-4o"));
+        Assert.Equal((CircuitState.Closed, 0), (health.GetModel("openai", "gpt-4o").Circuit, health.GetModel("openai", "gpt-4o").ConsecutiveFailures));
+
+        _time.Advance(TimeSpan.FromSeconds(20));
+        Assert.True(health.TryAcquire("openai", "gpt-4o"));
+        Assert.Null(health.ThrottledUntil("openai", "gpt-4o"));
+        Assert.Empty(changes);
+    }
+
+    [Fact]
+    public void CircuitChanged_OpensAndCloses_RaisedOncePerTransition()
+    {
+        var health = Create();
+        var changes = new List<(string, string, bool)>();
+        health.CircuitChanged += (provider, model, opened) => changes.Add((provider, model, opened));
+
+        for (var i = 0; i < 5; i++)
+        {
+            health.Record("openai", "gpt-4o", false, TimeSpan.FromMilliseconds(10));
+        }
+
+        _time.Advance(TimeSpan.FromSeconds(30));
+        Assert.True(health.TryAcquire("openai", "gpt-4o"));
+        health.Record("openai", "gpt-4o", true, TimeSpan.FromMilliseconds(10));
+
+        Assert.Equal([("openai", "gpt-4o", true), ("openai", "gpt-4o", false)], changes);
     }
 
     [Fact]
