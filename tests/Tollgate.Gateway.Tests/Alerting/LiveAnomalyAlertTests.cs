@@ -157,5 +157,14 @@ public sealed class LiveAnomalyAlertTests
         var acked = afterAck!.RootElement.GetProperty("data").EnumerateArray().Single(e => e.GetProperty("kind").GetString() == AlertKinds.Anomaly);
         Assert.Equal("admin", acked.GetProperty("acknowledged").GetProperty("by").GetString());
         Assert.True(answered >= 1);
+
+        // The audit log has the response applied by the rule and reversed by alice, with the state before and after.
+        using var audit = await gateway.Admin.GetFromJsonAsync<JsonDocument>("/admin/audit?limit=50", Ct);
+        var audited = audit!.RootElement.GetProperty("data").EnumerateArray().ToList();
+        var applied = audited.Single(e => e.GetProperty("action").GetString() == "alert_response.applied");
+        var reversedEntry = audited.Single(e => e.GetProperty("action").GetString() == "alert_response.reversed");
+        Assert.Equal(("tenant:acme", "tollgate (automated)"), (applied.GetProperty("target").GetString(), applied.GetProperty("actor").GetString()));
+        Assert.Equal("alice", reversedEntry.GetProperty("actor").GetString());
+        Assert.Contains("throttle", reversedEntry.GetProperty("before").ToString(), StringComparison.Ordinal);
     }
 }
