@@ -260,6 +260,7 @@ public sealed class GatewayHost : IAsyncDisposable
         Telemetry.Configure(builder, options);
 
         var app = builder.Build();
+        StoreFailureHandler.Use(app);
         var proxy = app.Services.GetRequiredService<ProxyHandler>();
         app.MapPost("/v1/chat/completions", proxy.ChatCompletionsAsync);
         app.MapPost("/v1/embeddings", proxy.EmbeddingsAsync);

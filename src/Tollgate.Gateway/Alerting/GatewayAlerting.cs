@@ -127,6 +127,15 @@ internal sealed partial class GatewayAlerting : IAsyncDisposable
 
         foreach (var anomaly in await Detector.EvaluateAsync(cancellationToken))
         {
+            // Every instance judges the same ledger: the store's once-marker lets one of them alert (and respond) per rule,
+            // value and cooldown period, so several instances give one alert for one incident.
+            // A rule without a cooldown asked for every alert.
+            if (anomaly.Rule.CooldownSeconds > 0
+                && !await _gate.Store.TryMarkOnceAsync("anomaly:" + anomaly.Rule.Name, anomaly.Value, (now.ToUnixTimeSeconds() / anomaly.Rule.CooldownSeconds).ToString(CultureInfo.InvariantCulture), cancellationToken))
+            {
+                continue;
+            }
+
             var alert = await Dispatcher.DispatchAsync(AnomalyAlert(anomaly), cancellationToken);
             await RespondAsync(anomaly, alert, cancellationToken);
         }

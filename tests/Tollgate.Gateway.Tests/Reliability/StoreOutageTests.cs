@@ -1,3 +1,5 @@
+using Tollgate.Gateway.Tests.Infrastructure;
+
 namespace Tollgate.Gateway.Tests.Reliability;
 
 /// <summary>
@@ -16,6 +18,7 @@ public sealed class StoreOutageTests
         await using var cluster = await MultiInstanceCluster.StartAsync(limit: "0.02", instances: 2, postgresAdmin: OutageServices.Postgres, redis: OutageServices.Redis);
         var load = cluster.LoadAsync(total: 2000, concurrency: 40, backOff: true);
         var (postgresDown, redisDown) = (false, false);
+        var adminAnswers = new List<(string Path, int Status, string Body)>();
         try
         {
             // PostgreSQL first (the ledger spools, key lookups and budget definitions fail), then Redis as well (no counters).
@@ -23,6 +26,16 @@ public sealed class StoreOutageTests
             postgresDown = true;
             await OutageServices.StopPostgresAsync();
             await Task.Delay(700, Ct);
+            // The admin API while PostgreSQL is away: its answers or 503 store_unavailable, never a 500.
+            using (var admin = cluster.Client(0, TestGateway.AdminKey))
+            {
+                foreach (var path in new[] { $"/admin/budgets/{cluster.BudgetId}", "/admin/budgets", "/admin/analytics/breakdown?by=model", "/admin/audit", "/admin/alerts" })
+                {
+                    using var answer = await admin.GetAsync(path, Ct);
+                    adminAnswers.Add((path, (int)answer.StatusCode, await answer.Content.ReadAsStringAsync(Ct)));
+                }
+            }
+
             redisDown = true;
             await OutageServices.StopRedisAsync();
             await Task.Delay(1500, Ct);
@@ -46,6 +59,7 @@ public sealed class StoreOutageTests
             }
         }
 
+        Assert.All(adminAnswers, a => Assert.True(a.Status == 200 || (a.Status == 503 && a.Body.Contains("store_unavailable", StringComparison.Ordinal)), $"{a.Path}: {a.Status} {a.Body}"));
         var result = await load;
         TestContext.Current.TestOutputHelper?.WriteLine($"outcomes: {result}");
         var allowed = new HashSet<string>(StringComparer.Ordinal) { "200", "429 budget_exceeded", "403 model_unpriced", "503 store_unavailable" };
