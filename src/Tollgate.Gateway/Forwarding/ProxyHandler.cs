@@ -598,9 +598,11 @@ internal sealed class ProxyHandler(
         // Durable ledger: the stream's last event waits for the call's record (SettleAsync), so a crash cannot leave a
         // completed stream out of the ledger.
         using var heldBack = accounting.DurableLedger ? new PooledBuffer(512) : null;
+        var scrubbed = Secrets.Wrap(response.BodyWriter);
+        using var scrubbing = scrubbed as IDisposable;
         await using (upstream)
         {
-            end = await SseRelay.RelayAsync(upstream, Secrets.Wrap(response.BodyWriter), observer, (obs, output) =>
+            end = await SseRelay.RelayAsync(upstream, scrubbed, observer, (obs, output) =>
             {
                 // Priced as soon as the usage event arrives, so the cost travels inside it.
                 if (translated?.Usage is { } native)

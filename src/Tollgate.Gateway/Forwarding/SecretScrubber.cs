@@ -68,7 +68,10 @@ internal sealed class SecretScrubber
         return text;
     }
 
-    /// <summary>A writer that passes what is written to <paramref name="inner"/> at each flush, scrubbed (the stream relay flushes whole events).</summary>
+    /// <summary>
+    /// A writer that passes what is written to <paramref name="inner"/> at each flush, scrubbed (the stream relay flushes
+    /// whole events); dispose it (when it is <see cref="IDisposable"/>) once the relay is done.
+    /// </summary>
     public PipeWriter Wrap(PipeWriter inner) => IsEmpty ? inner : new ScrubbingWriter(this, inner);
 
     private byte[] Replace(ReadOnlySpan<byte> data)
@@ -116,10 +119,13 @@ internal sealed class SecretScrubber
     private static IEnumerable<string> CredentialParts(IEnumerable<KeyValuePair<string, string>> headers) =>
         headers.Where(h => IsCredentialHeader(h.Key) && h.Value.Contains(' ', StringComparison.Ordinal)).Select(h => h.Value[(h.Value.LastIndexOf(' ') + 1)..]);
 
-    /// <summary>Buffers what the relay writes and hands it on scrubbed when the relay flushes (after whole events).</summary>
-    private sealed class ScrubbingWriter(SecretScrubber scrubber, PipeWriter inner) : PipeWriter
+    /// <summary>
+    /// Buffers what the relay writes (in a pooled buffer, returned on <see cref="Dispose"/>) and hands it on scrubbed when
+    /// the relay flushes (after whole events).
+    /// </summary>
+    private sealed class ScrubbingWriter(SecretScrubber scrubber, PipeWriter inner) : PipeWriter, IDisposable
     {
-        private readonly ArrayBufferWriter<byte> _buffer = new(4096);
+        private readonly PooledBuffer _buffer = new(4096);
 
         public override void Advance(int bytes) => _buffer.Advance(bytes);
 
@@ -141,16 +147,19 @@ internal sealed class SecretScrubber
             return inner.FlushAsync(cancellationToken);
         }
 
+        /// <summary>Returns the buffer to the pool (the relay has flushed or completed what it wrote).</summary>
+        public void Dispose() => _buffer.Dispose();
+
         private void Pass()
         {
-            if (_buffer.WrittenCount == 0)
+            if (_buffer.Length == 0)
             {
                 return;
             }
 
-            var written = _buffer.WrittenSpan;
+            var written = _buffer.Span;
             inner.Write(scrubber.Contains(written) ? scrubber.Replace(written) : written);
-            _buffer.ResetWrittenCount();
+            _buffer.Clear();
         }
     }
 }
