@@ -42,17 +42,7 @@ public static class BudgetRecompute
         long total = 0;
         foreach (var (key, from, to) in buckets)
         {
-            var filter = new LedgerFilter
-            {
-                From = from,
-                To = to,
-                Tenant = budget.Scope.Tenant,
-                Project = budget.Scope.Project,
-                User = budget.Scope.User,
-                KeyId = budget.Scope.KeyId,
-                Provider = budget.Scope.Provider,
-                Model = budget.Scope.Model,
-            };
+            var filter = budget.Scope.ToLedgerFilter(from, to);
             long nanos = 0;
             await foreach (var record in ledger.ReadAsync(filter, cancellationToken))
             {

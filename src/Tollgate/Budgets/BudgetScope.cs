@@ -23,6 +23,19 @@ public sealed record BudgetScope
 
     public static BudgetScope Global { get; } = new();
 
+    /// <summary>The ledger records this scope counts, optionally within [<paramref name="from"/>, <paramref name="to"/>).</summary>
+    public Ledger.LedgerFilter ToLedgerFilter(DateTimeOffset? from = null, DateTimeOffset? to = null) => new()
+    {
+        Tenant = Tenant,
+        Project = Project,
+        User = User,
+        KeyId = KeyId,
+        Provider = Provider,
+        Model = Model,
+        From = from,
+        To = to,
+    };
+
     public bool IsGlobal => Tenant is null && Project is null && User is null && KeyId is null && Provider is null && Model is null;
 
     /// <summary>True when every part this scope names equals the subject's.</summary>

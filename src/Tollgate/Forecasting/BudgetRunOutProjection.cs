@@ -21,16 +21,7 @@ public static class BudgetRunOutProjection
                 continue;
             }
 
-            var scope = status.Budget.Scope;
-            var filter = new LedgerFilter
-            {
-                Tenant = scope.Tenant,
-                Project = scope.Project,
-                User = scope.User,
-                KeyId = scope.KeyId,
-                Provider = scope.Provider,
-                Model = scope.Model,
-            };
+            var filter = status.Budget.Scope.ToLedgerFilter();
             var history = (await SpendHistory.ReadAsync(ledger, filter, null, TimeBucket.Hour, HistoryHours, now, cancellationToken))[""];
             var rate = (double)unitsPerUsd;
             var inCurrency = history.Select(v => v * rate).ToArray();

@@ -34,17 +34,7 @@ public static class BudgetAdjustments
             var window = BudgetWindows.Previous(budget, BudgetWindows.Current(budget, now));
             while (window is { Start: { } start, End: { } end } && spends.Count < Windows && (budget.CreatedAt is not { } created || start >= created))
             {
-                var filter = new LedgerFilter
-                {
-                    Tenant = budget.Scope.Tenant,
-                    Project = budget.Scope.Project,
-                    User = budget.Scope.User,
-                    KeyId = budget.Scope.KeyId,
-                    Provider = budget.Scope.Provider,
-                    Model = budget.Scope.Model,
-                    From = start,
-                    To = end,
-                };
+                var filter = budget.Scope.ToLedgerFilter(start, end);
                 var usd = (await ledger.QueryAsync(new LedgerQuery { Filter = filter }, cancellationToken)).Total.Cost;
                 spends.Add((window.Key, usd * unitsPerUsd));
                 window = BudgetWindows.Previous(budget, window);
