@@ -54,15 +54,7 @@ internal static class AdminForecastEndpoints
                 return;
             }
 
-            var filter = new LedgerFilter
-            {
-                Tenant = NullIfEmpty(query["tenant"]),
-                Project = NullIfEmpty(query["project"]),
-                User = NullIfEmpty(query["user"]),
-                Provider = NullIfEmpty(query["provider"]),
-                Model = NullIfEmpty(query["model"]),
-                KeyId = NullIfEmpty(query["key"]),
-            };
+            var filter = AnalyticsRequest.DimensionFilter(query);
             await context.Get<Forwarding.CallAccounting>().FlushAsync(context.RequestAborted);
             var report = await SpendForecaster.ForecastAsync(
                 context.Get<ILedgerStore>(), filter, dimension, hourly ? TimeBucket.Hour : TimeBucket.Day, steps, context.Get<TimeProvider>().GetUtcNow(), context.RequestAborted);
@@ -70,6 +62,4 @@ internal static class AdminForecastEndpoints
             await context.Response.WriteAsync(SpendForecastJson.Serialize(report), context.RequestAborted);
         }));
     }
-
-    private static string? NullIfEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
 }

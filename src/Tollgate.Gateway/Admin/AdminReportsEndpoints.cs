@@ -19,15 +19,7 @@ internal static class AdminReportsEndpoints
         app.MapGet("/admin/reports/cost", AdminContext.AdminOnly(async context =>
         {
             var query = context.Request.Query;
-            var (ledgerQuery, error) = ParseQuery(query["group_by"], query["from"], query["to"], LedgerFilter.All with
-            {
-                Tenant = NullIfEmpty(query["tenant"]),
-                Project = NullIfEmpty(query["project"]),
-                User = NullIfEmpty(query["user"]),
-                Provider = NullIfEmpty(query["provider"]),
-                Model = NullIfEmpty(query["model"]),
-                KeyId = NullIfEmpty(query["key"]),
-            });
+            var (ledgerQuery, error) = ParseQuery(query["group_by"], query["from"], query["to"], AnalyticsRequest.DimensionFilter(query));
             if (ledgerQuery is null)
             {
                 await OpenAiError.BadRequest(context, error!);
@@ -108,6 +100,4 @@ internal static class AdminReportsEndpoints
 
         return (new LedgerQuery { Filter = filter with { From = fromTime, To = toTime }, GroupBy = dimension, Bucket = bucket }, null);
     }
-
-    private static string? NullIfEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
 }

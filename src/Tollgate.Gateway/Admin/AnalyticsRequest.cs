@@ -116,6 +116,17 @@ internal static class AnalyticsRequest
         return filter is null ? (null, error, param) : (new PatternQuery { Filter = filter, TimeZone = zone! }, null, null);
     }
 
+    /// <summary>The dimension filters of a query string: <c>tenant</c>, <c>project</c>, <c>user</c>, <c>provider</c>, <c>model</c>, <c>key</c> (empty means any).</summary>
+    internal static LedgerFilter DimensionFilter(IQueryCollection query) => new()
+    {
+        Tenant = NullIfEmpty(query["tenant"]),
+        Project = NullIfEmpty(query["project"]),
+        User = NullIfEmpty(query["user"]),
+        Provider = NullIfEmpty(query["provider"]),
+        Model = NullIfEmpty(query["model"]),
+        KeyId = NullIfEmpty(query["key"]),
+    };
+
     internal static (LedgerFilter? Filter, TimeZoneInfo? Zone, string? Error, string? Param) ParseFilter(IQueryCollection query, string? ownKeyId)
     {
         var zoneId = query["tz"].ToString();
@@ -141,21 +152,11 @@ internal static class AnalyticsRequest
             return (null, null, "from is not before to: swap them", "from");
         }
 
-        var filter = new LedgerFilter
-        {
-            From = from,
-            To = to,
-            Tenant = NullIfEmpty(query["tenant"]),
-            Project = NullIfEmpty(query["project"]),
-            User = NullIfEmpty(query["user"]),
-            Provider = NullIfEmpty(query["provider"]),
-            Model = NullIfEmpty(query["model"]),
-            KeyId = ownKeyId ?? NullIfEmpty(query["key"]),
-        };
+        var filter = DimensionFilter(query) with { From = from, To = to };
         if (ownKeyId is not null)
         {
             // A key holder sees only its own key: other scopes are not theirs to filter by.
-            filter = filter with { Tenant = null, Project = null, User = null };
+            filter = filter with { KeyId = ownKeyId, Tenant = null, Project = null, User = null };
         }
 
         return (filter, zone, null, null);
