@@ -91,18 +91,9 @@ internal sealed partial class GatewayAlerting : IAsyncDisposable
         }
     }
 
-    /// <summary>Reverses an automated response (an emergency one also ends emergency mode); null when none such is in force.</summary>
-    public async ValueTask<AutomatedResponse?> ReverseAsync(long responseId, string by, CancellationToken cancellationToken)
-    {
-        var reversed = await Responses.ReverseAsync(responseId, by, cancellationToken);
-        if (reversed?.Action == ResponseAction.Emergency)
-        {
-            await _gate.Store.ResetEmergencyAsync(cancellationToken);
-            _gate.Invalidate();
-        }
-
-        return reversed;
-    }
+    /// <summary>Reverses an automated response; null when none such is in force.</summary>
+    public ValueTask<AutomatedResponse?> ReverseAsync(long responseId, string by, CancellationToken cancellationToken) =>
+        Responses.ReverseAsync(responseId, by, cancellationToken);
 
     /// <summary>One pass of the anomaly rules: learns what operators marked expected, then alerts and responds.</summary>
     public async Task DetectAnomaliesAsync(CancellationToken cancellationToken)
@@ -150,17 +141,6 @@ internal sealed partial class GatewayAlerting : IAsyncDisposable
         }
 
         var duration = rule.ResponseMinutes > 0 ? TimeSpan.FromMinutes(rule.ResponseMinutes) : (TimeSpan?)null;
-        if (rule.Response == ResponseAction.Emergency)
-        {
-            var state = new EmergencyState("anomaly:" + rule.Name, _time.GetUtcNow(), $"anomaly alert #{alert.Id} ({rule.Dimension} {anomaly.Value})");
-            if (!await _gate.Store.TryStartEmergencyAsync(state, cancellationToken))
-            {
-                return; // already in emergency mode
-            }
-
-            _gate.Invalidate();
-        }
-
         await Responses.ApplyAsync(rule.Response, rule.Dimension, anomaly.Value, rule.ThrottleRpm, duration, alert, rule.Name, cancellationToken);
     }
 

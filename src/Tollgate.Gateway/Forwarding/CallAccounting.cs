@@ -178,10 +178,16 @@ internal sealed class CallAccounting(
         };
         if (call.Attempt == 1 && Signals?.Check(call.Key) is { } verdict)
         {
-            // An automated response to an anomaly (throttle or refuse) is in force for this caller's scope.
-            return verdict.RetryAfter is { } wait
-                ? Admission.Refuse(429, "rate_limit_exceeded", verdict.Message, wait)
-                : Admission.Refuse(403, "refused_by_alert_response", verdict.Message);
+            // An automated response to an anomaly is in force for this caller's scope: refused, throttled, or in
+            // emergency mode (every attempt then held and sent on the cheapest eligible model).
+            if (!verdict.Emergency)
+            {
+                return verdict.RetryAfter is { } wait
+                    ? Admission.Refuse(429, "rate_limit_exceeded", verdict.Message, wait)
+                    : Admission.Refuse(403, "refused_by_alert_response", verdict.Message);
+            }
+
+            call.ScopedEmergency = true;
         }
 
         if (rateLimits is not null && call.Attempt == 1 && rateLimits.Enabled(call.Key))
@@ -202,7 +208,12 @@ internal sealed class CallAccounting(
         }
 
         // The request's shape (what adaptive budgets and emergency mode may change) only when it can matter.
-        var shape = budgets is BudgetGate { MayAdapt: true } && call.WorstCaseCost is not null && call.Operation != "embeddings" ? Shape(call) : null;
+        var shape = (call.ScopedEmergency || budgets is BudgetGate { MayAdapt: true }) && call.WorstCaseCost is not null && call.Operation != "embeddings" ? Shape(call) : null;
+        if (call.ScopedEmergency && shape is not null)
+        {
+            shape = shape with { ScopedEmergency = true };
+        }
+
         var decision = await BudgetAdmission.ReserveAsync(budgets, subject, call.WorstCaseCost, call.RequestId, shape, refuseUnpriced: true, UnpricedFix, cancellationToken);
         if (decision.Allowed)
         {

@@ -48,6 +48,9 @@ internal sealed class CallContext
     /// <summary>What an adaptive budget or emergency mode changed in the request (applied to the body before forwarding).</summary>
     public Budgets.BudgetAdaptation? Adaptation { get; set; }
 
+    /// <summary>An automated response put the caller's scope in emergency mode (found on the first attempt, kept for retries).</summary>
+    public bool ScopedEmergency { get; set; }
+
     /// <summary>The worst-case cost held against budgets before forwarding; null when no price covers the model.</summary>
     public decimal? WorstCaseCost { get; set; }
 

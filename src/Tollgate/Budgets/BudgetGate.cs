@@ -71,7 +71,7 @@ public sealed class BudgetGate : IBudgetGate
             var emergency = Volatile.Read(ref _emergency);
             if (snapshot is not null && ticks - snapshot.LoadedTicks < _options.DefinitionRefresh.Ticks && ticks >= snapshot.LoadedTicks &&
                 emergency is { State: null } && ticks - emergency.CheckedTicks < _options.StateRefresh.Ticks && ticks >= emergency.CheckedTicks &&
-                FindPlan(snapshot, subject, ticks) is { Fast: true } plan)
+                shape is not { ScopedEmergency: true } && FindPlan(snapshot, subject, ticks) is { Fast: true } plan)
             {
                 return ReserveFast(plan, snapshot, subject, worstCaseCost, requestId, shape, now, cancellationToken);
             }
@@ -101,25 +101,27 @@ public sealed class BudgetGate : IBudgetGate
                     EmergencyMode = true,
                 };
             }
-
-            if (shape?.Fallback is { } cheapest)
-            {
-                shape = shape with { Model = cheapest, Fallback = null };
-                subject = subject with { Model = cheapest.Model, Provider = cheapest.Provider ?? subject.Provider };
-                worstCaseCost = shape.WorstCase;
-                emergencyAdaptation = new BudgetAdaptation
-                {
-                    Applied = [AdaptiveStep.FallbackModel],
-                    MaxTokens = shape.MaxTokens,
-                    Model = cheapest.Model,
-                    Provider = cheapest.Provider,
-                    Temperature = shape.Temperature,
-                    WorstCase = worstCaseCost,
-                };
-            }
         }
 
-        if (_memory is not null && emergency is null && await GetPlanAsync(snapshot, subject, now, cancellationToken) is { Fast: true } plan)
+        // Gateway-wide, or for this caller's scope only (an automated response): the cheapest eligible model.
+        var inEmergency = emergency is not null || shape is { ScopedEmergency: true };
+        if (inEmergency && shape?.Fallback is { } cheapest)
+        {
+            shape = shape with { Model = cheapest, Fallback = null };
+            subject = subject with { Model = cheapest.Model, Provider = cheapest.Provider ?? subject.Provider };
+            worstCaseCost = shape.WorstCase;
+            emergencyAdaptation = new BudgetAdaptation
+            {
+                Applied = [AdaptiveStep.FallbackModel],
+                MaxTokens = shape.MaxTokens,
+                Model = cheapest.Model,
+                Provider = cheapest.Provider,
+                Temperature = shape.Temperature,
+                WorstCase = worstCaseCost,
+            };
+        }
+
+        if (_memory is not null && !inEmergency && await GetPlanAsync(snapshot, subject, now, cancellationToken) is { Fast: true } plan)
         {
             return await ReserveFast(plan, snapshot, subject, worstCaseCost, requestId, shape, now, cancellationToken);
         }
@@ -152,7 +154,7 @@ public sealed class BudgetGate : IBudgetGate
                     Strategy = BudgetStrategy.RefusedPerRequestLimit,
                     Reason = $"request worst case {Money.Format(needed)} {rt.Budget.Currency} is above budget '{rt.Budget.DisplayName}' per-request limit {Money.Format(perRequest)}",
                     Trip = TripFor(rt, 0, 0, needed, perRequest),
-                    EmergencyMode = emergency is not null,
+                    EmergencyMode = inEmergency,
                 };
             }
             else
@@ -193,18 +195,18 @@ public sealed class BudgetGate : IBudgetGate
                     Reservation = new BudgetReservation(reservationId, requestId, lines, rates, worstCaseCost, expires),
                     Adaptation = emergencyAdaptation,
                     Warnings = (IReadOnlyList<string>?)warnings ?? [],
-                    EmergencyMode = emergency is not null,
+                    EmergencyMode = inEmergency,
                 };
             }
 
             var tripped = applicable[outcome.FailedLine];
             if (tripped.Budget.Enforcement != BudgetEnforcement.Adaptive || shape is null)
             {
-                return Refusal(tripped, outcome.SpentNanos, outcome.HeldNanos, lines[outcome.FailedLine].AmountNanos, emergency is not null);
+                return Refusal(tripped, outcome.SpentNanos, outcome.HeldNanos, lines[outcome.FailedLine].AmountNanos, inEmergency);
             }
         }
 
-        return await AdaptAsync(snapshot, subject, shape!, requestId, now, warnings ?? [], emergency is not null, emergencyAdaptation, cancellationToken);
+        return await AdaptAsync(snapshot, subject, shape!, requestId, now, warnings ?? [], inEmergency, emergencyAdaptation, cancellationToken);
     }
 
     public ValueTask<bool> SettleAsync(BudgetReservation reservation, decimal actualCost, CancellationToken cancellationToken = default)

@@ -17,6 +17,12 @@ public sealed record BudgetRequestShape
     /// <summary>A cheaper model the request may be switched to (also the cheapest eligible one in emergency mode).</summary>
     public ModelCostShape? Fallback { get; init; }
 
+    /// <summary>
+    /// This caller's scope is in emergency mode by an automated response to an anomaly: switched to <see cref="Fallback"/>
+    /// as in the gateway-wide emergency mode, while callers outside the scope are untouched.
+    /// </summary>
+    public bool ScopedEmergency { get; init; }
+
     public decimal WorstCase => WorstCaseFor(Model, MaxTokens, HasTools);
 
     public static decimal WorstCaseFor(ModelCostShape model, int maxTokens, bool hasTools) =>

@@ -13,7 +13,7 @@ using Tollgate.Ledger;
 
 namespace Tollgate.Gateway.Tests.Alerting;
 
-/// <summary>Operator feedback through the admin API reaches the live rules, and the emergency response is applied and reversed.</summary>
+/// <summary>Operator feedback through the admin API reaches the live rules, and the scoped emergency response is applied and reversed.</summary>
 public sealed class AnomalyFeedbackTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
@@ -99,24 +99,60 @@ public sealed class AnomalyFeedbackTests
     }
 
     [Fact]
-    public async Task EmergencyResponse_StartsEmergencyMode_OperatorReversalEndsIt()
+    public async Task EmergencyResponse_SwitchesOnlyTheTenantToTheCheapestModel_OperatorReversalEndsIt()
     {
-        await using var gateway = await StartAsync(Rule(ResponseAction.Emergency));
+        var rule = Rule(ResponseAction.Emergency);
+        rule.ThrottleRpm = 0;
+        await using var gateway = await TestGateway.StartAsync((o, _) =>
+        {
+            o.FallbackModels["gpt-4o"] = "gpt-4o-mini";
+            o.Alerts = new AlertsOptions
+            {
+                Anomalies = new AnomalyAlertOptions { IntervalSeconds = 3600, Rules = [rule] },
+                Forecast = new ForecastAlertOptions { Enabled = false },
+            };
+        });
         var alerting = gateway.Host.Services.GetRequiredService<GatewayAlerting>();
-        var store = gateway.Host.Services.GetRequiredService<IBudgetStore>();
+        var (_, acmeKey) = await gateway.CreateKeyAsync("acme");
+        var (_, globexKey) = await gateway.CreateKeyAsync("globex");
+        using var acme = gateway.ClientWithKey(acmeKey);
+        using var globex = gateway.ClientWithKey(globexKey);
         await SeedAsync(gateway, 10m, "a");
 
         await alerting.DetectAnomaliesAsync(Ct);
 
-        var emergency = await store.GetEmergencyAsync(Ct);
-        Assert.NotNull(emergency);
-        Assert.Equal("anomaly:spend", emergency.BudgetId);
+        // Not the gateway-wide mode: only acme's calls go to the cheapest eligible model.
+        Assert.Null(await gateway.Host.Services.GetRequiredService<IBudgetStore>().GetEmergencyAsync(Ct));
         using var listed = JsonDocument.Parse(await gateway.Admin.GetStringAsync("/admin/alerts/responses", Ct));
         var response = Assert.Single(listed.RootElement.GetProperty("data").EnumerateArray());
         Assert.Equal("emergency", response.GetProperty("action").GetString());
+        Assert.Equal("gpt-4o-mini", await SentModelAsync(gateway, acme, expectAdapted: true));
+        Assert.Equal("gpt-4o", await SentModelAsync(gateway, globex, expectAdapted: false));
 
         using var reverse = await gateway.Admin.PostAsync($"/admin/alerts/responses/{response.GetProperty("id").GetInt64()}/reverse", null, Ct);
         Assert.Equal(HttpStatusCode.OK, reverse.StatusCode);
-        Assert.Null(await store.GetEmergencyAsync(Ct));
+        Assert.Equal("gpt-4o", await SentModelAsync(gateway, acme, expectAdapted: false));
+        var ledger = gateway.Host.Services.GetRequiredService<ILedgerStore>();
+        var billed = new List<string?>();
+        await foreach (var record in ledger.ReadAsync(new LedgerFilter { Tenant = "acme" }, Ct))
+        {
+            if (record.KeyId != "seed")
+            {
+                billed.Add(record.Model);
+            }
+        }
+
+        Assert.Equal(["gpt-4o-mini", "gpt-4o"], billed);
+    }
+
+    /// <summary>Sends a gpt-4o chat call; returns the model the upstream received.</summary>
+    private static async Task<string?> SentModelAsync(TestGateway gateway, HttpClient client, bool expectAdapted)
+    {
+        using var content = new StringContent("""{"model":"gpt-4o","max_tokens":10,"messages":[{"role":"user","content":"hello"}]}""", System.Text.Encoding.UTF8, "application/json");
+        using var answer = await client.PostAsync("/v1/chat/completions", content, Ct);
+        Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
+        Assert.Equal(expectAdapted, answer.Headers.TryGetValues("x-tollgate-adapted", out var adapted) && adapted.Single().Contains("model=gpt-4o-mini", StringComparison.Ordinal));
+        using var sent = JsonDocument.Parse(gateway.Upstream.Requests.Last().Body);
+        return sent.RootElement.GetProperty("model").GetString();
     }
 }

@@ -5,7 +5,7 @@ namespace Tollgate.Alerts.Responses;
 /// <param name="Action">Throttle, emergency or refuse.</param>
 /// <param name="Dimension"><c>tenant</c>, <c>project</c> or <c>key</c>.</param>
 /// <param name="Value">The tenant, project or key id.</param>
-/// <param name="RequestsPerMinute">For a throttle: the rate allowed.</param>
+/// <param name="RequestsPerMinute">For a throttle (and an emergency when above 0): the rate allowed.</param>
 /// <param name="AppliedAt">When it was applied.</param>
 /// <param name="Until">When it lapses on its own; null: until reversed.</param>
 /// <param name="AlertId">The alert that caused it.</param>
@@ -25,7 +25,7 @@ public sealed record AutomatedResponse(long Id, ResponseAction Action, string Di
     {
         ResponseAction.Throttle => $"{Dimension} {Value} throttled to {RequestsPerMinute} requests per minute",
         ResponseAction.Refuse => $"{Dimension} {Value} refused",
-        ResponseAction.Emergency => $"emergency mode started for {Dimension} {Value}",
+        ResponseAction.Emergency => $"{Dimension} {Value} in emergency mode (cheapest eligible model{(RequestsPerMinute > 0 ? $", {RequestsPerMinute} requests per minute" : "")})",
         _ => $"{Dimension} {Value}: notified",
     };
 }

@@ -9,7 +9,7 @@ public enum ResponseAction
     /// <summary>Limit the scope (tenant, project or key) to N requests per minute.</summary>
     Throttle,
 
-    /// <summary>Start the gateway's emergency mode (cheapest models, throttled), as a budget's emergency threshold does.</summary>
+    /// <summary>Emergency mode for the scope only: its calls switched to the cheapest eligible model (the configured fallback), throttled to N requests per minute when N is set.</summary>
     Emergency,
 
     /// <summary>Refuse every request of the scope.</summary>

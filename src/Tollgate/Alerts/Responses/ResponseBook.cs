@@ -111,7 +111,10 @@ public sealed class ResponseBook(IAlertHistory history, TimeProvider? timeProvid
         }
     }
 
-    /// <summary>Whether a caller of this tenant, project and key is refused by a response in force; null when not.</summary>
+    /// <summary>
+    /// What the responses in force do to a caller of this tenant, project and key: a refusal (a throttle's with a wait)
+    /// wins over emergency mode; null when nothing applies.
+    /// </summary>
     public ResponseVerdict? Check(string? tenant, string? project, string keyId)
     {
         var active = _active;
@@ -121,6 +124,7 @@ public sealed class ResponseBook(IAlertHistory history, TimeProvider? timeProvid
         }
 
         var now = _time.GetUtcNow();
+        ResponseVerdict? emergency = null;
         foreach (var response in active)
         {
             if (response.Until <= now || !response.Covers(tenant, project, keyId))
@@ -133,19 +137,24 @@ public sealed class ResponseBook(IAlertHistory history, TimeProvider? timeProvid
                 case ResponseAction.Refuse:
                     return new ResponseVerdict(response, null,
                         $"refused by automated response #{response.Id} to alert #{response.AlertId} (rule {response.Rule}): {response.Describe()}; an operator can reverse it (POST /admin/alerts/responses/{response.Id}/reverse)");
-                case ResponseAction.Throttle:
+                case ResponseAction.Throttle or ResponseAction.Emergency when response.RequestsPerMinute > 0 || response.Action == ResponseAction.Throttle:
                     var bucket = _buckets.GetOrAdd(response.Id, static (_, r) => new Bucket(r.RequestsPerMinute), response);
-                    if (bucket.TryTake(_time.GetTimestamp(), _time.TimestampFrequency, out var wait))
+                    if (!bucket.TryTake(_time.GetTimestamp(), _time.TimestampFrequency, out var wait))
                     {
-                        continue;
+                        return new ResponseVerdict(response, wait,
+                            $"rate limited by automated response #{response.Id} to alert #{response.AlertId} (rule {response.Rule}): {response.Describe()}; retry after {Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds))}s");
                     }
 
-                    return new ResponseVerdict(response, wait,
-                        $"rate limited by automated response #{response.Id} to alert #{response.AlertId} (rule {response.Rule}): {response.Describe()}; retry after {Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds))}s");
+                    break;
+            }
+
+            if (response.Action == ResponseAction.Emergency)
+            {
+                emergency ??= new ResponseVerdict(response, null, $"emergency mode by automated response #{response.Id} to alert #{response.AlertId} (rule {response.Rule})") { Emergency = true };
             }
         }
 
-        return null;
+        return emergency;
     }
 
     private ValueTask<Alert> Publish(Alert alert, CancellationToken cancellationToken) =>
