@@ -69,5 +69,7 @@ internal sealed class DiscardingLedgerStore : ILedgerStore
 
     public ValueTask<long> PurgeRawBeforeAsync(DateTimeOffset cutoff, CancellationToken cancellationToken = default) => ValueTask.FromResult(0L);
 
+    public ValueTask<DateTimeOffset?> GetRetentionCutoffAsync(CancellationToken cancellationToken = default) => ValueTask.FromResult<DateTimeOffset?>(null);
+
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 }

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Tollgate.Analytics;
 using Tollgate.Ledger;
 using Tollgate.Storage;
 
@@ -6,10 +7,12 @@ namespace Tollgate.Cli.Commands;
 
 /// <summary>
 /// The options every analytics command takes — <c>--from/--to/--tz/--tenant/--project/--user/--provider/--model/--key</c>,
-/// <c>--json</c> and <c>--store</c> — and the filter and zone they mean.
+/// <c>--json</c> and <c>--store</c>, and <c>--tag</c> where the command filters by tags — and what they mean.
 /// </summary>
-internal sealed class AnalyticsFilterOptions
+/// <param name="tags">Whether the command takes <c>--tag KEY=VALUE</c> filters.</param>
+internal sealed class AnalyticsFilterOptions(bool tags = false)
 {
+    private readonly Option<string[]>? _tag = tags ? new("--tag") { Description = "Only records with this tag, KEY=VALUE (repeatable; all must match)." } : null;
     private readonly LedgerFilterOptions _dimensions = new();
     private readonly Option<string?> _from = LedgerOptions.From();
     private readonly Option<string?> _to = LedgerOptions.To();
@@ -28,7 +31,19 @@ internal sealed class AnalyticsFilterOptions
         {
             command.Options.Add(option);
         }
+
+        if (_tag is not null)
+        {
+            command.Options.Add(_tag);
+        }
     }
+
+    /// <summary>The <c>--tag</c> filters, or a <see cref="CliException"/> saying what to fix.</summary>
+    public List<TagFilter> ParseTags(ParseResult parse) => _tag is null ? [] : ParseTags(parse.GetValue(_tag));
+
+    /// <summary><c>--tag</c> values as filters, or a <see cref="CliException"/> saying what to fix.</summary>
+    public static List<TagFilter> ParseTags(string[]? values) =>
+        [.. (values ?? []).Select(t => TagFilter.Parse(t, out var error) ?? throw new CliException("--tag: " + error))];
 
     /// <summary>The filter and zone, or a <see cref="CliException"/> saying what to fix.</summary>
     public (LedgerFilter Filter, TimeZoneInfo Zone, StoreLocation Store) Parse(ParseResult parse)

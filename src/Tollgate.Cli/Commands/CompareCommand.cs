@@ -14,14 +14,13 @@ internal static class CompareCommand
 {
     public static Command Create(CliConsole console)
     {
-        var filters = new AnalyticsFilterOptions();
+        var filters = new AnalyticsFilterOptions(tags: true);
         var by = new Option<string>("--by") { Description = "Compare by provider|model|project|user|tenant|key|api|tag:KEY (default model).", DefaultValueFactory = _ => "model" };
-        var tag = new Option<string[]>("--tag") { Description = "Only records with this tag, KEY=VALUE (repeatable; all must match)." };
         var top = new Option<int?>("--top") { Description = "The N most expensive groups, the rest compared as (other)." };
         var prices = new Option<string[]>("--prices") { Description = "Price file(s) in the genai-prices v2 format used to reprice cache savings, over the built-in catalog." };
         var config = CommonOptions.Config();
         var command = new Command("compare", "Compare models, providers or any dimension side by side: cost, success, latency, token efficiency, cache savings and an efficiency score.");
-        foreach (var option in new Option[] { by, tag, top, prices, config })
+        foreach (var option in new Option[] { by, top, prices, config })
         {
             command.Options.Add(option);
         }
@@ -40,8 +39,7 @@ internal static class CompareCommand
                 throw new CliException("--top must be a positive number");
             }
 
-            var tags = (parse.GetValue(tag) ?? []).Select(t => TagFilter.Parse(t, out var error) ?? throw new CliException("--tag: " + error)).ToList();
-            var query = new BreakdownQuery { Filter = filter, Tags = tags, By = dimension, Top = parse.GetValue(top) };
+            var query = new BreakdownQuery { Filter = filter, Tags = filters.ParseTags(parse), By = dimension, Top = parse.GetValue(top) };
             var options = PriceCommand.LoadOptions(parse.GetValue(config), parse.GetValue(prices) ?? [], []);
             using var source = PriceCommand.CreateSource(options);
             var pricing = new CostEngine(source, options);

@@ -55,7 +55,7 @@ internal static class CostCommand
                 throw new CliException("--top must be a positive number");
             }
 
-            var tags = (parse.GetValue(tag) ?? []).Select(t => TagFilter.Parse(t, out var error) ?? throw new CliException("--tag: " + error)).ToList();
+            var tags = AnalyticsFilterOptions.ParseTags(parse.GetValue(tag));
             var byText = parse.GetValue(by)!.Trim().ToLowerInvariant();
             var location = CommonOptions.ParseStore(parse.GetValue(store));
             if (Buckets.Contains(byText))

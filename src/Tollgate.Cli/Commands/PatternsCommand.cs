@@ -11,16 +11,17 @@ internal static class PatternsCommand
 {
     public static Command Create(CliConsole console)
     {
-        var filters = new AnalyticsFilterOptions();
+        var filters = new AnalyticsFilterOptions(tags: true);
         var command = new Command("patterns", "Show when usage happens: weekday × hour of day, peak hours, weekday/weekend.");
         filters.AddTo(command);
         command.SetAction((parse, ct) =>
         {
             var (filter, zone, store) = filters.Parse(parse);
+            var query = new PatternQuery { Filter = filter, Tags = filters.ParseTags(parse), TimeZone = zone };
             var json = parse.GetValue(filters.Json);
             return CliStores.RunLedgerAsync(store, StoreAccess.Read, async s =>
             {
-                var outcome = await new LedgerAnalytics(s).PatternsAsync(new PatternQuery { Filter = filter, TimeZone = zone }, ct);
+                var outcome = await new LedgerAnalytics(s).PatternsAsync(query, ct);
                 var patterns = outcome.Value ?? throw new CliException(outcome.Error!);
                 await console.Out.WriteLineAsync(json ? AnalyticsJson.Serialize(patterns, zone) : Render(patterns, zone));
                 return 0;

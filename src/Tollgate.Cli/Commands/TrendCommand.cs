@@ -15,7 +15,7 @@ internal static class TrendCommand
 {
     public static Command Create(CliConsole console)
     {
-        var filters = new AnalyticsFilterOptions();
+        var filters = new AnalyticsFilterOptions(tags: true);
         var by = new Option<string>("--by") { Description = "Bucket: hour|day|week|month (default day).", DefaultValueFactory = _ => "day" };
         by.AcceptOnlyFromAmong("hour", "day", "week", "month");
         var metric = new Option<string>("--metric") { Description = "What to follow: cost|requests|tokens (default cost).", DefaultValueFactory = _ => "cost" };
@@ -37,6 +37,7 @@ internal static class TrendCommand
             var query = new TrendQuery
             {
                 Filter = filter,
+                Tags = filters.ParseTags(parse),
                 TimeZone = zone,
                 Bucket = Enum.Parse<TimeBucket>(parse.GetValue(by)!, ignoreCase: true),
                 Metric = Enum.Parse<TrendMetric>(parse.GetValue(metric)!, ignoreCase: true),

@@ -8,7 +8,7 @@ namespace Tollgate.Gateway.Admin;
 /// <summary>
 /// The query string of the analytics endpoints: <c>by</c>, <c>from</c>/<c>to</c> (a date is a whole day in <c>tz</c>,
 /// <c>to</c> included; or an ISO 8601 timestamp), <c>tz</c> (IANA id, default UTC), <c>tenant</c>, <c>project</c>,
-/// <c>user</c>, <c>provider</c>, <c>model</c>, <c>key</c>; for breakdowns also <c>by</c>, <c>tag=KEY=VALUE</c> (repeatable) and
+/// <c>user</c>, <c>provider</c>, <c>model</c>, <c>key</c>, <c>tag=KEY=VALUE</c> (repeatable); for breakdowns also <c>by</c>,
 /// <c>top</c> and <c>compare=previous</c>; for trends <c>bucket</c>, <c>metric</c> and <c>window</c>. A virtual key's own queries are limited to its key.
 /// </summary>
 internal static class AnalyticsRequest
@@ -34,15 +34,9 @@ internal static class AnalyticsRequest
             return (null, "by for your own key: provider, model, api or tag:KEY", "by");
         }
 
-        var tags = new List<TagFilter>();
-        foreach (var text in query["tag"])
+        if (ParseTags(query, out var tagError) is not { } tags)
         {
-            if (TagFilter.Parse(text ?? "", out var tagError) is not { } tag)
-            {
-                return (null, "tag: " + tagError, "tag");
-            }
-
-            tags.Add(tag);
+            return (null, tagError, "tag");
         }
 
         int? top = null;
@@ -98,9 +92,15 @@ internal static class AnalyticsRequest
             return (null, "window must be a positive whole number of buckets, e.g. window=7", "window");
         }
 
+        if (ParseTags(query, out var tagError) is not { } tags)
+        {
+            return (null, tagError, "tag");
+        }
+
         return (new TrendQuery
         {
             Filter = filter,
+            Tags = tags,
             TimeZone = zone!,
             Bucket = Enum.Parse<TimeBucket>(bucketText, ignoreCase: true),
             Metric = Enum.Parse<TrendMetric>(metricText, ignoreCase: true),
@@ -113,7 +113,31 @@ internal static class AnalyticsRequest
     {
         ArgumentNullException.ThrowIfNull(query);
         var (filter, zone, error, param) = ParseFilter(query, ownKeyId);
-        return filter is null ? (null, error, param) : (new PatternQuery { Filter = filter, TimeZone = zone! }, null, null);
+        if (filter is null)
+        {
+            return (null, error, param);
+        }
+
+        return ParseTags(query, out var tagError) is { } tags ? (new PatternQuery { Filter = filter, Tags = tags, TimeZone = zone! }, null, null) : (null, tagError, "tag");
+    }
+
+    /// <summary>The <c>tag=KEY=VALUE</c> filters (repeatable), or null with what is wrong.</summary>
+    private static List<TagFilter>? ParseTags(IQueryCollection query, out string? error)
+    {
+        var tags = new List<TagFilter>();
+        foreach (var text in query["tag"])
+        {
+            if (TagFilter.Parse(text ?? "", out var tagError) is not { } tag)
+            {
+                error = "tag: " + tagError;
+                return null;
+            }
+
+            tags.Add(tag);
+        }
+
+        error = null;
+        return tags;
     }
 
     /// <summary>The dimension filters of a query string: <c>tenant</c>, <c>project</c>, <c>user</c>, <c>provider</c>, <c>model</c>, <c>key</c> (empty means any).</summary>

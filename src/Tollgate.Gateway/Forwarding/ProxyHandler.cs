@@ -161,6 +161,15 @@ internal sealed class ProxyHandler(
                 return;
             }
 
+            if (attribution.WithBody(body.Span, info, out var labelsError) is not { } labelled)
+            {
+                metrics.Refused("bad_request");
+                await OpenAiError.BadRequest(context, labelsError!, "metadata", "invalid_tags");
+                return;
+            }
+
+            labelled.AttachTo(context);
+
             // Embeddings and the Anthropic-native endpoint are passed through to a provider that speaks them.
             WireFormat? required = operation switch
             {

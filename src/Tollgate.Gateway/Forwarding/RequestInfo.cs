@@ -46,6 +46,10 @@ internal struct RequestInfo
     public (int Start, int Length) MaxOutputTokensValue;
     public (int Start, int Length) TemperatureValue;
 
+    /// <summary>Value ranges of <c>metadata</c> and <c>user</c> (Length 0: absent): read for tags only when present.</summary>
+    public (int Start, int Length) MetadataValue;
+    public (int Start, int Length) UserValue;
+
     /// <summary>The request's <c>temperature</c> when it is a number.</summary>
     public float? Temperature;
 

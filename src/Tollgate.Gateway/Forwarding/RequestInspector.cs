@@ -41,6 +41,8 @@ internal static class RequestInspector
         FunctionCall = 1 << 18,
         ParallelToolCalls = 1 << 19,
         Instructions = 1 << 20,
+        Metadata = 1 << 21,
+        User = 1 << 22,
     }
 
     /// <summary>Fills <paramref name="info"/>; returns null on success or a message saying what is wrong with the body.</summary>
@@ -355,6 +357,12 @@ internal static class RequestInspector
                     case Field.Temperature:
                         info.TemperatureValue = (start, end - start);
                         break;
+                    case Field.Metadata:
+                        info.MetadataValue = (start, end - start);
+                        break;
+                    case Field.User:
+                        info.UserValue = (start, end - start);
+                        break;
                     case Field.Tools:
                     case Field.Functions:
                     case Field.ToolChoice:
@@ -399,6 +407,7 @@ internal static class RequestInspector
     private static Field FieldOf(ReadOnlySpan<byte> name) => name.Length switch
     {
         1 when name[0] == (byte)'n' => Field.Choices,
+        4 when name.SequenceEqual("user"u8) => Field.User,
         5 when name.SequenceEqual("model"u8) => Field.Model,
         5 when name.SequenceEqual("input"u8) => Field.Input,
         5 when name.SequenceEqual("tools"u8) => Field.Tools,
@@ -408,6 +417,7 @@ internal static class RequestInspector
         7 when name.SequenceEqual("best_of"u8) => Field.BestOf,
         8 when name.SequenceEqual("messages"u8) => Field.Messages,
         8 when name.SequenceEqual("contents"u8) => Field.Contents,
+        8 when name.SequenceEqual("metadata"u8) => Field.Metadata,
         9 when name.SequenceEqual("functions"u8) => Field.Functions,
         10 when name.SequenceEqual("max_tokens"u8) => Field.MaxTokens,
         11 when name.SequenceEqual("temperature"u8) => Field.Temperature,

@@ -351,6 +351,13 @@ public sealed class PostgreSqlLedgerStore : ILedgerStore
         return await reader.ReadAsync(cancellationToken) ? ReadRecord(reader) : null;
     }
 
+    public async ValueTask<DateTimeOffset?> GetRetentionCutoffAsync(CancellationToken cancellationToken = default)
+    {
+        await EnsureSchemaAsync(cancellationToken);
+        await using var command = _dataSource.CreateCommand("SELECT value::bigint FROM tollgate_meta WHERE key = 'ledger.retention_cutoff'");
+        return await command.ExecuteScalarAsync(cancellationToken) is long micros ? LedgerColumns.FromUnixMicros(micros) : null;
+    }
+
     public async ValueTask<long> PurgeRawBeforeAsync(DateTimeOffset cutoff, CancellationToken cancellationToken = default)
     {
         await EnsureSchemaAsync(cancellationToken);

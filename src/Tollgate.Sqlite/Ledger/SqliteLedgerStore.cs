@@ -267,6 +267,15 @@ public sealed class SqliteLedgerStore : ILedgerStore
         return await reader.ReadAsync(cancellationToken) ? ReadRecord(reader) : null;
     }
 
+    public async ValueTask<DateTimeOffset?> GetRetentionCutoffAsync(CancellationToken cancellationToken = default)
+    {
+        await EnsureSchemaAsync(cancellationToken);
+        await using var connection = await OpenReaderAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT CAST(value AS INTEGER) FROM tollgate_meta WHERE key = 'ledger.retention_cutoff'";
+        return await command.ExecuteScalarAsync(cancellationToken) is long micros ? LedgerColumns.FromUnixMicros(micros) : null;
+    }
+
     public async ValueTask<long> PurgeRawBeforeAsync(DateTimeOffset cutoff, CancellationToken cancellationToken = default)
     {
         await _writeGate.WaitAsync(cancellationToken);

@@ -100,9 +100,12 @@ public sealed class LedgerAnalytics
             return AnalyticsOutcome<Trend>.Fail("the moving-average window must be a positive number of buckets");
         }
 
-        var report = await _store.QueryAsync(
-            new LedgerQuery { Filter = query.Filter, Bucket = query.Bucket, TimeZone = query.TimeZone, WeekStart = query.WeekStart }, cancellationToken);
-        var byStart = report.Groups.ToDictionary(g => g.BucketStart!.Value.ToUnixTimeSeconds(), g => g.Metrics);
+        var (byStart, total, error) = await BucketsAsync(query.Filter, query.Tags, query.Bucket, query.TimeZone, query.WeekStart, cancellationToken);
+        if (error is not null)
+        {
+            return AnalyticsOutcome<Trend>.Fail(error);
+        }
+
         long? first = query.Filter.From is { } f ? Start(f.ToUnixTimeSeconds()) : byStart.Count > 0 ? byStart.Keys.Min() : null;
         long? last = query.Filter.To is { } t ? Start(LedgerColumns.ToBoundMicros(t) / 1_000_000 - (LedgerColumns.ToBoundMicros(t) % 1_000_000 == 0 ? 1 : 0))
             : byStart.Count > 0 ? byStart.Keys.Max() : null;
@@ -138,7 +141,7 @@ public sealed class LedgerAnalytics
         var (z, pValue, significant) = MannKendall.Test(values);
         var slope = Math.Round(MannKendall.SenSlope(values), 9, MidpointRounding.ToEven);
         var direction = !significant || slope == 0 ? TrendDirection.Flat : slope > 0 ? TrendDirection.Up : TrendDirection.Down;
-        return AnalyticsOutcome<Trend>.Ok(new Trend(points, report.Total, direction, slope, z, pValue, significant));
+        return AnalyticsOutcome<Trend>.Ok(new Trend(points, total, direction, slope, z, pValue, significant));
 
         long Start(long seconds) => LedgerReportBuilder.BucketStart(seconds, query.Bucket, query.TimeZone, query.WeekStart);
 
@@ -160,12 +163,17 @@ public sealed class LedgerAnalytics
             return AnalyticsOutcome<UsagePatterns>.Fail("from is after to: swap them");
         }
 
-        var report = await _store.QueryAsync(new LedgerQuery { Filter = query.Filter, Bucket = TimeBucket.Hour, TimeZone = query.TimeZone }, cancellationToken);
-        var cells = new LedgerMetrics[7, 24];
-        foreach (var g in report.Groups)
+        var (hours, total, error) = await BucketsAsync(query.Filter, query.Tags, TimeBucket.Hour, query.TimeZone, DayOfWeek.Monday, cancellationToken);
+        if (error is not null)
         {
-            var local = g.BucketStart!.Value;
-            cells[(int)local.DayOfWeek, local.Hour] += g.Metrics;
+            return AnalyticsOutcome<UsagePatterns>.Fail(error);
+        }
+
+        var cells = new LedgerMetrics[7, 24];
+        foreach (var (start, metrics) in hours)
+        {
+            var local = TimeZoneInfo.ConvertTime(DateTimeOffset.FromUnixTimeSeconds(start), query.TimeZone);
+            cells[(int)local.DayOfWeek, local.Hour] += metrics;
         }
 
         DayOfWeek[] week = [DayOfWeek.Monday, DayOfWeek.Tuesday, DayOfWeek.Wednesday, DayOfWeek.Thursday, DayOfWeek.Friday, DayOfWeek.Saturday, DayOfWeek.Sunday];
@@ -177,7 +185,45 @@ public sealed class LedgerAnalytics
         var peaks = Enumerable.Range(0, 24).Where(h => byHour[h].Requests > 0)
             .OrderByDescending(h => byHour[h].CostNanos).ThenByDescending(h => byHour[h].Requests).ThenBy(h => h)
             .Take(Math.Max(0, query.Peaks)).ToList();
-        return AnalyticsOutcome<UsagePatterns>.Ok(new UsagePatterns(report.Total, list, byHour, byDay, weekdays, weekend, peaks));
+        return AnalyticsOutcome<UsagePatterns>.Ok(new UsagePatterns(total, list, byHour, byDay, weekdays, weekend, peaks));
+    }
+
+    /// <summary>
+    /// Metrics per time bucket (keyed by the bucket's start, unix seconds) and their total: from the rollups, or — with
+    /// tag filters — from the raw records of the range that carry every tag, bucketed by the same rule.
+    /// </summary>
+    private async ValueTask<(Dictionary<long, LedgerMetrics> Buckets, LedgerMetrics Total, string? Error)> BucketsAsync(
+        LedgerFilter filter, IReadOnlyList<TagFilter> tags, TimeBucket bucket, TimeZoneInfo zone, DayOfWeek weekStart, CancellationToken cancellationToken)
+    {
+        var buckets = new Dictionary<long, LedgerMetrics>();
+        if (tags.Count == 0)
+        {
+            var report = await _store.QueryAsync(new LedgerQuery { Filter = filter, Bucket = bucket, TimeZone = zone, WeekStart = weekStart }, cancellationToken);
+            foreach (var g in report.Groups)
+            {
+                Add(buckets, g.BucketStart!.Value.ToUnixTimeSeconds(), g.Metrics);
+            }
+
+            return (buckets, report.Total, null);
+        }
+
+        if (await LedgerRetention.RawRangeProblemAsync(_store, filter, cancellationToken) is { } purged)
+        {
+            return (buckets, default, purged);
+        }
+
+        var total = default(LedgerMetrics);
+        await foreach (var record in _store.ReadAsync(filter, cancellationToken))
+        {
+            if (tags.All(t => t.Matches(record.Tags)))
+            {
+                var metrics = LedgerMetrics.Of(record);
+                Add(buckets, LedgerReportBuilder.BucketStart(record.Timestamp.ToUnixTimeSeconds(), bucket, zone, weekStart), metrics);
+                total += metrics;
+            }
+        }
+
+        return (buckets, total, null);
     }
 
     /// <summary>
@@ -301,6 +347,11 @@ public sealed class LedgerAnalytics
     /// </summary>
     internal async ValueTask<string?> ForEachRecordAsync(BreakdownQuery query, Action<string, UsageRecord> visit, CancellationToken cancellationToken)
     {
+        if (await LedgerRetention.RawRangeProblemAsync(_store, query.Filter, cancellationToken) is { } purged)
+        {
+            return purged;
+        }
+
         var seenKey = query.By.TagKey is null;
         var any = false;
         var keys = new SortedSet<string>(StringComparer.Ordinal);
@@ -335,7 +386,8 @@ public sealed class LedgerAnalytics
               (keys.Count > 0 ? $"; tag keys present: {string.Join(", ", keys)}" : "; no record in the range has tags");
     }
 
-    private static void Add(Dictionary<string, LedgerMetrics> groups, string key, LedgerMetrics metrics)
+    private static void Add<TKey>(Dictionary<TKey, LedgerMetrics> groups, TKey key, LedgerMetrics metrics)
+        where TKey : notnull
     {
         ref var sum = ref CollectionsMarshal.GetValueRefOrAddDefault(groups, key, out _);
         sum += metrics;

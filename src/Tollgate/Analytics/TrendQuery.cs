@@ -11,6 +11,9 @@ public sealed record TrendQuery
 
     public TimeZoneInfo TimeZone { get; init; } = TimeZoneInfo.Utc;
 
+    /// <summary>Only records carrying every one of these tags (read from the raw records).</summary>
+    public IReadOnlyList<TagFilter> Tags { get; init; } = [];
+
     public DayOfWeek WeekStart { get; init; } = DayOfWeek.Monday;
 
     public TrendMetric Metric { get; init; } = TrendMetric.Cost;

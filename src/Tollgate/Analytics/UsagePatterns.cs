@@ -25,6 +25,9 @@ public sealed record PatternQuery
 
     public TimeZoneInfo TimeZone { get; init; } = TimeZoneInfo.Utc;
 
+    /// <summary>Only records carrying every one of these tags (read from the raw records).</summary>
+    public IReadOnlyList<TagFilter> Tags { get; init; } = [];
+
     /// <summary>How many peak hours (by cost) to name.</summary>
     public int Peaks { get; init; } = 3;
 }

@@ -30,4 +30,7 @@ public interface ILedgerStore : IAsyncDisposable
     /// Later appends older than the cutoff are ignored (reported as expired). Returns the number removed.
     /// </summary>
     ValueTask<long> PurgeRawBeforeAsync(DateTimeOffset cutoff, CancellationToken cancellationToken = default);
+
+    /// <summary>The latest retention cutoff: raw records before it were purged (views reading raw records refuse ranges before it); null when none was.</summary>
+    ValueTask<DateTimeOffset?> GetRetentionCutoffAsync(CancellationToken cancellationToken = default);
 }

@@ -120,6 +120,14 @@ public sealed class InMemoryLedgerStore : ILedgerStore
         }
     }
 
+    public ValueTask<DateTimeOffset?> GetRetentionCutoffAsync(CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            return ValueTask.FromResult(_retentionCutoffTicks is { } ticks ? new DateTimeOffset(ticks, TimeSpan.Zero) : (DateTimeOffset?)null);
+        }
+    }
+
     public ValueTask<long> PurgeRawBeforeAsync(DateTimeOffset cutoff, CancellationToken cancellationToken = default)
     {
         lock (_gate)

@@ -17,6 +17,25 @@ public sealed partial class LedgerRetention(ILedgerStore store, int days, TimePr
     /// <summary>The cutoff in force now: records before it are removed.</summary>
     public DateTimeOffset Cutoff => time.GetUtcNow().AddDays(-days);
 
+    /// <summary>
+    /// Null when every raw record of <paramref name="filter"/>'s range is kept; otherwise why a view that reads raw records
+    /// (tags, comparisons, what-if, recommendations) cannot answer it exactly: the range starts before the last purge.
+    /// </summary>
+    public static async ValueTask<string?> RawRangeProblemAsync(ILedgerStore store, LedgerFilter filter, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(filter);
+        if (await store.GetRetentionCutoffAsync(cancellationToken) is not { } cutoff || filter.From >= cutoff)
+        {
+            return null;
+        }
+
+        var at = cutoff.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture);
+        return $"the range starts {(filter.From is { } from ? "at " + from.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture) : "with the ledger's first record")}, " +
+               $"before the retention cutoff {at}: raw records before it were purged, and this view reads raw records. " +
+               $"Start the range at or after {at}, or use a breakdown or trend by a dimension without tag filters (the rollups keep exact totals)";
+    }
+
     /// <summary>Removes the records older than <see cref="Cutoff"/>; returns how many.</summary>
     public async ValueTask<long> PurgeOnceAsync(CancellationToken cancellationToken = default)
     {

@@ -64,6 +64,12 @@ public static class SpendReportBuilder
 
         var comparisonQuery = new BreakdownQuery { Filter = filter, By = AnalyticsDimension.Of(LedgerDimension.Model), Top = TopGroups };
         var comparison = await analytics.CompareAsync(comparisonQuery, pricing, cancellationToken);
+        if (comparison.Value is null)
+        {
+            // The comparison's latencies come from the raw records: a range before the retention cutoff has none.
+            return AnalyticsOutcome<SpendReport>.Fail(comparison.Error!);
+        }
+
         var patterns = await analytics.PatternsAsync(new PatternQuery { Filter = filter, TimeZone = zone }, cancellationToken);
         return AnalyticsOutcome<SpendReport>.Ok(new SpendReport
         {
@@ -75,7 +81,7 @@ public static class SpendReportBuilder
             Trend = trend.Value,
             Breakdowns = breakdowns,
             ComparisonQuery = comparisonQuery,
-            Comparison = comparison.Value ?? throw new InvalidOperationException(comparison.Error),
+            Comparison = comparison.Value,
             Patterns = patterns.Value ?? throw new InvalidOperationException(patterns.Error),
             Budgets = budgets ?? [],
             RunOuts = runOuts ?? new Dictionary<string, BudgetRunOut>(),

@@ -26,6 +26,11 @@ public sealed class RecommendationEngine(ICostCalculator pricing, CapabilityCata
             return AnalyticsOutcome<IReadOnlyList<Recommendation>>.Fail("from is after to: swap them");
         }
 
+        if (await LedgerRetention.RawRangeProblemAsync(ledger, filter, cancellationToken) is { } purged)
+        {
+            return AnalyticsOutcome<IReadOnlyList<Recommendation>>.Fail(purged);
+        }
+
         var groups = new Dictionary<ProviderModelKey, Group>();
         var batch = new Dictionary<string, (long Requests, long Nanos)>(StringComparer.Ordinal);
         await foreach (var record in ledger.ReadAsync(filter, cancellationToken))

@@ -62,6 +62,33 @@ public sealed class LedgerPurgeCliTests : IDisposable
         Assert.Equal(daysBefore.Out, daysAfter.Out);
     }
 
+    [Fact]
+    public async Task RawRecordViews_RangeBeforeTheRetentionCutoff_RefusedSayingWhere()
+    {
+        var records = await WriteAsync("records.jsonl",
+            Line("a", "2026-11-01T10:00:00Z", "1.00"),
+            Line("b", "2026-11-04T10:00:00Z", "8.00"));
+        Assert.Equal(0, (await CliRun.RunAsync("import", records, "--store", Store())).ExitCode);
+        Assert.Equal(0, (await CliRun.RunAsync("ledger", "purge", "--before", "2026-11-03", "--store", Store())).ExitCode);
+
+        var compare = await CliRun.RunAsync("compare", "--from", "2026-11-01", "--to", "2026-11-05", "--store", Store());
+        var tagged = await CliRun.RunAsync("cost", "--by", "tag:feature", "--store", Store());
+        var trend = await CliRun.RunAsync("trend", "--from", "2026-11-02", "--to", "2026-11-05", "--tag", "feature=x", "--store", Store());
+        var after = await CliRun.RunAsync("compare", "--from", "2026-11-03", "--to", "2026-11-05", "--json", "--store", Store());
+        var rollups = await CliRun.RunAsync("trend", "--from", "2026-11-01", "--to", "2026-11-05", "--json", "--store", Store());
+
+        Assert.Equal(1, compare.ExitCode);
+        Assert.Contains("the range starts at 2026-11-01T00:00:00Z, before the retention cutoff 2026-11-03T00:00:00Z", compare.Error, StringComparison.Ordinal);
+        Assert.Equal(1, tagged.ExitCode);
+        Assert.Contains("the range starts with the ledger's first record, before the retention cutoff", tagged.Error, StringComparison.Ordinal);
+        Assert.Equal(1, trend.ExitCode);
+        Assert.Contains("before the retention cutoff", trend.Error, StringComparison.Ordinal);
+        Assert.True(after.ExitCode == 0, after.Error);
+        Assert.True(rollups.ExitCode == 0, rollups.Error); // the rollups keep the purged days' totals
+        using var doc = JsonDocument.Parse(rollups.Out);
+        Assert.Equal("9", doc.RootElement.GetProperty("total").GetString());
+    }
+
     [Theory]
     [InlineData("2999-01-01", "is in the future")]
     [InlineData("yesterday", "--before 'yesterday' is not a date")]

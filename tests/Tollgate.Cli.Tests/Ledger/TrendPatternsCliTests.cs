@@ -53,6 +53,31 @@ public sealed class TrendPatternsCliTests : IDisposable
     }
 
     [Fact]
+    public async Task TrendAndPatterns_TagFilterInKolkata_OnlyTaggedRecordsInTheirLocalBuckets()
+    {
+        static string Tagged(string id, string timestamp, string cost) => Line(id, timestamp, cost).Replace("\"success\":true", "\"success\":true,\"tags\":{\"feature\":\"search\"}", StringComparison.Ordinal);
+        await ImportAsync(
+            Tagged("a", "2026-11-01T18:29:00Z", "1.00"),  // 23:59 on Sunday 1 Nov in Kolkata
+            Tagged("b", "2026-11-01T18:30:00Z", "2.00"),  // 00:00 on Monday 2 Nov
+            Line("c", "2026-11-02T10:00:00Z", "0.50"),    // untagged
+            Tagged("d", "2026-11-03T19:00:00Z", "4.00")); // 00:30 on Wednesday 4 Nov
+
+        var trend = await CliRun.RunAsync("trend", "--by", "day", "--tz", "Asia/Kolkata", "--from", "2026-11-01", "--to", "2026-11-04", "--tag", "feature=search", "--json", "--store", Store());
+        var patterns = await CliRun.RunAsync("patterns", "--tz", "Asia/Kolkata", "--from", "2026-11-01", "--to", "2026-11-04", "--tag", "feature=search", "--json", "--store", Store());
+        var bad = await CliRun.RunAsync("trend", "--tag", "feature", "--store", Store());
+
+        Assert.Equal(0, trend.ExitCode);
+        using var doc = JsonDocument.Parse(trend.Out);
+        Assert.Equal([1.00m, 2.00m, 0m, 4.00m], doc.RootElement.GetProperty("points").EnumerateArray().Select(p => Money(p.GetProperty("value"))));
+        Assert.Equal(7.00m, Money(doc.RootElement.GetProperty("total")));
+        Assert.Equal(0, patterns.ExitCode);
+        using var profile = JsonDocument.Parse(patterns.Out);
+        Assert.Equal(7.00m, Money(profile.RootElement.GetProperty("total")));
+        Assert.Equal(1, bad.ExitCode);
+        Assert.Contains("--tag: tag filter 'feature' is not KEY=VALUE", bad.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Trend_SteadilyRisingDays_IsSignificantlyUp()
     {
         await ImportAsync(Enumerable.Range(1, 10).Select(d => Line($"r{d}", $"2026-11-{d:D2}T12:00:00Z", (d * 0.1m).ToString(CultureInfo.InvariantCulture))).ToArray());

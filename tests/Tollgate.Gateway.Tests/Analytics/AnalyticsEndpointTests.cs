@@ -80,6 +80,10 @@ public sealed class AnalyticsEndpointTests
         Assert.Equal(0.00023m, own.Groups[0].CostPer1kTokens);
         Assert.Equal(400, own.Groups[0].CachedTokens);
         Assert.Equal([("acme", CallCost)], ml.Groups.Select(g => (g.Key, g.Cost)));
+        using var trend = JsonDocument.Parse(await gateway.Admin.GetStringAsync("/admin/analytics/trend?bucket=hour&tag=feature=search", Ct));
+        using var ownTrend = JsonDocument.Parse(await a.GetStringAsync("/v1/tollgate/analytics/trend?bucket=hour&tag=feature=search", Ct));
+        Assert.Equal(3 * CallCost, decimal.Parse(trend.RootElement.GetProperty("total").GetString()!, System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal(2 * CallCost, decimal.Parse(ownTrend.RootElement.GetProperty("total").GetString()!, System.Globalization.CultureInfo.InvariantCulture));
     }
 
     [Fact]
@@ -148,6 +152,62 @@ public sealed class AnalyticsEndpointTests
         Assert.Equal(HttpStatusCode.BadRequest, tooMany.StatusCode);
         Assert.Contains("17 tags given; at most 16", await tooMany.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.BadRequest, longValue.StatusCode);
+        Assert.Empty(await gateway.LedgerRecordsAsync());
+    }
+
+    [Fact]
+    public async Task ChatCompletion_MetadataAndUserInBody_RecordedAsTagsHeaderWins()
+    {
+        await using var gateway = await StartAsync();
+        var (_, key) = await gateway.CreateKeyAsync("acme");
+        using var client = gateway.ClientWithKey(key);
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions")
+        {
+            Content = new StringContent($$"""{"model":"gpt-4o-mini","user":"end-user-7","metadata":{"feature":"from-body","team":"ml","bad key!":"x","long":"{{new string('v', 200)}}"},"messages":[{"role":"user","content":"hi"}]}""", Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Add("x-tollgate-tags", "feature=search");
+
+        using var response = await client.SendAsync(request, Ct);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var record = await gateway.LedgerRecordAsync(response.Headers.GetValues("x-tollgate-request-id").Single());
+        Assert.Equal(new Dictionary<string, string> { ["feature"] = "search", ["team"] = "ml", ["user"] = "end-user-7" }, record!.Tags);
+        Assert.Contains("\"bad key!\"", gateway.Upstream.Requests.Last().Body, StringComparison.Ordinal); // forwarded as sent
+    }
+
+    [Fact]
+    public async Task Messages_MetadataUserId_RecordedAsUserTag()
+    {
+        await using var gateway = await StartAsync();
+        var (_, key) = await gateway.CreateKeyAsync("acme");
+        using var client = gateway.ClientWithKey(key);
+
+        using var response = await client.PostAsync("/v1/messages",
+            new StringContent("""{"model":"claude-haiku-4-5","max_tokens":5,"metadata":{"user_id":"u-42"},"messages":[{"role":"user","content":"hi"}]}""", Encoding.UTF8, "application/json"), Ct);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var record = await gateway.LedgerRecordAsync(response.Headers.GetValues("x-tollgate-request-id").Single());
+        Assert.Equal(new Dictionary<string, string> { ["user"] = "u-42" }, record!.Tags);
+    }
+
+    [Theory]
+    [InlineData(17, 8, "metadata: at most 16 key-value pairs")]
+    [InlineData(1, 513, "metadata.k0: a value is at most 512 characters")]
+    public async Task ChatCompletion_MetadataPastProviderLimits_Returns400NotForwarded(int pairs, int valueLength, string message)
+    {
+        await using var gateway = await StartAsync();
+        var (_, key) = await gateway.CreateKeyAsync("acme");
+        using var client = gateway.ClientWithKey(key);
+        var metadata = string.Join(",", Enumerable.Range(0, pairs).Select(i => $"\"k{i}\":\"{new string('v', valueLength)}\""));
+
+        using var response = await client.PostAsync("/v1/chat/completions",
+            new StringContent($$"""{"model":"gpt-4o-mini","metadata":{{{metadata}}},"messages":[{"role":"user","content":"hi"}]}""", Encoding.UTF8, "application/json"), Ct);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        using var doc = JsonDocument.Parse(await response.Content.ReadAsStringAsync(Ct));
+        Assert.StartsWith(message, doc.RootElement.GetProperty("error").GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Equal("invalid_tags", doc.RootElement.GetProperty("error").GetProperty("code").GetString());
+        Assert.Equal(0, gateway.Upstream.RequestCount);
         Assert.Empty(await gateway.LedgerRecordsAsync());
     }
 

@@ -345,9 +345,13 @@ public abstract partial class LedgerStoreConformanceTests
         await store.AppendAsync(records, Ct);
         var before = await store.QueryAsync(new LedgerQuery { GroupBy = LedgerDimension.Model, Bucket = TimeBucket.Day }, Ct);
         var cutoff = LedgerTestData.Start.AddDays(20);
+        Assert.Null(await store.GetRetentionCutoffAsync(Ct));
 
         var removed = await store.PurgeRawBeforeAsync(cutoff, Ct);
+        await store.PurgeRawBeforeAsync(cutoff.AddDays(-5), Ct); // a cutoff never moves back
         var replay = await store.AppendAsync(records, Ct);
+
+        Assert.Equal(cutoff, await store.GetRetentionCutoffAsync(Ct));
 
         Assert.Equal(records.Count(r => r.Timestamp < cutoff), removed);
         Assert.Equal(removed, replay.Expired);

@@ -30,5 +30,7 @@ internal sealed class FlakyLedgerStore : ILedgerStore
 
     public ValueTask<long> PurgeRawBeforeAsync(DateTimeOffset cutoff, CancellationToken cancellationToken = default) => Inner.PurgeRawBeforeAsync(cutoff, cancellationToken);
 
+    public ValueTask<DateTimeOffset?> GetRetentionCutoffAsync(CancellationToken cancellationToken = default) => Inner.GetRetentionCutoffAsync(cancellationToken);
+
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 }
