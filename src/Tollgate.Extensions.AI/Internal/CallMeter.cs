@@ -90,6 +90,7 @@ internal sealed class CallMeter
             WorstCaseOutputTokens = OutputBound.Total(decision.Adaptation?.MaxTokens ?? maxTokens, choices),
             Decision = decision,
             StartedAt = startedAt,
+            Fingerprint = MessageFingerprint.Chat(messages, options, model, facts.Tokenizer),
         };
         return (call, sent);
     }
@@ -130,6 +131,7 @@ internal sealed class CallMeter
             PromptTokens = inputTokens,
             Decision = decision,
             StartedAt = startedAt,
+            Fingerprint = MessageFingerprint.Embeddings(values, options, model, tokenizer),
         };
         return (call, sent);
     }
@@ -194,6 +196,9 @@ internal sealed class CallMeter
             KeyId = _options.KeyId,
             SessionId = attribution.Session,
             Tags = attribution.Tags,
+            RequestFingerprint = call.Fingerprint?.Request,
+            PrefixFingerprint = call.Fingerprint?.Prefix,
+            PrefixTokens = call.Fingerprint?.PrefixTokens ?? 0,
             Usage = usage,
             // From the start time already read rather than a second (monotonic) clock read per call; a wall clock
             // stepped back meanwhile gives 0, not a negative latency.

@@ -29,6 +29,9 @@ internal sealed class MeteredCall
 
     public required BudgetDecision Decision { get; init; }
 
+    /// <summary>The request's fingerprints, recorded for caching recommendations.</summary>
+    public Metering.Fingerprints.RequestFingerprint? Fingerprint { get; init; }
+
     /// <summary>When the call began: the price in force then applies, and the latency is measured from it (one clock read per call end).</summary>
     public required DateTimeOffset StartedAt { get; init; }
 

@@ -133,6 +133,10 @@ internal sealed class CallAccounting(
         return _maxOutputs.TryGetValue(key, out var max) ? max : _maxOutputs.GetOrAdd(key, k => Limits.GetMaxOutputTokens(k.Provider, k.Model));
     }
 
+    /// <summary>The request's fingerprints (<see cref="BodyFingerprint"/>), counted with the requested model's tokenizer.</summary>
+    internal Metering.Fingerprints.RequestFingerprint Fingerprint(ReadOnlySpan<byte> body, string model, ProxyHandler.Operation operation) =>
+        BodyFingerprint.Compute(body, model, operation, tokens.For(model));
+
     /// <summary>Counts prompt tokens and sets the worst-case output (<see cref="OutputBound"/>) and cost (<see cref="WorstCasePricer"/>) to hold.</summary>
     public void Estimate(CallContext call, ReadOnlySpan<byte> body, in RequestInfo info)
     {
@@ -533,6 +537,9 @@ internal sealed class CallAccounting(
             KeyId = call.Key.Id,
             SessionId = call.Attribution.SessionId,
             Tags = call.Attribution.Tags,
+            RequestFingerprint = call.Fingerprint?.Request,
+            PrefixFingerprint = call.Fingerprint?.Prefix,
+            PrefixTokens = call.Fingerprint?.PrefixTokens ?? 0,
             Usage = settlement.Usage,
             LatencyMs = (long)elapsed.TotalMilliseconds,
             Success = success,

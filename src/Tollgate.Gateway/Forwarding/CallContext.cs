@@ -24,6 +24,9 @@ internal sealed class CallContext
     /// <summary>Tags and session from the request's headers, recorded in the ledger.</summary>
     public RequestAttribution Attribution { get; init; } = RequestAttribution.None;
 
+    /// <summary>The request's fingerprints (the same for every attempt), recorded for caching recommendations.</summary>
+    public Metering.Fingerprints.RequestFingerprint? Fingerprint { get; set; }
+
     public long StartTimestamp { get; init; }
 
     public DateTimeOffset StartedAt { get; init; }

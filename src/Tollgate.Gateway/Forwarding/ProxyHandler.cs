@@ -293,6 +293,7 @@ internal sealed class ProxyHandler(
     private sealed class Walk(ProxyHandler handler, HttpContext context, VirtualKey key, string requestId, Operation operation, RequestInfo info, PooledBuffer body)
     {
         private int _attempt;
+        private Metering.Fingerprints.RequestFingerprint? _fingerprint;
 
         public async ValueTask<AttemptResult<Reply>> AttemptAsync(RouteCandidate candidate, CancellationToken aborted)
         {
@@ -334,6 +335,7 @@ internal sealed class ProxyHandler(
                 call.Activity = activity;
             }
 
+            call.Fingerprint = _fingerprint ??= handler.Accounting.Fingerprint(body.Span, info.Model!, operation);
             handler.Accounting.Estimate(call, body.Span, info);
             Admission admission;
             try

@@ -5,7 +5,7 @@ using Tollgate.Ledger;
 namespace Tollgate.PostgreSql.Ledger;
 
 /// <summary>
-/// A batch as one array per column, sent as 28 binary array parameters and expanded server-side with
+/// A batch as one array per column, sent as one binary array parameter per column and expanded server-side with
 /// <c>unnest</c>, for the exact append path (batches with stored or repeated keys): one statement inserts straight
 /// into the ledger with <c>ON CONFLICT DO NOTHING</c> (no temporary staging table to create, fill and read back).
 /// </summary>
@@ -19,7 +19,8 @@ internal sealed class BatchArrays
         ("cache_write_tokens", "int8"), ("output_tokens", "int8"), ("reasoning_tokens", "int8"), ("usage_extra", "text"),
         ("currency", "text"), ("input_cost_nanos", "int8"), ("output_cost_nanos", "int8"), ("total_cost_nanos", "int8"),
         ("price_source", "text"), ("latency_ms", "int8"), ("success", "bool"), ("error_class", "text"),
-        ("estimated", "bool"), ("unpriced", "bool"),
+        ("estimated", "bool"), ("unpriced", "bool"), ("request_fingerprint", "text"), ("prefix_fingerprint", "text"),
+        ("prefix_tokens", "int8"),
     ];
 
     /// <summary><c>unnest(@c0::text[], …) AS src(request_id, …)</c>.</summary>
@@ -58,6 +59,9 @@ internal sealed class BatchArrays
         var errorClass = new string?[n];
         var estimated = new bool[n];
         var unpriced = new bool[n];
+        var requestFingerprint = new string?[n];
+        var prefixFingerprint = new string?[n];
+        var prefixTokens = new long[n];
         for (var i = 0; i < n; i++)
         {
             var r = records[i];
@@ -90,6 +94,9 @@ internal sealed class BatchArrays
             errorClass[i] = r.ErrorClass;
             estimated[i] = r.Estimated;
             unpriced[i] = r.Unpriced;
+            requestFingerprint[i] = r.RequestFingerprint;
+            prefixFingerprint[i] = r.PrefixFingerprint;
+            prefixTokens[i] = r.PrefixTokens;
         }
 
         var p = command.Parameters;
@@ -121,6 +128,9 @@ internal sealed class BatchArrays
         Text(p, "c25", errorClass);
         Bool(p, "c26", estimated);
         Bool(p, "c27", unpriced);
+        Text(p, "c28", requestFingerprint);
+        Text(p, "c29", prefixFingerprint);
+        Int8(p, "c30", prefixTokens);
     }
 
     private static void Text(NpgsqlParameterCollection p, string name, string?[] values) =>

@@ -13,7 +13,7 @@ namespace Tollgate.PostgreSql.Ledger;
 internal sealed class BinaryCopyWriter
 {
     private const int Capacity = 64 * 1024;
-    private const short Fields = 28;
+    private const short Fields = 31;
 
     // Microseconds between 1970-01-01 and PostgreSQL's epoch 2000-01-01.
     private const long PostgresEpochUnixMicros = 946_684_800_000_000;
@@ -38,8 +38,8 @@ internal sealed class BinaryCopyWriter
         var extra = LedgerColumns.EncodeExtraUsage(r.Usage);
         var text = Length(r.RequestId) + Length(r.Provider) + Length(r.Model) + Length(r.ApiFlavor) + Length(r.Tenant) +
                    Length(r.Project) + Length(r.User) + Length(r.KeyId) + Length(r.SessionId) + Length(tags) + Length(extra) +
-                   Length(r.Currency) + Length(r.PriceSource) + Length(r.ErrorClass);
-        var max = 2 + (Fields * 4) + (13 * 8) + 3 + (3L * text);
+                   Length(r.Currency) + Length(r.PriceSource) + Length(r.ErrorClass) + Length(r.RequestFingerprint) + Length(r.PrefixFingerprint);
+        var max = 2 + (Fields * 4) + (14 * 8) + 3 + (3L * text);
         if (_buffer.Length - _position < max)
         {
             await FlushAsync(cancellationToken);
@@ -79,6 +79,9 @@ internal sealed class BinaryCopyWriter
         Text(r.ErrorClass);
         Bool(r.Estimated);
         Bool(r.Unpriced);
+        Text(r.RequestFingerprint);
+        Text(r.PrefixFingerprint);
+        Int8(r.PrefixTokens);
     }
 
     /// <summary>Writes the end-of-data marker and sends what is buffered.</summary>

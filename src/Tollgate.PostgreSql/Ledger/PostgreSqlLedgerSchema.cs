@@ -11,10 +11,18 @@ internal static class PostgreSqlLedgerSchema
 {
     /// <summary>
     /// 2 added the daily rollup; 3 keys the wide rollups by a dimension-set id (<c>ledger_dims</c>) instead of seven
-    /// text columns; 4 added the quarter-hour rollup (exact reports in zones whose offset is not a whole hour). Older
-    /// ledgers are upgraded when opened (<see cref="SetAsideOldRollups"/>, <see cref="FillFromOldRollups"/>, <see cref="FillQuarters"/>).
+    /// text columns; 4 added the quarter-hour rollup (exact reports in zones whose offset is not a whole hour); 5 the
+    /// request and prefix fingerprints. Older ledgers are upgraded when opened (<see cref="SetAsideOldRollups"/>,
+    /// <see cref="FillFromOldRollups"/>, <see cref="FillQuarters"/>, <see cref="AddFingerprints"/>).
     /// </summary>
-    public const int Version = 4;
+    public const int Version = 5;
+
+    /// <summary>Upgrading from before version 5: the fingerprint columns (empty for the records already kept; no rewrite).</summary>
+    public const string AddFingerprints = """
+        ALTER TABLE ledger_records ADD COLUMN IF NOT EXISTS request_fingerprint text COLLATE "C";
+        ALTER TABLE ledger_records ADD COLUMN IF NOT EXISTS prefix_fingerprint text COLLATE "C";
+        ALTER TABLE ledger_records ADD COLUMN IF NOT EXISTS prefix_tokens bigint NOT NULL DEFAULT 0;
+        """;
 
     /// <summary>First in the schema transaction: one instance at a time creates or upgrades the schema.</summary>
     public const string LockAndCreateMeta = """
@@ -72,7 +80,8 @@ internal static class PostgreSqlLedgerSchema
         output_tokens bigint NOT NULL, reasoning_tokens bigint NOT NULL, usage_extra text,
         currency text NOT NULL, input_cost_nanos bigint NOT NULL, output_cost_nanos bigint NOT NULL,
         total_cost_nanos bigint NOT NULL, price_source text, latency_ms bigint NOT NULL,
-        success boolean NOT NULL, error_class text, estimated boolean NOT NULL, unpriced boolean NOT NULL
+        success boolean NOT NULL, error_class text, estimated boolean NOT NULL, unpriced boolean NOT NULL,
+        request_fingerprint text COLLATE "C", prefix_fingerprint text COLLATE "C", prefix_tokens bigint NOT NULL DEFAULT 0
         """;
 
     public const string Create = $"""
@@ -107,7 +116,8 @@ internal static class PostgreSqlLedgerSchema
     public const string RecordColumns =
         "request_id, attempt, ts, provider, model, api_flavor, tenant, project, user_id, key_id, session_id, tags, " +
         "input_tokens, cache_read_tokens, cache_write_tokens, output_tokens, reasoning_tokens, usage_extra, currency, " +
-        "input_cost_nanos, output_cost_nanos, total_cost_nanos, price_source, latency_ms, success, error_class, estimated, unpriced";
+        "input_cost_nanos, output_cost_nanos, total_cost_nanos, price_source, latency_ms, success, error_class, estimated, unpriced, " +
+        "request_fingerprint, prefix_fingerprint, prefix_tokens";
 
     // date_part is float8 (exact for microsecond timestamps of this era); extract() is numeric, several times slower per row.
     public const string QuarterOfTs = "(floor(date_part('epoch', ts) / 900) * 900)::bigint";

@@ -412,6 +412,9 @@ public sealed class PostgreSqlLedgerStore : ILedgerStore
         ErrorClass = Str(r, 25),
         Estimated = r.GetBoolean(26),
         Unpriced = r.GetBoolean(27),
+        RequestFingerprint = Str(r, 28),
+        PrefixFingerprint = Str(r, 29),
+        PrefixTokens = r.GetInt64(30),
     };
 
     private static string? Str(NpgsqlDataReader r, int i) => r.IsDBNull(i) ? null : r.GetString(i);
@@ -465,7 +468,12 @@ public sealed class PostgreSqlLedgerStore : ILedgerStore
                     steps.Add(PostgreSqlLedgerSchema.FillFromOldRollups(from));
                 }
 
-                steps.Add(PostgreSqlLedgerSchema.FillQuarters);
+                if (from < 4)
+                {
+                    steps.Add(PostgreSqlLedgerSchema.FillQuarters);
+                }
+
+                steps.Add(PostgreSqlLedgerSchema.AddFingerprints);
             }
 
             foreach (var step in steps)

@@ -5,10 +5,11 @@ internal static class SqliteLedgerSchema
 {
     /// <summary>
     /// 2 added the daily rollup; 3 keys the wide rollups by a dimension-set id (<c>ledger_dims</c>) instead of seven
-    /// text columns; 4 added the quarter-hour rollup (exact reports in zones whose offset is not a whole hour). Older
-    /// ledgers are upgraded when opened (<see cref="SetAsideOldRollups"/>, <see cref="FillFromOldRollups"/>, <see cref="FillQuarters"/>).
+    /// text columns; 4 added the quarter-hour rollup (exact reports in zones whose offset is not a whole hour); 5 the
+    /// request and prefix fingerprints. Older ledgers are upgraded when opened (<see cref="SetAsideOldRollups"/>,
+    /// <see cref="FillFromOldRollups"/>, <see cref="FillQuarters"/>, <see cref="AddFingerprints"/>).
     /// </summary>
-    public const int Version = 4;
+    public const int Version = 5;
 
     private const string Metrics = """
         requests INTEGER NOT NULL, input_tokens INTEGER NOT NULL, cache_read_tokens INTEGER NOT NULL,
@@ -30,6 +31,7 @@ internal static class SqliteLedgerSchema
             currency TEXT NOT NULL, input_cost_nanos INTEGER NOT NULL, output_cost_nanos INTEGER NOT NULL,
             total_cost_nanos INTEGER NOT NULL, price_source TEXT, latency_ms INTEGER NOT NULL,
             success INTEGER NOT NULL, error_class TEXT, estimated INTEGER NOT NULL, unpriced INTEGER NOT NULL,
+            request_fingerprint TEXT, prefix_fingerprint TEXT, prefix_tokens INTEGER NOT NULL DEFAULT 0,
             PRIMARY KEY (request_id, attempt));
         CREATE INDEX IF NOT EXISTS ix_ledger_records_ts ON ledger_records (ts);
         CREATE INDEX IF NOT EXISTS ix_ledger_records_session ON ledger_records (session_id) WHERE session_id IS NOT NULL;
@@ -105,6 +107,13 @@ internal static class SqliteLedgerSchema
             ON CONFLICT (quarter, dim_id) DO UPDATE SET {Accumulate};
         """;
 
+    /// <summary>Upgrading from before version 5: the fingerprint columns (empty for the records already kept).</summary>
+    public const string AddFingerprints = """
+        ALTER TABLE ledger_records ADD COLUMN request_fingerprint TEXT;
+        ALTER TABLE ledger_records ADD COLUMN prefix_fingerprint TEXT;
+        ALTER TABLE ledger_records ADD COLUMN prefix_tokens INTEGER NOT NULL DEFAULT 0;
+        """;
+
     /// <summary>Sums of raw record columns in rollup metric order.</summary>
     public static string RawSums(string alias = "") => $"""
         COUNT(*), SUM({alias}input_tokens), SUM({alias}cache_read_tokens), SUM({alias}cache_write_tokens), SUM({alias}output_tokens),
@@ -115,5 +124,6 @@ internal static class SqliteLedgerSchema
     public const string RecordColumns =
         "request_id, attempt, ts, provider, model, api_flavor, tenant, project, user_id, key_id, session_id, tags, " +
         "input_tokens, cache_read_tokens, cache_write_tokens, output_tokens, reasoning_tokens, usage_extra, currency, " +
-        "input_cost_nanos, output_cost_nanos, total_cost_nanos, price_source, latency_ms, success, error_class, estimated, unpriced";
+        "input_cost_nanos, output_cost_nanos, total_cost_nanos, price_source, latency_ms, success, error_class, estimated, unpriced, " +
+        "request_fingerprint, prefix_fingerprint, prefix_tokens";
 }

@@ -356,6 +356,9 @@ public sealed class SqliteLedgerStore : ILedgerStore
         ErrorClass = Str(r, 25),
         Estimated = r.GetInt64(26) != 0,
         Unpriced = r.GetInt64(27) != 0,
+        RequestFingerprint = Str(r, 28),
+        PrefixFingerprint = Str(r, 29),
+        PrefixTokens = r.GetInt64(30),
     };
 
     private static string? Str(SqliteDataReader r, int i) => r.IsDBNull(i) ? null : r.GetString(i);
@@ -448,7 +451,13 @@ public sealed class SqliteLedgerStore : ILedgerStore
                         await command.ExecuteNonQueryAsync(cancellationToken);
                     }
 
-                    command.CommandText = SqliteLedgerSchema.FillQuarters;
+                    if (from < 4)
+                    {
+                        command.CommandText = SqliteLedgerSchema.FillQuarters;
+                        await command.ExecuteNonQueryAsync(cancellationToken);
+                    }
+
+                    command.CommandText = SqliteLedgerSchema.AddFingerprints;
                     await command.ExecuteNonQueryAsync(cancellationToken);
                 }
 

@@ -17,7 +17,7 @@ namespace Tollgate.Sqlite.Ledger;
 internal sealed class WriteCommands : IDisposable
 {
     private const int RowsPerStatement = 32;
-    private const int Columns = 28;
+    private const int Columns = 31;
 
     private readonly Utf8Arena _arena = new();
     private readonly RawStatement _insertMany;
@@ -246,6 +246,9 @@ internal sealed class WriteCommands : IDisposable
         s.Bind(offset + 26, r.ErrorClass);
         s.Bind(offset + 27, r.Estimated ? 1L : 0L);
         s.Bind(offset + 28, r.Unpriced ? 1L : 0L);
+        s.Bind(offset + 29, r.RequestFingerprint);
+        s.Bind(offset + 30, r.PrefixFingerprint);
+        s.Bind(offset + 31, r.PrefixTokens);
     }
 
     private static string InsertSql(int rows)

@@ -9,7 +9,8 @@ public static class LedgerCsv
     public const string Header =
         "request_id,attempt,timestamp,provider,model,api_flavor,tenant,project,user,key_id,session_id,tags," +
         "input_tokens,cache_read_tokens,cache_write_tokens,output_tokens,reasoning_tokens,usage,cost_usd," +
-        "input_cost_usd,output_cost_usd,currency,price_source,latency_ms,success,error_class,estimated,unpriced";
+        "input_cost_usd,output_cost_usd,currency,price_source,latency_ms,success,error_class,estimated,unpriced," +
+        "request_fingerprint,prefix_fingerprint,prefix_tokens";
 
     public static string FormatRow(UsageRecord record)
     {
@@ -36,7 +37,10 @@ public static class LedgerCsv
         Append(sb, record.PriceSource).Append(',');
         sb.Append(record.LatencyMs).Append(',').Append(record.Success ? "true" : "false").Append(',');
         Append(sb, record.ErrorClass).Append(',');
-        sb.Append(record.Estimated ? "true" : "false").Append(',').Append(record.Unpriced ? "true" : "false");
+        sb.Append(record.Estimated ? "true" : "false").Append(',').Append(record.Unpriced ? "true" : "false").Append(',');
+        Append(sb, record.RequestFingerprint).Append(',');
+        Append(sb, record.PrefixFingerprint).Append(',');
+        sb.Append(record.PrefixTokens);
         return sb.ToString();
     }
 

@@ -20,7 +20,7 @@ public static class LedgerJsonLines
     private static readonly HashSet<string> KnownFields =
     [
         "request_id", "attempt", "timestamp", "provider", "model", "api_flavor", "tenant", "project", "user", "key_id",
-        "session_id", "tags", "input_tokens", "cache_read_tokens", "cache_write_tokens", "output_tokens",
+        "session_id", "tags", "request_fingerprint", "prefix_fingerprint", "prefix_tokens", "input_tokens", "cache_read_tokens", "cache_write_tokens", "output_tokens",
         "reasoning_tokens", "usage", "cost_usd", "input_cost_usd", "output_cost_usd", "currency", "price_source",
         "latency_ms", "success", "error_class", "estimated", "unpriced",
     ];
@@ -51,6 +51,13 @@ public static class LedgerJsonLines
             }
 
             writer.WriteEndObject();
+        }
+
+        WriteOptional(writer, "request_fingerprint", record.RequestFingerprint);
+        WriteOptional(writer, "prefix_fingerprint", record.PrefixFingerprint);
+        if (record.PrefixTokens > 0)
+        {
+            writer.WriteNumber("prefix_tokens", record.PrefixTokens);
         }
 
         var u = record.Usage;
@@ -213,6 +220,9 @@ public static class LedgerJsonLines
                 KeyId = OptionalString(root, "key_id"),
                 SessionId = OptionalString(root, "session_id"),
                 Tags = Tags(root),
+                RequestFingerprint = OptionalString(root, "request_fingerprint"),
+                PrefixFingerprint = OptionalString(root, "prefix_fingerprint"),
+                PrefixTokens = Count(root, "prefix_tokens"),
                 Usage = usage,
                 Currency = currency,
                 TotalCostNanos = MoneyNanos(root, "cost_usd", required: true),

@@ -50,6 +50,19 @@ internal static class LedgerRecordValidator
             return "latency must be 0 or more";
         }
 
+        if (!IsFingerprint(record.RequestFingerprint) || !IsFingerprint(record.PrefixFingerprint))
+        {
+            return "request_fingerprint and prefix_fingerprint must be 64 lowercase hexadecimal characters (a SHA-256)";
+        }
+
+        if (record.PrefixTokens < 0 || (record.PrefixTokens > 0 && record.PrefixFingerprint is null))
+        {
+            return "prefix_tokens must be 0 or more, and 0 without a prefix_fingerprint";
+        }
+
         return null;
     }
+
+    private static bool IsFingerprint(string? value) =>
+        value is null || (value.Length == 64 && value.All(c => char.IsAsciiDigit(c) || c is >= 'a' and <= 'f'));
 }

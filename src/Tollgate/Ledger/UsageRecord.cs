@@ -44,6 +44,15 @@ public sealed record UsageRecord
 
     public IReadOnlyDictionary<string, string> Tags { get; init; } = NoTags;
 
+    /// <summary>Hex SHA-256 of the canonical request (model, messages, tools, output-changing parameters; see <c>Metering.Fingerprints</c>); null when not computed.</summary>
+    public string? RequestFingerprint { get; init; }
+
+    /// <summary>Hex SHA-256 of the request's stable leading part (tools, system, leading messages up to the last cache breakpoint); null when it has none.</summary>
+    public string? PrefixFingerprint { get; init; }
+
+    /// <summary>Tokens in the part <see cref="PrefixFingerprint"/> covers (an estimate with the model's tokenizer); 0 when none.</summary>
+    public long PrefixTokens { get; init; }
+
     /// <summary>What was used; never null (an empty usage when none was given).</summary>
     public Usage Usage { get => _usage ?? EmptyUsage(); init => _usage = value; }
 
@@ -115,6 +124,7 @@ public sealed record UsageRecord
                Provider == other.Provider && Model == other.Model && ApiFlavor == other.ApiFlavor &&
                Tenant == other.Tenant && Project == other.Project && User == other.User && KeyId == other.KeyId &&
                SessionId == other.SessionId && TagsEqual(Tags, other.Tags) && Usage.Equals(other.Usage) &&
+               RequestFingerprint == other.RequestFingerprint && PrefixFingerprint == other.PrefixFingerprint && PrefixTokens == other.PrefixTokens &&
                Currency == other.Currency && InputCostNanos == other.InputCostNanos &&
                OutputCostNanos == other.OutputCostNanos && TotalCostNanos == other.TotalCostNanos &&
                PriceSource == other.PriceSource && LatencyMs == other.LatencyMs && Success == other.Success &&

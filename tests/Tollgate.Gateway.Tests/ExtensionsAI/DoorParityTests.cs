@@ -132,6 +132,38 @@ public sealed class DoorParityTests
     }
 
     [Fact]
+    public async Task SameConversation_BothDoorsRecordTheSameFingerprints()
+    {
+        await using var doors = await Doors.StartAsync();
+        var system = string.Concat(Enumerable.Repeat("You answer questions about the Tollgate handbook, chapter by chapter. ", 40));
+
+        using var response = await doors.Http.PostAsync("/v1/chat/completions", Json($$"""
+            {"temperature":0.70,"model":"gpt-4o-mini","max_tokens":200,"stream":false,"user":"u-1",
+             "messages":[{"content":{{JsonSerializer.Serialize(system)}},"role":"system"},{"role":"user","content":[{"type":"text","text":"Where is \u00e9tape 3?"}]}]}
+            """), Ct);
+        await doors.App("gpt-4o-mini", new UsageDetails { InputTokenCount = 5, OutputTokenCount = 10 }).GetResponseAsync(
+            [new ChatMessage(ChatRole.System, system), new ChatMessage(ChatRole.User, "Where is étape 3?")],
+            new ChatOptions { Temperature = 0.7f, MaxOutputTokens = 200 }, Ct);
+        await doors.App("gpt-4o-mini", new UsageDetails { InputTokenCount = 5, OutputTokenCount = 10 }).GetResponseAsync(
+            [new ChatMessage(ChatRole.System, system), new ChatMessage(ChatRole.User, "And étape 4?")],
+            new ChatOptions { Temperature = 0.7f, MaxOutputTokens = 200 }, Ct);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var records = await doors.RecordsAsync();
+        Assert.Equal(3, records.Count);
+        var (gateway, middleware, other) = (records[0], records[1], records[2]);
+        Assert.Matches("^[0-9a-f]{64}$", gateway.RequestFingerprint!);
+        Assert.Equal(gateway.RequestFingerprint, middleware.RequestFingerprint);
+        Assert.Equal(gateway.PrefixFingerprint, middleware.PrefixFingerprint);
+        Assert.Equal(gateway.PrefixTokens, middleware.PrefixTokens);
+        // The system prompt is the prefix: about 12 tokens a sentence, 40 times.
+        Assert.InRange(gateway.PrefixTokens, 400, 600);
+        // Another question on the same system prompt: another request, the same prefix.
+        Assert.NotEqual(gateway.RequestFingerprint, other.RequestFingerprint);
+        Assert.Equal(gateway.PrefixFingerprint, other.PrefixFingerprint);
+    }
+
+    [Fact]
     public async Task InvalidN_MiddlewareRefusesWithAClearError()
     {
         await using var doors = await Doors.StartAsync();

@@ -1,0 +1,335 @@
+using System.Buffers;
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using Tollgate.Tokens;
+
+namespace Tollgate.Metering.Fingerprints;
+
+/// <summary>
+/// Builds the canonical form of one model request and hashes it into a <see cref="RequestFingerprint"/>; each door
+/// feeds it what its wire format says (the gateway from the JSON body, the middleware from <c>ChatMessage</c>s), so
+/// the same request gives the same fingerprints through either door. The canonical form is a byte string:
+/// a version line, the model, then the tool definitions, the system parts and the messages in that order (the order
+/// providers cache a prompt in), each a role and its length-prefixed content (text as UTF-8, other parts as their JSON),
+/// then the output-changing parameters sorted by name. Never stored: only its SHA-256 is.
+/// The prefix is the leading sections up to the last cache breakpoint, or — without one — every section but the last
+/// message (the new turn). Built and finished synchronously on one thread: <see cref="Begin"/> hands out that
+/// thread's builder, so a request costs no allocation but the two hex strings.
+/// </summary>
+public sealed class CanonicalRequest
+{
+    private const int MaxCachedPrefixes = 50_000;
+    private const int InitialCapacity = 4096;
+    private const int MaxRetainedCapacity = 1 << 20;
+
+    /// <summary>Tokens per section beyond its content (role and framing), as providers count a message's overhead.</summary>
+    private const int SectionOverheadTokens = 4;
+
+    private static readonly ConcurrentDictionary<string, long> PrefixTokens = new(StringComparer.Ordinal);
+
+    [ThreadStatic]
+    private static CanonicalRequest? t_builder;
+
+    private readonly List<Section> _sections = [];
+    private readonly List<KeyValuePair<string, string>> _parameters = [];
+    private byte[] _content = new byte[InitialCapacity];
+    private int _length;
+    private int _open = -1;
+    private bool _breakpoint;
+    private string _model = "";
+
+    private CanonicalRequest()
+    {
+    }
+
+    private enum SectionKind : byte
+    {
+        Tool = (byte)'T',
+        System = (byte)'S',
+        Message = (byte)'M',
+    }
+
+    /// <summary>The calling thread's builder, emptied, for a request to <paramref name="model"/>.</summary>
+    public static CanonicalRequest Begin(string model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        var builder = t_builder ??= new CanonicalRequest();
+        builder._sections.Clear();
+        builder._parameters.Clear();
+        builder._length = 0;
+        builder._open = -1;
+        builder._breakpoint = false;
+        builder._model = model;
+        return builder;
+    }
+
+    /// <summary>Starts a tool definition, a system part or a message: the content written until its end is its own.</summary>
+    public void BeginSection() => (_open, _breakpoint) = (_length, false);
+
+    /// <summary>A function tool: its name, description and parameter schema (canonical JSON), as one section.</summary>
+    public void Tool(string name, string? description, System.Text.Json.JsonElement? schema, bool breakpoint = false)
+    {
+        BeginSection();
+        Value("name", name);
+        Value("description", description ?? "");
+        if (schema is { ValueKind: not (System.Text.Json.JsonValueKind.Null or System.Text.Json.JsonValueKind.Undefined) } json)
+        {
+            Value("schema", CanonicalValues.Json(json));
+        }
+
+        _breakpoint = breakpoint;
+        EndTool();
+    }
+
+    /// <summary>Ends a tool definition.</summary>
+    public void EndTool() => Close(SectionKind.Tool, "tool");
+
+    /// <summary>Ends a system part given apart from the messages (Anthropic's <c>system</c>, the Responses API's <c>instructions</c>).</summary>
+    public void EndSystem() => Close(SectionKind.System, "system");
+
+    /// <summary>Ends a message with its role (<c>developer</c> counts as <c>system</c>).</summary>
+    public void EndMessage(string role) => Close(SectionKind.Message, role == "developer" ? "system" : role);
+
+    /// <summary>The open section carries a cache breakpoint (Anthropic's <c>cache_control</c>): the prefix reaches at least to its end.</summary>
+    public void MarkBreakpoint() => _breakpoint = true;
+
+    /// <summary>Text content, UTF-8.</summary>
+    public void Text(ReadOnlySpan<byte> utf8) => Field((byte)'t', utf8);
+
+    /// <summary>Text content.</summary>
+    public void Text(ReadOnlySpan<char> text)
+    {
+        var rented = ArrayPool<byte>.Shared.Rent(Encoding.UTF8.GetMaxByteCount(text.Length));
+        try
+        {
+            Text(rented.AsSpan(0, Encoding.UTF8.GetBytes(text, rented)));
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(rented);
+        }
+    }
+
+    /// <summary>A named non-text part of the open section (an image, a tool call, a tool's schema) as JSON or text.</summary>
+    public void Value(string name, ReadOnlySpan<byte> utf8)
+    {
+        Span<byte> nameBytes = stackalloc byte[Encoding.UTF8.GetMaxByteCount(Math.Min(name.Length, 64))];
+        Field((byte)'k', nameBytes[..Encoding.UTF8.GetBytes(name.AsSpan(0, Math.Min(name.Length, 64)), nameBytes)]);
+        Field((byte)'v', utf8);
+    }
+
+    /// <summary>A named non-text part of the open section, as text.</summary>
+    public void Value(string name, string value) => Value(name, Encoding.UTF8.GetBytes(value));
+
+    /// <summary>An output-changing parameter in its canonical text (<see cref="CanonicalValues"/>); a later value of the same name replaces an earlier one.</summary>
+    public void Parameter(string name, string value)
+    {
+        for (var i = 0; i < _parameters.Count; i++)
+        {
+            if (_parameters[i].Key == name)
+            {
+                _parameters[i] = new(name, value);
+                return;
+            }
+        }
+
+        _parameters.Add(new(name, value));
+    }
+
+    /// <summary>
+    /// Hashes what was built. <paramref name="withPrefix"/> is false for requests no provider caches (embeddings);
+    /// <paramref name="tokenizer"/> counts the prefix's tokens (once per distinct prefix: the count is cached by its hash).
+    /// </summary>
+    public RequestFingerprint Finish(ModelTokenizer tokenizer, bool withPrefix = true)
+    {
+        ArgumentNullException.ThrowIfNull(tokenizer);
+        var order = new int[_sections.Count];
+        var n = 0;
+        foreach (var kind in (ReadOnlySpan<SectionKind>)[SectionKind.Tool, SectionKind.System, SectionKind.Message])
+        {
+            for (var i = 0; i < _sections.Count; i++)
+            {
+                if (_sections[i].Kind == kind)
+                {
+                    order[n++] = i;
+                }
+            }
+        }
+
+        // The prefix: up to the last breakpoint; without one, all but the last message (the turn that changes).
+        var last = -1;
+        for (var i = 0; i < n; i++)
+        {
+            if (_sections[order[i]].Breakpoint)
+            {
+                last = i;
+            }
+        }
+
+        if (last < 0 && n > 0 && _sections[order[n - 1]].Kind == SectionKind.Message)
+        {
+            last = n - 2;
+        }
+
+        if (!withPrefix)
+        {
+            last = -1;
+        }
+
+        // Exact: each field is a tag, at most 11 length digits and a colon, and its bytes.
+        const int Framing = 13;
+        var size = 20 + Framing + Encoding.UTF8.GetByteCount(_model);
+        foreach (var section in _sections)
+        {
+            size += 1 + Framing + Encoding.UTF8.GetByteCount(section.Role) + Framing + section.Length;
+        }
+
+        foreach (var (name, value) in _parameters)
+        {
+            size += Framing + Encoding.UTF8.GetByteCount(name) + Framing + Encoding.UTF8.GetByteCount(value);
+        }
+
+        var canon = ArrayPool<byte>.Shared.Rent(size);
+        try
+        {
+            var at = Write(canon, 0, "tollgate.request.v1\n"u8);
+            at = WriteField(canon, at, (byte)'m', _model);
+            var prefixEnd = -1;
+            for (var i = 0; i < n; i++)
+            {
+                var section = _sections[order[i]];
+                canon[at++] = (byte)section.Kind;
+                at = WriteField(canon, at, (byte)'r', section.Role);
+                at = WriteField(canon, at, (byte)'c', _content.AsSpan(section.Start, section.Length));
+                if (i == last)
+                {
+                    prefixEnd = at;
+                }
+            }
+
+            _parameters.Sort(static (a, b) => string.CompareOrdinal(a.Key, b.Key));
+            foreach (var (name, value) in _parameters)
+            {
+                at = WriteField(canon, at, (byte)'p', name);
+                at = WriteField(canon, at, (byte)'v', value);
+            }
+
+            var request = Hex(canon.AsSpan(0, at));
+            if (prefixEnd < 0)
+            {
+                return new RequestFingerprint(request, null, 0);
+            }
+
+            var prefix = Hex(canon.AsSpan(0, prefixEnd));
+            if (!PrefixTokens.TryGetValue(prefix, out var tokens))
+            {
+                tokens = 0;
+                for (var i = 0; i <= last; i++)
+                {
+                    var section = _sections[order[i]];
+                    tokens += Tokens(tokenizer, _content.AsSpan(section.Start, section.Length)) + SectionOverheadTokens;
+                }
+
+                if (PrefixTokens.Count >= MaxCachedPrefixes)
+                {
+                    PrefixTokens.Clear();
+                }
+
+                PrefixTokens[prefix] = tokens;
+            }
+
+            return new RequestFingerprint(request, prefix, tokens);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(canon);
+            if (_content.Length > MaxRetainedCapacity)
+            {
+                _content = new byte[InitialCapacity];
+            }
+        }
+    }
+
+    /// <summary>Tokens of a section's text and values (its framing and value names left out).</summary>
+    private static long Tokens(ModelTokenizer tokenizer, ReadOnlySpan<byte> content)
+    {
+        long tokens = 0;
+        while (!content.IsEmpty)
+        {
+            var tag = content[0];
+            var colon = content.IndexOf((byte)':');
+            var length = int.Parse(content[1..colon], CultureInfo.InvariantCulture);
+            if (tag is (byte)'t' or (byte)'v')
+            {
+                tokens += tokenizer.CountUtf8(content.Slice(colon + 1, length)).Tokens;
+            }
+
+            content = content[(colon + 1 + length)..];
+        }
+
+        return tokens;
+    }
+
+    private void Close(SectionKind kind, string role)
+    {
+        var start = _open < 0 ? _length : _open;
+        _sections.Add(new Section(kind, role, start, _length - start, _breakpoint));
+        (_open, _breakpoint) = (-1, false);
+    }
+
+    private void Field(byte tag, ReadOnlySpan<byte> value)
+    {
+        Ensure(value.Length + 16);
+        _content[_length++] = tag;
+        _length = WriteLength(_content, _length, value.Length);
+        value.CopyTo(_content.AsSpan(_length));
+        _length += value.Length;
+    }
+
+    private void Ensure(int more)
+    {
+        if (_length + more > _content.Length)
+        {
+            Array.Resize(ref _content, Math.Max(_content.Length * 2, _length + more));
+        }
+    }
+
+    private static int Write(byte[] target, int at, ReadOnlySpan<byte> bytes)
+    {
+        bytes.CopyTo(target.AsSpan(at));
+        return at + bytes.Length;
+    }
+
+    private static int WriteField(byte[] target, int at, byte tag, string text)
+    {
+        target[at] = tag;
+        var length = Encoding.UTF8.GetByteCount(text);
+        at = WriteLength(target, at + 1, length);
+        return at + Encoding.UTF8.GetBytes(text, target.AsSpan(at));
+    }
+
+    private static int WriteField(byte[] target, int at, byte tag, ReadOnlySpan<byte> bytes)
+    {
+        target[at] = tag;
+        at = WriteLength(target, at + 1, bytes.Length);
+        return Write(target, at, bytes);
+    }
+
+    private static int WriteLength(byte[] target, int at, int length)
+    {
+        length.TryFormat(target.AsSpan(at), out var written, default, CultureInfo.InvariantCulture);
+        target[at + written] = (byte)':';
+        return at + written + 1;
+    }
+
+    private static string Hex(ReadOnlySpan<byte> bytes)
+    {
+        Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
+        SHA256.HashData(bytes, hash);
+        return Convert.ToHexStringLower(hash);
+    }
+
+    private readonly record struct Section(SectionKind Kind, string Role, int Start, int Length, bool Breakpoint);
+}
