@@ -8,7 +8,8 @@ namespace Tollgate.Savings;
 /// <summary>
 /// <c>budget_adjustment</c> recommendations: a calendar budget whose last <see cref="Windows"/> complete windows each used
 /// less than half its limit (a limit that plans nothing), or that was used up in one of them (it refused calls). The
-/// suggested limit is the largest of those windows' spend plus 20 %, rounded up to two significant digits.
+/// suggested limit is the next window's forecast spend (median) plus 20 %, rounded up to two significant digits; with too
+/// little history to forecast, the largest of those windows' spend plus 20 %.
 /// </summary>
 public static class BudgetAdjustments
 {
@@ -46,7 +47,8 @@ public static class BudgetAdjustments
             }
 
             var largest = spends.Max(s => s.Spend);
-            var suggested = RoundUp(largest * 1.2m);
+            var forecast = await NextWindowForecastAsync(ledger, budget, now, cancellationToken);
+            var suggested = RoundUp((forecast is { } f ? f.Median * unitsPerUsd : largest) * 1.2m);
             var underUsed = spends.All(s => s.Spend < budget.Limit / 2);
             var exhausted = spends.Any(s => s.Spend >= budget.Limit);
             if ((!underUsed && !exhausted) || suggested == budget.Limit)
@@ -58,7 +60,13 @@ public static class BudgetAdjustments
             {
                 ["limit"] = $"{Money.Format(budget.Limit)} {budget.Currency}",
                 ["suggested_limit"] = $"{Money.Format(suggested)} {budget.Currency}",
+                ["suggested_from"] = forecast is null ? "the largest recent window + 20 % (too little history to forecast)" : "the next window's forecast median + 20 %",
             };
+            if (forecast is { } next)
+            {
+                evidence["forecast_next_window"] = $"{Money.Format(Math.Round(next.Median * unitsPerUsd, 6))} {budget.Currency} (80 % interval up to {Money.Format(Math.Round(next.Upper80 * unitsPerUsd, 6))})";
+            }
+
             foreach (var (key, spend) in spends)
             {
                 evidence["spent " + key] = $"{Money.Format(Math.Round(spend, 6))} {budget.Currency} ({(spend / budget.Limit).ToString("P0", CultureInfo.InvariantCulture)})";
@@ -75,6 +83,37 @@ public static class BudgetAdjustments
         }
 
         return found;
+    }
+
+    /// <summary>
+    /// The next window's spend in USD forecast from the scope's daily spend (<see cref="Forecasting.SpendForecaster"/>): the sum of the
+    /// daily medians (and upper 80 % bounds) of the UTC days starting inside it; null when the history is too short.
+    /// </summary>
+    private static async Task<(decimal Median, decimal Upper80)?> NextWindowForecastAsync(ILedgerStore ledger, Budget budget, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        if (BudgetWindows.Current(budget, now) is not { End: { } end } || BudgetWindows.Current(budget, end) is not { Start: { } start, End: { } nextEnd })
+        {
+            return null;
+        }
+
+        var horizon = (int)Math.Ceiling((nextEnd - now).TotalDays);
+        var report = await Forecasting.SpendForecaster.ForecastAsync(ledger, budget.Scope.ToLedgerFilter(), null, TimeBucket.Day, Math.Max(1, horizon), now, cancellationToken);
+        if (report.Groups is not [var group])
+        {
+            return null;
+        }
+
+        double median = 0, upper = 0;
+        for (var i = 0; i < group.Starts.Count; i++)
+        {
+            if (group.Starts[i] >= start.UtcDateTime.Date && group.Starts[i] < nextEnd)
+            {
+                median += Math.Max(0, group.Forecast.Median[i]);
+                upper += Math.Max(0, group.Forecast.Upper80[i]);
+            }
+        }
+
+        return ((decimal)median, (decimal)upper);
     }
 
     /// <summary>Rounds up to two significant digits (1234 → 1300, 0.0456 → 0.046).</summary>

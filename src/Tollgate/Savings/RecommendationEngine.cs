@@ -9,9 +9,10 @@ namespace Tollgate.Savings;
 /// <summary>
 /// Finds savings in a period's records by repricing them (docs/recommendations.md has the formulas):
 /// <c>cheaper_model</c> (a model of at least the same quality tier and capabilities, on a provider in use),
-/// <c>cheaper_provider</c> (the same model through another provider in use) and <c>batch</c> (non-urgent traffic on a
-/// provider with a batch discount). Two passes over the records: sums per group choose the candidates, then each record
-/// is priced on them at its own time.
+/// <c>cheaper_provider</c> (the same model through another provider in use), <c>batch</c> (non-urgent traffic on a
+/// provider with a batch discount), and — from the fingerprints and times of the calls, by the <see cref="ISavingFinder"/>s —
+/// <c>response_cache</c>, <c>prompt_caching</c> and <c>off_peak</c>. Two passes over the records: sums per group choose the
+/// candidates, then each record is priced on them at its own time.
 /// </summary>
 public sealed class RecommendationEngine(ICostCalculator pricing, CapabilityCatalog capabilities, RecommendationOptions? options = null)
 {
@@ -33,11 +34,17 @@ public sealed class RecommendationEngine(ICostCalculator pricing, CapabilityCata
 
         var groups = new Dictionary<ProviderModelKey, Group>();
         var batch = new Dictionary<string, (long Requests, long Nanos)>(StringComparer.Ordinal);
+        ISavingFinder[] finders = [new ResponseCacheFinder(_options), new PromptCacheFinder(_options, pricing), new OffPeakFinder(pricing, IsNonUrgent)];
         await foreach (var record in ledger.ReadAsync(filter, cancellationToken))
         {
             if (record.Unpriced || record.Estimated || !string.Equals(record.Currency, "USD", StringComparison.Ordinal))
             {
                 continue;
+            }
+
+            foreach (var finder in finders)
+            {
+                finder.Add(record);
             }
 
             var key = new ProviderModelKey(record.Provider, record.Model);
@@ -121,6 +128,11 @@ public sealed class RecommendationEngine(ICostCalculator pricing, CapabilityCata
                     },
                     $"submit these calls as a {provider} batch job (results within 24 h) instead of one request each"));
             }
+        }
+
+        foreach (var finder in finders)
+        {
+            found.AddRange(finder.Recommendations(Worth));
         }
 
         return AnalyticsOutcome<IReadOnlyList<Recommendation>>.Ok([.. found.OrderByDescending(r => r.SavingNanos).ThenBy(r => r.Kind, StringComparer.Ordinal)]);

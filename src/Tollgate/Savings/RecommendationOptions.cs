@@ -26,4 +26,19 @@ public sealed record RecommendationOptions
 
     /// <summary>How many candidate models per group are repriced call by call (the cheapest by the group's summed usage).</summary>
     public int CandidatesPerGroup { get; init; } = 3;
+
+    /// <summary>How long a cached response would serve identical requests (<c>response_cache</c>): a repeat within it is a hit.</summary>
+    public TimeSpan ResponseCacheWindow { get; init; } = TimeSpan.FromHours(1);
+
+    /// <summary>How long a provider keeps a cached prompt prefix after its last use (<c>prompt_caching</c>; Anthropic's and OpenAI's 5 minutes).</summary>
+    public TimeSpan PromptCacheTtl { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>The shortest prefix a provider caches, per provider (its published minimum); others: <see cref="DefaultPromptCacheMinimumTokens"/>.</summary>
+    public IReadOnlyDictionary<string, long> PromptCacheMinimumTokens { get; init; } = new Dictionary<string, long>(StringComparer.OrdinalIgnoreCase)
+    {
+        ["openai"] = 1024, ["azure"] = 1024, ["anthropic"] = 1024, ["google"] = 1024, ["deepseek"] = 64,
+    };
+
+    /// <summary>The shortest cacheable prefix for a provider not in <see cref="PromptCacheMinimumTokens"/>.</summary>
+    public long DefaultPromptCacheMinimumTokens { get; init; } = 1024;
 }

@@ -60,6 +60,29 @@ public sealed class BudgetAdjustmentsTests
         Assert.Contains("tollgate budget set --id tight --limit 3", found[1].Action, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task FindAsync_WeeklyPeakTomorrow_SuggestsTheLimitFromTheForecastNotTheQuietDays()
+    {
+        // Friday 20 Nov: eight weeks of 1 USD a day and 4 USD on Saturdays. The last three windows (Tue–Thu) used 1 of
+        // 10; tomorrow is a Saturday, so the forecast (about 4) sets the limit, not the quiet days (1.2).
+        var ct = TestContext.Current.CancellationToken;
+        var ledger = new InMemoryLedgerStore();
+        var records = Enumerable.Range(1, 56).Select(d =>
+        {
+            var at = new DateTimeOffset(Now.Date.AddDays(-d).AddHours(12), TimeSpan.Zero);
+            return Spend($"w{d}", "weekly", at, at.DayOfWeek == DayOfWeek.Saturday ? 4m : 1m);
+        }).ToList();
+        await ledger.AppendAsync(records, ct);
+
+        var found = await BudgetAdjustments.FindAsync(ledger, [Daily("weekly", "weekly", 10m) with { CreatedAt = Now.AddDays(-60) }], new FixedExchangeRates(new Dictionary<string, decimal>()), Now, ct);
+
+        var adjustment = Assert.Single(found);
+        var suggested = decimal.Parse(adjustment.Evidence["suggested_limit"].Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture);
+        Assert.InRange(suggested, 4.4m, 5.3m);
+        Assert.Equal("the next window's forecast median + 20 %", adjustment.Evidence["suggested_from"]);
+        Assert.StartsWith("Lower budget weekly from 10", adjustment.Title, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData(1234, 1300)]
     [InlineData(0.0456, 0.046)]
