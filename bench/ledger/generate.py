@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Writes N deterministic ledger records (docs/ledger-format.md) as JSON lines, in time order over DAYS days.
 
-usage: generate.py N OUT [--days 30] [--seed 1] [--bad-every K]
+usage: generate.py N OUT [--days 30] [--seed 1] [--tags]
 """
 import argparse, json, random
 from datetime import datetime, timedelta, timezone
@@ -20,6 +20,7 @@ def main():
     ap.add_argument("out")
     ap.add_argument("--days", type=int, default=30)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--tags", action="store_true", help="give each record a feature=… tag (for tag analytics)")
     a = ap.parse_args()
     rnd = random.Random(a.seed)
     start = datetime(2026, 10, 1, tzinfo=timezone.utc)
@@ -56,6 +57,8 @@ def main():
                 "latency_ms": rnd.randrange(50, 5000),
                 "success": rnd.randrange(50) != 0,
             }
+            if a.tags:
+                rec["tags"] = {"feature": f"feature-{user % 8}"}
             f.write(json.dumps(rec, separators=(",", ":")))
             f.write("\n")
 

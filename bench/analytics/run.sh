@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Analytics over a large ledger through the admin API of the real `tollgate serve` (docs/benchmarks.md).
+#   bench/analytics/run.sh sqlite|postgres [records]
+# postgres needs TOLLGATE_BENCH_PG_URL (e.g. postgres://tollgate@127.0.0.1:55432). Build first:
+#   dotnet publish src/Tollgate.Cli -c Release -o /tmp/pub
+# LEDGER_FILE (default bench/results/ledger-10m.jsonl) is generated once with --tags and reused; STORE_DIR keeps the
+# imported SQLite store between runs (import is the slow part). Prints the admin API timings, then the CLI's report,
+# what-if and recommendations over the same 30 days.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+kind=${1:-sqlite}
+n=${2:-10000000}
+tollgate=${TOLLGATE:-/tmp/pub/tollgate}
+[ -x "$tollgate" ] || { echo "publish the CLI first: dotnet publish src/Tollgate.Cli -c Release -o /tmp/pub" >&2; exit 1; }
+ledger=${LEDGER_FILE:-$root/bench/results/ledger-10m.jsonl}
+mkdir -p "$(dirname "$ledger")"
+[ -s "$ledger" ] || python3 "$root/bench/ledger/generate.py" "$n" "$ledger" --tags
+
+case "$kind" in
+  sqlite)
+    dir=${STORE_DIR:-$root/bench/results/analytics-sqlite}
+    store="sqlite:$dir/tollgate.db" ;;
+  postgres)
+    : "${TOLLGATE_BENCH_PG_URL:?set TOLLGATE_BENCH_PG_URL=postgres://user@host:port}"
+    dir=${STORE_DIR:-$root/bench/results/analytics-postgres}
+    psql "$TOLLGATE_BENCH_PG_URL/postgres" -qc "CREATE DATABASE tg_analytics" 2>/dev/null || true
+    store="$TOLLGATE_BENCH_PG_URL/tg_analytics" ;;
+  *) echo "usage: $0 sqlite|postgres [records]" >&2; exit 2 ;;
+esac
+mkdir -p "$dir"
+if [ ! -e "$dir/imported" ]; then
+  start=$(date +%s)
+  "$tollgate" import "$ledger" --store "$store" >/dev/null
+  echo "imported $n records in $(( $(date +%s) - start )) s" | tee "$dir/imported"
+fi
+
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+"$tollgate" serve --port "$port" --store "$store" --data "$dir" >"$dir/serve.log" 2>&1 &
+pid=$!
+trap 'kill $pid 2>/dev/null || true' EXIT
+for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break; sleep 0.2; done
+key=$(cat "$dir/admin.key")
+echo "## $kind, $(date -u +%FT%TZ), load $(cut -d' ' -f1-3 /proc/loadavg)"
+python3 "$here/measure.py" "http://127.0.0.1:$port" "$key" "${PATHS:-$here/paths.tsv}" --runs "${RUNS:-20}"
+kill $pid; wait $pid 2>/dev/null || true
+trap - EXIT
+
+echo
+echo "| CLI over 30 days | wall s |"
+echo "|---|---|"
+for cmd in "report --from 2026-10-01 --to 2026-10-30 --format html -o $dir/report.html" \
+           "whatif --from 2026-10-01 --to 2026-10-30 --map-model gpt-4o=gpt-4o-mini --json" \
+           "recommend --from 2026-10-01 --to 2026-10-30 --json"; do
+  start=$(date +%s.%N)
+  # shellcheck disable=SC2086
+  "$tollgate" $cmd --store "$store" >/dev/null
+  echo "| tollgate ${cmd%% *} | $(python3 -c "import sys; print(f'{float(sys.argv[2]) - float(sys.argv[1]):.2f}')" "$start" "$(date +%s.%N)") |"
+done
