@@ -26,6 +26,15 @@ public sealed class TollgateOptions
 
     public BudgetGateOptions Budgets { get; set; } = new();
 
+    /// <summary>
+    /// The rates budgets in other currencies are converted with: <see cref="BudgetGateOptions.ExchangeRates"/> when set,
+    /// otherwise the dated rates of <see cref="PricingOptions.ExchangeRates"/> — one place to configure them, as in the gateway.
+    /// </summary>
+    public IExchangeRateSource BudgetExchangeRates(TimeProvider? timeProvider = null) =>
+        !ReferenceEquals(Budgets.ExchangeRates, FixedExchangeRates.UsdOnly) || Pricing.ExchangeRates.Count == 0
+            ? Budgets.ExchangeRates
+            : new DatedExchangeRates(Pricing.ExchangeRates, timeProvider);
+
     public LedgerWriterOptions Ledger { get; set; } = new();
 
     /// <summary>Budgets created or replaced in the store at start (budgets can also be managed with <c>tollgate budget</c>).</summary>

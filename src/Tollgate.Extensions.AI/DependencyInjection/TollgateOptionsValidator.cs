@@ -42,7 +42,7 @@ public sealed class TollgateOptionsValidator : IValidateOptions<TollgateOptions>
         AddThrown(errors, "Tollgate:Ledger", () => options.Ledger.Validate());
         foreach (var budget in options.SeedBudgets)
         {
-            errors.AddRange(budget.Validate(options.Budgets?.ExchangeRates).Select(e => $"Tollgate:SeedBudgets '{budget.Id}': {e}"));
+            errors.AddRange(budget.Validate(options.Budgets is null ? null : options.BudgetExchangeRates()).Select(e => $"Tollgate:SeedBudgets '{budget.Id}': {e}"));
         }
 
         if (options.SeedBudgets.GroupBy(b => b.Id, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1) is { } duplicate)

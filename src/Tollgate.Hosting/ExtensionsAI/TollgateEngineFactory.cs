@@ -71,6 +71,7 @@ public static class TollgateEngineFactory
         // A budget defined while the app runs (the gateway's admin API, `tollgate budget set`) counts its window's
         // earlier spend from the shared ledger as soon as this gate sees it, as the gateway's does.
         var gateOptions = options.Budgets.WithLedger(ledgerStore, async cancellationToken => await writer.FlushAsync(cancellationToken));
+        gateOptions.ExchangeRates = options.BudgetExchangeRates(time);
         var gate = new BudgetGate(budgetStore, definitions, time, gateOptions, loggerFactory?.CreateLogger<BudgetGate>());
         // Metering's alerts (usage a provider reported that could not be billed) go to the store's alert history, as the gateway's do.
         var alerts = new AlertDispatcher(stores.AlertHistory, [new LogAlertSink((loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<LogAlertSink>())]);

@@ -17,8 +17,6 @@ namespace Tollgate.Gateway.Tests.ExtensionsAI;
 /// </summary>
 public sealed class DoorParityTests
 {
-    private const string AnswerText = "Hello from the fake upstream.";
-
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
@@ -60,7 +58,7 @@ public sealed class DoorParityTests
             .GetResponseAsync([new ChatMessage(ChatRole.User, "hello")], new ChatOptions { MaxOutputTokens = 100 }, Ct);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Equal(AnswerText, answer.Text);
+        Assert.Equal(InProcessModel.AnswerText, answer.Text);
         var records = await doors.RecordsAsync();
         Assert.Equal(2, records.Count);
         Assert.All(records, r =>
@@ -176,86 +174,4 @@ public sealed class DoorParityTests
     }
 
     private static StringContent Json(string json) => new(json, Encoding.UTF8, "application/json");
-
-    /// <summary>A gateway and an in-process app on the same store, spending from the same budgets.</summary>
-    private sealed class Doors : IAsyncDisposable
-    {
-        private readonly List<IChatClient> _apps = [];
-
-        private Doors(TestGateway gateway, TollgateEngine engine, HttpClient http)
-        {
-            Gateway = gateway;
-            Engine = engine;
-            Http = http;
-        }
-
-        public TestGateway Gateway { get; }
-
-        public TollgateEngine Engine { get; }
-
-        public HttpClient Http { get; }
-
-        public static async Task<Doors> StartAsync()
-        {
-            string? store = null;
-            var gateway = await TestGateway.StartAsync((options, _) =>
-            {
-                store = options.Store;
-                options.BudgetCounters = "store";
-            });
-            var (_, key) = await gateway.CreateKeyAsync("acme");
-            var engine = TollgateEngineFactory.Create(new TollgateOptions { Store = store! });
-            return new Doors(gateway, engine, gateway.ClientWithKey(key));
-        }
-
-        public IChatClient App(string model, UsageDetails usage)
-        {
-            var app = new InProcessModel(model, usage).WithTollgate(Engine);
-            _apps.Add(app);
-            return app;
-        }
-
-        public async Task<List<UsageRecord>> RecordsAsync()
-        {
-            await Engine.FlushAsync(Ct);
-            return await Gateway.LedgerRecordsAsync();
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            foreach (var app in _apps)
-            {
-                app.Dispose();
-            }
-
-            Http.Dispose();
-            await Engine.DisposeAsync();
-            await Gateway.DisposeAsync();
-        }
-    }
-
-    /// <summary>The app's own model client (hand-written): answers as the fake upstream does, with the given usage.</summary>
-    private sealed class InProcessModel(string model, UsageDetails usage) : IChatClient
-    {
-        private readonly ChatClientMetadata _metadata = new("openai", null, model);
-
-        /// <summary>The options the middleware sent last (after any adaptation).</summary>
-        public ChatOptions? LastOptions { get; private set; }
-
-        public Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
-        {
-            LastOptions = options;
-            return Task.FromResult(new ChatResponse(new ChatMessage(ChatRole.Assistant, AnswerText)) { ModelId = model, Usage = usage });
-        }
-
-        public IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) =>
-            throw new NotSupportedException();
-
-        public object? GetService(Type serviceType, object? serviceKey = null) =>
-            serviceKey is null && serviceType == typeof(ChatClientMetadata) ? _metadata : null;
-
-        public void Dispose()
-        {
-        }
-    }
 }
