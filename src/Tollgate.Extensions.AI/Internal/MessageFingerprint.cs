@@ -29,6 +29,14 @@ internal static class MessageFingerprint
             }
         }
 
+        if (options?.Instructions is { Length: > 0 } instructions)
+        {
+            // Sent as the system prompt (the Responses API's "instructions"): a system part before the messages.
+            canon.BeginSection();
+            canon.Text(instructions);
+            canon.EndSystem();
+        }
+
         foreach (var message in messages)
         {
             canon.BeginSection();
