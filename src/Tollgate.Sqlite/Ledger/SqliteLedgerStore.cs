@@ -167,7 +167,7 @@ public sealed class SqliteLedgerStore : ILedgerStore
         if (f.SessionId is null)
         {
             var (first, last) = f.From is null || f.To is null ? await ExtentAsync(connection, cancellationToken) : (null, null);
-            sql = RollupQuerySql.For(query, RollupPlan.For(query, first, last), Raw, dimsJoin: "CROSS JOIN");
+            sql = RollupQuerySql.For(query, RollupPlan.For(query, first, last, signed: true), Raw, dimsJoin: "CROSS JOIN");
         }
         else
         {
@@ -457,8 +457,12 @@ public sealed class SqliteLedgerStore : ILedgerStore
                         await command.ExecuteNonQueryAsync(cancellationToken);
                     }
 
-                    command.CommandText = SqliteLedgerSchema.AddFingerprints;
-                    await command.ExecuteNonQueryAsync(cancellationToken);
+                    command.CommandText = "SELECT COUNT(*) FROM pragma_table_info('ledger_records') WHERE name = 'request_fingerprint'";
+                    if ((long)(await command.ExecuteScalarAsync(cancellationToken))! == 0)
+                    {
+                        command.CommandText = SqliteLedgerSchema.AddFingerprints;
+                        await command.ExecuteNonQueryAsync(cancellationToken);
+                    }
                 }
 
                 command.CommandText = "INSERT OR REPLACE INTO tollgate_meta (key, value) VALUES ('ledger.schema_version', $v)";

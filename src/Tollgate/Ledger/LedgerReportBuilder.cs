@@ -86,20 +86,21 @@ internal static class LedgerReportBuilder
             groups[(key, bucket)] = groups.TryGetValue((key, bucket), out var sum) ? sum + row.Metrics : row.Metrics;
         }
 
-        IEnumerable<KeyValuePair<(string? Key, long Bucket), LedgerMetrics>> selected = groups;
+        // A plan with shifted days subtracts what it moved: a group it moved whole out of a bucket sums to nothing there.
+        IEnumerable<KeyValuePair<(string? Key, long Bucket), LedgerMetrics>> selected = groups.Where(g => g.Value.Requests != 0);
         if (query.Top is { } top)
         {
             if (query.GroupBy is not null && query.Bucket is not null)
             {
-                var keep = groups.GroupBy(g => g.Key.Key)
+                var keep = selected.GroupBy(g => g.Key.Key)
                     .Select(g => (g.Key, Cost: g.Sum(x => x.Value.CostNanos)))
                     .OrderByDescending(k => k.Cost).ThenBy(k => k.Key, StringComparer.Ordinal)
                     .Take(top).Select(k => k.Key).ToHashSet();
-                selected = groups.Where(g => keep.Contains(g.Key.Key));
+                selected = selected.Where(g => keep.Contains(g.Key.Key));
             }
             else
             {
-                selected = groups.OrderByDescending(g => g.Value.CostNanos).ThenBy(g => g.Key.Key, StringComparer.Ordinal)
+                selected = selected.OrderByDescending(g => g.Value.CostNanos).ThenBy(g => g.Key.Key, StringComparer.Ordinal)
                     .ThenBy(g => g.Key.Bucket).Take(top);
             }
         }

@@ -30,11 +30,27 @@ internal sealed class RollupPlan
     /// <summary>Ranges of raw records, in unix microseconds; each lies inside one bucket (not merged).</summary>
     public List<(long From, long To)> Raw { get; } = [];
 
+    /// <summary>
+    /// Days of the daily rollup read whole although a bucket boundary lies inside them, each counted in the bucket of
+    /// <c>Time</c> (the bucket holding most of the day); the part of the day on the other side of the boundary is read
+    /// again from <see cref="NegativeHours"/>/<see cref="NegativeQuarters"/> and subtracted there, and read from
+    /// <see cref="Hours"/>/<see cref="Quarters"/> into its own bucket. A zone whose days are not UTC days then reads one
+    /// day row and a few hours per day instead of all 24 hours — and every sum stays exact, as sums of integers do.
+    /// </summary>
+    public List<(long Day, long Time)> ShiftedDays { get; } = [];
+
+    /// <summary>Hourly rollup ranges subtracted from the bucket of <c>Time</c> (see <see cref="ShiftedDays"/>).</summary>
+    public List<(long From, long To, long Time)> NegativeHours { get; } = [];
+
+    /// <summary>Quarter-hour rollup ranges subtracted from the bucket of <c>Time</c> (see <see cref="ShiftedDays"/>).</summary>
+    public List<(long From, long To, long Time)> NegativeQuarters { get; } = [];
+
     /// <param name="query">The report.</param>
     /// <param name="fromMicros">First instant covered (unix microseconds, inclusive).</param>
     /// <param name="toMicros">End of the range (unix microseconds, exclusive).</param>
     /// <param name="useDaily">False when the daily rollup cannot answer the query (then whole days are read hour by hour).</param>
-    public static RollupPlan For(LedgerQuery query, long fromMicros, long toMicros, bool useDaily)
+    /// <param name="signed">Whether the store can subtract (<see cref="ShiftedDays"/>); otherwise days split by a boundary are read hour by hour.</param>
+    public static RollupPlan For(LedgerQuery query, long fromMicros, long toMicros, bool useDaily, bool signed = false)
     {
         ArgumentNullException.ThrowIfNull(query);
         var plan = new RollupPlan(query);
@@ -77,6 +93,10 @@ internal sealed class RollupPlan
                     {
                         Append(plan.Days, d, d + LedgerReportBuilder.SecondsPerDay);
                     }
+                    else if (useDaily && signed && plan.TryShift(d))
+                    {
+                        // Read as the day less (and plus) the part past its one boundary.
+                    }
                     else
                     {
                         plan.AddHours(d, d + LedgerReportBuilder.SecondsPerDay);
@@ -94,10 +114,63 @@ internal sealed class RollupPlan
     }
 
     /// <summary>
+    /// Reads the UTC day starting at <paramref name="day"/>, which one bucket boundary splits, as a shifted day (see
+    /// <see cref="ShiftedDays"/>); false, changing nothing, when more than one boundary or one off the quarter hours splits it.
+    /// </summary>
+    private bool TryShift(long day)
+    {
+        const long Day = LedgerReportBuilder.SecondsPerDay;
+        var b = _query.Bucket!.Value;
+        var first = LedgerReportBuilder.BucketStart(day, b, _query.TimeZone, _query.WeekStart);
+        var boundary = LedgerReportBuilder.BucketStart(day + Day - 1, b, _query.TimeZone, _query.WeekStart);
+        if (boundary <= day || boundary % LedgerReportBuilder.SecondsPerQuarter != 0 ||
+            LedgerReportBuilder.BucketStart(boundary - 1, b, _query.TimeZone, _query.WeekStart) != first)
+        {
+            return false;
+        }
+
+        // The day counts in the bucket holding most of it; the other part is moved over.
+        var (time, from, to) = boundary - day >= day + Day - boundary ? (day, boundary, day + Day) : (boundary, day, boundary);
+        ShiftedDays.Add((day, time));
+        var h0 = LedgerReportBuilder.Ceiling(from, LedgerReportBuilder.SecondsPerHour);
+        var h1 = Math.Max(h0, LedgerReportBuilder.Floor(to, LedgerReportBuilder.SecondsPerHour));
+        AddQuarters(from, Math.Min(h0, to));
+        AddHours(h0, h1);
+        AddQuarters(Math.Max(h1, Math.Min(h0, to)), to);
+        for (var h = LedgerReportBuilder.Floor(from, LedgerReportBuilder.SecondsPerHour); h < to; h += LedgerReportBuilder.SecondsPerHour)
+        {
+            if (h >= from && h + LedgerReportBuilder.SecondsPerHour <= to)
+            {
+                AppendTimed(NegativeHours, h, h + LedgerReportBuilder.SecondsPerHour, time);
+                continue;
+            }
+
+            for (var t = Math.Max(h, from); t < Math.Min(h + LedgerReportBuilder.SecondsPerHour, to); t += LedgerReportBuilder.SecondsPerQuarter)
+            {
+                AppendTimed(NegativeQuarters, t, t + LedgerReportBuilder.SecondsPerQuarter, time);
+            }
+        }
+
+        return true;
+    }
+
+    private static void AppendTimed(List<(long From, long To, long Time)> ranges, long from, long to, long time)
+    {
+        if (ranges.Count > 0 && ranges[^1].To == from && ranges[^1].Time == time)
+        {
+            ranges[^1] = (ranges[^1].From, to, time);
+        }
+        else
+        {
+            ranges.Add((from, to, time));
+        }
+    }
+
+    /// <summary>
     /// The plan for a report whose stored rollups span the quarter hours [<paramref name="firstQuarter"/>,
     /// <paramref name="lastQuarter"/>] (null when the ledger is empty): an open end of the filter is bounded by them.
     /// </summary>
-    public static RollupPlan For(LedgerQuery query, long? firstQuarter, long? lastQuarter)
+    public static RollupPlan For(LedgerQuery query, long? firstQuarter, long? lastQuarter, bool signed = false)
     {
         ArgumentNullException.ThrowIfNull(query);
         var f = query.Filter;
@@ -108,7 +181,7 @@ internal sealed class RollupPlan
 
         var from = f.From is { } a ? LedgerColumns.FromBoundMicros(a) : firstQuarter!.Value * MicrosPerSecond;
         var to = f.To is { } b ? LedgerColumns.ToBoundMicros(b) : (lastQuarter!.Value + LedgerReportBuilder.SecondsPerQuarter) * MicrosPerSecond;
-        return For(query, from, to, useDaily: !LedgerReportBuilder.CanUseModelRollup(query));
+        return For(query, from, to, useDaily: !LedgerReportBuilder.CanUseModelRollup(query), signed);
     }
 
     /// <summary>True when a bucket boundary lies inside (from, to): the period cannot be read as one row.</summary>

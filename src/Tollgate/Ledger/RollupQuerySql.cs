@@ -48,6 +48,9 @@ internal sealed class RollupQuerySql
         sql.AddRollup(query, WideDaily, "day", plan.Days, dimsJoin);
         sql.AddRollup(query, byModel ? ModelHourly : WideHourly, "hour", plan.Hours, dimsJoin);
         sql.AddRollup(query, WideQuarter, "quarter", plan.Quarters, dimsJoin);
+        sql.AddTimed(query, WideDaily, "day", [.. plan.ShiftedDays.Select(d => (d.Day, d.Day + LedgerReportBuilder.SecondsPerDay, d.Time))], dimsJoin, negative: false);
+        sql.AddTimed(query, WideHourly, "hour", plan.NegativeHours, dimsJoin, negative: true);
+        sql.AddTimed(query, WideQuarter, "quarter", plan.NegativeQuarters, dimsJoin, negative: true);
         foreach (var (from, to) in plan.Raw)
         {
             var start = query.Bucket is null ? 0 : LedgerReportBuilder.Floor(from, 1_000_000) / 1_000_000;
@@ -119,6 +122,28 @@ internal sealed class RollupQuerySql
 
         where.AddRange(Filters(query));
         _selects.Add($"SELECT {time}, {dim}, {sums} FROM {from}" + (where.Count > 0 ? " WHERE " + string.Join(" AND ", where) : "") + " GROUP BY 1, 2");
+    }
+
+    /// <summary>
+    /// Rows of a wide rollup over ranges that each count in the bucket of their own <c>Time</c> (not the row's), added
+    /// or — <paramref name="negative"/> — subtracted: the shifted days of a <see cref="RollupPlan"/>.
+    /// </summary>
+    private void AddTimed(LedgerQuery query, string table, string timeColumn, List<(long From, long To, long Time)> ranges, string dimsJoin, bool negative)
+    {
+        if (ranges.Count == 0)
+        {
+            return;
+        }
+
+        var dim = query.GroupBy is { } d ? LedgerColumns.DimensionColumn(d) : "''";
+        var sign = negative ? "-" : "";
+        var sums = string.Join(", ", LedgerColumns.Metrics.Select(m => $"{sign}CAST(SUM({m}) AS bigint)"));
+        var cte = (negative ? "n_" : "s_") + timeColumn;
+        var values = string.Join(", ", ranges.Select(r => $"(CAST({Param(r.From)} AS bigint), CAST({Param(r.To)} AS bigint), CAST({Param(r.Time)} AS bigint))"));
+        _ctes.Add($"{cte}(a, b, t) AS (VALUES {values})");
+        var where = Filters(query);
+        _selects.Add($"SELECT {(query.Bucket is null ? "CAST(0 AS bigint)" : cte + ".t")}, {dim}, {sums} FROM {cte} {dimsJoin} {table} ON {timeColumn} >= {cte}.a AND {timeColumn} < {cte}.b " +
+                     $"{dimsJoin} ledger_dims ON id = dim_id" + (where.Count > 0 ? " WHERE " + string.Join(" AND ", where) : "") + " GROUP BY 1, 2");
     }
 
     private void AddRaw(LedgerQuery query, RawRecordSql raw, string time, object? from, object? to, string? session)

@@ -60,6 +60,7 @@ public sealed class PostgreSqlLedgerStoreTests(PostgreSqlLedgerDatabase database
     [InlineData(1)]
     [InlineData(2)]
     [InlineData(3)]
+    [InlineData(4)]
     public async Task QueryAsync_LedgerFromOlderSchema_IsUpgradedToCurrentRollups(int version)
     {
         var connectionString = await database.NewSchemaAsync();
@@ -86,7 +87,7 @@ public sealed class PostgreSqlLedgerStoreTests(PostgreSqlLedgerDatabase database
         Assert.Equal(LedgerTestData.Sum(records), hourly.Total);
         var expected = records.Concat(more).Concat(LedgerTestData.Many(10, seed: 98)).Where(r => r.User == records[0].User);
         Assert.Equal(LedgerTestData.Sum(expected), all.Total);
-        Assert.Equal("4", await ScalarAsync(connectionString, "SELECT value FROM tollgate_meta WHERE key = 'ledger.schema_version'"));
+        Assert.Equal("5", await ScalarAsync(connectionString, "SELECT value FROM tollgate_meta WHERE key = 'ledger.schema_version'"));
     }
 
     [Fact]

@@ -33,6 +33,7 @@ public sealed class SqliteLedgerStoreTests : LedgerStoreConformanceTests, IDispo
     [InlineData(1)]
     [InlineData(2)]
     [InlineData(3)]
+    [InlineData(4)]
     public async Task QueryAsync_LedgerFromOlderSchema_IsUpgradedToCurrentRollups(int version)
     {
         var path = Path.Combine(_directory, "v" + version, "tollgate.db");
@@ -58,7 +59,7 @@ public sealed class SqliteLedgerStoreTests : LedgerStoreConformanceTests, IDispo
         Assert.Equal(records.Where(r => r.Tenant == "tenant-1").Select(r => (r.Timestamp.UtcDateTime.Date, r.User)).Distinct().Count(), report.Groups.Count);
         Assert.Equal(LedgerTestData.Sum(records), hourly.Total);
         Assert.Equal(LedgerTestData.Sum(records.Concat(more).Where(r => r.User == records[0].User)), all.Total);
-        Assert.Equal("4", Scalar(path, "SELECT value FROM tollgate_meta WHERE key = 'ledger.schema_version'"));
+        Assert.Equal("5", Scalar(path, "SELECT value FROM tollgate_meta WHERE key = 'ledger.schema_version'"));
         Assert.Null(Scalar(path, "SELECT name FROM sqlite_temp_master WHERE name LIKE 'old_%'"));
     }
 
