@@ -43,6 +43,7 @@ internal static class AnthropicUsageReader
         return new UsageRow
         {
             Day = day,
+            Source = where,
             Model = model,
             ServiceTier = tier,
             Batch = string.Equals(tier, "batch", StringComparison.OrdinalIgnoreCase),

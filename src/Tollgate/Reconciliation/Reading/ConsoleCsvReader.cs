@@ -78,6 +78,7 @@ internal static class ConsoleCsvReader
                     sink.Usage.Add(new UsageRow
                     {
                         Day = day,
+                        Source = where,
                         Model = row.Model(),
                         Batch = row.Flag("batch"),
                         ServiceTier = row.Text("service_tier"),
@@ -92,6 +93,7 @@ internal static class ConsoleCsvReader
                     sink.Usage.Add(new UsageRow
                     {
                         Day = day,
+                        Source = where,
                         Model = row.Model(),
                         ServiceTier = tier,
                         Batch = string.Equals(tier, "batch", StringComparison.OrdinalIgnoreCase),

@@ -40,6 +40,7 @@ internal static class OpenAiUsageReader
         return new UsageRow
         {
             Day = day,
+            Source = where,
             Model = model,
             Batch = JsonFields.Flag(result, "batch", where),
             ServiceTier = JsonFields.Text(result, "service_tier", where),

@@ -11,6 +11,9 @@ public sealed record UsageRow
     /// <summary>The model as the provider named it (a dated snapshot, an alias).</summary>
     public required string Model { get; init; }
 
+    /// <summary>Where the row was read (file, page, bucket, result), for errors.</summary>
+    public string Source { get; init; } = "";
+
     public bool Batch { get; init; }
 
     /// <summary>Anthropic's <c>service_tier</c> (<c>standard</c>, <c>batch</c>, <c>priority</c>, …); OpenAI's when grouped by it.</summary>

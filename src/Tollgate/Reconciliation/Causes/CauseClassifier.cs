@@ -1,0 +1,162 @@
+using Tollgate.Costing;
+using Tollgate.Reconciliation.Matching;
+
+namespace Tollgate.Reconciliation.Causes;
+
+/// <summary>
+/// Names the cause of each differing cell, from the cell's own figures and its neighbours': first time-zone shifts
+/// (a pair of adjacent days netting to zero), then, when tokens differ, batch, cache accounting and untracked calls;
+/// when only the cost differs, rounding, Priority Tier, batch pricing, a uniform discount, else a price-list mismatch.
+/// </summary>
+public sealed class CauseClassifier(ListPrices prices, ReconciliationOptions options)
+{
+    public Dictionary<Cell, string> Classify(IReadOnlyList<Cell> cells)
+    {
+        ArgumentNullException.ThrowIfNull(cells);
+        var causes = new Dictionary<Cell, string>();
+        foreach (var (a, b) in TimeZonePairs(cells))
+        {
+            causes[a] = DifferenceCause.TimeZoneShift;
+            causes[b] = DifferenceCause.TimeZoneShift;
+        }
+
+        // A day cell (costs not by model) follows its day's models: their shift is its shift.
+        foreach (var day in cells.Where(c => !c.ComparesTokens && c.TokensDiffer))
+        {
+            if (causes.Keys.Any(c => c.Day == day.Day && c.ComparesTokens))
+            {
+                causes[day] = DifferenceCause.TimeZoneShift;
+            }
+        }
+
+        var discount = CommonDiscount(cells);
+        foreach (var cell in cells)
+        {
+            if (causes.ContainsKey(cell))
+            {
+                continue;
+            }
+
+            var costDelta = cell.ComparesCost ? cell.Delta(ReconcileKind.Cost) : 0;
+            if (cell.TokensDiffer)
+            {
+                causes[cell] = TokenCause(cell);
+            }
+            else if (costDelta != 0)
+            {
+                causes[cell] = CostCause(cell, discount);
+            }
+        }
+
+        return causes;
+    }
+
+    private static IEnumerable<(Cell, Cell)> TimeZonePairs(IReadOnlyList<Cell> cells)
+    {
+        foreach (var model in cells.Where(c => c.ComparesTokens).GroupBy(c => c.Model, StringComparer.Ordinal))
+        {
+            var byDay = model.ToDictionary(c => c.Day);
+            var used = new HashSet<DateOnly>();
+            foreach (var cell in model.OrderBy(c => c.Day))
+            {
+                if (used.Contains(cell.Day) || !cell.TokensDiffer || !byDay.TryGetValue(cell.Day.AddDays(1), out var next) || !next.TokensDiffer)
+                {
+                    continue;
+                }
+
+                var nets = ReconcileKinds.Tokens.All(k => cell.Delta(k) + next.Delta(k) == 0)
+                    && (!cell.Provider.HasRequests || cell.Delta(ReconcileKind.Requests) + next.Delta(ReconcileKind.Requests) == 0);
+                if (nets)
+                {
+                    used.Add(cell.Day);
+                    used.Add(next.Day);
+                    yield return (cell, next);
+                }
+            }
+        }
+    }
+
+    private string TokenCause(Cell cell)
+    {
+        var kinds = Kinds(cell);
+        if (!cell.Batch.IsEmpty && kinds.All(k => cell.Delta(k) == cell.Batch[k]))
+        {
+            return DifferenceCause.Batch;
+        }
+
+        if (cell.Provider.TotalInput == cell.Ledger.TotalInput && cell.Delta(ReconcileKind.Output) == 0
+            && (!cell.Provider.HasRequests || cell.Delta(ReconcileKind.Requests) == 0))
+        {
+            return DifferenceCause.CacheAccounting;
+        }
+
+        if (kinds.All(k => cell.Delta(k) >= 0))
+        {
+            var providerTotal = cell.Provider.TotalInput + cell.Provider.Output;
+            var share = providerTotal == 0 ? 0 : (decimal)(cell.Ledger.TotalInput + cell.Ledger.Output) / providerTotal;
+            var proportional = kinds.All(k => cell.Provider[k] == 0
+                ? cell.Ledger[k] == 0
+                : Math.Abs(((decimal)cell.Ledger[k] / cell.Provider[k]) - share) <= options.ProportionTolerance);
+            if (proportional)
+            {
+                return DifferenceCause.Untracked;
+            }
+        }
+
+        return DifferenceCause.Unexplained;
+    }
+
+    private string CostCause(Cell cell, decimal? discount)
+    {
+        var delta = Money.FromNanos(cell.Delta(ReconcileKind.Cost));
+        if (Math.Abs(delta) <= options.RoundingToleranceUsd)
+        {
+            return DifferenceCause.Rounding;
+        }
+
+        if (!cell.Priority.IsEmpty && delta < 0)
+        {
+            return DifferenceCause.PriorityTier;
+        }
+
+        if (!cell.Batch.IsEmpty)
+        {
+            var half = prices.Cost(cell.Model, cell.Day, cell.Batch) / 2;
+            if (Math.Abs(delta + half) <= options.RoundingToleranceUsd + (options.ShareTolerance * half))
+            {
+                return DifferenceCause.Batch;
+            }
+        }
+
+        if (discount is { } common && Ratio(cell) is { } ratio && Math.Abs(ratio - common) <= options.DiscountTolerance * common)
+        {
+            return DifferenceCause.Discount;
+        }
+
+        return DifferenceCause.PriceMismatch;
+    }
+
+    /// <summary>
+    /// The provider/ledger cost ratio most cells with the same tokens share (their median), when it is below 1 and at
+    /// least two cells share it: a negotiated discount lowers every model's cost by the same percentage.
+    /// </summary>
+    private decimal? CommonDiscount(IReadOnlyList<Cell> cells)
+    {
+        var ratios = cells.Where(c => c.ComparesCost && !c.TokensDiffer && c.Priority.IsEmpty && c.Batch.IsEmpty)
+            .Select(Ratio).OfType<decimal>().Order().ToList();
+        if (ratios.Count < 2)
+        {
+            return null;
+        }
+
+        var median = ratios[ratios.Count / 2];
+        var sharing = ratios.Count(r => Math.Abs(r - median) <= options.DiscountTolerance * median);
+        return median < 1 - options.DiscountTolerance && sharing >= 2 ? median : null;
+    }
+
+    private static decimal? Ratio(Cell cell) =>
+        cell.Ledger.CostNanos > 0 && cell.Provider.CostNanos > 0 ? (decimal)cell.Provider.CostNanos / cell.Ledger.CostNanos : null;
+
+    private static List<ReconcileKind> Kinds(Cell cell) =>
+        cell.Provider.HasRequests ? [.. ReconcileKinds.Tokens, ReconcileKind.Requests] : [.. ReconcileKinds.Tokens];
+}
