@@ -77,7 +77,7 @@ public sealed class Reconciler(PriceCatalog catalog, ReconciliationOptions? opti
         var hasCosts = request.Costs.Count > 0;
         var costDays = hasCosts ? export.CostDays.Where(days.Contains).ToHashSet() : [];
         var splitWrites = export.Usage.Any(r => r.CacheWrite5m > 0 || r.CacheWrite1h > 0);
-        foreach (var ((day, model), tally) in await LedgerSide.ReadAsync(ledger, provider, days, names, splitWrites, cancellationToken))
+        foreach (var ((day, model), tally) in await LedgerSide.ReadAsync(ledger, provider, days, names, splitWrites, provider == "openai" ? ["embeddings"] : [], cancellationToken))
         {
             At(day, model).Ledger.Add(tally);
         }

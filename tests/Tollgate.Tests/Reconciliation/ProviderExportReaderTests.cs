@@ -140,7 +140,20 @@ public sealed class ProviderExportReaderTests
         var outcome = ProviderExportReader.Read("openai", [new("a.json", page), new("b.json", page)], []);
 
         Assert.Null(outcome.Value);
-        Assert.Contains("b.json bucket 1: the bucket starting 2026-11-02T00:00:00Z is also in a.json bucket 1 (overlapping pages)", outcome.Error, StringComparison.Ordinal);
+        Assert.Contains("b.json bucket 1 result 1: the same result of the bucket starting 2026-11-02T00:00:00Z is also in a.json bucket 1 result 1 (overlapping pages)", outcome.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Read_SameBucketsOnePerProject_NotAnOverlap()
+    {
+        var page = ProviderExports.OpenAiUsagePages(OpenAiCells, 10).Single();
+
+        var outcome = ProviderExportReader.Read("openai",
+            [new("proj-a.json", page.Replace("\"project_id\":null", "\"project_id\":\"proj_a\"", StringComparison.Ordinal)),
+             new("proj-b.json", page.Replace("\"project_id\":null", "\"project_id\":\"proj_b\"", StringComparison.Ordinal))], []);
+
+        Assert.True(outcome.Value is not null, outcome.Error);
+        Assert.Equal(8, outcome.Value.Usage.Count);
     }
 
     [Fact]

@@ -267,6 +267,20 @@ public sealed class ReconcilerTests
     }
 
     [Fact]
+    public async Task RunAsync_LedgerEmbeddings_NotInTheCompletionsExport_LeftOut()
+    {
+        var records = OpenAiLedger();
+        var usage = ProviderExports.OpenAiUsagePages(CellsOf(records, OpenAiName));
+        records.Add(ProviderExports.Record("e1", "openai", "text-embedding-3-small", Day(1), input: 5_000_000) with { ApiFlavor = "embeddings" });
+        records.Add(ProviderExports.Record("e2", "openai", "gpt-4o", Day(2), input: 1000, minute: 40) with { ApiFlavor = "embeddings" });
+
+        var result = await RunAsync(records, "openai", [new("usage.json", ProviderExports.AsArray(usage))], []);
+
+        Assert.Empty(result.Differences);
+        Assert.Equal(1m, result.CaptureRate);
+    }
+
+    [Fact]
     public async Task RunAsync_FromTo_OnlyThoseDays()
     {
         var records = OpenAiLedger();

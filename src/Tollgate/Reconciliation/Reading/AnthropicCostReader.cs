@@ -18,13 +18,15 @@ internal static class AnthropicCostReader
             b++;
             var at = $"{where} bucket {b}";
             var start = JsonFields.Timestamp(bucket, "starting_at", at);
-            sink.Bucket(ExportFormat.AnthropicCosts, start, at);
+            sink.Bucket(ExportFormat.AnthropicCosts, start);
             var r = 0;
             foreach (var result in JsonFields.Array(bucket, "results", at).EnumerateArray())
             {
                 r++;
+                sink.Result(ExportFormat.AnthropicCosts, start, JsonFields.Identity(result), $"{at} result {r}");
                 var place = $"{at} result {r}";
-                sink.Costs.Add(Row(JsonFields.UtcDay(start), JsonFields.Text(result, "amount", place), JsonFields.Text(result, "currency", place),
+                var amount = result.TryGetProperty("amount", out var value) && value.ValueKind == JsonValueKind.Number ? value.GetRawText() : JsonFields.Text(result, "amount", place);
+                sink.Costs.Add(Row(JsonFields.UtcDay(start), amount, JsonFields.Text(result, "currency", place),
                     JsonFields.Text(result, "model", place), JsonFields.Text(result, "service_tier", place), place));
             }
         }
@@ -32,7 +34,7 @@ internal static class AnthropicCostReader
 
     internal static CostRow Row(DateOnly day, string? amount, string? currency, string? model, string? tier, string where)
     {
-        if (amount is null || !decimal.TryParse(amount, NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var cents))
+        if (amount is null || !decimal.TryParse(amount, NumberStyles.Float, CultureInfo.InvariantCulture, out var cents))
         {
             throw new ExportFormatException($"{where}: \"amount\" must be a decimal string in cents (got {(amount is null ? "nothing" : JsonFields.Shorten(amount))})");
         }

@@ -18,11 +18,12 @@ internal static class AnthropicUsageReader
             b++;
             var at = $"{where} bucket {b}";
             var start = JsonFields.Timestamp(bucket, "starting_at", at);
-            sink.Bucket(ExportFormat.AnthropicUsage, start, at);
+            sink.Bucket(ExportFormat.AnthropicUsage, start);
             var r = 0;
             foreach (var result in JsonFields.Array(bucket, "results", at).EnumerateArray())
             {
                 r++;
+                sink.Result(ExportFormat.AnthropicUsage, start, JsonFields.Identity(result), $"{at} result {r}");
                 sink.Usage.Add(Row(result, JsonFields.UtcDay(start), $"{at} result {r}"));
             }
         }
@@ -37,6 +38,12 @@ internal static class AnthropicUsageReader
         {
             write5m = JsonFields.Count(creation, "ephemeral_5m_input_tokens", where + " cache_creation");
             write1h = JsonFields.Count(creation, "ephemeral_1h_input_tokens", where + " cache_creation");
+        }
+        else
+        {
+            // The flat spelling some renderings of the report use.
+            write5m = JsonFields.Count(result, "cache_creation_5m_input_tokens", where);
+            write1h = JsonFields.Count(result, "cache_creation_1h_input_tokens", where);
         }
 
         var tier = JsonFields.Text(result, "service_tier", where);

@@ -47,8 +47,6 @@ internal static class ConsoleCsvReader
 
     public static void Read(CsvTable table, ExportFormat format, string name, ExportSink sink)
     {
-        var starts = new Dictionary<DateTimeOffset, string>();
-        var keys = new Dictionary<string, int>(StringComparer.Ordinal);
         var identity = Enumerable.Range(0, table.Columns.Count).Where(i => !Measures.Contains(table.Columns[i])
             && !table.Columns[i].Contains("cache_creation", StringComparison.Ordinal) && !table.Columns[i].Contains("ephemeral", StringComparison.Ordinal)
             && !table.Columns[i].Contains("server_tool_use", StringComparison.Ordinal)).ToArray();
@@ -57,13 +55,8 @@ internal static class ConsoleCsvReader
             var where = $"{name} line {line}";
             var row = new Row(table, cells, where);
             var start = format is ExportFormat.OpenAiUsage or ExportFormat.OpenAiCosts ? OpenAiStart(row) : row.Timestamp("starting_at");
-            var key = string.Join('\u001f', identity.Select(i => cells[i].Trim()));
-            if (!keys.TryAdd(key, line))
-            {
-                throw new ExportFormatException($"{where}: the same result as line {keys[key]} (overlapping exports): give each row once");
-            }
-
-            starts.TryAdd(start, where);
+            sink.Bucket(format, start);
+            sink.Result(format, start, string.Join('\u001f', identity.Select(i => table.Columns[i] + "=" + cells[i].Trim())), where);
             var day = JsonFields.UtcDay(start);
             switch (format)
             {
@@ -122,11 +115,6 @@ internal static class ConsoleCsvReader
                     sink.Costs.Add(AnthropicCostReader.Row(day, row.Text("amount"), row.Text("currency"), row.Text("model"), row.Text("service_tier"), where));
                     break;
             }
-        }
-
-        foreach (var (start, where) in starts)
-        {
-            sink.Bucket(format, start, where);
         }
     }
 

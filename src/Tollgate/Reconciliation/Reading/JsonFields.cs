@@ -59,11 +59,16 @@ internal static class JsonFields
         };
     }
 
-    /// <summary>A JSON number read as the exact decimal its text spells (never through a double).</summary>
+    /// <summary>A JSON number (or a number in a string) read as the exact decimal its text spells (never through a double).</summary>
     public static decimal ExactNumber(JsonElement value, string name, string where)
     {
-        if (value.ValueKind != JsonValueKind.Number
-            || !decimal.TryParse(value.GetRawText(), NumberStyles.Float, CultureInfo.InvariantCulture, out var amount))
+        var text = value.ValueKind switch
+        {
+            JsonValueKind.Number => value.GetRawText(),
+            JsonValueKind.String => value.GetString(),
+            _ => null,
+        };
+        if (text is null || !decimal.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var amount))
         {
             throw new ExportFormatException($"{where}: \"{name}\" must be a number (got {Shorten(value.GetRawText())})");
         }
@@ -88,6 +93,30 @@ internal static class JsonFields
         return text is not null && DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at)
             ? at.ToUniversalTime()
             : throw new ExportFormatException($"{where}: \"{name}\" must be an RFC 3339 timestamp (got {(text is null ? "nothing" : Shorten(text))})");
+    }
+
+    /// <summary>
+    /// What tells a result apart within its bucket: its grouping fields (strings, booleans, nulls — the counts and
+    /// amounts are what it measures).
+    /// </summary>
+    public static string Identity(JsonElement result)
+    {
+        if (result.ValueKind != JsonValueKind.Object)
+        {
+            return "";
+        }
+
+        var parts = new List<string>();
+        foreach (var property in result.EnumerateObject())
+        {
+            if (property.Name is not ("object" or "amount") && property.Value.ValueKind is JsonValueKind.String or JsonValueKind.True or JsonValueKind.False or JsonValueKind.Null)
+            {
+                parts.Add(property.Name + "=" + (property.Value.ValueKind == JsonValueKind.String ? property.Value.GetString() : property.Value.GetRawText()));
+            }
+        }
+
+        parts.Sort(StringComparer.Ordinal);
+        return string.Join('\u001f', parts);
     }
 
     public static DateOnly UtcDay(DateTimeOffset at) => DateOnly.FromDateTime(at.UtcDateTime);

@@ -18,11 +18,12 @@ internal static class OpenAiCostReader
             b++;
             var at = $"{where} bucket {b}";
             var start = JsonFields.UnixSeconds(bucket, "start_time", at);
-            sink.Bucket(ExportFormat.OpenAiCosts, start, at);
+            sink.Bucket(ExportFormat.OpenAiCosts, start);
             var r = 0;
             foreach (var result in JsonFields.Array(bucket, "results", at).EnumerateArray())
             {
                 r++;
+                sink.Result(ExportFormat.OpenAiCosts, start, JsonFields.Identity(result), $"{at} result {r}");
                 var place = $"{at} result {r}";
                 if (!result.TryGetProperty("amount", out var amount) || amount.ValueKind != JsonValueKind.Object || !amount.TryGetProperty("value", out var value))
                 {

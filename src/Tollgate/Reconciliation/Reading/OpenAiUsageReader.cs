@@ -16,11 +16,12 @@ internal static class OpenAiUsageReader
             b++;
             var at = $"{where} bucket {b}";
             var start = JsonFields.UnixSeconds(bucket, "start_time", at);
-            sink.Bucket(ExportFormat.OpenAiUsage, start, at);
+            sink.Bucket(ExportFormat.OpenAiUsage, start);
             var r = 0;
             foreach (var result in JsonFields.Array(bucket, "results", at).EnumerateArray())
             {
                 r++;
+                sink.Result(ExportFormat.OpenAiUsage, start, JsonFields.Identity(result), $"{at} result {r}");
                 sink.Usage.Add(Row(result, JsonFields.UtcDay(start), $"{at} result {r}"));
             }
         }
