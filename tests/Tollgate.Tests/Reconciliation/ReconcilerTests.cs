@@ -281,6 +281,63 @@ public sealed class ReconcilerTests
     }
 
     [Fact]
+    public async Task RunAsync_ShareOfEachDayCountedTheNextDay_ChainOfShiftsClassified()
+    {
+        var records = new List<UsageRecord>();
+        for (var d = 1; d <= 3; d++)
+        {
+            records.Add(ProviderExports.Record($"m{d}", "openai", "gpt-4o-mini", Day(d), input: 30_000_000, cached: 3_000_000, output: 2_000_000));
+        }
+
+        // The provider's days start an hour earlier: the last hour of day 1 lands on day 2, day 2's on day 3.
+        var cells = CellsOf(records, OpenAiName);
+        cells[0] = cells[0] with { Input = cells[0].Input - 1_250_000, Output = cells[0].Output - 80_000 };
+        cells[1] = cells[1] with { Input = cells[1].Input + 1_250_000 - 900_000, Output = cells[1].Output + 80_000 - 70_000, Cached = cells[1].Cached - 100_000 };
+        cells[2] = cells[2] with { Input = cells[2].Input + 900_000, Output = cells[2].Output + 70_000, Cached = cells[2].Cached + 100_000 };
+
+        var result = await RunAsync(records, "openai", [new("usage.json", ProviderExports.AsArray(ProviderExports.OpenAiUsagePages(cells)))], []);
+
+        Assert.Equal(8, result.Differences.Count); // day 1: input, output; days 2 and 3: input, cached input, output
+        Assert.All(result.Differences, d => Assert.Equal(DifferenceCause.TimeZoneShift, d.Cause));
+        Assert.Equal(1m, result.CaptureRate);
+    }
+
+    [Fact]
+    public async Task RunAsync_ExtraCallsOfAnotherMix_Untracked()
+    {
+        var records = OpenAiLedger();
+        var cells = CellsOf(records, OpenAiName);
+        var mini = cells.Single(c => c.Day == Day(2) && c.Model == "gpt-4o-mini-2024-07-18");
+        cells[cells.IndexOf(mini)] = mini with { Input = mini.Input + 7_000_000, Output = mini.Output + 90_000, Requests = mini.Requests + 12 };
+
+        var result = await RunAsync(records, "openai", [new("usage.json", ProviderExports.AsArray(ProviderExports.OpenAiUsagePages(cells)))], []);
+
+        Assert.Equal(["input", "output", "requests"], result.Differences.Select(d => ReconcileKinds.Name(d.Kind)));
+        Assert.All(result.Differences, d => Assert.Equal(DifferenceCause.Untracked, d.Cause));
+    }
+
+    [Fact]
+    public async Task RunAsync_BatchBilledAtHalfPricePerDayCosts_Batch()
+    {
+        var records = OpenAiLedger();
+        var cells = CellsOf(records, OpenAiName);
+
+        // Day 2's gpt-4o-mini calls were batch jobs sent through Tollgate (priced in full there); the provider billed half.
+        var mini = cells.Single(c => c.Day == Day(2) && c.Model == "gpt-4o-mini-2024-07-18");
+        cells[cells.IndexOf(mini)] = mini with { Batch = true };
+        var perDay = records.GroupBy(r => DateOnly.FromDateTime(r.Timestamp.UtcDateTime))
+            .Select(g => new ExportCost(g.Key, null, ProviderExports.Usd(g.Sum(r => r.RequestId == "a5" ? r.TotalCostNanos / 2 : r.TotalCostNanos)))).ToList();
+
+        var result = await RunAsync(records, "openai",
+            [new("usage.json", ProviderExports.AsArray(ProviderExports.OpenAiUsagePages(cells)))],
+            [new("costs.json", ProviderExports.AsArray(ProviderExports.OpenAiCostPages(perDay)))]);
+
+        var difference = Assert.Single(result.Differences);
+        Assert.Equal((Day(2), Cell.AllModels, ReconcileKind.Cost, DifferenceCause.Batch), (difference.Day, difference.Model, difference.Kind, difference.Cause));
+        Assert.Equal(-records.Single(r => r.RequestId == "a5").TotalCostNanos / 2, difference.Delta);
+    }
+
+    [Fact]
     public async Task RunAsync_FromTo_OnlyThoseDays()
     {
         var records = OpenAiLedger();

@@ -5,7 +5,7 @@ namespace Tollgate.Reconciliation.Causes;
 
 /// <summary>
 /// Names the cause of each differing cell, from the cell's own figures and its neighbours': first time-zone shifts
-/// (a pair of adjacent days netting to zero), then, when tokens differ, batch, cache accounting and untracked calls;
+/// (adjacent days netting to zero), then, when tokens differ, batch, cache accounting and untracked calls;
 /// when only the cost differs, rounding, Priority Tier, batch pricing, a uniform discount, else a price-list mismatch.
 /// </summary>
 public sealed class CauseClassifier(ListPrices prices, ReconciliationOptions options)
@@ -14,10 +14,9 @@ public sealed class CauseClassifier(ListPrices prices, ReconciliationOptions opt
     {
         ArgumentNullException.ThrowIfNull(cells);
         var causes = new Dictionary<Cell, string>();
-        foreach (var (a, b) in TimeZonePairs(cells))
+        foreach (var cell in TimeZoneRuns(cells).SelectMany(run => run))
         {
-            causes[a] = DifferenceCause.TimeZoneShift;
-            causes[b] = DifferenceCause.TimeZoneShift;
+            causes[cell] = DifferenceCause.TimeZoneShift;
         }
 
         // A day cell (costs not by model) follows its day's models: their shift is its shift.
@@ -44,33 +43,47 @@ public sealed class CauseClassifier(ListPrices prices, ReconciliationOptions opt
             }
             else if (costDelta != 0)
             {
-                causes[cell] = CostCause(cell, discount);
+                causes[cell] = cell.Model == Cell.Unattributed ? DifferenceCause.Unexplained : CostCause(cell, discount, cells);
             }
         }
 
         return causes;
     }
 
-    private static IEnumerable<(Cell, Cell)> TimeZonePairs(IReadOnlyList<Cell> cells)
+    /// <summary>
+    /// Runs of two or more adjacent days of one model whose token (and request) deltas sum to zero in every kind: the
+    /// usage moved across midnight — one call counted a day later, or a share of each day moved to the next.
+    /// </summary>
+    private static IEnumerable<List<Cell>> TimeZoneRuns(IReadOnlyList<Cell> cells)
     {
         foreach (var model in cells.Where(c => c.ComparesTokens).GroupBy(c => c.Model, StringComparer.Ordinal))
         {
             var byDay = model.ToDictionary(c => c.Day);
             var used = new HashSet<DateOnly>();
-            foreach (var cell in model.OrderBy(c => c.Day))
+            foreach (var first in model.OrderBy(c => c.Day))
             {
-                if (used.Contains(cell.Day) || !cell.TokensDiffer || !byDay.TryGetValue(cell.Day.AddDays(1), out var next) || !next.TokensDiffer)
+                if (used.Contains(first.Day) || !first.TokensDiffer)
                 {
                     continue;
                 }
 
-                var nets = ReconcileKinds.Tokens.All(k => cell.Delta(k) + next.Delta(k) == 0)
-                    && (!cell.Provider.HasRequests || cell.Delta(ReconcileKind.Requests) + next.Delta(ReconcileKind.Requests) == 0);
-                if (nets)
+                var run = new List<Cell> { first };
+                var kinds = first.Provider.HasRequests ? [.. ReconcileKinds.Tokens, ReconcileKind.Requests] : ReconcileKinds.Tokens.ToList();
+                var sums = kinds.Select(first.Delta).ToArray();
+                while (byDay.TryGetValue(run[^1].Day.AddDays(1), out var next) && next.TokensDiffer && !used.Contains(next.Day))
                 {
-                    used.Add(cell.Day);
-                    used.Add(next.Day);
-                    yield return (cell, next);
+                    run.Add(next);
+                    for (var k = 0; k < kinds.Count; k++)
+                    {
+                        sums[k] += next.Delta(kinds[k]);
+                    }
+
+                    if (sums.All(sum => sum == 0))
+                    {
+                        used.UnionWith(run.Select(c => c.Day));
+                        yield return run;
+                        break;
+                    }
                 }
             }
         }
@@ -97,7 +110,11 @@ public sealed class CauseClassifier(ListPrices prices, ReconciliationOptions opt
             var proportional = kinds.All(k => cell.Provider[k] == 0
                 ? cell.Ledger[k] == 0
                 : Math.Abs(((decimal)cell.Ledger[k] / cell.Provider[k]) - share) <= options.ProportionTolerance);
-            if (proportional)
+
+            // More requests billed, or more input and more output, is more calls even when their mix differs from the ledger's.
+            var moreCalls = (cell.Provider.HasRequests && cell.Delta(ReconcileKind.Requests) > 0)
+                || (cell.Provider.TotalInput > cell.Ledger.TotalInput && cell.Delta(ReconcileKind.Output) > 0);
+            if (proportional || moreCalls)
             {
                 return DifferenceCause.Untracked;
             }
@@ -106,7 +123,7 @@ public sealed class CauseClassifier(ListPrices prices, ReconciliationOptions opt
         return DifferenceCause.Unexplained;
     }
 
-    private string CostCause(Cell cell, decimal? discount)
+    private string CostCause(Cell cell, decimal? discount, IReadOnlyList<Cell> cells)
     {
         var delta = Money.FromNanos(cell.Delta(ReconcileKind.Cost));
         if (Math.Abs(delta) <= options.RoundingToleranceUsd)
@@ -121,7 +138,10 @@ public sealed class CauseClassifier(ListPrices prices, ReconciliationOptions opt
 
         if (!cell.Batch.IsEmpty)
         {
-            var half = prices.Cost(cell.Model, cell.Day, cell.Batch) / 2;
+            // A day cell has no model of its own: its batch usage is priced model by model.
+            var half = (cell.Model == Cell.AllModels
+                ? cells.Where(c => c.Day == cell.Day && c.ComparesTokens).Sum(c => prices.Cost(c.Model, c.Day, c.Batch))
+                : prices.Cost(cell.Model, cell.Day, cell.Batch)) / 2;
             if (Math.Abs(delta + half) <= options.RoundingToleranceUsd + (options.ShareTolerance * half))
             {
                 return DifferenceCause.Batch;
