@@ -111,6 +111,24 @@ public sealed class ReconcileEndpointTests
     }
 
     [Fact]
+    public async Task Configuration_MinCaptureRate_ReadFromTheFileAndRangeChecked()
+    {
+        var dir = Directory.CreateTempSubdirectory("tg-reconcile-config-").FullName;
+        var good = Path.Combine(dir, "good.json");
+        var bad = Path.Combine(dir, "bad.json");
+        await File.WriteAllTextAsync(good, """{"reconciliation": {"minCaptureRate": 0.97}}""", Ct);
+        await File.WriteAllTextAsync(bad, """{"reconciliation": {"minCaptureRate": 1.5}}""", Ct);
+
+        var options = Tollgate.Gateway.Configuration.GatewayConfiguration.Load(good, environment: _ => null);
+        var errors = Tollgate.Gateway.Configuration.GatewayConfiguration.Load(bad, environment: _ => null).Validate(_ => null);
+
+        Assert.Equal(0.97m, options.Reconciliation.MinCaptureRate);
+        Assert.Empty(options.Validate(_ => null));
+        Assert.Contains(errors, e => e.Contains("reconciliation.minCaptureRate 1.5 is out of range", StringComparison.Ordinal));
+        Directory.Delete(dir, recursive: true);
+    }
+
+    [Fact]
     public async Task Reconcile_BadInput_400InOpenAiShapeNamingTheFile()
     {
         await using var gateway = await TestGateway.StartAsync();
