@@ -35,13 +35,22 @@ internal static class ReconcileEndpoints
                 return;
             }
 
+            // Exports are larger than other admin bodies: the gateway's own request limit applies, not the admin API's 64 KiB.
             var options = context.Get<GatewayOptions>();
-            using var memory = new MemoryStream();
-            await context.Request.Body.CopyToAsync(memory, context.RequestAborted);
+            var (body, tooLarge) = await RequestBodyReader.ReadAsync(context.Request, options.MaxRequestBodyBytes, context.RequestAborted);
+            if (tooLarge || body is null)
+            {
+                await OpenAiError.WriteAsync(context, StatusCodes.Status413PayloadTooLarge,
+                    $"the request body is larger than {options.MaxRequestBodyBytes} bytes: send fewer or smaller exports per request (the limit is maxRequestBodyBytes)", "invalid_request_error", "request_too_large");
+                return;
+            }
+
+            // The document reads the pooled bytes in place: the buffer lives as long as the request.
+            using var bytes = body;
             JsonDocument document;
             try
             {
-                document = JsonDocument.Parse(memory.ToArray());
+                document = JsonDocument.Parse(bytes.Memory);
             }
             catch (JsonException ex)
             {
@@ -107,7 +116,7 @@ internal static class ReconcileEndpoints
         {
             if (!Fields.Contains(property.Name))
             {
-                return (null, $"\"{JsonFieldsText(property.Name)}\" is not a field of this request: use {string.Join(", ", Fields)}", property.Name);
+                return (null, $"\"{Printable(property.Name)}\" is not a field of this request: use {string.Join(", ", Fields)}", property.Name);
             }
         }
 
@@ -214,5 +223,5 @@ internal static class ReconcileEndpoints
         return false;
     }
 
-    private static string JsonFieldsText(string name) => name.Length > 64 || name.Any(char.IsControl) ? "(unprintable name)" : name;
+    private static string Printable(string name) => name.Length > 64 || name.Any(char.IsControl) ? "(unprintable name)" : name;
 }

@@ -111,6 +111,21 @@ public sealed class ReconcileEndpointTests
     }
 
     [Fact]
+    public async Task Reconcile_BodyOverTheLimitOrNotJson_413And400()
+    {
+        await using var gateway = await TestGateway.StartAsync((o, _) => o.MaxRequestBodyBytes = 4096);
+        var big = ProviderExports.OpenAiUsageCsv([.. Enumerable.Range(0, 100).Select(i => new ExportCell(new DateOnly(2026, 11, 2).AddDays(i), "gpt-4o", 1000))]);
+
+        using var tooLarge = await gateway.Admin.PostAsJsonAsync("/admin/reconcile", new { provider = "openai", usage = new[] { big } }, Ct);
+        using var broken = await gateway.Admin.PostAsync("/admin/reconcile", new StringContent("{\"provider\": \"openai\", \"usage\": [", Encoding.UTF8, "application/json"), Ct);
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, tooLarge.StatusCode);
+        Assert.Contains("maxRequestBodyBytes", await tooLarge.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.BadRequest, broken.StatusCode);
+        Assert.Contains("not valid JSON", await broken.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Configuration_MinCaptureRate_ReadFromTheFileAndRangeChecked()
     {
         var dir = Directory.CreateTempSubdirectory("tg-reconcile-config-").FullName;
