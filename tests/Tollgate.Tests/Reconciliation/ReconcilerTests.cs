@@ -338,6 +338,40 @@ public sealed class ReconcilerTests
     }
 
     [Fact]
+    public async Task RunAsync_OneModelCheaperOnEveryDay_PriceMismatchNotDiscount()
+    {
+        var records = OpenAiLedger();
+        for (var d = 3; d <= 6; d++)
+        {
+            records.Add(ProviderExports.Record($"g{d}", "openai", "gpt-4o", Day(d), input: 4_000_000, output: 300_000));
+        }
+
+        // gpt-4o's cost is 10 % lower on all its (five of eight) days; gpt-4o-mini's matches: a price list apart, not a discount.
+        var costs = CostsOf(records, OpenAiName, ProviderExports.Usd).Select(c => c.Model == "gpt-4o-2024-08-06"
+            ? c with { Amount = ProviderExports.Usd(Money.ToNanos(decimal.Parse(c.Amount, System.Globalization.CultureInfo.InvariantCulture)) * 9 / 10) } : c).ToList();
+
+        var result = await RunAsync(records, "openai",
+            [new("usage.json", ProviderExports.AsArray(ProviderExports.OpenAiUsagePages(CellsOf(records, OpenAiName))))],
+            [new("costs.json", ProviderExports.AsArray(ProviderExports.OpenAiCostPages(costs)))]);
+
+        Assert.Equal(6, result.Differences.Count);
+        Assert.All(result.Differences, d => Assert.Equal(("gpt-4o", DifferenceCause.PriceMismatch), (d.Model, d.Cause)));
+    }
+
+    [Fact]
+    public async Task RunAsync_CacheWritesTheLedgerDidNotCount_CacheAccounting()
+    {
+        List<UsageRecord> records = [ProviderExports.Record("s", "anthropic", "claude-sonnet-4-5", Day(1), input: 3_000_000, cached: 1_000_000, output: 200_000)];
+        var cells = CellsOf(records, AnthropicName);
+        cells[0] = cells[0] with { Write5m = 600_000 };
+
+        var result = await RunAsync(records, "anthropic", [new("usage.json", ProviderExports.AnthropicUsagePages(cells).Single())], []);
+
+        var difference = Assert.Single(result.Differences);
+        Assert.Equal((ReconcileKind.CacheWrite5m, 600_000L, DifferenceCause.CacheAccounting), (difference.Kind, difference.Delta, difference.Cause));
+    }
+
+    [Fact]
     public async Task RunAsync_FromTo_OnlyThoseDays()
     {
         var records = OpenAiLedger();

@@ -97,8 +97,10 @@ public sealed class CauseClassifier(ListPrices prices, ReconciliationOptions opt
             return DifferenceCause.Batch;
         }
 
-        if (cell.Provider.TotalInput == cell.Ledger.TotalInput && cell.Delta(ReconcileKind.Output) == 0
-            && (!cell.Provider.HasRequests || cell.Delta(ReconcileKind.Requests) == 0))
+        // The same calls (output, requests) with their input split differently — or only the cache kinds differing (cache
+        // reads or writes one side did not count).
+        var sameCalls = cell.Delta(ReconcileKind.Output) == 0 && (!cell.Provider.HasRequests || cell.Delta(ReconcileKind.Requests) == 0);
+        if (sameCalls && (cell.Provider.TotalInput == cell.Ledger.TotalInput || cell.Delta(ReconcileKind.Input) == 0))
         {
             return DifferenceCause.CacheAccounting;
         }
@@ -157,21 +159,26 @@ public sealed class CauseClassifier(ListPrices prices, ReconciliationOptions opt
     }
 
     /// <summary>
-    /// The provider/ledger cost ratio most cells with the same tokens share (their median), when it is below 1 and at
-    /// least two cells share it: a negotiated discount lowers every model's cost by the same percentage.
+    /// The provider/ledger cost ratio most cells with the same tokens share (their median), when it is below 1, at
+    /// least two cells share it, and they are of more than one model (unless there is one): a negotiated discount lowers
+    /// every model's cost by the same percentage.
     /// </summary>
     private decimal? CommonDiscount(IReadOnlyList<Cell> cells)
     {
-        var ratios = cells.Where(c => c.ComparesCost && !c.TokensDiffer && c.Priority.IsEmpty && c.Batch.IsEmpty)
-            .Select(Ratio).OfType<decimal>().Order().ToList();
+        var ratios = cells.Where(c => c.ComparesCost && !c.TokensDiffer && c.Priority.IsEmpty && c.Batch.IsEmpty && Ratio(c) is not null)
+            .Select(c => (Ratio: Ratio(c)!.Value, c.Model)).OrderBy(r => r.Ratio).ToList();
         if (ratios.Count < 2)
         {
             return null;
         }
 
-        var median = ratios[ratios.Count / 2];
-        var sharing = ratios.Count(r => Math.Abs(r - median) <= options.DiscountTolerance * median);
-        return median < 1 - options.DiscountTolerance && sharing >= 2 ? median : null;
+        var median = ratios[ratios.Count / 2].Ratio;
+        var sharing = ratios.Where(r => Math.Abs(r.Ratio - median) <= options.DiscountTolerance * median).ToList();
+
+        // Uniform across models: one model priced apart is a price-list mismatch, not a discount.
+        var models = ratios.Select(r => r.Model).Distinct(StringComparer.Ordinal).Count();
+        var uniform = models == 1 || sharing.Select(r => r.Model).Distinct(StringComparer.Ordinal).Count() >= 2;
+        return median < 1 - options.DiscountTolerance && sharing.Count >= 2 && uniform ? median : null;
     }
 
     private static decimal? Ratio(Cell cell) =>
