@@ -20,7 +20,9 @@ internal static class ReconcileCommand
         var usage = new Option<string[]>("--usage") { Description = "Usage export file(s): the usage API's pages as returned (one page, a JSON array of pages, or JSON lines) or the console's CSV.", Required = true, AllowMultipleArgumentsPerToken = true };
         var costs = new Option<string[]>("--costs") { Description = "Cost export file(s), in the same forms; without them costs are not compared and the provider's usage is priced at list prices.", AllowMultipleArgumentsPerToken = true };
         var from = LedgerOptions.From();
+        from.Description = "First UTC day compared: a date YYYY-MM-DD, or an ISO 8601 timestamp (the days from the one it falls in).";
         var to = LedgerOptions.To();
+        to.Description = "Last UTC day compared: a date YYYY-MM-DD includes that whole day; a timestamp is exclusive.";
         var prices = new Option<string[]>("--prices") { Description = "Price file(s) in the genai-prices v2 format, over the built-in catalog (models are matched through the catalog)." };
         var json = new Option<bool>("--json") { Description = "Print JSON with money as decimal strings." };
         var store = CommonOptions.Store();
