@@ -35,7 +35,8 @@ public static class LedgerSide
             await AddAsync(ledger, filter with { ApiFlavor = flavor }, days, names, cells, -1, cancellationToken);
         }
 
-        if (splitCacheWrites)
+        // The raw records are read only when both sides have cache writes to split.
+        if (splitCacheWrites && cells.Values.Any(t => t.CacheWrite5m > 0))
         {
             await foreach (var record in ledger.ReadAsync(filter, cancellationToken))
             {
