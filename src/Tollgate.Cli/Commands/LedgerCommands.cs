@@ -2,7 +2,7 @@ using System.CommandLine;
 
 namespace Tollgate.Cli.Commands;
 
-/// <summary>The ledger command group: <c>import</c>, <c>export</c>, <c>cost</c>, <c>trend</c>, <c>patterns</c>, <c>compare</c>, <c>whatif</c>, <c>recommend</c>, <c>ledger purge</c> (and a hidden load generator for crash tests).</summary>
+/// <summary>The ledger command group: <c>import</c>, <c>export</c>, <c>cost</c>, <c>trend</c>, <c>patterns</c>, <c>compare</c>, <c>whatif</c>, <c>recommend</c>, <c>reconcile</c>, <c>ledger purge</c> (and a hidden load generator for crash tests).</summary>
 internal static class LedgerCommands
 {
     public static IEnumerable<Command> Create(CliConsole console) =>
@@ -15,6 +15,7 @@ internal static class LedgerCommands
         CompareCommand.Create(console),
         WhatIfCommand.Create(console),
         RecommendCommand.Create(console),
+        ReconcileCommand.Create(console),
         LedgerPurgeCommand.Create(console),
         LedgerStressCommand.Create(console),
     ];

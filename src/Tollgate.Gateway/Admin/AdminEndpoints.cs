@@ -15,6 +15,7 @@ internal static class AdminEndpoints
         UsageEndpoint.Map(app);
         AnalyticsEndpoints.Map(app);
         SavingsEndpoints.Map(app);
+        ReconcileEndpoints.Map(app);
         AdminAudit.Map(app);
     }
 }

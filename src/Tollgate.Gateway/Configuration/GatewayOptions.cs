@@ -119,6 +119,9 @@ public sealed class GatewayOptions
     /// <summary>Alert channels, live anomaly rules and forecast alerts (docs/alerts.md).</summary>
     public AlertsOptions Alerts { get; set; } = new();
 
+    /// <summary>Provider reconciliation (docs/reconciliation.md): the capture rate below which it alerts.</summary>
+    public ReconciliationAlertOptions Reconciliation { get; set; } = new();
+
     /// <summary>
     /// Cheaper models a request may be switched to on the same provider (<c>"gpt-4o": "gpt-4o-mini"</c>): by an adaptive
     /// budget when the asked model does not fit, and in emergency mode always.
@@ -181,6 +184,11 @@ public sealed class GatewayOptions
         }
 
         errors.AddRange(Pricing.Validate());
+        if (Reconciliation.MinCaptureRate is < 0 or > 1)
+        {
+            errors.Add($"reconciliation.minCaptureRate {Reconciliation.MinCaptureRate} is out of range: use a share between 0 and 1, e.g. 0.95");
+        }
+
         if (KeyRevocationCheckMilliseconds < 50)
         {
             errors.Add($"keyRevocationCheckMilliseconds {KeyRevocationCheckMilliseconds} is too small: use at least 50");

@@ -12,6 +12,9 @@ public static class AlertKinds
     public const string CircuitClosed = "provider_circuit_closed";
     public const string UnpricedModel = "unpriced_model";
 
+    /// <summary>A reconciliation against the provider's exports found a capture rate below <c>reconciliation.minCaptureRate</c>.</summary>
+    public const string Reconciliation = "reconciliation";
+
     /// <summary>Provider usage rejected as implausible (the metering check's own kinds start with <c>usage_</c>).</summary>
     public const string UsageRejectedPrefix = "usage_";
 
