@@ -31,11 +31,15 @@ public sealed class RecommendationsEndpointTests
         using var notAdmin = await client.GetAsync("/admin/recommendations", Ct);
 
         // gpt-4o: 1200 × 2.5 + 300 × 10 per M = 0.006 a call; gpt-5-mini (tier 4 too): 1200 × 0.25 + 300 × 2 per M = 0.0009.
-        var first = doc.RootElement.GetProperty("recommendations")[0];
-        Assert.Equal("cheaper_model", first.GetProperty("kind").GetString());
+        var all = doc.RootElement.GetProperty("recommendations").EnumerateArray().ToList();
+        var first = all.Single(r => r.GetProperty("kind").GetString() == "cheaper_model");
         Assert.Equal("openai/gpt-5-mini", first.GetProperty("evidence").GetProperty("alternative").GetString());
         Assert.Equal(10 * (0.006m - 0.0009m), decimal.Parse(first.GetProperty("saving_usd").GetString()!, CultureInfo.InvariantCulture));
         Assert.Equal(85m, first.GetProperty("saving_percent").GetDecimal());
+        // The ten calls are one request asked ten times (the door recorded their fingerprints): nine repeats a cache would answer.
+        var cache = all.Single(r => r.GetProperty("kind").GetString() == "response_cache");
+        Assert.Equal("9", cache.GetProperty("evidence").GetProperty("repeats").GetString());
+        Assert.Equal(9 * 0.006m, decimal.Parse(cache.GetProperty("saving_usd").GetString()!, CultureInfo.InvariantCulture));
         Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
         Assert.NotEqual(HttpStatusCode.OK, notAdmin.StatusCode);
     }
