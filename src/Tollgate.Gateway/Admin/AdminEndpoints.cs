@@ -16,5 +16,7 @@ internal static class AdminEndpoints
         AnalyticsEndpoints.Map(app);
         SavingsEndpoints.Map(app);
         AdminAudit.Map(app);
+        AdminOverviewEndpoint.Map(app);
+        AdminCallsEndpoints.Map(app);
     }
 }
