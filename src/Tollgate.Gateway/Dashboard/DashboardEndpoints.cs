@@ -11,7 +11,7 @@ namespace Tollgate.Gateway.Dashboard;
 /// <summary>
 /// The web dashboard: <c>GET /</c> (the page), <c>GET /dashboard/assets/{file}</c> (its scripts and styles), and the
 /// session API — <c>POST /dashboard/api/session</c> (sign in: the admin key or a virtual key in the Authorization header
-/// becomes a session cookie), <c>GET /dashboard/api/session</c> (who is signed in, the CSRF token),
+/// becomes a session cookie), <c>GET /dashboard/api/session</c> (who is signed in and the CSRF token, or <c>{"signed_in": false}</c>),
 /// <c>POST /dashboard/api/logout</c>. Everything else the dashboard shows comes from the admin API and <c>/v1/tollgate/…</c>.
 /// </summary>
 internal static class DashboardEndpoints
@@ -25,13 +25,8 @@ internal static class DashboardEndpoints
         app.MapGet("/dashboard/api/session", async context =>
         {
             DashboardHeaders.Apply(context.Response);
-            if (DashboardSessionAuth.SessionOf(context) is not { } session)
-            {
-                await Endpoints.OpenAiError.Unauthorized(context, "not signed in: POST /dashboard/api/session with the admin key or a virtual key");
-                return;
-            }
-
-            await context.JsonAsync(View(session));
+            // Not being signed in is this question's ordinary answer (the page asks on load), so it is a 200, not a 401.
+            await context.JsonAsync(DashboardSessionAuth.SessionOf(context) is { } session ? View(session) : new { signed_in = false });
         });
         app.MapPost("/dashboard/api/logout", async context =>
         {
@@ -63,6 +58,7 @@ internal static class DashboardEndpoints
 
     private static object View(DashboardSession session) => new
     {
+        signed_in = true,
         role = session.Key.IsAdmin ? "admin" : "key",
         key = new { id = session.Key.Id, tenant = session.Key.Tenant, project = session.Key.Project, user = session.Key.User, name = session.Key.Name },
         csrf_token = session.CsrfToken,

@@ -119,7 +119,8 @@ window.addEventListener('hashchange', route);
 
 (async () => {
   try {
-    session = await api('/dashboard/api/session', { quiet: true });
+    const current = await api('/dashboard/api/session', { quiet: true });
+    session = current && current.signed_in ? current : null;
     setSession(session, signedOut);
   } catch {
     session = null;
