@@ -120,6 +120,20 @@ public sealed class OverviewEndpointTests
     }
 
     [Fact]
+    public async Task OpenApi_OverviewCallsExportAndDashboard_Described()
+    {
+        await using var gateway = await TestGateway.StartAsync();
+
+        using var doc = JsonDocument.Parse(await gateway.Http.GetStringAsync("/openapi.json", Ct));
+
+        var paths = doc.RootElement.GetProperty("paths");
+        foreach (var path in new[] { "/admin/overview", "/admin/calls", "/admin/calls/{id}", "/admin/export", "/v1/tollgate/calls", "/v1/tollgate/calls/{id}", "/v1/tollgate/export", "/", "/dashboard/api/session", "/dashboard/api/logout" })
+        {
+            Assert.True(paths.TryGetProperty(path, out _), $"openapi.json lacks {path}");
+        }
+    }
+
+    [Fact]
     public async Task Overview_VirtualKey_Forbidden()
     {
         await using var gateway = await TestGateway.StartAsync();

@@ -23,7 +23,7 @@ function niceMax(v) {
  * drawn as a dashed median inside its 80 % and 95 % bands, and markers {label, text} (anomalies) as triangles.
  */
 export function timeChart({ points, forecast = [], markers = [], format, name = 'Spend' }) {
-  const W = 720, H = 260, L = 64, R = 12, T = 16, B = 34;
+  const W = 720, H = 260, L = 80, R = 12, T = 16, B = 34;
   const all = points.length + forecast.length;
   const max = niceMax(Math.max(0, ...points.map(p => p.value), ...forecast.map(f => f.hi95 ?? f.p50)));
   const x = i => L + (all <= 1 ? (W - L - R) / 2 : (i * (W - L - R)) / (all - 1));
@@ -82,10 +82,11 @@ export function bars(rows, { value, label, format }) {
   const W = 360, row = 22;
   const svg = s('svg', { viewBox: `0 0 ${W} ${rows.length * row}`, class: 'bars', role: 'img', 'aria-label': 'bar chart' });
   rows.forEach((r, i) => {
-    const w = Math.max(1, ((W - 150) * value(r)) / max);
-    svg.append(s('text', { x: 0, y: i * row + 15, class: 'axis' }, label(r).slice(0, 18)),
-      s('rect', { x: 120, y: i * row + 4, width: w, height: row - 8, class: 'bar' }, title(`${label(r)}: ${format(value(r))}`)),
-      s('text', { x: 124 + w, y: i * row + 15, class: 'axis' }, format(value(r))));
+    const text = label(r);
+    const w = Math.max(1, ((W - 200) * value(r)) / max);
+    svg.append(s('text', { x: 0, y: i * row + 15, class: 'axis' }, text.length > 17 ? text.slice(0, 16) + '…' : text),
+      s('rect', { x: 130, y: i * row + 4, width: w, height: row - 8, class: 'bar' }, title(`${text}: ${format(value(r))}`)),
+      s('text', { x: 134 + w, y: i * row + 15, class: 'axis' }, format(value(r))));
   });
   return svg;
 }
