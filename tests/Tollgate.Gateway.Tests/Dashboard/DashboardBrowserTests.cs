@@ -183,6 +183,42 @@ public sealed class DashboardBrowserTests
     }
 
     [Fact]
+    public async Task BudgetEditedAndDeletedInUi_KeepsItsZoneThenIsGone()
+    {
+        await using var gateway = await TestGateway.StartAsync();
+        await gateway.CreateBudgetAsync(new { id = "berlin", scope = new { tenant = "acme", model = "gpt-4o" }, limit = "3", currency = "USD", period = "daily", enforcement = "soft", time_zone = "Europe/Berlin" });
+        var (playwright, browser) = await TestBrowser.LaunchAsync();
+        using (playwright)
+        {
+            await using (browser)
+            {
+                var page = await OpenAsync(browser, gateway.Host.Address, TestGateway.AdminKey);
+                page.Dialog += async (_, dialog) => await dialog.AcceptAsync();
+                await GoAsync(page, "#/budgets");
+                await page.GetByRole(AriaRole.Button, new PageGetByRoleOptions { Name = "Edit berlin" }).ClickAsync();
+                Assert.Equal("Europe/Berlin", await page.Locator("#budget-time_zone").InputValueAsync());
+                Assert.Equal("gpt-4o", await page.Locator("#budget-model").InputValueAsync());
+                await page.Locator("#budget-limit").FillAsync("7.25");
+                await page.Locator("#budget-form button[type=submit]").ClickAsync();
+                await page.Locator("#budget-status .notice").WaitForAsync();
+
+                using (var edited = JsonDocument.Parse(await gateway.Admin.GetStringAsync("/admin/budgets/berlin", Ct)))
+                {
+                    var b = edited.RootElement;
+                    Assert.Equal(("7.25", "Europe/Berlin", "soft", "daily"), (b.GetProperty("limit").GetString(), b.GetProperty("time_zone").GetString(), b.GetProperty("enforcement").GetString(), b.GetProperty("period").GetString()!.ToLowerInvariant()));
+                    Assert.Equal("gpt-4o", b.GetProperty("scope").GetProperty("model").GetString());
+                }
+
+                await page.GetByRole(AriaRole.Button, new PageGetByRoleOptions { Name = "Delete berlin" }).ClickAsync();
+                await page.Locator("#budget-status", new PageLocatorOptions { HasTextString = "deleted" }).WaitForAsync();
+            }
+        }
+
+        using var gone = await gateway.Admin.GetAsync("/admin/budgets/berlin", Ct);
+        Assert.Equal(HttpStatusCode.NotFound, gone.StatusCode);
+    }
+
+    [Fact]
     public async Task KeyCreatedInUi_ShownOnce_WorksWithOpenAiSdk()
     {
         await using var gateway = await TestGateway.StartAsync();

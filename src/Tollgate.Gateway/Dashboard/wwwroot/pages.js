@@ -368,7 +368,8 @@ export function budgets(view, ctx) {
   });
   const edit = b => {
     form.dataset.editing = b.id;
-    const values = { id: b.id, name: b.name || '', limit: b.limit, currency: b.currency, period: b.period.toLowerCase(), enforcement: b.enforcement, time_zone: 'UTC', ...b.scope };
+    const values = { id: b.id, name: b.name || '', limit: b.configured_limit || b.limit, currency: b.currency, period: b.period.toLowerCase(), enforcement: b.enforcement, time_zone: b.time_zone || 'UTC', per_request_limit: b.per_request_limit || '', ...b.scope };
+    for (const n of ['tenant', 'project', 'user', 'key', 'provider', 'model']) if (!(n in values)) values[n] = '';
     for (const el of form.elements) if (el.name && el.name in values) el.value = values[el.name];
     form.querySelector('#budget-limit').focus();
   };
