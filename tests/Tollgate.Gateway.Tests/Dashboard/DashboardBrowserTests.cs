@@ -141,6 +141,72 @@ public sealed class DashboardBrowserTests
     }
 
     [Fact]
+    public async Task Overview_OneLoad_OneRequestPerPanelAndNoRepeats()
+    {
+        await using var gateway = await TestGateway.StartAsync();
+        var (playwright, browser) = await TestBrowser.LaunchAsync();
+        using (playwright)
+        {
+            await using (browser)
+            {
+                var page = await OpenAsync(browser, gateway.Host.Address, TestGateway.AdminKey);
+                await GoAsync(page, "#/keys");
+                var requests = new List<string>();
+                page.Request += (_, request) =>
+                {
+                    if (request.Url.Contains("/admin/", StringComparison.Ordinal))
+                    {
+                        requests.Add(new Uri(request.Url).AbsolutePath);
+                    }
+                };
+
+                await GoAsync(page, "#/overview");
+                await page.WaitForTimeoutAsync(1500); // nothing more may follow within the refresh interval
+
+                // overview (spend, budgets, health, alerts), the chart's trend + forecast + alert history, three top lists.
+                Assert.Equal(
+                    ["/admin/alerts", "/admin/analytics/breakdown", "/admin/analytics/breakdown", "/admin/analytics/breakdown", "/admin/analytics/trend", "/admin/forecast", "/admin/overview"],
+                    requests.Order(StringComparer.Ordinal));
+            }
+        }
+    }
+
+    [Fact]
+    public async Task AutoRefresh_Every30sWhileVisible_PausedWhileHidden()
+    {
+        await using var gateway = await TestGateway.StartAsync();
+        var (playwright, browser) = await TestBrowser.LaunchAsync();
+        using (playwright)
+        {
+            await using (browser)
+            {
+                var page = await browser.NewPageAsync(new BrowserNewPageOptions { BaseURL = gateway.Host.Address.ToString() });
+                await page.Clock.InstallAsync();
+                await page.GotoAsync("/");
+                await page.Locator("#signin-key").FillAsync(TestGateway.AdminKey);
+                await page.Locator("#signin button[type=submit]").ClickAsync();
+                await page.WaitForSelectorAsync("main[data-loaded=true]");
+                var overviews = 0;
+                page.Request += (_, request) => overviews += request.Url.Contains("/admin/overview", StringComparison.Ordinal) ? 1 : 0;
+
+                await page.Clock.RunForAsync(31_000);
+                await page.WaitForSelectorAsync("main[data-loaded=true]");
+                await page.WaitForTimeoutAsync(300);
+                Assert.Equal(1, overviews);
+
+                await page.EvaluateAsync("() => { Object.defineProperty(document, 'hidden', { value: true, configurable: true }); document.dispatchEvent(new Event('visibilitychange')); }");
+                await page.Clock.RunForAsync(5 * 60_000);
+                await page.WaitForTimeoutAsync(300);
+                Assert.Equal(1, overviews);
+
+                await page.EvaluateAsync("() => { Object.defineProperty(document, 'hidden', { value: false, configurable: true }); document.dispatchEvent(new Event('visibilitychange')); }");
+                await page.WaitForTimeoutAsync(500);
+                Assert.Equal(2, overviews);
+            }
+        }
+    }
+
+    [Fact]
     public async Task BudgetCreatedInUi_NextCall_RefusedWith429()
     {
         await using var gateway = await TestGateway.StartAsync();
