@@ -205,10 +205,12 @@ public sealed partial class DashboardSecurityTests
         await using var gateway = await TestGateway.StartAsync();
         var (idA, keyA) = await gateway.CreateKeyAsync("acme", "p1", "alice");
         var (_, keyB) = await gateway.CreateKeyAsync("globex");
+        var requestIds = new List<string>();
         foreach (var key in new[] { keyA, keyA, keyB })
         {
             using var call = await gateway.ClientWithKey(key).PostAsync("/v1/chat/completions", JsonContent.Create(new { model = "gpt-4o-mini", messages = new[] { new { role = "user", content = "hi" } } }), Ct);
             Assert.Equal(HttpStatusCode.OK, call.StatusCode);
+            requestIds.Add(call.Headers.GetValues("x-tollgate-request-id").Single());
         }
 
         using var browser = Browser(gateway);
@@ -225,6 +227,10 @@ public sealed partial class DashboardSecurityTests
         using var calls = JsonDocument.Parse(await browser.GetStringAsync("/v1/tollgate/calls", Ct));
         Assert.Equal(2, calls.RootElement.GetProperty("data").GetArrayLength());
         Assert.All(calls.RootElement.GetProperty("data").EnumerateArray(), c => Assert.Equal(idA, c.GetProperty("key_id").GetString()));
+        using var ownCall = await browser.GetAsync("/v1/tollgate/calls/" + requestIds[0], Ct);
+        Assert.Equal(HttpStatusCode.OK, ownCall.StatusCode);
+        using var otherCall = await browser.GetAsync("/v1/tollgate/calls/" + requestIds[2], Ct);
+        Assert.Equal(HttpStatusCode.NotFound, otherCall.StatusCode);
         // Asking for another tenant's figures by filter still answers only this key's.
         var csv = await browser.GetStringAsync("/v1/tollgate/export?tenant=globex", Ct);
         Assert.Equal(3, csv.TrimEnd('\n').Split('\n').Length);
