@@ -17,9 +17,9 @@ public sealed class DashboardBrowserTests
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    internal static async Task<IPage> OpenAsync(IBrowser browser, Uri address, string key, int width = 1280)
+    internal static async Task<IPage> OpenAsync(IBrowser browser, Uri address, string key, int width = 1280, ColorScheme scheme = ColorScheme.Light)
     {
-        var page = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = width, Height = 900 }, BaseURL = address.ToString() });
+        var page = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = width, Height = 900 }, BaseURL = address.ToString(), ColorScheme = scheme });
         var problems = new List<string>();
         page.Console += (_, message) =>
         {
@@ -94,6 +94,8 @@ public sealed class DashboardBrowserTests
                             case "explore":
                                 Assert.Equal(4, await page.Locator("#breakdown tbody tr").CountAsync());
                                 Assert.True(await page.Locator("#trend svg circle").CountAsync() >= 28);
+                                Assert.Equal(7 * 24, await page.Locator("#patterns svg rect.cell").CountAsync());
+                                Assert.Contains("Peak hours: ", await page.Locator("#patterns").InnerTextAsync(), StringComparison.Ordinal);
                                 break;
                             case "calls":
                                 Assert.Equal(50, await page.Locator("#calls tbody tr").CountAsync());
@@ -132,6 +134,15 @@ public sealed class DashboardBrowserTests
                     await page.CloseAsync();
                 }
 
+                var dark = await OpenAsync(browser, gateway.Host.Address, TestGateway.AdminKey, scheme: ColorScheme.Dark);
+                Assert.Equal("rgb(16, 19, 24)", await dark.EvaluateAsync<string>("() => getComputedStyle(document.body).backgroundColor"));
+                foreach (var name in new[] { "overview", "explore" })
+                {
+                    await GoAsync(dark, "#/" + name);
+                    await dark.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(TestBrowser.ArtifactsDirectory, $"dashboard-{name}-dark.png"), FullPage = true });
+                }
+
+                await dark.CloseAsync();
                 var own = await OpenAsync(browser, gateway.Host.Address, keys["globex"].Key);
                 await AssertNoPanelErrorsAsync(own, "me");
                 await own.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(TestBrowser.ArtifactsDirectory, "dashboard-me-desktop.png"), FullPage = true });

@@ -90,3 +90,22 @@ export function bars(rows, { value, label, format }) {
   });
   return svg;
 }
+
+/** Weekday × hour-of-day cells {day, hour, value}, shaded light to dark by value, each with its figure as a title. */
+export function heatmap(cells, { format }) {
+  const days = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'];
+  const L = 40, T = 16, C = 26, R = 18;
+  const max = Math.max(0, ...cells.map(c => c.value)) || 1;
+  const svg = s('svg', { viewBox: `0 0 ${L + 24 * C} ${T + 7 * R + 4}`, class: 'heatmap', role: 'img', 'aria-label': 'spend by weekday and hour of day' });
+  for (let hr = 0; hr < 24; hr += 3) svg.append(s('text', { x: L + hr * C + C / 2, y: T - 4, class: 'axis', 'text-anchor': 'middle' }, String(hr).padStart(2, '0')));
+  days.forEach((d, i) => {
+    svg.append(s('text', { x: L - 6, y: T + i * R + R - 5, class: 'axis', 'text-anchor': 'end' }, d.slice(0, 3)));
+    for (let hr = 0; hr < 24; hr++) {
+      const cell = cells.find(c => c.day === d && c.hour === hr);
+      const v = cell ? cell.value : 0;
+      svg.append(s('rect', { x: L + hr * C + 1, y: T + i * R + 1, width: C - 2, height: R - 2, class: 'cell', 'fill-opacity': (0.06 + (0.94 * v) / max).toFixed(3) },
+        title(`${d} ${String(hr).padStart(2, '0')}:00: ${format(v)}${cell ? `, ${cell.requests} requests` : ''}`)));
+    }
+  });
+  return svg;
+}

@@ -2,7 +2,7 @@
 // first four panels share one), re-run by the app every 30 s while the tab is visible.
 import { api, download, query, ApiError } from './api.js';
 import { h, clear, money, number, percent, ratio, change, when, table, panel, field, select, today, daysBefore } from './ui.js';
-import { timeChart, gauge, bars } from './charts.js';
+import { timeChart, gauge, bars, heatmap } from './charts.js';
 
 const DIMENSIONS = ['provider', 'model', 'tenant', 'project', 'user', 'key', 'api'];
 const FILTERS = ['tenant', 'project', 'user', 'provider', 'model', 'key'];
@@ -199,8 +199,9 @@ export function explore(view, ctx) {
   });
   const breakdown = panel(`Spend by ${by}`, { id: 'breakdown', wide: true });
   const trend = panel(`Spend per ${bucket}`, { id: 'trend', wide: true });
+  const patterns = panel(`When the money is spent (${tz})`, { id: 'patterns', wide: true });
   const crumbs = Object.entries(filters).map(([k, v]) => h('span', { class: 'tag' }, `${k} = ${v}`));
-  clear(view, h('h1', null, 'Explore'), form, h('div', { class: 'toolbar' }, crumbs, exportButton), status, grid(breakdown, trend));
+  clear(view, h('h1', null, 'Explore'), form, h('div', { class: 'toolbar' }, crumbs, exportButton), status, grid(breakdown, trend, patterns));
   return () => Promise.all([
     load(breakdown, () => api('/admin/analytics/breakdown' + query({ by, tag, compare: compare ? 'previous' : '', ...common })), report => [
       h('p', null, h('strong', null, money(report.total)), ' in total', report.previous_total != null ? [' · previous period ', money(report.previous_total), ' ', change(report.change_percent)] : null),
@@ -228,6 +229,11 @@ export function explore(view, ctx) {
     load(trend, () => api('/admin/analytics/trend' + query({ bucket, ...common })), t => [
       timeChart({ points: t.points.map(p => ({ label: p.label, value: Number(p.cost) })), format: v => money(v) }),
       h('p', { class: 'legend' }, `Trend ${t.direction}${t.significant ? ' (significant)' : ''}, p = ${t.p_value}.`),
+    ]),
+    load(patterns, () => api('/admin/analytics/patterns' + query(common)), p => [
+      heatmap(p.cells.map(c => ({ day: c.day, hour: c.hour, value: Number(c.cost), requests: c.requests })), { format: v => money(v) }),
+      h('p', { class: 'legend' }, `The stronger the shade, the more spend (hover a cell for its figure). Peak hours: ${p.peak_hours.map(x => String(x).padStart(2, '0') + ':00').join(', ') || '–'}; `,
+        `weekdays ${money(p.weekdays.cost)}, weekend ${money(p.weekend.cost)}.`),
     ]),
   ]);
 }
