@@ -55,10 +55,11 @@ internal static class AdminCallsEndpoints
         var ledger = context.Get<ILedgerStore>();
         var end = filter.To ?? context.Get<TimeProvider>().GetUtcNow().AddMinutes(1);
         var newest = new Queue<UsageRecord>();
-        foreach (var lookback in filter.From is null ? Lookbacks.Append(TimeSpan.MaxValue) : [TimeSpan.MaxValue])
+        foreach (var lookback in Lookbacks.Append(TimeSpan.MaxValue))
         {
+            // Widen backwards from the end, never before the filter's own start, so a wide range reads only its newest part.
+            var from = lookback == TimeSpan.MaxValue || (filter.From is { } start && end - lookback <= start) ? filter.From : end - lookback;
             newest.Clear();
-            var from = lookback == TimeSpan.MaxValue ? filter.From : end - lookback;
             await foreach (var record in ledger.ReadAsync(filter with { From = from, To = end }, context.RequestAborted))
             {
                 newest.Enqueue(record);
@@ -68,7 +69,7 @@ internal static class AdminCallsEndpoints
                 }
             }
 
-            if (newest.Count >= limit)
+            if (newest.Count >= limit || from == filter.From)
             {
                 break;
             }

@@ -29,6 +29,12 @@ internal sealed class DashboardSessions(TimeProvider time)
             {
                 _byHash.TryRemove(pair.Key, out _);
             }
+
+            // Still full of live sessions (someone signing in in a loop): the oldest gives way, so memory stays bounded.
+            while (_byHash.Count >= MaxSessions && _byHash.MinBy(p => p.Value.ExpiresAt) is { Key: { } oldest })
+            {
+                _byHash.TryRemove(oldest, out _);
+            }
         }
 
         var token = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');

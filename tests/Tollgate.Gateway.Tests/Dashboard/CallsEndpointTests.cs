@@ -31,11 +31,15 @@ public sealed class CallsEndpointTests
         using var two = JsonDocument.Parse(await gateway.Admin.GetStringAsync("/admin/calls?limit=2", Ct));
         using var acme = JsonDocument.Parse(await gateway.Admin.GetStringAsync("/admin/calls?tenant=acme", Ct));
         using var detail = JsonDocument.Parse(await gateway.Admin.GetStringAsync("/admin/calls/r-new", Ct));
+        using var sinceTwoDays = JsonDocument.Parse(await gateway.Admin.GetStringAsync("/admin/calls?from=" + Uri.EscapeDataString(now.AddDays(-2).ToString("O")), Ct));
+        using var sinceFourDays = JsonDocument.Parse(await gateway.Admin.GetStringAsync("/admin/calls?limit=3&from=" + Uri.EscapeDataString(now.AddDays(-4).ToString("O")), Ct));
 
         static IEnumerable<string> Ids(JsonDocument d) => d.RootElement.GetProperty("data").EnumerateArray().Select(r => $"{r.GetProperty("request_id").GetString()}#{r.GetProperty("attempt").GetInt32()}");
         Assert.Equal(["r-new#2", "r-new#1", "r-mid#1", "r-old#1"], Ids(all));
         Assert.Equal(["r-new#2", "r-new#1"], Ids(two));
         Assert.Equal(["r-new#2", "r-new#1", "r-old#1"], Ids(acme));
+        Assert.Equal(["r-new#2", "r-new#1", "r-mid#1"], Ids(sinceTwoDays));
+        Assert.Equal(["r-new#2", "r-new#1", "r-mid#1"], Ids(sinceFourDays));
         var root = detail.RootElement;
         Assert.Equal("0.1875", root.GetProperty("total_cost_usd").GetString()); // 0.125 + 0.0625
         Assert.Equal([1, 2], root.GetProperty("attempts").EnumerateArray().Select(a => a.GetProperty("attempt").GetInt32()));
