@@ -1,11 +1,8 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text.Json;
 using Tollgate.Analytics;
-using Tollgate.Budgets;
 using Tollgate.Costing;
 using Tollgate.Forecasting;
-using Tollgate.Ledger;
 
 namespace Tollgate.Cli.Commands;
 

@@ -92,7 +92,7 @@ function route() {
   view.dataset.loaded = 'false';
   view.dataset.page = name;
   const ctx = { session, params, zone: browserZone(), go };
-  refresh = name === 'calls' ? pages.calls(view, ctx) : pages[name](view, ctx);
+  refresh = pages[name](view, ctx);
   document.title = `Tollgate · ${allowed.find(([id]) => id === name)[1]}`;
   running = null;
   run(true);

@@ -274,18 +274,17 @@ function callDetail(d) {
   ];
 }
 
-export function calls(view, ctx, own = false) {
-  const base = own ? '/v1/tollgate' : '/admin';
-  const names = own ? ['provider', 'model'] : FILTERS;
-  const form = filterForm(ctx, own ? 'me' : 'calls', [...names.map(n => [n, n[0].toUpperCase() + n.slice(1)]), ['from', 'From', h('input', { name: 'from', type: 'date', value: ctx.params.get('from') || '' })], ['to', 'To (included)', h('input', { name: 'to', type: 'date', value: ctx.params.get('to') || '' })]]);
+export function calls(view, ctx) {
+  const names = FILTERS;
+  const form = filterForm(ctx, 'calls', [...names.map(n => [n, n[0].toUpperCase() + n.slice(1)]), ['from', 'From', h('input', { name: 'from', type: 'date', value: ctx.params.get('from') || '' })], ['to', 'To (included)', h('input', { name: 'to', type: 'date', value: ctx.params.get('to') || '' })]]);
   const list = panel('Recent calls', { id: 'calls', wide: true });
   const call = ctx.params.get('call');
   const detail = call ? panel('Call ' + call, { id: 'call-detail', wide: true }) : null;
   clear(view, h('h1', null, 'Calls'), form, grid(...(detail ? [detail] : []), list));
   const f = { ...filterParams(ctx, names), from: ctx.params.get('from') || '', to: ctx.params.get('to') || '', tz: ctx.params.get('tz') || ctx.zone };
   return () => Promise.all([
-    load(list, () => api(`${base}/calls` + query({ limit: 50, ...f })), d => recordRows(ctx, d.data, own ? 'me' : 'calls')),
-    detail ? load(detail, () => api(`${base}/calls/${encodeURIComponent(call)}`), callDetail) : null,
+    load(list, () => api('/admin/calls' + query({ limit: 50, ...f })), d => recordRows(ctx, d.data, 'calls')),
+    detail ? load(detail, () => api(`/admin/calls/${encodeURIComponent(call)}`), callDetail) : null,
   ]);
 }
 
