@@ -207,6 +207,7 @@ public sealed class GatewayHost : IAsyncDisposable
         builder.Services.AddSingleton(time);
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(keyStore);
+        builder.Services.AddSingleton(new Dashboard.DashboardSessions(time));
         builder.Services.AddSingleton(metrics);
         builder.Services.AddSingleton(router);
         builder.Services.AddSingleton(registry);
@@ -261,6 +262,7 @@ public sealed class GatewayHost : IAsyncDisposable
 
         var app = builder.Build();
         StoreFailureHandler.Use(app);
+        Dashboard.DashboardSessionAuth.Use(app);
         var proxy = app.Services.GetRequiredService<ProxyHandler>();
         app.MapPost("/v1/chat/completions", proxy.ChatCompletionsAsync);
         app.MapPost("/v1/embeddings", proxy.EmbeddingsAsync);
@@ -270,6 +272,7 @@ public sealed class GatewayHost : IAsyncDisposable
         InfoEndpoints.Map(app, authenticator, router, metrics);
         AdminKeysEndpoints.Map(app, keyStore, authenticator, time);
         AdminEndpoints.Map(app);
+        Dashboard.DashboardEndpoints.Map(app);
         app.MapFallback(static context => OpenAiError.NotFound(context, $"no endpoint {context.Request.Method} {context.Request.Path}: see GET /openapi.json", "unknown_url"));
 
         try

@@ -60,5 +60,7 @@ public sealed record GatewayStartupReport
         {
             yield return $"  next:      tollgate keys create --tenant acme   (prints a virtual key tg-…), then call {Address}v1 with it as the API key";
         }
+
+        yield return $"  dashboard: {Address}  (sign in with the admin key, or a virtual key for its own usage)";
     }
 }

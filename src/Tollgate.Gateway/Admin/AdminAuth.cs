@@ -10,7 +10,7 @@ internal static class AdminAuth
 {
     public static async ValueTask<VirtualKey?> RequireAdminAsync(HttpContext context, KeyAuthenticator authenticator)
     {
-        var result = await authenticator.AuthenticateAsync(context.Request, context.RequestAborted);
+        var result = Dashboard.DashboardSessionAuth.ResultOf(context) ?? await authenticator.AuthenticateAsync(context.Request, context.RequestAborted);
         if (result.Key is not { } key)
         {
             await AuthFailureResponse.WriteAsync(context, result, result.Error!.Replace("a Tollgate virtual key", "the admin key", StringComparison.Ordinal));

@@ -26,7 +26,7 @@ internal static class AdminContext
     /// <summary>Runs <paramref name="handler"/> for a client (non-admin) virtual key.</summary>
     public static RequestDelegate ClientOnly(Func<HttpContext, VirtualKey, Task> handler) => async context =>
     {
-        var auth = await context.Get<KeyAuthenticator>().AuthenticateAsync(context.Request, context.RequestAborted);
+        var auth = Dashboard.DashboardSessionAuth.ResultOf(context) ?? await context.Get<KeyAuthenticator>().AuthenticateAsync(context.Request, context.RequestAborted);
         if (auth.Key is not { } key)
         {
             await AuthFailureResponse.WriteAsync(context, auth);

@@ -17,5 +17,7 @@ internal static class AdminEndpoints
         SavingsEndpoints.Map(app);
         ReconcileEndpoints.Map(app);
         AdminAudit.Map(app);
+        AdminOverviewEndpoint.Map(app);
+        AdminCallsEndpoints.Map(app);
     }
 }

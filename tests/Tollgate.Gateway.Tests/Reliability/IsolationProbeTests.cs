@@ -41,6 +41,9 @@ public sealed class IsolationProbeTests
         ("GET", "/v1/tollgate/analytics/breakdown?by=model", null),
         ("GET", "/v1/tollgate/analytics/trend", null),
         ("GET", "/v1/tollgate/analytics/patterns", null),
+        ("GET", "/v1/tollgate/calls", null),
+        ("GET", "/v1/tollgate/export?tenant=globex", null),
+        ("GET", "/dashboard/api/session", null),
         ("GET", "/healthz", null),
         ("GET", "/admin/budgets", null),
         ("GET", "/admin/budgets/shared-global", null),
@@ -49,6 +52,9 @@ public sealed class IsolationProbeTests
         ("GET", "/admin/alerts", null),
         ("GET", "/admin/forecast", null),
         ("GET", "/admin/analytics/breakdown?by=tenant", null),
+        ("GET", "/admin/overview", null),
+        ("GET", "/admin/calls", null),
+        ("GET", "/admin/export", null),
         ("GET", "/metrics", null),
     ];
 
