@@ -43,6 +43,8 @@ for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$port/healthz" >/dev/null 2
 key=$(cat "$dir/admin.key")
 echo "## $kind, $(date -u +%FT%TZ), load $(cut -d' ' -f1-3 /proc/loadavg)"
 python3 "$here/measure.py" "http://127.0.0.1:$port" "$key" "${PATHS:-$here/paths.tsv}" --runs "${RUNS:-20}"
+echo
+python3 "$here/measure.py" "http://127.0.0.1:$port" "$key" "$here/paths-raw.tsv" --runs "${RUNS_RAW:-3}" --warmup 1
 kill $pid; wait $pid 2>/dev/null || true
 trap - EXIT
 
@@ -54,6 +56,9 @@ for cmd in "report --from 2026-10-01 --to 2026-10-30 --format html -o $dir/repor
            "recommend --from 2026-10-01 --to 2026-10-30 --json"; do
   start=$(date +%s.%N)
   # shellcheck disable=SC2086
-  "$tollgate" $cmd --store "$store" >/dev/null
-  echo "| tollgate ${cmd%% *} | $(python3 -c "import sys; print(f'{float(sys.argv[2]) - float(sys.argv[1]):.2f}')" "$start" "$(date +%s.%N)") |"
+  if timeout "${CLI_TIMEOUT:-600}" "$tollgate" $cmd --store "$store" >/dev/null; then
+    echo "| tollgate ${cmd%% *} | $(python3 -c "import sys; print(f'{float(sys.argv[2]) - float(sys.argv[1]):.2f}')" "$start" "$(date +%s.%N)") |"
+  else
+    echo "| tollgate ${cmd%% *} | > ${CLI_TIMEOUT:-600} (stopped) |"
+  fi
 done
