@@ -27,6 +27,9 @@ internal sealed class ComparisonGroup
         }
     }
 
+    /// <summary>Sums from the rollups: no latencies or savings (the group's percentiles and savings stay unknown).</summary>
+    public void Add(LedgerMetrics metrics) => Metrics += metrics;
+
     public void Add(ComparisonGroup other)
     {
         Metrics += other.Metrics;

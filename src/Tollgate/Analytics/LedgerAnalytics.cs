@@ -249,21 +249,43 @@ public sealed class LedgerAnalytics
 
             group.Add(record, savings);
         }, cancellationToken);
-        if (error is not null)
+        return error is not null ? AnalyticsOutcome<Comparison>.Fail(error) : AnalyticsOutcome<Comparison>.Ok(Compare(groups, query.Top, savings is not null));
+    }
+
+    /// <summary>
+    /// The same comparison from the rollups (fast on any ledger), without what only raw records give: latency
+    /// percentiles and cache savings are null; the efficiency score then weighs cost and success only.
+    /// </summary>
+    public async ValueTask<AnalyticsOutcome<Comparison>> CompareFromRollupsAsync(BreakdownQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        if (Check(query) is { } invalid)
         {
-            return AnalyticsOutcome<Comparison>.Fail(error);
+            return AnalyticsOutcome<Comparison>.Fail(invalid);
         }
 
+        var (sums, error) = await GroupsAsync(query, query.Filter, cancellationToken);
+        var groups = new Dictionary<string, ComparisonGroup>(StringComparer.Ordinal);
+        foreach (var (key, metrics) in sums)
+        {
+            (groups[key] = new ComparisonGroup()).Add(metrics);
+        }
+
+        return error is not null ? AnalyticsOutcome<Comparison>.Fail(error) : AnalyticsOutcome<Comparison>.Ok(Compare(groups, query.Top, withSavings: false));
+    }
+
+    private static Comparison Compare(Dictionary<string, ComparisonGroup> groups, int? top, bool withSavings)
+    {
         var ranked = groups.OrderByDescending(g => g.Value.Metrics.CostNanos).ThenBy(g => g.Key, StringComparer.Ordinal).ToList();
-        if (query.Top is { } top && ranked.Count > top)
+        if (top is { } n && ranked.Count > n)
         {
             var other = new ComparisonGroup();
-            foreach (var g in ranked.Skip(top))
+            foreach (var g in ranked.Skip(n))
             {
                 other.Add(g.Value);
             }
 
-            ranked = [.. ranked.Take(top), new(Breakdown.OtherKey, other)];
+            ranked = [.. ranked.Take(n), new(Breakdown.OtherKey, other)];
         }
 
         var total = new ComparisonGroup();
@@ -276,9 +298,9 @@ public sealed class LedgerAnalytics
         var bestCost = rows.Select(r => UsageRatios.CostPer1kTokens(r.Group.Metrics)).Where(c => c > 0).DefaultIfEmpty(0).Min();
         var bestLatency = rows.Select(r => r.P50 ?? 0).Where(l => l > 0).DefaultIfEmpty(0).Min();
         var result = rows.Select(r => new ComparisonRow(
-            r.Key, r.Group.Metrics, r.P50, r.P95, savings is null ? null : r.Group.Savings,
+            r.Key, r.Group.Metrics, r.P50, r.P95, withSavings ? r.Group.Savings : null,
             EfficiencyScore(r.Group.Metrics, r.P50, bestCost, bestLatency))).ToList();
-        return AnalyticsOutcome<Comparison>.Ok(new Comparison(total.Metrics, result, savings is null ? null : total.Savings));
+        return new Comparison(total.Metrics, result, withSavings ? total.Savings : null);
     }
 
     /// <summary>

@@ -34,6 +34,9 @@ public sealed record SpendReport
 
     public required Comparison Comparison { get; init; }
 
+    /// <summary>Why the comparison has no latency percentiles or cache savings (a range too large to read call by call); null when it has them.</summary>
+    public string? ComparisonNote { get; init; }
+
     public required UsagePatterns Patterns { get; init; }
 
     public IReadOnlyList<BudgetStatus> Budgets { get; init; } = [];

@@ -12,6 +12,12 @@ public static class SpendReportBuilder
     /// <summary>The longest range a report covers (a trend of daily points stays readable up to about a year).</summary>
     public static readonly TimeSpan MaxRange = TimeSpan.FromDays(366);
 
+    /// <summary>
+    /// Above this many calls in the range the comparison is read from the rollups (seconds instead of minutes at
+    /// millions of calls) and leaves out what needs every call: latency percentiles and cache savings.
+    /// </summary>
+    public const long RawComparisonLimit = 500_000;
+
     /// <summary>Groups shown per breakdown and in the comparison; the rest is "(other)".</summary>
     public const int TopGroups = 8;
 
@@ -26,6 +32,7 @@ public static class SpendReportBuilder
         ICostCalculator? pricing = null,
         IReadOnlyList<BudgetStatus>? budgets = null,
         IReadOnlyDictionary<string, BudgetRunOut>? runOuts = null,
+        long? rawComparisonLimit = null,
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(ledger);
@@ -63,7 +70,11 @@ public static class SpendReportBuilder
         }
 
         var comparisonQuery = new BreakdownQuery { Filter = filter, By = AnalyticsDimension.Of(LedgerDimension.Model), Top = TopGroups };
-        var comparison = await analytics.CompareAsync(comparisonQuery, pricing, cancellationToken);
+        var calls = trend.Value.Total.Requests;
+        var fromRollups = calls > (rawComparisonLimit ?? RawComparisonLimit);
+        var comparison = fromRollups
+            ? await analytics.CompareFromRollupsAsync(comparisonQuery, cancellationToken)
+            : await analytics.CompareAsync(comparisonQuery, pricing, cancellationToken);
         if (comparison.Value is null)
         {
             // The comparison's latencies come from the raw records: a range before the retention cutoff has none.
@@ -82,6 +93,9 @@ public static class SpendReportBuilder
             Breakdowns = breakdowns,
             ComparisonQuery = comparisonQuery,
             Comparison = comparison.Value,
+            ComparisonNote = fromRollups
+                ? $"{calls:N0} calls: latency percentiles and cache savings are left out (they read every call); 'tollgate compare' gives them for a shorter range"
+                : null,
             Patterns = patterns.Value ?? throw new InvalidOperationException(patterns.Error),
             Budgets = budgets ?? [],
             RunOuts = runOuts ?? new Dictionary<string, BudgetRunOut>(),

@@ -48,6 +48,11 @@ public static class SpendReportHtml
 
         html.Append("<h2>Models side by side</h2>");
         Table(html, SpendReportTables.Comparison(report), heading: false);
+        if (report.ComparisonNote is { } note)
+        {
+            html.Append("<p class=\"muted\">").Append(E(note)).Append(".</p>");
+        }
+
         html.Append("<p class=\"muted\">Score: 100 × success rate × (cheapest cost per 1k tokens ÷ this model's)^0.7 × (fastest median latency ÷ this model's)^0.3.</p>");
         html.Append("<h2>Usage patterns</h2><figure>")
             .Append(SvgCharts.Heatmap(report.Patterns, report.Currency, $"Cost by weekday and hour ({report.TimeZone.Id}); darker is more"))

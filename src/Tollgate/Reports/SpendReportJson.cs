@@ -39,6 +39,11 @@ public static class SpendReportJson
             w.WriteEndObject();
             w.WritePropertyName("comparison");
             w.WriteRawValue(AnalyticsJson.Serialize(report.Comparison, report.ComparisonQuery));
+            if (report.ComparisonNote is { } note)
+            {
+                w.WriteString("comparison_note", note);
+            }
+
             w.WritePropertyName("patterns");
             w.WriteRawValue(AnalyticsJson.Serialize(report.Patterns, report.TimeZone, report.Currency));
             w.WriteStartArray("budgets");

@@ -28,6 +28,11 @@ public static class SpendReportMarkdown
         }
 
         Table(md, SpendReportTables.Comparison(report));
+        if (report.ComparisonNote is { } note)
+        {
+            md.Append('*').Append(note).AppendLine(".*").AppendLine();
+        }
+
         md.AppendLine("## Usage patterns").AppendLine();
         Table(md, SpendReportTables.Weekdays(report), level: 3);
         Table(md, SpendReportTables.Hours(report), level: 3);
