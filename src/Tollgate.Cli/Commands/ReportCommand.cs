@@ -47,7 +47,7 @@ internal static class ReportCommand
             IReadOnlyDictionary<string, BudgetRunOut> runOuts = statuses.Count == 0 ? new Dictionary<string, BudgetRunOut>()
                 : await BudgetRunOutProjection.ProjectAsync(statuses, stores.Ledger, stores.Rates, now, ct);
             var outcome = await SpendReportBuilder.BuildAsync(
-                stores.Ledger, filters.Parse(parse, start, end), zone, now, new CostEngine(source, options), statuses, runOuts, ct);
+                stores.Ledger, filters.Parse(parse, start, end), zone, now, new CostEngine(source, options), statuses, runOuts, cancellationToken: ct);
             var report = outcome.Value ?? throw new CliException(outcome.Error!);
             var text = parse.GetValue(format) switch
             {
