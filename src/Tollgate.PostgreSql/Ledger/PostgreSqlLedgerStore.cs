@@ -247,7 +247,7 @@ public sealed class PostgreSqlLedgerStore : ILedgerStore
         if (f.SessionId is null)
         {
             var (first, last) = f.From is null || f.To is null ? await ExtentAsync(cancellationToken) : (null, null);
-            sql = RollupQuerySql.For(query, RollupPlan.For(query, first, last, signed: true), Raw);
+            sql = RollupQuerySql.For(query, RollupPlan.For(query, first, last, signed: true), Raw, lateral: true);
         }
         else
         {

@@ -21,6 +21,7 @@ internal sealed class RollupQuerySql
     private readonly List<string> _ctes = [];
     private readonly List<string> _selects = [];
     private readonly List<(string Name, object Value)> _parameters = [];
+    private bool _lateral;
 
     private RollupQuerySql()
     {
@@ -40,10 +41,15 @@ internal sealed class RollupQuerySql
     /// The join keyword: SQLite passes <c>CROSS JOIN</c>, which there keeps the written order (ranges, then the rollup by
     /// its key, then dimension sets by id) instead of scanning the rollup once per dimension set.
     /// </param>
-    public static RollupQuerySql For(LedgerQuery query, RollupPlan plan, RawRecordSql raw, string dimsJoin = "JOIN")
+    /// <param name="lateral">
+    /// PostgreSQL: join each range with the rollup through <c>CROSS JOIN LATERAL (… OFFSET 0)</c>, one index range scan per
+    /// range; joined plainly, its planner scans the whole rollup and filters the ranges afterwards (16× slower on a 10 M
+    /// ledger's hourly rollup).
+    /// </param>
+    public static RollupQuerySql For(LedgerQuery query, RollupPlan plan, RawRecordSql raw, string dimsJoin = "JOIN", bool lateral = false)
     {
         ArgumentNullException.ThrowIfNull(plan);
-        var sql = new RollupQuerySql();
+        var sql = new RollupQuerySql { _lateral = lateral };
         var byModel = LedgerReportBuilder.CanUseModelRollup(query);
         sql.AddRollup(query, WideDaily, "day", plan.Days, dimsJoin);
         sql.AddRollup(query, byModel ? ModelHourly : WideHourly, "hour", plan.Hours, dimsJoin);
@@ -112,7 +118,7 @@ internal sealed class RollupQuerySql
             var cte = "r_" + timeColumn;
             var values = string.Join(", ", ranges.Select(r => $"(CAST({Param(r.From)} AS bigint), CAST({Param(r.To)} AS bigint))"));
             _ctes.Add($"{cte}(a, b) AS (VALUES {values})");
-            from.Append(CultureInfo.InvariantCulture, $"{cte} {dimsJoin} {table} ON {timeColumn} >= {cte}.a AND {timeColumn} < {cte}.b");
+            from.Append(RangeJoin(cte, table, timeColumn, dimsJoin));
         }
 
         if (table is not ModelHourly)
@@ -142,9 +148,14 @@ internal sealed class RollupQuerySql
         var values = string.Join(", ", ranges.Select(r => $"(CAST({Param(r.From)} AS bigint), CAST({Param(r.To)} AS bigint), CAST({Param(r.Time)} AS bigint))"));
         _ctes.Add($"{cte}(a, b, t) AS (VALUES {values})");
         var where = Filters(query);
-        _selects.Add($"SELECT {(query.Bucket is null ? "CAST(0 AS bigint)" : cte + ".t")}, {dim}, {sums} FROM {cte} {dimsJoin} {table} ON {timeColumn} >= {cte}.a AND {timeColumn} < {cte}.b " +
+        _selects.Add($"SELECT {(query.Bucket is null ? "CAST(0 AS bigint)" : cte + ".t")}, {dim}, {sums} FROM {RangeJoin(cte, table, timeColumn, dimsJoin)} " +
                      $"{dimsJoin} ledger_dims ON id = dim_id" + (where.Count > 0 ? " WHERE " + string.Join(" AND ", where) : "") + " GROUP BY 1, 2");
     }
+
+    /// <summary>The ranges of <paramref name="cte"/> joined with the rows of <paramref name="table"/> inside each.</summary>
+    private string RangeJoin(string cte, string table, string timeColumn, string dimsJoin) => _lateral
+        ? $"{cte} CROSS JOIN LATERAL (SELECT * FROM {table} WHERE {timeColumn} >= {cte}.a AND {timeColumn} < {cte}.b OFFSET 0) AS x_{cte}"
+        : $"{cte} {dimsJoin} {table} ON {timeColumn} >= {cte}.a AND {timeColumn} < {cte}.b";
 
     private void AddRaw(LedgerQuery query, RawRecordSql raw, string time, object? from, object? to, string? session)
     {
