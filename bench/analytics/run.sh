@@ -48,6 +48,7 @@ python3 "$here/measure.py" "http://127.0.0.1:$port" "$key" "$here/paths-raw.tsv"
 kill $pid; wait $pid 2>/dev/null || true
 trap - EXIT
 
+[ -n "${SKIP_CLI:-}" ] && exit 0
 echo
 echo "| CLI over 30 days | wall s |"
 echo "|---|---|"

@@ -30,7 +30,23 @@ public sealed class PostgreSqlLedgerStore : ILedgerStore
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
-        _dataSource = NpgsqlDataSource.Create(options.ConnectionString);
+        _dataSource = NpgsqlDataSource.Create(WithoutJit(options.ConnectionString));
+    }
+
+    /// <summary>
+    /// The ledger's connections run without the server's JIT (unless the connection string sets it): a report's
+    /// statement is large but reads few rows, and compiling it cost more than running it (1.2 s of 1.4 s for a month by
+    /// day in Asia/Kolkata on a 10 M-record ledger).
+    /// </summary>
+    private static string WithoutJit(string connectionString)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(connectionString);
+        if (builder.Options?.Contains("jit", StringComparison.OrdinalIgnoreCase) != true)
+        {
+            builder.Options = ((builder.Options ?? "") + " -c jit=off").Trim();
+        }
+
+        return builder.ConnectionString;
     }
 
     public PostgreSqlLedgerStore(string connectionString)
