@@ -60,10 +60,7 @@ internal static class BodyFingerprint
                     continue;
                 }
 
-                using var value = JsonDocument.ParseValue(ref reader);
-                var text = name == "stop" && value.RootElement.ValueKind == JsonValueKind.String
-                    ? CanonicalValues.Stop([value.RootElement.GetString()!])
-                    : CanonicalValues.Of(value.RootElement);
+                var text = ParameterText(ref reader, name);
                 if (!(name == "n" && text == "1"))
                 {
                     // n = 1 asks for what no n asks for.
@@ -78,6 +75,29 @@ internal static class BodyFingerprint
         }
 
         return canon.Finish(tokenizer, withPrefix: operation != ProxyHandler.Operation.Embeddings);
+    }
+
+    /// <summary>A parameter's canonical text; numbers and strings read in place (the common case: no document).</summary>
+    private static string ParameterText(ref Utf8JsonReader reader, string name)
+    {
+        switch (reader.TokenType)
+        {
+            case JsonTokenType.Number when reader.TryGetDouble(out var number):
+                return CanonicalValues.Number(number);
+            case JsonTokenType.String when name == "stop":
+                return CanonicalValues.Stop([reader.GetString()!]);
+            case JsonTokenType.String:
+                return reader.GetString()!;
+            case JsonTokenType.True:
+                return "true";
+            case JsonTokenType.False:
+                return "false";
+            default:
+                using (var value = JsonDocument.ParseValue(ref reader))
+                {
+                    return CanonicalValues.Of(value.RootElement);
+                }
+        }
     }
 
     /// <summary>The canonical name of an output-changing parameter; null for a member that is none (stream, user, metadata…).</summary>
