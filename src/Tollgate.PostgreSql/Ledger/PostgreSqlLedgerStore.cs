@@ -316,6 +316,54 @@ public sealed class PostgreSqlLedgerStore : ILedgerStore
         await EnsureSchemaAsync(cancellationToken);
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
         await using var command = connection.CreateCommand();
+        // request_id COLLATE "C" keeps the ordinal order every store uses.
+        command.CommandText = $"SELECT {PostgreSqlLedgerSchema.RecordColumns} FROM ledger_records{WhereOf(filter, command)}" +
+                              " ORDER BY ts, request_id COLLATE \"C\", attempt";
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            yield return ReadRecord(reader);
+        }
+    }
+
+    private static readonly string ScanSql =
+        $"SELECT {LedgerScanDecoder.Columns("tags", flag => $"{flag}::int::bigint", "ts")} FROM ledger_records";
+
+    public async IAsyncEnumerable<UsageRecord> ScanAsync(LedgerFilter filter, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(filter);
+        await EnsureSchemaAsync(cancellationToken);
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = ScanSql + WhereOf(filter, command);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var decoder = new LedgerScanDecoder();
+        var texts = new string?[LedgerScanDecoder.Texts];
+        var numbers = new long[LedgerScanDecoder.Numbers];
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            for (var i = 0; i < texts.Length; i++)
+            {
+                texts[i] = Str(reader, i);
+            }
+
+            for (var i = 0; i < 5; i++)
+            {
+                numbers[i] = reader.GetInt64(LedgerScanDecoder.Texts + 1 + i);
+            }
+
+            for (var i = 5; i < numbers.Length; i++)
+            {
+                numbers[i] = reader.GetInt64(LedgerScanDecoder.Texts + 2 + i);
+            }
+
+            yield return decoder.Record(texts, reader.GetFieldValue<DateTimeOffset>(LedgerScanDecoder.Texts), Str(reader, LedgerScanDecoder.Texts + 6), numbers);
+        }
+    }
+
+    /// <summary>The WHERE clause of a raw-record read (empty for no filter), adding its parameters to the command.</summary>
+    private static string WhereOf(LedgerFilter filter, NpgsqlCommand command)
+    {
         var where = new List<string>();
         if (filter.From is { } from)
         {
@@ -345,15 +393,7 @@ public sealed class PostgreSqlLedgerStore : ILedgerStore
             command.Parameters.AddWithValue($"f{i++}", value);
         }
 
-        // request_id COLLATE "C" keeps the ordinal order every store uses.
-        command.CommandText = $"SELECT {PostgreSqlLedgerSchema.RecordColumns} FROM ledger_records" +
-                              (where.Count > 0 ? " WHERE " + string.Join(" AND ", where) : "") +
-                              " ORDER BY ts, request_id COLLATE \"C\", attempt";
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            yield return ReadRecord(reader);
-        }
+        return where.Count > 0 ? " WHERE " + string.Join(" AND ", where) : "";
     }
 
     public async ValueTask<UsageRecord?> FindAsync(LedgerKey key, CancellationToken cancellationToken = default)

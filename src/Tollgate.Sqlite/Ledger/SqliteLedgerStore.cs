@@ -218,41 +218,70 @@ public sealed class SqliteLedgerStore : ILedgerStore
         await EnsureSchemaAsync(cancellationToken);
         await using var connection = await OpenReaderAsync(cancellationToken);
         await using var command = connection.CreateCommand();
+        var parameters = new List<KeyValuePair<string, object>>();
+        command.CommandText = $"SELECT {SqliteLedgerSchema.RecordColumns} FROM ledger_records{WhereOf(filter, parameters)} ORDER BY ts, request_id, attempt";
+        foreach (var (name, value) in parameters)
+        {
+            command.Parameters.AddWithValue(name, value);
+        }
+
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            yield return ReadRecord(reader);
+        }
+    }
+
+    private static readonly string ScanSql = $"SELECT {LedgerScanDecoder.Columns("tags", flag => flag, "ts")} FROM ledger_records";
+
+    public async IAsyncEnumerable<UsageRecord> ScanAsync(LedgerFilter filter, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(filter);
+        await EnsureSchemaAsync(cancellationToken);
+        await using var connection = await OpenReaderAsync(cancellationToken);
+        var parameters = new List<KeyValuePair<string, object>>();
+        // Microsoft.Data.Sqlite's reader costs several times SQLite's own work per column: a scan of millions of rows
+        // steps the statement itself.
+        using var statement = SqliteScan.Prepare(connection, ScanSql + WhereOf(filter, parameters), parameters);
+        var decoder = new LedgerScanDecoder();
+        while (SqliteScan.Next(connection, statement, decoder) is { } record)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            yield return record;
+        }
+    }
+
+    /// <summary>The WHERE clause of a raw-record read (empty for no filter), adding its parameters.</summary>
+    private static string WhereOf(LedgerFilter filter, List<KeyValuePair<string, object>> parameters)
+    {
         var where = new List<string>();
         if (filter.From is { } from)
         {
             where.Add("ts >= $from");
-            command.Parameters.AddWithValue("$from", LedgerColumns.ToUnixMicros(UsageRecord.Normalize(from)));
+            parameters.Add(new("$from", LedgerColumns.ToUnixMicros(UsageRecord.Normalize(from))));
         }
 
         if (filter.To is { } to)
         {
             // Exclusive upper bound at microsecond precision: anything strictly before To.
             where.Add("ts < $to");
-            command.Parameters.AddWithValue("$to", LedgerColumns.ToBoundMicros(to));
+            parameters.Add(new("$to", LedgerColumns.ToBoundMicros(to)));
         }
 
         if (filter.SessionId is not null)
         {
             where.Add("session_id = $session");
-            command.Parameters.AddWithValue("$session", filter.SessionId);
+            parameters.Add(new("$session", filter.SessionId));
         }
 
         var i = 0;
         foreach (var (column, value) in LedgerColumns.DimensionFilters(filter))
         {
             where.Add($"{column} = $f{i}");
-            command.Parameters.AddWithValue($"$f{i++}", value);
+            parameters.Add(new($"$f{i++}", value));
         }
 
-        command.CommandText = $"SELECT {SqliteLedgerSchema.RecordColumns} FROM ledger_records" +
-                              (where.Count > 0 ? " WHERE " + string.Join(" AND ", where) : "") +
-                              " ORDER BY ts, request_id, attempt";
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            yield return ReadRecord(reader);
-        }
+        return where.Count > 0 ? " WHERE " + string.Join(" AND ", where) : "";
     }
 
     public async ValueTask<UsageRecord?> FindAsync(LedgerKey key, CancellationToken cancellationToken = default)

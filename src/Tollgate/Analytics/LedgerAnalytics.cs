@@ -80,7 +80,13 @@ public sealed class LedgerAnalytics
             return (groups, null);
         }
 
-        var error = await ForEachRecordAsync(query with { Filter = filter }, (key, record) => Add(groups, key, LedgerMetrics.Of(record)), cancellationToken);
+        var (parts, error) = await FoldRecordsAsync(query with { Filter = filter }, () => new Dictionary<string, LedgerMetrics>(StringComparer.Ordinal),
+            (part, key, record) => Add(part, key, LedgerMetrics.Of(record)), cancellationToken);
+        foreach (var (key, metrics) in parts.SelectMany(p => p))
+        {
+            Add(groups, key, metrics);
+        }
+
         return (groups, error);
     }
 
@@ -213,7 +219,7 @@ public sealed class LedgerAnalytics
         }
 
         var total = default(LedgerMetrics);
-        await foreach (var record in _store.ReadAsync(filter, cancellationToken))
+        await foreach (var record in _store.ScanAsync(filter, cancellationToken))
         {
             if (tags.All(t => t.Matches(record.Tags)))
             {
@@ -239,16 +245,28 @@ public sealed class LedgerAnalytics
         }
 
         var savings = pricing is null ? null : new CacheSavingsCalculator(pricing);
-        var groups = new Dictionary<string, ComparisonGroup>(StringComparer.Ordinal);
-        var error = await ForEachRecordAsync(query, (key, record) =>
+        var (parts, error) = await FoldRecordsAsync(query, () => new Dictionary<string, ComparisonGroup>(StringComparer.Ordinal), (part, key, record) =>
         {
-            if (!groups.TryGetValue(key, out var group))
+            if (!part.TryGetValue(key, out var group))
             {
-                groups[key] = group = new ComparisonGroup();
+                part[key] = group = new ComparisonGroup();
             }
 
             group.Add(record, savings);
         }, cancellationToken);
+        var groups = new Dictionary<string, ComparisonGroup>(StringComparer.Ordinal);
+        foreach (var (key, group) in parts.SelectMany(p => p))
+        {
+            if (groups.TryGetValue(key, out var sum))
+            {
+                sum.Add(group);
+            }
+            else
+            {
+                groups[key] = group;
+            }
+        }
+
         return error is not null ? AnalyticsOutcome<Comparison>.Fail(error) : AnalyticsOutcome<Comparison>.Ok(Compare(groups, query.Top, savings is not null));
     }
 
@@ -363,49 +381,94 @@ public sealed class LedgerAnalytics
         : null;
 
     /// <summary>
-    /// Calls <paramref name="visit"/> with each raw record of the range that carries every tag of the query, and its
-    /// group key (<see cref="CostReport.NoneKey"/> when it has no value); returns an error when grouping by a tag key
-    /// that no record of the range has.
+    /// Folds each raw record of the range that carries every tag of the query, with its group key
+    /// (<see cref="CostReport.NoneKey"/> when it has no value), into a part made by <paramref name="create"/>. A bounded
+    /// range is cut into time slices scanned at the same time, one part each (a part sees one slice only, so
+    /// <paramref name="visit"/> needs no lock); the caller merges the parts. Returns an error when grouping by a tag key
+    /// that no record of the range has, or when the range reaches before the retention cutoff.
     /// </summary>
-    internal async ValueTask<string?> ForEachRecordAsync(BreakdownQuery query, Action<string, UsageRecord> visit, CancellationToken cancellationToken)
+    internal async ValueTask<(IReadOnlyList<TPart> Parts, string? Error)> FoldRecordsAsync<TPart>(
+        BreakdownQuery query, Func<TPart> create, Action<TPart, string, UsageRecord> visit, CancellationToken cancellationToken)
     {
         if (await LedgerRetention.RawRangeProblemAsync(_store, query.Filter, cancellationToken) is { } purged)
         {
-            return purged;
+            return ([], purged);
         }
 
-        var seenKey = query.By.TagKey is null;
-        var any = false;
-        var keys = new SortedSet<string>(StringComparer.Ordinal);
-        await foreach (var record in _store.ReadAsync(query.Filter, cancellationToken))
+        var slices = await Task.WhenAll(Slices(query.Filter).Select(filter => Task.Run(async () =>
         {
-            if (!query.Tags.All(t => t.Matches(record.Tags)))
+            var slice = new Slice<TPart>(create());
+            await foreach (var record in _store.ScanAsync(filter, cancellationToken))
             {
-                continue;
-            }
-
-            any = true;
-            string? key;
-            if (query.By.TagKey is { } tag)
-            {
-                key = record.Tags.TryGetValue(tag, out var value) ? value : null;
-                seenKey |= key is not null;
-                if (keys.Count < 50)
+                if (query.Tags.Count > 0 && !query.Tags.All(t => t.Matches(record.Tags)))
                 {
-                    keys.UnionWith(record.Tags.Keys);
+                    continue;
                 }
-            }
-            else
-            {
-                key = LedgerReportBuilder.KeyOf(record, query.By.Dimension);
+
+                slice.Any = true;
+                string? key;
+                if (query.By.TagKey is { } tag)
+                {
+                    key = record.Tags.TryGetValue(tag, out var value) ? value : null;
+                    slice.SeenKey |= key is not null;
+                    if (slice.Keys.Count < 50)
+                    {
+                        slice.Keys.UnionWith(record.Tags.Keys);
+                    }
+                }
+                else
+                {
+                    key = LedgerReportBuilder.KeyOf(record, query.By.Dimension);
+                }
+
+                visit(slice.Part, string.IsNullOrEmpty(key) ? CostReport.NoneKey : key, record);
             }
 
-            visit(string.IsNullOrEmpty(key) ? CostReport.NoneKey : key, record);
+            return slice;
+        }, cancellationToken)));
+
+        var parts = slices.Select(s => s.Part).ToList();
+        if (query.By.TagKey is null || slices.Any(s => s.SeenKey) || !slices.Any(s => s.Any))
+        {
+            return (parts, null);
         }
 
-        return seenKey || !any ? null
-            : $"no record in the range has the tag key '{query.By.TagKey}'" +
-              (keys.Count > 0 ? $"; tag keys present: {string.Join(", ", keys)}" : "; no record in the range has tags");
+        var keys = new SortedSet<string>(slices.SelectMany(s => s.Keys), StringComparer.Ordinal);
+        return (parts, $"no record in the range has the tag key '{query.By.TagKey}'" +
+                       (keys.Count > 0 ? $"; tag keys present: {string.Join(", ", keys.Take(50))}" : "; no record in the range has tags"));
+    }
+
+    /// <summary>Most time slices a raw-record fold scans at once.</summary>
+    private const int MaxSlices = 4;
+
+    /// <summary>A bounded range cut into one slice per core (up to <see cref="MaxSlices"/>) on whole seconds; an open range whole.</summary>
+    private static List<LedgerFilter> Slices(LedgerFilter filter)
+    {
+        var count = Math.Min(Environment.ProcessorCount, MaxSlices);
+        if (count < 2 || filter.From is not { } from || filter.To is not { } to || to - from < TimeSpan.FromMinutes(count))
+        {
+            return [filter];
+        }
+
+        var step = TimeSpan.FromSeconds(Math.Floor((to - from).TotalSeconds / count));
+        var slices = new List<LedgerFilter>(count);
+        for (var i = 0; i < count; i++)
+        {
+            slices.Add(filter with { From = i == 0 ? from : from + step * i, To = i == count - 1 ? to : from + step * (i + 1) });
+        }
+
+        return slices;
+    }
+
+    private sealed class Slice<TPart>(TPart part)
+    {
+        public TPart Part { get; } = part;
+
+        public bool Any { get; set; }
+
+        public bool SeenKey { get; set; }
+
+        public SortedSet<string> Keys { get; } = new(StringComparer.Ordinal);
     }
 
     private static void Add<TKey>(Dictionary<TKey, LedgerMetrics> groups, TKey key, LedgerMetrics metrics)

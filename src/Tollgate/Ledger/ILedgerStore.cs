@@ -22,6 +22,13 @@ public interface ILedgerStore : IAsyncDisposable
     /// <summary>Streams raw records matching the filter in (timestamp, request id, attempt) order, for export.</summary>
     IAsyncEnumerable<UsageRecord> ReadAsync(LedgerFilter filter, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Streams the records matching the filter in no particular order, and may leave out what aggregate views never
+    /// read (request id and attempt empty; session, fingerprints, error class and price source null): the fast read
+    /// behind what-if, tag breakdowns and comparisons. Scans of disjoint ranges may run at the same time.
+    /// </summary>
+    IAsyncEnumerable<UsageRecord> ScanAsync(LedgerFilter filter, CancellationToken cancellationToken = default) => ReadAsync(filter, cancellationToken);
+
     /// <summary>The stored record with this key, or null.</summary>
     ValueTask<UsageRecord?> FindAsync(LedgerKey key, CancellationToken cancellationToken = default);
 

@@ -10,7 +10,7 @@ namespace Tollgate.Ledger;
 /// </summary>
 public sealed record UsageRecord
 {
-    private static readonly IReadOnlyDictionary<string, string> NoTags = new Dictionary<string, string>(0);
+    internal static readonly IReadOnlyDictionary<string, string> NoTags = new Dictionary<string, string>(0);
     private readonly DateTimeOffset _timestamp;
 
     // Not a property initialiser: that would allocate a usage (about half a kilobyte) for every record, and nearly

@@ -20,14 +20,47 @@ public sealed class WhatIfRepricer(ICostCalculator current, ICostCalculator scen
             return AnalyticsOutcome<WhatIfResult>.Fail("from is after to: swap them");
         }
 
-        var groups = new Dictionary<string, (long Requests, long Actual, long WhatIf)>(StringComparer.Ordinal);
-        (long Requests, long Actual, long WhatIf) estimated = default;
-        long requests = 0, unpriced = 0, unpricedInScenario = 0, unpricedInScenarioActual = 0, notReproduced = 0, notReproducedDelta = 0;
-        var error = await new LedgerAnalytics(ledger).ForEachRecordAsync(new BreakdownQuery { Filter = query.Filter, By = query.By }, (key, record) =>
+        var (parts, error) = await new LedgerAnalytics(ledger).FoldRecordsAsync(new BreakdownQuery { Filter = query.Filter, By = query.By },
+            () => new Tally(), (tally, key, record) => tally.Add(key, record, query, current, scenario), cancellationToken);
+        if (error is not null)
+        {
+            return AnalyticsOutcome<WhatIfResult>.Fail(error);
+        }
+
+        var sum = new Tally();
+        foreach (var part in parts)
+        {
+            sum.Add(part);
+        }
+
+        var groups = sum.Groups;
+        var rows = groups.Select(g => new WhatIfGroup(g.Key, g.Value.Requests, g.Value.Actual, g.Value.WhatIf))
+            .OrderByDescending(g => g.ActualNanos).ThenBy(g => g.Key, StringComparer.Ordinal).ToList();
+        return AnalyticsOutcome<WhatIfResult>.Ok(new WhatIfResult(rows.Sum(g => g.ActualNanos), rows.Sum(g => g.WhatIfNanos), rows)
+        {
+            Requests = sum.Requests,
+            Estimated = new WhatIfGroup("(estimated)", sum.Estimated.Requests, sum.Estimated.Actual, sum.Estimated.WhatIf),
+            Unpriced = sum.Unpriced,
+            UnpricedInScenario = sum.UnpricedInScenario,
+            UnpricedInScenarioActualNanos = sum.UnpricedInScenarioActual,
+            NotReproduced = sum.NotReproduced,
+            NotReproducedDeltaNanos = sum.NotReproducedDelta,
+        });
+    }
+
+    /// <summary>The repricing of one slice of the range (slices are scanned at the same time, then added up).</summary>
+    private sealed class Tally
+    {
+        public Dictionary<string, (long Requests, long Actual, long WhatIf)> Groups { get; } = new(StringComparer.Ordinal);
+
+        public (long Requests, long Actual, long WhatIf) Estimated;
+        public long Requests, Unpriced, UnpricedInScenario, UnpricedInScenarioActual, NotReproduced, NotReproducedDelta;
+
+        public void Add(string key, UsageRecord record, WhatIfQuery query, ICostCalculator current, ICostCalculator scenario)
         {
             if (record.Unpriced || !string.Equals(record.Currency, "USD", StringComparison.Ordinal))
             {
-                unpriced++;
+                Unpriced++;
                 return;
             }
 
@@ -36,45 +69,49 @@ public sealed class WhatIfRepricer(ICostCalculator current, ICostCalculator scen
             var whatIf = scenario.Calculate(provider, model, record.Usage, record.Timestamp);
             if (!whatIf.Priced)
             {
-                unpricedInScenario++;
-                unpricedInScenarioActual += record.TotalCostNanos;
+                UnpricedInScenario++;
+                UnpricedInScenarioActual += record.TotalCostNanos;
                 return;
             }
 
             var now = current.Calculate(record.Provider, record.Model, record.Usage, record.Timestamp);
             if (!now.Priced || Money.ToNanos(now.TotalCost) != record.TotalCostNanos)
             {
-                notReproduced++;
-                notReproducedDelta += record.TotalCostNanos - (now.Priced ? Money.ToNanos(now.TotalCost) : 0);
+                NotReproduced++;
+                NotReproducedDelta += record.TotalCostNanos - (now.Priced ? Money.ToNanos(now.TotalCost) : 0);
             }
 
             var whatIfNanos = Money.ToNanos(whatIf.TotalCost);
             if (record.Estimated)
             {
-                estimated = (estimated.Requests + 1, estimated.Actual + record.TotalCostNanos, estimated.WhatIf + whatIfNanos);
+                Estimated = (Estimated.Requests + 1, Estimated.Actual + record.TotalCostNanos, Estimated.WhatIf + whatIfNanos);
                 return;
             }
 
-            requests++;
-            var sum = groups.GetValueOrDefault(key);
-            groups[key] = (sum.Requests + 1, sum.Actual + record.TotalCostNanos, sum.WhatIf + whatIfNanos);
-        }, cancellationToken);
-        if (error is not null)
-        {
-            return AnalyticsOutcome<WhatIfResult>.Fail(error);
+            Requests++;
+            Add(key, (1, record.TotalCostNanos, whatIfNanos));
         }
 
-        var rows = groups.Select(g => new WhatIfGroup(g.Key, g.Value.Requests, g.Value.Actual, g.Value.WhatIf))
-            .OrderByDescending(g => g.ActualNanos).ThenBy(g => g.Key, StringComparer.Ordinal).ToList();
-        return AnalyticsOutcome<WhatIfResult>.Ok(new WhatIfResult(rows.Sum(g => g.ActualNanos), rows.Sum(g => g.WhatIfNanos), rows)
+        public void Add(Tally other)
         {
-            Requests = requests,
-            Estimated = new WhatIfGroup("(estimated)", estimated.Requests, estimated.Actual, estimated.WhatIf),
-            Unpriced = unpriced,
-            UnpricedInScenario = unpricedInScenario,
-            UnpricedInScenarioActualNanos = unpricedInScenarioActual,
-            NotReproduced = notReproduced,
-            NotReproducedDeltaNanos = notReproducedDelta,
-        });
+            foreach (var (key, value) in other.Groups)
+            {
+                Add(key, value);
+            }
+
+            Estimated = (Estimated.Requests + other.Estimated.Requests, Estimated.Actual + other.Estimated.Actual, Estimated.WhatIf + other.Estimated.WhatIf);
+            Requests += other.Requests;
+            Unpriced += other.Unpriced;
+            UnpricedInScenario += other.UnpricedInScenario;
+            UnpricedInScenarioActual += other.UnpricedInScenarioActual;
+            NotReproduced += other.NotReproduced;
+            NotReproducedDelta += other.NotReproducedDelta;
+        }
+
+        private void Add(string key, (long Requests, long Actual, long WhatIf) value)
+        {
+            ref var sum = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(Groups, key, out _);
+            sum = (sum.Requests + value.Requests, sum.Actual + value.Actual, sum.WhatIf + value.WhatIf);
+        }
     }
 }

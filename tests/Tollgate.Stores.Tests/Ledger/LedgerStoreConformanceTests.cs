@@ -338,6 +338,58 @@ public abstract partial class LedgerStoreConformanceTests
     }
 
     [Fact]
+    public async Task ScanAsync_WithFilter_ReturnsWhatAggregatesReadOfEveryMatchingRecord()
+    {
+        await using var store = await CreateStoreAsync();
+        var records = LedgerTestData.Many(300).ToList();
+        var usage = new Usage { InputTokens = 1000, CacheReadTokens = 200, CacheWriteTokens = 50, OutputTokens = 300, ReasoningTokens = 120 };
+        usage.Set(UsageUnit.WebSearches, 2);
+        records.Add(new UsageRecord
+        {
+            // Names a scan must not take apart: separators, quotes, a surrogate pair, no optional dimension at all.
+            RequestId = "odd",
+            Timestamp = LedgerTestData.Start.AddDays(5),
+            Provider = "prov:7:x",
+            Model = "model-😀-'\u001f'",
+            Tenant = "tenant-0",
+            Tags = new Dictionary<string, string> { ["feature"] = "a,b:c", ["emoji"] = "😀" },
+            Usage = usage,
+            InputCost = 0.000123456m,
+            OutputCost = 1.5m,
+            TotalCost = 1.500123456m,
+            LatencyMs = 1234,
+            Success = false,
+            ErrorClass = "cut_off",
+            Estimated = true,
+            Unpriced = true,
+            SessionId = "s-1",
+            PriceSource = "genai-prices",
+        });
+        await AppendInBatches(store, records, 50);
+        var filter = new LedgerFilter { From = LedgerTestData.Start.AddDays(3), To = LedgerTestData.Start.AddDays(20), Tenant = "tenant-0" };
+
+        var scanned = new List<UsageRecord>();
+        await foreach (var record in store.ScanAsync(filter, Ct))
+        {
+            scanned.Add(record);
+        }
+
+        var expected = records.Where(filter.Matches).Select(WhatScansRead)
+            .OrderBy(r => r.Timestamp).ThenBy(r => r.Provider, StringComparer.Ordinal).ThenBy(r => r.TotalCostNanos).ToList();
+        Assert.True(expected.Count > 10);
+        Assert.Contains(expected, r => r.Provider == "prov:7:x");
+        var actual = scanned.Select(WhatScansRead).OrderBy(r => r.Timestamp).ThenBy(r => r.Provider, StringComparer.Ordinal).ThenBy(r => r.TotalCostNanos).ToList();
+        Assert.Equal(expected, actual);
+    }
+
+    /// <summary>A record without what a scan may leave out (what only exports read).</summary>
+    private static UsageRecord WhatScansRead(UsageRecord r) => r with
+    {
+        RequestId = "", Attempt = 0, SessionId = null, ErrorClass = null, PriceSource = null,
+        RequestFingerprint = null, PrefixFingerprint = null, PrefixTokens = 0,
+    };
+
+    [Fact]
     public async Task PurgeRawBeforeAsync_RemovesOldRecordsButReportsStay()
     {
         await using var store = await CreateStoreAsync();

@@ -1,0 +1,63 @@
+using Tollgate.Analytics;
+using Tollgate.Costing;
+using Tollgate.Ledger;
+
+namespace Tollgate.Tests.Analytics;
+
+public sealed class LedgerAnalyticsTests
+{
+    private static readonly DateTimeOffset Start = new(2026, 10, 1, 0, 0, 0, TimeSpan.Zero);
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task BreakdownAsync_ByTagOverSlicedRange_CountsEveryRecordOnceWhateverTheSlice()
+    {
+        // One record every 7 seconds over 3 hours, and one on each whole second around every place the range could
+        // be cut (a record at a cut belongs to exactly one slice).
+        await using var store = new InMemoryLedgerStore();
+        var records = new List<UsageRecord>();
+        var end = Start.AddHours(3);
+        for (var at = Start; at < end; at = at.AddSeconds(7))
+        {
+            records.Add(Record(records.Count, at));
+        }
+
+        for (var slices = 2; slices <= 4; slices++)
+        {
+            var step = TimeSpan.FromSeconds(Math.Floor((end - Start).TotalSeconds / slices));
+            for (var i = 1; i < slices; i++)
+            {
+                records.Add(Record(records.Count, Start + step * i));
+                records.Add(Record(records.Count, Start + step * i - TimeSpan.FromTicks(10)));
+            }
+        }
+
+        records.Add(Record(records.Count, end)); // outside: To is exclusive
+        await store.AppendAsync(records, Ct);
+
+        var outcome = await new LedgerAnalytics(store).BreakdownAsync(new BreakdownQuery
+        {
+            Filter = new LedgerFilter { From = Start, To = end },
+            By = AnalyticsDimension.Tag("feature"),
+        }, Ct);
+
+        Assert.Null(outcome.Error);
+        var inRange = records.Where(r => r.Timestamp < end).ToList();
+        var expected = inRange.GroupBy(r => r.Tags["feature"]).ToDictionary(g => g.Key, g => (long)g.Count());
+        Assert.Equal(expected, outcome.Value!.Rows.ToDictionary(r => r.Key, r => r.Metrics.Requests));
+        Assert.Equal(inRange.Sum(r => r.TotalCostNanos), outcome.Value.Total.CostNanos);
+    }
+
+    private static UsageRecord Record(int i, DateTimeOffset at) => new()
+    {
+        RequestId = $"r{i}",
+        Timestamp = at,
+        Provider = "openai",
+        Model = "gpt-4o",
+        Tags = new Dictionary<string, string> { ["feature"] = $"f{i % 3}" },
+        Usage = new Usage { InputTokens = 100 + i, OutputTokens = 10 },
+        TotalCostNanos = 1_000 + i,
+        InputCostNanos = 1_000 + i,
+    };
+}
