@@ -44,7 +44,7 @@ internal sealed class CacheSavingsCalculator(ICostCalculator pricing)
 
     private decimal? Price(UsageRecord record, Usage usage)
     {
-        var cost = pricing.Calculate(record.Provider, record.Model, usage, record.Timestamp);
+        var cost = pricing.CalculateTotal(record.Provider, record.Model, usage, record.Timestamp);
         return cost.Priced ? cost.TotalCost : null;
     }
 

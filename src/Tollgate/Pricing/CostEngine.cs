@@ -74,6 +74,31 @@ public sealed class CostEngine : ICostCalculator
     public CostBreakdown Calculate(string provider, string model, Usage usage, DateTimeOffset timestamp) =>
         Calculate(provider, model, usage, timestamp, default);
 
+    /// <summary>
+    /// <see cref="Calculate(string, string, Usage, DateTimeOffset)"/>'s total through the catalog's allocation-free
+    /// computation when no adjustment applies (a catalog model, no negotiated discount, USD); otherwise from the breakdown.
+    /// </summary>
+    public CallCost CalculateTotal(string provider, string model, Usage usage, DateTimeOffset timestamp)
+    {
+        ArgumentNullException.ThrowIfNull(usage);
+        var lookup = _catalog().Resolve(provider, model);
+        if (lookup.Found && _options.Currency == "USD" && (_options.NegotiatedDiscounts.Count == 0 || FindNegotiated(lookup.Provider?.Id, lookup.Model!.Id) is null))
+        {
+            var price = lookup.Model!.Prices.At(timestamp);
+            if (price.InvalidReason is null)
+            {
+                var cost = price.ComputeCost(usage);
+                if (cost.Priced)
+                {
+                    return cost;
+                }
+            }
+        }
+
+        var full = Calculate(provider, model, usage, timestamp);
+        return new CallCost(full.Priced, full.InputCost, full.OutputCost, full.TotalCost);
+    }
+
     /// <summary>Like <see cref="Calculate(string, string, Usage, DateTimeOffset)"/> with discount facts and a currency.</summary>
     public CostBreakdown Calculate(string provider, string model, Usage usage, DateTimeOffset timestamp, CostContext context)
     {

@@ -104,7 +104,7 @@ internal sealed class OffPeakFinder(ICostCalculator pricing, Func<UsageRecord, b
     }
 
     private long? Nanos(UsageRecord record, DateTimeOffset at) =>
-        pricing.Calculate(record.Provider, record.Model, record.Usage, at) is { Priced: true } cost ? Money.ToNanos(cost.TotalCost) : null;
+        pricing.CalculateTotal(record.Provider, record.Model, record.Usage, at) is { Priced: true } cost ? Money.ToNanos(cost.TotalCost) : null;
 
     private sealed class Totals
     {

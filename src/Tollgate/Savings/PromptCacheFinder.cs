@@ -111,7 +111,7 @@ internal sealed class PromptCacheFinder(RecommendationOptions options, ICostCalc
         return rates;
 
         long? Nanos(Usage usage) =>
-            pricing.Calculate(record.Provider, record.Model, usage, record.Timestamp) is { Priced: true } cost ? Money.ToNanos(cost.TotalCost) : null;
+            pricing.CalculateTotal(record.Provider, record.Model, usage, record.Timestamp) is { Priced: true } cost ? Money.ToNanos(cost.TotalCost) : null;
     }
 
     private sealed class Totals

@@ -76,23 +76,38 @@ public sealed class RecommendationEngine(ICostCalculator pricing, CapabilityCata
             }
         }
 
-        // Second pass: each record of a group with candidates priced on each of them at its own time.
+        // Second pass: each record of a group with candidates priced on each of them at its own time (a narrow scan
+        // in parallel slices: neither order nor fingerprints matter here).
         var repriced = alternatives.ToDictionary(a => a.Key, a => new long[a.Value.Count]);
         if (alternatives.Count > 0)
         {
-            await foreach (var record in ledger.ReadAsync(filter, cancellationToken))
-            {
-                if (record.Unpriced || record.Estimated || !string.Equals(record.Currency, "USD", StringComparison.Ordinal)
-                    || !alternatives.TryGetValue(new ProviderModelKey(record.Provider, record.Model), out var targets))
+            var (parts, error) = await new LedgerAnalytics(ledger).FoldRecordsAsync(new BreakdownQuery { Filter = filter },
+                () => alternatives.ToDictionary(a => a.Key, a => new long[a.Value.Count]), (part, _, record) =>
                 {
-                    continue;
-                }
+                    if (record.Unpriced || record.Estimated || !string.Equals(record.Currency, "USD", StringComparison.Ordinal)
+                        || !alternatives.TryGetValue(new ProviderModelKey(record.Provider, record.Model), out var targets))
+                    {
+                        return;
+                    }
 
-                var sums = repriced[new ProviderModelKey(record.Provider, record.Model)];
-                for (var i = 0; i < targets.Count; i++)
+                    var sums = part[new ProviderModelKey(record.Provider, record.Model)];
+                    for (var i = 0; i < targets.Count; i++)
+                    {
+                        var cost = pricing.CalculateTotal(targets[i].Target.Provider, targets[i].Target.Model, record.Usage, record.Timestamp);
+                        sums[i] += cost.Priced ? Money.ToNanos(cost.TotalCost) : record.TotalCostNanos;
+                    }
+                }, cancellationToken);
+            if (error is not null)
+            {
+                return AnalyticsOutcome<IReadOnlyList<Recommendation>>.Fail(error);
+            }
+
+            foreach (var (key, sums) in parts.SelectMany(p => p))
+            {
+                var total = repriced[key];
+                for (var i = 0; i < sums.Length; i++)
                 {
-                    var cost = pricing.Calculate(targets[i].Target.Provider, targets[i].Target.Model, record.Usage, record.Timestamp);
-                    sums[i] += cost.Priced ? Money.ToNanos(cost.TotalCost) : record.TotalCostNanos;
+                    total[i] += sums[i];
                 }
             }
         }

@@ -66,7 +66,7 @@ public sealed class WhatIfRepricer(ICostCalculator current, ICostCalculator scen
 
             var provider = query.ProviderMap.GetValueOrDefault(record.Provider) ?? record.Provider;
             var model = query.ModelMap.GetValueOrDefault(record.Model) ?? record.Model;
-            var whatIf = scenario.Calculate(provider, model, record.Usage, record.Timestamp);
+            var whatIf = scenario.CalculateTotal(provider, model, record.Usage, record.Timestamp);
             if (!whatIf.Priced)
             {
                 UnpricedInScenario++;
@@ -74,7 +74,7 @@ public sealed class WhatIfRepricer(ICostCalculator current, ICostCalculator scen
                 return;
             }
 
-            var now = current.Calculate(record.Provider, record.Model, record.Usage, record.Timestamp);
+            var now = current.CalculateTotal(record.Provider, record.Model, record.Usage, record.Timestamp);
             if (!now.Priced || Money.ToNanos(now.TotalCost) != record.TotalCostNanos)
             {
                 NotReproduced++;
