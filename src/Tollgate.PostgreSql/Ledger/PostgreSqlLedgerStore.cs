@@ -357,7 +357,9 @@ public sealed class PostgreSqlLedgerStore : ILedgerStore
                 numbers[i] = reader.GetInt64(LedgerScanDecoder.Texts + 2 + i);
             }
 
-            yield return decoder.Record(texts, reader.GetFieldValue<DateTimeOffset>(LedgerScanDecoder.Texts), Str(reader, LedgerScanDecoder.Texts + 6), numbers);
+            const int requestId = LedgerScanDecoder.Texts + 2 + LedgerScanDecoder.Numbers;
+            yield return decoder.Record(texts, reader.GetFieldValue<DateTimeOffset>(LedgerScanDecoder.Texts), Str(reader, LedgerScanDecoder.Texts + 6), numbers,
+                reader.GetString(requestId), Str(reader, requestId + 1), Str(reader, requestId + 2));
         }
     }
 

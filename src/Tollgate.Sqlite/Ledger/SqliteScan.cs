@@ -9,7 +9,8 @@ namespace Tollgate.Sqlite.Ledger;
 /// <summary>
 /// Steps a <see cref="LedgerScanDecoder"/> select on the connection's own SQLite handle. A scan reads millions of rows
 /// of twenty columns: column values are read straight from the bundled e_sqlite3 library (the same one
-/// Microsoft.Data.Sqlite loads), as those reads cost a few nanoseconds where a managed reader's checks cost tens.
+/// Microsoft.Data.Sqlite loads) through raw handles, without the per-value checks and handle reference counting of a
+/// managed reader.
 /// </summary>
 internal static partial class SqliteScan
 {
@@ -67,9 +68,14 @@ internal static partial class SqliteScan
         }
 
         const int extra = LedgerScanDecoder.Texts + 6;
+        const int requestId = LedgerScanDecoder.Texts + 2 + LedgerScanDecoder.Numbers;
         return decoder.Record(texts, LedgerColumns.FromUnixMicros(ColumnInt64(stmt, LedgerScanDecoder.Texts)),
-            ColumnType(stmt, extra) == Null ? null : decoder.Text(Column(stmt, extra)), numbers);
+            ColumnType(stmt, extra) == Null ? null : decoder.Text(Column(stmt, extra)), numbers,
+            Uncached(stmt, requestId) ?? "", Uncached(stmt, requestId + 1), Uncached(stmt, requestId + 2));
     }
+
+    private static string? Uncached(nint stmt, int index) =>
+        ColumnType(stmt, index) == Null ? null : System.Text.Encoding.UTF8.GetString(Column(stmt, index));
 
     private static unsafe ReadOnlySpan<byte> Column(nint stmt, int index)
     {
@@ -91,16 +97,15 @@ internal static partial class SqliteScan
         private string? _first;
     }
 
-    // Reading a column of the current row neither blocks nor calls back: no GC transition is needed.
-    [LibraryImport(Library, EntryPoint = "sqlite3_column_int64"), SuppressGCTransition]
+    [LibraryImport(Library, EntryPoint = "sqlite3_column_int64")]
     private static partial long ColumnInt64(nint stmt, int index);
 
-    [LibraryImport(Library, EntryPoint = "sqlite3_column_type"), SuppressGCTransition]
+    [LibraryImport(Library, EntryPoint = "sqlite3_column_type")]
     private static partial int ColumnType(nint stmt, int index);
 
-    [LibraryImport(Library, EntryPoint = "sqlite3_column_text"), SuppressGCTransition]
+    [LibraryImport(Library, EntryPoint = "sqlite3_column_text")]
     private static unsafe partial byte* ColumnText(nint stmt, int index);
 
-    [LibraryImport(Library, EntryPoint = "sqlite3_column_bytes"), SuppressGCTransition]
+    [LibraryImport(Library, EntryPoint = "sqlite3_column_bytes")]
     private static partial int ColumnBytes(nint stmt, int index);
 }

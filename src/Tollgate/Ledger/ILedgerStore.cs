@@ -24,8 +24,8 @@ public interface ILedgerStore : IAsyncDisposable
 
     /// <summary>
     /// Streams the records matching the filter in no particular order, and may leave out what aggregate views never
-    /// read (request id and attempt empty; session, fingerprints, error class and price source null): the fast read
-    /// behind what-if, tag breakdowns and comparisons. Scans of disjoint ranges may run at the same time.
+    /// read (session, error class and price source null): the fast read behind what-if,
+    /// recommendations, tag breakdowns and comparisons. Scans of disjoint ranges may run at the same time.
     /// </summary>
     IAsyncEnumerable<UsageRecord> ScanAsync(LedgerFilter filter, CancellationToken cancellationToken = default) => ReadAsync(filter, cancellationToken);
 

@@ -13,8 +13,11 @@ internal sealed class LedgerScanDecoder
     /// <summary>The text columns, first in the select list.</summary>
     public const int Texts = 9;
 
-    /// <summary>The integer columns after the timestamp and usage extra: five token counts, three costs, latency, flags.</summary>
-    public const int Numbers = 10;
+    /// <summary>The integer columns after the timestamp and usage extra: five token counts, three costs, latency, flags, prefix tokens, attempt.</summary>
+    public const int Numbers = 12;
+
+    /// <summary>The request id and the two fingerprints, last: never cached (nearly every call has its own).</summary>
+    public const int Uncached = 3;
 
     private const int MaxCached = 200_000;
 
@@ -27,13 +30,15 @@ internal sealed class LedgerScanDecoder
     /// <summary>
     /// The scan's select list: provider, model, api flavor, tenant, project, user, key id, currency and tags
     /// (<paramref name="tags"/>: the tags column as text), then the timestamp (<paramref name="ts"/>), the five token
-    /// counts, the usage extra, the three costs, latency and one integer of flags (success 1, estimated 2, unpriced 4;
-    /// <paramref name="flag"/> turns a boolean column into 0 or 1).
+    /// counts, the usage extra, the three costs, latency, one integer of flags (success 1, estimated 2, unpriced 4;
+    /// <paramref name="flag"/> turns a boolean column into 0 or 1), the prefix tokens, the attempt, the request id and
+    /// the two fingerprints.
     /// </summary>
     public static string Columns(string tags, Func<string, string> flag, string ts) =>
         $"provider, model, api_flavor, tenant, project, user_id, key_id, currency, {tags}, {ts}, " +
         "input_tokens, cache_read_tokens, cache_write_tokens, output_tokens, reasoning_tokens, usage_extra, " +
-        $"input_cost_nanos, output_cost_nanos, total_cost_nanos, latency_ms, {flag("success")} + 2 * {flag("estimated")} + 4 * {flag("unpriced")}";
+        $"input_cost_nanos, output_cost_nanos, total_cost_nanos, latency_ms, {flag("success")} + 2 * {flag("estimated")} + 4 * {flag("unpriced")}, " +
+        "prefix_tokens, CAST(attempt AS BIGINT), request_id, request_fingerprint, prefix_fingerprint";
 
     /// <summary>A text column's value from its UTF-8 bytes, the same string for the same text.</summary>
     public string Text(ReadOnlySpan<byte> utf8)
@@ -56,12 +61,13 @@ internal sealed class LedgerScanDecoder
 
     /// <summary>
     /// A record from the columns: <paramref name="texts"/> the nine texts (null for SQL NULL),
-    /// <paramref name="numbers"/> the ten integers after the usage extra.
+    /// <paramref name="numbers"/> the twelve integers after the usage extra, then the request id and the two fingerprints.
     /// </summary>
-    public UsageRecord Record(ReadOnlySpan<string?> texts, DateTimeOffset timestamp, string? usageExtra, ReadOnlySpan<long> numbers) => new()
+    public UsageRecord Record(ReadOnlySpan<string?> texts, DateTimeOffset timestamp, string? usageExtra, ReadOnlySpan<long> numbers,
+        string requestId, string? requestFingerprint, string? prefixFingerprint) => new()
     {
-        RequestId = "",
-        Attempt = 0,
+        RequestId = requestId,
+        Attempt = (int)numbers[11],
         Timestamp = timestamp,
         Provider = texts[0] ?? "",
         Model = texts[1] ?? "",
@@ -80,6 +86,9 @@ internal sealed class LedgerScanDecoder
         Success = (numbers[9] & 1) != 0,
         Estimated = (numbers[9] & 2) != 0,
         Unpriced = (numbers[9] & 4) != 0,
+        PrefixTokens = numbers[10],
+        RequestFingerprint = requestFingerprint,
+        PrefixFingerprint = prefixFingerprint,
     };
 
     private IReadOnlyDictionary<string, string> Tags(string? json)

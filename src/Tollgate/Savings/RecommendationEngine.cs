@@ -35,7 +35,7 @@ public sealed class RecommendationEngine(ICostCalculator pricing, CapabilityCata
         var groups = new Dictionary<ProviderModelKey, Group>();
         var batch = new Dictionary<string, (long Requests, long Nanos)>(StringComparer.Ordinal);
         ISavingFinder[] finders = [new ResponseCacheFinder(_options), new PromptCacheFinder(_options, pricing), new OffPeakFinder(pricing, IsNonUrgent)];
-        await foreach (var record in ledger.ReadAsync(filter, cancellationToken))
+        await foreach (var record in LedgerTimeOrder.ReadAsync(ledger, filter, cancellationToken))
         {
             if (record.Unpriced || record.Estimated || !string.Equals(record.Currency, "USD", StringComparison.Ordinal))
             {
