@@ -56,6 +56,23 @@ public sealed class CanonicalRequestTests
     }
 
     [Fact]
+    public void Finish_RequestSeenAgain_AnsweredFromTheCacheWithTheSameSha256()
+    {
+        var system = ("system", $"Cache test {Guid.NewGuid()}: answer in one line.", false);
+        var messages = new[] { system, ("user", "What is 2 + 2?", false) };
+
+        var first = Build("gpt-4o", messages);
+        var again = Enumerable.Range(0, 3).Select(_ => Build("gpt-4o", messages)).ToList();
+        var other = Build("gpt-4o", [system, ("user", "What is 2 + 3?", false)]);
+
+        Assert.All(again, fingerprint => Assert.Equal(first, fingerprint));
+        Assert.Equal(first.Prefix, other.Prefix);
+        Assert.Equal(first.PrefixTokens, other.PrefixTokens);
+        Assert.NotEqual(first.Request, other.Request);
+        Assert.Matches("^[0-9a-f]{64}$", other.Request);
+    }
+
+    [Fact]
     public void Finish_TextSplitAcrossFields_IsNotTheSameAsJoined()
     {
         // Length-prefixed fields: "ab" + "c" is not "a" + "bc".

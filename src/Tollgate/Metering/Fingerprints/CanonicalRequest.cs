@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Collections.Concurrent;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
@@ -16,18 +15,19 @@ namespace Tollgate.Metering.Fingerprints;
 /// then the output-changing parameters sorted by name. Never stored: only its SHA-256 is.
 /// The prefix is the leading sections up to the last cache breakpoint, or — without one — every section but the last
 /// message (the new turn). Built and finished synchronously on one thread: <see cref="Begin"/> hands out that
-/// thread's builder, so a request costs no allocation but the two hex strings.
+/// thread's builder, so a request costs no allocation but the two hex strings; a request or prefix seen lately is
+/// answered from a <see cref="CanonicalCache{TValue}"/> without hashing.
 /// </summary>
 public sealed class CanonicalRequest
 {
-    private const int MaxCachedPrefixes = 50_000;
     private const int InitialCapacity = 4096;
     private const int MaxRetainedCapacity = 1 << 20;
 
     /// <summary>Tokens per section beyond its content (role and framing), as providers count a message's overhead.</summary>
     private const int SectionOverheadTokens = 4;
 
-    private static readonly ConcurrentDictionary<string, long> PrefixTokens = new(StringComparer.Ordinal);
+    private static readonly CanonicalCache<RequestFingerprint> Requests = new();
+    private static readonly CanonicalCache<(string Hex, long Tokens)> Prefixes = new();
 
     [ThreadStatic]
     private static CanonicalRequest? t_builder;
@@ -140,7 +140,7 @@ public sealed class CanonicalRequest
 
     /// <summary>
     /// Hashes what was built. <paramref name="withPrefix"/> is false for requests no provider caches (embeddings);
-    /// <paramref name="tokenizer"/> counts the prefix's tokens (once per distinct prefix: the count is cached by its hash).
+    /// <paramref name="tokenizer"/> counts the prefix's tokens (once per prefix seen lately: the count is cached with it).
     /// </summary>
     public RequestFingerprint Finish(ModelTokenizer tokenizer, bool withPrefix = true)
     {
@@ -216,31 +216,31 @@ public sealed class CanonicalRequest
                 at = WriteField(canon, at, (byte)'v', value);
             }
 
+            if (Requests.TryGet(canon.AsSpan(0, at), out var seen))
+            {
+                return seen;
+            }
+
             var request = Hex(canon.AsSpan(0, at));
             if (prefixEnd < 0)
             {
-                return new RequestFingerprint(request, null, 0);
+                return Remember(canon.AsSpan(0, at), new RequestFingerprint(request, null, 0));
             }
 
-            var prefix = Hex(canon.AsSpan(0, prefixEnd));
-            if (!PrefixTokens.TryGetValue(prefix, out var tokens))
+            if (!Prefixes.TryGet(canon.AsSpan(0, prefixEnd), out var prefix))
             {
-                tokens = 0;
+                long tokens = 0;
                 for (var i = 0; i <= last; i++)
                 {
                     var section = _sections[order[i]];
                     tokens += Tokens(tokenizer, _content.AsSpan(section.Start, section.Length)) + SectionOverheadTokens;
                 }
 
-                if (PrefixTokens.Count >= MaxCachedPrefixes)
-                {
-                    PrefixTokens.Clear();
-                }
-
-                PrefixTokens[prefix] = tokens;
+                prefix = (Hex(canon.AsSpan(0, prefixEnd)), tokens);
+                Prefixes.Add(canon.AsSpan(0, prefixEnd), prefix);
             }
 
-            return new RequestFingerprint(request, prefix, tokens);
+            return Remember(canon.AsSpan(0, at), new RequestFingerprint(request, prefix.Hex, prefix.Tokens));
         }
         finally
         {
@@ -322,6 +322,12 @@ public sealed class CanonicalRequest
         length.TryFormat(target.AsSpan(at), out var written, default, CultureInfo.InvariantCulture);
         target[at + written] = (byte)':';
         return at + written + 1;
+    }
+
+    private static RequestFingerprint Remember(ReadOnlySpan<byte> canonical, RequestFingerprint fingerprint)
+    {
+        Requests.Add(canonical, fingerprint);
+        return fingerprint;
     }
 
     private static string Hex(ReadOnlySpan<byte> bytes)
