@@ -13,7 +13,7 @@ namespace Tollgate.Gateway.Tests.Dashboard;
 /// </summary>
 public sealed class DashboardBrowserTests
 {
-    private static readonly string[] AdminPages = ["overview", "explore", "calls", "providers", "budgets", "alerts", "recommendations", "keys"];
+    private static readonly string[] AdminPages = ["overview", "explore", "calls", "providers", "budgets", "alerts", "recommendations", "reconciliation", "keys"];
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
@@ -118,6 +118,9 @@ public sealed class DashboardBrowserTests
                                 break;
                             case "recommendations":
                                 Assert.Contains("Possible saving", text, StringComparison.Ordinal);
+                                break;
+                            case "reconciliation":
+                                Assert.Equal(1, await page.Locator("#reconcile-form").CountAsync());
                                 break;
                             case "keys":
                                 Assert.Contains(keys["initech"].Id, text, StringComparison.Ordinal);
@@ -257,6 +260,64 @@ public sealed class DashboardBrowserTests
         Assert.True(after.StatusCode == HttpStatusCode.TooManyRequests, body);
         Assert.Contains("budget_exceeded", body, StringComparison.Ordinal);
         Assert.Contains("acme-tiny", body, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Reconciliation_ProviderExportsChosenInUi_CaptureRateAndCausedDifferences()
+    {
+        await using var gateway = await TestGateway.StartAsync();
+        var (_, key) = await gateway.CreateKeyAsync("acme");
+        using var client = gateway.ClientWithKey(key);
+        for (var i = 0; i < 3; i++)
+        {
+            using var response = await client.PostAsync("/v1/chat/completions", Chat(), Ct);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+
+        // The provider billed three times what went through the gateway (calls made around it): a third captured.
+        var records = await gateway.LedgerRecordsAsync();
+        var days = records.GroupBy(r => DateOnly.FromDateTime(r.Timestamp.UtcDateTime)).ToList();
+        var usage = ProviderExports.OpenAiUsageCsv([.. days.Select(g => new ExportCell(g.Key, g.First().Model,
+            Input: 3 * g.Sum(r => r.Usage.UncachedInputTokens), Output: 3 * g.Sum(r => r.Usage.OutputTokens), Requests: 3 * g.Count()))]);
+        var costs = ProviderExports.OpenAiCostCsv([.. days.Select(g => new ExportCost(g.Key, g.First().Model, ProviderExports.Usd(3 * g.Sum(r => r.TotalCostNanos))))]);
+        var directory = Directory.CreateTempSubdirectory("tg-reconcile-ui-");
+        try
+        {
+            var usageFile = Path.Combine(directory.FullName, "usage.csv");
+            var costFile = Path.Combine(directory.FullName, "costs.csv");
+            await File.WriteAllTextAsync(usageFile, usage, Ct);
+            await File.WriteAllTextAsync(costFile, costs, Ct);
+            var (playwright, browser) = await TestBrowser.LaunchAsync();
+            using (playwright)
+            {
+                await using (browser)
+                {
+                    var page = await OpenAsync(browser, gateway.Host.Address, TestGateway.AdminKey);
+                    await GoAsync(page, "#/reconciliation");
+
+                    // A file of the wrong kind: the API's message, nothing compared.
+                    await page.Locator("#reconcile-usage").SetInputFilesAsync(costFile);
+                    await page.Locator("#reconcile-form button[type=submit]").ClickAsync();
+                    await page.Locator("#reconcile-status .error").WaitForAsync();
+                    Assert.Contains("costs.csv", await page.Locator("#reconcile-status").InnerTextAsync(), StringComparison.Ordinal);
+
+                    await page.Locator("#reconcile-usage").SetInputFilesAsync(usageFile);
+                    await page.Locator("#reconcile-costs").SetInputFilesAsync(costFile);
+                    await page.Locator("#reconcile-form button[type=submit]").ClickAsync();
+                    await page.Locator("#capture-rate").WaitForAsync();
+
+                    Assert.Equal("33.3 %", await page.Locator("#capture-rate").InnerTextAsync());
+                    var rows = await page.Locator("#reconciliation tbody tr").AllInnerTextsAsync();
+                    Assert.Equal(4, rows.Count);
+                    Assert.All(rows, row => Assert.Contains("untracked_calls", row, StringComparison.Ordinal));
+                    await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(TestBrowser.ArtifactsDirectory, "dashboard-reconciliation-result.png"), FullPage = true });
+                }
+            }
+        }
+        finally
+        {
+            directory.Delete(recursive: true);
+        }
     }
 
     [Fact]

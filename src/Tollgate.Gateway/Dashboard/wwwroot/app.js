@@ -5,7 +5,7 @@ import * as pages from './pages.js';
 
 const ADMIN_PAGES = [
   ['overview', 'Overview'], ['explore', 'Explore'], ['calls', 'Calls'], ['providers', 'Providers'], ['budgets', 'Budgets'],
-  ['alerts', 'Alerts'], ['recommendations', 'Recommendations'], ['keys', 'Keys'],
+  ['alerts', 'Alerts'], ['recommendations', 'Recommendations'], ['reconciliation', 'Reconciliation'], ['keys', 'Keys'],
 ];
 const KEY_PAGES = [['me', 'My usage']];
 const REFRESH_MS = 30000;

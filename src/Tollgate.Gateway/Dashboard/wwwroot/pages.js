@@ -440,6 +440,59 @@ export function recommendations(view, ctx) {
   ]);
 }
 
+/** A reconciliation figure: USD for the cost kind, a count for the others. */
+function figure(difference, value) {
+  return difference.kind === 'cost' ? money(value) : number(value);
+}
+
+export function reconciliation(view, ctx) {
+  const result = panel('What the provider billed against the ledger', { id: 'reconciliation', wide: true });
+  const status = h('div', { id: 'reconcile-status' });
+  const r = range(ctx);
+  const files = name => h('input', { type: 'file', name, id: 'reconcile-' + name, multiple: true, accept: '.json,.jsonl,.csv,application/json,text/csv' });
+  const form = h('form', { class: 'filters', id: 'reconcile-form', 'aria-label': 'Reconcile provider exports' },
+    h('h2', { class: 'full' }, 'Provider exports'),
+    field('Provider', select('provider', ['openai', 'anthropic'], 'openai')),
+    field('Usage files', files('usage'), 'the usage API pages or the console CSV'),
+    field('Cost files', files('costs'), 'optional: the costs / cost report pages or CSV'),
+    field('From', h('input', { type: 'date', name: 'from', value: r.from })),
+    field('To', h('input', { type: 'date', name: 'to', value: r.to })),
+    h('div', { class: 'actions' }, h('button', { type: 'submit' }, 'Reconcile')));
+  const read = async input => Promise.all([...input.files].map(async f => ({ name: f.name, content: await f.text() })));
+  form.addEventListener('submit', async e => {
+    e.preventDefault();
+    const data = new FormData(form);
+    const body = { provider: data.get('provider'), usage: await read(form.elements.usage), costs: await read(form.elements.costs) };
+    if (data.get('from')) body.from = data.get('from');
+    if (data.get('to')) body.to = data.get('to');
+    message(status, 'Comparing…');
+    try {
+      const d = await api('/admin/reconcile', { method: 'POST', body });
+      message(status, `Capture rate ${percent(d.capture_rate * 100)}: ${d.differences.length} difference${d.differences.length === 1 ? '' : 's'}.`);
+      result.show([
+        h('dl', { class: 'facts' },
+          h('dt', null, 'Capture rate'), h('dd', { id: 'capture-rate' }, percent(d.capture_rate * 100)),
+          h('dt', null, 'Provider billed'), h('dd', null, money(d.provider_usd)),
+          h('dt', null, 'Ledger'), h('dd', null, money(d.ledger_usd))),
+        table([
+          ['Day', x => x.day],
+          ['Model', x => x.model],
+          ['Kind', x => x.kind],
+          ['Ledger', x => figure(x, x.ledger), { num: true }],
+          ['Provider', x => figure(x, x.provider), { num: true }],
+          ['Delta', x => figure(x, x.delta), { num: true }],
+          ['Cause', x => x.cause],
+        ], d.differences, { caption: 'Differences', empty: 'No differences: the ledger matches the provider.' }),
+      ]);
+    } catch (err) {
+      message(status, err instanceof ApiError ? err.message : String(err), 'error');
+    }
+  });
+  clear(view, h('h1', null, 'Reconciliation'), form, status, grid(result));
+  result.show(h('p', { class: 'muted' }, 'Choose the provider\'s export files and reconcile: nothing is stored.'));
+  return () => Promise.resolve();
+}
+
 export function keys(view) {
   const list = panel('Virtual keys', { id: 'key-list', wide: true });
   const status = h('div', { id: 'key-status' });

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Dashboard timings over a large ledger (docs/benchmarks.md): starts the real `tollgate serve` on STORE, installs
+# playwright-core (not committed) into a temporary directory, drives Debian's Chromium through bench/dashboard/timings.mjs.
+#   TOLLGATE=/tmp/pub/tollgate STORE=sqlite:/tmp/s10m/tollgate.db DATA=/tmp/s10m FROM=2026-10-01 TO=2026-10-30 bash bench/dashboard/run.sh
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+tollgate=${TOLLGATE:-/tmp/pub/tollgate}
+: "${STORE:?set STORE (e.g. sqlite:/tmp/s10m/tollgate.db)}"
+data=${DATA:-$(mktemp -d)}
+work=$(mktemp -d /tmp/tollgate-dashboard.XXXXXX)
+[ -x /usr/bin/chromium ] || { echo "install chromium: apt-get install -y chromium" >&2; exit 1; }
+npm install --silent --prefix "$work" playwright-core@1.64 >/dev/null
+cp "$here/timings.mjs" "$work/"
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+"$tollgate" serve --port "$port" --store "$STORE" --data "$data" >"$work/serve.log" 2>&1 &
+pid=$!
+trap 'kill $pid 2>/dev/null || true; rm -rf "$work"' EXIT
+for _ in $(seq 1 150); do curl -fs "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break; sleep 0.2; done
+echo "## dashboard, $(date -u +%FT%TZ), load $(cut -d' ' -f1-3 /proc/loadavg)"
+BASE="http://127.0.0.1:$port" KEY=$(cat "$data/admin.key") FROM=${FROM:-2026-10-01} TO=${TO:-2026-10-30} RUNS=${RUNS:-5} node "$work/timings.mjs"
