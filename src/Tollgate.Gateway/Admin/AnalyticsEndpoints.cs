@@ -80,7 +80,7 @@ internal static class AnalyticsEndpoints
         }
 
         await context.Get<Forwarding.CallAccounting>().FlushAsync(context.RequestAborted);
-        var outcome = await new LedgerAnalytics(context.Get<ILedgerStore>()).CompareAsync(query, context.Get<ICostCalculator>(), context.RequestAborted);
+        var outcome = await new LedgerAnalytics(context.Get<ILedgerStore>()).CompareWithinLimitAsync(query, context.Get<ICostCalculator>(), cancellationToken: context.RequestAborted);
         if (outcome.Value is null)
         {
             await OpenAiError.BadRequest(context, outcome.Error!, "by");

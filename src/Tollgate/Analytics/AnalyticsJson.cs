@@ -106,6 +106,11 @@ public static class AnalyticsJson
         w.WriteString("total", Money.Format(comparison.Total.Cost));
         w.WriteNumber("requests", comparison.Total.Requests);
         w.WriteString("currency", comparison.Currency);
+        if (comparison.Note is { } note)
+        {
+            w.WriteString("note", note);
+        }
+
         if (comparison.CacheSavings is { } total)
         {
             Savings(w, total);

@@ -7,7 +7,11 @@ namespace Tollgate.Analytics;
 /// groups beyond the top N folded into <see cref="Breakdown.OtherKey"/>) add up exactly to <see cref="Total"/>.
 /// <see cref="CacheSavings"/> is null when no price list was given to reprice the records.
 /// </summary>
-public sealed record Comparison(LedgerMetrics Total, IReadOnlyList<ComparisonRow> Rows, CacheSavings? CacheSavings, string Currency = "USD");
+public sealed record Comparison(LedgerMetrics Total, IReadOnlyList<ComparisonRow> Rows, CacheSavings? CacheSavings, string Currency = "USD")
+{
+    /// <summary>Why something is left out (a comparison read from the rollups); null when every figure is there.</summary>
+    public string? Note { get; init; }
+}
 
 /// <summary>
 /// One group of a <see cref="Comparison"/>: its sums, latency percentiles of its successful calls (nearest rank, in

@@ -271,6 +271,38 @@ public sealed class LedgerAnalytics
     }
 
     /// <summary>
+    /// Above this many calls in the range, <see cref="CompareWithinLimitAsync"/> reads the rollups (seconds instead of
+    /// minutes at millions of calls) and leaves out what needs every call: latency percentiles and cache savings.
+    /// </summary>
+    public const long RawComparisonLimit = 500_000;
+
+    /// <summary>
+    /// <see cref="CompareAsync"/> when the range holds at most <paramref name="rawLimit"/> calls (or the query needs tags,
+    /// which only raw records carry), otherwise <see cref="CompareFromRollupsAsync"/> with a <see cref="Comparison.Note"/>
+    /// saying what is left out.
+    /// </summary>
+    public async ValueTask<AnalyticsOutcome<Comparison>> CompareWithinLimitAsync(
+        BreakdownQuery query, ICostCalculator? pricing = null, long rawLimit = RawComparisonLimit, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        if (query.Tags.Count == 0 && query.By.TagKey is null && Check(query) is null)
+        {
+            var calls = (await _store.QueryAsync(new LedgerQuery { Filter = query.Filter }, cancellationToken)).Total.Requests;
+            if (calls > rawLimit)
+            {
+                var outcome = await CompareFromRollupsAsync(query, cancellationToken);
+                return outcome.Value is null ? outcome : AnalyticsOutcome<Comparison>.Ok(outcome.Value with
+                {
+                    Note = string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                        $"{calls:N0} calls: latency percentiles and cache savings are left out (they read every call); compare a shorter range for them"),
+                });
+            }
+        }
+
+        return await CompareAsync(query, pricing, cancellationToken);
+    }
+
+    /// <summary>
     /// The same comparison from the rollups (fast on any ledger), without what only raw records give: latency
     /// percentiles and cache savings are null; the efficiency score then weighs cost and success only.
     /// </summary>

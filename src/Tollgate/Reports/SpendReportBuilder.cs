@@ -12,12 +12,6 @@ public static class SpendReportBuilder
     /// <summary>The longest range a report covers (a trend of daily points stays readable up to about a year).</summary>
     public static readonly TimeSpan MaxRange = TimeSpan.FromDays(366);
 
-    /// <summary>
-    /// Above this many calls in the range the comparison is read from the rollups (seconds instead of minutes at
-    /// millions of calls) and leaves out what needs every call: latency percentiles and cache savings.
-    /// </summary>
-    public const long RawComparisonLimit = 500_000;
-
     /// <summary>Groups shown per breakdown and in the comparison; the rest is "(other)".</summary>
     public const int TopGroups = 8;
 
@@ -70,11 +64,7 @@ public static class SpendReportBuilder
         }
 
         var comparisonQuery = new BreakdownQuery { Filter = filter, By = AnalyticsDimension.Of(LedgerDimension.Model), Top = TopGroups };
-        var calls = trend.Value.Total.Requests;
-        var fromRollups = calls > (rawComparisonLimit ?? RawComparisonLimit);
-        var comparison = fromRollups
-            ? await analytics.CompareFromRollupsAsync(comparisonQuery, cancellationToken)
-            : await analytics.CompareAsync(comparisonQuery, pricing, cancellationToken);
+        var comparison = await analytics.CompareWithinLimitAsync(comparisonQuery, pricing, rawComparisonLimit ?? LedgerAnalytics.RawComparisonLimit, cancellationToken);
         if (comparison.Value is null)
         {
             // The comparison's latencies come from the raw records: a range before the retention cutoff has none.
@@ -93,9 +83,7 @@ public static class SpendReportBuilder
             Breakdowns = breakdowns,
             ComparisonQuery = comparisonQuery,
             Comparison = comparison.Value,
-            ComparisonNote = fromRollups
-                ? $"{calls:N0} calls: latency percentiles and cache savings are left out (they read every call); 'tollgate compare' gives them for a shorter range"
-                : null,
+            ComparisonNote = comparison.Value.Note,
             Patterns = patterns.Value ?? throw new InvalidOperationException(patterns.Error),
             Budgets = budgets ?? [],
             RunOuts = runOuts ?? new Dictionary<string, BudgetRunOut>(),

@@ -49,6 +49,33 @@ public sealed class LedgerAnalyticsTests
         Assert.Equal(inRange.Sum(r => r.TotalCostNanos), outcome.Value.Total.CostNanos);
     }
 
+    [Theory]
+    [InlineData(1_000, false, false)]
+    [InlineData(10, false, true)]
+    [InlineData(10, true, false)]
+    public async Task CompareWithinLimitAsync_MoreCallsThanTheLimit_FromRollupsWithANoteUnlessTagsAreNeeded(long limit, bool byTag, bool rolledUp)
+    {
+        await using var store = new InMemoryLedgerStore();
+        var records = Enumerable.Range(0, 40).Select(i => Record(i, Start.AddMinutes(5 * i)) with { LatencyMs = 100 + i }).ToList();
+        await store.AppendAsync(records, Ct);
+
+        var outcome = await new LedgerAnalytics(store).CompareWithinLimitAsync(new BreakdownQuery
+        {
+            Filter = new LedgerFilter { From = Start, To = Start.AddDays(1) },
+            By = byTag ? AnalyticsDimension.Tag("feature") : AnalyticsDimension.Of(LedgerDimension.Model),
+        }, rawLimit: limit, cancellationToken: Ct);
+
+        Assert.Null(outcome.Error);
+        var comparison = outcome.Value!;
+        Assert.Equal(records.Sum(r => r.TotalCostNanos), comparison.Total.CostNanos);
+        Assert.Equal(rolledUp, comparison.Note is not null);
+        Assert.Equal(rolledUp, comparison.Rows[0].LatencyP50Ms is null);
+        if (rolledUp)
+        {
+            Assert.StartsWith("40 calls: latency percentiles", comparison.Note, StringComparison.Ordinal);
+        }
+    }
+
     private static UsageRecord Record(int i, DateTimeOffset at) => new()
     {
         RequestId = $"r{i}",

@@ -313,7 +313,7 @@ export function providers(view, ctx) {
     ['Per 1k output', r => money(r.cost_per_1k_output_tokens), { num: true }],
     ['Cache hits', r => ratio(r.cache_hit_rate), { num: true }],
     ['Efficiency', r => r.efficiency_score, { num: true }],
-  ], c.rows);
+  ], c.rows, { caption: c.note });
   const r = range(ctx);
   const refresh = () => Promise.all([
     load(list, () => api('/admin/providers'), d => table([
