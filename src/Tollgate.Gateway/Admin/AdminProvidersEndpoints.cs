@@ -8,8 +8,9 @@ using Tollgate.Routing;
 namespace Tollgate.Gateway.Admin;
 
 /// <summary>
-/// <c>GET /admin/providers</c> (enabled, preferred, health), <c>POST /admin/providers/{name}/enable</c>,
-/// <c>/disable</c> and <c>/prefer</c> (<c>{"type": "chat"}</c>); the state is persisted by the provider registry's store.
+/// <c>GET /admin/providers</c> (enabled, disabled models, preferred, health), <c>POST /admin/providers/{name}/enable</c>,
+/// <c>/disable</c>, <c>/prefer</c> (<c>{"type": "chat"}</c>) and <c>/models/enable</c>, <c>/models/disable</c>
+/// (<c>{"model": "gpt-4o"}</c>); the state is persisted by the provider registry's store.
 /// </summary>
 internal static class AdminProvidersEndpoints
 {
@@ -31,6 +32,8 @@ internal static class AdminProvidersEndpoints
                     source = e.Source,
                     priced_as = e.PricedAs,
                     enabled = state.IsProviderEnabled(e.Name),
+                    disabled_models = state.Models.Where(m => !m.Value && string.Equals(m.Key.Provider, e.Name, StringComparison.OrdinalIgnoreCase))
+                        .Select(m => m.Key.Model).Order(StringComparer.Ordinal).ToList(),
                     preferred_for = GenerationTypes.All.Where(t => state.PreferredFor(t) == e.Name).Select(t => t.ToWireName()).ToList(),
                     health = new
                     {
@@ -47,6 +50,8 @@ internal static class AdminProvidersEndpoints
         }));
         app.MapPost("/admin/providers/{name}/enable", AdminContext.AdminOnly(context => SetEnabledAsync(context, true)));
         app.MapPost("/admin/providers/{name}/disable", AdminContext.AdminOnly(context => SetEnabledAsync(context, false)));
+        app.MapPost("/admin/providers/{name}/models/enable", AdminContext.AdminOnly(context => SetModelEnabledAsync(context, true)));
+        app.MapPost("/admin/providers/{name}/models/disable", AdminContext.AdminOnly(context => SetModelEnabledAsync(context, false)));
         app.MapPost("/admin/providers/{name}/prefer", AdminContext.AdminOnly(async context =>
         {
             var endpoint = await FindAsync(context);
@@ -101,6 +106,41 @@ internal static class AdminProvidersEndpoints
         registry.Invalidate();
         await AdminAudit.RecordAsync(context, enabled ? "provider.enable" : "provider.disable", endpoint.Name, new { enabled = was }, new { enabled });
         await context.JsonAsync(new { name = endpoint.Name, enabled });
+    }
+
+    private static async Task SetModelEnabledAsync(HttpContext context, bool enabled)
+    {
+        var endpoint = await FindAsync(context);
+        if (endpoint is null)
+        {
+            return;
+        }
+
+        using var document = await AdminJsonBody.ReadAsync(context, ["model"]);
+        if (document is null)
+        {
+            return;
+        }
+
+        string? error = null;
+        var model = AdminJsonBody.OptionalString(document.RootElement, "model", ref error)?.Trim();
+        if (error is null && string.IsNullOrEmpty(model))
+        {
+            error = "model is required: the model's name as requests send it, e.g. {\"model\": \"gpt-4o\"}";
+        }
+
+        if (error is not null)
+        {
+            await OpenAiError.BadRequest(context, error, "model");
+            return;
+        }
+
+        var registry = context.Get<ProviderRegistry>();
+        var was = (await registry.GetStateAsync(context.RequestAborted)).IsModelEnabled(endpoint.Name, model!);
+        await registry.SetModelEnabledAsync(endpoint.Name, model!, enabled, context.RequestAborted);
+        registry.Invalidate();
+        await AdminAudit.RecordAsync(context, enabled ? "model.enable" : "model.disable", $"{endpoint.Name}/{model}", new { enabled = was }, new { enabled });
+        await context.JsonAsync(new { name = endpoint.Name, model, enabled });
     }
 
     private static async Task<UpstreamEndpoint?> FindAsync(HttpContext context)

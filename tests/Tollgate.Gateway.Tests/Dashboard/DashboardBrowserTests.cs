@@ -106,6 +106,21 @@ public sealed class DashboardBrowserTests
                                 break;
                             case "providers":
                                 Assert.Contains("anthropic", await page.Locator("#providers").InnerTextAsync(), StringComparison.Ordinal);
+                                if (size == "desktop")
+                                {
+                                    // One model disabled and enabled again from the page, as the API then reports it.
+                                    await page.Locator("#model-provider").SelectOptionAsync("openai");
+                                    await page.Locator("#model-name").FillAsync("gpt-4o-mini");
+                                    await page.Locator("#model-form button[type=submit]").ClickAsync();
+                                    var enableButton = page.Locator("#providers button", new PageLocatorOptions { HasTextString = "Enable gpt-4o-mini" });
+                                    await enableButton.WaitForAsync();
+                                    Assert.Contains("gpt-4o-mini", await gateway.Admin.GetStringAsync("/admin/providers", Ct), StringComparison.Ordinal);
+                                    await enableButton.ClickAsync();
+                                    await enableButton.WaitForAsync(new LocatorWaitForOptions { State = WaitForSelectorState.Detached });
+                                    Assert.DoesNotContain("gpt-4o-mini", await gateway.Admin.GetStringAsync("/admin/providers", Ct), StringComparison.Ordinal);
+                                    await page.WaitForSelectorAsync("main[data-loaded=true]");
+                                }
+
                                 Assert.Equal(3, await page.Locator("#compare-provider tbody tr").CountAsync());
                                 Assert.Equal(4, await page.Locator("#compare-model tbody tr").CountAsync());
                                 break;

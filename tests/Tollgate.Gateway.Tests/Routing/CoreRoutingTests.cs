@@ -62,6 +62,41 @@ public sealed class CoreRoutingTests
     }
 
     [Fact]
+    public async Task AdminModelDisableThenEnable_RoutingSkipsOnlyThatModelOnThatProvider()
+    {
+        await using var cerebras = await FakeUpstream.StartAsync();
+        await using var gateway = await StartAsync(cerebras);
+        var (_, key) = await gateway.CreateKeyAsync("acme");
+        using var client = gateway.ClientWithKey(key);
+
+        using var missing = await gateway.Admin.PostAsync("/admin/providers/openai/models/disable", CostTests.Json(new { }), Ct);
+        using var unknown = await gateway.Admin.PostAsync("/admin/providers/nope/models/disable", CostTests.Json(new { model = Model }), Ct);
+        using var disable = await gateway.Admin.PostAsync("/admin/providers/openai/models/disable", CostTests.Json(new { model = Model }), Ct);
+        var listed = await gateway.Admin.GetStringAsync("/admin/providers", Ct);
+        using var whileDisabled = await client.PostAsync("/v1/chat/completions", Chat(), Ct);
+        using var enable = await gateway.Admin.PostAsync("/admin/providers/openai/models/enable", CostTests.Json(new { model = Model }), Ct);
+        using var afterEnable = await client.PostAsync("/v1/chat/completions", Chat(), Ct);
+
+        Assert.Equal(HttpStatusCode.BadRequest, missing.StatusCode);
+        Assert.Contains("model is required", await missing.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, disable.StatusCode);
+        using (var providers = System.Text.Json.JsonDocument.Parse(listed))
+        {
+            var openai = providers.RootElement.GetProperty("data").EnumerateArray().Single(p => p.GetProperty("name").GetString() == "openai");
+            Assert.Equal([Model], openai.GetProperty("disabled_models").EnumerateArray().Select(m => m.GetString()));
+            Assert.True(openai.GetProperty("enabled").GetBoolean());
+        }
+
+        Assert.Equal("cerebras", Provider(whileDisabled));
+        Assert.Equal(HttpStatusCode.OK, enable.StatusCode);
+        Assert.Equal("openai", Provider(afterEnable));
+        var audit = await gateway.Admin.GetStringAsync("/admin/audit", Ct);
+        Assert.Contains("model.disable", audit, StringComparison.Ordinal);
+        Assert.Contains("model.enable", audit, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Chat_CheapestProviderFails_FallsBackWithOneLedgerRowPerAttempt_ThenCircuitOpensAndItIsSkipped()
     {
         await using var cerebras = await FakeUpstream.StartAsync();

@@ -292,8 +292,27 @@ export function providers(view, ctx) {
   const list = panel('Providers', { id: 'providers', wide: true });
   const byProvider = panel('Providers side by side (30 days)', { id: 'compare-provider', wide: true });
   const byModel = panel('Models side by side (30 days)', { id: 'compare-model', wide: true });
-  const status = h('div');
-  clear(view, h('h1', null, 'Providers & models'), status, grid(list, byProvider, byModel));
+  const status = h('div', { id: 'provider-status' });
+  const providerSelect = h('select', { name: 'provider', id: 'model-provider' });
+  const modelForm = h('form', { class: 'filters', id: 'model-form', 'aria-label': 'Disable one model' },
+    h('h2', { class: 'full' }, 'Disable one model'),
+    field('Provider', providerSelect),
+    field('Model', h('input', { name: 'model', id: 'model-name', autocomplete: 'off', required: true, placeholder: 'gpt-4o' }), 'routing stops choosing it on that provider'),
+    h('div', { class: 'actions' }, h('button', { type: 'submit' }, 'Disable model')));
+  modelForm.addEventListener('submit', async e => {
+    e.preventDefault();
+    const data = Object.fromEntries(new FormData(modelForm));
+    await act(`/admin/providers/${encodeURIComponent(data.provider)}/models/disable`, { model: data.model });
+    modelForm.elements.model.value = '';
+  });
+  const names = providers => {
+    const wanted = providers.map(p => p.name).join('\n');
+    if (providerSelect.dataset.names !== wanted) {
+      clear(providerSelect, providers.map(p => h('option', { value: p.name }, p.name)));
+      providerSelect.dataset.names = wanted;
+    }
+  };
+  clear(view, h('h1', null, 'Providers & models'), status, grid(list, byProvider, byModel), modelForm);
   const act = async (path, body) => {
     try {
       await api(path, { method: 'POST', body });
@@ -316,7 +335,7 @@ export function providers(view, ctx) {
   ], c.rows, { caption: c.note });
   const r = range(ctx);
   const refresh = () => Promise.all([
-    load(list, () => api('/admin/providers'), d => table([
+    load(list, () => api('/admin/providers'), d => (names(d.data), table([
       ['Provider', p => p.name],
       ['API', p => p.api],
       ['Priced as', p => p.priced_as],
@@ -325,10 +344,12 @@ export function providers(view, ctx) {
       ['Circuit', p => p.health.circuit],
       ['Success', p => p.health.success_rate != null ? ratio(p.health.success_rate) : '–', { num: true }],
       ['p50 / p95 ms', p => p.health.latency_p50_ms != null ? `${Math.round(p.health.latency_p50_ms)} / ${Math.round(p.health.latency_p95_ms)}` : '–', { num: true }],
+      ['Disabled models', p => p.disabled_models.length ? h('span', { class: 'buttons' }, p.disabled_models.map(m =>
+        h('button', { type: 'button', class: 'secondary', title: `Enable ${m} on ${p.name}`, onclick: () => act(`/admin/providers/${encodeURIComponent(p.name)}/models/enable`, { model: m }) }, `Enable ${m}`))) : '–'],
       ['', p => h('span', { class: 'buttons' },
         h('button', { type: 'button', class: 'secondary', onclick: () => act(`/admin/providers/${encodeURIComponent(p.name)}/${p.enabled ? 'disable' : 'enable'}`) }, p.enabled ? 'Disable' : 'Enable'),
         h('button', { type: 'button', class: 'secondary', onclick: () => act(`/admin/providers/${encodeURIComponent(p.name)}/prefer`, { type: 'chat' }) }, 'Prefer for chat'))],
-    ], d.data)),
+    ], d.data))),
     load(byProvider, () => api('/admin/analytics/compare' + query({ by: 'provider', ...r })), compareTable),
     load(byModel, () => api('/admin/analytics/compare' + query({ by: 'model', ...r })), compareTable),
   ]);
