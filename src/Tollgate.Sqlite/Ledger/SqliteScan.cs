@@ -15,7 +15,6 @@ namespace Tollgate.Sqlite.Ledger;
 internal static partial class SqliteScan
 {
     private const string Library = "e_sqlite3";
-    private const int Null = 5;
 
     public static sqlite3_stmt Prepare(SqliteConnection connection, string sql, IReadOnlyList<KeyValuePair<string, object>> parameters)
     {
@@ -53,7 +52,7 @@ internal static partial class SqliteScan
         var texts = new TextColumns();
         for (var i = 0; i < LedgerScanDecoder.Texts; i++)
         {
-            texts[i] = ColumnType(stmt, i) == Null ? null : decoder.Text(Column(stmt, i));
+            texts[i] = Column(stmt, i, out var text) ? decoder.Text(text) : null;
         }
 
         Span<long> numbers = stackalloc long[LedgerScanDecoder.Numbers];
@@ -70,17 +69,19 @@ internal static partial class SqliteScan
         const int extra = LedgerScanDecoder.Texts + 6;
         const int requestId = LedgerScanDecoder.Texts + 2 + LedgerScanDecoder.Numbers;
         return decoder.Record(texts, LedgerColumns.FromUnixMicros(ColumnInt64(stmt, LedgerScanDecoder.Texts)),
-            ColumnType(stmt, extra) == Null ? null : decoder.Text(Column(stmt, extra)), numbers,
+            Column(stmt, extra, out var usageExtra) ? decoder.Text(usageExtra) : null, numbers,
             Uncached(stmt, requestId) ?? "", Uncached(stmt, requestId + 1), Uncached(stmt, requestId + 2));
     }
 
     private static string? Uncached(nint stmt, int index) =>
-        ColumnType(stmt, index) == Null ? null : System.Text.Encoding.UTF8.GetString(Column(stmt, index));
+        Column(stmt, index, out var text) ? System.Text.Encoding.UTF8.GetString(text) : null;
 
-    private static unsafe ReadOnlySpan<byte> Column(nint stmt, int index)
+    /// <summary>A text column's UTF-8 bytes; false for SQL NULL (SQLite gives no pointer for it).</summary>
+    private static unsafe bool Column(nint stmt, int index, out ReadOnlySpan<byte> text)
     {
-        var text = ColumnText(stmt, index);
-        return text == null ? [] : new ReadOnlySpan<byte>(text, ColumnBytes(stmt, index));
+        var pointer = ColumnText(stmt, index);
+        text = pointer == null ? [] : new ReadOnlySpan<byte>(pointer, ColumnBytes(stmt, index));
+        return pointer != null;
     }
 
     private static void Check(sqlite3 db, int rc)
@@ -97,15 +98,14 @@ internal static partial class SqliteScan
         private string? _first;
     }
 
-    [LibraryImport(Library, EntryPoint = "sqlite3_column_int64")]
+    // Reading a value of the current row is short, never blocks on another thread (the connection is this scan's
+    // own) and never calls back into .NET: it needs no GC transition.
+    [LibraryImport(Library, EntryPoint = "sqlite3_column_int64"), SuppressGCTransition]
     private static partial long ColumnInt64(nint stmt, int index);
 
-    [LibraryImport(Library, EntryPoint = "sqlite3_column_type")]
-    private static partial int ColumnType(nint stmt, int index);
-
-    [LibraryImport(Library, EntryPoint = "sqlite3_column_text")]
+    [LibraryImport(Library, EntryPoint = "sqlite3_column_text"), SuppressGCTransition]
     private static unsafe partial byte* ColumnText(nint stmt, int index);
 
-    [LibraryImport(Library, EntryPoint = "sqlite3_column_bytes")]
+    [LibraryImport(Library, EntryPoint = "sqlite3_column_bytes"), SuppressGCTransition]
     private static partial int ColumnBytes(nint stmt, int index);
 }
