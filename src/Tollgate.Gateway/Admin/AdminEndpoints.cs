@@ -18,6 +18,7 @@ internal static class AdminEndpoints
         ReconcileEndpoints.Map(app);
         AdminAudit.Map(app);
         AdminOverviewEndpoint.Map(app);
+        AdminOverviewChartEndpoint.Map(app);
         AdminCallsEndpoints.Map(app);
     }
 }

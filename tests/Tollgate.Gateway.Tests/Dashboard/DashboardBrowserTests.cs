@@ -192,9 +192,9 @@ public sealed class DashboardBrowserTests
                 await GoAsync(page, "#/overview");
                 await page.WaitForTimeoutAsync(1500); // nothing more may follow within the refresh interval
 
-                // overview (spend, budgets, health, alerts), the chart's trend + forecast + alert history, three top lists.
+                // overview (spend, budgets, health, alerts), the chart (trend, forecast and anomalies in one), three top lists.
                 Assert.Equal(
-                    ["/admin/alerts", "/admin/analytics/breakdown", "/admin/analytics/breakdown", "/admin/analytics/breakdown", "/admin/analytics/trend", "/admin/forecast", "/admin/overview"],
+                    ["/admin/analytics/breakdown", "/admin/analytics/breakdown", "/admin/analytics/breakdown", "/admin/overview", "/admin/overview/chart"],
                     requests.Order(StringComparer.Ordinal));
             }
         }
@@ -216,7 +216,7 @@ public sealed class DashboardBrowserTests
                 await page.Locator("#signin button[type=submit]").ClickAsync();
                 await page.WaitForSelectorAsync("main[data-loaded=true]");
                 var overviews = 0;
-                page.Request += (_, request) => overviews += request.Url.Contains("/admin/overview", StringComparison.Ordinal) ? 1 : 0;
+                page.Request += (_, request) => overviews += new Uri(request.Url).AbsolutePath == "/admin/overview" ? 1 : 0;
 
                 await page.Clock.RunForAsync(31_000);
                 await page.WaitForSelectorAsync("main[data-loaded=true]");

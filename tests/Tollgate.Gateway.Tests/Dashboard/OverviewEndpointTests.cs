@@ -120,6 +120,33 @@ public sealed class OverviewEndpointTests
     }
 
     [Fact]
+    public async Task OverviewChart_PlantedLedger_TrendForecastAndAnomaliesInOneAnswer()
+    {
+        var time = new FakeTimeProvider(Now);
+        await using var gateway = await TestGateway.StartAsync(settings: new GatewayHostSettings { Time = time, LogLevel = Microsoft.Extensions.Logging.LogLevel.Warning });
+        await gateway.Host.Services.GetRequiredService<ILedgerStore>().AppendAsync(
+        [
+            Record("a", new DateTimeOffset(2026, 11, 16, 12, 0, 0, TimeSpan.Zero), "openai", "acme", 1.25m),
+            Record("b", new DateTimeOffset(2026, 11, 17, 12, 0, 0, TimeSpan.Zero), "anthropic", "beta", 0.75m),
+            Record("c", new DateTimeOffset(2026, 11, 17, 13, 0, 0, TimeSpan.Zero), "openai", "acme", 2.00m),
+        ], Ct);
+        var history = gateway.Host.Services.GetRequiredService<IAlertHistory>();
+        await history.AppendAsync(new Alert { At = Now.AddDays(-1), Severity = AlertSeverity.Warning, Kind = AlertKinds.Anomaly, Message = "acme spend 4.1x" }, Ct);
+        await history.AppendAsync(new Alert { At = Now.AddHours(-1), Severity = AlertSeverity.Warning, Kind = AlertKinds.BudgetThreshold, Message = "not an anomaly" }, Ct);
+
+        using var chart = JsonDocument.Parse(await gateway.Admin.GetStringAsync("/admin/overview/chart?from=2026-11-15&to=2026-11-18", Ct));
+        using var bad = await gateway.Admin.GetAsync("/admin/overview/chart?from=2026-11-18&to=2026-11-15", Ct);
+
+        var points = chart.RootElement.GetProperty("trend").GetProperty("points").EnumerateArray().ToList();
+        Assert.Equal(4, points.Count);
+        Assert.Equal([0m, 1.25m, 2.75m, 0m], points.Select(p => decimal.Parse(p.GetProperty("cost").GetString()!, System.Globalization.CultureInfo.InvariantCulture)));
+        Assert.Equal(7, chart.RootElement.GetProperty("forecast").GetProperty("groups")[0].GetProperty("points").GetArrayLength());
+        var anomaly = Assert.Single(chart.RootElement.GetProperty("anomalies").EnumerateArray());
+        Assert.Equal("acme spend 4.1x", anomaly.GetProperty("message").GetString());
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+    }
+
+    [Fact]
     public async Task OpenApi_OverviewCallsExportAndDashboard_Described()
     {
         await using var gateway = await TestGateway.StartAsync();
@@ -127,7 +154,7 @@ public sealed class OverviewEndpointTests
         using var doc = JsonDocument.Parse(await gateway.Http.GetStringAsync("/openapi.json", Ct));
 
         var paths = doc.RootElement.GetProperty("paths");
-        foreach (var path in new[] { "/admin/overview", "/admin/calls", "/admin/calls/{id}", "/admin/export", "/v1/tollgate/calls", "/v1/tollgate/calls/{id}", "/v1/tollgate/export", "/", "/dashboard/api/session", "/dashboard/api/logout" })
+        foreach (var path in new[] { "/admin/overview", "/admin/overview/chart", "/admin/providers/{name}/models/disable", "/admin/calls", "/admin/calls/{id}", "/admin/export", "/v1/tollgate/calls", "/v1/tollgate/calls/{id}", "/v1/tollgate/export", "/", "/dashboard/api/session", "/dashboard/api/logout" })
         {
             Assert.True(paths.TryGetProperty(path, out _), $"openapi.json lacks {path}");
         }

@@ -122,13 +122,8 @@ export function overview(view, ctx) {
         o => healthRows(o.providers),
         o => [alertList(o.alerts), h('p', { class: 'muted' }, `${o.alerts_in_window} in the last ${o.alert_window_hours} h`)],
       ]),
-      load(chart, () => Promise.all([
-        api('/admin/analytics/trend' + query({ bucket: 'day', ...r })),
-        api('/admin/forecast' + query({ days: 7 })),
-        api('/admin/alerts' + query({ hours: 24 * 31 })),
-      ]), ([trend, forecast, history]) => {
+      load(chart, () => api('/admin/overview/chart' + query({ ...r })), ({ trend, forecast, anomalies }) => {
         const fc = (forecast.groups[0] || { points: [] }).points;
-        const anomalies = history.data.filter(a => a.kind.includes('anomal'));
         return [
           timeChart({
             points: trend.points.map(p => ({ label: p.label, value: Number(p.cost) })),
