@@ -83,18 +83,25 @@ public sealed class DurableLedgerTests
             InputCost = 0.0000015m,
             Success = true,
         };
-        await new LedgerSpool(Path.Combine(data, "ledger-spool", "0.jsonl")).AppendAsync([spooled], Ct);
-
-        await using var gateway = await TestGateway.StartAsync((options, _) =>
+        try
         {
-            options.DataDirectory = data;
-            options.Store = "sqlite:" + Path.Combine(data, "tollgate.db");
-        });
+            await new LedgerSpool(Path.Combine(data, "ledger-spool", "0.jsonl")).AppendAsync([spooled], Ct);
 
-        var stored = await gateway.Host.Services.GetRequiredService<ILedgerStore>().FindAsync(new LedgerKey(spooled.RequestId, 1), Ct);
-        Assert.NotNull(stored);
-        Assert.Equal(spooled.TotalCost, stored.TotalCost);
-        Assert.Equal(0, new FileInfo(Path.Combine(data, "ledger-spool", "0.jsonl")).Length);
+            await using var gateway = await TestGateway.StartAsync((options, _) =>
+            {
+                options.DataDirectory = data;
+                options.Store = "sqlite:" + Path.Combine(data, "tollgate.db");
+            });
+
+            var stored = await gateway.Host.Services.GetRequiredService<ILedgerStore>().FindAsync(new LedgerKey(spooled.RequestId, 1), Ct);
+            Assert.NotNull(stored);
+            Assert.Equal(spooled.TotalCost, stored.TotalCost);
+            Assert.Equal(0, new FileInfo(Path.Combine(data, "ledger-spool", "0.jsonl")).Length);
+        }
+        finally
+        {
+            Directory.Delete(data, recursive: true);
+        }
     }
 
     [Fact]
