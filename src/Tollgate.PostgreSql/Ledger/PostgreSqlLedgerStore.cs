@@ -347,18 +347,13 @@ public sealed class PostgreSqlLedgerStore : ILedgerStore
                 texts[i] = Str(reader, i);
             }
 
-            for (var i = 0; i < 5; i++)
+            for (var i = 0; i < numbers.Length; i++)
             {
-                numbers[i] = reader.GetInt64(LedgerScanDecoder.Texts + 1 + i);
+                numbers[i] = reader.GetInt64(LedgerScanDecoder.NumberColumn(i));
             }
 
-            for (var i = 5; i < numbers.Length; i++)
-            {
-                numbers[i] = reader.GetInt64(LedgerScanDecoder.Texts + 2 + i);
-            }
-
-            const int requestId = LedgerScanDecoder.Texts + 2 + LedgerScanDecoder.Numbers;
-            yield return decoder.Record(texts, reader.GetFieldValue<DateTimeOffset>(LedgerScanDecoder.Texts), Str(reader, LedgerScanDecoder.Texts + 6), numbers,
+            const int requestId = LedgerScanDecoder.RequestIdColumn;
+            yield return decoder.Record(texts, reader.GetFieldValue<DateTimeOffset>(LedgerScanDecoder.TimestampColumn), Str(reader, LedgerScanDecoder.UsageExtraColumn), numbers,
                 reader.GetString(requestId), Str(reader, requestId + 1), Str(reader, requestId + 2));
         }
     }

@@ -56,20 +56,14 @@ internal static partial class SqliteScan
         }
 
         Span<long> numbers = stackalloc long[LedgerScanDecoder.Numbers];
-        for (var i = 0; i < 5; i++)
+        for (var i = 0; i < numbers.Length; i++)
         {
-            numbers[i] = ColumnInt64(stmt, LedgerScanDecoder.Texts + 1 + i);
+            numbers[i] = ColumnInt64(stmt, LedgerScanDecoder.NumberColumn(i));
         }
 
-        for (var i = 5; i < LedgerScanDecoder.Numbers; i++)
-        {
-            numbers[i] = ColumnInt64(stmt, LedgerScanDecoder.Texts + 2 + i);
-        }
-
-        const int extra = LedgerScanDecoder.Texts + 6;
-        const int requestId = LedgerScanDecoder.Texts + 2 + LedgerScanDecoder.Numbers;
-        return decoder.Record(texts, LedgerColumns.FromUnixMicros(ColumnInt64(stmt, LedgerScanDecoder.Texts)),
-            Column(stmt, extra, out var usageExtra) ? decoder.Text(usageExtra) : null, numbers,
+        const int requestId = LedgerScanDecoder.RequestIdColumn;
+        return decoder.Record(texts, LedgerColumns.FromUnixMicros(ColumnInt64(stmt, LedgerScanDecoder.TimestampColumn)),
+            Column(stmt, LedgerScanDecoder.UsageExtraColumn, out var usageExtra) ? decoder.Text(usageExtra) : null, numbers,
             Uncached(stmt, requestId) ?? "", Uncached(stmt, requestId + 1), Uncached(stmt, requestId + 2));
     }
 

@@ -16,8 +16,14 @@ internal sealed class LedgerScanDecoder
     /// <summary>The integer columns after the timestamp and usage extra: five token counts, three costs, latency, flags, prefix tokens, attempt.</summary>
     public const int Numbers = 12;
 
-    /// <summary>The request id and the two fingerprints, last: never cached (nearly every call has its own).</summary>
-    public const int Uncached = 3;
+    /// <summary>Column of the timestamp, after the texts.</summary>
+    public const int TimestampColumn = Texts;
+
+    /// <summary>Column of the usage extra (JSON text), after the five token counts.</summary>
+    public const int UsageExtraColumn = Texts + 6;
+
+    /// <summary>Column of the request id; the request and prefix fingerprints follow it. These three are never cached (nearly every call has its own).</summary>
+    public const int RequestIdColumn = Texts + 2 + Numbers;
 
     private const int MaxCached = 200_000;
 
@@ -39,6 +45,9 @@ internal sealed class LedgerScanDecoder
         "input_tokens, cache_read_tokens, cache_write_tokens, output_tokens, reasoning_tokens, usage_extra, " +
         $"input_cost_nanos, output_cost_nanos, total_cost_nanos, latency_ms, {flag("success")} + 2 * {flag("estimated")} + 4 * {flag("unpriced")}, " +
         "prefix_tokens, CAST(attempt AS BIGINT), request_id, request_fingerprint, prefix_fingerprint";
+
+    /// <summary>Column of the integer <paramref name="number"/> (0 to <see cref="Numbers"/> − 1): the usage extra sits between the token counts and the rest.</summary>
+    public static int NumberColumn(int number) => number < 5 ? Texts + 1 + number : Texts + 2 + number;
 
     /// <summary>A text column's value from its UTF-8 bytes, the same string for the same text.</summary>
     public string Text(ReadOnlySpan<byte> utf8)
