@@ -78,11 +78,12 @@ public sealed class RecommendationEngine(ICostCalculator pricing, CapabilityCata
 
         // Second pass: each record of a group with candidates priced on each of them at its own time (a narrow scan
         // in parallel slices: neither order nor fingerprints matter here).
-        var repriced = alternatives.ToDictionary(a => a.Key, a => new long[a.Value.Count]);
+        Dictionary<ProviderModelKey, long[]> NoSums() => alternatives.ToDictionary(a => a.Key, a => new long[a.Value.Count]);
+        var repriced = NoSums();
         if (alternatives.Count > 0)
         {
             var (parts, error) = await new LedgerAnalytics(ledger).FoldRecordsAsync(new BreakdownQuery { Filter = filter },
-                () => alternatives.ToDictionary(a => a.Key, a => new long[a.Value.Count]), (part, _, record) =>
+                NoSums, (part, _, record) =>
                 {
                     if (record.Unpriced || record.Estimated || !string.Equals(record.Currency, "USD", StringComparison.Ordinal)
                         || !alternatives.TryGetValue(new ProviderModelKey(record.Provider, record.Model), out var targets))
