@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Writes N deterministic ledger records (docs/ledger-format.md) as JSON lines, in time order over DAYS days.
 
-usage: generate.py N OUT [--days 30] [--seed 1] [--tags]
+usage: generate.py N OUT [--days 30] [--start 2026-10-01T00:00:00Z] [--seed 1] [--tags]
 """
 import argparse, json, random
 from datetime import datetime, timedelta, timezone
@@ -19,11 +19,12 @@ def main():
     ap.add_argument("n", type=int)
     ap.add_argument("out")
     ap.add_argument("--days", type=int, default=30)
+    ap.add_argument("--start", default="2026-10-01T00:00:00Z", help="UTC start of the first day (ISO 8601)")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--tags", action="store_true", help="give each record a feature=… tag (for tag analytics)")
     a = ap.parse_args()
     rnd = random.Random(a.seed)
-    start = datetime(2026, 10, 1, tzinfo=timezone.utc)
+    start = datetime.fromisoformat(a.start.replace("Z", "+00:00")).astimezone(timezone.utc)
     span_us = a.days * 86400 * 1_000_000
     providers = list(MODELS)
     with open(a.out, "w", encoding="utf-8") as f:

@@ -207,7 +207,7 @@ public sealed class GatewayHost : IAsyncDisposable
         builder.Services.AddSingleton(time);
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(keyStore);
-        builder.Services.AddSingleton(new Dashboard.DashboardSessions(time));
+        builder.Services.AddSingleton(new Dashboard.DashboardSessions(stores.DashboardSessions, keyStore, authenticator, time));
         builder.Services.AddSingleton(metrics);
         builder.Services.AddSingleton(router);
         builder.Services.AddSingleton(registry);
@@ -254,6 +254,9 @@ public sealed class GatewayHost : IAsyncDisposable
             FallbackModels = options.FallbackModels,
             ShowSharedBudgets = options.ShowSharedBudgets,
         });
+        var recommendationRefresh = TimeSpan.FromMinutes(options.RecommendationRefreshMinutes is 0 ? 60 : options.RecommendationRefreshMinutes);
+        builder.Services.AddSingleton(sp => new LatestRecommendations(
+            (filter, ct) => SavingsEndpoints.RecommendAsync(sp, filter, 0m, ct), ledgerStore, time, recommendationRefresh, sp.GetRequiredService<ILogger<LatestRecommendations>>()));
         builder.Services.AddSingleton(sp => new ProxyHandler(authenticator, router, sp.GetRequiredService<CallAccounting>(), metrics, time, options.MaxRequestBodyBytes, sp.GetRequiredService<ILogger<ProxyHandler>>())
         {
             Secrets = SecretScrubber.For(endpoints),
@@ -294,6 +297,11 @@ public sealed class GatewayHost : IAsyncDisposable
         if (volume is not null)
         {
             _ = volume.WatchAsync(VolumeSpend.RefreshInterval, stopAlerts.Token);
+        }
+
+        if (options.RecommendationRefreshMinutes > 0)
+        {
+            _ = app.Services.GetRequiredService<LatestRecommendations>().RunAsync(recommendationRefresh, stopAlerts.Token);
         }
 
         if (options.LedgerRetentionDays is { } retentionDays)

@@ -23,9 +23,10 @@ namespace Tollgate.Hosting;
 
 /// <summary>
 /// The one composition root for Tollgate's state, used by <c>tollgate serve</c> and by <c>AddTollgate()</c> for
-/// <c>Microsoft.Extensions.AI</c>: keys, budget definitions and counters, alert history and provider state in the main
-/// store; the ledger in its own SQLite file beside it (<c>data/tollgate.db</c> → <c>data/tollgate.ledger.db</c>, so batch
-/// appends never block budget holds) or in the same PostgreSQL database; budget holds in Redis when configured.
+/// <c>Microsoft.Extensions.AI</c>: keys (and the dashboard's sessions), budget definitions and counters, alert history and
+/// provider state in the main store; the ledger in its own SQLite file beside it (<c>data/tollgate.db</c> →
+/// <c>data/tollgate.ledger.db</c>, so batch appends never block budget holds) or in the same PostgreSQL database; budget
+/// holds in Redis when configured.
 /// Both hosts open the same layout through this type, so in-process and gateway spend meet in the same stores.
 /// </summary>
 /// <remarks>
@@ -50,6 +51,9 @@ public sealed class TollgateStores : IAsyncDisposable
     }
 
     public IKeyStore Keys { get; private init; } = null!;
+
+    /// <summary>The dashboard's sign-in sessions, beside the keys (same file or database), so every instance shares them.</summary>
+    public IDashboardSessionStore DashboardSessions { get; private init; } = null!;
 
     public ILedgerStore Ledger { get; private init; } = null!;
 
@@ -103,6 +107,7 @@ public sealed class TollgateStores : IAsyncDisposable
         var owned = new List<object>();
         var initializers = new List<Func<CancellationToken, Task>>();
         IKeyStore keys;
+        IDashboardSessionStore sessions;
         ILedgerStore ledger;
         IBudgetStore counters;
         IBudgetDefinitionStore definitions;
@@ -116,6 +121,7 @@ public sealed class TollgateStores : IAsyncDisposable
             case StoreKind.InMemory:
             {
                 keys = new InMemoryKeyStore();
+                sessions = new InMemoryDashboardSessionStore(time);
                 ledger = new InMemoryLedgerStore();
                 counters = new InMemoryBudgetStore();
                 definitions = new InMemoryBudgetDefinitionStore();
@@ -135,7 +141,10 @@ public sealed class TollgateStores : IAsyncDisposable
                 var sqliteProviders = SqliteProviderStateStore.ForFile(path);
                 var ledgerPath = LedgerPathBeside(path);
                 var sqliteLedger = new SqliteLedgerStore(ledgerPath);
+                var sqliteSessions = SqliteDashboardSessionStore.ForFile(path, time);
                 initializers.Add(sqliteKeys.InitializeAsync);
+                initializers.Add(sqliteSessions.InitializeAsync);
+                sessions = sqliteSessions;
                 initializers.Add(budgets.EnsureSchemaAsync);
                 initializers.Add(sqliteProviders.InitializeAsync);
                 var sqliteAudit = new Tollgate.Sqlite.Audit.SqliteAuditLog(path);
@@ -187,7 +196,10 @@ public sealed class TollgateStores : IAsyncDisposable
                 var pgKeys = new PostgreSqlKeyStore(dataSource);
                 var budgets = new PostgresBudgetStore(pools.Budgets);
                 var pgProviders = new PostgreSqlProviderStateStore(dataSource);
+                var pgSessions = new PostgreSqlDashboardSessionStore(dataSource, time);
                 initializers.Add(pgKeys.InitializeAsync);
+                initializers.Add(pgSessions.InitializeAsync);
+                sessions = pgSessions;
                 initializers.Add(budgets.EnsureSchemaAsync);
                 initializers.Add(pgProviders.InitializeAsync);
                 var pgAudit = new Tollgate.PostgreSql.Audit.PostgreSqlAuditLog(dataSource);
@@ -219,6 +231,7 @@ public sealed class TollgateStores : IAsyncDisposable
         var stores = new TollgateStores(time, logger)
         {
             Keys = keys,
+            DashboardSessions = sessions,
             Ledger = ledger,
             BudgetCounters = counters,
             BudgetDefinitions = definitions,

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text;
 using Spectre.Console;
+using Tollgate.Analytics;
 using Tollgate.Ledger;
 
 namespace Tollgate.Cli.Commands;
@@ -19,11 +20,12 @@ internal static class ExportCommand
         var from = LedgerOptions.From();
         var to = LedgerOptions.To();
         var tz = LedgerOptions.TimeZone();
-        var tenant = new Option<string?>("--tenant") { Description = "Only this tenant's records." };
-        var user = new Option<string?>("--user") { Description = "Only this user's records." };
+        var dimensions = new LedgerFilterOptions();
+        var tag = new Option<string[]>("--tag") { Description = "Only records with this tag, KEY=VALUE (repeatable; all must match)." };
         var store = CommonOptions.Store();
         var command = new Command("export", "Export ledger records as JSON lines or CSV (streaming).");
-        foreach (var option in new Option[] { format, output, from, to, tz, tenant, user, store })
+        dimensions.AddTo(command);
+        foreach (var option in new Option[] { format, output, from, to, tz, tag, store })
         {
             command.Options.Add(option);
         }
@@ -31,27 +33,25 @@ internal static class ExportCommand
         command.SetAction((parse, ct) =>
         {
             var zone = LedgerOptions.ParseTimeZone(parse.GetValue(tz));
-            var filter = new LedgerFilter
-            {
-                From = LedgerOptions.ParseBound(parse.GetValue(from), "--from", zone, isEnd: false),
-                To = LedgerOptions.ParseBound(parse.GetValue(to), "--to", zone, isEnd: true),
-                Tenant = parse.GetValue(tenant),
-                User = parse.GetValue(user),
-            };
+            var filter = dimensions.Parse(
+                parse,
+                LedgerOptions.ParseBound(parse.GetValue(from), "--from", zone, isEnd: false),
+                LedgerOptions.ParseBound(parse.GetValue(to), "--to", zone, isEnd: true));
             LedgerOptions.CheckRange(filter.From, filter.To);
+            var tags = AnalyticsFilterOptions.ParseTags(parse.GetValue(tag));
             var location = CommonOptions.ParseStore(parse.GetValue(store));
             var csv = parse.GetValue(format) == "csv";
             var path = parse.GetValue(output);
-            return CliStores.RunLedgerAsync(location, StoreAccess.Read, s => ExportAsync(console, s, filter, csv, path, ct), ct);
+            return CliStores.RunLedgerAsync(location, StoreAccess.Read, s => ExportAsync(console, s, filter, tags, csv, path, ct), ct);
         });
         return command;
     }
 
-    private static async Task<int> ExportAsync(CliConsole console, ILedgerStore store, LedgerFilter filter, bool csv, string? path, CancellationToken ct)
+    private static async Task<int> ExportAsync(CliConsole console, ILedgerStore store, LedgerFilter filter, IReadOnlyList<TagFilter> tags, bool csv, string? path, CancellationToken ct)
     {
         if (path is null)
         {
-            await WriteAsync(console.Out, store, filter, csv, null, ct);
+            await WriteAsync(console.Out, store, filter, tags, csv, null, ct);
             await console.Out.FlushAsync(ct);
             return 0;
         }
@@ -60,7 +60,7 @@ internal static class ExportCommand
         {
             if (!console.IsInteractive)
             {
-                return await WriteAsync(writer, store, filter, csv, null, ct);
+                return await WriteAsync(writer, store, filter, tags, csv, null, ct);
             }
 
             var expected = (await store.QueryAsync(new LedgerQuery { Filter = filter with { From = null, To = null } }, ct)).Total.Requests;
@@ -69,7 +69,7 @@ internal static class ExportCommand
             await ansi.Progress().AutoClear(true).StartAsync(async context =>
             {
                 var task = context.AddTask($"export → {Path.GetFileName(path)}", maxValue: Math.Max(1, expected));
-                count = await WriteAsync(writer, store, filter, csv, n => task.Value = n, ct);
+                count = await WriteAsync(writer, store, filter, tags, csv, n => task.Value = n, ct);
                 task.Value = task.MaxValue;
             });
             return count;
@@ -78,7 +78,7 @@ internal static class ExportCommand
         return 0;
     }
 
-    private static async Task<long> WriteAsync(TextWriter writer, ILedgerStore store, LedgerFilter filter, bool csv, Action<long>? progress, CancellationToken ct)
+    private static async Task<long> WriteAsync(TextWriter writer, ILedgerStore store, LedgerFilter filter, IReadOnlyList<TagFilter> tags, bool csv, Action<long>? progress, CancellationToken ct)
     {
         if (csv)
         {
@@ -86,7 +86,7 @@ internal static class ExportCommand
         }
 
         long count = 0;
-        await foreach (var record in store.ReadAsync(filter, ct))
+        await foreach (var record in TagFilter.ReadAsync(store, filter, tags, ct))
         {
             await writer.WriteLineAsync(csv ? LedgerCsv.FormatRow(record) : LedgerJsonLines.Serialize(record));
             if (++count % 10_000 == 0)

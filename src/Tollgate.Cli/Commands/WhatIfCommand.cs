@@ -54,6 +54,7 @@ internal static class WhatIfCommand
                 By = dimension,
                 ModelMap = ParseMap(parse.GetValue(mapModel) ?? [], "--map-model", to => KnownModel(scenario.Catalog, to)),
                 ProviderMap = ParseMap(parse.GetValue(mapProvider) ?? [], "--map-provider", to => scenario.Catalog.FindProvider(to) is not null),
+                PricesChanged = parse.GetValue(prices) is { Length: > 0 } || parse.GetValue(discounts) is not null,
             };
             var json = parse.GetValue(filters.Json);
             return await CliStores.RunLedgerAsync(store, StoreAccess.Read, async ledger =>

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Tollgate.Analytics;
 using Tollgate.Budgets;
 using Tollgate.Costing;
 using Tollgate.Gateway.Endpoints;
@@ -14,7 +15,7 @@ namespace Tollgate.Gateway.Admin;
 /// <summary>
 /// The ledger's records over HTTP: <c>GET /admin/calls?limit=50</c> (newest first, the analytics filters),
 /// <c>GET /admin/calls/{request_id}</c> (every attempt of one call, with the budgets whose scope covers it) and
-/// <c>GET /admin/export?format=csv|jsonl</c> (the same rows as <c>tollgate export</c> for the same filter). A virtual
+/// <c>GET /admin/export?format=csv|jsonl</c> (the same rows as <c>tollgate export</c> for the same filter, tags included). A virtual
 /// key has the same for its own records under <c>/v1/tollgate/calls</c> and <c>/v1/tollgate/export</c>.
 /// </summary>
 internal static class AdminCallsEndpoints
@@ -37,7 +38,7 @@ internal static class AdminCallsEndpoints
     private static async Task ListAsync(HttpContext context, string? ownKeyId)
     {
         var query = context.Request.Query;
-        var (filter, _, error, param) = AnalyticsRequest.ParseFilter(query, ownKeyId);
+        var (filter, tags, error, param) = AnalyticsRequest.ParseRecordFilter(query, ownKeyId);
         if (filter is null)
         {
             await OpenAiError.BadRequest(context, error!, param);
@@ -60,7 +61,7 @@ internal static class AdminCallsEndpoints
             // Widen backwards from the end, never before the filter's own start, so a wide range reads only its newest part.
             var from = lookback == TimeSpan.MaxValue || (filter.From is { } start && end - lookback <= start) ? filter.From : end - lookback;
             newest.Clear();
-            await foreach (var record in ledger.ReadAsync(filter with { From = from, To = end }, context.RequestAborted))
+            await foreach (var record in TagFilter.ReadAsync(ledger, filter with { From = from, To = end }, tags, context.RequestAborted))
             {
                 newest.Enqueue(record);
                 if (newest.Count > limit)
@@ -148,7 +149,7 @@ internal static class AdminCallsEndpoints
     private static async Task ExportAsync(HttpContext context, string? ownKeyId)
     {
         var query = context.Request.Query;
-        var (filter, _, error, param) = AnalyticsRequest.ParseFilter(query, ownKeyId);
+        var (filter, tags, error, param) = AnalyticsRequest.ParseRecordFilter(query, ownKeyId);
         if (filter is null)
         {
             await OpenAiError.BadRequest(context, error!, param);
@@ -172,7 +173,7 @@ internal static class AdminCallsEndpoints
             await writer.WriteLineAsync(LedgerCsv.Header);
         }
 
-        await foreach (var record in context.Get<ILedgerStore>().ReadAsync(filter, context.RequestAborted))
+        await foreach (var record in TagFilter.ReadAsync(context.Get<ILedgerStore>(), filter, tags, context.RequestAborted))
         {
             await writer.WriteLineAsync(csv ? LedgerCsv.FormatRow(record) : LedgerJsonLines.Serialize(record));
         }

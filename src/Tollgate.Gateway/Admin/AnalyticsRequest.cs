@@ -121,6 +121,18 @@ internal static class AnalyticsRequest
         return ParseTags(query, out var tagError) is { } tags ? (new PatternQuery { Filter = filter, Tags = tags, TimeZone = zone! }, null, null) : (null, tagError, "tag");
     }
 
+    /// <summary>The filter and its <c>tag=KEY=VALUE</c> filters, for views that list records (calls, exports).</summary>
+    public static (LedgerFilter? Filter, IReadOnlyList<TagFilter> Tags, string? Error, string? Param) ParseRecordFilter(IQueryCollection query, string? ownKeyId)
+    {
+        var (filter, _, error, param) = ParseFilter(query, ownKeyId);
+        if (filter is null)
+        {
+            return (null, [], error, param);
+        }
+
+        return ParseTags(query, out var tagError) is { } tags ? (filter, tags, null, null) : (null, [], tagError, "tag");
+    }
+
     /// <summary>The <c>tag=KEY=VALUE</c> filters (repeatable), or null with what is wrong.</summary>
     private static List<TagFilter>? ParseTags(IQueryCollection query, out string? error)
     {

@@ -24,6 +24,7 @@ internal sealed class KeyAuthenticator(IKeyStore store, TimeProvider time, TimeS
     private readonly KeyLookupFlights _lookups = new(store);
     private int _negativeEntries;
     private int _generation;
+    private int _changes;
 
     /// <summary>The identity used for configured admin keys (they are not in the store).</summary>
     public static readonly VirtualKey ConfiguredAdmin = new()
@@ -34,6 +35,22 @@ internal sealed class KeyAuthenticator(IKeyStore store, TimeProvider time, TimeS
         IsAdmin = true,
         CreatedAt = DateTimeOffset.UnixEpoch,
     };
+
+    /// <summary>True when configured admin keys (not in the store) are accepted here, i.e. <see cref="ConfiguredAdmin"/> can sign in.</summary>
+    public bool AcceptsConfiguredAdmin => configuredAdminKeys.Count > 0;
+
+    /// <summary>
+    /// Names the configured admin keys without revealing them (a digest of their stored hashes), so what is bound to
+    /// them (a dashboard session) ends when they are rotated: instances configured alike agree on it.
+    /// </summary>
+    public string ConfiguredAdminStamp { get; } = Convert.ToHexStringLower(SHA256.HashData(
+        System.Text.Encoding.ASCII.GetBytes(string.Join(",", configuredAdminKeys.Select(k => k.ToHex()).Order(StringComparer.Ordinal)))))[..16];
+
+    /// <summary>
+    /// Moves whenever this cache forgets a key (<see cref="Evict"/> after a revocation here, <see cref="Clear"/> after a
+    /// revocation anywhere or a new key), so other caches of resolved keys (the dashboard's sessions) can drop theirs too.
+    /// </summary>
+    public int Changes => Volatile.Read(ref _changes);
 
     /// <summary>Back-off for clients that keep failing (null: none). Consulted only for keys not known valid.</summary>
     public AuthFailureLimiter? FailureLimiter { get; init; }
@@ -104,6 +121,7 @@ internal sealed class KeyAuthenticator(IKeyStore store, TimeProvider time, TimeS
     /// <summary>Forgets a key at once (after a revocation through this instance).</summary>
     public void Evict(string keyId)
     {
+        Interlocked.Increment(ref _changes);
         foreach (var pair in _cache)
         {
             if (pair.Value.Key?.Id == keyId)
@@ -117,6 +135,7 @@ internal sealed class KeyAuthenticator(IKeyStore store, TimeProvider time, TimeS
     public void Clear()
     {
         Interlocked.Increment(ref _generation);
+        Interlocked.Increment(ref _changes);
         _cache.Clear();
         Interlocked.Exchange(ref _negativeEntries, 0);
     }

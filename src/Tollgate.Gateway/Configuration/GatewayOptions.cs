@@ -116,6 +116,12 @@ public sealed class GatewayOptions
     /// <summary>How often budgets are also checked against their alert thresholds (a crossing is alerted at settlement).</summary>
     public int AlertCheckSeconds { get; set; } = 30;
 
+    /// <summary>
+    /// How often the dashboard's recommendations (the last 30 days) are recomputed in the background, in minutes;
+    /// 0 computes them only when asked, reusing a result for an hour.
+    /// </summary>
+    public int RecommendationRefreshMinutes { get; set; } = 60;
+
     /// <summary>Alert channels, live anomaly rules and forecast alerts (docs/alerts.md).</summary>
     public AlertsOptions Alerts { get; set; } = new();
 
@@ -171,6 +177,11 @@ public sealed class GatewayOptions
         if (BudgetCounters is not ("auto" or "store" or "write-behind"))
         {
             errors.Add($"budgetCounters '{BudgetCounters}' is unknown: use auto, store or write-behind");
+        }
+
+        if (RecommendationRefreshMinutes is < 0 or > 1440)
+        {
+            errors.Add($"recommendationRefreshMinutes {RecommendationRefreshMinutes} is out of range: use 1-1440 minutes, or 0 to compute recommendations only when asked");
         }
 
         if (LedgerRetentionDays is < 1 or > Tollgate.Ledger.LedgerRetention.MaxDays)

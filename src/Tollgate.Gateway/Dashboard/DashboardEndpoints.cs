@@ -33,7 +33,7 @@ internal static class DashboardEndpoints
             DashboardHeaders.Apply(context.Response);
             if (DashboardSessionAuth.SessionOf(context) is not null && DashboardCookie.Read(context.Request) is { } token)
             {
-                context.RequestServices.GetRequiredService<DashboardSessions>().End(token);
+                await context.RequestServices.GetRequiredService<DashboardSessions>().EndAsync(token, context.RequestAborted);
             }
 
             DashboardCookie.Clear(context);
@@ -51,7 +51,7 @@ internal static class DashboardEndpoints
             return;
         }
 
-        var (token, session) = context.RequestServices.GetRequiredService<DashboardSessions>().Start(key);
+        var (token, session) = await context.RequestServices.GetRequiredService<DashboardSessions>().StartAsync(key, context.RequestAborted);
         DashboardCookie.Write(context, token, session.ExpiresAt, DashboardSessions.Lifetime);
         await context.JsonAsync(View(session));
     }

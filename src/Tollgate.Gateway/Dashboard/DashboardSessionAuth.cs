@@ -5,7 +5,6 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Tollgate.Gateway.Auth;
 using Tollgate.Gateway.Endpoints;
-using Tollgate.Keys;
 
 namespace Tollgate.Gateway.Dashboard;
 
@@ -39,23 +38,8 @@ internal static class DashboardSessionAuth
             return;
         }
 
-        var sessions = context.RequestServices.GetRequiredService<DashboardSessions>();
-        var session = sessions.Find(token);
-        if (session is not null && session.Key.Id != KeyAuthenticator.ConfiguredAdmin.Id)
-        {
-            // A key revoked since sign-in (here, by the CLI or another gateway) ends its session at once.
-            var current = await context.RequestServices.GetRequiredService<IKeyStore>().GetAsync(session.Key.Id, context.RequestAborted);
-            if (current is not { IsRevoked: false })
-            {
-                sessions.End(token);
-                session = null;
-            }
-            else
-            {
-                session = session with { Key = current };
-            }
-        }
-
+        // The session with its key as it is now (a revoked key's session has ended; see DashboardSessions for how fast).
+        var session = await context.RequestServices.GetRequiredService<DashboardSessions>().FindAsync(token, context.RequestAborted);
         if (session is null)
         {
             await next(context);

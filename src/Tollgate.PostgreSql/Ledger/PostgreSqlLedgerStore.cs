@@ -329,13 +329,32 @@ public sealed class PostgreSqlLedgerStore : ILedgerStore
     private static readonly string ScanSql =
         $"SELECT {LedgerScanDecoder.Columns("tags", flag => $"{flag}::int::bigint", "ts")} FROM ledger_records";
 
-    public async IAsyncEnumerable<UsageRecord> ScanAsync(LedgerFilter filter, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    public IAsyncEnumerable<UsageRecord> ScanAsync(LedgerFilter filter, CancellationToken cancellationToken = default) => ScanAsync(filter, null, cancellationToken);
+
+    public IAsyncEnumerable<UsageRecord> ScanAsync(LedgerFilter filter, LedgerScanSubset? subset, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(filter);
+        return Scan(filter, subset, cancellationToken);
+    }
+
+    private async IAsyncEnumerable<UsageRecord> Scan(LedgerFilter filter, LedgerScanSubset? subset, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
         await EnsureSchemaAsync(cancellationToken);
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
         await using var command = connection.CreateCommand();
-        command.CommandText = ScanSql + WhereOf(filter, command);
+        var where = WhereOf(filter, command);
+        if (subset is not null)
+        {
+            var narrow = subset.ToSql(flag => flag, value =>
+            {
+                var name = $"s{command.Parameters.Count}";
+                command.Parameters.AddWithValue(name, value);
+                return "@" + name;
+            });
+            where += (where.Length == 0 ? " WHERE " : " AND ") + narrow;
+        }
+
+        command.CommandText = ScanSql + where;
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var decoder = new LedgerScanDecoder();
         var texts = new string?[LedgerScanDecoder.Texts];

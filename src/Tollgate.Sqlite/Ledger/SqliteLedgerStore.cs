@@ -234,15 +234,34 @@ public sealed class SqliteLedgerStore : ILedgerStore
 
     private static readonly string ScanSql = $"SELECT {LedgerScanDecoder.Columns("tags", flag => flag, "ts")} FROM ledger_records";
 
-    public async IAsyncEnumerable<UsageRecord> ScanAsync(LedgerFilter filter, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    public IAsyncEnumerable<UsageRecord> ScanAsync(LedgerFilter filter, CancellationToken cancellationToken = default) => ScanAsync(filter, null, cancellationToken);
+
+    public IAsyncEnumerable<UsageRecord> ScanAsync(LedgerFilter filter, LedgerScanSubset? subset, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(filter);
+        return Scan(filter, subset, cancellationToken);
+    }
+
+    private async IAsyncEnumerable<UsageRecord> Scan(LedgerFilter filter, LedgerScanSubset? subset, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
         await EnsureSchemaAsync(cancellationToken);
         await using var connection = await OpenReaderAsync(cancellationToken);
         var parameters = new List<KeyValuePair<string, object>>();
+        var where = WhereOf(filter, parameters);
+        if (subset is not null)
+        {
+            var narrow = subset.ToSql(flag => flag + " <> 0", value =>
+            {
+                var name = $"$s{parameters.Count}";
+                parameters.Add(new(name, value));
+                return name;
+            });
+            where += (where.Length == 0 ? " WHERE " : " AND ") + narrow;
+        }
+
         // Microsoft.Data.Sqlite's reader costs several times SQLite's own work per column: a scan of millions of rows
         // steps the statement itself.
-        using var statement = SqliteScan.Prepare(connection, ScanSql + WhereOf(filter, parameters), parameters);
+        using var statement = SqliteScan.Prepare(connection, ScanSql + where, parameters);
         var decoder = new LedgerScanDecoder();
         while (SqliteScan.Next(connection, statement, decoder) is { } record)
         {

@@ -419,8 +419,13 @@ public sealed class LedgerAnalytics
     /// <paramref name="visit"/> needs no lock); the caller merges the parts. Returns an error when grouping by a tag key
     /// that no record of the range has, or when the range reaches before the retention cutoff.
     /// </summary>
+    internal ValueTask<(IReadOnlyList<TPart> Parts, string? Error)> FoldRecordsAsync<TPart>(
+        BreakdownQuery query, Func<TPart> create, Action<TPart, string, UsageRecord> visit, CancellationToken cancellationToken) =>
+        FoldRecordsAsync(query, null, create, visit, cancellationToken);
+
+    /// <summary>As above, reading only the records of <paramref name="subset"/> when one is given.</summary>
     internal async ValueTask<(IReadOnlyList<TPart> Parts, string? Error)> FoldRecordsAsync<TPart>(
-        BreakdownQuery query, Func<TPart> create, Action<TPart, string, UsageRecord> visit, CancellationToken cancellationToken)
+        BreakdownQuery query, LedgerScanSubset? subset, Func<TPart> create, Action<TPart, string, UsageRecord> visit, CancellationToken cancellationToken)
     {
         if (await LedgerRetention.RawRangeProblemAsync(_store, query.Filter, cancellationToken) is { } purged)
         {
@@ -430,7 +435,8 @@ public sealed class LedgerAnalytics
         var slices = await Task.WhenAll(Slices(query.Filter).Select(filter => Task.Run(async () =>
         {
             var slice = new Slice<TPart>(create());
-            await foreach (var record in _store.ScanAsync(filter, cancellationToken))
+            var records = subset is null ? _store.ScanAsync(filter, cancellationToken) : _store.ScanAsync(filter, subset, cancellationToken);
+            await foreach (var record in records)
             {
                 if (query.Tags.Count > 0 && !query.Tags.All(t => t.Matches(record.Tags)))
                 {

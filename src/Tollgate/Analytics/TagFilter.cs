@@ -1,3 +1,6 @@
+using System.Runtime.CompilerServices;
+using Tollgate.Ledger;
+
 namespace Tollgate.Analytics;
 
 /// <summary>Only records whose tag <see cref="Key"/> has <see cref="Value"/> (<c>--tag feature=search</c>).</summary>
@@ -21,4 +24,22 @@ public sealed record TagFilter(string Key, string Value)
     }
 
     public bool Matches(IReadOnlyDictionary<string, string> tags) => tags.TryGetValue(Key, out var v) && v == Value;
+
+    /// <summary>
+    /// The records of <paramref name="filter"/> that carry every tag of <paramref name="tags"/>, in export order: what
+    /// exports and call lists with tag filters read.
+    /// </summary>
+    public static async IAsyncEnumerable<UsageRecord> ReadAsync(
+        ILedgerStore store, LedgerFilter filter, IReadOnlyList<TagFilter> tags, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(tags);
+        await foreach (var record in store.ReadAsync(filter, cancellationToken))
+        {
+            if (tags.All(t => t.Matches(record.Tags)))
+            {
+                yield return record;
+            }
+        }
+    }
 }

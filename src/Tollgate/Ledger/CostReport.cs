@@ -3,7 +3,8 @@ namespace Tollgate.Ledger;
 /// <summary>
 /// The cost report served by <c>tollgate cost --json</c> and the gateway's admin report:
 /// <c>{"total", "currency", "groups": [{"key", "cost", "requests", "input_tokens", "output_tokens", "cached_tokens",
-/// "reasoning_tokens", "share_percent", "success_rate", "avg_cost_per_request", "cost_per_1k_tokens"}]}</c>.
+/// "reasoning_tokens", "share_percent", "success_rate", "avg_cost_per_request", "cost_per_1k_tokens", "output_input_ratio",
+/// "cache_read_share", "reasoning_share"}]}</c>.
 /// Serialize it with <see cref="CostReportJson"/>.
 /// </summary>
 public sealed record CostReport(decimal Total, string Currency, IReadOnlyList<CostReportGroup> Groups)
@@ -59,6 +60,15 @@ public sealed record CostReportGroup(string Key, decimal Cost, long Requests, lo
 
     public decimal CostPer1kTokens { get; init; }
 
+    /// <summary>Output tokens per input token (token efficiency, four decimals).</summary>
+    public decimal OutputInputRatio { get; init; }
+
+    /// <summary>Input tokens read from a cache over all input tokens (0–1, four decimals).</summary>
+    public decimal CacheReadShare { get; init; }
+
+    /// <summary>Reasoning tokens' share of the output tokens (0–1, four decimals).</summary>
+    public decimal ReasoningShare { get; init; }
+
     /// <summary>The group's cost in the previous period, when compared with it.</summary>
     public decimal? PreviousCost { get; init; }
 
@@ -74,6 +84,9 @@ public sealed record CostReportGroup(string Key, decimal Cost, long Requests, lo
             SuccessRate = Analytics.UsageRatios.SuccessRate(m),
             AverageCostPerRequest = Analytics.UsageRatios.AverageCostPerRequest(m),
             CostPer1kTokens = Analytics.UsageRatios.CostPer1kTokens(m),
+            OutputInputRatio = Analytics.UsageRatios.OutputInputRatio(m),
+            CacheReadShare = Analytics.UsageRatios.CacheReadShare(m),
+            ReasoningShare = Analytics.UsageRatios.ReasoningShare(m),
             PreviousCost = previous?.Cost,
             ChangePercent = previous is { } p ? Analytics.UsageRatios.CostChangePercent(m, p) : null,
         };

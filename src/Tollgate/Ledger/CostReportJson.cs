@@ -39,6 +39,9 @@ public static class CostReportJson
             writer.WriteNumber("success_rate", g.SuccessRate);
             writer.WriteString("avg_cost_per_request", Money.Format(g.AverageCostPerRequest));
             writer.WriteString("cost_per_1k_tokens", Money.Format(g.CostPer1kTokens));
+            writer.WriteNumber("output_input_ratio", g.OutputInputRatio);
+            writer.WriteNumber("cache_read_share", g.CacheReadShare);
+            writer.WriteNumber("reasoning_share", g.ReasoningShare);
             if (g.PreviousCost is { } previousCost)
             {
                 writer.WriteString("previous_cost", Money.Format(previousCost));
@@ -96,6 +99,9 @@ public static class CostReportJson
                 SuccessRate = g.TryGetProperty("success_rate", out var rate) ? rate.GetDecimal() : 0,
                 AverageCostPerRequest = g.TryGetProperty("avg_cost_per_request", out var avg) ? ParseMoney(avg) : 0,
                 CostPer1kTokens = g.TryGetProperty("cost_per_1k_tokens", out var per1k) ? ParseMoney(per1k) : 0,
+                OutputInputRatio = g.TryGetProperty("output_input_ratio", out var outIn) ? outIn.GetDecimal() : 0,
+                CacheReadShare = g.TryGetProperty("cache_read_share", out var cacheRead) ? cacheRead.GetDecimal() : 0,
+                ReasoningShare = g.TryGetProperty("reasoning_share", out var reasoningShare) ? reasoningShare.GetDecimal() : 0,
                 PreviousCost = g.TryGetProperty("previous_cost", out var previous) ? ParseMoney(previous) : null,
                 ChangePercent = g.TryGetProperty("change_percent", out var groupChange) && groupChange.ValueKind == JsonValueKind.Number ? groupChange.GetDecimal() : null,
             });

@@ -29,6 +29,13 @@ public interface ILedgerStore : IAsyncDisposable
     /// </summary>
     IAsyncEnumerable<UsageRecord> ScanAsync(LedgerFilter filter, CancellationToken cancellationToken = default) => ReadAsync(filter, cancellationToken);
 
+    /// <summary>The records of <see cref="ScanAsync(LedgerFilter, CancellationToken)"/> that are in <paramref name="subset"/>; a store narrows it in its own query.</summary>
+    IAsyncEnumerable<UsageRecord> ScanAsync(LedgerFilter filter, LedgerScanSubset subset, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(subset);
+        return subset.FilterAsync(ScanAsync(filter, cancellationToken));
+    }
+
     /// <summary>The stored record with this key, or null.</summary>
     ValueTask<UsageRecord?> FindAsync(LedgerKey key, CancellationToken cancellationToken = default);
 

@@ -3,7 +3,7 @@ using System.Text;
 namespace Tollgate.Ledger;
 
 /// <summary>
-/// Builds the records of a relational store's <see cref="ILedgerStore.ScanAsync"/> from the columns of
+/// Builds the records of a relational store's <see cref="ILedgerStore.ScanAsync(LedgerFilter, CancellationToken)"/> from the columns of
 /// <see cref="Columns"/>. Texts and tags are decoded once per distinct value (a month of records repeats a few thousand
 /// names millions of times); past <see cref="MaxCached"/> distinct values (say, one user id per call) the rest are
 /// decoded each time. One decoder per scan; not thread-safe.

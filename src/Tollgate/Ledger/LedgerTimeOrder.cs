@@ -3,7 +3,7 @@ using System.Runtime.CompilerServices;
 namespace Tollgate.Ledger;
 
 /// <summary>
-/// A bounded range's records in time order, read as one narrow scan per hour (<see cref="ILedgerStore.ScanAsync"/>)
+/// A bounded range's records in time order, read as one narrow scan per hour (<see cref="ILedgerStore.ScanAsync(LedgerFilter, CancellationToken)"/>)
 /// sorted in memory, the next hour scanned while this one is consumed: what a time-ordered pass (cache windows) needs,
 /// at the cost of a scan rather than an ordered read of every column. Records of the same microsecond come in no
 /// particular order. An open range is read with the store's ordered <see cref="ILedgerStore.ReadAsync"/>.

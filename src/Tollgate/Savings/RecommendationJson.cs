@@ -7,13 +7,24 @@ namespace Tollgate.Savings;
 /// <summary>The JSON form of recommendations (CLI <c>recommend --json</c>, <c>/admin/recommendations</c>): money as decimal strings.</summary>
 public static class RecommendationJson
 {
-    public static string Serialize(IReadOnlyList<Recommendation> recommendations)
+    /// <summary>
+    /// The recommendations, and when they were computed over which range if <paramref name="computed"/> says so
+    /// (<c>from</c>, <c>to</c>, <c>computed_at</c>: a precomputed result).
+    /// </summary>
+    public static string Serialize(IReadOnlyList<Recommendation> recommendations, (DateTimeOffset From, DateTimeOffset To, DateTimeOffset At)? computed = null)
     {
         ArgumentNullException.ThrowIfNull(recommendations);
         using var stream = new MemoryStream();
         using (var w = new Utf8JsonWriter(stream))
         {
             w.WriteStartObject();
+            if (computed is { } c)
+            {
+                w.WriteString("from", c.From.UtcDateTime);
+                w.WriteString("to", c.To.UtcDateTime);
+                w.WriteString("computed_at", c.At.UtcDateTime);
+            }
+
             w.WriteString("total_saving_usd", Money.Format(Money.FromNanos(recommendations.Sum(r => r.SavingNanos))));
             w.WriteStartArray("recommendations");
             foreach (var r in recommendations)

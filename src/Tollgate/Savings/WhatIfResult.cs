@@ -6,8 +6,9 @@ namespace Tollgate.Savings;
 /// The same usage under another price list, discounts, model or provider. <see cref="ActualNanos"/> and
 /// <see cref="WhatIfNanos"/> cover the priced, measured records; the others are reported apart: estimated records (their
 /// usage was Tollgate's own count), records unpriced when made, and records the scenario cannot price.
-/// <see cref="NotReproduced"/> counts records whose cost the current prices do not give again (a price change since, a
-/// volume tier): their actual cost is still what the ledger says.
+/// <see cref="NotReproduced"/> counts repriced records whose cost the current prices do not give again (a price change
+/// since, a volume tier): their actual cost is still what the ledger says. Records the scenario does not change (no map
+/// moves them, no new price applies) are not repriced: they cost what they cost.
 /// </summary>
 public sealed record WhatIfResult(long ActualNanos, long WhatIfNanos, IReadOnlyList<WhatIfGroup> Groups)
 {

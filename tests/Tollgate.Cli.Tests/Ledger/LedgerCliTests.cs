@@ -52,7 +52,7 @@ public sealed class LedgerCliTests : IDisposable
 
         Assert.Equal(0, run.ExitCode);
         Assert.Equal(
-            """{"total":"1.350000001","currency":"USD","groups":[{"key":"anthropic","cost":"1.25","requests":1,"input_tokens":1000,"output_tokens":200,"cached_tokens":0,"reasoning_tokens":0,"share_percent":92.59,"success_rate":1,"avg_cost_per_request":"1.25","cost_per_1k_tokens":"1.041666667"},{"key":"openai","cost":"0.100000001","requests":2,"input_tokens":105,"output_tokens":11,"cached_tokens":0,"reasoning_tokens":0,"share_percent":7.41,"success_rate":1,"avg_cost_per_request":"0.05","cost_per_1k_tokens":"0.862068974"}]}""",
+            """{"total":"1.350000001","currency":"USD","groups":[{"key":"anthropic","cost":"1.25","requests":1,"input_tokens":1000,"output_tokens":200,"cached_tokens":0,"reasoning_tokens":0,"share_percent":92.59,"success_rate":1,"avg_cost_per_request":"1.25","cost_per_1k_tokens":"1.041666667","output_input_ratio":0.2,"cache_read_share":0,"reasoning_share":0},{"key":"openai","cost":"0.100000001","requests":2,"input_tokens":105,"output_tokens":11,"cached_tokens":0,"reasoning_tokens":0,"share_percent":7.41,"success_rate":1,"avg_cost_per_request":"0.05","cost_per_1k_tokens":"0.862068974","output_input_ratio":0.1048,"cache_read_share":0,"reasoning_share":0}]}""",
             run.Out.Trim());
     }
 

@@ -6,7 +6,7 @@ using Tollgate.Ledger;
 
 namespace Tollgate.Cli.Tests.Serve;
 
-/// <summary>The dashboard's CSV export (Explore, in Chromium) is byte for byte what <c>tollgate export --format csv</c> prints for the same filter.</summary>
+/// <summary>The dashboard's CSV export (Explore, in Chromium) is byte for byte what <c>tollgate export --format csv</c> prints for the same filter, tags included.</summary>
 public sealed class DashboardExportCliTests : IDisposable
 {
     private const string AdminKey = "test-admin-key-0123456789abcdef";
@@ -34,7 +34,7 @@ public sealed class DashboardExportCliTests : IDisposable
     };
 
     [Fact]
-    public async Task ExploreCsvExport_KolkataDaysAndTenant_EqualsCliExport()
+    public async Task ExploreCsvExport_KolkataDaysTenantAndTag_EqualsCliExport()
     {
         var ct = TestContext.Current.CancellationToken;
         string downloaded;
@@ -55,6 +55,7 @@ public sealed class DashboardExportCliTests : IDisposable
                 Record("at-start", new DateTimeOffset(2026, 10, 1, 18, 30, 0, TimeSpan.Zero), "acme", "gpt-4o", 0.123456789m),
                 Record("inside", new DateTimeOffset(2026, 10, 2, 12, 0, 0, TimeSpan.Zero), "acme", "ft:gpt-4o:acme,\"v2\"", 1.5m),
                 Record("other-tenant", new DateTimeOffset(2026, 10, 2, 12, 0, 0, TimeSpan.Zero), "globex", "gpt-4o", 2m),
+                Record("other-feature", new DateTimeOffset(2026, 10, 2, 13, 0, 0, TimeSpan.Zero), "acme", "gpt-4o", 0.5m) with { Tags = new Dictionary<string, string> { ["feature"] = "chat" } },
                 Record("last-minute", new DateTimeOffset(2026, 10, 3, 18, 29, 0, TimeSpan.Zero), "acme", "gpt-4o-mini", 0.000000001m),
                 Record("after-end", new DateTimeOffset(2026, 10, 3, 18, 30, 0, TimeSpan.Zero), "acme", "gpt-4o", 3m),
             ], ct);
@@ -70,9 +71,10 @@ public sealed class DashboardExportCliTests : IDisposable
                     await page.Locator("#signin-key").FillAsync(AdminKey);
                     await page.Locator("#signin button[type=submit]").ClickAsync();
                     await page.Locator("#signout").WaitForAsync();
-                    await page.EvaluateAsync("() => { document.getElementById('view').dataset.loaded = 'false'; location.hash = '#/explore?from=2026-10-02&to=2026-10-03&tz=Asia/Kolkata&tenant=acme'; }");
+                    await page.EvaluateAsync("() => { document.getElementById('view').dataset.loaded = 'false'; location.hash = '#/explore?from=2026-10-02&to=2026-10-03&tz=Asia/Kolkata&tenant=acme&tag=feature%3Dsearch'; }");
                     await page.WaitForSelectorAsync("main[data-loaded=true]");
                     Assert.Contains("tenant = acme", await page.Locator("main").InnerTextAsync(), StringComparison.Ordinal);
+                    Assert.Contains("tag = feature=search", await page.Locator("main").InnerTextAsync(), StringComparison.Ordinal);
                     var download = await page.RunAndWaitForDownloadAsync(() => page.Locator("#export-csv").ClickAsync());
                     var path = Path.Combine(_directory, "dashboard.csv");
                     await download.SaveAsAsync(path);
@@ -81,12 +83,12 @@ public sealed class DashboardExportCliTests : IDisposable
             }
         }
 
-        var cli = await CliRun.RunAsync("export", "--format", "csv", "--from", "2026-10-02", "--to", "2026-10-03", "--tz", "Asia/Kolkata", "--tenant", "acme", "--store", Store);
+        var cli = await CliRun.RunAsync("export", "--format", "csv", "--from", "2026-10-02", "--to", "2026-10-03", "--tz", "Asia/Kolkata", "--tenant", "acme", "--tag", "feature=search", "--store", Store);
 
         Assert.True(cli.ExitCode == 0, cli.Error);
         Assert.Equal(cli.Out, downloaded);
         var lines = downloaded.TrimEnd('\n').Split('\n');
-        Assert.Equal(4, lines.Length); // the header and at-start, inside, last-minute
+        Assert.Equal(4, lines.Length); // the header and at-start, inside, last-minute (not other-feature)
         Assert.Contains("at-start", lines[1], StringComparison.Ordinal);
         Assert.Contains("last-minute", lines[3], StringComparison.Ordinal);
     }

@@ -71,7 +71,29 @@ public sealed class CallsEndpointTests
         Assert.Equal(LedgerJsonLines.Serialize((await gateway.LedgerRecordAsync("e-2"))!) + "\n", jsonl);
     }
 
+    [Fact]
+    public async Task CallsAndExport_TagFilter_OnlyRecordsCarryingEveryTag()
+    {
+        await using var gateway = await TestGateway.StartAsync();
+        var now = DateTimeOffset.UtcNow;
+        await gateway.Host.Services.GetRequiredService<ILedgerStore>().AppendAsync(
+        [
+            OverviewEndpointTests.Record("t-search", now.AddHours(-3), "openai", "acme", 0.5m) with { Tags = new Dictionary<string, string> { ["feature"] = "search", ["team"] = "ml" } },
+            OverviewEndpointTests.Record("t-chat", now.AddHours(-2), "openai", "acme", 0.25m) with { Tags = new Dictionary<string, string> { ["feature"] = "chat", ["team"] = "ml" } },
+            OverviewEndpointTests.Record("t-none", now.AddHours(-1), "openai", "acme", 0.125m),
+        ], Ct);
+
+        using var calls = JsonDocument.Parse(await gateway.Admin.GetStringAsync("/admin/calls?tag=team=ml", Ct));
+        using var both = JsonDocument.Parse(await gateway.Admin.GetStringAsync("/admin/calls?tag=team=ml&tag=feature=chat", Ct));
+        var csv = await gateway.Admin.GetStringAsync("/admin/export?tag=feature=search", Ct);
+
+        Assert.Equal(["t-chat", "t-search"], calls.RootElement.GetProperty("data").EnumerateArray().Select(r => r.GetProperty("request_id").GetString()));
+        Assert.Equal(["t-chat"], both.RootElement.GetProperty("data").EnumerateArray().Select(r => r.GetProperty("request_id").GetString()));
+        Assert.Equal(LedgerCsv.Header + "\n" + LedgerCsv.FormatRow((await gateway.LedgerRecordAsync("t-search"))!) + "\n", csv);
+    }
+
     [Theory]
+    [InlineData("/admin/export?tag=feature", "tag: tag filter 'feature' is not KEY=VALUE")]
     [InlineData("/admin/calls?limit=0", "limit must be a whole number between 1 and 500")]
     [InlineData("/admin/calls?limit=501", "limit must be a whole number between 1 and 500")]
     [InlineData("/admin/calls?tz=Mars/Olympus", "tz 'Mars/Olympus' is not a known time zone")]

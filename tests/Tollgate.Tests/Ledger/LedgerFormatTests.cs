@@ -69,13 +69,26 @@ public sealed class LedgerFormatTests
     }
 
     [Fact]
+    public void CostReportGroupOf_Tokens_TokenEfficiencyRatiosByHand()
+    {
+        // 4000 input tokens of which 1000 read from a cache, 1000 output of which 250 reasoning.
+        var metrics = new LedgerMetrics(2, 4000, 1000, 0, 1000, 250, 3_000_000_000, 1_000_000_000, 2_000_000_000, 0, 0, 0, 900);
+
+        var group = CostReportGroup.Of("m", metrics, metrics);
+
+        Assert.Equal((0.25m, 0.25m, 0.25m), (group.OutputInputRatio, group.CacheReadShare, group.ReasoningShare));
+        Assert.Contains("\"output_input_ratio\":0.25,\"cache_read_share\":0.25,\"reasoning_share\":0.25",
+            CostReportJson.Serialize(new CostReport(3m, "USD", [group])), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void CostReportJson_Serialize_UsesDecimalStringsAndTheDocumentedNames()
     {
         var report = new CostReport(1.500000001m, "USD", [new CostReportGroup("2026-11-22", 1.500000001m, 3, 1000, 20)]);
 
         var json = CostReportJson.Serialize(report);
 
-        Assert.Equal("""{"total":"1.500000001","currency":"USD","groups":[{"key":"2026-11-22","cost":"1.500000001","requests":3,"input_tokens":1000,"output_tokens":20,"cached_tokens":0,"reasoning_tokens":0,"share_percent":0,"success_rate":0,"avg_cost_per_request":"0","cost_per_1k_tokens":"0"}]}""", json);
+        Assert.Equal("""{"total":"1.500000001","currency":"USD","groups":[{"key":"2026-11-22","cost":"1.500000001","requests":3,"input_tokens":1000,"output_tokens":20,"cached_tokens":0,"reasoning_tokens":0,"share_percent":0,"success_rate":0,"avg_cost_per_request":"0","cost_per_1k_tokens":"0","output_input_ratio":0,"cache_read_share":0,"reasoning_share":0}]}""", json);
         Assert.Equal(report.Total, CostReportJson.Parse(json).Total);
         Assert.Equal(report.Groups, CostReportJson.Parse(json).Groups);
     }

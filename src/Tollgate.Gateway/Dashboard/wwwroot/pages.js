@@ -186,7 +186,7 @@ export function explore(view, ctx) {
   const exportButton = h('button', { type: 'button', class: 'secondary', id: 'export-csv' }, 'Export records (CSV)');
   exportButton.addEventListener('click', async () => {
     try {
-      await download('/admin/export' + query({ format: 'csv', ...common }), `tollgate-${r.from}-${r.to}.csv`);
+      await download('/admin/export' + query({ format: 'csv', tag, ...common }), `tollgate-${r.from}-${r.to}.csv`);
       message(status, 'Exported: the same rows as tollgate export --format csv for this filter.');
     } catch (e) {
       message(status, e.message, 'error');
@@ -195,7 +195,7 @@ export function explore(view, ctx) {
   const breakdown = panel(`Spend by ${by}`, { id: 'breakdown', wide: true });
   const trend = panel(`Spend per ${bucket}`, { id: 'trend', wide: true });
   const patterns = panel(`When the money is spent (${tz})`, { id: 'patterns', wide: true });
-  const crumbs = Object.entries(filters).map(([k, v]) => h('span', { class: 'tag' }, `${k} = ${v}`));
+  const crumbs = Object.entries(tag ? { ...filters, tag } : filters).map(([k, v]) => h('span', { class: 'tag' }, `${k} = ${v}`));
   clear(view, h('h1', null, 'Explore'), form, h('div', { class: 'toolbar' }, crumbs, exportButton), status, grid(breakdown, trend, patterns));
   return () => Promise.all([
     load(breakdown, () => api('/admin/analytics/breakdown' + query({ by, tag, compare: compare ? 'previous' : '', ...common })), report => [
@@ -209,6 +209,9 @@ export function explore(view, ctx) {
         ['Tokens in / out', g => `${number(g.input_tokens)} / ${number(g.output_tokens)}`, { num: true }],
         ['Per request', g => money(g.avg_cost_per_request), { num: true }],
         ['Per 1k tokens', g => money(g.cost_per_1k_tokens), { num: true }],
+        ['Out / in', g => g.output_input_ratio, { num: true }],
+        ['Cache read', g => ratio(g.cache_read_share), { num: true }],
+        ['Reasoning', g => ratio(g.reasoning_share), { num: true }],
         ...(compare ? [['Change', g => change(g.change_percent), { num: true }]] : []),
       ], report.groups, {
         caption: 'Select a row to drill down',
@@ -216,16 +219,16 @@ export function explore(view, ctx) {
           if (g.key === 'other' || g.key === '(none)') return;
           const params = Object.fromEntries(ctx.params);
           if (by.startsWith('tag:')) ctx.go('explore', { ...params, tag: `${by.slice(4)}=${g.key}`, by: 'model' });
-          else if (by === 'key') ctx.go('calls', { ...filters, key: g.key, from: r.from, to: r.to, tz });
+          else if (by === 'key') ctx.go('calls', { ...filters, tag, key: g.key, from: r.from, to: r.to, tz });
           else if (FILTERS.includes(by)) ctx.go('explore', { ...params, [by]: g.key, by: DRILL[by] || 'model' });
         },
       }),
     ]),
-    load(trend, () => api('/admin/analytics/trend' + query({ bucket, ...common })), t => [
+    load(trend, () => api('/admin/analytics/trend' + query({ bucket, tag, ...common })), t => [
       timeChart({ points: t.points.map(p => ({ label: p.label, value: Number(p.cost) })), format: v => money(v) }),
       h('p', { class: 'legend' }, `Trend ${t.direction}${t.significant ? ' (significant)' : ''}, p = ${t.p_value}.`),
     ]),
-    load(patterns, () => api('/admin/analytics/patterns' + query(common)), p => [
+    load(patterns, () => api('/admin/analytics/patterns' + query({ tag, ...common })), p => [
       heatmap(p.cells.map(c => ({ day: c.day, hour: c.hour, value: Number(c.cost), requests: c.requests })), { format: v => money(v) }),
       h('p', { class: 'legend' }, `The stronger the shade, the more spend (hover a cell for its figure). Peak hours: ${p.peak_hours.map(x => String(x).padStart(2, '0') + ':00').join(', ') || '–'}; `,
         `weekdays ${money(p.weekdays.cost)}, weekend ${money(p.weekend.cost)}.`),
@@ -271,12 +274,12 @@ function callDetail(d) {
 
 export function calls(view, ctx) {
   const names = FILTERS;
-  const form = filterForm(ctx, 'calls', [...names.map(n => [n, n[0].toUpperCase() + n.slice(1)]), ['from', 'From', h('input', { name: 'from', type: 'date', value: ctx.params.get('from') || '' })], ['to', 'To (included)', h('input', { name: 'to', type: 'date', value: ctx.params.get('to') || '' })]]);
+  const form = filterForm(ctx, 'calls', [...names.map(n => [n, n[0].toUpperCase() + n.slice(1)]), ['tag', 'Tag (KEY=VALUE)'], ['from', 'From', h('input', { name: 'from', type: 'date', value: ctx.params.get('from') || '' })], ['to', 'To (included)', h('input', { name: 'to', type: 'date', value: ctx.params.get('to') || '' })]]);
   const list = panel('Recent calls', { id: 'calls', wide: true });
   const call = ctx.params.get('call');
   const detail = call ? panel('Call ' + call, { id: 'call-detail', wide: true }) : null;
   clear(view, h('h1', null, 'Calls'), form, grid(...(detail ? [detail] : []), list));
-  const f = { ...filterParams(ctx, names), from: ctx.params.get('from') || '', to: ctx.params.get('to') || '', tz: ctx.params.get('tz') || ctx.zone };
+  const f = { ...filterParams(ctx, names), tag: ctx.params.get('tag') || '', from: ctx.params.get('from') || '', to: ctx.params.get('to') || '', tz: ctx.params.get('tz') || ctx.zone };
   return () => Promise.all([
     load(list, () => api('/admin/calls' + query({ limit: 50, ...f })), d => recordRows(ctx, d.data, 'calls')),
     detail ? load(detail, () => api(`/admin/calls/${encodeURIComponent(call)}`), callDetail) : null,
@@ -442,8 +445,12 @@ export function alerts(view) {
 export function recommendations(view, ctx) {
   const list = panel('Ways to spend less (last 30 days)', { id: 'recommendations', wide: true });
   clear(view, h('h1', null, 'Recommendations'), grid(list));
-  const r = range(ctx);
-  return () => load(list, () => api('/admin/recommendations' + query(r)), d => [
+  // Without a chosen range: the gateway's background result over the last 30 days (repricing a month per view is slow).
+  const chosen = ctx.params.get('from') || ctx.params.get('to');
+  const url = '/admin/recommendations' + (chosen ? query(range(ctx)) : '?latest=1');
+  return () => load(list, () => api(url), d => [
+    d.computed_at ? h('p', { class: 'muted', id: 'recommendations-computed' },
+      `Computed ${when(d.computed_at)} over ${when(d.from)} – ${when(d.to)}.`) : null,
     h('p', null, 'Possible saving: ', h('strong', null, money(d.total_saving_usd))),
     table([
       ['Recommendation', x => x.title],

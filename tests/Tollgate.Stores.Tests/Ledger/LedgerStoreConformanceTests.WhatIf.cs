@@ -1,0 +1,150 @@
+using Tollgate.Analytics;
+using Tollgate.Costing;
+using Tollgate.Ledger;
+using Tollgate.Pricing;
+using Tollgate.Savings;
+
+namespace Tollgate.Stores.Tests.Ledger;
+
+/// <summary>The narrowed scan and the what-if that reads through it, on every store.</summary>
+public abstract partial class LedgerStoreConformanceTests
+{
+    [Fact]
+    public async Task ScanAsync_WithSubset_ReturnsOnlyMovedEstimatedAndUnpricedRecords()
+    {
+        await using var store = await CreateStoreAsync();
+        var records = LedgerTestData.Many(400);
+        await store.AppendAsync(records, Ct);
+        var filter = new LedgerFilter { From = LedgerTestData.Start.AddDays(2).AddSeconds(7), To = LedgerTestData.Start.AddDays(30).AddMinutes(7) };
+        var subset = new LedgerScanSubset(["gpt-4o", "it's-not-there"], ["google"]);
+
+        var scanned = new List<UsageRecord>();
+        await foreach (var record in store.ScanAsync(filter, subset, Ct))
+        {
+            scanned.Add(record);
+        }
+
+        static string Key(UsageRecord r) => $"{r.RequestId}/{r.Attempt}";
+        var expected = records.Where(r => filter.Matches(r) && subset.Matches(r)).Select(Key).Order(StringComparer.Ordinal).ToList();
+        Assert.Contains(records, r => filter.Matches(r) && !subset.Matches(r));
+        Assert.Contains(records, r => filter.Matches(r) && r.Estimated && r.Model != "gpt-4o");
+        Assert.Contains(records, r => filter.Matches(r) && r.Unpriced && r.Provider != "google");
+        Assert.Equal(expected, scanned.Select(Key).Order(StringComparer.Ordinal).ToList());
+    }
+
+    [Fact]
+    public async Task WhatIf_MapsOnly_EqualsEveryRecordRepricedOneByOne()
+    {
+        await using var store = await CreateStoreAsync();
+        var records = LedgerTestData.Many(600);
+        await store.AppendAsync(records, Ct);
+        var engine = new CostEngine(PriceCatalog.BuiltIn);
+        var query = new WhatIfQuery
+        {
+            // Edges inside quarter-hours: the rollups answer the middle, raw records the edges.
+            Filter = new LedgerFilter { From = LedgerTestData.Start.AddDays(1).AddMinutes(5).AddTicks(3), To = LedgerTestData.Start.AddDays(33).AddMinutes(52) },
+            By = AnalyticsDimension.Of(LedgerDimension.Tenant),
+            ModelMap = new Dictionary<string, string> { ["gpt-4o"] = "gpt-4o-mini" },
+            ProviderMap = new Dictionary<string, string> { ["google"] = "openai" },
+        };
+
+        var outcome = await new WhatIfRepricer(engine, engine).RunAsync(store, query, Ct);
+
+        // By hand: a moved record is repriced where it moves to, every other record costs what it cost.
+        var groups = new SortedDictionary<string, (long Requests, long Actual, long WhatIf)>(StringComparer.Ordinal);
+        long unpriced = 0, unpricedInScenario = 0, estimated = 0;
+        foreach (var r in records.Where(query.Filter.Matches))
+        {
+            if (r.Unpriced)
+            {
+                unpriced++;
+                continue;
+            }
+
+            var whatIf = r.TotalCostNanos;
+            if (r.Model == "gpt-4o" || r.Provider == "google")
+            {
+                var cost = engine.Calculate(r.Provider == "google" ? "openai" : r.Provider, r.Model == "gpt-4o" ? "gpt-4o-mini" : r.Model, r.Usage, r.Timestamp);
+                if (!cost.Priced)
+                {
+                    unpricedInScenario++;
+                    continue;
+                }
+
+                whatIf = Money.ToNanos(cost.TotalCost);
+            }
+
+            if (r.Estimated)
+            {
+                estimated++;
+                continue;
+            }
+
+            var g = groups.GetValueOrDefault(r.Tenant!);
+            groups[r.Tenant!] = (g.Requests + 1, g.Actual + r.TotalCostNanos, g.WhatIf + whatIf);
+        }
+
+        var result = Assert.IsType<WhatIfResult>(outcome.Value);
+        Assert.True(unpricedInScenario > 0 && estimated > 0 && unpriced > 0);
+        Assert.Equal(groups.Select(g => new WhatIfGroup(g.Key, g.Value.Requests, g.Value.Actual, g.Value.WhatIf)),
+            result.Groups.OrderBy(g => g.Key, StringComparer.Ordinal));
+        Assert.Equal(groups.Values.Sum(g => g.Requests), result.Requests);
+        Assert.Equal((unpriced, unpricedInScenario, estimated), (result.Unpriced, result.UnpricedInScenario, result.Estimated.Requests));
+        Assert.NotEqual(result.ActualNanos, result.WhatIfNanos);
+    }
+
+    [Fact]
+    public async Task WhatIf_MapsOnly_ReadsOnlyTheRecordsItMustReprice()
+    {
+        await using var inner = await CreateStoreAsync();
+        var records = LedgerTestData.Many(600).Select((r, i) => r with { Tags = new Dictionary<string, string> { ["team"] = $"team-{i % 3}" } }).ToList();
+        await inner.AppendAsync(records, Ct);
+        var store = new CountingScans(inner);
+        var engine = new CostEngine(PriceCatalog.BuiltIn);
+        var map = new WhatIfQuery { ModelMap = new Dictionary<string, string> { ["gpt-4o"] = "gpt-4o-mini" } };
+
+        var mapped = (await new WhatIfRepricer(engine, engine).RunAsync(store, map, Ct)).Value!;
+        var read = store.Scanned;
+        var byTag = (await new WhatIfRepricer(engine, engine).RunAsync(store, map with { By = AnalyticsDimension.Tag("team") }, Ct)).Value!;
+
+        Assert.Equal(records.Count(r => r.Model == "gpt-4o" || r.Estimated || r.Unpriced), read);
+        Assert.Equal(records.Count, store.Scanned - read);   // grouping by a tag reads every record
+        Assert.Equal((mapped.Requests, mapped.ActualNanos, mapped.WhatIfNanos), (byTag.Requests, byTag.ActualNanos, byTag.WhatIfNanos));
+        Assert.Equal(3, byTag.Groups.Count);
+    }
+
+    /// <summary>A store that counts the records its scans hand out.</summary>
+    private sealed class CountingScans(ILedgerStore inner) : ILedgerStore
+    {
+        private long _scanned;
+
+        public long Scanned => Interlocked.Read(ref _scanned);
+
+        public ValueTask<LedgerAppendResult> AppendAsync(IReadOnlyList<UsageRecord> records, CancellationToken cancellationToken = default) => inner.AppendAsync(records, cancellationToken);
+
+        public ValueTask<LedgerReport> QueryAsync(LedgerQuery query, CancellationToken cancellationToken = default) => inner.QueryAsync(query, cancellationToken);
+
+        public IAsyncEnumerable<UsageRecord> ReadAsync(LedgerFilter filter, CancellationToken cancellationToken = default) => inner.ReadAsync(filter, cancellationToken);
+
+        public IAsyncEnumerable<UsageRecord> ScanAsync(LedgerFilter filter, CancellationToken cancellationToken = default) => Count(inner.ScanAsync(filter, cancellationToken));
+
+        public IAsyncEnumerable<UsageRecord> ScanAsync(LedgerFilter filter, LedgerScanSubset subset, CancellationToken cancellationToken = default) => Count(inner.ScanAsync(filter, subset, cancellationToken));
+
+        public ValueTask<UsageRecord?> FindAsync(LedgerKey key, CancellationToken cancellationToken = default) => inner.FindAsync(key, cancellationToken);
+
+        public ValueTask<long> PurgeRawBeforeAsync(DateTimeOffset cutoff, CancellationToken cancellationToken = default) => inner.PurgeRawBeforeAsync(cutoff, cancellationToken);
+
+        public ValueTask<DateTimeOffset?> GetRetentionCutoffAsync(CancellationToken cancellationToken = default) => inner.GetRetentionCutoffAsync(cancellationToken);
+
+        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+
+        private async IAsyncEnumerable<UsageRecord> Count(IAsyncEnumerable<UsageRecord> records)
+        {
+            await foreach (var record in records)
+            {
+                Interlocked.Increment(ref _scanned);
+                yield return record;
+            }
+        }
+    }
+}
