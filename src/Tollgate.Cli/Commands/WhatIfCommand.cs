@@ -48,18 +48,21 @@ internal static class WhatIfCommand
             using var currentSource = PriceCommand.CreateSource(currentOptions);
             using var scenarioSource = PriceCommand.CreateSource(scenarioOptions);
             var scenario = new CostEngine(scenarioSource, scenarioOptions);
+            var current = new CostEngine(currentSource, currentOptions);
             var query = new WhatIfQuery
             {
                 Filter = filter,
                 By = dimension,
                 ModelMap = ParseMap(parse.GetValue(mapModel) ?? [], "--map-model", to => KnownModel(scenario.Catalog, to)),
                 ProviderMap = ParseMap(parse.GetValue(mapProvider) ?? [], "--map-provider", to => scenario.Catalog.FindProvider(to) is not null),
-                PricesChanged = parse.GetValue(prices) is { Length: > 0 } || parse.GetValue(discounts) is not null,
+                PricesChangedFor = parse.GetValue(prices) is { Length: > 0 } || parse.GetValue(discounts) is not null
+                    ? (provider, model) => !current.PricesAlike(scenario, provider, model)
+                    : null,
             };
             var json = parse.GetValue(filters.Json);
             return await CliStores.RunLedgerAsync(store, StoreAccess.Read, async ledger =>
             {
-                var outcome = await new WhatIfRepricer(new CostEngine(currentSource, currentOptions), scenario).RunAsync(ledger, query, ct);
+                var outcome = await new WhatIfRepricer(current, scenario).RunAsync(ledger, query, ct);
                 var result = outcome.Value ?? throw new CliException(outcome.Error!);
                 if (json)
                 {

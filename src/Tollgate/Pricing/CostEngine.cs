@@ -234,6 +234,29 @@ public sealed class CostEngine : ICostCalculator
         return null;
     }
 
+    /// <summary>
+    /// True when <paramref name="other"/> prices <paramref name="provider"/>/<paramref name="model"/> as this engine does:
+    /// the same catalog entry from the same source, and the same negotiated discount. What-if uses it to reprice only
+    /// what a scenario's price or discount files change; a false answer only costs a repricing, never a wrong figure.
+    /// </summary>
+    public bool PricesAlike(CostEngine other, string provider, string model)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        var mine = Resolve(provider, model);
+        var theirs = other.Resolve(provider, model);
+        if (mine.Found != theirs.Found || !string.Equals(mine.PriceSource, theirs.PriceSource, StringComparison.Ordinal)
+            || !string.Equals(mine.Model?.Id, theirs.Model?.Id, StringComparison.Ordinal)
+            || !string.Equals(mine.ModelProviderId, theirs.ModelProviderId, StringComparison.Ordinal)
+            || !string.Equals(_options.Currency, other._options.Currency, StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        return mine.Found
+            ? FindNegotiated(mine.Provider?.Id, mine.Model!.Id)?.Percent == other.FindNegotiated(theirs.Provider?.Id, theirs.Model!.Id)?.Percent
+            : _options.FallbackPrices.SequenceEqual(other._options.FallbackPrices);
+    }
+
     private NegotiatedDiscount? FindNegotiated(string? providerId, string? modelId)
     {
         if (providerId is null)

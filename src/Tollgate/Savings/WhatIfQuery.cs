@@ -18,21 +18,15 @@ public sealed record WhatIfQuery
     public IReadOnlyDictionary<string, string> ProviderMap { get; init; } = new Dictionary<string, string>(StringComparer.Ordinal);
 
     /// <summary>
-    /// True when the scenario's prices or discounts are not those in force (a price file, a discount file): every record
-    /// is repriced. Otherwise only records a map moves are, and the others cost what they cost.
+    /// Whether the scenario's prices or discounts (a price file, a discount file) change how a provider's model is priced;
+    /// null when they are those in force. Asked once per provider and model of the range: only the records it names and
+    /// those a map moves are repriced; the others cost what they cost.
     /// </summary>
-    public bool PricesChanged { get; init; }
+    public Func<string, string, bool>? PricesChangedFor { get; init; }
 
     /// <summary>
-    /// Every record is repriced when prices changed, or when nothing changes at all: repricing under the prices in force
-    /// is then the check that the ledger's own costs are reproduced.
+    /// Nothing changes at all: every record is repriced under the prices in force, the check that the ledger's own
+    /// costs are reproduced.
     /// </summary>
-    public bool RepricesEveryRecord => PricesChanged || (ModelMap.Count == 0 && ProviderMap.Count == 0);
-
-    /// <summary>True when the scenario reprices this record (a map moves it, or every record is repriced).</summary>
-    public bool Reprices(UsageRecord record)
-    {
-        ArgumentNullException.ThrowIfNull(record);
-        return RepricesEveryRecord || ModelMap.ContainsKey(record.Model) || ProviderMap.ContainsKey(record.Provider);
-    }
+    public bool RepricesEveryRecord => PricesChangedFor is null && ModelMap.Count == 0 && ProviderMap.Count == 0;
 }

@@ -8,9 +8,9 @@ namespace Tollgate.Savings;
 /// <summary>
 /// Reprices the ledger's own usage: each record at the time it was made, with <c>scenario</c> (another price list,
 /// other discounts) on the model and provider the query maps it to, beside what it cost. <c>current</c> (the prices in
-/// force) checks that a repriced record's recorded cost is reproduced. When only maps change (no new prices), records
-/// no map moves cost what they cost: their sums come from the rollups and only the moved, estimated and unpriced records
-/// are read one by one.
+/// force) checks that a repriced record's recorded cost is reproduced. Records the scenario leaves alone (no map moves
+/// them, no changed price or discount applies) cost what they cost: their sums come from the rollups and only the
+/// repriced, estimated and unpriced records are read one by one.
 /// </summary>
 public sealed class WhatIfRepricer(ICostCalculator current, ICostCalculator scenario)
 {
@@ -23,12 +23,27 @@ public sealed class WhatIfRepricer(ICostCalculator current, ICostCalculator scen
             return AnalyticsOutcome<WhatIfResult>.Fail("from is after to: swap them");
         }
 
+        var changed = new HashSet<(string Provider, string Model)>();
+        if (query.PricesChangedFor is { } changes)
+        {
+            foreach (var pair in await PairsAsync(ledger, query.Filter, cancellationToken))
+            {
+                if (changes(pair.Provider, pair.Model))
+                {
+                    changed.Add(pair);
+                }
+            }
+        }
+
+        bool Reprices(UsageRecord record) => query.RepricesEveryRecord || query.ModelMap.ContainsKey(record.Model)
+            || query.ProviderMap.ContainsKey(record.Provider) || changed.Contains((record.Provider, record.Model));
+
         // The rollups group by a dimension, not by a tag: grouping by a tag reads every record.
         var subset = query.RepricesEveryRecord || query.By.TagKey is not null
             ? null
-            : new LedgerScanSubset([.. query.ModelMap.Keys], [.. query.ProviderMap.Keys]);
+            : new LedgerScanSubset([.. query.ModelMap.Keys.Union(changed.Select(c => c.Model), StringComparer.Ordinal)], [.. query.ProviderMap.Keys]);
         var (parts, error) = await new LedgerAnalytics(ledger).FoldRecordsAsync(new BreakdownQuery { Filter = query.Filter, By = query.By }, subset,
-            () => new Tally(subset is not null), (tally, key, record) => tally.Add(key, record, query, current, scenario), cancellationToken);
+            () => new Tally(subset is not null), (tally, key, record) => tally.Add(key, record, Reprices(record), query, current, scenario), cancellationToken);
         if (error is not null)
         {
             return AnalyticsOutcome<WhatIfResult>.Fail(error);
@@ -62,6 +77,20 @@ public sealed class WhatIfRepricer(ICostCalculator current, ICostCalculator scen
         });
     }
 
+    /// <summary>Every provider and model with records in the filter's range, from the rollups.</summary>
+    private static async ValueTask<List<(string Provider, string Model)>> PairsAsync(ILedgerStore ledger, LedgerFilter filter, CancellationToken cancellationToken)
+    {
+        var pairs = new List<(string, string)>();
+        var providers = await ledger.QueryAsync(new LedgerQuery { Filter = filter, GroupBy = LedgerDimension.Provider }, cancellationToken);
+        foreach (var provider in providers.Groups.Select(g => g.Key).OfType<string>())
+        {
+            var models = await ledger.QueryAsync(new LedgerQuery { Filter = filter with { Provider = provider }, GroupBy = LedgerDimension.Model }, cancellationToken);
+            pairs.AddRange(models.Groups.Select(g => g.Key).OfType<string>().Select(model => (provider, model)));
+        }
+
+        return pairs;
+    }
+
     /// <summary>The repricing of one slice of the range (slices are scanned at the same time, then added up).</summary>
     private sealed class Tally(bool countRead)
     {
@@ -73,7 +102,7 @@ public sealed class WhatIfRepricer(ICostCalculator current, ICostCalculator scen
         public (long Requests, long Actual, long WhatIf) Estimated;
         public long Requests, Unpriced, UnpricedInScenario, UnpricedInScenarioActual, NotReproduced, NotReproducedDelta;
 
-        public void Add(string key, UsageRecord record, WhatIfQuery query, ICostCalculator current, ICostCalculator scenario)
+        public void Add(string key, UsageRecord record, bool reprices, WhatIfQuery query, ICostCalculator current, ICostCalculator scenario)
         {
             if (countRead)
             {
@@ -88,7 +117,7 @@ public sealed class WhatIfRepricer(ICostCalculator current, ICostCalculator scen
             }
 
             var whatIfNanos = record.TotalCostNanos;
-            if (query.Reprices(record))
+            if (reprices)
             {
                 var provider = query.ProviderMap.GetValueOrDefault(record.Provider) ?? record.Provider;
                 var model = query.ModelMap.GetValueOrDefault(record.Model) ?? record.Model;

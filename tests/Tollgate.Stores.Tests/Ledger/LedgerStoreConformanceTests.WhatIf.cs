@@ -113,6 +113,48 @@ public abstract partial class LedgerStoreConformanceTests
         Assert.Equal(3, byTag.Groups.Count);
     }
 
+    [Fact]
+    public async Task WhatIf_ChangedPriceOfOneModel_RepricesOnlyItsRecordsAndReadsOnlyThem()
+    {
+        await using var inner = await CreateStoreAsync();
+        var records = LedgerTestData.Many(600);
+        await inner.AppendAsync(records, Ct);
+        var store = new CountingScans(inner);
+        var engine = new CostEngine(PriceCatalog.BuiltIn);
+        var asked = new List<(string, string)>();
+        var query = new WhatIfQuery
+        {
+            PricesChangedFor = (provider, model) =>
+            {
+                asked.Add((provider, model));
+                return model == "gpt-4o-mini";
+            },
+        };
+
+        var result = (await new WhatIfRepricer(engine, new HalfPrice(engine)).RunAsync(store, query, Ct)).Value!;
+
+        long expected = 0;
+        foreach (var r in records.Where(r => !r.Unpriced && !r.Estimated))
+        {
+            expected += r.Model == "gpt-4o-mini" ? Money.ToNanos(engine.Calculate(r.Provider, r.Model, r.Usage, r.Timestamp).TotalCost / 2) : r.TotalCostNanos;
+        }
+
+        Assert.Equal(expected, result.WhatIfNanos);
+        Assert.Equal(records.Where(r => !r.Unpriced && !r.Estimated).Sum(r => r.TotalCostNanos), result.ActualNanos);
+        Assert.Equal(records.Count(r => r.Model == "gpt-4o-mini" || r.Estimated || r.Unpriced), store.Scanned);
+        Assert.Equal(records.Select(r => (r.Provider, r.Model)).Distinct().Order(), asked.Order());
+    }
+
+    /// <summary>A scenario at half the prices in force.</summary>
+    private sealed class HalfPrice(ICostCalculator inner) : ICostCalculator
+    {
+        public CostBreakdown Calculate(string provider, string model, Usage usage, DateTimeOffset timestamp)
+        {
+            var cost = inner.Calculate(provider, model, usage, timestamp);
+            return cost with { InputCost = cost.InputCost / 2, OutputCost = cost.OutputCost / 2, TotalCost = cost.TotalCost / 2 };
+        }
+    }
+
     /// <summary>A store that counts the records its scans hand out.</summary>
     private sealed class CountingScans(ILedgerStore inner) : ILedgerStore
     {

@@ -16,6 +16,22 @@ public sealed class OverrideAndDiscountTests
         """;
 
     [Fact]
+    public void PricesAlike_OverrideAndDiscount_OnlyTheModelsTheyChange()
+    {
+        var current = new CostEngine(PriceCatalog.BuiltIn);
+        var overridden = new CostEngine(PriceCatalog.BuiltIn.WithOverrides(PriceCatalog.Parse(OpenAiOverride, "override:mine.json")));
+        var discounted = new CostEngine(PriceCatalog.BuiltIn, new PricingOptions { NegotiatedDiscounts = [new NegotiatedDiscount("anthropic", null, 10)] });
+
+        Assert.True(current.PricesAlike(new CostEngine(PriceCatalog.BuiltIn), "openai", "gpt-4o"));
+        Assert.False(current.PricesAlike(overridden, "openai", "gpt-4o"));
+        Assert.False(current.PricesAlike(overridden, "openai", "gpt-4o-mini"));   // caught by the override's starts_with rule
+        Assert.True(current.PricesAlike(overridden, "openai", "gpt-4.1"));
+        Assert.False(current.PricesAlike(overridden, "inhouse", "llama-local"));  // unpriced before, priced by the file
+        Assert.False(current.PricesAlike(discounted, "anthropic", "claude-sonnet-4"));
+        Assert.True(current.PricesAlike(discounted, "openai", "gpt-4o"));
+    }
+
+    [Fact]
     public void WithOverrides_OverrideModelWinsAndOthersStayBuiltIn()
     {
         var catalog = PriceCatalog.BuiltIn.WithOverrides(PriceCatalog.Parse(OpenAiOverride, "override:mine.json"));
