@@ -12,10 +12,11 @@ internal static class PostgreSqlLedgerSchema
     /// <summary>
     /// 2 added the daily rollup; 3 keys the wide rollups by a dimension-set id (<c>ledger_dims</c>) instead of seven
     /// text columns; 4 added the quarter-hour rollup (exact reports in zones whose offset is not a whole hour); 5 the
-    /// request and prefix fingerprints. Older ledgers are upgraded when opened (<see cref="SetAsideOldRollups"/>,
-    /// <see cref="FillFromOldRollups"/>, <see cref="FillQuarters"/>, <see cref="AddFingerprints"/>).
+    /// request and prefix fingerprints; 6 the narrow quarter-hour rollup (provider, model, api flavour, tenant). Older
+    /// ledgers are upgraded when opened (<see cref="SetAsideOldRollups"/>, <see cref="FillFromOldRollups"/>,
+    /// <see cref="FillQuarters"/>, <see cref="AddFingerprints"/>, <see cref="FillNarrowQuarters"/>).
     /// </summary>
-    public const int Version = 5;
+    public const int Version = 6;
 
     /// <summary>Upgrading from before version 5: the fingerprint columns (empty for the records already kept; no rewrite).</summary>
     public const string AddFingerprints = """
@@ -107,6 +108,11 @@ internal static class PostgreSqlLedgerSchema
             quarter bigint NOT NULL, dim_id integer NOT NULL,
             {Metrics},
             PRIMARY KEY (quarter, dim_id)) WITH (fillfactor = {RollupFillFactor});
+        CREATE TABLE IF NOT EXISTS ledger_rollup_narrow_quarter (
+            quarter bigint NOT NULL, provider text COLLATE "C" NOT NULL, model text COLLATE "C" NOT NULL,
+            api_flavor text COLLATE "C" NOT NULL, tenant text COLLATE "C" NOT NULL,
+            {Metrics},
+            PRIMARY KEY (quarter, provider, model, api_flavor, tenant)) WITH (fillfactor = {RollupFillFactor});
         CREATE TABLE IF NOT EXISTS ledger_rollup_daily (
             day bigint NOT NULL, dim_id integer NOT NULL,
             {Metrics},
@@ -157,6 +163,15 @@ internal static class PostgreSqlLedgerSchema
         ANALYZE ledger_rollup_quarter;
         """;
 
+    /// <summary>Upgrading from before version 6: the narrow quarter-hour rollup, summed from the wide one.</summary>
+    public static string FillNarrowQuarters => $"""
+        DELETE FROM ledger_rollup_narrow_quarter;
+        INSERT INTO ledger_rollup_narrow_quarter (quarter, provider, model, api_flavor, tenant, {LedgerColumns.MetricColumns})
+            SELECT q.quarter, d.provider, d.model, d.api_flavor, d.tenant, {string.Join(", ", LedgerColumns.Metrics.Select(m => $"sum(q.{m})::bigint"))}
+            FROM ledger_rollup_quarter q JOIN ledger_dims d ON d.id = q.dim_id GROUP BY 1, 2, 3, 4, 5;
+        ANALYZE ledger_rollup_narrow_quarter;
+        """;
+
     /// <summary>
     /// Inserts a batch (the <see cref="BatchArrays"/> parameters) in one statement: new keys only (ON CONFLICT DO
     /// NOTHING), skipping records older than the retention cutoff, and adds exactly the inserted rows (RETURNING)
@@ -199,10 +214,18 @@ internal static class PostgreSqlLedgerSchema
             SELECT quarter, d.id, {Sums}
             FROM ins JOIN ledger_dims d USING ({RollupDims.Columns}) GROUP BY 1, d.id ORDER BY 1, 2
             ON CONFLICT (quarter, dim_id) DO UPDATE SET {Accumulate}
+            RETURNING 1),
+        narrow AS (
+            INSERT INTO ledger_rollup_narrow_quarter AS r (quarter, provider, model, api_flavor, tenant, {LedgerColumns.MetricColumns})
+            SELECT quarter, provider, model, api_flavor, tenant, {Sums}
+            FROM ins GROUP BY 1, provider, model, api_flavor, tenant
+            ORDER BY 1, provider, model, api_flavor, tenant
+            ON CONFLICT (quarter, provider, model, api_flavor, tenant) DO UPDATE SET {Accumulate}
             RETURNING 1)
         SELECT (SELECT count(*) FROM ins),
                (SELECT count(*) FROM unnest(@c2::timestamptz[]) AS t(ts) WHERE ts < (SELECT at FROM cutoff)),
                (SELECT count(*) FROM wide) + (SELECT count(*) FROM by_model) + (SELECT count(*) FROM daily) + (SELECT count(*) FROM quarters)
+                 + (SELECT count(*) FROM narrow)
         """;
 
     private static string Accumulate =>

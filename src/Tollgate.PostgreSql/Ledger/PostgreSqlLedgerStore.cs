@@ -190,12 +190,13 @@ public sealed class PostgreSqlLedgerStore : ILedgerStore
                     day += metrics;
                 }
 
-                // Tables in the order the exact path's statement updates them (hourly, by model, daily, quarter), rows sorted
-                // by key: concurrent appenders then lock rollup rows in one order.
+                // Tables in the order the exact path's statement updates them (hourly, by model, daily, quarter, narrow
+                // quarter), rows sorted by key: concurrent appenders then lock rollup rows in one order.
                 batch.BatchCommands.Add(RollupArrays.Wide(hourly, RollupArrays.UpsertWide));
                 batch.BatchCommands.Add(RollupArrays.Model(delta.ByModel()));
                 batch.BatchCommands.Add(RollupArrays.Wide(daily, RollupArrays.UpsertDaily));
                 batch.BatchCommands.Add(RollupArrays.Wide(quarters, RollupArrays.UpsertQuarter));
+                batch.BatchCommands.Add(RollupArrays.Narrow(delta.Narrow()));
                 await batch.ExecuteNonQueryAsync(cancellationToken);
             }
 
@@ -546,6 +547,10 @@ public sealed class PostgreSqlLedgerStore : ILedgerStore
                 }
 
                 steps.Add(PostgreSqlLedgerSchema.AddFingerprints);
+                if (from < 6)
+                {
+                    steps.Add(PostgreSqlLedgerSchema.FillNarrowQuarters);
+                }
             }
 
             foreach (var step in steps)

@@ -22,6 +22,8 @@ internal static class RollupArrays
 
     public static readonly string UpsertModel = Upsert("ledger_rollup_model_hourly", "hour", ModelKeys, "text");
 
+    public static readonly string UpsertNarrow = Upsert("ledger_rollup_narrow_quarter", "quarter", ["provider", "model", "api_flavor", "tenant"], "text");
+
     /// <summary>Adds the dimension sets that are not stored yet (sorted, so concurrent appenders take their locks in one order).</summary>
     public static readonly string InsertDims =
         $"INSERT INTO ledger_dims ({RollupDims.Columns}) SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[]) " +
@@ -83,21 +85,34 @@ internal static class RollupArrays
         return command;
     }
 
-    public static NpgsqlBatchCommand Model(Dictionary<(long Hour, string Provider, string Model, string ApiFlavor), LedgerMetrics> rows)
+    public static NpgsqlBatchCommand Model(Dictionary<(long Hour, string Provider, string Model, string ApiFlavor), LedgerMetrics> rows) =>
+        TextKeyed(UpsertModel, rows.Select(r => (r.Key.Hour, (string[])[r.Key.Provider, r.Key.Model, r.Key.ApiFlavor], r.Value)).ToList(), 3);
+
+    public static NpgsqlBatchCommand Narrow(Dictionary<(long Quarter, string Provider, string Model, string ApiFlavor, string Tenant), LedgerMetrics> rows) =>
+        TextKeyed(UpsertNarrow, rows.Select(r => (r.Key.Quarter, (string[])[r.Key.Provider, r.Key.Model, r.Key.ApiFlavor, r.Key.Tenant], r.Value)).ToList(), 4);
+
+    /// <summary>Rollup rows keyed by a time and text columns (the by-model and narrow rollups), as one upsert of arrays.</summary>
+    private static NpgsqlBatchCommand TextKeyed(string upsert, List<(long Time, string[] Keys, LedgerMetrics Metrics)> rows, int keyCount)
     {
-        var command = new NpgsqlBatchCommand(UpsertModel);
+        var command = new NpgsqlBatchCommand(upsert);
         var n = rows.Count;
         var time = new long[n];
-        string[][] keys = [new string[n], new string[n], new string[n]];
-        var metrics = NewMetrics(n);
-        var i = 0;
-        foreach (var (key, m) in rows)
+        var keys = new string[keyCount][];
+        for (var k = 0; k < keyCount; k++)
         {
-            time[i] = key.Hour;
-            keys[0][i] = key.Provider;
-            keys[1][i] = key.Model;
-            keys[2][i] = key.ApiFlavor;
-            SetMetrics(metrics, i++, m);
+            keys[k] = new string[n];
+        }
+
+        var metrics = NewMetrics(n);
+        for (var i = 0; i < n; i++)
+        {
+            time[i] = rows[i].Time;
+            for (var k = 0; k < keyCount; k++)
+            {
+                keys[k][i] = rows[i].Keys[k];
+            }
+
+            SetMetrics(metrics, i, rows[i].Metrics);
         }
 
         var p = command.Parameters;

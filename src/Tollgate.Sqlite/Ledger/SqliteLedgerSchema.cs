@@ -6,10 +6,11 @@ internal static class SqliteLedgerSchema
     /// <summary>
     /// 2 added the daily rollup; 3 keys the wide rollups by a dimension-set id (<c>ledger_dims</c>) instead of seven
     /// text columns; 4 added the quarter-hour rollup (exact reports in zones whose offset is not a whole hour); 5 the
-    /// request and prefix fingerprints. Older ledgers are upgraded when opened (<see cref="SetAsideOldRollups"/>,
-    /// <see cref="FillFromOldRollups"/>, <see cref="FillQuarters"/>, <see cref="AddFingerprints"/>).
+    /// request and prefix fingerprints; 6 the narrow quarter-hour rollup (provider, model, api flavour, tenant). Older
+    /// ledgers are upgraded when opened (<see cref="SetAsideOldRollups"/>, <see cref="FillFromOldRollups"/>,
+    /// <see cref="FillQuarters"/>, <see cref="AddFingerprints"/>, <see cref="FillNarrowQuarters"/>).
     /// </summary>
-    public const int Version = 5;
+    public const int Version = 6;
 
     private const string Metrics = """
         requests INTEGER NOT NULL, input_tokens INTEGER NOT NULL, cache_read_tokens INTEGER NOT NULL,
@@ -51,6 +52,10 @@ internal static class SqliteLedgerSchema
             quarter INTEGER NOT NULL, dim_id INTEGER NOT NULL,
             {Metrics},
             PRIMARY KEY (quarter, dim_id)) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS ledger_rollup_narrow_quarter (
+            quarter INTEGER NOT NULL, provider TEXT NOT NULL, model TEXT NOT NULL, api_flavor TEXT NOT NULL, tenant TEXT NOT NULL,
+            {Metrics},
+            PRIMARY KEY (quarter, provider, model, api_flavor, tenant)) WITHOUT ROWID;
         CREATE TABLE IF NOT EXISTS ledger_rollup_daily (
             day INTEGER NOT NULL, dim_id INTEGER NOT NULL,
             {Metrics},
@@ -105,6 +110,14 @@ internal static class SqliteLedgerSchema
                        FROM ledger_rollup_quarter GROUP BY 1, 2) q ON q.hour = h.hour AND q.dim_id = h.dim_id
             WHERE h.requests <> coalesce(q.requests, 0) OR h.cost_nanos <> coalesce(q.cost_nanos, 0)
             ON CONFLICT (quarter, dim_id) DO UPDATE SET {Accumulate};
+        """;
+
+    /// <summary>Upgrading from before version 6: the narrow quarter-hour rollup, summed from the wide one.</summary>
+    public static readonly string FillNarrowQuarters = $"""
+        DELETE FROM ledger_rollup_narrow_quarter;
+        INSERT INTO ledger_rollup_narrow_quarter (quarter, provider, model, api_flavor, tenant, {Tollgate.Ledger.LedgerColumns.MetricColumns})
+            SELECT q.quarter, d.provider, d.model, d.api_flavor, d.tenant, {string.Join(", ", Tollgate.Ledger.LedgerColumns.Metrics.Select(m => $"SUM(q.{m})"))}
+            FROM ledger_rollup_quarter q JOIN ledger_dims d ON d.id = q.dim_id GROUP BY 1, 2, 3, 4, 5;
         """;
 
     /// <summary>Upgrading from before version 5: the fingerprint columns (empty for the records already kept).</summary>

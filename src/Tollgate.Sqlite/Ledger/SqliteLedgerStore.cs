@@ -505,6 +505,12 @@ public sealed class SqliteLedgerStore : ILedgerStore
                         await command.ExecuteNonQueryAsync(cancellationToken);
                     }
 
+                    if (from < 6)
+                    {
+                        command.CommandText = SqliteLedgerSchema.FillNarrowQuarters;
+                        await command.ExecuteNonQueryAsync(cancellationToken);
+                    }
+
                     command.CommandText = "SELECT COUNT(*) FROM pragma_table_info('ledger_records') WHERE name = 'request_fingerprint'";
                     if ((long)(await command.ExecuteScalarAsync(cancellationToken))! == 0)
                     {

@@ -25,6 +25,7 @@ internal sealed class WriteCommands : IDisposable
     private readonly RawStatement _wide;
     private readonly RawStatement _quarter;
     private readonly RawStatement _byModel;
+    private readonly RawStatement _narrow;
     private readonly RawStatement _daily;
     private readonly RawStatement _dim;
     private readonly SqliteCommand _cutoff;
@@ -40,6 +41,7 @@ internal sealed class WriteCommands : IDisposable
         _wide = new RawStatement(connection, Upsert("ledger_rollup_hourly", ["hour", "dim_id"]), _arena);
         _quarter = new RawStatement(connection, Upsert("ledger_rollup_quarter", ["quarter", "dim_id"]), _arena);
         _byModel = new RawStatement(connection, Upsert("ledger_rollup_model_hourly", ["hour", "provider", "model", "api_flavor"]), _arena);
+        _narrow = new RawStatement(connection, Upsert("ledger_rollup_narrow_quarter", ["quarter", "provider", "model", "api_flavor", "tenant"]), _arena);
         _daily = new RawStatement(connection, Upsert("ledger_rollup_daily", ["day", "dim_id"]), _arena);
         // DO UPDATE (not NOTHING) so RETURNING yields the id also when another process added the set first.
         _dim = new RawStatement(
@@ -148,6 +150,18 @@ internal sealed class WriteCommands : IDisposable
             BindMetrics(s, 5, m);
             s.Execute();
         }
+
+        foreach (var (k, m) in delta.Narrow())
+        {
+            var s = _narrow;
+            s.Bind(1, k.Quarter);
+            s.Bind(2, k.Provider);
+            s.Bind(3, k.Model);
+            s.Bind(4, k.ApiFlavor);
+            s.Bind(5, k.Tenant);
+            BindMetrics(s, 6, m);
+            s.Execute();
+        }
     }
 
     private long DimId(in RollupDims dims)
@@ -210,6 +224,7 @@ internal sealed class WriteCommands : IDisposable
         _wide.Dispose();
         _quarter.Dispose();
         _byModel.Dispose();
+        _narrow.Dispose();
         _daily.Dispose();
         _dim.Dispose();
         _cutoff.Dispose();

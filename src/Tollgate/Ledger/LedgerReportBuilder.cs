@@ -44,6 +44,14 @@ internal static class LedgerReportBuilder
                query.GroupBy is null or LedgerDimension.Provider or LedgerDimension.Model or LedgerDimension.ApiFlavor;
     }
 
+    /// <summary>True when the (quarter hour × provider, model, api flavour, tenant) rollup can answer the query.</summary>
+    public static bool CanUseNarrowRollup(LedgerQuery query)
+    {
+        var f = query.Filter;
+        return f.Project is null && f.User is null && f.KeyId is null && f.SessionId is null &&
+               query.GroupBy is null or LedgerDimension.Provider or LedgerDimension.Model or LedgerDimension.ApiFlavor or LedgerDimension.Tenant;
+    }
+
     public static string? KeyOf(UsageRecord record, LedgerDimension? dimension) => dimension switch
     {
         null => null,

@@ -21,6 +21,19 @@ internal sealed class RollupDelta
         return byModel;
     }
 
+    /// <summary>The narrow (quarter hour, provider, model, api flavour, tenant) rollup, summed from <see cref="Wide"/>.</summary>
+    public Dictionary<(long Quarter, string Provider, string Model, string ApiFlavor, string Tenant), LedgerMetrics> Narrow()
+    {
+        var narrow = new Dictionary<(long, string, string, string, string), LedgerMetrics>();
+        foreach (var (key, metrics) in Wide)
+        {
+            ref var sum = ref CollectionsMarshal.GetValueRefOrAddDefault(narrow, (key.Time, key.Provider, key.Model, key.ApiFlavor, key.Tenant), out _);
+            sum += metrics;
+        }
+
+        return narrow;
+    }
+
     /// <summary>The daily rollup (every dimension, UTC days), summed from <see cref="Wide"/>; keys carry the day start in <see cref="RollupKey.Time"/>.</summary>
     public Dictionary<RollupKey, LedgerMetrics> Daily()
     {

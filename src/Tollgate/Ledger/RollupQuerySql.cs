@@ -17,6 +17,7 @@ internal sealed class RollupQuerySql
     public const string WideHourly = "ledger_rollup_hourly";
     public const string WideDaily = "ledger_rollup_daily";
     public const string WideQuarter = "ledger_rollup_quarter";
+    public const string NarrowQuarter = "ledger_rollup_narrow_quarter";
 
     private readonly List<string> _ctes = [];
     private readonly List<string> _selects = [];
@@ -51,12 +52,24 @@ internal sealed class RollupQuerySql
         ArgumentNullException.ThrowIfNull(plan);
         var sql = new RollupQuerySql { _lateral = lateral };
         var byModel = LedgerReportBuilder.CanUseModelRollup(query);
+        // A query on provider, model, api flavour and tenant only reads the narrow quarter-hour rollup (dozens of rows a
+        // quarter, not a row per dimension set) for its quarters, and for its hours when the model rollup cannot serve.
+        var narrow = LedgerReportBuilder.CanUseNarrowRollup(query);
+        var quarters = narrow ? NarrowQuarter : WideQuarter;
         sql.AddRollup(query, WideDaily, "day", plan.Days, dimsJoin);
-        sql.AddRollup(query, byModel ? ModelHourly : WideHourly, "hour", plan.Hours, dimsJoin);
-        sql.AddRollup(query, WideQuarter, "quarter", plan.Quarters, dimsJoin);
+        if (byModel || !narrow)
+        {
+            sql.AddRollup(query, byModel ? ModelHourly : WideHourly, "hour", plan.Hours, dimsJoin);
+        }
+        else
+        {
+            sql.AddRollup(query, NarrowQuarter, "quarter", plan.Hours, dimsJoin, rangeName: "hours");
+        }
+
+        sql.AddRollup(query, quarters, "quarter", plan.Quarters, dimsJoin);
         sql.AddTimed(query, WideDaily, "day", [.. plan.ShiftedDays.Select(d => (d.Day, d.Day + LedgerReportBuilder.SecondsPerDay, d.Time))], dimsJoin, negative: false);
         sql.AddTimed(query, WideHourly, "hour", plan.NegativeHours, dimsJoin, negative: true);
-        sql.AddTimed(query, WideQuarter, "quarter", plan.NegativeQuarters, dimsJoin, negative: true);
+        sql.AddTimed(query, quarters, "quarter", plan.NegativeQuarters, dimsJoin, negative: true);
         foreach (var (from, to) in plan.Raw)
         {
             var start = query.Bucket is null ? 0 : LedgerReportBuilder.Floor(from, 1_000_000) / 1_000_000;
@@ -94,7 +107,11 @@ internal sealed class RollupQuerySql
         return filters;
     }
 
-    private void AddRollup(LedgerQuery query, string table, string timeColumn, List<(long From, long To)> ranges, string dimsJoin)
+    /// <summary>
+    /// Rows of <paramref name="table"/> inside <paramref name="ranges"/>; <paramref name="rangeName"/> names the CTE of
+    /// several ranges when two reads of one table need their own (hours read from quarters beside the quarters).
+    /// </summary>
+    private void AddRollup(LedgerQuery query, string table, string timeColumn, List<(long From, long To)> ranges, string dimsJoin, string? rangeName = null)
     {
         if (ranges.Count == 0)
         {
@@ -115,13 +132,13 @@ internal sealed class RollupQuerySql
         }
         else
         {
-            var cte = "r_" + timeColumn;
+            var cte = "r_" + (rangeName ?? timeColumn);
             var values = string.Join(", ", ranges.Select(r => $"(CAST({Param(r.From)} AS bigint), CAST({Param(r.To)} AS bigint))"));
             _ctes.Add($"{cte}(a, b) AS (VALUES {values})");
             from.Append(RangeJoin(cte, table, timeColumn, dimsJoin));
         }
 
-        if (table is not ModelHourly)
+        if (table is not (ModelHourly or NarrowQuarter))
         {
             from.Append(CultureInfo.InvariantCulture, $" {dimsJoin} ledger_dims ON id = dim_id");
         }
@@ -148,8 +165,9 @@ internal sealed class RollupQuerySql
         var values = string.Join(", ", ranges.Select(r => $"(CAST({Param(r.From)} AS bigint), CAST({Param(r.To)} AS bigint), CAST({Param(r.Time)} AS bigint))"));
         _ctes.Add($"{cte}(a, b, t) AS (VALUES {values})");
         var where = Filters(query);
-        _selects.Add($"SELECT {(query.Bucket is null ? "CAST(0 AS bigint)" : cte + ".t")}, {dim}, {sums} FROM {RangeJoin(cte, table, timeColumn, dimsJoin)} " +
-                     $"{dimsJoin} ledger_dims ON id = dim_id" + (where.Count > 0 ? " WHERE " + string.Join(" AND ", where) : "") + " GROUP BY 1, 2");
+        var dims = table is NarrowQuarter ? "" : $" {dimsJoin} ledger_dims ON id = dim_id";
+        _selects.Add($"SELECT {(query.Bucket is null ? "CAST(0 AS bigint)" : cte + ".t")}, {dim}, {sums} FROM {RangeJoin(cte, table, timeColumn, dimsJoin)}" +
+                     dims + (where.Count > 0 ? " WHERE " + string.Join(" AND ", where) : "") + " GROUP BY 1, 2");
     }
 
     /// <summary>The ranges of <paramref name="cte"/> joined with the rows of <paramref name="table"/> inside each.</summary>

@@ -1,7 +1,7 @@
 namespace Tollgate.Stores.Tests.Ledger;
 
 /// <summary>
-/// Turns a current ledger back into what schema version 1, 2, 3 or 4 stored — no fingerprint columns; before 4 no quarter-hour rollup; before 3, wide
+/// Turns a current ledger back into what schema version 1, 2, 3, 4 or 5 stored — no narrow quarter-hour rollup; before 5 no fingerprint columns; before 4 no quarter-hour rollup; before 3, wide
 /// rollups keyed by the seven dimension text columns (version 1 without the daily rollup) — filled from the ledger's own records, so the upgrade on open
 /// can be tested against the older layout exactly as those versions wrote it.
 /// </summary>
@@ -42,19 +42,26 @@ internal static class LegacyLedgerSchema
 
     private static string Build(int version, string hourOfTs, string textKey, string intType, string sums, string tableSuffix)
     {
+        // Before version 6 there was no narrow quarter-hour rollup.
+        const string DropNarrow = "DROP TABLE ledger_rollup_narrow_quarter; ";
+        if (version == 5)
+        {
+            return DropNarrow + "UPDATE tollgate_meta SET value = '5' WHERE key = 'ledger.schema_version';";
+        }
+
         if (version == 4)
         {
-            return DropFingerprints + "UPDATE tollgate_meta SET value = '4' WHERE key = 'ledger.schema_version';";
+            return DropNarrow + DropFingerprints + "UPDATE tollgate_meta SET value = '4' WHERE key = 'ledger.schema_version';";
         }
 
         if (version == 3)
         {
-            return DropFingerprints + "DROP TABLE ledger_rollup_quarter; UPDATE tollgate_meta SET value = '3' WHERE key = 'ledger.schema_version';";
+            return DropNarrow + DropFingerprints + "DROP TABLE ledger_rollup_quarter; UPDATE tollgate_meta SET value = '3' WHERE key = 'ledger.schema_version';";
         }
 
         var metrics = string.Join(", ", MetricColumns.Split(", ").Select(m => $"{m} {intType} NOT NULL"));
         var keys = string.Join(", ", Keys.Split(", ").Select(k => $"{k} {textKey}"));
-        var sql = DropFingerprints + $"""
+        var sql = DropNarrow + DropFingerprints + $"""
             DROP TABLE ledger_rollup_hourly; DROP TABLE ledger_rollup_daily; DROP TABLE ledger_rollup_quarter; DROP TABLE ledger_dims;
             CREATE TABLE ledger_rollup_hourly (hour {intType} NOT NULL, {keys}, {metrics}, PRIMARY KEY (hour, {Keys})){tableSuffix};
             INSERT INTO ledger_rollup_hourly (hour, {Keys}, {MetricColumns})

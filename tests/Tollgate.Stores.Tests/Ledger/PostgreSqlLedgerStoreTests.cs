@@ -61,6 +61,7 @@ public sealed class PostgreSqlLedgerStoreTests(PostgreSqlLedgerDatabase database
     [InlineData(2)]
     [InlineData(3)]
     [InlineData(4)]
+    [InlineData(5)]
     public async Task QueryAsync_LedgerFromOlderSchema_IsUpgradedToCurrentRollups(int version)
     {
         var connectionString = await database.NewSchemaAsync();
@@ -77,6 +78,11 @@ public sealed class PostgreSqlLedgerStoreTests(PostgreSqlLedgerDatabase database
         var query = new LedgerQuery { Filter = new LedgerFilter { Tenant = "tenant-1" }, GroupBy = LedgerDimension.User, Bucket = TimeBucket.Day };
         var report = await reopened.QueryAsync(query, TestContext.Current.CancellationToken);
         var hourly = await reopened.QueryAsync(new LedgerQuery { GroupBy = LedgerDimension.Project, Bucket = TimeBucket.Hour }, TestContext.Current.CancellationToken);
+        // Hours of a +05:30 zone for one tenant: answered from the narrow quarter-hour rollup the upgrade filled.
+        var kolkata = await reopened.QueryAsync(new LedgerQuery
+        {
+            Filter = new LedgerFilter { Tenant = "tenant-1" }, Bucket = TimeBucket.Hour, TimeZone = TimeZoneInfo.FindSystemTimeZoneById("Asia/Kolkata"),
+        }, TestContext.Current.CancellationToken);
         var more = LedgerTestData.Many(50, seed: 99);
         await reopened.AppendAsync(more, TestContext.Current.CancellationToken);
         await reopened.AppendAsync(more.Take(20).Concat(LedgerTestData.Many(10, seed: 98)).ToList(), TestContext.Current.CancellationToken);
@@ -85,9 +91,10 @@ public sealed class PostgreSqlLedgerStoreTests(PostgreSqlLedgerDatabase database
         Assert.Equal(LedgerTestData.Sum(records.Where(r => r.Tenant == "tenant-1")), report.Total);
         Assert.Equal(records.Where(r => r.Tenant == "tenant-1").Select(r => (r.Timestamp.UtcDateTime.Date, r.User)).Distinct().Count(), report.Groups.Count);
         Assert.Equal(LedgerTestData.Sum(records), hourly.Total);
+        Assert.Equal(LedgerTestData.Sum(records.Where(r => r.Tenant == "tenant-1")), kolkata.Total);
         var expected = records.Concat(more).Concat(LedgerTestData.Many(10, seed: 98)).Where(r => r.User == records[0].User);
         Assert.Equal(LedgerTestData.Sum(expected), all.Total);
-        Assert.Equal("5", await ScalarAsync(connectionString, "SELECT value FROM tollgate_meta WHERE key = 'ledger.schema_version'"));
+        Assert.Equal("6", await ScalarAsync(connectionString, "SELECT value FROM tollgate_meta WHERE key = 'ledger.schema_version'"));
     }
 
     [Fact]
