@@ -51,7 +51,8 @@ internal sealed partial class LatestRecommendations(
 
     /// <summary>
     /// Computes <see cref="FirstDelay"/> after start, then every <paramref name="interval"/> while the result was
-    /// asked for within <see cref="KeepWarm"/>, until stopped.
+    /// asked for within <see cref="KeepWarm"/>, until stopped; a result a view had computed less than half an interval
+    /// before is kept.
     /// </summary>
     public async Task RunAsync(TimeSpan interval, CancellationToken cancellationToken)
     {
@@ -62,12 +63,16 @@ internal sealed partial class LatestRecommendations(
             var first = true;
             do
             {
-                if (!first && time.GetUtcNow().UtcTicks - Volatile.Read(ref _askedAtTicks) > KeepWarm.Ticks)
+                // A result younger than half the interval (a view asked for one meanwhile) is left to serve.
+                var last = Volatile.Read(ref _last);
+                var now = time.GetUtcNow();
+                var asked = first || now.UtcTicks - Volatile.Read(ref _askedAtTicks) <= KeepWarm.Ticks;
+                first = false;
+                if (!asked || (last is not null && now - last.ComputedAt < interval / 2))
                 {
                     continue;
                 }
 
-                first = false;
                 try
                 {
                     await Start().WaitAsync(cancellationToken);

@@ -138,12 +138,28 @@ internal sealed class RollupQuerySql
             from.Append(RangeJoin(cte, table, timeColumn, dimsJoin));
         }
 
-        if (table is not (ModelHourly or NarrowQuarter))
+        var filters = Filters(query);
+        if (table is ModelHourly or NarrowQuarter)
         {
-            from.Append(CultureInfo.InvariantCulture, $" {dimsJoin} ledger_dims ON id = dim_id");
+            where.AddRange(filters);
+            _selects.Add($"SELECT {time}, {dim}, {sums} FROM {from}" + (where.Count > 0 ? " WHERE " + string.Join(" AND ", where) : "") + " GROUP BY 1, 2");
+            return;
         }
 
-        where.AddRange(Filters(query));
+        if (query.Bucket is null)
+        {
+            // No time buckets: sum the range per dimension set first, then join the few thousand sets with their
+            // dimensions, instead of joining every (time, set) row.
+            var perSet = string.Join(", ", LedgerColumns.Metrics.Select(m => $"CAST(SUM({m}) AS bigint) AS {m}"));
+            var outer = string.Join(", ", LedgerColumns.Metrics.Select(m => $"CAST(SUM(x.{m}) AS bigint)"));
+            _selects.Add($"SELECT {time}, {dim}, {outer} FROM (SELECT dim_id, {perSet} FROM {from}" +
+                         (where.Count > 0 ? " WHERE " + string.Join(" AND ", where) : "") + $" GROUP BY dim_id) x {dimsJoin} ledger_dims ON id = x.dim_id" +
+                         (filters.Count > 0 ? " WHERE " + string.Join(" AND ", filters) : "") + " GROUP BY 1, 2");
+            return;
+        }
+
+        from.Append(CultureInfo.InvariantCulture, $" {dimsJoin} ledger_dims ON id = dim_id");
+        where.AddRange(filters);
         _selects.Add($"SELECT {time}, {dim}, {sums} FROM {from}" + (where.Count > 0 ? " WHERE " + string.Join(" AND ", where) : "") + " GROUP BY 1, 2");
     }
 
