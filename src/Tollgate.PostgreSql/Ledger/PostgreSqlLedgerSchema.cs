@@ -12,11 +12,12 @@ internal static class PostgreSqlLedgerSchema
     /// <summary>
     /// 2 added the daily rollup; 3 keys the wide rollups by a dimension-set id (<c>ledger_dims</c>) instead of seven
     /// text columns; 4 added the quarter-hour rollup (exact reports in zones whose offset is not a whole hour); 5 the
-    /// request and prefix fingerprints; 6 the narrow quarter-hour rollup (provider, model, api flavour, tenant). Older
-    /// ledgers are upgraded when opened (<see cref="SetAsideOldRollups"/>, <see cref="FillFromOldRollups"/>,
-    /// <see cref="FillQuarters"/>, <see cref="AddFingerprints"/>, <see cref="FillNarrowQuarters"/>).
+    /// request and prefix fingerprints; 6 the narrow quarter-hour rollup (provider, model, api flavour, tenant); 7 the
+    /// narrow daily one. Older ledgers are upgraded when opened (<see cref="SetAsideOldRollups"/>,
+    /// <see cref="FillFromOldRollups"/>, <see cref="FillQuarters"/>, <see cref="AddFingerprints"/>,
+    /// <see cref="FillNarrowQuarters"/>, <see cref="FillNarrowDaily"/>).
     /// </summary>
-    public const int Version = 6;
+    public const int Version = 7;
 
     /// <summary>Upgrading from before version 5: the fingerprint columns (empty for the records already kept; no rewrite).</summary>
     public const string AddFingerprints = """
@@ -113,6 +114,11 @@ internal static class PostgreSqlLedgerSchema
             api_flavor text COLLATE "C" NOT NULL, tenant text COLLATE "C" NOT NULL,
             {Metrics},
             PRIMARY KEY (quarter, provider, model, api_flavor, tenant)) WITH (fillfactor = {RollupFillFactor});
+        CREATE TABLE IF NOT EXISTS ledger_rollup_narrow_daily (
+            day bigint NOT NULL, provider text COLLATE "C" NOT NULL, model text COLLATE "C" NOT NULL,
+            api_flavor text COLLATE "C" NOT NULL, tenant text COLLATE "C" NOT NULL,
+            {Metrics},
+            PRIMARY KEY (day, provider, model, api_flavor, tenant)) WITH (fillfactor = {RollupFillFactor});
         CREATE TABLE IF NOT EXISTS ledger_rollup_daily (
             day bigint NOT NULL, dim_id integer NOT NULL,
             {Metrics},
@@ -172,6 +178,15 @@ internal static class PostgreSqlLedgerSchema
         ANALYZE ledger_rollup_narrow_quarter;
         """;
 
+    /// <summary>Upgrading from before version 7: the narrow daily rollup, summed from the narrow quarter-hour one.</summary>
+    public static string FillNarrowDaily => $"""
+        DELETE FROM ledger_rollup_narrow_daily;
+        INSERT INTO ledger_rollup_narrow_daily (day, provider, model, api_flavor, tenant, {LedgerColumns.MetricColumns})
+            SELECT quarter - ((quarter % 86400) + 86400) % 86400, provider, model, api_flavor, tenant, {string.Join(", ", LedgerColumns.Metrics.Select(m => $"sum({m})::bigint"))}
+            FROM ledger_rollup_narrow_quarter GROUP BY 1, 2, 3, 4, 5;
+        ANALYZE ledger_rollup_narrow_daily;
+        """;
+
     /// <summary>
     /// Inserts a batch (the <see cref="BatchArrays"/> parameters) in one statement: new keys only (ON CONFLICT DO
     /// NOTHING), skipping records older than the retention cutoff, and adds exactly the inserted rows (RETURNING)
@@ -221,11 +236,18 @@ internal static class PostgreSqlLedgerSchema
             FROM ins GROUP BY 1, provider, model, api_flavor, tenant
             ORDER BY 1, provider, model, api_flavor, tenant
             ON CONFLICT (quarter, provider, model, api_flavor, tenant) DO UPDATE SET {Accumulate}
+            RETURNING 1),
+        narrow_daily AS (
+            INSERT INTO ledger_rollup_narrow_daily AS r (day, provider, model, api_flavor, tenant, {LedgerColumns.MetricColumns})
+            SELECT quarter - ((quarter % 86400) + 86400) % 86400, provider, model, api_flavor, tenant, {Sums}
+            FROM ins GROUP BY 1, provider, model, api_flavor, tenant
+            ORDER BY 1, provider, model, api_flavor, tenant
+            ON CONFLICT (day, provider, model, api_flavor, tenant) DO UPDATE SET {Accumulate}
             RETURNING 1)
         SELECT (SELECT count(*) FROM ins),
                (SELECT count(*) FROM unnest(@c2::timestamptz[]) AS t(ts) WHERE ts < (SELECT at FROM cutoff)),
                (SELECT count(*) FROM wide) + (SELECT count(*) FROM by_model) + (SELECT count(*) FROM daily) + (SELECT count(*) FROM quarters)
-                 + (SELECT count(*) FROM narrow)
+                 + (SELECT count(*) FROM narrow) + (SELECT count(*) FROM narrow_daily)
         """;
 
     private static string Accumulate =>

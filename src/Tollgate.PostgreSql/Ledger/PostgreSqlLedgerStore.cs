@@ -191,12 +191,14 @@ public sealed class PostgreSqlLedgerStore : ILedgerStore
                 }
 
                 // Tables in the order the exact path's statement updates them (hourly, by model, daily, quarter, narrow
-                // quarter), rows sorted by key: concurrent appenders then lock rollup rows in one order.
+                // quarter, narrow daily), rows sorted by key: concurrent appenders then lock rollup rows in one order.
                 batch.BatchCommands.Add(RollupArrays.Wide(hourly, RollupArrays.UpsertWide));
                 batch.BatchCommands.Add(RollupArrays.Model(delta.ByModel()));
                 batch.BatchCommands.Add(RollupArrays.Wide(daily, RollupArrays.UpsertDaily));
                 batch.BatchCommands.Add(RollupArrays.Wide(quarters, RollupArrays.UpsertQuarter));
-                batch.BatchCommands.Add(RollupArrays.Narrow(delta.Narrow()));
+                var narrow = delta.Narrow();
+                batch.BatchCommands.Add(RollupArrays.Narrow(narrow, RollupArrays.UpsertNarrow));
+                batch.BatchCommands.Add(RollupArrays.Narrow(RollupDelta.NarrowDaily(narrow), RollupArrays.UpsertNarrowDaily));
                 await batch.ExecuteNonQueryAsync(cancellationToken);
             }
 
@@ -550,6 +552,11 @@ public sealed class PostgreSqlLedgerStore : ILedgerStore
                 if (from < 6)
                 {
                     steps.Add(PostgreSqlLedgerSchema.FillNarrowQuarters);
+                }
+
+                if (from < 7)
+                {
+                    steps.Add(PostgreSqlLedgerSchema.FillNarrowDaily);
                 }
             }
 

@@ -22,7 +22,11 @@ internal static class RollupArrays
 
     public static readonly string UpsertModel = Upsert("ledger_rollup_model_hourly", "hour", ModelKeys, "text");
 
-    public static readonly string UpsertNarrow = Upsert("ledger_rollup_narrow_quarter", "quarter", ["provider", "model", "api_flavor", "tenant"], "text");
+    private static readonly string[] NarrowKeys = ["provider", "model", "api_flavor", "tenant"];
+
+    public static readonly string UpsertNarrow = Upsert("ledger_rollup_narrow_quarter", "quarter", NarrowKeys, "text");
+
+    public static readonly string UpsertNarrowDaily = Upsert("ledger_rollup_narrow_daily", "day", NarrowKeys, "text");
 
     /// <summary>Adds the dimension sets that are not stored yet (sorted, so concurrent appenders take their locks in one order).</summary>
     public static readonly string InsertDims =
@@ -88,8 +92,9 @@ internal static class RollupArrays
     public static NpgsqlBatchCommand Model(Dictionary<(long Hour, string Provider, string Model, string ApiFlavor), LedgerMetrics> rows) =>
         TextKeyed(UpsertModel, rows.Select(r => (r.Key.Hour, (string[])[r.Key.Provider, r.Key.Model, r.Key.ApiFlavor], r.Value)).ToList(), 3);
 
-    public static NpgsqlBatchCommand Narrow(Dictionary<(long Quarter, string Provider, string Model, string ApiFlavor, string Tenant), LedgerMetrics> rows) =>
-        TextKeyed(UpsertNarrow, rows.Select(r => (r.Key.Quarter, (string[])[r.Key.Provider, r.Key.Model, r.Key.ApiFlavor, r.Key.Tenant], r.Value)).ToList(), 4);
+    /// <summary>Narrow rollup rows (quarter hour or day × provider, model, api flavour, tenant), upserted by <paramref name="upsert"/>.</summary>
+    public static NpgsqlBatchCommand Narrow(Dictionary<(long Quarter, string Provider, string Model, string ApiFlavor, string Tenant), LedgerMetrics> rows, string upsert) =>
+        TextKeyed(upsert, rows.Select(r => (r.Key.Quarter, (string[])[r.Key.Provider, r.Key.Model, r.Key.ApiFlavor, r.Key.Tenant], r.Value)).ToList(), 4);
 
     /// <summary>Rollup rows keyed by a time and text columns (the by-model and narrow rollups), as one upsert of arrays.</summary>
     private static NpgsqlBatchCommand TextKeyed(string upsert, List<(long Time, string[] Keys, LedgerMetrics Metrics)> rows, int keyCount)

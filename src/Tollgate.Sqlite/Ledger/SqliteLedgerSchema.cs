@@ -6,11 +6,12 @@ internal static class SqliteLedgerSchema
     /// <summary>
     /// 2 added the daily rollup; 3 keys the wide rollups by a dimension-set id (<c>ledger_dims</c>) instead of seven
     /// text columns; 4 added the quarter-hour rollup (exact reports in zones whose offset is not a whole hour); 5 the
-    /// request and prefix fingerprints; 6 the narrow quarter-hour rollup (provider, model, api flavour, tenant). Older
-    /// ledgers are upgraded when opened (<see cref="SetAsideOldRollups"/>, <see cref="FillFromOldRollups"/>,
-    /// <see cref="FillQuarters"/>, <see cref="AddFingerprints"/>, <see cref="FillNarrowQuarters"/>).
+    /// request and prefix fingerprints; 6 the narrow quarter-hour rollup (provider, model, api flavour, tenant); 7 the
+    /// narrow daily one. Older ledgers are upgraded when opened (<see cref="SetAsideOldRollups"/>,
+    /// <see cref="FillFromOldRollups"/>, <see cref="FillQuarters"/>, <see cref="AddFingerprints"/>,
+    /// <see cref="FillNarrowQuarters"/>, <see cref="FillNarrowDaily"/>).
     /// </summary>
-    public const int Version = 6;
+    public const int Version = 7;
 
     private const string Metrics = """
         requests INTEGER NOT NULL, input_tokens INTEGER NOT NULL, cache_read_tokens INTEGER NOT NULL,
@@ -56,6 +57,10 @@ internal static class SqliteLedgerSchema
             quarter INTEGER NOT NULL, provider TEXT NOT NULL, model TEXT NOT NULL, api_flavor TEXT NOT NULL, tenant TEXT NOT NULL,
             {Metrics},
             PRIMARY KEY (quarter, provider, model, api_flavor, tenant)) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS ledger_rollup_narrow_daily (
+            day INTEGER NOT NULL, provider TEXT NOT NULL, model TEXT NOT NULL, api_flavor TEXT NOT NULL, tenant TEXT NOT NULL,
+            {Metrics},
+            PRIMARY KEY (day, provider, model, api_flavor, tenant)) WITHOUT ROWID;
         CREATE TABLE IF NOT EXISTS ledger_rollup_daily (
             day INTEGER NOT NULL, dim_id INTEGER NOT NULL,
             {Metrics},
@@ -118,6 +123,14 @@ internal static class SqliteLedgerSchema
         INSERT INTO ledger_rollup_narrow_quarter (quarter, provider, model, api_flavor, tenant, {Tollgate.Ledger.LedgerColumns.MetricColumns})
             SELECT q.quarter, d.provider, d.model, d.api_flavor, d.tenant, {string.Join(", ", Tollgate.Ledger.LedgerColumns.Metrics.Select(m => $"SUM(q.{m})"))}
             FROM ledger_rollup_quarter q JOIN ledger_dims d ON d.id = q.dim_id GROUP BY 1, 2, 3, 4, 5;
+        """;
+
+    /// <summary>Upgrading from before version 7: the narrow daily rollup, summed from the narrow quarter-hour one.</summary>
+    public static readonly string FillNarrowDaily = $"""
+        DELETE FROM ledger_rollup_narrow_daily;
+        INSERT INTO ledger_rollup_narrow_daily (day, provider, model, api_flavor, tenant, {Tollgate.Ledger.LedgerColumns.MetricColumns})
+            SELECT quarter - (((quarter % 86400) + 86400) % 86400), provider, model, api_flavor, tenant, {string.Join(", ", Tollgate.Ledger.LedgerColumns.Metrics.Select(m => $"SUM({m})"))}
+            FROM ledger_rollup_narrow_quarter GROUP BY 1, 2, 3, 4, 5;
         """;
 
     /// <summary>Upgrading from before version 5: the fingerprint columns (empty for the records already kept).</summary>

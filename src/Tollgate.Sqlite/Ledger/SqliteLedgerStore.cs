@@ -511,6 +511,12 @@ public sealed class SqliteLedgerStore : ILedgerStore
                         await command.ExecuteNonQueryAsync(cancellationToken);
                     }
 
+                    if (from < 7)
+                    {
+                        command.CommandText = SqliteLedgerSchema.FillNarrowDaily;
+                        await command.ExecuteNonQueryAsync(cancellationToken);
+                    }
+
                     command.CommandText = "SELECT COUNT(*) FROM pragma_table_info('ledger_records') WHERE name = 'request_fingerprint'";
                     if ((long)(await command.ExecuteScalarAsync(cancellationToken))! == 0)
                     {

@@ -26,6 +26,7 @@ internal sealed class WriteCommands : IDisposable
     private readonly RawStatement _quarter;
     private readonly RawStatement _byModel;
     private readonly RawStatement _narrow;
+    private readonly RawStatement _narrowDaily;
     private readonly RawStatement _daily;
     private readonly RawStatement _dim;
     private readonly SqliteCommand _cutoff;
@@ -42,6 +43,7 @@ internal sealed class WriteCommands : IDisposable
         _quarter = new RawStatement(connection, Upsert("ledger_rollup_quarter", ["quarter", "dim_id"]), _arena);
         _byModel = new RawStatement(connection, Upsert("ledger_rollup_model_hourly", ["hour", "provider", "model", "api_flavor"]), _arena);
         _narrow = new RawStatement(connection, Upsert("ledger_rollup_narrow_quarter", ["quarter", "provider", "model", "api_flavor", "tenant"]), _arena);
+        _narrowDaily = new RawStatement(connection, Upsert("ledger_rollup_narrow_daily", ["day", "provider", "model", "api_flavor", "tenant"]), _arena);
         _daily = new RawStatement(connection, Upsert("ledger_rollup_daily", ["day", "dim_id"]), _arena);
         // DO UPDATE (not NOTHING) so RETURNING yields the id also when another process added the set first.
         _dim = new RawStatement(
@@ -151,10 +153,16 @@ internal sealed class WriteCommands : IDisposable
             s.Execute();
         }
 
-        foreach (var (k, m) in delta.Narrow())
+        var narrow = delta.Narrow();
+        UpsertNarrow(_narrow, narrow);
+        UpsertNarrow(_narrowDaily, RollupDelta.NarrowDaily(narrow));
+    }
+
+    private static void UpsertNarrow(RawStatement s, Dictionary<(long Time, string Provider, string Model, string ApiFlavor, string Tenant), LedgerMetrics> rows)
+    {
+        foreach (var (k, m) in rows)
         {
-            var s = _narrow;
-            s.Bind(1, k.Quarter);
+            s.Bind(1, k.Time);
             s.Bind(2, k.Provider);
             s.Bind(3, k.Model);
             s.Bind(4, k.ApiFlavor);
@@ -225,6 +233,7 @@ internal sealed class WriteCommands : IDisposable
         _quarter.Dispose();
         _byModel.Dispose();
         _narrow.Dispose();
+        _narrowDaily.Dispose();
         _daily.Dispose();
         _dim.Dispose();
         _cutoff.Dispose();

@@ -44,7 +44,7 @@ internal static class LedgerReportBuilder
                query.GroupBy is null or LedgerDimension.Provider or LedgerDimension.Model or LedgerDimension.ApiFlavor;
     }
 
-    /// <summary>True when the (quarter hour × provider, model, api flavour, tenant) rollup can answer the query.</summary>
+    /// <summary>True when the narrow (quarter hour or day × provider, model, api flavour, tenant) rollups can answer the query.</summary>
     public static bool CanUseNarrowRollup(LedgerQuery query)
     {
         var f = query.Filter;

@@ -34,6 +34,21 @@ internal sealed class RollupDelta
         return narrow;
     }
 
+    /// <summary>The narrow daily rollup: <see cref="Narrow"/>'s rows summed per UTC day (keys carry the day start).</summary>
+    public static Dictionary<(long Quarter, string Provider, string Model, string ApiFlavor, string Tenant), LedgerMetrics> NarrowDaily(
+        Dictionary<(long Quarter, string Provider, string Model, string ApiFlavor, string Tenant), LedgerMetrics> narrow)
+    {
+        ArgumentNullException.ThrowIfNull(narrow);
+        var daily = new Dictionary<(long, string, string, string, string), LedgerMetrics>();
+        foreach (var (key, metrics) in narrow)
+        {
+            ref var sum = ref CollectionsMarshal.GetValueRefOrAddDefault(daily, key with { Quarter = LedgerReportBuilder.DayOf(key.Quarter) }, out _);
+            sum += metrics;
+        }
+
+        return daily;
+    }
+
     /// <summary>The daily rollup (every dimension, UTC days), summed from <see cref="Wide"/>; keys carry the day start in <see cref="RollupKey.Time"/>.</summary>
     public Dictionary<RollupKey, LedgerMetrics> Daily()
     {

@@ -18,6 +18,7 @@ internal sealed class RollupQuerySql
     public const string WideDaily = "ledger_rollup_daily";
     public const string WideQuarter = "ledger_rollup_quarter";
     public const string NarrowQuarter = "ledger_rollup_narrow_quarter";
+    public const string NarrowDaily = "ledger_rollup_narrow_daily";
 
     private readonly List<string> _ctes = [];
     private readonly List<string> _selects = [];
@@ -52,11 +53,12 @@ internal sealed class RollupQuerySql
         ArgumentNullException.ThrowIfNull(plan);
         var sql = new RollupQuerySql { _lateral = lateral };
         var byModel = LedgerReportBuilder.CanUseModelRollup(query);
-        // A query on provider, model, api flavour and tenant only reads the narrow quarter-hour rollup (dozens of rows a
-        // quarter, not a row per dimension set) for its quarters, and for its hours when the model rollup cannot serve.
+        // A query on provider, model, api flavour and tenant only reads the narrow rollups (dozens of rows a quarter or a
+        // day, not a row per dimension set) for its days and quarters, and for its hours when the model rollup cannot.
         var narrow = LedgerReportBuilder.CanUseNarrowRollup(query);
         var quarters = narrow ? NarrowQuarter : WideQuarter;
-        sql.AddRollup(query, WideDaily, "day", plan.Days, dimsJoin);
+        var days = narrow ? NarrowDaily : WideDaily;
+        sql.AddRollup(query, days, "day", plan.Days, dimsJoin);
         if (byModel || !narrow)
         {
             sql.AddRollup(query, byModel ? ModelHourly : WideHourly, "hour", plan.Hours, dimsJoin);
@@ -67,7 +69,7 @@ internal sealed class RollupQuerySql
         }
 
         sql.AddRollup(query, quarters, "quarter", plan.Quarters, dimsJoin);
-        sql.AddTimed(query, WideDaily, "day", [.. plan.ShiftedDays.Select(d => (d.Day, d.Day + LedgerReportBuilder.SecondsPerDay, d.Time))], dimsJoin, negative: false);
+        sql.AddTimed(query, days, "day", [.. plan.ShiftedDays.Select(d => (d.Day, d.Day + LedgerReportBuilder.SecondsPerDay, d.Time))], dimsJoin, negative: false);
         sql.AddTimed(query, WideHourly, "hour", plan.NegativeHours, dimsJoin, negative: true);
         sql.AddTimed(query, quarters, "quarter", plan.NegativeQuarters, dimsJoin, negative: true);
         foreach (var (from, to) in plan.Raw)
@@ -139,7 +141,7 @@ internal sealed class RollupQuerySql
         }
 
         var filters = Filters(query);
-        if (table is ModelHourly or NarrowQuarter)
+        if (!Wide(table))
         {
             where.AddRange(filters);
             _selects.Add($"SELECT {time}, {dim}, {sums} FROM {from}" + (where.Count > 0 ? " WHERE " + string.Join(" AND ", where) : "") + " GROUP BY 1, 2");
@@ -181,10 +183,13 @@ internal sealed class RollupQuerySql
         var values = string.Join(", ", ranges.Select(r => $"(CAST({Param(r.From)} AS bigint), CAST({Param(r.To)} AS bigint), CAST({Param(r.Time)} AS bigint))"));
         _ctes.Add($"{cte}(a, b, t) AS (VALUES {values})");
         var where = Filters(query);
-        var dims = table is NarrowQuarter ? "" : $" {dimsJoin} ledger_dims ON id = dim_id";
+        var dims = Wide(table) ? $" {dimsJoin} ledger_dims ON id = dim_id" : "";
         _selects.Add($"SELECT {(query.Bucket is null ? "CAST(0 AS bigint)" : cte + ".t")}, {dim}, {sums} FROM {RangeJoin(cte, table, timeColumn, dimsJoin)}" +
                      dims + (where.Count > 0 ? " WHERE " + string.Join(" AND ", where) : "") + " GROUP BY 1, 2");
     }
+
+    /// <summary>True for the rollups keyed by a dimension-set id (joined with <c>ledger_dims</c>); false for those holding their dimensions.</summary>
+    private static bool Wide(string table) => table is not (ModelHourly or NarrowQuarter or NarrowDaily);
 
     /// <summary>The ranges of <paramref name="cte"/> joined with the rows of <paramref name="table"/> inside each.</summary>
     private string RangeJoin(string cte, string table, string timeColumn, string dimsJoin) => _lateral

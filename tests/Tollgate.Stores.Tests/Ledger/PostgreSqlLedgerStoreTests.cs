@@ -62,6 +62,7 @@ public sealed class PostgreSqlLedgerStoreTests(PostgreSqlLedgerDatabase database
     [InlineData(3)]
     [InlineData(4)]
     [InlineData(5)]
+    [InlineData(6)]
     public async Task QueryAsync_LedgerFromOlderSchema_IsUpgradedToCurrentRollups(int version)
     {
         var connectionString = await database.NewSchemaAsync();
@@ -78,6 +79,7 @@ public sealed class PostgreSqlLedgerStoreTests(PostgreSqlLedgerDatabase database
         var query = new LedgerQuery { Filter = new LedgerFilter { Tenant = "tenant-1" }, GroupBy = LedgerDimension.User, Bucket = TimeBucket.Day };
         var report = await reopened.QueryAsync(query, TestContext.Current.CancellationToken);
         var hourly = await reopened.QueryAsync(new LedgerQuery { GroupBy = LedgerDimension.Project, Bucket = TimeBucket.Hour }, TestContext.Current.CancellationToken);
+        var byTenant = await reopened.QueryAsync(new LedgerQuery { GroupBy = LedgerDimension.Tenant }, TestContext.Current.CancellationToken);
         // Hours of a +05:30 zone for one tenant: answered from the narrow quarter-hour rollup the upgrade filled.
         var kolkata = await reopened.QueryAsync(new LedgerQuery
         {
@@ -92,9 +94,10 @@ public sealed class PostgreSqlLedgerStoreTests(PostgreSqlLedgerDatabase database
         Assert.Equal(records.Where(r => r.Tenant == "tenant-1").Select(r => (r.Timestamp.UtcDateTime.Date, r.User)).Distinct().Count(), report.Groups.Count);
         Assert.Equal(LedgerTestData.Sum(records), hourly.Total);
         Assert.Equal(LedgerTestData.Sum(records.Where(r => r.Tenant == "tenant-1")), kolkata.Total);
+        Assert.Equal(LedgerTestData.Sum(records.Where(r => r.Tenant == "tenant-1")), byTenant.Groups.Single(g => g.Key == "tenant-1").Metrics);
         var expected = records.Concat(more).Concat(LedgerTestData.Many(10, seed: 98)).Where(r => r.User == records[0].User);
         Assert.Equal(LedgerTestData.Sum(expected), all.Total);
-        Assert.Equal("6", await ScalarAsync(connectionString, "SELECT value FROM tollgate_meta WHERE key = 'ledger.schema_version'"));
+        Assert.Equal("7", await ScalarAsync(connectionString, "SELECT value FROM tollgate_meta WHERE key = 'ledger.schema_version'"));
     }
 
     [Fact]

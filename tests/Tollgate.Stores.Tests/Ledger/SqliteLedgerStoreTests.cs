@@ -35,6 +35,7 @@ public sealed class SqliteLedgerStoreTests : LedgerStoreConformanceTests, IDispo
     [InlineData(3)]
     [InlineData(4)]
     [InlineData(5)]
+    [InlineData(6)]
     public async Task QueryAsync_LedgerFromOlderSchema_IsUpgradedToCurrentRollups(int version)
     {
         var path = Path.Combine(_directory, "v" + version, "tollgate.db");
@@ -52,6 +53,7 @@ public sealed class SqliteLedgerStoreTests : LedgerStoreConformanceTests, IDispo
         var query = new LedgerQuery { Filter = new LedgerFilter { Tenant = "tenant-1" }, GroupBy = LedgerDimension.User, Bucket = TimeBucket.Day };
         var report = await reopened.QueryAsync(query, TestContext.Current.CancellationToken);
         var hourly = await reopened.QueryAsync(new LedgerQuery { GroupBy = LedgerDimension.Project, Bucket = TimeBucket.Hour }, TestContext.Current.CancellationToken);
+        var byTenant = await reopened.QueryAsync(new LedgerQuery { GroupBy = LedgerDimension.Tenant }, TestContext.Current.CancellationToken);
         // Hours of a +05:30 zone for one tenant: answered from the narrow quarter-hour rollup the upgrade filled.
         var kolkata = await reopened.QueryAsync(new LedgerQuery
         {
@@ -65,8 +67,9 @@ public sealed class SqliteLedgerStoreTests : LedgerStoreConformanceTests, IDispo
         Assert.Equal(records.Where(r => r.Tenant == "tenant-1").Select(r => (r.Timestamp.UtcDateTime.Date, r.User)).Distinct().Count(), report.Groups.Count);
         Assert.Equal(LedgerTestData.Sum(records), hourly.Total);
         Assert.Equal(LedgerTestData.Sum(records.Where(r => r.Tenant == "tenant-1")), kolkata.Total);
+        Assert.Equal(LedgerTestData.Sum(records.Where(r => r.Tenant == "tenant-1")), byTenant.Groups.Single(g => g.Key == "tenant-1").Metrics);
         Assert.Equal(LedgerTestData.Sum(records.Concat(more).Where(r => r.User == records[0].User)), all.Total);
-        Assert.Equal("6", Scalar(path, "SELECT value FROM tollgate_meta WHERE key = 'ledger.schema_version'"));
+        Assert.Equal("7", Scalar(path, "SELECT value FROM tollgate_meta WHERE key = 'ledger.schema_version'"));
         Assert.Null(Scalar(path, "SELECT name FROM sqlite_temp_master WHERE name LIKE 'old_%'"));
     }
 
