@@ -133,14 +133,15 @@ internal static class AdminJsonBody
 
     public static async ValueTask<JsonDocument?> ReadAsync(HttpContext context)
     {
-        if (context.Request.ContentLength > MaxBytes)
+        // Bounded whatever the framing: a chunked body without Content-Length stops being read past the limit too.
+        var (body, tooLarge) = await Forwarding.RequestBodyReader.ReadAsync(context.Request, MaxBytes, context.RequestAborted);
+        if (tooLarge)
         {
             await OpenAiError.WriteAsync(context, 413, $"admin request bodies are limited to {MaxBytes} bytes", "invalid_request_error", "request_too_large");
             return null;
         }
 
-        using var memory = new MemoryStream();
-        await context.Request.Body.CopyToAsync(memory, context.RequestAborted);
+        using var memory = body!;
         if (memory.Length == 0)
         {
             await OpenAiError.BadRequest(context, "the request body is empty: send a JSON object");
@@ -149,7 +150,8 @@ internal static class AdminJsonBody
 
         try
         {
-            var document = JsonDocument.Parse(memory.ToArray());
+            // A copy: the document keeps the bytes it parsed, and the pooled buffer goes back to its pool.
+            var document = JsonDocument.Parse(memory.Span.ToArray());
             if (document.RootElement.ValueKind != JsonValueKind.Object)
             {
                 document.Dispose();
