@@ -13,11 +13,11 @@ internal static class PostgreSqlLedgerSchema
     /// 2 added the daily rollup; 3 keys the wide rollups by a dimension-set id (<c>ledger_dims</c>) instead of seven
     /// text columns; 4 added the quarter-hour rollup (exact reports in zones whose offset is not a whole hour); 5 the
     /// request and prefix fingerprints; 6 the narrow quarter-hour rollup (provider, model, api flavour, tenant); 7 the
-    /// narrow daily one. Older ledgers are upgraded when opened (<see cref="SetAsideOldRollups"/>,
-    /// <see cref="FillFromOldRollups"/>, <see cref="FillQuarters"/>, <see cref="AddFingerprints"/>,
-    /// <see cref="FillNarrowQuarters"/>, <see cref="FillNarrowDaily"/>).
+    /// narrow daily one; 8 the tag rollups (quarter hour and day × tag key, tag value). Older ledgers are upgraded when
+    /// opened (<see cref="SetAsideOldRollups"/>, <see cref="FillFromOldRollups"/>, <see cref="FillQuarters"/>,
+    /// <see cref="AddFingerprints"/>, <see cref="FillNarrowQuarters"/>, <see cref="FillNarrowDaily"/>, <see cref="FillTags"/>).
     /// </summary>
-    public const int Version = 7;
+    public const int Version = 8;
 
     /// <summary>Upgrading from before version 5: the fingerprint columns (empty for the records already kept; no rewrite).</summary>
     public const string AddFingerprints = """
@@ -119,6 +119,14 @@ internal static class PostgreSqlLedgerSchema
             api_flavor text COLLATE "C" NOT NULL, tenant text COLLATE "C" NOT NULL,
             {Metrics},
             PRIMARY KEY (day, provider, model, api_flavor, tenant)) WITH (fillfactor = {RollupFillFactor});
+        CREATE TABLE IF NOT EXISTS ledger_rollup_tag_quarter (
+            quarter bigint NOT NULL, tag_key text COLLATE "C" NOT NULL, tag_value text COLLATE "C" NOT NULL,
+            {Metrics},
+            PRIMARY KEY (quarter, tag_key, tag_value)) WITH (fillfactor = {RollupFillFactor});
+        CREATE TABLE IF NOT EXISTS ledger_rollup_tag_daily (
+            day bigint NOT NULL, tag_key text COLLATE "C" NOT NULL, tag_value text COLLATE "C" NOT NULL,
+            {Metrics},
+            PRIMARY KEY (day, tag_key, tag_value)) WITH (fillfactor = {RollupFillFactor});
         CREATE TABLE IF NOT EXISTS ledger_rollup_daily (
             day bigint NOT NULL, dim_id integer NOT NULL,
             {Metrics},
@@ -188,6 +196,23 @@ internal static class PostgreSqlLedgerSchema
         """;
 
     /// <summary>
+    /// Upgrading from before version 8: the tag rollups, summed from the raw records kept (views by tag refuse a range
+    /// before a retention cutoff, so purged records are not missed).
+    /// </summary>
+    public static string FillTags => $"""
+        DELETE FROM ledger_rollup_tag_quarter;
+        INSERT INTO ledger_rollup_tag_quarter (quarter, tag_key, tag_value, {LedgerColumns.MetricColumns})
+            SELECT (floor(date_part('epoch', r.ts) / 900) * 900)::bigint, t.key, t.value, {Sums}
+            FROM ledger_records r CROSS JOIN LATERAL jsonb_each_text(r.tags::jsonb) AS t(key, value)
+            WHERE r.tags IS NOT NULL GROUP BY 1, 2, 3;
+        DELETE FROM ledger_rollup_tag_daily;
+        INSERT INTO ledger_rollup_tag_daily (day, tag_key, tag_value, {LedgerColumns.MetricColumns})
+            SELECT quarter - ((quarter % 86400) + 86400) % 86400, tag_key, tag_value, {string.Join(", ", LedgerColumns.Metrics.Select(m => $"sum({m})::bigint"))}
+            FROM ledger_rollup_tag_quarter GROUP BY 1, 2, 3;
+        ANALYZE ledger_rollup_tag_quarter, ledger_rollup_tag_daily;
+        """;
+
+    /// <summary>
     /// Inserts a batch (the <see cref="BatchArrays"/> parameters) in one statement: new keys only (ON CONFLICT DO
     /// NOTHING), skipping records older than the retention cutoff, and adds exactly the inserted rows (RETURNING)
     /// to the rollups. Returns (inserted, expired). Every dimension set of the batch must already be in <c>ledger_dims</c>.
@@ -204,7 +229,7 @@ internal static class PostgreSqlLedgerSchema
             RETURNING {QuarterOfTs} AS quarter, provider, model, coalesce(api_flavor, '') AS api_flavor, coalesce(tenant, '') AS tenant,
                 coalesce(project, '') AS project, coalesce(user_id, '') AS user_id, coalesce(key_id, '') AS key_id,
                 input_tokens, cache_read_tokens, cache_write_tokens, output_tokens, reasoning_tokens, total_cost_nanos,
-                input_cost_nanos, output_cost_nanos, success, estimated, unpriced, latency_ms),
+                input_cost_nanos, output_cost_nanos, success, estimated, unpriced, latency_ms, tags),
         wide AS (
             INSERT INTO ledger_rollup_hourly AS r (hour, dim_id, {LedgerColumns.MetricColumns})
             SELECT quarter - ((quarter % 3600) + 3600) % 3600, d.id, {Sums}
@@ -243,11 +268,26 @@ internal static class PostgreSqlLedgerSchema
             FROM ins GROUP BY 1, provider, model, api_flavor, tenant
             ORDER BY 1, provider, model, api_flavor, tenant
             ON CONFLICT (day, provider, model, api_flavor, tenant) DO UPDATE SET {Accumulate}
+            RETURNING 1),
+        tag_quarter AS (
+            INSERT INTO ledger_rollup_tag_quarter AS r (quarter, tag_key, tag_value, {LedgerColumns.MetricColumns})
+            SELECT quarter, t.key, t.value, {Sums}
+            FROM ins CROSS JOIN LATERAL jsonb_each_text(ins.tags::jsonb) AS t(key, value) WHERE ins.tags IS NOT NULL
+            GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+            ON CONFLICT (quarter, tag_key, tag_value) DO UPDATE SET {Accumulate}
+            RETURNING 1),
+        tag_daily AS (
+            INSERT INTO ledger_rollup_tag_daily AS r (day, tag_key, tag_value, {LedgerColumns.MetricColumns})
+            SELECT quarter - ((quarter % 86400) + 86400) % 86400, t.key, t.value, {Sums}
+            FROM ins CROSS JOIN LATERAL jsonb_each_text(ins.tags::jsonb) AS t(key, value) WHERE ins.tags IS NOT NULL
+            GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+            ON CONFLICT (day, tag_key, tag_value) DO UPDATE SET {Accumulate}
             RETURNING 1)
         SELECT (SELECT count(*) FROM ins),
                (SELECT count(*) FROM unnest(@c2::timestamptz[]) AS t(ts) WHERE ts < (SELECT at FROM cutoff)),
                (SELECT count(*) FROM wide) + (SELECT count(*) FROM by_model) + (SELECT count(*) FROM daily) + (SELECT count(*) FROM quarters)
-                 + (SELECT count(*) FROM narrow) + (SELECT count(*) FROM narrow_daily)
+                 + (SELECT count(*) FROM narrow) + (SELECT count(*) FROM narrow_daily) + (SELECT count(*) FROM tag_quarter)
+                 + (SELECT count(*) FROM tag_daily)
         """;
 
     private static string Accumulate =>

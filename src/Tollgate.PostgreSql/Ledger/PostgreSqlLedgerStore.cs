@@ -191,7 +191,7 @@ public sealed class PostgreSqlLedgerStore : ILedgerStore
                 }
 
                 // Tables in the order the exact path's statement updates them (hourly, by model, daily, quarter, narrow
-                // quarter, narrow daily), rows sorted by key: concurrent appenders then lock rollup rows in one order.
+                // quarter, narrow daily, tags), rows sorted by key: concurrent appenders then lock rollup rows in one order.
                 batch.BatchCommands.Add(RollupArrays.Wide(hourly, RollupArrays.UpsertWide));
                 batch.BatchCommands.Add(RollupArrays.Model(delta.ByModel()));
                 batch.BatchCommands.Add(RollupArrays.Wide(daily, RollupArrays.UpsertDaily));
@@ -199,6 +199,11 @@ public sealed class PostgreSqlLedgerStore : ILedgerStore
                 var narrow = delta.Narrow();
                 batch.BatchCommands.Add(RollupArrays.Narrow(narrow, RollupArrays.UpsertNarrow));
                 batch.BatchCommands.Add(RollupArrays.Narrow(RollupDelta.NarrowDaily(narrow), RollupArrays.UpsertNarrowDaily));
+                if (delta.Tags.Count > 0)
+                {
+                    batch.BatchCommands.Add(RollupArrays.Tags(delta.Tags, RollupArrays.UpsertTagQuarter));
+                    batch.BatchCommands.Add(RollupArrays.Tags(delta.TagsDaily(), RollupArrays.UpsertTagDaily));
+                }
                 await batch.ExecuteNonQueryAsync(cancellationToken);
             }
 
@@ -301,7 +306,8 @@ public sealed class PostgreSqlLedgerStore : ILedgerStore
     }
 
     private static readonly RawRecordSql Raw = new(
-        PostgreSqlLedgerSchema.RawSums, "floor(date_part('epoch', ts))::bigint", micros => LedgerColumns.FromUnixMicros(micros));
+        PostgreSqlLedgerSchema.RawSums, "floor(date_part('epoch', ts))::bigint", micros => LedgerColumns.FromUnixMicros(micros),
+        key => $"(tags::jsonb ->> CAST({key} AS text))");
 
     /// <summary>The first and last quarter hour in the rollups (null when empty): bounds a report with an open end.</summary>
     private async ValueTask<(long?, long?)> ExtentAsync(CancellationToken cancellationToken)
@@ -557,6 +563,11 @@ public sealed class PostgreSqlLedgerStore : ILedgerStore
                 if (from < 7)
                 {
                     steps.Add(PostgreSqlLedgerSchema.FillNarrowDaily);
+                }
+
+                if (from < 8)
+                {
+                    steps.Add(PostgreSqlLedgerSchema.FillTags);
                 }
             }
 

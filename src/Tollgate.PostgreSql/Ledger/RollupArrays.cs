@@ -28,6 +28,10 @@ internal static class RollupArrays
 
     public static readonly string UpsertNarrowDaily = Upsert("ledger_rollup_narrow_daily", "day", NarrowKeys, "text");
 
+    public static readonly string UpsertTagQuarter = Upsert("ledger_rollup_tag_quarter", "quarter", ["tag_key", "tag_value"], "text");
+
+    public static readonly string UpsertTagDaily = Upsert("ledger_rollup_tag_daily", "day", ["tag_key", "tag_value"], "text");
+
     /// <summary>Adds the dimension sets that are not stored yet (sorted, so concurrent appenders take their locks in one order).</summary>
     public static readonly string InsertDims =
         $"INSERT INTO ledger_dims ({RollupDims.Columns}) SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[]) " +
@@ -95,6 +99,10 @@ internal static class RollupArrays
     /// <summary>Narrow rollup rows (quarter hour or day × provider, model, api flavour, tenant), upserted by <paramref name="upsert"/>.</summary>
     public static NpgsqlBatchCommand Narrow(Dictionary<(long Quarter, string Provider, string Model, string ApiFlavor, string Tenant), LedgerMetrics> rows, string upsert) =>
         TextKeyed(upsert, rows.Select(r => (r.Key.Quarter, (string[])[r.Key.Provider, r.Key.Model, r.Key.ApiFlavor, r.Key.Tenant], r.Value)).ToList(), 4);
+
+    /// <summary>Tag rollup rows (quarter hour or day × tag key, tag value), upserted by <paramref name="upsert"/>.</summary>
+    public static NpgsqlBatchCommand Tags(Dictionary<(long Quarter, string Key, string Value), LedgerMetrics> rows, string upsert) =>
+        TextKeyed(upsert, rows.Select(r => (r.Key.Quarter, (string[])[r.Key.Key, r.Key.Value], r.Value)).ToList(), 2);
 
     /// <summary>Rollup rows keyed by a time and text columns (the by-model and narrow rollups), as one upsert of arrays.</summary>
     private static NpgsqlBatchCommand TextKeyed(string upsert, List<(long Time, string[] Keys, LedgerMetrics Metrics)> rows, int keyCount)

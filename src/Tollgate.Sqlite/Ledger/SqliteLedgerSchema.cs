@@ -7,11 +7,11 @@ internal static class SqliteLedgerSchema
     /// 2 added the daily rollup; 3 keys the wide rollups by a dimension-set id (<c>ledger_dims</c>) instead of seven
     /// text columns; 4 added the quarter-hour rollup (exact reports in zones whose offset is not a whole hour); 5 the
     /// request and prefix fingerprints; 6 the narrow quarter-hour rollup (provider, model, api flavour, tenant); 7 the
-    /// narrow daily one. Older ledgers are upgraded when opened (<see cref="SetAsideOldRollups"/>,
-    /// <see cref="FillFromOldRollups"/>, <see cref="FillQuarters"/>, <see cref="AddFingerprints"/>,
-    /// <see cref="FillNarrowQuarters"/>, <see cref="FillNarrowDaily"/>).
+    /// narrow daily one; 8 the tag rollups (quarter hour and day × tag key, tag value). Older ledgers are upgraded when
+    /// opened (<see cref="SetAsideOldRollups"/>, <see cref="FillFromOldRollups"/>, <see cref="FillQuarters"/>,
+    /// <see cref="AddFingerprints"/>, <see cref="FillNarrowQuarters"/>, <see cref="FillNarrowDaily"/>, <see cref="FillTags"/>).
     /// </summary>
-    public const int Version = 7;
+    public const int Version = 8;
 
     private const string Metrics = """
         requests INTEGER NOT NULL, input_tokens INTEGER NOT NULL, cache_read_tokens INTEGER NOT NULL,
@@ -61,6 +61,14 @@ internal static class SqliteLedgerSchema
             day INTEGER NOT NULL, provider TEXT NOT NULL, model TEXT NOT NULL, api_flavor TEXT NOT NULL, tenant TEXT NOT NULL,
             {Metrics},
             PRIMARY KEY (day, provider, model, api_flavor, tenant)) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS ledger_rollup_tag_quarter (
+            quarter INTEGER NOT NULL, tag_key TEXT NOT NULL, tag_value TEXT NOT NULL,
+            {Metrics},
+            PRIMARY KEY (quarter, tag_key, tag_value)) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS ledger_rollup_tag_daily (
+            day INTEGER NOT NULL, tag_key TEXT NOT NULL, tag_value TEXT NOT NULL,
+            {Metrics},
+            PRIMARY KEY (day, tag_key, tag_value)) WITHOUT ROWID;
         CREATE TABLE IF NOT EXISTS ledger_rollup_daily (
             day INTEGER NOT NULL, dim_id INTEGER NOT NULL,
             {Metrics},
@@ -131,6 +139,21 @@ internal static class SqliteLedgerSchema
         INSERT INTO ledger_rollup_narrow_daily (day, provider, model, api_flavor, tenant, {Tollgate.Ledger.LedgerColumns.MetricColumns})
             SELECT quarter - (((quarter % 86400) + 86400) % 86400), provider, model, api_flavor, tenant, {string.Join(", ", Tollgate.Ledger.LedgerColumns.Metrics.Select(m => $"SUM({m})"))}
             FROM ledger_rollup_narrow_quarter GROUP BY 1, 2, 3, 4, 5;
+        """;
+
+    /// <summary>
+    /// Upgrading from before version 8: the tag rollups, summed from the raw records kept (views by tag refuse a range
+    /// before a retention cutoff, so purged records are not missed).
+    /// </summary>
+    public static readonly string FillTags = $"""
+        DELETE FROM ledger_rollup_tag_quarter;
+        INSERT INTO ledger_rollup_tag_quarter (quarter, tag_key, tag_value, {Tollgate.Ledger.LedgerColumns.MetricColumns})
+            SELECT (r.ts / 900000000) * 900, j.key, j.value, {RawSums("r.")}
+            FROM ledger_records r, json_each(r.tags) j WHERE r.tags IS NOT NULL GROUP BY 1, 2, 3;
+        DELETE FROM ledger_rollup_tag_daily;
+        INSERT INTO ledger_rollup_tag_daily (day, tag_key, tag_value, {Tollgate.Ledger.LedgerColumns.MetricColumns})
+            SELECT quarter - (((quarter % 86400) + 86400) % 86400), tag_key, tag_value, {string.Join(", ", Tollgate.Ledger.LedgerColumns.Metrics.Select(m => $"SUM({m})"))}
+            FROM ledger_rollup_tag_quarter GROUP BY 1, 2, 3;
         """;
 
     /// <summary>Upgrading from before version 5: the fingerprint columns (empty for the records already kept).</summary>

@@ -198,7 +198,8 @@ public sealed class SqliteLedgerStore : ILedgerStore
         return LedgerReportBuilder.Build(query, rows);
     }
 
-    private static readonly RawRecordSql Raw = new(SqliteLedgerSchema.RawSums(), "(ts / 1000000)", micros => micros);
+    private static readonly RawRecordSql Raw = new(SqliteLedgerSchema.RawSums(), "(ts / 1000000)", micros => micros,
+        key => $"json_extract(tags, '$.\"' || {key} || '\"')");
 
     /// <summary>The first and last quarter hour in the rollups (null when empty): bounds a report with an open end.</summary>
     private static async ValueTask<(long?, long?)> ExtentAsync(SqliteConnection connection, CancellationToken cancellationToken)
@@ -514,6 +515,12 @@ public sealed class SqliteLedgerStore : ILedgerStore
                     if (from < 7)
                     {
                         command.CommandText = SqliteLedgerSchema.FillNarrowDaily;
+                        await command.ExecuteNonQueryAsync(cancellationToken);
+                    }
+
+                    if (from < 8)
+                    {
+                        command.CommandText = SqliteLedgerSchema.FillTags;
                         await command.ExecuteNonQueryAsync(cancellationToken);
                     }
 

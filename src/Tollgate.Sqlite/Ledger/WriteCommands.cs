@@ -27,6 +27,8 @@ internal sealed class WriteCommands : IDisposable
     private readonly RawStatement _byModel;
     private readonly RawStatement _narrow;
     private readonly RawStatement _narrowDaily;
+    private readonly RawStatement _tagQuarter;
+    private readonly RawStatement _tagDaily;
     private readonly RawStatement _daily;
     private readonly RawStatement _dim;
     private readonly SqliteCommand _cutoff;
@@ -44,6 +46,8 @@ internal sealed class WriteCommands : IDisposable
         _byModel = new RawStatement(connection, Upsert("ledger_rollup_model_hourly", ["hour", "provider", "model", "api_flavor"]), _arena);
         _narrow = new RawStatement(connection, Upsert("ledger_rollup_narrow_quarter", ["quarter", "provider", "model", "api_flavor", "tenant"]), _arena);
         _narrowDaily = new RawStatement(connection, Upsert("ledger_rollup_narrow_daily", ["day", "provider", "model", "api_flavor", "tenant"]), _arena);
+        _tagQuarter = new RawStatement(connection, Upsert("ledger_rollup_tag_quarter", ["quarter", "tag_key", "tag_value"]), _arena);
+        _tagDaily = new RawStatement(connection, Upsert("ledger_rollup_tag_daily", ["day", "tag_key", "tag_value"]), _arena);
         _daily = new RawStatement(connection, Upsert("ledger_rollup_daily", ["day", "dim_id"]), _arena);
         // DO UPDATE (not NOTHING) so RETURNING yields the id also when another process added the set first.
         _dim = new RawStatement(
@@ -156,6 +160,20 @@ internal sealed class WriteCommands : IDisposable
         var narrow = delta.Narrow();
         UpsertNarrow(_narrow, narrow);
         UpsertNarrow(_narrowDaily, RollupDelta.NarrowDaily(narrow));
+        UpsertTags(_tagQuarter, delta.Tags);
+        UpsertTags(_tagDaily, delta.TagsDaily());
+    }
+
+    private static void UpsertTags(RawStatement s, Dictionary<(long Time, string Key, string Value), LedgerMetrics> rows)
+    {
+        foreach (var (k, m) in rows)
+        {
+            s.Bind(1, k.Time);
+            s.Bind(2, k.Key);
+            s.Bind(3, k.Value);
+            BindMetrics(s, 4, m);
+            s.Execute();
+        }
     }
 
     private static void UpsertNarrow(RawStatement s, Dictionary<(long Time, string Provider, string Model, string ApiFlavor, string Tenant), LedgerMetrics> rows)
@@ -234,6 +252,8 @@ internal sealed class WriteCommands : IDisposable
         _byModel.Dispose();
         _narrow.Dispose();
         _narrowDaily.Dispose();
+        _tagQuarter.Dispose();
+        _tagDaily.Dispose();
         _daily.Dispose();
         _dim.Dispose();
         _cutoff.Dispose();

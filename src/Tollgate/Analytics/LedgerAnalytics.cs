@@ -80,6 +80,34 @@ public sealed class LedgerAnalytics
             return (groups, null);
         }
 
+        if (query.By.TagKey is { } tagKey && query.Tags.Count == 0 && !LedgerColumns.DimensionFilters(filter).Any() && filter.SessionId is null)
+        {
+            // By a tag alone: the tag rollups hold each value's sums; records without the tag are the rest of the total.
+            if (await LedgerRetention.RawRangeProblemAsync(_store, filter, cancellationToken) is { } purged)
+            {
+                return (groups, purged);
+            }
+
+            var tagged = await _store.QueryAsync(new LedgerQuery { Filter = filter, GroupByTag = tagKey }, cancellationToken);
+            if (tagged.Groups.Count > 0)
+            {
+                foreach (var g in tagged.Groups)
+                {
+                    Add(groups, g.Key ?? CostReport.NoneKey, g.Metrics);
+                }
+
+                var untagged = (await _store.QueryAsync(new LedgerQuery { Filter = filter }, cancellationToken)).Total - tagged.Total;
+                if (untagged.Requests != 0)
+                {
+                    Add(groups, CostReport.NoneKey, untagged);
+                }
+
+                return (groups, null);
+            }
+
+            // No record of the range carries the key: the read below says which keys there are.
+        }
+
         var (parts, error) = await FoldRecordsAsync(query with { Filter = filter }, () => new Dictionary<string, LedgerMetrics>(StringComparer.Ordinal),
             (part, key, record) => Add(part, key, LedgerMetrics.Of(record)), cancellationToken);
         foreach (var (key, metrics) in parts.SelectMany(p => p))

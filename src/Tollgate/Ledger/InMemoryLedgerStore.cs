@@ -51,7 +51,18 @@ public sealed class InMemoryLedgerStore : ILedgerStore
         var rows = new List<RollupRow>();
         lock (_gate)
         {
-            if (f.SessionId is not null)
+            if (query.GroupByTag is { } tag)
+            {
+                // Kept in memory whole: a tag's value is read off the records themselves.
+                foreach (var r in _records.Values)
+                {
+                    if (f.Matches(r) && r.Tags.TryGetValue(tag, out var value))
+                    {
+                        rows.Add(new RollupRow(0, value, LedgerMetrics.Of(r)));
+                    }
+                }
+            }
+            else if (f.SessionId is not null)
             {
                 foreach (var r in _records.Values)
                 {

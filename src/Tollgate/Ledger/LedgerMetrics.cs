@@ -39,5 +39,13 @@ public readonly record struct LedgerMetrics(
         a.CostNanos + b.CostNanos, a.InputCostNanos + b.InputCostNanos, a.OutputCostNanos + b.OutputCostNanos,
         a.Errors + b.Errors, a.Estimated + b.Estimated, a.Unpriced + b.Unpriced, a.LatencyMsSum + b.LatencyMsSum);
 
+    public static LedgerMetrics operator -(LedgerMetrics a, LedgerMetrics b) => new(
+        a.Requests - b.Requests, a.InputTokens - b.InputTokens, a.CacheReadTokens - b.CacheReadTokens,
+        a.CacheWriteTokens - b.CacheWriteTokens, a.OutputTokens - b.OutputTokens, a.ReasoningTokens - b.ReasoningTokens,
+        a.CostNanos - b.CostNanos, a.InputCostNanos - b.InputCostNanos, a.OutputCostNanos - b.OutputCostNanos,
+        a.Errors - b.Errors, a.Estimated - b.Estimated, a.Unpriced - b.Unpriced, a.LatencyMsSum - b.LatencyMsSum);
+
     public LedgerMetrics Add(LedgerMetrics other) => this + other;
+
+    public LedgerMetrics Subtract(LedgerMetrics other) => this - other;
 }

@@ -10,6 +10,12 @@ public sealed record LedgerQuery
 
     public LedgerDimension? GroupBy { get; init; }
 
+    /// <summary>
+    /// Groups by the value of this tag key instead of a dimension, over the records that carry it (answered from the
+    /// tag rollups). Only without <see cref="GroupBy"/>, <see cref="Bucket"/>, dimension filters or a session.
+    /// </summary>
+    public string? GroupByTag { get; init; }
+
     public TimeBucket? Bucket { get; init; }
 
     public TimeZoneInfo TimeZone { get; init; } = TimeZoneInfo.Utc;

@@ -74,13 +74,19 @@ internal static class LedgerReportBuilder
         {
             throw new ArgumentOutOfRangeException(nameof(query), "Top must be positive");
         }
+
+        if (query.GroupByTag is not null && (query.GroupBy is not null || query.Bucket is not null ||
+                                             LedgerColumns.DimensionFilters(query.Filter).Any() || query.Filter.SessionId is not null))
+        {
+            throw new ArgumentException("GroupByTag goes with a time range only: no GroupBy, Bucket, dimension filter or session", nameof(query));
+        }
     }
 
     public static LedgerReport Build(LedgerQuery query, IEnumerable<RollupRow> rows)
     {
         var total = default(LedgerMetrics);
         var groups = new Dictionary<(string? Key, long Bucket), LedgerMetrics>();
-        var grouped = query.GroupBy is not null || query.Bucket is not null;
+        var grouped = query.GroupBy is not null || query.GroupByTag is not null || query.Bucket is not null;
         foreach (var row in rows)
         {
             total += row.Metrics;
@@ -89,7 +95,7 @@ internal static class LedgerReportBuilder
                 continue;
             }
 
-            var key = query.GroupBy is null || string.IsNullOrEmpty(row.Key) ? null : row.Key;
+            var key = (query.GroupBy is null && query.GroupByTag is null) || string.IsNullOrEmpty(row.Key) ? null : row.Key;
             var bucket = query.Bucket is { } b ? BucketStart(row.Start, b, query.TimeZone, query.WeekStart) : 0;
             groups[(key, bucket)] = groups.TryGetValue((key, bucket), out var sum) ? sum + row.Metrics : row.Metrics;
         }

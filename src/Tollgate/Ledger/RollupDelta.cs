@@ -75,13 +75,40 @@ internal sealed class RollupDelta
         return hourly;
     }
 
+    /// <summary>Sums per (UTC quarter hour, tag key, tag value): the tag rollups (a record counts once under each of its tags).</summary>
+    public Dictionary<(long Quarter, string Key, string Value), LedgerMetrics> Tags { get; } = [];
+
+    /// <summary>The tag sums per UTC day (keys carry the day start).</summary>
+    public Dictionary<(long Quarter, string Key, string Value), LedgerMetrics> TagsDaily()
+    {
+        var daily = new Dictionary<(long, string, string), LedgerMetrics>();
+        foreach (var (key, metrics) in Tags)
+        {
+            ref var sum = ref CollectionsMarshal.GetValueRefOrAddDefault(daily, key with { Quarter = LedgerReportBuilder.DayOf(key.Quarter) }, out _);
+            sum += metrics;
+        }
+
+        return daily;
+    }
+
     /// <summary>Empties the sums and keeps the capacity: a store reuses one delta per batch instead of regrowing a large dictionary.</summary>
-    public void Clear() => Wide.Clear();
+    public void Clear()
+    {
+        Wide.Clear();
+        Tags.Clear();
+    }
 
     public void Add(UsageRecord record)
     {
-        ref var sum = ref CollectionsMarshal.GetValueRefOrAddDefault(Wide, RollupKey.Of(record), out _);
-        sum += LedgerMetrics.Of(record);
+        var key = RollupKey.Of(record);
+        var metrics = LedgerMetrics.Of(record);
+        ref var sum = ref CollectionsMarshal.GetValueRefOrAddDefault(Wide, key, out _);
+        sum += metrics;
+        foreach (var (tag, value) in record.Tags)
+        {
+            ref var tagged = ref CollectionsMarshal.GetValueRefOrAddDefault(Tags, (key.Time, tag, value), out _);
+            tagged += metrics;
+        }
     }
 
     public static long[] Values(LedgerMetrics m) =>

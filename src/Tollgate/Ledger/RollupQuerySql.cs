@@ -19,6 +19,8 @@ internal sealed class RollupQuerySql
     public const string WideQuarter = "ledger_rollup_quarter";
     public const string NarrowQuarter = "ledger_rollup_narrow_quarter";
     public const string NarrowDaily = "ledger_rollup_narrow_daily";
+    public const string TagQuarter = "ledger_rollup_tag_quarter";
+    public const string TagDaily = "ledger_rollup_tag_daily";
 
     private readonly List<string> _ctes = [];
     private readonly List<string> _selects = [];
@@ -52,6 +54,11 @@ internal sealed class RollupQuerySql
     {
         ArgumentNullException.ThrowIfNull(plan);
         var sql = new RollupQuerySql { _lateral = lateral };
+        if (query.GroupByTag is not null)
+        {
+            return sql.ForTag(query, plan, raw, dimsJoin);
+        }
+
         var byModel = LedgerReportBuilder.CanUseModelRollup(query);
         // A query on provider, model, api flavour and tenant only reads the narrow rollups (dozens of rows a quarter or a
         // day, not a row per dimension set) for its days and quarters, and for its hours when the model rollup cannot.
@@ -81,6 +88,23 @@ internal sealed class RollupQuerySql
         return sql;
     }
 
+    /// <summary>A report by a tag's value: the tag rollups for the days, hours and quarters, raw records for the edges.</summary>
+    private RollupQuerySql ForTag(LedgerQuery query, RollupPlan plan, RawRecordSql raw, string dimsJoin)
+    {
+        AddRollup(query, TagDaily, "day", plan.Days, dimsJoin);
+        AddRollup(query, TagQuarter, "quarter", plan.Hours, dimsJoin, rangeName: "hours");
+        AddRollup(query, TagQuarter, "quarter", plan.Quarters, dimsJoin);
+        AddTimed(query, TagDaily, "day", [.. plan.ShiftedDays.Select(d => (d.Day, d.Day + LedgerReportBuilder.SecondsPerDay, d.Time))], dimsJoin, negative: false);
+        AddTimed(query, TagQuarter, "quarter", plan.NegativeHours, dimsJoin, negative: true, rangeName: "hours");
+        AddTimed(query, TagQuarter, "quarter", plan.NegativeQuarters, dimsJoin, negative: true);
+        foreach (var (from, to) in plan.Raw)
+        {
+            AddRaw(query, raw, "CAST(0 AS bigint)", raw.TsParameter(from), raw.TsParameter(to), session: null);
+        }
+
+        return this;
+    }
+
     /// <summary>A report over one session's own (indexed) records: sessions are small and not a rollup dimension.</summary>
     public static RollupQuerySql ForSession(LedgerQuery query, RawRecordSql raw, long? fromMicros, long? toMicros)
     {
@@ -101,6 +125,11 @@ internal sealed class RollupQuerySql
     private List<string> Filters(LedgerQuery query)
     {
         var filters = new List<string>();
+        if (query.GroupByTag is { } tag)
+        {
+            filters.Add($"tag_key = {Param(tag)}");
+        }
+
         foreach (var (column, value) in LedgerColumns.DimensionFilters(query.Filter))
         {
             filters.Add($"{column} = {Param(value)}");
@@ -120,7 +149,7 @@ internal sealed class RollupQuerySql
             return;
         }
 
-        var dim = query.GroupBy is { } d ? LedgerColumns.DimensionColumn(d) : "''";
+        var dim = Dimension(query);
         // CAST: PostgreSQL sums bigints as numeric, which is slow to send and to decode; the totals fit a bigint.
         var sums = string.Join(", ", LedgerColumns.Metrics.Select(m => $"CAST(SUM({m}) AS bigint)"));
         var time = query.Bucket is null ? "CAST(0 AS bigint)" : timeColumn;
@@ -168,17 +197,17 @@ internal sealed class RollupQuerySql
     /// Rows of a wide rollup over ranges that each count in the bucket of their own <c>Time</c> (not the row's), added
     /// or — <paramref name="negative"/> — subtracted: the shifted days of a <see cref="RollupPlan"/>.
     /// </summary>
-    private void AddTimed(LedgerQuery query, string table, string timeColumn, List<(long From, long To, long Time)> ranges, string dimsJoin, bool negative)
+    private void AddTimed(LedgerQuery query, string table, string timeColumn, List<(long From, long To, long Time)> ranges, string dimsJoin, bool negative, string? rangeName = null)
     {
         if (ranges.Count == 0)
         {
             return;
         }
 
-        var dim = query.GroupBy is { } d ? LedgerColumns.DimensionColumn(d) : "''";
+        var dim = Dimension(query);
         var sign = negative ? "-" : "";
         var sums = string.Join(", ", LedgerColumns.Metrics.Select(m => $"{sign}CAST(SUM({m}) AS bigint)"));
-        var cte = (negative ? "n_" : "s_") + timeColumn;
+        var cte = (negative ? "n_" : "s_") + (rangeName ?? timeColumn);
         var values = string.Join(", ", ranges.Select(r => $"(CAST({Param(r.From)} AS bigint), CAST({Param(r.To)} AS bigint), CAST({Param(r.Time)} AS bigint))"));
         _ctes.Add($"{cte}(a, b, t) AS (VALUES {values})");
         var where = Filters(query);
@@ -188,7 +217,11 @@ internal sealed class RollupQuerySql
     }
 
     /// <summary>True for the rollups keyed by a dimension-set id (joined with <c>ledger_dims</c>); false for those holding their dimensions.</summary>
-    private static bool Wide(string table) => table is not (ModelHourly or NarrowQuarter or NarrowDaily);
+    private static bool Wide(string table) => table is not (ModelHourly or NarrowQuarter or NarrowDaily or TagQuarter or TagDaily);
+
+    /// <summary>The grouped column of a rollup read: the dimension's, the tag rollups' value, or none.</summary>
+    private static string Dimension(LedgerQuery query) =>
+        query.GroupByTag is not null ? "tag_value" : query.GroupBy is { } d ? LedgerColumns.DimensionColumn(d) : "''";
 
     /// <summary>The ranges of <paramref name="cte"/> joined with the rows of <paramref name="table"/> inside each.</summary>
     private string RangeJoin(string cte, string table, string timeColumn, string dimsJoin) => _lateral
@@ -213,8 +246,19 @@ internal sealed class RollupQuerySql
             where.Add($"ts < {Param(to)}");
         }
 
-        where.AddRange(Filters(query));
-        var dim = query.GroupBy is { } d ? LedgerColumns.DimensionColumn(d) : "''";
+        string dim;
+        if (query.GroupByTag is { } tag)
+        {
+            // Only the records that carry the tag, grouped by its value (the tag rollups hold no others).
+            dim = raw.TagValue(Param(tag));
+            where.Add($"{dim} IS NOT NULL");
+        }
+        else
+        {
+            where.AddRange(Filters(query));
+            dim = query.GroupBy is { } d ? LedgerColumns.DimensionColumn(d) : "''";
+        }
+
         _selects.Add($"SELECT {time}, {dim}, {raw.Sums} FROM ledger_records" +
                      (where.Count > 0 ? " WHERE " + string.Join(" AND ", where) : "") + " GROUP BY 1, 2");
     }

@@ -145,6 +145,45 @@ public abstract partial class LedgerStoreConformanceTests
         Assert.Equal(records.Select(r => (r.Provider, r.Model)).Distinct().Order(), asked.Order());
     }
 
+    [Theory]
+    [InlineData("UTC")]
+    [InlineData("Asia/Kolkata")]
+    [InlineData("Asia/Kathmandu")]
+    public async Task QueryAsync_GroupByTag_EqualsTheRecordsThatCarryIt(string zoneId)
+    {
+        await using var store = await CreateStoreAsync();
+        var random = new Random(5);
+        // Some records with one tag, some with two, some with none; one value is empty.
+        var records = LedgerTestData.Many(500).Select((r, i) => r with
+        {
+            Tags = (i % 5) switch
+            {
+                0 => new Dictionary<string, string>(),
+                1 => new Dictionary<string, string> { ["team"] = "ml", ["feature"] = "search" },
+                2 => new Dictionary<string, string> { ["team"] = "" },
+                _ => new Dictionary<string, string> { ["team"] = $"t{random.Next(3)}" },
+            },
+        }).ToList();
+        // The second batch repeats ten records: a store's exact (row by row) path adds the tag sums of the new ones only.
+        await store.AppendAsync(records[..250], Ct);
+        await store.AppendAsync([.. records[..10], .. records[250..]], Ct);
+        var zone = TimeZoneInfo.FindSystemTimeZoneById(zoneId);
+        // Local day bounds (rollups), and a bound inside a quarter hour (raw records at the edge).
+        var localDay = DateTime.SpecifyKind(LedgerTestData.Start.UtcDateTime.Date.AddDays(2), DateTimeKind.Unspecified);
+        var from = new DateTimeOffset(localDay, zone.GetUtcOffset(localDay)).AddMinutes(7).AddSeconds(3);
+        var filter = new LedgerFilter { From = from, To = from.AddDays(25).AddHours(5).AddMinutes(52) };
+
+        var report = await store.QueryAsync(new LedgerQuery { Filter = filter, GroupByTag = "team", TimeZone = zone }, Ct);
+
+        var expected = records.Where(r => filter.Matches(r) && r.Tags.ContainsKey("team"))
+            .GroupBy(r => r.Tags["team"]).Select(g => (Key: g.Key.Length == 0 ? null : g.Key, Sum: LedgerTestData.Sum(g)))
+            .OrderBy(g => g.Key, StringComparer.Ordinal).ToList();
+        Assert.Equal(5, expected.Count);   // ml, t0, t1, t2 and the empty value
+        Assert.Equal(expected, report.Groups.Select(g => (g.Key, Sum: g.Metrics)).OrderBy(g => g.Key, StringComparer.Ordinal).ToList());
+        Assert.Equal(LedgerTestData.Sum(records.Where(r => filter.Matches(r) && r.Tags.ContainsKey("team"))), report.Total);
+        Assert.Throws<ArgumentException>(() => LedgerReportBuilder.Validate(new LedgerQuery { GroupByTag = "team", Filter = new LedgerFilter { Tenant = "tenant-0" } }));
+    }
+
     /// <summary>A scenario at half the prices in force.</summary>
     private sealed class HalfPrice(ICostCalculator inner) : ICostCalculator
     {

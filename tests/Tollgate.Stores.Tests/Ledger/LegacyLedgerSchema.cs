@@ -1,7 +1,7 @@
 namespace Tollgate.Stores.Tests.Ledger;
 
 /// <summary>
-/// Turns a current ledger back into what schema version 1 to 6 stored — no narrow daily rollup; before 6 no narrow quarter-hour rollup; before 5 no fingerprint columns; before 4 no quarter-hour rollup; before 3, wide
+/// Turns a current ledger back into what schema version 1 to 7 stored — no tag rollups; before 7 no narrow daily rollup; before 6 no narrow quarter-hour rollup; before 5 no fingerprint columns; before 4 no quarter-hour rollup; before 3, wide
 /// rollups keyed by the seven dimension text columns (version 1 without the daily rollup) — filled from the ledger's own records, so the upgrade on open
 /// can be tested against the older layout exactly as those versions wrote it.
 /// </summary>
@@ -42,13 +42,19 @@ internal static class LegacyLedgerSchema
 
     private static string Build(int version, string hourOfTs, string textKey, string intType, string sums, string tableSuffix)
     {
-        // Before version 6 there were no narrow rollups; version 6 had the quarter-hour one only.
-        if (version == 6)
+        // Before version 8 there were no tag rollups; before 6 no narrow rollups; version 6 had the quarter-hour one only.
+        const string DropTags = "DROP TABLE ledger_rollup_tag_quarter; DROP TABLE ledger_rollup_tag_daily; ";
+        if (version == 7)
         {
-            return "DROP TABLE ledger_rollup_narrow_daily; UPDATE tollgate_meta SET value = '6' WHERE key = 'ledger.schema_version';";
+            return DropTags + "UPDATE tollgate_meta SET value = '7' WHERE key = 'ledger.schema_version';";
         }
 
-        const string DropNarrow = "DROP TABLE ledger_rollup_narrow_quarter; DROP TABLE ledger_rollup_narrow_daily; ";
+        if (version == 6)
+        {
+            return DropTags + "DROP TABLE ledger_rollup_narrow_daily; UPDATE tollgate_meta SET value = '6' WHERE key = 'ledger.schema_version';";
+        }
+
+        const string DropNarrow = DropTags + "DROP TABLE ledger_rollup_narrow_quarter; DROP TABLE ledger_rollup_narrow_daily; ";
         if (version == 5)
         {
             return DropNarrow + "UPDATE tollgate_meta SET value = '5' WHERE key = 'ledger.schema_version';";

@@ -63,10 +63,11 @@ public sealed class PostgreSqlLedgerStoreTests(PostgreSqlLedgerDatabase database
     [InlineData(4)]
     [InlineData(5)]
     [InlineData(6)]
+    [InlineData(7)]
     public async Task QueryAsync_LedgerFromOlderSchema_IsUpgradedToCurrentRollups(int version)
     {
         var connectionString = await database.NewSchemaAsync();
-        var records = LedgerTestData.Many(300);
+        var records = LedgerTestData.Many(300).Select((r, i) => r with { Tags = new Dictionary<string, string> { ["team"] = $"team-{i % 3}" } }).ToList();
         await using (var store = new PostgreSqlLedgerStore(connectionString))
         {
             await store.AppendAsync(records, TestContext.Current.CancellationToken);
@@ -80,6 +81,7 @@ public sealed class PostgreSqlLedgerStoreTests(PostgreSqlLedgerDatabase database
         var report = await reopened.QueryAsync(query, TestContext.Current.CancellationToken);
         var hourly = await reopened.QueryAsync(new LedgerQuery { GroupBy = LedgerDimension.Project, Bucket = TimeBucket.Hour }, TestContext.Current.CancellationToken);
         var byTenant = await reopened.QueryAsync(new LedgerQuery { GroupBy = LedgerDimension.Tenant }, TestContext.Current.CancellationToken);
+        var byTeam = await reopened.QueryAsync(new LedgerQuery { GroupByTag = "team" }, TestContext.Current.CancellationToken);
         // Hours of a +05:30 zone for one tenant: answered from the narrow quarter-hour rollup the upgrade filled.
         var kolkata = await reopened.QueryAsync(new LedgerQuery
         {
@@ -95,9 +97,11 @@ public sealed class PostgreSqlLedgerStoreTests(PostgreSqlLedgerDatabase database
         Assert.Equal(LedgerTestData.Sum(records), hourly.Total);
         Assert.Equal(LedgerTestData.Sum(records.Where(r => r.Tenant == "tenant-1")), kolkata.Total);
         Assert.Equal(LedgerTestData.Sum(records.Where(r => r.Tenant == "tenant-1")), byTenant.Groups.Single(g => g.Key == "tenant-1").Metrics);
+        Assert.Equal(records.GroupBy(r => r.Tags["team"]).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => (g.Key, LedgerTestData.Sum(g))),
+            byTeam.Groups.OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => (g.Key!, g.Metrics)));
         var expected = records.Concat(more).Concat(LedgerTestData.Many(10, seed: 98)).Where(r => r.User == records[0].User);
         Assert.Equal(LedgerTestData.Sum(expected), all.Total);
-        Assert.Equal("7", await ScalarAsync(connectionString, "SELECT value FROM tollgate_meta WHERE key = 'ledger.schema_version'"));
+        Assert.Equal("8", await ScalarAsync(connectionString, "SELECT value FROM tollgate_meta WHERE key = 'ledger.schema_version'"));
     }
 
     [Fact]

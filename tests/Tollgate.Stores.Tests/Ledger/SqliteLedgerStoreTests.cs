@@ -36,10 +36,11 @@ public sealed class SqliteLedgerStoreTests : LedgerStoreConformanceTests, IDispo
     [InlineData(4)]
     [InlineData(5)]
     [InlineData(6)]
+    [InlineData(7)]
     public async Task QueryAsync_LedgerFromOlderSchema_IsUpgradedToCurrentRollups(int version)
     {
         var path = Path.Combine(_directory, "v" + version, "tollgate.db");
-        var records = LedgerTestData.Many(300);
+        var records = LedgerTestData.Many(300).Select((r, i) => r with { Tags = new Dictionary<string, string> { ["team"] = $"team-{i % 3}" } }).ToList();
         await using (var store = new SqliteLedgerStore(path))
         {
             await store.AppendAsync(records, TestContext.Current.CancellationToken);
@@ -54,6 +55,7 @@ public sealed class SqliteLedgerStoreTests : LedgerStoreConformanceTests, IDispo
         var report = await reopened.QueryAsync(query, TestContext.Current.CancellationToken);
         var hourly = await reopened.QueryAsync(new LedgerQuery { GroupBy = LedgerDimension.Project, Bucket = TimeBucket.Hour }, TestContext.Current.CancellationToken);
         var byTenant = await reopened.QueryAsync(new LedgerQuery { GroupBy = LedgerDimension.Tenant }, TestContext.Current.CancellationToken);
+        var byTeam = await reopened.QueryAsync(new LedgerQuery { GroupByTag = "team" }, TestContext.Current.CancellationToken);
         // Hours of a +05:30 zone for one tenant: answered from the narrow quarter-hour rollup the upgrade filled.
         var kolkata = await reopened.QueryAsync(new LedgerQuery
         {
@@ -68,8 +70,10 @@ public sealed class SqliteLedgerStoreTests : LedgerStoreConformanceTests, IDispo
         Assert.Equal(LedgerTestData.Sum(records), hourly.Total);
         Assert.Equal(LedgerTestData.Sum(records.Where(r => r.Tenant == "tenant-1")), kolkata.Total);
         Assert.Equal(LedgerTestData.Sum(records.Where(r => r.Tenant == "tenant-1")), byTenant.Groups.Single(g => g.Key == "tenant-1").Metrics);
+        Assert.Equal(records.GroupBy(r => r.Tags["team"]).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => (g.Key, LedgerTestData.Sum(g))),
+            byTeam.Groups.OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => (g.Key!, g.Metrics)));
         Assert.Equal(LedgerTestData.Sum(records.Concat(more).Where(r => r.User == records[0].User)), all.Total);
-        Assert.Equal("7", Scalar(path, "SELECT value FROM tollgate_meta WHERE key = 'ledger.schema_version'"));
+        Assert.Equal("8", Scalar(path, "SELECT value FROM tollgate_meta WHERE key = 'ledger.schema_version'"));
         Assert.Null(Scalar(path, "SELECT name FROM sqlite_temp_master WHERE name LIKE 'old_%'"));
     }
 
