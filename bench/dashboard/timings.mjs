@@ -12,6 +12,7 @@ const pages = [
   ['explore, 30 days', `#/explore?${range}`],
   ['explore by tenant, 30 days', `#/explore?by=tenant&${range}`],
   ['explore, one tenant, Asia/Kolkata, 30 days', `#/explore?tenant=tenant-1&tz=Asia/Kolkata&${range}`],
+  ['explore by tag:feature, 30 days', `#/explore?by=tag:feature&${range}`],
   ['calls', `#/calls?${range}`],
   ['providers, 30 days', `#/providers?${range}`],
   ['budgets', '#/budgets'],
