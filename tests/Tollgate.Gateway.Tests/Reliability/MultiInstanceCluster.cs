@@ -131,7 +131,11 @@ internal sealed class MultiInstanceCluster : IAsyncDisposable
     /// Sends <paramref name="total"/> requests at <paramref name="concurrency"/>; returns the count per outcome ("200",
     /// "429 budget_exceeded", …) and the ids of the calls answered 200 (for a stream: with its <c>[DONE]</c>).
     /// </summary>
-    public async Task<LoadResult> LoadAsync(int total, int concurrency, Func<int, string>? bodies = null, Func<int, bool>? abandonStream = null, bool backOff = false)
+    /// <param name="until">
+    /// When given, the load goes on past <paramref name="total"/> (each worker pausing 20 ms between calls) until it
+    /// completes: a test that breaks something mid-load is sure to have calls in flight then, however fast the first ones ran.
+    /// </param>
+    public async Task<LoadResult> LoadAsync(int total, int concurrency, Func<int, string>? bodies = null, Func<int, bool>? abandonStream = null, bool backOff = false, Task? until = null)
     {
         bodies ??= BodyFor;
         var outcomes = new ConcurrentDictionary<string, int>(StringComparer.Ordinal);
@@ -140,8 +144,13 @@ internal sealed class MultiInstanceCluster : IAsyncDisposable
         var workers = Enumerable.Range(0, concurrency).Select(_ => Task.Run(async () =>
         {
             int i;
-            while ((i = Interlocked.Increment(ref next)) < total)
+            while ((i = Interlocked.Increment(ref next)) < total || until is { IsCompleted: false })
             {
+                if (i >= total)
+                {
+                    await Task.Delay(20, Ct);
+                }
+
                 var body = bodies(i);
                 var client = _clients[i % _clients.Count];
                 string outcome;

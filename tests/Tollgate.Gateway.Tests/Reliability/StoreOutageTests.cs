@@ -16,7 +16,8 @@ public sealed class StoreOutageTests
     public async Task PostgresAndRedisStoppedAndRestartedMidLoad_OnlyDocumentedStatusesNothingLostNothingDoubled()
     {
         await using var cluster = await MultiInstanceCluster.StartAsync(limit: "0.02", instances: 2, postgresAdmin: OutageServices.Postgres, redis: OutageServices.Redis);
-        var load = cluster.LoadAsync(total: 2000, concurrency: 40, backOff: true);
+        var outageOver = new TaskCompletionSource();
+        var load = cluster.LoadAsync(total: 2000, concurrency: 40, backOff: true, until: outageOver.Task);
         var (postgresDown, redisDown) = (false, false);
         var adminAnswers = new List<(string Path, int Status, string Body)>();
         try
@@ -47,6 +48,7 @@ public sealed class StoreOutageTests
         }
         finally
         {
+            outageOver.TrySetResult();
             // Whatever happened above, both run again for the next test.
             if (redisDown)
             {
