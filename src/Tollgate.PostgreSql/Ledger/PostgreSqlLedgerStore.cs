@@ -544,31 +544,14 @@ public sealed class PostgreSqlLedgerStore : ILedgerStore
             steps.Add(PostgreSqlLedgerSchema.Create);
             if (upgradeFrom is { } from)
             {
-                if (from < 3)
-                {
-                    steps.Add(PostgreSqlLedgerSchema.FillFromOldRollups(from));
-                }
-
-                if (from < 4)
-                {
-                    steps.Add(PostgreSqlLedgerSchema.FillQuarters);
-                }
-
+                // Each fill the versions since `from` added, in order (later ones sum from earlier ones).
+                (int Before, string Sql)[] fills =
+                [
+                    (3, PostgreSqlLedgerSchema.FillFromOldRollups(from)), (4, PostgreSqlLedgerSchema.FillQuarters),
+                    (6, PostgreSqlLedgerSchema.FillNarrowQuarters), (7, PostgreSqlLedgerSchema.FillNarrowDaily), (8, PostgreSqlLedgerSchema.FillTags),
+                ];
+                steps.AddRange(fills.Where(f => from < f.Before).Select(f => f.Sql));
                 steps.Add(PostgreSqlLedgerSchema.AddFingerprints);
-                if (from < 6)
-                {
-                    steps.Add(PostgreSqlLedgerSchema.FillNarrowQuarters);
-                }
-
-                if (from < 7)
-                {
-                    steps.Add(PostgreSqlLedgerSchema.FillNarrowDaily);
-                }
-
-                if (from < 8)
-                {
-                    steps.Add(PostgreSqlLedgerSchema.FillTags);
-                }
             }
 
             foreach (var step in steps)

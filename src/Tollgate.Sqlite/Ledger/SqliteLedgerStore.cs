@@ -494,33 +494,15 @@ public sealed class SqliteLedgerStore : ILedgerStore
                 await command.ExecuteNonQueryAsync(cancellationToken);
                 if (upgradeFrom is { } from)
                 {
-                    if (from < 3)
+                    // Each fill the versions since `from` added, in order (later ones sum from earlier ones).
+                    (int Before, string Sql)[] fills =
+                    [
+                        (3, SqliteLedgerSchema.FillFromOldRollups(from)), (4, SqliteLedgerSchema.FillQuarters),
+                        (6, SqliteLedgerSchema.FillNarrowQuarters), (7, SqliteLedgerSchema.FillNarrowDaily), (8, SqliteLedgerSchema.FillTags),
+                    ];
+                    foreach (var (_, sql) in fills.Where(f => from < f.Before))
                     {
-                        command.CommandText = SqliteLedgerSchema.FillFromOldRollups(from);
-                        await command.ExecuteNonQueryAsync(cancellationToken);
-                    }
-
-                    if (from < 4)
-                    {
-                        command.CommandText = SqliteLedgerSchema.FillQuarters;
-                        await command.ExecuteNonQueryAsync(cancellationToken);
-                    }
-
-                    if (from < 6)
-                    {
-                        command.CommandText = SqliteLedgerSchema.FillNarrowQuarters;
-                        await command.ExecuteNonQueryAsync(cancellationToken);
-                    }
-
-                    if (from < 7)
-                    {
-                        command.CommandText = SqliteLedgerSchema.FillNarrowDaily;
-                        await command.ExecuteNonQueryAsync(cancellationToken);
-                    }
-
-                    if (from < 8)
-                    {
-                        command.CommandText = SqliteLedgerSchema.FillTags;
+                        command.CommandText = sql;
                         await command.ExecuteNonQueryAsync(cancellationToken);
                     }
 

@@ -170,14 +170,7 @@ internal sealed class RollupQuerySql
         }
 
         var filters = Filters(query);
-        if (!Wide(table))
-        {
-            where.AddRange(filters);
-            _selects.Add($"SELECT {time}, {dim}, {sums} FROM {from}" + (where.Count > 0 ? " WHERE " + string.Join(" AND ", where) : "") + " GROUP BY 1, 2");
-            return;
-        }
-
-        if (query.Bucket is null && filters.Count == 0)
+        if (Wide(table) && query.Bucket is null && filters.Count == 0)
         {
             // No time buckets and no filter: sum the range per dimension set first, then join the few thousand sets
             // with their dimensions, instead of joining every (time, set) row. (A filter is cheaper applied per row.)
@@ -188,13 +181,17 @@ internal sealed class RollupQuerySql
             return;
         }
 
-        from.Append(CultureInfo.InvariantCulture, $" {dimsJoin} ledger_dims ON id = dim_id");
+        if (Wide(table))
+        {
+            from.Append(CultureInfo.InvariantCulture, $" {dimsJoin} ledger_dims ON id = dim_id");
+        }
+
         where.AddRange(filters);
         _selects.Add($"SELECT {time}, {dim}, {sums} FROM {from}" + (where.Count > 0 ? " WHERE " + string.Join(" AND ", where) : "") + " GROUP BY 1, 2");
     }
 
     /// <summary>
-    /// Rows of a wide rollup over ranges that each count in the bucket of their own <c>Time</c> (not the row's), added
+    /// Rows of a rollup over ranges that each count in the bucket of their own <c>Time</c> (not the row's), added
     /// or — <paramref name="negative"/> — subtracted: the shifted days of a <see cref="RollupPlan"/>.
     /// </summary>
     private void AddTimed(LedgerQuery query, string table, string timeColumn, List<(long From, long To, long Time)> ranges, string dimsJoin, bool negative, string? rangeName = null)
