@@ -80,7 +80,7 @@ public sealed class LedgerAnalytics
             return (groups, null);
         }
 
-        if (query.By.TagKey is { } tagKey && query.Tags.Count == 0 && !LedgerColumns.DimensionFilters(filter).Any() && filter.SessionId is null)
+        if (query.By.TagKey is { } tagKey && query.Tags.Count == 0 && LedgerReportBuilder.TagRollupsServe(filter))
         {
             // By a tag alone: the tag rollups hold each value's sums; records without the tag are the rest of the total.
             if (await LedgerRetention.RawRangeProblemAsync(_store, filter, cancellationToken) is { } purged)

@@ -44,6 +44,13 @@ internal static class LedgerReportBuilder
                query.GroupBy is null or LedgerDimension.Provider or LedgerDimension.Model or LedgerDimension.ApiFlavor;
     }
 
+    /// <summary>True when the tag rollups can answer a breakdown by a tag over <paramref name="filter"/>: a time range only.</summary>
+    public static bool TagRollupsServe(LedgerFilter filter)
+    {
+        ArgumentNullException.ThrowIfNull(filter);
+        return !LedgerColumns.DimensionFilters(filter).Any() && filter.SessionId is null;
+    }
+
     /// <summary>True when the narrow (quarter hour or day × provider, model, api flavour, tenant) rollups can answer the query.</summary>
     public static bool CanUseNarrowRollup(LedgerQuery query)
     {
@@ -75,8 +82,7 @@ internal static class LedgerReportBuilder
             throw new ArgumentOutOfRangeException(nameof(query), "Top must be positive");
         }
 
-        if (query.GroupByTag is not null && (query.GroupBy is not null || query.Bucket is not null ||
-                                             LedgerColumns.DimensionFilters(query.Filter).Any() || query.Filter.SessionId is not null))
+        if (query.GroupByTag is not null && (query.GroupBy is not null || query.Bucket is not null || !TagRollupsServe(query.Filter)))
         {
             throw new ArgumentException("GroupByTag goes with a time range only: no GroupBy, Bucket, dimension filter or session", nameof(query));
         }
