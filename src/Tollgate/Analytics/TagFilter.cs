@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using Tollgate.Ledger;
 
 namespace Tollgate.Analytics;
@@ -29,17 +28,11 @@ public sealed record TagFilter(string Key, string Value)
     /// The records of <paramref name="filter"/> that carry every tag of <paramref name="tags"/>, in export order: what
     /// exports and call lists with tag filters read.
     /// </summary>
-    public static async IAsyncEnumerable<UsageRecord> ReadAsync(
-        ILedgerStore store, LedgerFilter filter, IReadOnlyList<TagFilter> tags, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    public static IAsyncEnumerable<UsageRecord> ReadAsync(
+        ILedgerStore store, LedgerFilter filter, IReadOnlyList<TagFilter> tags, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(tags);
-        await foreach (var record in store.ReadAsync(filter, cancellationToken))
-        {
-            if (tags.All(t => t.Matches(record.Tags)))
-            {
-                yield return record;
-            }
-        }
+        return store.ReadAsync(filter, cancellationToken).Where(record => tags.All(t => t.Matches(record.Tags)));
     }
 }

@@ -33,7 +33,7 @@ public interface ILedgerStore : IAsyncDisposable
     IAsyncEnumerable<UsageRecord> ScanAsync(LedgerFilter filter, LedgerScanSubset subset, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(subset);
-        return subset.FilterAsync(ScanAsync(filter, cancellationToken));
+        return ScanAsync(filter, cancellationToken).Where(subset.Matches);
     }
 
     /// <summary>The stored record with this key, or null.</summary>

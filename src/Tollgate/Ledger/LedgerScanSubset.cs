@@ -34,17 +34,4 @@ public sealed record LedgerScanSubset(IReadOnlyCollection<string> Models, IReadO
 
         return "(" + string.Join(" OR ", any) + ")";
     }
-
-    /// <summary>The records of <paramref name="records"/> in the subset: the scan of a store that cannot narrow it itself.</summary>
-    public async IAsyncEnumerable<UsageRecord> FilterAsync(IAsyncEnumerable<UsageRecord> records)
-    {
-        ArgumentNullException.ThrowIfNull(records);
-        await foreach (var record in records)
-        {
-            if (Matches(record))
-            {
-                yield return record;
-            }
-        }
-    }
 }
