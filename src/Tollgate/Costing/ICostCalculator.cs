@@ -20,4 +20,13 @@ public interface ICostCalculator
         var cost = Calculate(provider, model, usage, timestamp);
         return new CallCost(cost.Priced, cost.InputCost, cost.OutputCost, cost.TotalCost);
     }
+
+    /// <summary>
+    /// True when the calls of <paramref name="provider"/>/<paramref name="model"/> made within one UTC day cost, summed,
+    /// exactly what <see cref="CalculateTotal"/> gives for their summed usage: every price the model can have is flat (no
+    /// tiers, no time-of-day window, no per-request fee), prices only the units the ledger's rollups sum (input, cache
+    /// read, cache write, output and reasoning tokens) and comes to whole nano-units per token after any discount, in USD,
+    /// so no call's cost is rounded. What-if reprices such models from the rollups' sums. False (the default) when unsure.
+    /// </summary>
+    bool PricesSumsExactly(string provider, string model) => false;
 }

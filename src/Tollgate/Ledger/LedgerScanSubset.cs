@@ -2,15 +2,24 @@ namespace Tollgate.Ledger;
 
 /// <summary>
 /// Narrows a ledger scan to the records a repricing must read one by one: those of the listed models or providers, and
-/// every estimated or unpriced record. A view that takes the other records' sums from the rollups scans only these.
+/// (unless <see cref="Flagged"/> is false) every estimated or unpriced record. A view that takes the other records' sums
+/// from the rollups scans only these.
 /// </summary>
 public sealed record LedgerScanSubset(IReadOnlyCollection<string> Models, IReadOnlyCollection<string> Providers)
 {
+    /// <summary>
+    /// True (the default): estimated and unpriced records are read whatever their model. False: they are left out, even of
+    /// the listed models (a second pass over records whose flagged ones the first pass read).
+    /// </summary>
+    public bool Flagged { get; init; } = true;
+
     /// <summary>True when the record belongs to the subset.</summary>
     public bool Matches(UsageRecord record)
     {
         ArgumentNullException.ThrowIfNull(record);
-        return record.Estimated || record.Unpriced || Models.Contains(record.Model) || Providers.Contains(record.Provider);
+        var listed = Models.Contains(record.Model) || Providers.Contains(record.Provider);
+        var flagged = record.Estimated || record.Unpriced;
+        return Flagged ? flagged || listed : !flagged && listed;
     }
 
     /// <summary>
@@ -21,17 +30,23 @@ public sealed record LedgerScanSubset(IReadOnlyCollection<string> Models, IReadO
     {
         ArgumentNullException.ThrowIfNull(flag);
         ArgumentNullException.ThrowIfNull(parameter);
-        var any = new List<string> { flag("estimated"), flag("unpriced") };
+        var listed = new List<string>();
         if (Models.Count > 0)
         {
-            any.Add($"model IN ({string.Join(", ", Models.Select(parameter))})");
+            listed.Add($"model IN ({string.Join(", ", Models.Select(parameter))})");
         }
 
         if (Providers.Count > 0)
         {
-            any.Add($"provider IN ({string.Join(", ", Providers.Select(parameter))})");
+            listed.Add($"provider IN ({string.Join(", ", Providers.Select(parameter))})");
         }
 
-        return "(" + string.Join(" OR ", any) + ")";
+        if (Flagged)
+        {
+            return "(" + string.Join(" OR ", [flag("estimated"), flag("unpriced"), .. listed]) + ")";
+        }
+
+        var anyListed = listed.Count == 0 ? "1 = 0" : string.Join(" OR ", listed);
+        return $"(NOT ({flag("estimated")}) AND NOT ({flag("unpriced")}) AND ({anyListed}))";
     }
 }

@@ -76,13 +76,14 @@ public sealed class CostEngine : ICostCalculator
 
     /// <summary>
     /// <see cref="Calculate(string, string, Usage, DateTimeOffset)"/>'s total through the catalog's allocation-free
-    /// computation when no adjustment applies (a catalog model, no negotiated discount, USD); otherwise from the breakdown.
+    /// computation for a catalog model in USD (a negotiated discount multiplies it, as the breakdown's total is);
+    /// otherwise from the breakdown.
     /// </summary>
     public CallCost CalculateTotal(string provider, string model, Usage usage, DateTimeOffset timestamp)
     {
         ArgumentNullException.ThrowIfNull(usage);
         var lookup = _catalog().Resolve(provider, model);
-        if (lookup.Found && _options.Currency == "USD" && (_options.NegotiatedDiscounts.Count == 0 || FindNegotiated(lookup.Provider?.Id, lookup.Model!.Id) is null))
+        if (lookup.Found && _options.Currency == "USD")
         {
             var price = lookup.Model!.Prices.At(timestamp);
             if (price.InvalidReason is null)
@@ -90,7 +91,13 @@ public sealed class CostEngine : ICostCalculator
                 var cost = price.ComputeCost(usage);
                 if (cost.Priced)
                 {
-                    return cost;
+                    if (_options.NegotiatedDiscounts.Count == 0 || FindNegotiated(lookup.Provider?.Id, lookup.Model.Id) is not { } negotiated)
+                    {
+                        return cost;
+                    }
+
+                    var factor = 1m - (negotiated.Percent / 100m);
+                    return new CallCost(true, cost.InputCost * factor, cost.OutputCost * factor, cost.TotalCost * factor);
                 }
             }
         }
@@ -255,6 +262,53 @@ public sealed class CostEngine : ICostCalculator
         return mine.Found
             ? FindNegotiated(mine.Provider?.Id, mine.Model!.Id)?.Percent == other.FindNegotiated(theirs.Provider?.Id, theirs.Model!.Id)?.Percent
             : _options.FallbackPrices.SequenceEqual(other._options.FallbackPrices);
+    }
+
+    /// <inheritdoc />
+    public bool PricesSumsExactly(string provider, string model)
+    {
+        ArgumentNullException.ThrowIfNull(provider);
+        ArgumentNullException.ThrowIfNull(model);
+        if (_options.Currency != "USD")
+        {
+            return false;
+        }
+
+        var lookup = _catalog().Resolve(provider, model);
+        if (!lookup.Found)
+        {
+            return FindFallback(lookup.Provider?.Id ?? provider) is { } fallback && SumsPriceExactly(fallback, 1m);
+        }
+
+        // A start date changes the price at a UTC midnight; a time-of-day window changes it within a day.
+        var schedule = lookup.Model!.Prices;
+        var negotiated = FindNegotiated(lookup.Provider?.Id, lookup.Model.Id);
+        var factor = negotiated is null ? 1m : 1m - (negotiated.Percent / 100m);
+        return schedule.Entries.All(e => (e.Constraint is null or StartDateConstraint) && SumsPriceExactly(e.Prices, factor));
+    }
+
+    private static bool SumsPriceExactly(ModelPrice price, decimal factor)
+    {
+        if (price.InvalidReason is not null || price.HasTiers)
+        {
+            return false;
+        }
+
+        foreach (var (unit, rate) in price.Rates)
+        {
+            if (unit is not (UsageUnit.InputTokens or UsageUnit.CacheReadTokens or UsageUnit.CacheWriteTokens or UsageUnit.OutputTokens or UsageUnit.OutputReasoningTokens))
+            {
+                return false;
+            }
+
+            var nanosPerToken = rate.Base * factor * Money.NanosPerUnit / rate.Per;
+            if (nanosPerToken != decimal.Truncate(nanosPerToken))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     private NegotiatedDiscount? FindNegotiated(string? providerId, string? modelId)

@@ -24,6 +24,12 @@ public sealed record WhatIfQuery
     /// </summary>
     public Func<string, string, bool>? PricesChangedFor { get; init; }
 
+    /// <summary>The provider a call made through <paramref name="provider"/> is priced on.</summary>
+    public string ProviderFor(string provider) => ProviderMap.GetValueOrDefault(provider) ?? provider;
+
+    /// <summary>The model a call made on <paramref name="model"/> is priced as.</summary>
+    public string ModelFor(string model) => ModelMap.GetValueOrDefault(model) ?? model;
+
     /// <summary>
     /// Nothing changes at all: every record is repriced under the prices in force, the check that the ledger's own
     /// costs are reproduced.

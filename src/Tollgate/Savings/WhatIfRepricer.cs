@@ -8,9 +8,10 @@ namespace Tollgate.Savings;
 /// <summary>
 /// Reprices the ledger's own usage: each record at the time it was made, with <c>scenario</c> (another price list,
 /// other discounts) on the model and provider the query maps it to, beside what it cost. <c>current</c> (the prices in
-/// force) checks that a repriced record's recorded cost is reproduced. Records the scenario leaves alone (no map moves
-/// them, no changed price or discount applies) cost what they cost: their sums come from the rollups and only the
-/// repriced, estimated and unpriced records are read one by one.
+/// force) checks that the recorded costs are reproduced. Records the scenario leaves alone (no map moves them, no changed
+/// price or discount applies) cost what they cost: their sums come from the rollups. Repriced models whose prices are flat
+/// in both price lists (<see cref="ICostCalculator.PricesSumsExactly"/>) are repriced from the rollups' daily usage sums.
+/// Only the other repriced records, and the estimated and unpriced ones, are read one by one.
 /// </summary>
 public sealed class WhatIfRepricer(ICostCalculator current, ICostCalculator scenario)
 {
@@ -23,14 +24,27 @@ public sealed class WhatIfRepricer(ICostCalculator current, ICostCalculator scen
             return AnalyticsOutcome<WhatIfResult>.Fail("from is after to: swap them");
         }
 
+        // The rollups group by a dimension, not by a tag: grouping by a tag reads every record.
+        var byTag = query.By.TagKey is not null;
         var changed = new HashSet<(string Provider, string Model)>();
-        if (query.PricesChangedFor is { } changes)
+        var repriced = new List<(string Provider, string Model)>();
+        var bySums = new HashSet<(string Provider, string Model)>();
+        if (!byTag || query.PricesChangedFor is not null)
         {
             foreach (var pair in await PairsAsync(ledger, query.Filter, cancellationToken))
             {
-                if (changes(pair.Provider, pair.Model))
+                if (query.PricesChangedFor is { } changes && changes(pair.Provider, pair.Model))
                 {
                     changed.Add(pair);
+                }
+
+                if (!byTag && (query.RepricesEveryRecord || changed.Contains(pair) || query.ModelMap.ContainsKey(pair.Model) || query.ProviderMap.ContainsKey(pair.Provider)))
+                {
+                    repriced.Add(pair);
+                    if (current.PricesSumsExactly(pair.Provider, pair.Model) && scenario.PricesSumsExactly(query.ProviderFor(pair.Provider), query.ModelFor(pair.Model)))
+                    {
+                        bySums.Add(pair);
+                    }
                 }
             }
         }
@@ -38,34 +52,83 @@ public sealed class WhatIfRepricer(ICostCalculator current, ICostCalculator scen
         bool Reprices(UsageRecord record) => query.RepricesEveryRecord || query.ModelMap.ContainsKey(record.Model)
             || query.ProviderMap.ContainsKey(record.Provider) || changed.Contains((record.Provider, record.Model));
 
-        // The rollups group by a dimension, not by a tag: grouping by a tag reads every record.
-        var subset = query.RepricesEveryRecord || query.By.TagKey is not null
+        // First pass: the repriced records of the models not repriced from sums, and every estimated or unpriced record.
+        var subset = byTag || (query.RepricesEveryRecord && bySums.Count == 0)
             ? null
-            : new LedgerScanSubset([.. query.ModelMap.Keys.Union(changed.Select(c => c.Model), StringComparer.Ordinal)], [.. query.ProviderMap.Keys]);
-        var (parts, error) = await new LedgerAnalytics(ledger).FoldRecordsAsync(new BreakdownQuery { Filter = query.Filter, By = query.By }, subset,
-            () => new Tally(subset is not null), (tally, key, record) => tally.Add(key, record, Reprices(record), query, current, scenario), cancellationToken);
+            : new LedgerScanSubset([.. repriced.Where(p => !bySums.Contains(p)).Select(p => p.Model).Distinct(StringComparer.Ordinal)], []);
+        var (sum, error) = await ScanAsync(ledger, query, subset, _ => true, Reprices, bySums, cancellationToken);
         if (error is not null)
         {
             return AnalyticsOutcome<WhatIfResult>.Fail(error);
         }
 
-        var sum = new Tally(subset is not null);
-        foreach (var part in parts)
+        // The models repriced from sums: each day's (and group's) sums less the records the first pass read.
+        var readAgain = new HashSet<(string Provider, string Model)>();
+        foreach (var pair in bySums)
         {
-            sum.Add(part);
+            var rows = new List<(string Key, LedgerMetrics Sums, long WhatIf, long Now)>();
+            foreach (var (key, day, metrics) in await DailySumsAsync(ledger, query, pair, cancellationToken))
+            {
+                var rest = metrics - sum.ReadOf(pair, day, key);
+                if (rest == default)
+                {
+                    continue;
+                }
+
+                var usage = new Usage
+                {
+                    InputTokens = rest.InputTokens,
+                    CacheReadTokens = rest.CacheReadTokens,
+                    CacheWriteTokens = rest.CacheWriteTokens,
+                    OutputTokens = rest.OutputTokens,
+                    ReasoningTokens = rest.ReasoningTokens,
+                };
+                var at = DateTimeOffset.FromUnixTimeSeconds(day);
+                var whatIf = scenario.CalculateTotal(query.ProviderFor(pair.Provider), query.ModelFor(pair.Model), usage, at);
+                var now = current.CalculateTotal(pair.Provider, pair.Model, usage, at);
+                if (!whatIf.Priced || !now.Priced || (query.RepricesEveryRecord && Money.ToNanos(now.TotalCost) != rest.CostNanos))
+                {
+                    // Only one by one tells which records a price list cannot price, or which the check does not reproduce.
+                    readAgain.Add(pair);
+                    break;
+                }
+
+                rows.Add((key, rest, Money.ToNanos(whatIf.TotalCost), Money.ToNanos(now.TotalCost)));
+            }
+
+            if (!readAgain.Contains(pair))
+            {
+                foreach (var (key, rest, whatIf, now) in rows)
+                {
+                    sum.AddSums(key, rest, whatIf, now);
+                }
+            }
+        }
+
+        if (readAgain.Count > 0)
+        {
+            // Second pass: the other records of those models (the first pass read their estimated and unpriced ones).
+            var again = new LedgerScanSubset([.. readAgain.Select(p => p.Model).Distinct(StringComparer.Ordinal)], []) { Flagged = false };
+            var (more, moreError) = await ScanAsync(ledger, query, again,
+                record => readAgain.Contains((record.Provider, record.Model)) && !subset!.Matches(record), Reprices, [], cancellationToken);
+            if (moreError is not null)
+            {
+                return AnalyticsOutcome<WhatIfResult>.Fail(moreError);
+            }
+
+            sum.Add(more);
         }
 
         if (subset is not null)
         {
-            // Read after the scan, so a record landing meanwhile is counted as unchanged rather than twice.
+            // Read after the scans, so a record landing meanwhile is counted as unchanged rather than twice.
             var report = await ledger.QueryAsync(new LedgerQuery { Filter = query.Filter, GroupBy = query.By.Dimension }, cancellationToken);
             sum.AddUnread(report);
         }
 
-        var groups = sum.Groups;
-        var rows = groups.Select(g => new WhatIfGroup(g.Key, g.Value.Requests, g.Value.Actual, g.Value.WhatIf))
+        var groups = sum.Groups.Select(g => new WhatIfGroup(g.Key, g.Value.Requests, g.Value.Actual, g.Value.WhatIf))
             .OrderByDescending(g => g.ActualNanos).ThenBy(g => g.Key, StringComparer.Ordinal).ToList();
-        return AnalyticsOutcome<WhatIfResult>.Ok(new WhatIfResult(rows.Sum(g => g.ActualNanos), rows.Sum(g => g.WhatIfNanos), rows)
+        return AnalyticsOutcome<WhatIfResult>.Ok(new WhatIfResult(groups.Sum(g => g.ActualNanos), groups.Sum(g => g.WhatIfNanos), groups)
         {
             Requests = sum.Requests,
             Estimated = new WhatIfGroup("(estimated)", sum.Estimated.Requests, sum.Estimated.Actual, sum.Estimated.WhatIf),
@@ -75,6 +138,32 @@ public sealed class WhatIfRepricer(ICostCalculator current, ICostCalculator scen
             NotReproduced = sum.NotReproduced,
             NotReproducedDeltaNanos = sum.NotReproducedDelta,
         });
+    }
+
+    /// <summary>
+    /// Reads the records of <paramref name="subset"/> (every record when null) that <paramref name="include"/> keeps, each
+    /// repriced when <paramref name="reprices"/> says so; the records of <paramref name="noted"/> pairs are also summed per
+    /// UTC day and group, to be taken from the rollups' sums.
+    /// </summary>
+    private async ValueTask<(Tally Sum, string? Error)> ScanAsync(ILedgerStore ledger, WhatIfQuery query, LedgerScanSubset? subset,
+        Func<UsageRecord, bool> include, Func<UsageRecord, bool> reprices, HashSet<(string Provider, string Model)> noted, CancellationToken cancellationToken)
+    {
+        var countRead = subset is not null;
+        var (parts, error) = await new LedgerAnalytics(ledger).FoldRecordsAsync(new BreakdownQuery { Filter = query.Filter, By = query.By }, subset,
+            () => new Tally(countRead), (tally, key, record) =>
+            {
+                if (include(record))
+                {
+                    tally.Add(key, record, reprices(record), noted.Contains((record.Provider, record.Model)), query, current, scenario);
+                }
+            }, cancellationToken);
+        var sum = new Tally(countRead);
+        foreach (var part in parts)
+        {
+            sum.Add(part);
+        }
+
+        return (sum, error);
     }
 
     /// <summary>Every provider and model with records in the filter's range, from the rollups.</summary>
@@ -91,6 +180,22 @@ public sealed class WhatIfRepricer(ICostCalculator current, ICostCalculator scen
         return pairs;
     }
 
+    /// <summary>A provider's model's sums per UTC day (unix seconds of its midnight) and group, from the rollups.</summary>
+    private static async ValueTask<IEnumerable<(string Key, long Day, LedgerMetrics Metrics)>> DailySumsAsync(
+        ILedgerStore ledger, WhatIfQuery query, (string Provider, string Model) pair, CancellationToken cancellationToken)
+    {
+        var report = await ledger.QueryAsync(new LedgerQuery
+        {
+            Filter = query.Filter with { Provider = pair.Provider, Model = pair.Model },
+            GroupBy = query.By.Dimension,
+            Bucket = TimeBucket.Day,
+            TimeZone = TimeZoneInfo.Utc,
+        }, cancellationToken);
+        return report.Groups.Select(g => (KeyOf(g.Key), g.BucketStart!.Value.ToUnixTimeSeconds(), g.Metrics));
+    }
+
+    private static string KeyOf(string? key) => string.IsNullOrEmpty(key) ? CostReport.NoneKey : key;
+
     /// <summary>The repricing of one slice of the range (slices are scanned at the same time, then added up).</summary>
     private sealed class Tally(bool countRead)
     {
@@ -99,15 +204,29 @@ public sealed class WhatIfRepricer(ICostCalculator current, ICostCalculator scen
         /// <summary>Every record read, per group: what the rollups' sums hold beyond the records not read.</summary>
         private Dictionary<string, (long Requests, long Cost)> Read { get; } = new(StringComparer.Ordinal);
 
+        /// <summary>The records read of models repriced from sums, per provider, model, UTC day and group.</summary>
+        private Dictionary<(string Provider, string Model, long Day, string Key), LedgerMetrics> ReadOfSummed { get; } = [];
+
         public (long Requests, long Actual, long WhatIf) Estimated;
         public long Requests, Unpriced, UnpricedInScenario, UnpricedInScenarioActual, NotReproduced, NotReproducedDelta;
 
-        public void Add(string key, UsageRecord record, bool reprices, WhatIfQuery query, ICostCalculator current, ICostCalculator scenario)
+        public LedgerMetrics ReadOf((string Provider, string Model) pair, long day, string key) =>
+            ReadOfSummed.GetValueOrDefault((pair.Provider, pair.Model, day, key));
+
+        public void Add(string key, UsageRecord record, bool reprices, bool summed, WhatIfQuery query, ICostCalculator current, ICostCalculator scenario)
         {
             if (countRead)
             {
                 ref var read = ref CollectionsMarshal.GetValueRefOrAddDefault(Read, key, out _);
                 read = (read.Requests + 1, read.Cost + record.TotalCostNanos);
+            }
+
+            if (summed)
+            {
+                var day = record.Timestamp.ToUnixTimeSeconds();
+                day -= ((day % 86_400) + 86_400) % 86_400;
+                ref var read = ref CollectionsMarshal.GetValueRefOrAddDefault(ReadOfSummed, (record.Provider, record.Model, day, key), out _);
+                read += LedgerMetrics.Of(record);
             }
 
             if (record.Unpriced || !string.Equals(record.Currency, "USD", StringComparison.Ordinal))
@@ -119,9 +238,7 @@ public sealed class WhatIfRepricer(ICostCalculator current, ICostCalculator scen
             var whatIfNanos = record.TotalCostNanos;
             if (reprices)
             {
-                var provider = query.ProviderMap.GetValueOrDefault(record.Provider) ?? record.Provider;
-                var model = query.ModelMap.GetValueOrDefault(record.Model) ?? record.Model;
-                var whatIf = scenario.CalculateTotal(provider, model, record.Usage, record.Timestamp);
+                var whatIf = scenario.CalculateTotal(query.ProviderFor(record.Provider), query.ModelFor(record.Model), record.Usage, record.Timestamp);
                 if (!whatIf.Priced)
                 {
                     UnpricedInScenario++;
@@ -130,12 +247,7 @@ public sealed class WhatIfRepricer(ICostCalculator current, ICostCalculator scen
                 }
 
                 var now = current.CalculateTotal(record.Provider, record.Model, record.Usage, record.Timestamp);
-                if (!now.Priced || Money.ToNanos(now.TotalCost) != record.TotalCostNanos)
-                {
-                    NotReproduced++;
-                    NotReproducedDelta += record.TotalCostNanos - (now.Priced ? Money.ToNanos(now.TotalCost) : 0);
-                }
-
+                NotReproducedBy(1, record.TotalCostNanos, now.Priced ? Money.ToNanos(now.TotalCost) : 0);
                 whatIfNanos = Money.ToNanos(whatIf.TotalCost);
             }
 
@@ -147,6 +259,19 @@ public sealed class WhatIfRepricer(ICostCalculator current, ICostCalculator scen
 
             Requests++;
             Add(key, (1, record.TotalCostNanos, whatIfNanos));
+        }
+
+        /// <summary>
+        /// Records repriced from sums: <paramref name="rest"/> (priced, measured, not read one by one) costs
+        /// <paramref name="whatIf"/> in the scenario and <paramref name="now"/> at the prices in force.
+        /// </summary>
+        public void AddSums(string key, LedgerMetrics rest, long whatIf, long now)
+        {
+            ref var read = ref CollectionsMarshal.GetValueRefOrAddDefault(Read, key, out _);
+            read = (read.Requests + rest.Requests, read.Cost + rest.CostNanos);
+            NotReproducedBy(rest.Requests, rest.CostNanos, now);
+            Requests += rest.Requests;
+            Add(key, (rest.Requests, rest.CostNanos, whatIf));
         }
 
         public void Add(Tally other)
@@ -162,6 +287,12 @@ public sealed class WhatIfRepricer(ICostCalculator current, ICostCalculator scen
                 read = (read.Requests + value.Requests, read.Cost + value.Cost);
             }
 
+            foreach (var (key, value) in other.ReadOfSummed)
+            {
+                ref var read = ref CollectionsMarshal.GetValueRefOrAddDefault(ReadOfSummed, key, out _);
+                read += value;
+            }
+
             Estimated = (Estimated.Requests + other.Estimated.Requests, Estimated.Actual + other.Estimated.Actual, Estimated.WhatIf + other.Estimated.WhatIf);
             Requests += other.Requests;
             Unpriced += other.Unpriced;
@@ -172,14 +303,14 @@ public sealed class WhatIfRepricer(ICostCalculator current, ICostCalculator scen
         }
 
         /// <summary>
-        /// The records the scan left out (priced, not estimated, moved by no map), per group: the rollups' sums less what
-        /// was read. Each costs what it cost.
+        /// The records the scans left out (priced, not estimated, moved by no map), per group: the rollups' sums less what
+        /// was read or repriced from sums. Each costs what it cost.
         /// </summary>
         public void AddUnread(LedgerReport report)
         {
             foreach (var group in report.Groups)
             {
-                var key = string.IsNullOrEmpty(group.Key) ? CostReport.NoneKey : group.Key;
+                var key = KeyOf(group.Key);
                 var read = Read.GetValueOrDefault(key);
                 var requests = group.Metrics.Requests - read.Requests;
                 var cost = group.Metrics.CostNanos - read.Cost;
@@ -188,6 +319,19 @@ public sealed class WhatIfRepricer(ICostCalculator current, ICostCalculator scen
                     Requests += requests;
                     Add(key, (requests, cost, cost));
                 }
+            }
+        }
+
+        /// <summary>
+        /// Records whose recorded cost the prices in force do not give again. Records repriced from sums are counted by the
+        /// day (and group): every record of a day whose recorded total differs.
+        /// </summary>
+        private void NotReproducedBy(long records, long recorded, long now)
+        {
+            if (recorded != now)
+            {
+                NotReproduced += records;
+                NotReproducedDelta += recorded - now;
             }
         }
 

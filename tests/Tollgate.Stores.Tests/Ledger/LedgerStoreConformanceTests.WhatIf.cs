@@ -101,13 +101,14 @@ public abstract partial class LedgerStoreConformanceTests
         await inner.AppendAsync(records, Ct);
         var store = new CountingScans(inner);
         var engine = new CostEngine(PriceCatalog.BuiltIn);
-        var map = new WhatIfQuery { ModelMap = new Dictionary<string, string> { ["gpt-4o"] = "gpt-4o-mini" } };
+        // gpt-4o's and gpt-4o-mini's prices are flat: repriced from sums. gemini-2.5-pro's are tiered: read one by one.
+        var map = new WhatIfQuery { ModelMap = new Dictionary<string, string> { ["gpt-4o"] = "gpt-4o-mini", ["gemini-2.5-pro"] = "gemini-2.5-flash" } };
 
         var mapped = (await new WhatIfRepricer(engine, engine).RunAsync(store, map, Ct)).Value!;
         var read = store.Scanned;
         var byTag = (await new WhatIfRepricer(engine, engine).RunAsync(store, map with { By = AnalyticsDimension.Tag("team") }, Ct)).Value!;
 
-        Assert.Equal(records.Count(r => r.Model == "gpt-4o" || r.Estimated || r.Unpriced), read);
+        Assert.Equal(records.Count(r => r.Model == "gemini-2.5-pro" || r.Estimated || r.Unpriced), read);
         Assert.Equal(records.Count, store.Scanned - read);   // grouping by a tag reads every record
         Assert.Equal((mapped.Requests, mapped.ActualNanos, mapped.WhatIfNanos), (byTag.Requests, byTag.ActualNanos, byTag.WhatIfNanos));
         Assert.Equal(3, byTag.Groups.Count);
@@ -143,6 +144,84 @@ public abstract partial class LedgerStoreConformanceTests
         Assert.Equal(records.Where(r => !r.Unpriced && !r.Estimated).Sum(r => r.TotalCostNanos), result.ActualNanos);
         Assert.Equal(records.Count(r => r.Model == "gpt-4o-mini" || r.Estimated || r.Unpriced), store.Scanned);
         Assert.Equal(records.Select(r => (r.Provider, r.Model)).Distinct().Order(), asked.Order());
+    }
+
+    [Fact]
+    public async Task WhatIf_DiscountOnFlatPricedModels_RepricesFromSumsAsOneByOneReadingOnlyFlaggedRecords()
+    {
+        await using var inner = await CreateStoreAsync();
+        var engine = new CostEngine(PriceCatalog.BuiltIn);
+        var records = AtPricesInForce(engine, LedgerTestData.Many(600));
+        await inner.AppendAsync(records, Ct);
+        var store = new CountingScans(inner);
+        var discounted = new CostEngine(PriceCatalog.BuiltIn, new PricingOptions { NegotiatedDiscounts = [new NegotiatedDiscount("openai", null, 20)] });
+        var query = new WhatIfQuery
+        {
+            Filter = new LedgerFilter { From = LedgerTestData.Start.AddDays(1).AddMinutes(5).AddTicks(3), To = LedgerTestData.Start.AddDays(33).AddMinutes(52) },
+            By = AnalyticsDimension.Of(LedgerDimension.Tenant),
+            PricesChangedFor = (provider, model) => !engine.PricesAlike(discounted, provider, model),
+        };
+
+        var result = (await new WhatIfRepricer(engine, discounted).RunAsync(store, query, Ct)).Value!;
+
+        // gpt-4o and gpt-4o-mini have flat prices whose 80 % is still whole nano-dollars per token: repriced from sums.
+        Assert.True(engine.PricesSumsExactly("openai", "gpt-4o") && discounted.PricesSumsExactly("openai", "gpt-4o-mini"));
+        var expected = ByHand(records.Where(query.Filter.Matches), r => r.Provider == "openai" ? discounted : null);
+        Assert.Equal(expected.Groups, result.Groups.OrderBy(g => g.Key, StringComparer.Ordinal));
+        Assert.Equal((expected.Estimated, 0L), (result.Estimated.Requests, result.NotReproduced));
+        Assert.True(result.WhatIfNanos < result.ActualNanos);
+        Assert.Equal(records.Count(r => query.Filter.Matches(r) && (r.Estimated || r.Unpriced)), store.Scanned);
+    }
+
+    [Fact]
+    public async Task WhatIf_NoScenarioOnALedgerAtPricesInForce_ReproducesAndFindsTheOneRecordThatDiffers()
+    {
+        await using var inner = await CreateStoreAsync();
+        var engine = new CostEngine(PriceCatalog.BuiltIn);
+        var records = AtPricesInForce(engine, LedgerTestData.Many(600));
+        var odd = records.FindIndex(r => r.Model == "gpt-4o-mini" && !r.Estimated && !r.Unpriced);
+        records[odd] = records[odd] with { TotalCost = records[odd].TotalCost + 0.000000007m };
+        await inner.AppendAsync(records, Ct);
+        var store = new CountingScans(inner);
+
+        var result = (await new WhatIfRepricer(engine, engine).RunAsync(store, new WhatIfQuery(), Ct)).Value!;
+
+        Assert.Equal((1L, 7L), (result.NotReproduced, result.NotReproducedDeltaNanos));
+        Assert.Equal(result.ActualNanos - 7, result.WhatIfNanos);
+        Assert.Equal(records.Count(r => !r.Unpriced && !r.Estimated), result.Requests);
+        // Read one by one: the flagged records, those of models not priced flat, and gpt-4o-mini's (its sums did not reproduce).
+        Assert.True(engine.PricesSumsExactly("openai", "gpt-4o") && !engine.PricesSumsExactly("google", "gemini-2.5-pro"));
+        Assert.Equal(records.Count(r => r.Estimated || r.Unpriced || !engine.PricesSumsExactly(r.Provider, r.Model) || r.Model == "gpt-4o-mini"), store.Scanned);
+    }
+
+    /// <summary>The records as a door would have priced them under <paramref name="engine"/> (the unpriced ones at 0).</summary>
+    private static List<UsageRecord> AtPricesInForce(CostEngine engine, List<UsageRecord> records) => [.. records.Select(r =>
+    {
+        var cost = engine.Calculate(r.Provider, r.Model, r.Usage, r.Timestamp);
+        return r.Unpriced || !cost.Priced
+            ? r with { InputCost = 0, OutputCost = 0, TotalCost = 0, Unpriced = true }
+            : r with { InputCost = cost.InputCost, OutputCost = cost.OutputCost, TotalCost = cost.TotalCost };
+    })];
+
+    /// <summary>Each priced, measured record repriced one by one where <paramref name="scenarioFor"/> gives a price list, per tenant.</summary>
+    private static (List<WhatIfGroup> Groups, long Estimated) ByHand(IEnumerable<UsageRecord> records, Func<UsageRecord, ICostCalculator?> scenarioFor)
+    {
+        var groups = new SortedDictionary<string, (long Requests, long Actual, long WhatIf)>(StringComparer.Ordinal);
+        long estimated = 0;
+        foreach (var r in records.Where(r => !r.Unpriced))
+        {
+            if (r.Estimated)
+            {
+                estimated++;
+                continue;
+            }
+
+            var whatIf = scenarioFor(r) is { } scenario ? Money.ToNanos(scenario.Calculate(r.Provider, r.Model, r.Usage, r.Timestamp).TotalCost) : r.TotalCostNanos;
+            var g = groups.GetValueOrDefault(r.Tenant!);
+            groups[r.Tenant!] = (g.Requests + 1, g.Actual + r.TotalCostNanos, g.WhatIf + whatIf);
+        }
+
+        return ([.. groups.Select(g => new WhatIfGroup(g.Key, g.Value.Requests, g.Value.Actual, g.Value.WhatIf))], estimated);
     }
 
     [Theory]
