@@ -62,6 +62,18 @@ internal static class PostgreSqlLedgerSchema
         ANALYZE ledger_dims, ledger_rollup_hourly, ledger_rollup_daily;
         """;
 
+    /// <summary>A flag column as a true test (flags are booleans).</summary>
+    public static string Flag(string column) => column;
+
+    /// <summary>The irregular records' condition in this dialect, verbatim as in their partial index.</summary>
+    public static readonly string Irregular = LedgerUsageOutlier.IrregularSql(Flag);
+
+    /// <summary>
+    /// The partial index on the records what-if cannot take from the rollups' sums: a query for them reads only them
+    /// (a ledger written before it gets it on first open, one pass over the records).
+    /// </summary>
+    public static readonly string CreateIrregularIndex = $"CREATE INDEX IF NOT EXISTS ix_ledger_records_irregular ON ledger_records (ts) WHERE {Irregular};";
+
     // Room on each page so a rollup row's update (same key, new sums) stays on its page as a HOT update and touches
     // no index: without it every update inserted a new entry into the 8-column key index (the profile's top cost).
     private const string RollupFillFactor = "50";

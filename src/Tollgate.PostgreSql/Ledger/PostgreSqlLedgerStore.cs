@@ -354,7 +354,7 @@ public sealed class PostgreSqlLedgerStore : ILedgerStore
         var where = WhereOf(filter, command);
         if (subset is not null)
         {
-            var narrow = subset.ToSql(flag => flag, value =>
+            var narrow = subset.ToSql(PostgreSqlLedgerSchema.Flag, value =>
             {
                 var name = $"s{command.Parameters.Count}";
                 command.Parameters.AddWithValue(name, value);
@@ -430,6 +430,27 @@ public sealed class PostgreSqlLedgerStore : ILedgerStore
         command.Parameters.AddWithValue("attempt", key.Attempt);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         return await reader.ReadAsync(cancellationToken) ? ReadRecord(reader) : null;
+    }
+
+    public async ValueTask<IReadOnlyList<LedgerUsageOutlier>> UsageOutliersAsync(LedgerFilter filter, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(filter);
+        await EnsureSchemaAsync(cancellationToken);
+        await using var command = _dataSource.CreateCommand();
+        var where = WhereOf(filter, command);
+        command.CommandText = $"""
+            SELECT provider, model, bool_or(usage_extra IS NOT NULL), max(input_tokens) FROM ledger_records
+            {(where.Length == 0 ? " WHERE " : where + " AND ")}{PostgreSqlLedgerSchema.Irregular} AND NOT estimated AND NOT unpriced
+            GROUP BY provider, model
+            """;
+        var outliers = new List<LedgerUsageOutlier>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            outliers.Add(new LedgerUsageOutlier(reader.GetString(0), reader.GetString(1), reader.GetBoolean(2), reader.GetInt64(3)));
+        }
+
+        return outliers;
     }
 
     public async ValueTask<DateTimeOffset?> GetRetentionCutoffAsync(CancellationToken cancellationToken = default)
@@ -542,6 +563,7 @@ public sealed class PostgreSqlLedgerStore : ILedgerStore
             }
 
             steps.Add(PostgreSqlLedgerSchema.Create);
+            steps.Add(PostgreSqlLedgerSchema.CreateIrregularIndex);
             if (upgradeFrom is { } from)
             {
                 // Each fill the versions since `from` added, in order (later ones sum from earlier ones).

@@ -20,6 +20,18 @@ internal static class SqliteLedgerSchema
         errors INTEGER NOT NULL, estimated INTEGER NOT NULL, unpriced INTEGER NOT NULL, latency_ms_sum INTEGER NOT NULL
         """;
 
+    /// <summary>A flag column as a true test (flags are integers).</summary>
+    public static string Flag(string column) => column + " <> 0";
+
+    /// <summary>The irregular records' condition in this dialect, verbatim as in their partial index (so a query carrying it can use it).</summary>
+    public static readonly string Irregular = Tollgate.Ledger.LedgerUsageOutlier.IrregularSql(Flag);
+
+    /// <summary>
+    /// The partial index on the records what-if cannot take from the rollups' sums: a query for them reads only them
+    /// (a ledger written before it gets it on first open, one pass over the records).
+    /// </summary>
+    public static readonly string CreateIrregularIndex = $"CREATE INDEX IF NOT EXISTS ix_ledger_records_irregular ON ledger_records (ts) WHERE {Irregular};";
+
     public const string CreateMeta = "CREATE TABLE IF NOT EXISTS tollgate_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);";
 
     public const string Create = $"""

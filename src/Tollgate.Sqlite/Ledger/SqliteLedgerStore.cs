@@ -251,7 +251,7 @@ public sealed class SqliteLedgerStore : ILedgerStore
         var where = WhereOf(filter, parameters);
         if (subset is not null)
         {
-            var narrow = subset.ToSql(flag => flag + " <> 0", value =>
+            var narrow = subset.ToSql(SqliteLedgerSchema.Flag, value =>
             {
                 var name = $"$s{parameters.Count}";
                 parameters.Add(new(name, value));
@@ -314,6 +314,34 @@ public sealed class SqliteLedgerStore : ILedgerStore
         command.Parameters.AddWithValue("$attempt", key.Attempt);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         return await reader.ReadAsync(cancellationToken) ? ReadRecord(reader) : null;
+    }
+
+    public async ValueTask<IReadOnlyList<LedgerUsageOutlier>> UsageOutliersAsync(LedgerFilter filter, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(filter);
+        await EnsureSchemaAsync(cancellationToken);
+        await using var connection = await OpenReaderAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        var parameters = new List<KeyValuePair<string, object>>();
+        var where = WhereOf(filter, parameters);
+        command.CommandText = $"""
+            SELECT provider, model, MAX(usage_extra IS NOT NULL), MAX(input_tokens) FROM ledger_records
+            {(where.Length == 0 ? " WHERE " : where + " AND ")}{SqliteLedgerSchema.Irregular} AND estimated = 0 AND unpriced = 0
+            GROUP BY provider, model
+            """;
+        foreach (var (name, value) in parameters)
+        {
+            command.Parameters.AddWithValue(name, value);
+        }
+
+        var outliers = new List<LedgerUsageOutlier>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            outliers.Add(new LedgerUsageOutlier(reader.GetString(0), reader.GetString(1), reader.GetInt64(2) != 0, reader.GetInt64(3)));
+        }
+
+        return outliers;
     }
 
     public async ValueTask<DateTimeOffset?> GetRetentionCutoffAsync(CancellationToken cancellationToken = default)
@@ -490,7 +518,7 @@ public sealed class SqliteLedgerStore : ILedgerStore
                     await command.ExecuteNonQueryAsync(cancellationToken);
                 }
 
-                command.CommandText = SqliteLedgerSchema.Create;
+                command.CommandText = SqliteLedgerSchema.Create + SqliteLedgerSchema.CreateIrregularIndex;
                 await command.ExecuteNonQueryAsync(cancellationToken);
                 if (upgradeFrom is { } from)
                 {

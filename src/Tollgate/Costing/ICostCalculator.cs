@@ -23,10 +23,18 @@ public interface ICostCalculator
 
     /// <summary>
     /// True when the calls of <paramref name="provider"/>/<paramref name="model"/> made within one UTC day cost, summed,
-    /// exactly what <see cref="CalculateTotal"/> gives for their summed usage: every price the model can have is flat (no
-    /// tiers, no time-of-day window, no per-request fee), prices only the units the ledger's rollups sum (input, cache
-    /// read, cache write, output and reasoning tokens) and comes to whole nano-units per token after any discount, in USD,
-    /// so no call's cost is rounded. What-if reprices such models from the rollups' sums. False (the default) when unsure.
+    /// exactly what <see cref="CalculateSumsTotal"/> gives for their summed usage, given that no call had more than
+    /// <paramref name="largestInputTokens"/> input tokens and, unless <paramref name="otherUnits"/>, every call reported
+    /// only the five units the ledger's rollups sum (input, cache read, cache write, output and reasoning tokens): every
+    /// price the model can have is flat for those calls (no tier reached, no time-of-day window), prices no unit they may
+    /// carry beyond the five, and comes to whole nano-units per token after any discount, in USD, so no call's cost is
+    /// rounded. What-if reprices such models from the rollups' sums. False (the default) when unsure.
     /// </summary>
-    bool PricesSumsExactly(string provider, string model) => false;
+    bool PricesSumsExactly(string provider, string model, long largestInputTokens, bool otherUnits) => false;
+
+    /// <summary>
+    /// The cost of the calls of one UTC day whose usage is <paramref name="summed"/> (its <see cref="Usage.Requests"/> the
+    /// number of calls), for a model <see cref="PricesSumsExactly"/> accepts: the price in force that day below its tiers.
+    /// </summary>
+    CallCost CalculateSumsTotal(string provider, string model, Usage summed, DateTimeOffset day) => CalculateTotal(provider, model, summed, day);
 }

@@ -36,6 +36,13 @@ public interface ILedgerStore : IAsyncDisposable
         return ScanAsync(filter, cancellationToken).Where(subset.Matches);
     }
 
+    /// <summary>
+    /// The providers' models whose priced, measured records in the filter's range report other units or are long
+    /// (<see cref="LedgerUsageOutlier"/>); a relational store reads only those records, through a partial index.
+    /// </summary>
+    async ValueTask<IReadOnlyList<LedgerUsageOutlier>> UsageOutliersAsync(LedgerFilter filter, CancellationToken cancellationToken = default) =>
+        LedgerUsageOutlier.Of(await ScanAsync(filter, cancellationToken).ToListAsync(cancellationToken));
+
     /// <summary>The stored record with this key, or null.</summary>
     ValueTask<UsageRecord?> FindAsync(LedgerKey key, CancellationToken cancellationToken = default);
 

@@ -41,6 +41,12 @@ public sealed record LedgerScanSubset(IReadOnlyCollection<string> Models, IReadO
             listed.Add($"provider IN ({string.Join(", ", Providers.Select(parameter))})");
         }
 
+        if (Flagged && listed.Count == 0)
+        {
+            // Only the flagged records: through the stores' partial index on the irregular records.
+            return $"{LedgerUsageOutlier.IrregularSql(flag)} AND ({flag("estimated")} OR {flag("unpriced")})";
+        }
+
         if (Flagged)
         {
             return "(" + string.Join(" OR ", [flag("estimated"), flag("unpriced"), .. listed]) + ")";

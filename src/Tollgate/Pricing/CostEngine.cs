@@ -265,44 +265,83 @@ public sealed class CostEngine : ICostCalculator
     }
 
     /// <inheritdoc />
-    public bool PricesSumsExactly(string provider, string model)
+    public bool PricesSumsExactly(string provider, string model, long largestInputTokens, bool otherUnits)
+    {
+        if (SumsPrices(provider, model) is not { } prices)
+        {
+            return false;
+        }
+
+        // A start date changes the price at a UTC midnight; a time-of-day window changes it within a day.
+        return prices.Schedule.Entries.All(e => (e.Constraint is null or StartDateConstraint) && SumsPriceExactly(e.Prices, prices.Factor, largestInputTokens, otherUnits));
+    }
+
+    /// <inheritdoc />
+    public CallCost CalculateSumsTotal(string provider, string model, Usage summed, DateTimeOffset day)
+    {
+        ArgumentNullException.ThrowIfNull(summed);
+        if (SumsPrices(provider, model) is not { } prices)
+        {
+            return default;
+        }
+
+        var cost = prices.Schedule.At(day).ComputeCost(summed, tierInputTokens: 0);
+        return prices.Factor == 1m || !cost.Priced
+            ? cost
+            : new CallCost(true, cost.InputCost * prices.Factor, cost.OutputCost * prices.Factor, cost.TotalCost * prices.Factor);
+    }
+
+    /// <summary>The prices a model can have (the catalog's schedule, or the fallback price) and the negotiated discount's factor; null when unpriced or not in USD.</summary>
+    private (PriceSchedule Schedule, decimal Factor)? SumsPrices(string provider, string model)
     {
         ArgumentNullException.ThrowIfNull(provider);
         ArgumentNullException.ThrowIfNull(model);
         if (_options.Currency != "USD")
         {
-            return false;
+            return null;
         }
 
         var lookup = _catalog().Resolve(provider, model);
-        if (!lookup.Found)
+        PriceSchedule schedule;
+        if (lookup.Found)
         {
-            return FindFallback(lookup.Provider?.Id ?? provider) is { } fallback && SumsPriceExactly(fallback, 1m);
+            schedule = lookup.Model!.Prices;
+        }
+        else if (FindFallback(lookup.Provider?.Id ?? provider) is { } fallback)
+        {
+            schedule = new PriceSchedule(fallback);
+        }
+        else
+        {
+            return null;
         }
 
-        // A start date changes the price at a UTC midnight; a time-of-day window changes it within a day.
-        var schedule = lookup.Model!.Prices;
-        var negotiated = FindNegotiated(lookup.Provider?.Id, lookup.Model.Id);
-        var factor = negotiated is null ? 1m : 1m - (negotiated.Percent / 100m);
-        return schedule.Entries.All(e => (e.Constraint is null or StartDateConstraint) && SumsPriceExactly(e.Prices, factor));
+        var negotiated = FindNegotiated(lookup.Provider?.Id, lookup.Model?.Id);
+        return (schedule, negotiated is null ? 1m : 1m - (negotiated.Percent / 100m));
     }
 
-    private static bool SumsPriceExactly(ModelPrice price, decimal factor)
+    private static bool SumsPriceExactly(ModelPrice price, decimal factor, long largestInputTokens, bool otherUnits)
     {
-        if (price.InvalidReason is not null || price.HasTiers)
+        if (price.InvalidReason is not null)
         {
             return false;
         }
 
         foreach (var (unit, rate) in price.Rates)
         {
-            if (unit is not (UsageUnit.InputTokens or UsageUnit.CacheReadTokens or UsageUnit.CacheWriteTokens or UsageUnit.OutputTokens or UsageUnit.OutputReasoningTokens))
+            // Without other units, every call's count of them is 0 and of requests 1: the summed usage says so exactly.
+            if (otherUnits && unit is not (UsageUnit.InputTokens or UsageUnit.CacheReadTokens or UsageUnit.CacheWriteTokens or UsageUnit.OutputTokens or UsageUnit.OutputReasoningTokens))
             {
                 return false;
             }
 
-            var nanosPerToken = rate.Base * factor * Money.NanosPerUnit / rate.Per;
-            if (nanosPerToken != decimal.Truncate(nanosPerToken))
+            if (rate.Tiers.Count > 0 && largestInputTokens > rate.Tiers[0].Start)
+            {
+                return false;
+            }
+
+            var nanosPerCount = rate.Base * factor * Money.NanosPerUnit / rate.Per;
+            if (nanosPerCount != decimal.Truncate(nanosPerCount))
             {
                 return false;
             }

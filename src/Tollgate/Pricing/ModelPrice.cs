@@ -87,6 +87,16 @@ public sealed class ModelPrice
     public CallCost ComputeCost(Usage usage)
     {
         ArgumentNullException.ThrowIfNull(usage);
+        return ComputeCost(usage, usage[UsageUnit.InputTokens]);
+    }
+
+    /// <summary>
+    /// As <see cref="ComputeCost(Usage)"/> with the tiers chosen for <paramref name="tierInputTokens"/> input tokens instead
+    /// of the usage's own: summed usage of calls that each stayed below the tiers is priced at <c>0</c>.
+    /// </summary>
+    internal CallCost ComputeCost(Usage usage, long tierInputTokens)
+    {
+        ArgumentNullException.ThrowIfNull(usage);
         if (InvalidReason is not null)
         {
             return default;
@@ -98,8 +108,7 @@ public sealed class ModelPrice
             return default;
         }
 
-        var totalInput = usage[UsageUnit.InputTokens];
-        return TryComputeFixed(usage, leaves, totalInput, out var fixedCost) ? fixedCost : ComputeDecimal(usage, leaves, totalInput);
+        return TryComputeFixed(usage, leaves, tierInputTokens, out var fixedCost) ? fixedCost : ComputeDecimal(usage, leaves, tierInputTokens);
     }
 
     // Exact integer arithmetic in 10^-24 units: an order of magnitude cheaper than decimal multiply/add chains.

@@ -10,7 +10,8 @@ namespace Tollgate.Savings;
 /// other discounts) on the model and provider the query maps it to, beside what it cost. <c>current</c> (the prices in
 /// force) checks that the recorded costs are reproduced. Records the scenario leaves alone (no map moves them, no changed
 /// price or discount applies) cost what they cost: their sums come from the rollups. Repriced models whose prices are flat
-/// in both price lists (<see cref="ICostCalculator.PricesSumsExactly"/>) are repriced from the rollups' daily usage sums.
+/// in both price lists for the range's calls (<see cref="ICostCalculator.PricesSumsExactly"/>, given the range's
+/// <see cref="LedgerUsageOutlier"/>s) are repriced from the rollups' daily usage sums.
 /// Only the other repriced records, and the estimated and unpriced ones, are read one by one.
 /// </summary>
 public sealed class WhatIfRepricer(ICostCalculator current, ICostCalculator scenario)
@@ -31,6 +32,7 @@ public sealed class WhatIfRepricer(ICostCalculator current, ICostCalculator scen
         var bySums = new HashSet<(string Provider, string Model)>();
         if (!byTag || query.PricesChangedFor is not null)
         {
+            var outliers = byTag ? [] : (await ledger.UsageOutliersAsync(query.Filter, cancellationToken)).ToDictionary(o => (o.Provider, o.Model));
             foreach (var pair in await PairsAsync(ledger, query.Filter, cancellationToken))
             {
                 if (query.PricesChangedFor is { } changes && changes(pair.Provider, pair.Model))
@@ -41,7 +43,11 @@ public sealed class WhatIfRepricer(ICostCalculator current, ICostCalculator scen
                 if (!byTag && (query.RepricesEveryRecord || changed.Contains(pair) || query.ModelMap.ContainsKey(pair.Model) || query.ProviderMap.ContainsKey(pair.Provider)))
                 {
                     repriced.Add(pair);
-                    if (current.PricesSumsExactly(pair.Provider, pair.Model) && scenario.PricesSumsExactly(query.ProviderFor(pair.Provider), query.ModelFor(pair.Model)))
+                    var (largest, otherUnits) = outliers.TryGetValue(pair, out var outlier)
+                        ? (Math.Max(outlier.LargestInputTokens, LedgerUsageOutlier.LongInputTokens), outlier.OtherUnits)
+                        : (LedgerUsageOutlier.LongInputTokens, false);
+                    if (current.PricesSumsExactly(pair.Provider, pair.Model, largest, otherUnits)
+                        && scenario.PricesSumsExactly(query.ProviderFor(pair.Provider), query.ModelFor(pair.Model), largest, otherUnits))
                     {
                         bySums.Add(pair);
                     }
@@ -77,6 +83,7 @@ public sealed class WhatIfRepricer(ICostCalculator current, ICostCalculator scen
 
                 var usage = new Usage
                 {
+                    Requests = rest.Requests,
                     InputTokens = rest.InputTokens,
                     CacheReadTokens = rest.CacheReadTokens,
                     CacheWriteTokens = rest.CacheWriteTokens,
@@ -84,8 +91,8 @@ public sealed class WhatIfRepricer(ICostCalculator current, ICostCalculator scen
                     ReasoningTokens = rest.ReasoningTokens,
                 };
                 var at = DateTimeOffset.FromUnixTimeSeconds(day);
-                var whatIf = scenario.CalculateTotal(query.ProviderFor(pair.Provider), query.ModelFor(pair.Model), usage, at);
-                var now = current.CalculateTotal(pair.Provider, pair.Model, usage, at);
+                var whatIf = scenario.CalculateSumsTotal(query.ProviderFor(pair.Provider), query.ModelFor(pair.Model), usage, at);
+                var now = current.CalculateSumsTotal(pair.Provider, pair.Model, usage, at);
                 if (!whatIf.Priced || !now.Priced || (query.RepricesEveryRecord && Money.ToNanos(now.TotalCost) != rest.CostNanos))
                 {
                     // Only one by one tells which records a price list cannot price, or which the check does not reproduce.

@@ -97,11 +97,12 @@ public abstract partial class LedgerStoreConformanceTests
     public async Task WhatIf_MapsOnly_ReadsOnlyTheRecordsItMustReprice()
     {
         await using var inner = await CreateStoreAsync();
-        var records = LedgerTestData.Many(600).Select((r, i) => r with { Tags = new Dictionary<string, string> { ["team"] = $"team-{i % 3}" } }).ToList();
+        var records = WithOutliers(LedgerTestData.Many(600)).Select((r, i) => r with { Tags = new Dictionary<string, string> { ["team"] = $"team-{i % 3}" } }).ToList();
         await inner.AppendAsync(records, Ct);
         var store = new CountingScans(inner);
         var engine = new CostEngine(PriceCatalog.BuiltIn);
-        // gpt-4o's and gpt-4o-mini's prices are flat: repriced from sums. gemini-2.5-pro's are tiered: read one by one.
+        // gpt-4o's and gpt-4o-mini's prices are flat: repriced from sums. gemini-2.5-pro's are tiered and one call
+        // reached its long-context tier: read one by one.
         var map = new WhatIfQuery { ModelMap = new Dictionary<string, string> { ["gpt-4o"] = "gpt-4o-mini", ["gemini-2.5-pro"] = "gemini-2.5-flash" } };
 
         var mapped = (await new WhatIfRepricer(engine, engine).RunAsync(store, map, Ct)).Value!;
@@ -165,7 +166,7 @@ public abstract partial class LedgerStoreConformanceTests
         var result = (await new WhatIfRepricer(engine, discounted).RunAsync(store, query, Ct)).Value!;
 
         // gpt-4o and gpt-4o-mini have flat prices whose 80 % is still whole nano-dollars per token: repriced from sums.
-        Assert.True(engine.PricesSumsExactly("openai", "gpt-4o") && discounted.PricesSumsExactly("openai", "gpt-4o-mini"));
+        Assert.True(engine.PricesSumsExactly("openai", "gpt-4o", Long, false) && discounted.PricesSumsExactly("openai", "gpt-4o-mini", Long, false));
         var expected = ByHand(records.Where(query.Filter.Matches), r => r.Provider == "openai" ? discounted : null);
         Assert.Equal(expected.Groups, result.Groups.OrderBy(g => g.Key, StringComparer.Ordinal));
         Assert.Equal((expected.Estimated, 0L), (result.Estimated.Requests, result.NotReproduced));
@@ -190,8 +191,69 @@ public abstract partial class LedgerStoreConformanceTests
         Assert.Equal(result.ActualNanos - 7, result.WhatIfNanos);
         Assert.Equal(records.Count(r => !r.Unpriced && !r.Estimated), result.Requests);
         // Read one by one: the flagged records, those of models not priced flat, and gpt-4o-mini's (its sums did not reproduce).
-        Assert.True(engine.PricesSumsExactly("openai", "gpt-4o") && !engine.PricesSumsExactly("google", "gemini-2.5-pro"));
-        Assert.Equal(records.Count(r => r.Estimated || r.Unpriced || !engine.PricesSumsExactly(r.Provider, r.Model) || r.Model == "gpt-4o-mini"), store.Scanned);
+        Assert.True(engine.PricesSumsExactly("openai", "gpt-4o", Long, false) && engine.PricesSumsExactly("google", "gemini-2.5-pro", Long, false));
+        Assert.Equal(records.Count(r => r.Estimated || r.Unpriced || !engine.PricesSumsExactly(r.Provider, r.Model, Long, false) || r.Model == "gpt-4o-mini"), store.Scanned);
+    }
+
+    [Fact]
+    public async Task WhatIf_LongCallsAndCallsWithOtherUnits_ReadTheirModelsOneByOne()
+    {
+        await using var inner = await CreateStoreAsync();
+        var engine = new CostEngine(PriceCatalog.BuiltIn);
+        var records = WithOutliers(LedgerTestData.Many(600));
+        records = AtPricesInForce(engine, records);
+        await inner.AppendAsync(records, Ct);
+        var store = new CountingScans(inner);
+        var discounted = new CostEngine(PriceCatalog.BuiltIn, new PricingOptions
+        {
+            NegotiatedDiscounts = [new NegotiatedDiscount("openai", null, 20), new NegotiatedDiscount("anthropic", null, 20), new NegotiatedDiscount("google", null, 20)],
+        });
+        var query = new WhatIfQuery
+        {
+            By = AnalyticsDimension.Of(LedgerDimension.Tenant),
+            PricesChangedFor = (provider, model) => !engine.PricesAlike(discounted, provider, model),
+        };
+
+        var result = (await new WhatIfRepricer(engine, discounted).RunAsync(store, query, Ct)).Value!;
+
+        // gemini-2.5-pro had a call in its long-context tier, claude-sonnet-4 one with one-hour cache writes: read one by one.
+        var expected = ByHand(records, _ => discounted);
+        Assert.Equal(expected.Groups, result.Groups.OrderBy(g => g.Key, StringComparer.Ordinal));
+        Assert.Equal(records.Count(r => r.Estimated || r.Unpriced || r.Model is "gemini-2.5-pro" or "claude-sonnet-4"), store.Scanned);
+    }
+
+    [Fact]
+    public async Task UsageOutliersAsync_LongAndOtherUnitRecords_NamesTheirModelsInTheRange()
+    {
+        await using var store = await CreateStoreAsync();
+        var records = WithOutliers(LedgerTestData.Many(300));
+        var last = records.MaxBy(r => r.Timestamp)!;
+        // A long call that is estimated (read one by one anyway), and one after the range.
+        records.Add(LedgerTestData.Record("estimated-long", last.Timestamp, "openai", "gpt-4o") with { Estimated = true, Usage = new Usage { InputTokens = 300_000 } });
+        records.Add(LedgerTestData.Record("later-long", last.Timestamp.AddDays(3), "openai", "gpt-4o-mini") with { Usage = new Usage { InputTokens = 300_000 } });
+        await store.AppendAsync(records, Ct);
+
+        var outliers = await store.UsageOutliersAsync(new LedgerFilter { To = last.Timestamp.AddDays(1) }, Ct);
+
+        var sonnet = records.Single(r => r.RequestId == "outlier-units");
+        Assert.Equal(
+            [new LedgerUsageOutlier("anthropic", "claude-sonnet-4", true, sonnet.Usage.InputTokens), new LedgerUsageOutlier("google", "gemini-2.5-pro", false, 250_000)],
+            outliers.OrderBy(o => o.Provider, StringComparer.Ordinal));
+        Assert.Empty(await store.UsageOutliersAsync(new LedgerFilter { From = last.Timestamp.AddDays(2), To = last.Timestamp.AddDays(2.5) }, Ct));
+    }
+
+    private const long Long = LedgerUsageOutlier.LongInputTokens;
+
+    /// <summary>The records with one gemini-2.5-pro call in its long-context tier and one claude-sonnet-4 call reporting one-hour cache writes.</summary>
+    private static List<UsageRecord> WithOutliers(List<UsageRecord> records)
+    {
+        var gemini = records.FindIndex(r => r.Model == "gemini-2.5-pro" && !r.Estimated && !r.Unpriced);
+        records[gemini] = records[gemini] with { RequestId = "outlier-long", Usage = new Usage { InputTokens = 250_000, CacheReadTokens = 1_000, OutputTokens = 900 } };
+        var sonnet = records.FindIndex(r => r.Model == "claude-sonnet-4" && !r.Estimated && !r.Unpriced);
+        var usage = new Usage { InputTokens = 4_000, CacheReadTokens = 500, CacheWriteTokens = 300, OutputTokens = 700 };
+        usage.Set(UsageUnit.CacheWrite1hTokens, 100);
+        records[sonnet] = records[sonnet] with { RequestId = "outlier-units", Usage = usage };
+        return records;
     }
 
     /// <summary>The records as a door would have priced them under <paramref name="engine"/> (the unpriced ones at 0).</summary>
@@ -289,6 +351,8 @@ public abstract partial class LedgerStoreConformanceTests
         public IAsyncEnumerable<UsageRecord> ScanAsync(LedgerFilter filter, CancellationToken cancellationToken = default) => Count(inner.ScanAsync(filter, cancellationToken));
 
         public IAsyncEnumerable<UsageRecord> ScanAsync(LedgerFilter filter, LedgerScanSubset subset, CancellationToken cancellationToken = default) => Count(inner.ScanAsync(filter, subset, cancellationToken));
+
+        public ValueTask<IReadOnlyList<LedgerUsageOutlier>> UsageOutliersAsync(LedgerFilter filter, CancellationToken cancellationToken = default) => inner.UsageOutliersAsync(filter, cancellationToken);
 
         public ValueTask<UsageRecord?> FindAsync(LedgerKey key, CancellationToken cancellationToken = default) => inner.FindAsync(key, cancellationToken);
 
