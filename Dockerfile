@@ -6,6 +6,8 @@ FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
 WORKDIR /src
 # Restore first, from the project files only, so a source change does not re-download packages.
 COPY global.json Directory.Build.props Directory.Packages.props .editorconfig ./
+# The libraries' own build settings (and the analyzer package they add) take part in the restore.
+COPY src/Directory.Build.props src/BannedSymbols.txt src/
 COPY src/Tollgate/Tollgate.csproj src/Tollgate/
 COPY src/Tollgate.Providers/Tollgate.Providers.csproj src/Tollgate.Providers/
 COPY src/Tollgate.Sqlite/Tollgate.Sqlite.csproj src/Tollgate.Sqlite/
