@@ -33,9 +33,9 @@ public static class GatewayRouteExplainer
             owned.Add(upstream);
             var adapterHttp = new HttpClient(handler, disposeHandler: false);
             owned.Add(adapterHttp);
-            var pricing = settings.Pricing ?? GatewayHost.CreatePricing(options.Pricing, settings.Time, owned);
-            var endpoints = GatewayHost.BuildEndpoints(options, settings, upstream, adapterHttp, owned, out _);
-            var router = GatewayHost.CreateRouter(options, settings, endpoints, pricing, state);
+            var pricing = settings.Pricing ?? GatewayPricing.Create(options.Pricing, settings.Time, owned);
+            var endpoints = ProviderEndpoints.Build(options, settings, upstream, adapterHttp, owned, out _);
+            var router = GatewayRouterFactory.Create(options, settings, endpoints, pricing, state);
             var plan = await router.PlanAsync(request, required: null, cancellationToken);
             return new GatewayRouteExplanation(plan.Decision, [.. plan.Chain], [.. endpoints.Select(e => e.Name)]);
         }

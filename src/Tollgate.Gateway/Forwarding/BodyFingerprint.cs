@@ -16,7 +16,7 @@ internal static class BodyFingerprint
 {
     private const int MaxStackText = 512;
 
-    public static RequestFingerprint Compute(ReadOnlySpan<byte> body, string model, ProxyHandler.Operation operation, ModelTokenizer tokenizer)
+    public static RequestFingerprint Compute(ReadOnlySpan<byte> body, string model, ProxyOperation operation, ModelTokenizer tokenizer)
     {
         var canon = CanonicalRequest.Begin(model);
         var reader = new Utf8JsonReader(body);
@@ -31,7 +31,7 @@ internal static class BodyFingerprint
             else if (reader.ValueTextEquals("input"u8))
             {
                 reader.Read();
-                Input(ref reader, canon, operation == ProxyHandler.Operation.Embeddings);
+                Input(ref reader, canon, operation == ProxyOperation.Embeddings);
             }
             else if (reader.ValueTextEquals("system"u8) || reader.ValueTextEquals("instructions"u8))
             {
@@ -74,7 +74,7 @@ internal static class BodyFingerprint
             }
         }
 
-        return canon.Finish(tokenizer, withPrefix: operation != ProxyHandler.Operation.Embeddings);
+        return canon.Finish(tokenizer, withPrefix: operation != ProxyOperation.Embeddings);
     }
 
     /// <summary>A parameter's canonical text; numbers and strings read in place (the common case: no document).</summary>

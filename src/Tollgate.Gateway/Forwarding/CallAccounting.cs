@@ -134,7 +134,7 @@ internal sealed class CallAccounting(
     }
 
     /// <summary>The request's fingerprints (<see cref="BodyFingerprint"/>), counted with the requested model's tokenizer.</summary>
-    internal Metering.Fingerprints.RequestFingerprint Fingerprint(ReadOnlySpan<byte> body, string model, ProxyHandler.Operation operation) =>
+    internal Metering.Fingerprints.RequestFingerprint Fingerprint(ReadOnlySpan<byte> body, string model, ProxyOperation operation) =>
         BodyFingerprint.Compute(body, model, operation, tokens.For(model));
 
     /// <summary>Counts prompt tokens and sets the worst-case output (<see cref="OutputBound"/>) and cost (<see cref="WorstCasePricer"/>) to hold.</summary>
@@ -224,7 +224,7 @@ internal sealed class CallAccounting(
             call.Hold = decision.Reservation;
             if (decision.Adaptation is { } adaptation)
             {
-                // Degraded to fit: the body is patched to what was held (ProxyHandler), and billed as the model sent.
+                // Degraded to fit: the body is patched to what was held (PassthroughForwarder, TranslatedForwarder), and billed as the model sent.
                 call.Adaptation = adaptation;
                 call.UpstreamModel = adaptation.Model;
                 call.WorstCaseOutputTokens = (long)adaptation.MaxTokens * call.Choices;

@@ -51,6 +51,9 @@ internal sealed class CallContext
     /// <summary>What an adaptive budget or emergency mode changed in the request (applied to the body before forwarding).</summary>
     public Budgets.BudgetAdaptation? Adaptation { get; set; }
 
+    /// <summary>The output limit an adaptation adds when the request set none: the Responses API's, else <c>max_tokens</c>.</summary>
+    public string AddedOutputLimit => Operation == "responses" ? "max_output_tokens" : "max_tokens";
+
     /// <summary>An automated response put the caller's scope in emergency mode (found on the first attempt, kept for retries).</summary>
     public bool ScopedEmergency { get; set; }
 
