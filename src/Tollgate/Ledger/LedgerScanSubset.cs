@@ -13,11 +13,17 @@ public sealed record LedgerScanSubset(IReadOnlyCollection<string> Models, IReadO
     /// </summary>
     public bool Flagged { get; init; } = true;
 
+    /// <summary>True: every model is listed (with <see cref="Flagged"/> false, every record neither estimated nor unpriced).</summary>
+    public bool EveryModel { get; init; }
+
+    /// <summary>Every record that is neither estimated nor unpriced: a second pass after one that read only those.</summary>
+    public static LedgerScanSubset Unflagged { get; } = new([], []) { Flagged = false, EveryModel = true };
+
     /// <summary>True when the record belongs to the subset.</summary>
     public bool Matches(UsageRecord record)
     {
         ArgumentNullException.ThrowIfNull(record);
-        var listed = Models.Contains(record.Model) || Providers.Contains(record.Provider);
+        var listed = EveryModel || Models.Contains(record.Model) || Providers.Contains(record.Provider);
         var flagged = record.Estimated || record.Unpriced;
         return Flagged ? flagged || listed : !flagged && listed;
     }
@@ -31,6 +37,11 @@ public sealed record LedgerScanSubset(IReadOnlyCollection<string> Models, IReadO
         ArgumentNullException.ThrowIfNull(flag);
         ArgumentNullException.ThrowIfNull(parameter);
         var listed = new List<string>();
+        if (EveryModel)
+        {
+            listed.Add("1 = 1");
+        }
+
         if (Models.Count > 0)
         {
             listed.Add($"model IN ({string.Join(", ", Models.Select(parameter))})");

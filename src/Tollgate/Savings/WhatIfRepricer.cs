@@ -30,10 +30,12 @@ public sealed class WhatIfRepricer(ICostCalculator current, ICostCalculator scen
         var changed = new HashSet<(string Provider, string Model)>();
         var repriced = new List<(string Provider, string Model)>();
         var bySums = new HashSet<(string Provider, string Model)>();
+        var pairs = new List<(string Provider, string Model)>();
         if (!byTag || query.PricesChangedFor is not null)
         {
             var outliers = byTag ? [] : (await ledger.UsageOutliersAsync(query.Filter, cancellationToken)).ToDictionary(o => (o.Provider, o.Model));
-            foreach (var pair in await PairsAsync(ledger, query.Filter, cancellationToken))
+            pairs = await PairsAsync(ledger, query.Filter, cancellationToken);
+            foreach (var pair in pairs)
             {
                 if (query.PricesChangedFor is { } changes && changes(pair.Provider, pair.Model))
                 {
@@ -115,9 +117,10 @@ public sealed class WhatIfRepricer(ICostCalculator current, ICostCalculator scen
         if (readAgain.Count > 0)
         {
             // Second pass: the other records of those models (the first pass read their estimated and unpriced ones).
-            var again = new LedgerScanSubset([.. readAgain.Select(p => p.Model).Distinct(StringComparer.Ordinal)], []) { Flagged = false };
+            var everyPair = readAgain.Count == pairs.Count && subset!.Models.Count == 0;
+            var again = everyPair ? LedgerScanSubset.Unflagged : new LedgerScanSubset([.. readAgain.Select(p => p.Model).Distinct(StringComparer.Ordinal)], []) { Flagged = false };
             var (more, moreError) = await ScanAsync(ledger, query, again,
-                record => readAgain.Contains((record.Provider, record.Model)) && !subset!.Matches(record), Reprices, [], cancellationToken);
+                everyPair ? _ => true : record => readAgain.Contains((record.Provider, record.Model)) && !subset!.Matches(record), Reprices, [], cancellationToken);
             if (moreError is not null)
             {
                 return AnalyticsOutcome<WhatIfResult>.Fail(moreError);

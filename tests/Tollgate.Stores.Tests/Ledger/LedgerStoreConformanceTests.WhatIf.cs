@@ -196,6 +196,25 @@ public abstract partial class LedgerStoreConformanceTests
     }
 
     [Fact]
+    public async Task WhatIf_NoScenarioOnALedgerThatDoesNotReproduce_ReadsEachRecordOnceAndCountsEveryDifference()
+    {
+        await using var inner = await CreateStoreAsync();
+        var engine = new CostEngine(PriceCatalog.BuiltIn);
+        // Flat-priced models only, at made-up costs: every day's sums differ, so every record is read one by one.
+        var records = LedgerTestData.Many(600).Where(r => r.Provider == "openai").ToList();
+        await inner.AppendAsync(records, Ct);
+        var store = new CountingScans(inner);
+
+        var result = (await new WhatIfRepricer(engine, engine).RunAsync(store, new WhatIfQuery(), Ct)).Value!;
+
+        var repriced = records.Where(r => !r.Unpriced).ToList();
+        var differing = repriced.Where(r => Money.ToNanos(engine.Calculate(r.Provider, r.Model, r.Usage, r.Timestamp).TotalCost) != r.TotalCostNanos).ToList();
+        Assert.Equal(differing.Count, result.NotReproduced);
+        Assert.Equal(differing.Sum(r => r.TotalCostNanos - Money.ToNanos(engine.Calculate(r.Provider, r.Model, r.Usage, r.Timestamp).TotalCost)), result.NotReproducedDeltaNanos);
+        Assert.Equal(records.Count, store.Scanned);
+    }
+
+    [Fact]
     public async Task WhatIf_LongCallsAndCallsWithOtherUnits_ReadTheirModelsOneByOne()
     {
         await using var inner = await CreateStoreAsync();
