@@ -1,4 +1,5 @@
 using Npgsql;
+using Tollgate.Costing;
 using Tollgate.Gateway.Configuration;
 using Tollgate.Hosting;
 using Tollgate.Storage;
@@ -22,8 +23,10 @@ internal static class GatewayStoreOpener
                 {
                     "store" => BudgetCounterMode.Store,
                     "write-behind" => BudgetCounterMode.WriteBehind,
+                    "leased" => BudgetCounterMode.Leased,
                     _ => BudgetCounterMode.Auto,
                 },
+                LeaseNanos = Money.ToNanos(options.BudgetLeaseUsd),
                 WriteBehindInterval = TimeSpan.FromMilliseconds(options.BudgetCountersFlushMilliseconds),
                 PostgresMaxConnections = options.PostgresMaxConnections,
             }, time);

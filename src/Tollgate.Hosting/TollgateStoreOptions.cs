@@ -1,3 +1,4 @@
+using Tollgate.Budgets;
 using Tollgate.Storage;
 
 namespace Tollgate.Hosting;
@@ -33,6 +34,9 @@ public sealed class TollgateStoreOptions
     /// </summary>
     public int PostgresMaxConnections { get; set; } = 30;
 
+    /// <summary>With <see cref="BudgetCounterMode.Leased"/>: how much of a budget one lease takes from Redis (nano-units of the budget's currency).</summary>
+    public long LeaseNanos { get; set; } = 100_000_000;
+
     /// <summary>How often in-process counters write their spend to the store (write-behind).</summary>
     public TimeSpan WriteBehindInterval { get; set; } = TimeSpan.FromMilliseconds(200);
 }
@@ -51,4 +55,11 @@ public enum BudgetCounterMode
 
     /// <summary>In process, written behind to the store; refuses to start when another process uses the same SQLite file.</summary>
     WriteBehind,
+
+    /// <summary>
+    /// Redis (required), each process holding a lease of <see cref="TollgateStoreOptions.LeaseNanos"/> per budget as an
+    /// ordinary hold and serving holds from it locally (<see cref="LeasedBudgetStore"/>): one Redis call per lease instead
+    /// of per request. Every lease is a hold, so all processes together stay within each limit.
+    /// </summary>
+    Leased,
 }

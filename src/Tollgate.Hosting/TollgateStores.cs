@@ -91,6 +91,11 @@ public sealed class TollgateStores : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(options);
         var time = timeProvider ?? TimeProvider.System;
         var logger = loggerFactory?.CreateLogger<TollgateStores>();
+        if (options.BudgetCounters == BudgetCounterMode.Leased && string.IsNullOrWhiteSpace(options.Redis))
+        {
+            throw new TollgateStoreException("budget counters 'leased' take budget leases from Redis: give redis (HOST:PORT), or use auto");
+        }
+
         IConnectionMultiplexer? multiplexer = null;
         if (!string.IsNullOrWhiteSpace(options.Redis))
         {
@@ -224,8 +229,14 @@ public sealed class TollgateStores : IAsyncDisposable
 
         if (multiplexer is not null)
         {
-            counters = new RedisBudgetStore(multiplexer, options.RedisPrefix);
+            var redisCounters = new RedisBudgetStore(multiplexer, options.RedisPrefix);
+            counters = redisCounters;
             description = "redis (shared by every instance)";
+            if (options.BudgetCounters == BudgetCounterMode.Leased)
+            {
+                counters = new LeasedBudgetStore(redisCounters, new LeasedBudgetStoreOptions { LeaseNanos = options.LeaseNanos, TimeProvider = time });
+                description = $"redis, each instance serving holds from leases of {Tollgate.Costing.Money.FromNanos(options.LeaseNanos)} per budget (settled every second)";
+            }
         }
 
         var stores = new TollgateStores(time, logger)
@@ -255,6 +266,10 @@ public sealed class TollgateStores : IAsyncDisposable
         if (counters is WriteBehindBudgetStore)
         {
             stores._initializers.Add(stores.RebuildCountersFromLedgerAsync);
+        }
+
+        if (counters is WriteBehindBudgetStore or LeasedBudgetStore)
+        {
             stores._owned.Add(counters);
         }
 
@@ -332,8 +347,9 @@ public sealed class TollgateStores : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        // Counters first (their last write-behind flush needs the store), then the ledger, then connections and locks.
-        foreach (var item in _owned.OfType<WriteBehindBudgetStore>())
+        // Counters first (their last write-behind flush or lease settlement needs the store), then the ledger, then
+        // connections and locks.
+        foreach (var item in _owned.Where(o => o is WriteBehindBudgetStore or LeasedBudgetStore).Cast<IAsyncDisposable>())
         {
             await item.DisposeAsync();
         }
@@ -343,7 +359,7 @@ public sealed class TollgateStores : IAsyncDisposable
         {
             switch (item)
             {
-                case WriteBehindBudgetStore:
+                case WriteBehindBudgetStore or LeasedBudgetStore:
                     break;
                 case IAsyncDisposable asyncDisposable:
                     await asyncDisposable.DisposeAsync();

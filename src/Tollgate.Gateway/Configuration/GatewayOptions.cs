@@ -82,9 +82,13 @@ public sealed class GatewayOptions
     /// Where budget counters are held on the request path: <c>auto</c> (default: on the embedded store, in process with
     /// write-behind while this gateway is the only process on the SQLite file — rebuilt from the ledger at start — else
     /// the file's transactional counters; in the database for PostgreSQL; in Redis when <c>--redis</c> is given),
-    /// <c>store</c> (a database transaction per hold and settle), or <c>write-behind</c> (refuses a shared file).
+    /// <c>store</c> (a database transaction per hold and settle), <c>write-behind</c> (refuses a shared file), or
+    /// <c>leased</c> (Redis, each instance holding a lease of <see cref="BudgetLeaseUsd"/> per budget and serving holds from it).
     /// </summary>
     public string BudgetCounters { get; set; } = "auto";
+
+    /// <summary>With <c>budgetCounters: leased</c>: how much of a budget an instance takes from Redis at a time (USD; default 0.10).</summary>
+    public decimal BudgetLeaseUsd { get; set; } = 0.10m;
 
     /// <summary>
     /// The <c>pricing</c> section (the format <c>tollgate price --config</c> reads): override price files, fallback prices and
@@ -174,9 +178,19 @@ public sealed class GatewayOptions
             errors.Add("the admin key is shorter than 16 characters: set TOLLGATE_ADMIN_KEY (or \"adminKey\") to a long random string, or leave it unset to have one generated");
         }
 
-        if (BudgetCounters is not ("auto" or "store" or "write-behind"))
+        if (BudgetCounters is not ("auto" or "store" or "write-behind" or "leased"))
         {
-            errors.Add($"budgetCounters '{BudgetCounters}' is unknown: use auto, store or write-behind");
+            errors.Add($"budgetCounters '{BudgetCounters}' is unknown: use auto, store, write-behind or leased");
+        }
+
+        if (BudgetCounters == "leased" && string.IsNullOrWhiteSpace(Redis))
+        {
+            errors.Add("budgetCounters 'leased' takes budget leases from Redis: give redis (HOST:PORT), or use auto");
+        }
+
+        if (BudgetLeaseUsd is <= 0 or > 1000)
+        {
+            errors.Add($"budgetLeaseUsd {BudgetLeaseUsd} is out of range: use an amount above 0 and at most 1000");
         }
 
         if (RecommendationRefreshMinutes is < 0 or > 1440)

@@ -63,11 +63,63 @@ public sealed class SharedStateTests : IAsyncLifetime
         Assert.Equal("0.000345", report.RootElement.GetProperty("total").GetString());
     }
 
-    private async Task<GatewayHost> StartAsync(FakeUpstream upstream, string store) => await GatewayHost.StartAsync(new GatewayOptions
+    [Fact]
+    public async Task TwoInstances_LeasedRedisCounters_SpendNoMoreThanAHardBudget()
+    {
+        await using var upstream = await FakeUpstream.StartAsync();
+        var store = new NpgsqlConnectionStringBuilder(Postgres) { Database = _database }.ToString();
+        // Leases of 0.0005 from a 0.002 budget: each instance serves holds from its own lease, taken from Redis.
+        await using var a = await StartAsync(upstream, store, leased: true);
+        await using var b = await StartAsync(upstream, store, leased: true);
+        using var adminA = Client(a, TestGateway.AdminKey);
+        using var adminB = Client(b, TestGateway.AdminKey);
+        using var created = await adminA.PostAsync("/admin/keys", CostTests.Json(new { tenant = "leased" }), Ct);
+        string key;
+        using (var doc = JsonDocument.Parse(await created.Content.ReadAsStringAsync(Ct)))
+        {
+            key = doc.RootElement.GetProperty("key").GetString()!;
+        }
+
+        var budgetId = "leased-" + _database;
+        using var budget = await adminA.PostAsync("/admin/budgets", CostTests.Json(new { id = budgetId, scope = new { tenant = "leased" }, limit = "0.002", period = "daily" }), Ct);
+        Assert.Equal(HttpStatusCode.Created, budget.StatusCode);
+        var body = new { model = "gpt-4o-mini", max_tokens = 300, messages = new[] { new { role = "user", content = "hi" } } };
+
+        var statuses = new List<HttpStatusCode>();
+        for (var i = 0; i < 40; i++)
+        {
+            using var response = await Client(i % 2 == 0 ? a : b, key).PostAsync("/v1/chat/completions", CostTests.Json(body), Ct);
+            statuses.Add(response.StatusCode);
+        }
+
+        await adminA.GetStringAsync("/admin/reports/cost", Ct);
+        await adminB.GetStringAsync("/admin/reports/cost", Ct);
+        using var report = JsonDocument.Parse(await adminB.GetStringAsync($"/admin/reports/cost?tenant=leased", Ct));
+        var spent = decimal.Parse(report.RootElement.GetProperty("total").GetString()!, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Contains(HttpStatusCode.OK, statuses);
+        Assert.Contains(HttpStatusCode.TooManyRequests, statuses);
+        Assert.Equal([HttpStatusCode.OK, HttpStatusCode.TooManyRequests], statuses.Distinct().Order());
+        Assert.True(spent <= 0.002m, $"spent {spent} of a 0.002 budget");
+        Assert.True(spent > 0.001m, $"spent only {spent} of a 0.002 budget: the leases kept most of it unused");
+    }
+
+    [Fact]
+    public void Validate_LeasedCountersWithoutRedisOrWithABadLease_SaysWhatToFix()
+    {
+        var errors = new GatewayOptions { BudgetCounters = "leased", BudgetLeaseUsd = 0 }.Validate(_ => null);
+
+        Assert.Contains(errors, e => e.Contains("budgetCounters 'leased' takes budget leases from Redis: give redis (HOST:PORT)", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.Contains("budgetLeaseUsd 0 is out of range", StringComparison.Ordinal));
+        Assert.DoesNotContain(new GatewayOptions { BudgetCounters = "leased", Redis = Redis }.Validate(_ => null), e => e.Contains("lease", StringComparison.OrdinalIgnoreCase));
+    }
+
+    private async Task<GatewayHost> StartAsync(FakeUpstream upstream, string store, bool leased = false) => await GatewayHost.StartAsync(new GatewayOptions
     {
         Port = 0,
         Store = store,
         Redis = Redis,
+        BudgetCounters = leased ? "leased" : "auto",
+        BudgetLeaseUsd = 0.0005m,
         DataDirectory = Path.Combine(Path.GetTempPath(), "tg-shared-" + _database),
         AdminKey = TestGateway.AdminKey,
         BudgetStatusCacheMilliseconds = 0,
