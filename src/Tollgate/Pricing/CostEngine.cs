@@ -96,8 +96,7 @@ public sealed class CostEngine : ICostCalculator
                         return cost;
                     }
 
-                    var factor = 1m - (negotiated.Percent / 100m);
-                    return new CallCost(true, cost.InputCost * factor, cost.OutputCost * factor, cost.TotalCost * factor);
+                    return cost.Times(DiscountFactor(negotiated.Percent));
                 }
             }
         }
@@ -152,7 +151,7 @@ public sealed class CostEngine : ICostCalculator
         var negotiated = FindNegotiated(providerId, modelId);
         if (negotiated is not null)
         {
-            var f = 1m - (negotiated.Percent / 100m);
+            var f = DiscountFactor(negotiated.Percent);
             factor *= f;
             adjustments.Add(new CostAdjustment("negotiated", $"negotiated discount {negotiated.Percent}% ({negotiated.Provider}{(negotiated.Model is null ? string.Empty : "/" + negotiated.Model)})", f));
         }
@@ -162,7 +161,7 @@ public sealed class CostEngine : ICostCalculator
             var batch = _options.BatchDiscounts.FirstOrDefault(b => string.Equals(b.Provider, providerId, StringComparison.OrdinalIgnoreCase));
             if (batch is not null)
             {
-                var f = 1m - (batch.Percent / 100m);
+                var f = DiscountFactor(batch.Percent);
                 factor *= f;
                 adjustments.Add(new CostAdjustment("batch", $"batch discount {batch.Percent}% ({batch.Provider})", f));
             }
@@ -173,7 +172,7 @@ public sealed class CostEngine : ICostCalculator
             var tier = _options.VolumeDiscounts.Where(t => t.MinimumPeriodSpend <= spend).MaxBy(t => t.MinimumPeriodSpend);
             if (tier is not null)
             {
-                var f = 1m - (tier.Percent / 100m);
+                var f = DiscountFactor(tier.Percent);
                 factor *= f;
                 adjustments.Add(new CostAdjustment("volume", $"volume discount {tier.Percent}% (period spend {spend} ≥ {tier.MinimumPeriodSpend})", f));
             }
@@ -200,7 +199,7 @@ public sealed class CostEngine : ICostCalculator
         if (factor != 1m)
         {
             units = [.. units.Select(u => u with { Rate = u.Rate * factor, Cost = u.Cost * factor })];
-            cost = new CallCost(true, cost.InputCost * factor, cost.OutputCost * factor, cost.TotalCost * factor);
+            cost = cost.Times(factor);
         }
 
         return new CostBreakdown
@@ -286,9 +285,7 @@ public sealed class CostEngine : ICostCalculator
         }
 
         var cost = prices.Schedule.At(day).ComputeCost(summed, tierInputTokens: 0);
-        return prices.Factor == 1m || !cost.Priced
-            ? cost
-            : new CallCost(true, cost.InputCost * prices.Factor, cost.OutputCost * prices.Factor, cost.TotalCost * prices.Factor);
+        return prices.Factor == 1m || !cost.Priced ? cost : cost.Times(prices.Factor);
     }
 
     /// <summary>The prices a model can have (the catalog's schedule, or the fallback price) and the negotiated discount's factor; null when unpriced or not in USD.</summary>
@@ -317,8 +314,11 @@ public sealed class CostEngine : ICostCalculator
         }
 
         var negotiated = FindNegotiated(lookup.Provider?.Id, lookup.Model?.Id);
-        return (schedule, negotiated is null ? 1m : 1m - (negotiated.Percent / 100m));
+        return (schedule, negotiated is null ? 1m : DiscountFactor(negotiated.Percent));
     }
+
+    /// <summary>What a price is multiplied by under a discount of <paramref name="percent"/> %.</summary>
+    private static decimal DiscountFactor(decimal percent) => 1m - (percent / 100m);
 
     private static bool SumsPriceExactly(ModelPrice price, decimal factor, long largestInputTokens, bool otherUnits)
     {

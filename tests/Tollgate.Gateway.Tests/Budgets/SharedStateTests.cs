@@ -38,12 +38,7 @@ public sealed class SharedStateTests : IAsyncLifetime
         using var adminA = Client(a, TestGateway.AdminKey);
         using var adminB = Client(b, TestGateway.AdminKey);
 
-        using var created = await adminA.PostAsync("/admin/keys", CostTests.Json(new { tenant = "shared" }), Ct);
-        string key;
-        using (var doc = JsonDocument.Parse(await created.Content.ReadAsStringAsync(Ct)))
-        {
-            key = doc.RootElement.GetProperty("key").GetString()!;
-        }
+        var key = await CreateKeyAsync(adminA, "shared");
 
         // Redis counters outlive the test: a budget id of its own keeps runs apart.
         var budgetId = "shared-" + _database;
@@ -73,12 +68,7 @@ public sealed class SharedStateTests : IAsyncLifetime
         await using var b = await StartAsync(upstream, store, leased: true);
         using var adminA = Client(a, TestGateway.AdminKey);
         using var adminB = Client(b, TestGateway.AdminKey);
-        using var created = await adminA.PostAsync("/admin/keys", CostTests.Json(new { tenant = "leased" }), Ct);
-        string key;
-        using (var doc = JsonDocument.Parse(await created.Content.ReadAsStringAsync(Ct)))
-        {
-            key = doc.RootElement.GetProperty("key").GetString()!;
-        }
+        var key = await CreateKeyAsync(adminA, "leased");
 
         var budgetId = "leased-" + _database;
         using var budget = await adminA.PostAsync("/admin/budgets", CostTests.Json(new { id = budgetId, scope = new { tenant = "leased" }, limit = "0.002", period = "daily" }), Ct);
@@ -127,6 +117,14 @@ public sealed class SharedStateTests : IAsyncLifetime
         ProvidersFromEnvironment = false,
         Providers = [new ProviderEndpointOptions { Name = "openai", BaseUrl = upstream.OpenAiBase.ToString(), ApiKey = "sk-test" }],
     }, new GatewayHostSettings { LogLevel = Microsoft.Extensions.Logging.LogLevel.Warning }, Ct);
+
+    /// <summary>A new virtual key of <paramref name="tenant"/>, through the admin API.</summary>
+    private static async Task<string> CreateKeyAsync(HttpClient admin, string tenant)
+    {
+        using var created = await admin.PostAsync("/admin/keys", CostTests.Json(new { tenant }), Ct);
+        using var doc = JsonDocument.Parse(await created.Content.ReadAsStringAsync(Ct));
+        return doc.RootElement.GetProperty("key").GetString()!;
+    }
 
     private static HttpClient Client(GatewayHost host, string key)
     {
