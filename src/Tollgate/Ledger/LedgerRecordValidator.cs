@@ -52,7 +52,7 @@ internal static class LedgerRecordValidator
 
         if (!IsFingerprint(record.RequestFingerprint) || !IsFingerprint(record.PrefixFingerprint))
         {
-            return "request_fingerprint and prefix_fingerprint must be 64 lowercase hexadecimal characters (a SHA-256)";
+            return "request_fingerprint and prefix_fingerprint must be 32 lowercase hexadecimal characters (64 in ledgers written before XXH3-128 replaced SHA-256)";
         }
 
         if (record.PrefixTokens < 0 || (record.PrefixTokens > 0 && record.PrefixFingerprint is null))
@@ -64,5 +64,5 @@ internal static class LedgerRecordValidator
     }
 
     private static bool IsFingerprint(string? value) =>
-        value is null || (value.Length == 64 && value.All(c => char.IsAsciiDigit(c) || c is >= 'a' and <= 'f'));
+        value is null || (value.Length is 32 or 64 && value.All(c => char.IsAsciiDigit(c) || c is >= 'a' and <= 'f'));
 }

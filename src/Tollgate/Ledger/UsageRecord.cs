@@ -44,10 +44,10 @@ public sealed record UsageRecord
 
     public IReadOnlyDictionary<string, string> Tags { get; init; } = NoTags;
 
-    /// <summary>Hex SHA-256 of the canonical request (model, messages, tools, output-changing parameters; see <c>Metering.Fingerprints</c>); null when not computed.</summary>
+    /// <summary>Hex XXH3-128 of the canonical request (model, messages, tools, output-changing parameters; see <c>Metering.Fingerprints</c>); null when not computed.</summary>
     public string? RequestFingerprint { get; init; }
 
-    /// <summary>Hex SHA-256 of the request's stable leading part (tools, system, leading messages up to the last cache breakpoint); null when it has none.</summary>
+    /// <summary>Hex XXH3-128 of the request's stable leading part (tools, system, leading messages up to the last cache breakpoint); null when it has none.</summary>
     public string? PrefixFingerprint { get; init; }
 
     /// <summary>Tokens in the part <see cref="PrefixFingerprint"/> covers (an estimate with the model's tokenizer); 0 when none.</summary>

@@ -150,7 +150,7 @@ public sealed class DoorParityTests
         var records = await doors.RecordsAsync();
         Assert.Equal(3, records.Count);
         var (gateway, middleware, other) = (records[0], records[1], records[2]);
-        Assert.Matches("^[0-9a-f]{64}$", gateway.RequestFingerprint!);
+        Assert.Matches("^[0-9a-f]{32}$", gateway.RequestFingerprint!);
         Assert.Equal(gateway.RequestFingerprint, middleware.RequestFingerprint);
         Assert.Equal(gateway.PrefixFingerprint, middleware.PrefixFingerprint);
         Assert.Equal(gateway.PrefixTokens, middleware.PrefixTokens);

@@ -30,7 +30,7 @@ public sealed class FingerprintRecordTests
         var again = await CallAsync(gateway, client, "/v1/chat/completions", """{"messages":[{"content":"hello","role":"user"}],"temperature":0.50,"stream":false,"model":"gpt-4o-mini"}""");
         var hotter = await CallAsync(gateway, client, "/v1/chat/completions", """{"model":"gpt-4o-mini","temperature":0.9,"messages":[{"role":"user","content":"hello"}]}""");
 
-        Assert.Matches("^[0-9a-f]{64}$", first.RequestFingerprint!);
+        Assert.Matches("^[0-9a-f]{32}$", first.RequestFingerprint!);
         Assert.Equal(first.RequestFingerprint, again.RequestFingerprint);
         Assert.NotEqual(first.RequestFingerprint, hotter.RequestFingerprint);
         Assert.Null(first.PrefixFingerprint); // one message and no system or tools: nothing stable before it

@@ -38,7 +38,7 @@ public sealed class CanonicalRequestTests
         var b = Build("gpt-4o", [("system", "Be brief.", false), ("user", "Hi", false)], [("max_output_tokens", "100"), ("temperature", "0.7")]);
 
         Assert.Equal(a, b);
-        Assert.Matches("^[0-9a-f]{64}$", a.Request);
+        Assert.Matches("^[0-9a-f]{32}$", a.Request);
     }
 
     [Theory]
@@ -56,7 +56,7 @@ public sealed class CanonicalRequestTests
     }
 
     [Fact]
-    public void Finish_RequestSeenAgain_AnsweredFromTheCacheWithTheSameSha256()
+    public void Finish_RequestSeenAgain_SameFingerprintsAndPrefixCountFromTheCache()
     {
         var system = ("system", $"Cache test {Guid.NewGuid()}: answer in one line.", false);
         var messages = new[] { system, ("user", "What is 2 + 2?", false) };
@@ -69,7 +69,20 @@ public sealed class CanonicalRequestTests
         Assert.Equal(first.Prefix, other.Prefix);
         Assert.Equal(first.PrefixTokens, other.PrefixTokens);
         Assert.NotEqual(first.Request, other.Request);
-        Assert.Matches("^[0-9a-f]{64}$", other.Request);
+        Assert.Matches("^[0-9a-f]{32}$", other.Request);
+    }
+
+    [Fact]
+    public void Finish_SystemUserAndParameters_XxHash128OfTheDocumentedCanonicalForm()
+    {
+        // docs/ledger-format.md: the version line, the model, each section as its kind, role and length-prefixed content
+        // (text fields 't'), then the parameters sorted by name; the prefix ends after the system message.
+        var fingerprint = Build("gpt-4o", [("developer", "Be brief.", false), ("user", "Hi", false)], [("temperature", "0.7"), ("max_output_tokens", "100")]);
+        const string Prefix = "tollgate.request.v1\nm6:gpt-4oMr6:systemc12:t9:Be brief.";
+        const string Request = Prefix + "Mr4:userc5:t2:Hi" + "p17:max_output_tokensv3:100" + "p11:temperaturev3:0.7";
+
+        Assert.Equal(Xxh128(Prefix), fingerprint.Prefix);
+        Assert.Equal(Xxh128(Request), fingerprint.Request);
     }
 
     [Fact]
@@ -147,4 +160,7 @@ public sealed class CanonicalRequestTests
         Assert.Equal(CanonicalValues.Json(a.RootElement), CanonicalValues.Json(b.RootElement));
         Assert.Equal("""{"properties":{"a":{"minimum":1.5,"type":"number"},"b":{"type":"string"}},"type":"object"}""", System.Text.Encoding.UTF8.GetString(CanonicalValues.Json(a.RootElement)));
     }
+
+    private static string Xxh128(string canonical) =>
+        Convert.ToHexStringLower(System.IO.Hashing.XxHash128.Hash(System.Text.Encoding.UTF8.GetBytes(canonical)));
 }

@@ -1,6 +1,5 @@
-using System.Buffers;
 using System.Globalization;
-using System.Security.Cryptography;
+using System.IO.Hashing;
 using System.Text;
 using Tollgate.Tokens;
 
@@ -12,11 +11,12 @@ namespace Tollgate.Metering.Fingerprints;
 /// the same request gives the same fingerprints through either door. The canonical form is a byte string:
 /// a version line, the model, then the tool definitions, the system parts and the messages in that order (the order
 /// providers cache a prompt in), each a role and its length-prefixed content (text as UTF-8, other parts as their JSON),
-/// then the output-changing parameters sorted by name. Never stored: only its SHA-256 is.
+/// then the output-changing parameters sorted by name. Never stored or even assembled: it is fed to XXH3-128 piece by
+/// piece, and only that hash is recorded (an equality key, not a secret: a 128-bit hash of a whole prompt).
 /// The prefix is the leading sections up to the last cache breakpoint, or — without one — every section but the last
 /// message (the new turn). Built and finished synchronously on one thread: <see cref="Begin"/> hands out that
-/// thread's builder, so a request costs no allocation but the two hex strings; a request or prefix seen lately is
-/// answered from a <see cref="CanonicalCache{TValue}"/> without hashing.
+/// thread's builder, so a request costs no allocation but its hex string; a request or prefix seen lately is answered
+/// (its hex strings, the prefix's token count) from a <see cref="RecentHashes{TValue}"/> keyed by its hash.
 /// </summary>
 public sealed class CanonicalRequest
 {
@@ -26,8 +26,11 @@ public sealed class CanonicalRequest
     /// <summary>Tokens per section beyond its content (role and framing), as providers count a message's overhead.</summary>
     private const int SectionOverheadTokens = 4;
 
-    private static readonly CanonicalCache<RequestFingerprint> Requests = new();
-    private static readonly CanonicalCache<(string Hex, long Tokens)> Prefixes = new();
+    /// <summary>Requests seen lately: a repeat costs no hex string.</summary>
+    private static readonly RecentHashes<RequestFingerprint> Requests = new();
+
+    /// <summary>Prefixes seen lately with their token counts (counting a long system prompt costs far more than a lookup).</summary>
+    private static readonly RecentHashes<(string Hex, long Tokens)> Prefixes = new();
 
     [ThreadStatic]
     private static CanonicalRequest? t_builder;
@@ -99,29 +102,21 @@ public sealed class CanonicalRequest
     public void Text(ReadOnlySpan<byte> utf8) => Field((byte)'t', utf8);
 
     /// <summary>Text content.</summary>
-    public void Text(ReadOnlySpan<char> text)
-    {
-        var rented = ArrayPool<byte>.Shared.Rent(Encoding.UTF8.GetMaxByteCount(text.Length));
-        try
-        {
-            Text(rented.AsSpan(0, Encoding.UTF8.GetBytes(text, rented)));
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(rented);
-        }
-    }
+    public void Text(ReadOnlySpan<char> text) => Field((byte)'t', text);
 
     /// <summary>A named non-text part of the open section (an image, a tool call, a tool's schema) as JSON or text.</summary>
     public void Value(string name, ReadOnlySpan<byte> utf8)
     {
-        Span<byte> nameBytes = stackalloc byte[Encoding.UTF8.GetMaxByteCount(Math.Min(name.Length, 64))];
-        Field((byte)'k', nameBytes[..Encoding.UTF8.GetBytes(name.AsSpan(0, Math.Min(name.Length, 64)), nameBytes)]);
+        Field((byte)'k', name.AsSpan(0, Math.Min(name.Length, 64)));
         Field((byte)'v', utf8);
     }
 
     /// <summary>A named non-text part of the open section, as text.</summary>
-    public void Value(string name, string value) => Value(name, Encoding.UTF8.GetBytes(value));
+    public void Value(string name, string value)
+    {
+        Field((byte)'k', name.AsSpan(0, Math.Min(name.Length, 64)));
+        Field((byte)'v', value.AsSpan());
+    }
 
     /// <summary>An output-changing parameter in its canonical text (<see cref="CanonicalValues"/>); a later value of the same name replaces an earlier one.</summary>
     public void Parameter(string name, string value)
@@ -145,11 +140,12 @@ public sealed class CanonicalRequest
     public RequestFingerprint Finish(ModelTokenizer tokenizer, bool withPrefix = true)
     {
         ArgumentNullException.ThrowIfNull(tokenizer);
-        var order = new int[_sections.Count];
+        var count = _sections.Count;
+        Span<int> order = count <= 64 ? stackalloc int[count] : new int[count];
         var n = 0;
         foreach (var kind in (ReadOnlySpan<SectionKind>)[SectionKind.Tool, SectionKind.System, SectionKind.Message])
         {
-            for (var i = 0; i < _sections.Count; i++)
+            for (var i = 0; i < count; i++)
             {
                 if (_sections[i].Kind == kind)
                 {
@@ -178,56 +174,48 @@ public sealed class CanonicalRequest
             last = -1;
         }
 
-        // Exact: each field is a tag, at most 11 length digits and a colon, and its bytes.
-        const int Framing = 13;
-        var size = 20 + Framing + Encoding.UTF8.GetByteCount(_model);
-        foreach (var section in _sections)
-        {
-            size += 1 + Framing + Encoding.UTF8.GetByteCount(section.Role) + Framing + section.Length;
-        }
-
-        foreach (var (name, value) in _parameters)
-        {
-            size += Framing + Encoding.UTF8.GetByteCount(name) + Framing + Encoding.UTF8.GetByteCount(value);
-        }
-
-        var canon = ArrayPool<byte>.Shared.Rent(size);
+        // The canonical form is written after the sections' content in the same buffer, then hashed in one shot, the
+        // prefix and the whole (one-shot XXH3 over a few hundred bytes costs less than feeding a streaming state).
         try
         {
-            var at = Write(canon, 0, "tollgate.request.v1\n"u8);
-            at = WriteField(canon, at, (byte)'m', _model);
+            var start = _length;
+            Raw("tollgate.request.v1\n"u8);
+            Field((byte)'m', _model.AsSpan());
             var prefixEnd = -1;
             for (var i = 0; i < n; i++)
             {
                 var section = _sections[order[i]];
-                canon[at++] = (byte)section.Kind;
-                at = WriteField(canon, at, (byte)'r', section.Role);
-                at = WriteField(canon, at, (byte)'c', _content.AsSpan(section.Start, section.Length));
+                Raw([(byte)section.Kind]);
+                Field((byte)'r', section.Role.AsSpan());
+                Field((byte)'c', _content.AsSpan(section.Start, section.Length));
                 if (i == last)
                 {
-                    prefixEnd = at;
+                    prefixEnd = _length;
                 }
             }
 
-            _parameters.Sort(static (a, b) => string.CompareOrdinal(a.Key, b.Key));
+            SortParameters();
             foreach (var (name, value) in _parameters)
             {
-                at = WriteField(canon, at, (byte)'p', name);
-                at = WriteField(canon, at, (byte)'v', value);
+                Field((byte)'p', name.AsSpan());
+                Field((byte)'v', value.AsSpan());
             }
 
-            if (Requests.TryGet(canon.AsSpan(0, at), out var seen))
+            var requestHash = XxHash128.HashToUInt128(_content.AsSpan(start, _length - start));
+            if (Requests.TryGet(requestHash, out var seen))
             {
                 return seen;
             }
 
-            var request = Hex(canon.AsSpan(0, at));
+            var request = Hex(requestHash);
             if (prefixEnd < 0)
             {
-                return Remember(canon.AsSpan(0, at), new RequestFingerprint(request, null, 0));
+                return Remember(requestHash, new RequestFingerprint(request, null, 0));
             }
 
-            if (!Prefixes.TryGet(canon.AsSpan(0, prefixEnd), out var prefix))
+            var prefixKey = XxHash128.HashToUInt128(_content.AsSpan(start, prefixEnd - start));
+
+            if (!Prefixes.TryGet(prefixKey, out var prefix))
             {
                 long tokens = 0;
                 for (var i = 0; i <= last; i++)
@@ -236,15 +224,14 @@ public sealed class CanonicalRequest
                     tokens += Tokens(tokenizer, _content.AsSpan(section.Start, section.Length)) + SectionOverheadTokens;
                 }
 
-                prefix = (Hex(canon.AsSpan(0, prefixEnd)), tokens);
-                Prefixes.Add(canon.AsSpan(0, prefixEnd), prefix);
+                prefix = (Hex(prefixKey), tokens);
+                Prefixes.Add(prefixKey, prefix);
             }
 
-            return Remember(canon.AsSpan(0, at), new RequestFingerprint(request, prefix.Hex, prefix.Tokens));
+            return Remember(requestHash, new RequestFingerprint(request, prefix.Hex, prefix.Tokens));
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(canon);
             if (_content.Length > MaxRetainedCapacity)
             {
                 _content = new byte[InitialCapacity];
@@ -288,6 +275,16 @@ public sealed class CanonicalRequest
         _length += value.Length;
     }
 
+    /// <summary>A field of text, encoded straight into the content after its length prefix (no intermediate buffer).</summary>
+    private void Field(byte tag, ReadOnlySpan<char> text)
+    {
+        var length = Encoding.UTF8.GetByteCount(text);
+        Ensure(length + 16);
+        _content[_length++] = tag;
+        _length = WriteLength(_content, _length, length);
+        _length += Encoding.UTF8.GetBytes(text, _content.AsSpan(_length));
+    }
+
     private void Ensure(int more)
     {
         if (_length + more > _content.Length)
@@ -296,46 +293,43 @@ public sealed class CanonicalRequest
         }
     }
 
-    private static int Write(byte[] target, int at, ReadOnlySpan<byte> bytes)
+    private void Raw(ReadOnlySpan<byte> bytes)
     {
-        bytes.CopyTo(target.AsSpan(at));
-        return at + bytes.Length;
+        Ensure(bytes.Length);
+        bytes.CopyTo(_content.AsSpan(_length));
+        _length += bytes.Length;
     }
 
-    private static int WriteField(byte[] target, int at, byte tag, string text)
+    /// <summary>The parameters by name (an insertion sort: a handful of entries, and no comparer to allocate).</summary>
+    private void SortParameters()
     {
-        target[at] = tag;
-        var length = Encoding.UTF8.GetByteCount(text);
-        at = WriteLength(target, at + 1, length);
-        return at + Encoding.UTF8.GetBytes(text, target.AsSpan(at));
+        for (var i = 1; i < _parameters.Count; i++)
+        {
+            var item = _parameters[i];
+            var j = i - 1;
+            for (; j >= 0 && string.CompareOrdinal(_parameters[j].Key, item.Key) > 0; j--)
+            {
+                _parameters[j + 1] = _parameters[j];
+            }
+
+            _parameters[j + 1] = item;
+        }
     }
 
-    private static int WriteField(byte[] target, int at, byte tag, ReadOnlySpan<byte> bytes)
+    private static int WriteLength(Span<byte> target, int at, int length)
     {
-        target[at] = tag;
-        at = WriteLength(target, at + 1, bytes.Length);
-        return Write(target, at, bytes);
-    }
-
-    private static int WriteLength(byte[] target, int at, int length)
-    {
-        length.TryFormat(target.AsSpan(at), out var written, default, CultureInfo.InvariantCulture);
+        length.TryFormat(target[at..], out var written, default, CultureInfo.InvariantCulture);
         target[at + written] = (byte)':';
         return at + written + 1;
     }
 
-    private static RequestFingerprint Remember(ReadOnlySpan<byte> canonical, RequestFingerprint fingerprint)
+    private static RequestFingerprint Remember(UInt128 hash, RequestFingerprint fingerprint)
     {
-        Requests.Add(canonical, fingerprint);
+        Requests.Add(hash, fingerprint);
         return fingerprint;
     }
 
-    private static string Hex(ReadOnlySpan<byte> bytes)
-    {
-        Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
-        SHA256.HashData(bytes, hash);
-        return Convert.ToHexStringLower(hash);
-    }
+    private static string Hex(UInt128 hash) => hash.ToString("x32", CultureInfo.InvariantCulture);
 
     private readonly record struct Section(SectionKind Kind, string Role, int Start, int Length, bool Breakpoint);
 }
