@@ -1,7 +1,6 @@
 using System.Net;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Tollgate.Alerts;
@@ -19,11 +18,6 @@ using Tollgate.Hosting;
 using Tollgate.Keys;
 using Tollgate.Ledger;
 using Tollgate.Metering;
-using Tollgate.Routing;
-using Tollgate.Sqlite.Ledger;
-using Tollgate.PostgreSql.Keys;
-using Tollgate.Sqlite.Keys;
-using Tollgate.Storage;
 
 namespace Tollgate.Gateway;
 
@@ -204,10 +198,8 @@ internal sealed class GatewayComposition
         var recommendationRefresh = TimeSpan.FromMinutes(options.RecommendationRefreshMinutes is 0 ? 60 : options.RecommendationRefreshMinutes);
         builder.Services.AddSingleton(sp => new LatestRecommendations(
             (filter, ct) => SavingsEndpoints.RecommendAsync(sp, filter, 0m, ct), ledgerStore, time, recommendationRefresh, sp.GetRequiredService<ILogger<LatestRecommendations>>()));
-        builder.Services.AddSingleton(sp => new ProxyHandler(authenticator, router, sp.GetRequiredService<CallAccounting>(), metrics, time, options.MaxRequestBodyBytes, sp.GetRequiredService<ILogger<ProxyHandler>>())
-        {
-            Secrets = SecretScrubber.For(endpoints),
-        });
+        builder.Services.AddSingleton(sp => new ProxyHandler(
+            authenticator, router, sp.GetRequiredService<CallAccounting>(), metrics, time, SecretScrubber.For(endpoints), options.MaxRequestBodyBytes, sp.GetRequiredService<ILogger<ProxyHandler>>()));
         Telemetry.Configure(builder, options);
 
         return new GatewayComposition

@@ -4,7 +4,6 @@ using System.Text;
 using System.Text.Json;
 using Tollgate.Anomalies;
 using Tollgate.Forecasting;
-using Tollgate.Ledger;
 using Tollgate.TimeSeries;
 
 namespace Tollgate.Cli.Commands;

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Text;
 using Spectre.Console;
 using Tollgate.Analytics;
 using Tollgate.Ledger;

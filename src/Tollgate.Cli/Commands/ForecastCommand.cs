@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Text;
 using System.Globalization;
-using Tollgate.Costing;
 using Tollgate.Forecasting;
 using Tollgate.Ledger;
 using Tollgate.TimeSeries;

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using Tollgate.Ledger;
 
 namespace Tollgate.Cli.Commands;
 

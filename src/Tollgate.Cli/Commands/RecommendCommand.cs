@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text.Json;
 using Tollgate.Costing;
 using Tollgate.Pricing;
 using Tollgate.Routing;

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using Tollgate.Budgets;
 using Tollgate.Forecasting;
 using Tollgate.Pricing;
 using Tollgate.Reports;

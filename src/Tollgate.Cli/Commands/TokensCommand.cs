@@ -3,7 +3,6 @@ using System.Globalization;
 using Tollgate.Costing;
 using Tollgate.Metering;
 using Tollgate.Pricing;
-using Tollgate.Routing;
 using Tollgate.Tokens;
 
 namespace Tollgate.Cli.Commands;

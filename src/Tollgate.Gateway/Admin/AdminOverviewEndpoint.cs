@@ -5,7 +5,6 @@ using Microsoft.AspNetCore.Routing;
 using Tollgate.Alerts;
 using Tollgate.Analytics;
 using Tollgate.Budgets;
-using Tollgate.Gateway.Alerting;
 using Tollgate.Gateway.Endpoints;
 using Tollgate.Gateway.Forwarding;
 using Tollgate.Ledger;

@@ -4,7 +4,6 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Tollgate.Gateway.Admin;
 using Tollgate.Gateway.Auth;
-using Tollgate.Keys;
 
 namespace Tollgate.Gateway.Dashboard;
 

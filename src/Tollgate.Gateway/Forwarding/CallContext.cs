@@ -1,4 +1,3 @@
-using Tollgate.Costing;
 using Tollgate.Keys;
 
 namespace Tollgate.Gateway.Forwarding;
@@ -83,6 +82,3 @@ internal sealed class CallContext
     /// <summary>True for <c>/v1/messages</c> (Anthropic-native) calls.</summary>
     public bool NativeMessages { get; init; }
 }
-
-/// <summary>What settlement computed for one attempt.</summary>
-internal readonly record struct Settlement(CostBreakdown Cost, Usage Usage, bool Estimated, decimal? BudgetRemaining, string? UsageProblem = null);

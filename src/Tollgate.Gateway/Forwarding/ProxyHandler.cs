@@ -28,10 +28,11 @@ internal sealed class ProxyHandler
         CallAccounting accounting,
         GatewayMetrics metrics,
         TimeProvider time,
+        SecretScrubber secrets,
         long maxBodyBytes,
         ILogger<ProxyHandler> logger)
     {
-        _services = new ProxyServices(router, accounting, metrics, time, logger);
+        _services = new ProxyServices(router, accounting, metrics, time, secrets, logger);
         _inbound = new InboundRequestReader(authenticator, _services, maxBodyBytes);
         _validation = new RequestValidation(metrics);
         _routes = new RoutePlanning(_services);
@@ -41,13 +42,6 @@ internal sealed class ProxyHandler
             new PassthroughForwarder(_services, streams, new BodyResponseRelay(_services), timeouts),
             new TranslatedForwarder(_services, streams, timeouts));
         _outcome = new ChainOutcomeWriter(_services);
-    }
-
-    /// <summary>The configured provider secrets, removed from every provider answer before it reaches the client.</summary>
-    public SecretScrubber Secrets
-    {
-        get => _services.Secrets;
-        init => _services.Secrets = value;
     }
 
     public Task ChatCompletionsAsync(HttpContext context) => HandleAsync(context, ProxyOperation.Chat);

@@ -4,7 +4,7 @@ using Tollgate.Gateway.Observability;
 namespace Tollgate.Gateway.Forwarding;
 
 /// <summary>What every stage of the proxy walk shares: routing, accounting, metrics, the clock, the log and the secret scrubber.</summary>
-internal sealed class ProxyServices(GatewayRouter router, CallAccounting accounting, GatewayMetrics metrics, TimeProvider time, ILogger<ProxyHandler> logger)
+internal sealed class ProxyServices(GatewayRouter router, CallAccounting accounting, GatewayMetrics metrics, TimeProvider time, SecretScrubber secrets, ILogger<ProxyHandler> logger)
 {
     public GatewayRouter Router => router;
 
@@ -17,5 +17,5 @@ internal sealed class ProxyServices(GatewayRouter router, CallAccounting account
     public ILogger<ProxyHandler> Logger => logger;
 
     /// <summary>The configured provider secrets, removed from every provider answer before it reaches the client.</summary>
-    public SecretScrubber Secrets { get; set; } = SecretScrubber.None;
+    public SecretScrubber Secrets => secrets;
 }

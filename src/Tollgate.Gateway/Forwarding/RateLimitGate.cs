@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using Tollgate.Budgets;
-using Tollgate.Gateway.Configuration;
 using Tollgate.Keys;
 using Tollgate.Hosting;
 using Tollgate.RateLimits;

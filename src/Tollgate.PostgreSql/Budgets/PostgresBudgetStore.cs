@@ -1,6 +1,5 @@
 using System.Data.Common;
 using Npgsql;
-using Tollgate.Budgets;
 using Tollgate.Budgets.Relational;
 
 namespace Tollgate.PostgreSql.Budgets;

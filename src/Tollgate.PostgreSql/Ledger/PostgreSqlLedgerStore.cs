@@ -2,9 +2,7 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
-using System.Text;
 using Npgsql;
-using NpgsqlTypes;
 using Tollgate.Ledger;
 
 namespace Tollgate.PostgreSql.Ledger;

@@ -1,6 +1,5 @@
 using System.Data.Common;
 using Microsoft.Data.Sqlite;
-using Tollgate.Budgets;
 using Tollgate.Budgets.Relational;
 
 namespace Tollgate.Sqlite.Budgets;
