@@ -100,9 +100,10 @@ internal static class CostCommand
                 $"Previous period ({from - (to - from):yyyy-MM-dd HH:mm} to {from:yyyy-MM-dd HH:mm} UTC): {Money.Format(before.Cost)} {breakdown.Currency}, change {Change(report.ChangePercent)}");
         }
         AppendTable(text, $"By {query.By}", report);
-        if (breakdown.Total.Requests > 0 && query.Tags.Count == 0)
+        // With a tag filter, only when the tag rollups answer it (one tag): daily sums of raw records would read them all again.
+        if (breakdown.Total.Requests > 0 &&
+            await new LedgerAnalytics(store).TaggedReportAsync(new LedgerQuery { Filter = query.Filter, TimeZone = zone, Bucket = TimeBucket.Day }, query.Tags, ct) is { } daily)
         {
-            var daily = await store.QueryAsync(new LedgerQuery { Filter = query.Filter, TimeZone = zone, Bucket = TimeBucket.Day }, ct);
             AppendTable(text, "Daily", CostReport.From(daily));
         }
 

@@ -13,11 +13,13 @@ internal static class PostgreSqlLedgerSchema
     /// 2 added the daily rollup; 3 keys the wide rollups by a dimension-set id (<c>ledger_dims</c>) instead of seven
     /// text columns; 4 added the quarter-hour rollup (exact reports in zones whose offset is not a whole hour); 5 the
     /// request and prefix fingerprints; 6 the narrow quarter-hour rollup (provider, model, api flavour, tenant); 7 the
-    /// narrow daily one; 8 the tag rollups (quarter hour and day × tag key, tag value). Older ledgers are upgraded when
+    /// narrow daily one; 8 the tag rollups (quarter hour and day × tag key, tag value); 9 keys them by (tag key, tag
+    /// value, time, provider, model, api flavour, tenant). Older ledgers are upgraded when
     /// opened (<see cref="SetAsideOldRollups"/>, <see cref="FillFromOldRollups"/>, <see cref="FillQuarters"/>,
-    /// <see cref="AddFingerprints"/>, <see cref="FillNarrowQuarters"/>, <see cref="FillNarrowDaily"/>, <see cref="FillTags"/>).
+    /// <see cref="AddFingerprints"/>, <see cref="FillNarrowQuarters"/>, <see cref="FillNarrowDaily"/>,
+    /// <see cref="DropOldTagRollups"/>, <see cref="FillTags"/>).
     /// </summary>
-    public const int Version = 8;
+    public const int Version = 9;
 
     /// <summary>Upgrading from before version 5: the fingerprint columns (empty for the records already kept; no rewrite).</summary>
     public const string AddFingerprints = """
@@ -132,13 +134,17 @@ internal static class PostgreSqlLedgerSchema
             {Metrics},
             PRIMARY KEY (day, provider, model, api_flavor, tenant)) WITH (fillfactor = {RollupFillFactor});
         CREATE TABLE IF NOT EXISTS ledger_rollup_tag_quarter (
-            quarter bigint NOT NULL, tag_key text COLLATE "C" NOT NULL, tag_value text COLLATE "C" NOT NULL,
+            tag_key text COLLATE "C" NOT NULL, tag_value text COLLATE "C" NOT NULL, quarter bigint NOT NULL,
+            provider text COLLATE "C" NOT NULL, model text COLLATE "C" NOT NULL,
+            api_flavor text COLLATE "C" NOT NULL, tenant text COLLATE "C" NOT NULL,
             {Metrics},
-            PRIMARY KEY (quarter, tag_key, tag_value)) WITH (fillfactor = {RollupFillFactor});
+            PRIMARY KEY (tag_key, tag_value, quarter, provider, model, api_flavor, tenant)) WITH (fillfactor = {RollupFillFactor});
         CREATE TABLE IF NOT EXISTS ledger_rollup_tag_daily (
-            day bigint NOT NULL, tag_key text COLLATE "C" NOT NULL, tag_value text COLLATE "C" NOT NULL,
+            tag_key text COLLATE "C" NOT NULL, tag_value text COLLATE "C" NOT NULL, day bigint NOT NULL,
+            provider text COLLATE "C" NOT NULL, model text COLLATE "C" NOT NULL,
+            api_flavor text COLLATE "C" NOT NULL, tenant text COLLATE "C" NOT NULL,
             {Metrics},
-            PRIMARY KEY (day, tag_key, tag_value)) WITH (fillfactor = {RollupFillFactor});
+            PRIMARY KEY (tag_key, tag_value, day, provider, model, api_flavor, tenant)) WITH (fillfactor = {RollupFillFactor});
         CREATE TABLE IF NOT EXISTS ledger_rollup_daily (
             day bigint NOT NULL, dim_id integer NOT NULL,
             {Metrics},
@@ -208,19 +214,29 @@ internal static class PostgreSqlLedgerSchema
         """;
 
     /// <summary>
-    /// Upgrading from before version 8: the tag rollups, summed from the raw records kept (views by tag refuse a range
+    /// Before <see cref="Create"/> on a version 8 ledger: its tag rollups (keyed by time, tag key, tag value only) go;
+    /// <see cref="Create"/> makes them with the narrow dimensions and <see cref="FillTags"/> refills them.
+    /// </summary>
+    public const string DropOldTagRollups = "DROP TABLE IF EXISTS ledger_rollup_tag_quarter; DROP TABLE IF EXISTS ledger_rollup_tag_daily;";
+
+    /// <summary>The tag rollups' key columns after the time.</summary>
+    public const string TagDims = "provider, model, api_flavor, tenant";
+
+    /// <summary>
+    /// Upgrading from before version 9: the tag rollups, summed from the raw records kept (views by tag refuse a range
     /// before a retention cutoff, so purged records are not missed).
     /// </summary>
     public static string FillTags => $"""
         DELETE FROM ledger_rollup_tag_quarter;
-        INSERT INTO ledger_rollup_tag_quarter (quarter, tag_key, tag_value, {LedgerColumns.MetricColumns})
-            SELECT (floor(date_part('epoch', r.ts) / 900) * 900)::bigint, t.key, t.value, {Sums}
+        INSERT INTO ledger_rollup_tag_quarter (tag_key, tag_value, quarter, {TagDims}, {LedgerColumns.MetricColumns})
+            SELECT t.key, t.value, (floor(date_part('epoch', r.ts) / 900) * 900)::bigint, r.provider, r.model,
+                coalesce(r.api_flavor, ''), coalesce(r.tenant, ''), {Sums}
             FROM ledger_records r CROSS JOIN LATERAL jsonb_each_text(r.tags::jsonb) AS t(key, value)
-            WHERE r.tags IS NOT NULL GROUP BY 1, 2, 3;
+            WHERE r.tags IS NOT NULL GROUP BY 1, 2, 3, 4, 5, 6, 7;
         DELETE FROM ledger_rollup_tag_daily;
-        INSERT INTO ledger_rollup_tag_daily (day, tag_key, tag_value, {LedgerColumns.MetricColumns})
-            SELECT quarter - ((quarter % 86400) + 86400) % 86400, tag_key, tag_value, {string.Join(", ", LedgerColumns.Metrics.Select(m => $"sum({m})::bigint"))}
-            FROM ledger_rollup_tag_quarter GROUP BY 1, 2, 3;
+        INSERT INTO ledger_rollup_tag_daily (tag_key, tag_value, day, {TagDims}, {LedgerColumns.MetricColumns})
+            SELECT tag_key, tag_value, quarter - ((quarter % 86400) + 86400) % 86400, {TagDims}, {string.Join(", ", LedgerColumns.Metrics.Select(m => $"sum({m})::bigint"))}
+            FROM ledger_rollup_tag_quarter GROUP BY 1, 2, 3, 4, 5, 6, 7;
         ANALYZE ledger_rollup_tag_quarter, ledger_rollup_tag_daily;
         """;
 
@@ -282,18 +298,18 @@ internal static class PostgreSqlLedgerSchema
             ON CONFLICT (day, provider, model, api_flavor, tenant) DO UPDATE SET {Accumulate}
             RETURNING 1),
         tag_quarter AS (
-            INSERT INTO ledger_rollup_tag_quarter AS r (quarter, tag_key, tag_value, {LedgerColumns.MetricColumns})
-            SELECT quarter, t.key, t.value, {Sums}
+            INSERT INTO ledger_rollup_tag_quarter AS r (tag_key, tag_value, quarter, {TagDims}, {LedgerColumns.MetricColumns})
+            SELECT t.key, t.value, quarter, {TagDims}, {Sums}
             FROM ins CROSS JOIN LATERAL jsonb_each_text(ins.tags::jsonb) AS t(key, value) WHERE ins.tags IS NOT NULL
-            GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
-            ON CONFLICT (quarter, tag_key, tag_value) DO UPDATE SET {Accumulate}
+            GROUP BY 1, 2, 3, 4, 5, 6, 7 ORDER BY {TagOrder}
+            ON CONFLICT (tag_key, tag_value, quarter, {TagDims}) DO UPDATE SET {Accumulate}
             RETURNING 1),
         tag_daily AS (
-            INSERT INTO ledger_rollup_tag_daily AS r (day, tag_key, tag_value, {LedgerColumns.MetricColumns})
-            SELECT quarter - ((quarter % 86400) + 86400) % 86400, t.key, t.value, {Sums}
+            INSERT INTO ledger_rollup_tag_daily AS r (tag_key, tag_value, day, {TagDims}, {LedgerColumns.MetricColumns})
+            SELECT t.key, t.value, quarter - ((quarter % 86400) + 86400) % 86400, {TagDims}, {Sums}
             FROM ins CROSS JOIN LATERAL jsonb_each_text(ins.tags::jsonb) AS t(key, value) WHERE ins.tags IS NOT NULL
-            GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
-            ON CONFLICT (day, tag_key, tag_value) DO UPDATE SET {Accumulate}
+            GROUP BY 1, 2, 3, 4, 5, 6, 7 ORDER BY {TagOrder}
+            ON CONFLICT (tag_key, tag_value, day, {TagDims}) DO UPDATE SET {Accumulate}
             RETURNING 1)
         SELECT (SELECT count(*) FROM ins),
                (SELECT count(*) FROM unnest(@c2::timestamptz[]) AS t(ts) WHERE ts < (SELECT at FROM cutoff)),
@@ -301,6 +317,9 @@ internal static class PostgreSqlLedgerSchema
                  + (SELECT count(*) FROM narrow) + (SELECT count(*) FROM narrow_daily) + (SELECT count(*) FROM tag_quarter)
                  + (SELECT count(*) FROM tag_daily)
         """;
+
+    /// <summary>Tag rollup rows in their key index's order (text in the "C" collation), as <see cref="RollupArrays"/> sorts them.</summary>
+    private const string TagOrder = "t.key COLLATE \"C\", t.value COLLATE \"C\", 3, provider COLLATE \"C\", model COLLATE \"C\", api_flavor COLLATE \"C\", tenant COLLATE \"C\"";
 
     private static string Accumulate =>
         string.Join(", ", LedgerColumns.Metrics.Select(m => $"{m} = r.{m} + excluded.{m}"));

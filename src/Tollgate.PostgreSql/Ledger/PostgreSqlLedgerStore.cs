@@ -560,6 +560,11 @@ public sealed class PostgreSqlLedgerStore : ILedgerStore
                 steps.Add(PostgreSqlLedgerSchema.SetAsideOldRollups(old));
             }
 
+            if (upgradeFrom is 8)
+            {
+                steps.Add(PostgreSqlLedgerSchema.DropOldTagRollups);
+            }
+
             steps.Add(PostgreSqlLedgerSchema.Create);
             steps.Add(PostgreSqlLedgerSchema.CreateIrregularIndex);
             if (upgradeFrom is { } from)
@@ -568,7 +573,7 @@ public sealed class PostgreSqlLedgerStore : ILedgerStore
                 (int Before, string Sql)[] fills =
                 [
                     (3, PostgreSqlLedgerSchema.FillFromOldRollups(from)), (4, PostgreSqlLedgerSchema.FillQuarters),
-                    (6, PostgreSqlLedgerSchema.FillNarrowQuarters), (7, PostgreSqlLedgerSchema.FillNarrowDaily), (8, PostgreSqlLedgerSchema.FillTags),
+                    (6, PostgreSqlLedgerSchema.FillNarrowQuarters), (7, PostgreSqlLedgerSchema.FillNarrowDaily), (9, PostgreSqlLedgerSchema.FillTags),
                 ];
                 steps.AddRange(fills.Where(f => from < f.Before).Select(f => f.Sql));
                 steps.Add(PostgreSqlLedgerSchema.AddFingerprints);

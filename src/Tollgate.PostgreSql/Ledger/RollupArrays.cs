@@ -28,9 +28,9 @@ internal static class RollupArrays
 
     public static readonly string UpsertNarrowDaily = Upsert("ledger_rollup_narrow_daily", "day", NarrowKeys, "text");
 
-    public static readonly string UpsertTagQuarter = Upsert("ledger_rollup_tag_quarter", "quarter", ["tag_key", "tag_value"], "text");
+    public static readonly string UpsertTagQuarter = UpsertTag("ledger_rollup_tag_quarter", "quarter");
 
-    public static readonly string UpsertTagDaily = Upsert("ledger_rollup_tag_daily", "day", ["tag_key", "tag_value"], "text");
+    public static readonly string UpsertTagDaily = UpsertTag("ledger_rollup_tag_daily", "day");
 
     /// <summary>Adds the dimension sets that are not stored yet (sorted, so concurrent appenders take their locks in one order).</summary>
     public static readonly string InsertDims =
@@ -100,9 +100,12 @@ internal static class RollupArrays
     public static NpgsqlBatchCommand Narrow(Dictionary<(long Quarter, string Provider, string Model, string ApiFlavor, string Tenant), LedgerMetrics> rows, string upsert) =>
         TextKeyed(upsert, rows.Select(r => (r.Key.Quarter, (string[])[r.Key.Provider, r.Key.Model, r.Key.ApiFlavor, r.Key.Tenant], r.Value)).ToList(), 4);
 
-    /// <summary>Tag rollup rows (quarter hour or day × tag key, tag value), upserted by <paramref name="upsert"/>.</summary>
-    public static NpgsqlBatchCommand Tags(Dictionary<(long Quarter, string Key, string Value), LedgerMetrics> rows, string upsert) =>
-        TextKeyed(upsert, rows.Select(r => (r.Key.Quarter, (string[])[r.Key.Key, r.Key.Value], r.Value)).ToList(), 2);
+    /// <summary>
+    /// Tag rollup rows (tag key, tag value, quarter hour or day, provider, model, api flavour, tenant), upserted by
+    /// <paramref name="upsert"/> (<see cref="UpsertTagQuarter"/> or <see cref="UpsertTagDaily"/>, which take the time first).
+    /// </summary>
+    public static NpgsqlBatchCommand Tags(Dictionary<TagRollupKey, LedgerMetrics> rows, string upsert) =>
+        TextKeyed(upsert, rows.Select(r => (r.Key.Time, (string[])[r.Key.Key, r.Key.Value, r.Key.Provider, r.Key.Model, r.Key.ApiFlavor, r.Key.Tenant], r.Value)).ToList(), 6);
 
     /// <summary>Rollup rows keyed by a time and text columns (the by-model and narrow rollups), as one upsert of arrays.</summary>
     private static NpgsqlBatchCommand TextKeyed(string upsert, List<(long Time, string[] Keys, LedgerMetrics Metrics)> rows, int keyCount)
@@ -173,6 +176,23 @@ internal static class RollupArrays
         {
             p.Add(new NpgsqlParameter<long[]> { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bigint, TypedValue = m });
         }
+    }
+
+    /// <summary>
+    /// The upsert of a tag rollup: parameters as <see cref="TextKeyed"/> sends them (time, then the six text keys), rows
+    /// sorted in the table's key order (tag key, tag value, time, dimensions), as the exact path's statement sorts them.
+    /// </summary>
+    private static string UpsertTag(string table, string time)
+    {
+        string[] texts = ["tag_key", "tag_value", "provider", "model", "api_flavor", "tenant"];
+        var all = new[] { time }.Concat(texts).Concat(LedgerColumns.Metrics).ToArray();
+        var unnest = "unnest(" + string.Join(", ", all.Select((_, i) => $"${i + 1}::{(i is > 0 and <= 6 ? "text" : "int8")}[]")) + ")";
+        string[] key = ["tag_key", "tag_value", time, "provider", "model", "api_flavor", "tenant"];
+        var sortList = string.Join(", ", key.Select(k => k == time ? k : $"{k} COLLATE \"C\""));
+        return $"INSERT INTO {table} AS r ({string.Join(", ", all)}) " +
+               $"SELECT * FROM {unnest} AS d({string.Join(", ", all)}) ORDER BY {sortList} " +
+               $"ON CONFLICT ({string.Join(", ", key)}) DO UPDATE SET " +
+               string.Join(", ", LedgerColumns.Metrics.Select(m => $"{m} = r.{m} + excluded.{m}"));
     }
 
     private static string Upsert(string table, string time, string[] keys, string keyType)

@@ -7,11 +7,13 @@ internal static class SqliteLedgerSchema
     /// 2 added the daily rollup; 3 keys the wide rollups by a dimension-set id (<c>ledger_dims</c>) instead of seven
     /// text columns; 4 added the quarter-hour rollup (exact reports in zones whose offset is not a whole hour); 5 the
     /// request and prefix fingerprints; 6 the narrow quarter-hour rollup (provider, model, api flavour, tenant); 7 the
-    /// narrow daily one; 8 the tag rollups (quarter hour and day × tag key, tag value). Older ledgers are upgraded when
+    /// narrow daily one; 8 the tag rollups (quarter hour and day × tag key, tag value); 9 keys them by (tag key, tag
+    /// value, time, provider, model, api flavour, tenant). Older ledgers are upgraded when
     /// opened (<see cref="SetAsideOldRollups"/>, <see cref="FillFromOldRollups"/>, <see cref="FillQuarters"/>,
-    /// <see cref="AddFingerprints"/>, <see cref="FillNarrowQuarters"/>, <see cref="FillNarrowDaily"/>, <see cref="FillTags"/>).
+    /// <see cref="AddFingerprints"/>, <see cref="FillNarrowQuarters"/>, <see cref="FillNarrowDaily"/>,
+    /// <see cref="DropOldTagRollups"/>, <see cref="FillTags"/>).
     /// </summary>
-    public const int Version = 8;
+    public const int Version = 9;
 
     private const string Metrics = """
         requests INTEGER NOT NULL, input_tokens INTEGER NOT NULL, cache_read_tokens INTEGER NOT NULL,
@@ -74,13 +76,15 @@ internal static class SqliteLedgerSchema
             {Metrics},
             PRIMARY KEY (day, provider, model, api_flavor, tenant)) WITHOUT ROWID;
         CREATE TABLE IF NOT EXISTS ledger_rollup_tag_quarter (
-            quarter INTEGER NOT NULL, tag_key TEXT NOT NULL, tag_value TEXT NOT NULL,
+            tag_key TEXT NOT NULL, tag_value TEXT NOT NULL, quarter INTEGER NOT NULL,
+            provider TEXT NOT NULL, model TEXT NOT NULL, api_flavor TEXT NOT NULL, tenant TEXT NOT NULL,
             {Metrics},
-            PRIMARY KEY (quarter, tag_key, tag_value)) WITHOUT ROWID;
+            PRIMARY KEY (tag_key, tag_value, quarter, provider, model, api_flavor, tenant)) WITHOUT ROWID;
         CREATE TABLE IF NOT EXISTS ledger_rollup_tag_daily (
-            day INTEGER NOT NULL, tag_key TEXT NOT NULL, tag_value TEXT NOT NULL,
+            tag_key TEXT NOT NULL, tag_value TEXT NOT NULL, day INTEGER NOT NULL,
+            provider TEXT NOT NULL, model TEXT NOT NULL, api_flavor TEXT NOT NULL, tenant TEXT NOT NULL,
             {Metrics},
-            PRIMARY KEY (day, tag_key, tag_value)) WITHOUT ROWID;
+            PRIMARY KEY (tag_key, tag_value, day, provider, model, api_flavor, tenant)) WITHOUT ROWID;
         CREATE TABLE IF NOT EXISTS ledger_rollup_daily (
             day INTEGER NOT NULL, dim_id INTEGER NOT NULL,
             {Metrics},
@@ -154,18 +158,27 @@ internal static class SqliteLedgerSchema
         """;
 
     /// <summary>
-    /// Upgrading from before version 8: the tag rollups, summed from the raw records kept (views by tag refuse a range
+    /// Before <see cref="Create"/> on a version 8 ledger: its tag rollups (keyed by time, tag key, tag value only) go;
+    /// <see cref="Create"/> makes them with the narrow dimensions and <see cref="FillTags"/> refills them.
+    /// </summary>
+    public const string DropOldTagRollups = "DROP TABLE IF EXISTS ledger_rollup_tag_quarter; DROP TABLE IF EXISTS ledger_rollup_tag_daily;";
+
+    /// <summary>The tag rollups' key columns after the time.</summary>
+    public const string TagDims = "provider, model, api_flavor, tenant";
+
+    /// <summary>
+    /// Upgrading from before version 9: the tag rollups, summed from the raw records kept (views by tag refuse a range
     /// before a retention cutoff, so purged records are not missed).
     /// </summary>
     public static readonly string FillTags = $"""
         DELETE FROM ledger_rollup_tag_quarter;
-        INSERT INTO ledger_rollup_tag_quarter (quarter, tag_key, tag_value, {Tollgate.Ledger.LedgerColumns.MetricColumns})
-            SELECT (r.ts / 900000000) * 900, j.key, j.value, {RawSums("r.")}
-            FROM ledger_records r, json_each(r.tags) j WHERE r.tags IS NOT NULL GROUP BY 1, 2, 3;
+        INSERT INTO ledger_rollup_tag_quarter (tag_key, tag_value, quarter, {TagDims}, {Tollgate.Ledger.LedgerColumns.MetricColumns})
+            SELECT j.key, j.value, (r.ts / 900000000) * 900, r.provider, r.model, coalesce(r.api_flavor, ''), coalesce(r.tenant, ''), {RawSums("r.")}
+            FROM ledger_records r, json_each(r.tags) j WHERE r.tags IS NOT NULL GROUP BY 1, 2, 3, 4, 5, 6, 7;
         DELETE FROM ledger_rollup_tag_daily;
-        INSERT INTO ledger_rollup_tag_daily (day, tag_key, tag_value, {Tollgate.Ledger.LedgerColumns.MetricColumns})
-            SELECT quarter - (((quarter % 86400) + 86400) % 86400), tag_key, tag_value, {string.Join(", ", Tollgate.Ledger.LedgerColumns.Metrics.Select(m => $"SUM({m})"))}
-            FROM ledger_rollup_tag_quarter GROUP BY 1, 2, 3;
+        INSERT INTO ledger_rollup_tag_daily (tag_key, tag_value, day, {TagDims}, {Tollgate.Ledger.LedgerColumns.MetricColumns})
+            SELECT tag_key, tag_value, quarter - (((quarter % 86400) + 86400) % 86400), {TagDims}, {string.Join(", ", Tollgate.Ledger.LedgerColumns.Metrics.Select(m => $"SUM({m})"))}
+            FROM ledger_rollup_tag_quarter GROUP BY 1, 2, 3, 4, 5, 6, 7;
         """;
 
     /// <summary>Upgrading from before version 5: the fingerprint columns (empty for the records already kept).</summary>

@@ -517,6 +517,12 @@ public sealed class SqliteLedgerStore : ILedgerStore
                     await command.ExecuteNonQueryAsync(cancellationToken);
                 }
 
+                if (upgradeFrom is 8)
+                {
+                    command.CommandText = SqliteLedgerSchema.DropOldTagRollups;
+                    await command.ExecuteNonQueryAsync(cancellationToken);
+                }
+
                 command.CommandText = SqliteLedgerSchema.Create + SqliteLedgerSchema.CreateIrregularIndex;
                 await command.ExecuteNonQueryAsync(cancellationToken);
                 if (upgradeFrom is { } from)
@@ -525,7 +531,7 @@ public sealed class SqliteLedgerStore : ILedgerStore
                     (int Before, string Sql)[] fills =
                     [
                         (3, SqliteLedgerSchema.FillFromOldRollups(from)), (4, SqliteLedgerSchema.FillQuarters),
-                        (6, SqliteLedgerSchema.FillNarrowQuarters), (7, SqliteLedgerSchema.FillNarrowDaily), (8, SqliteLedgerSchema.FillTags),
+                        (6, SqliteLedgerSchema.FillNarrowQuarters), (7, SqliteLedgerSchema.FillNarrowDaily), (9, SqliteLedgerSchema.FillTags),
                     ];
                     foreach (var (_, sql) in fills.Where(f => from < f.Before))
                     {

@@ -46,8 +46,8 @@ internal sealed class WriteCommands : IDisposable
         _byModel = new RawStatement(connection, Upsert("ledger_rollup_model_hourly", ["hour", "provider", "model", "api_flavor"]), _arena);
         _narrow = new RawStatement(connection, Upsert("ledger_rollup_narrow_quarter", ["quarter", "provider", "model", "api_flavor", "tenant"]), _arena);
         _narrowDaily = new RawStatement(connection, Upsert("ledger_rollup_narrow_daily", ["day", "provider", "model", "api_flavor", "tenant"]), _arena);
-        _tagQuarter = new RawStatement(connection, Upsert("ledger_rollup_tag_quarter", ["quarter", "tag_key", "tag_value"]), _arena);
-        _tagDaily = new RawStatement(connection, Upsert("ledger_rollup_tag_daily", ["day", "tag_key", "tag_value"]), _arena);
+        _tagQuarter = new RawStatement(connection, Upsert("ledger_rollup_tag_quarter", ["tag_key", "tag_value", "quarter", "provider", "model", "api_flavor", "tenant"]), _arena);
+        _tagDaily = new RawStatement(connection, Upsert("ledger_rollup_tag_daily", ["tag_key", "tag_value", "day", "provider", "model", "api_flavor", "tenant"]), _arena);
         _daily = new RawStatement(connection, Upsert("ledger_rollup_daily", ["day", "dim_id"]), _arena);
         // DO UPDATE (not NOTHING) so RETURNING yields the id also when another process added the set first.
         _dim = new RawStatement(
@@ -164,14 +164,18 @@ internal sealed class WriteCommands : IDisposable
         UpsertTags(_tagDaily, delta.TagsDaily());
     }
 
-    private static void UpsertTags(RawStatement s, Dictionary<(long Time, string Key, string Value), LedgerMetrics> rows)
+    private static void UpsertTags(RawStatement s, Dictionary<TagRollupKey, LedgerMetrics> rows)
     {
         foreach (var (k, m) in rows)
         {
-            s.Bind(1, k.Time);
-            s.Bind(2, k.Key);
-            s.Bind(3, k.Value);
-            BindMetrics(s, 4, m);
+            s.Bind(1, k.Key);
+            s.Bind(2, k.Value);
+            s.Bind(3, k.Time);
+            s.Bind(4, k.Provider);
+            s.Bind(5, k.Model);
+            s.Bind(6, k.ApiFlavor);
+            s.Bind(7, k.Tenant);
+            BindMetrics(s, 8, m);
             s.Execute();
         }
     }

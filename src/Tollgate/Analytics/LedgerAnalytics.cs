@@ -6,9 +6,12 @@ namespace Tollgate.Analytics;
 
 /// <summary>
 /// Analytics over a ledger, usable in process (the CLI and the gateway's admin API call the same methods).
-/// Breakdowns by a ledger dimension read the rollups through <see cref="ILedgerStore.QueryAsync"/>; breakdowns by a tag
-/// and tag filters read the raw records of the range (<see cref="ILedgerStore.ReadAsync"/>), because tags are free-form
-/// and not rolled up. Either way the rows add up exactly to the total, which equals the export for the same filter.
+/// Breakdowns, trends, patterns and rollup comparisons read the rollups through <see cref="ILedgerStore.QueryAsync"/>:
+/// by a dimension, by a tag (with provider, model, api flavour and tenant filters) and with one tag filter (grouped by
+/// one of those dimensions or by time) alike. What the tag rollups cannot answer — several tag filters, a tag filter
+/// grouped by another tag, project, user or key, or a project, user or key filter with tags — reads the raw records of
+/// the range (<see cref="ILedgerStore.ScanAsync(LedgerFilter, CancellationToken)"/>). Either way the rows add up
+/// exactly to the total, which equals the export for the same filter.
 /// </summary>
 public sealed class LedgerAnalytics
 {
@@ -80,9 +83,27 @@ public sealed class LedgerAnalytics
             return (groups, null);
         }
 
+        if (OneTag(query.Tags, filter) is { } only && query.By.TagKey is null && LedgerReportBuilder.TagRollupsGroupBy(query.By.Dimension))
+        {
+            // One tag filter, by provider, model, api flavour or tenant: the tag rollups hold the tag's sums per those.
+            if (await LedgerRetention.RawRangeProblemAsync(_store, filter, cancellationToken) is { } purged)
+            {
+                return (groups, purged);
+            }
+
+            var report = await _store.QueryAsync(new LedgerQuery { Filter = filter, Tag = only, GroupBy = query.By.Dimension }, cancellationToken);
+            foreach (var g in report.Groups)
+            {
+                Add(groups, g.Key ?? CostReport.NoneKey, g.Metrics);
+            }
+
+            return (groups, null);
+        }
+
         if (query.By.TagKey is { } tagKey && query.Tags.Count == 0 && LedgerReportBuilder.TagRollupsServe(filter))
         {
-            // By a tag alone: the tag rollups hold each value's sums; records without the tag are the rest of the total.
+            // By a tag (with provider, model, api flavour or tenant filters): the tag rollups hold each value's sums;
+            // records without the tag are the rest of the total.
             if (await LedgerRetention.RawRangeProblemAsync(_store, filter, cancellationToken) is { } purged)
             {
                 return (groups, purged);
@@ -223,16 +244,23 @@ public sealed class LedgerAnalytics
     }
 
     /// <summary>
-    /// Metrics per time bucket (keyed by the bucket's start, unix seconds) and their total: from the rollups, or — with
-    /// tag filters — from the raw records of the range that carry every tag, bucketed by the same rule.
+    /// Metrics per time bucket (keyed by the bucket's start, unix seconds) and their total: from the rollups (the tag
+    /// rollups for one tag filter), or — with tag filters they cannot answer — from the raw records of the range that
+    /// carry every tag, bucketed by the same rule.
     /// </summary>
     private async ValueTask<(Dictionary<long, LedgerMetrics> Buckets, LedgerMetrics Total, string? Error)> BucketsAsync(
         LedgerFilter filter, IReadOnlyList<TagFilter> tags, TimeBucket bucket, TimeZoneInfo zone, DayOfWeek weekStart, CancellationToken cancellationToken)
     {
         var buckets = new Dictionary<long, LedgerMetrics>();
-        if (tags.Count == 0)
+        var only = OneTag(tags, filter);
+        if (tags.Count == 0 || only is not null)
         {
-            var report = await _store.QueryAsync(new LedgerQuery { Filter = filter, Bucket = bucket, TimeZone = zone, WeekStart = weekStart }, cancellationToken);
+            if (only is not null && await LedgerRetention.RawRangeProblemAsync(_store, filter, cancellationToken) is { } purgedTag)
+            {
+                return (buckets, default, purgedTag);
+            }
+
+            var report = await _store.QueryAsync(new LedgerQuery { Filter = filter, Tag = only, Bucket = bucket, TimeZone = zone, WeekStart = weekStart }, cancellationToken);
             foreach (var g in report.Groups)
             {
                 Add(buckets, g.BucketStart!.Value.ToUnixTimeSeconds(), g.Metrics);
@@ -305,17 +333,17 @@ public sealed class LedgerAnalytics
     public const long RawComparisonLimit = 500_000;
 
     /// <summary>
-    /// <see cref="CompareAsync"/> when the range holds at most <paramref name="rawLimit"/> calls (or the query needs tags,
-    /// which only raw records carry), otherwise <see cref="CompareFromRollupsAsync"/> with a <see cref="Comparison.Note"/>
-    /// saying what is left out.
+    /// <see cref="CompareAsync"/> when the range holds at most <paramref name="rawLimit"/> calls (or the rollups cannot
+    /// answer the query: see <see cref="RollupsServe"/>), otherwise <see cref="CompareFromRollupsAsync"/> with a
+    /// <see cref="Comparison.Note"/> saying what is left out.
     /// </summary>
     public async ValueTask<AnalyticsOutcome<Comparison>> CompareWithinLimitAsync(
         BreakdownQuery query, ICostCalculator? pricing = null, long rawLimit = RawComparisonLimit, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(query);
-        if (query.Tags.Count == 0 && query.By.TagKey is null && Check(query) is null)
+        if (RollupsServe(query) && Check(query) is null)
         {
-            var calls = (await _store.QueryAsync(new LedgerQuery { Filter = query.Filter }, cancellationToken)).Total.Requests;
+            var calls = (await _store.QueryAsync(new LedgerQuery { Filter = query.Filter, Tag = OneTag(query.Tags, query.Filter) }, cancellationToken)).Total.Requests;
             if (calls > rawLimit)
             {
                 var outcome = await CompareFromRollupsAsync(query, cancellationToken);
@@ -434,6 +462,40 @@ public sealed class LedgerAnalytics
 
         return new DateTimeOffset(start, zone.GetUtcOffset(start));
     }
+
+    /// <summary>
+    /// True when the rollups answer the breakdown exactly: no tag filter (by a dimension, or by a tag with provider,
+    /// model, api flavour or tenant filters only), or one tag filter grouped by provider, model, api flavour or tenant.
+    /// </summary>
+    public static bool RollupsServe(BreakdownQuery query)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        return query.Tags.Count == 0
+            ? query.By.TagKey is null || LedgerReportBuilder.TagRollupsServe(query.Filter)
+            : query.By.TagKey is null && LedgerReportBuilder.TagRollupsGroupBy(query.By.Dimension) && OneTag(query.Tags, query.Filter) is not null;
+    }
+
+    /// <summary>
+    /// The report of <paramref name="query"/> over the records carrying every tag of <paramref name="tags"/>, when the
+    /// rollups can answer it (no tag, or one with no project, user, key or session filter, grouped by nothing, provider,
+    /// model, api flavour or tenant); null otherwise.
+    /// </summary>
+    public async ValueTask<LedgerReport?> TaggedReportAsync(LedgerQuery query, IReadOnlyList<TagFilter> tags, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        ArgumentNullException.ThrowIfNull(tags);
+        var only = OneTag(tags, query.Filter);
+        if ((tags.Count > 0 && only is null) || query.GroupByTag is not null || (only is not null && !LedgerReportBuilder.TagRollupsGroupBy(query.GroupBy)))
+        {
+            return null;
+        }
+
+        return await _store.QueryAsync(query with { Tag = only }, cancellationToken);
+    }
+
+    /// <summary>The one tag filter the tag rollups can answer over <paramref name="filter"/>; null for none, several, or a filter they do not hold.</summary>
+    private static LedgerTag? OneTag(IReadOnlyList<TagFilter> tags, LedgerFilter filter) =>
+        tags.Count == 1 && LedgerReportBuilder.TagRollupsServe(filter) ? new LedgerTag(tags[0].Key, tags[0].Value) : null;
 
     private static string? Check(BreakdownQuery query) =>
         query.Top is <= 0 ? "top must be a positive number"

@@ -11,6 +11,7 @@ public sealed class InMemoryLedgerStore : ILedgerStore
     private readonly Lock _gate = new();
     private readonly Dictionary<LedgerKey, UsageRecord> _records = [];
     private readonly Dictionary<RollupKey, LedgerMetrics> _rollups = [];
+    private readonly Dictionary<TagRollupKey, LedgerMetrics> _tagRollups = [];
     private long? _retentionCutoffTicks;
 
     public ValueTask<LedgerAppendResult> AppendAsync(IReadOnlyList<UsageRecord> records, CancellationToken cancellationToken = default)
@@ -37,6 +38,12 @@ public sealed class InMemoryLedgerStore : ILedgerStore
                 var key = RollupKey.Of(record);
                 var metrics = LedgerMetrics.Of(record);
                 _rollups[key] = _rollups.TryGetValue(key, out var sum) ? sum + metrics : metrics;
+                foreach (var (tag, value) in record.Tags)
+                {
+                    var tagKey = new TagRollupKey(key.Time, tag, value, key.Provider, key.Model, key.ApiFlavor, key.Tenant);
+                    _tagRollups[tagKey] = _tagRollups.TryGetValue(tagKey, out var tagged) ? tagged + metrics : metrics;
+                }
+
                 result += new LedgerAppendResult(1, 0);
             }
         }
@@ -51,14 +58,31 @@ public sealed class InMemoryLedgerStore : ILedgerStore
         var rows = new List<RollupRow>();
         lock (_gate)
         {
-            if (query.GroupByTag is { } tag)
+            if (LedgerReportBuilder.UsesTagRollups(query))
             {
-                // Kept in memory whole: a tag's value is read off the records themselves.
-                foreach (var r in _records.Values)
+                // The same plan as the relational stores, from the quarter-hour tag sums; raw records at the edges.
+                var plan = Plan(query);
+                var ranges = plan.Days.Concat(plan.Hours).Concat(plan.Quarters).ToList();
+                var tagKey = query.GroupByTag ?? query.Tag!.Value.Key;
+                foreach (var (key, metrics) in _tagRollups)
                 {
-                    if (f.Matches(r) && r.Tags.TryGetValue(tag, out var value))
+                    if (key.Key == tagKey && (query.Tag is not { } only || key.Value == only.Value) && key.Matches(f) &&
+                        ranges.Exists(r => key.Time >= r.From && key.Time < r.To))
                     {
-                        rows.Add(new RollupRow(0, value, LedgerMetrics.Of(r)));
+                        rows.Add(new RollupRow(key.Time, query.GroupByTag is not null ? key.Value : query.GroupBy is { } d ? key.Get(d) : null, metrics));
+                    }
+                }
+
+                foreach (var (from, to) in plan.Raw)
+                {
+                    var piece = f with { From = LedgerColumns.FromUnixMicros(from), To = LedgerColumns.FromUnixMicros(to) };
+                    foreach (var r in _records.Values)
+                    {
+                        if (piece.Matches(r) && r.Tags.TryGetValue(tagKey, out var value) && (query.Tag is not { } only || value == only.Value))
+                        {
+                            var key = query.GroupByTag is not null ? value : LedgerReportBuilder.KeyOf(r, query.GroupBy);
+                            rows.Add(new RollupRow(LedgerReportBuilder.Floor(from, 1_000_000) / 1_000_000, key, LedgerMetrics.Of(r)));
+                        }
                     }
                 }
             }
@@ -75,9 +99,7 @@ public sealed class InMemoryLedgerStore : ILedgerStore
             else
             {
                 // The same plan as the relational stores; every rollup range is answered from the quarter-hour sums.
-                long? first = _rollups.Count == 0 ? null : _rollups.Keys.Min(k => k.Time);
-                long? last = _rollups.Count == 0 ? null : _rollups.Keys.Max(k => k.Time);
-                var plan = RollupPlan.For(query, first, last);
+                var plan = Plan(query);
                 var ranges = plan.Days.Concat(plan.Hours).Concat(plan.Quarters).ToList();
                 foreach (var (key, metrics) in _rollups)
                 {
@@ -102,6 +124,14 @@ public sealed class InMemoryLedgerStore : ILedgerStore
         }
 
         return ValueTask.FromResult(LedgerReportBuilder.Build(query, rows));
+    }
+
+    /// <summary>The plan of the relational stores (without shifted days: every range here is summed from quarters anyway).</summary>
+    private RollupPlan Plan(LedgerQuery query)
+    {
+        long? first = _rollups.Count == 0 ? null : _rollups.Keys.Min(k => k.Time);
+        long? last = _rollups.Count == 0 ? null : _rollups.Keys.Max(k => k.Time);
+        return RollupPlan.For(query, first, last);
     }
 
     public async IAsyncEnumerable<UsageRecord> ReadAsync(LedgerFilter filter, [EnumeratorCancellation] CancellationToken cancellationToken = default)

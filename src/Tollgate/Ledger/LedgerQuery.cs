@@ -12,9 +12,15 @@ public sealed record LedgerQuery
 
     /// <summary>
     /// Groups by the value of this tag key instead of a dimension, over the records that carry it (answered from the
-    /// tag rollups). Only without <see cref="GroupBy"/>, <see cref="Bucket"/>, dimension filters or a session.
+    /// tag rollups). Not with <see cref="GroupBy"/>, <see cref="Tag"/>, a project, user or key filter, or a session.
     /// </summary>
     public string? GroupByTag { get; init; }
+
+    /// <summary>
+    /// Only the records carrying this tag (answered from the tag rollups). Not with <see cref="GroupByTag"/>, a
+    /// <see cref="GroupBy"/> other than provider, model, api flavour or tenant, a project, user or key filter, or a session.
+    /// </summary>
+    public LedgerTag? Tag { get; init; }
 
     public TimeBucket? Bucket { get; init; }
 

@@ -44,12 +44,22 @@ internal static class LedgerReportBuilder
                query.GroupBy is null or LedgerDimension.Provider or LedgerDimension.Model or LedgerDimension.ApiFlavor;
     }
 
-    /// <summary>True when the tag rollups can answer a breakdown by a tag over <paramref name="filter"/>: a time range only.</summary>
+    /// <summary>
+    /// True when the tag rollups can answer a report over <paramref name="filter"/> grouped by a tag or restricted to one
+    /// tag: they hold the narrow dimensions (provider, model, api flavour, tenant), so no project, user, key or session filter.
+    /// </summary>
     public static bool TagRollupsServe(LedgerFilter filter)
     {
         ArgumentNullException.ThrowIfNull(filter);
-        return !LedgerColumns.DimensionFilters(filter).Any() && filter.SessionId is null;
+        return filter.Project is null && filter.User is null && filter.KeyId is null && filter.SessionId is null;
     }
+
+    /// <summary>True when a report restricted to one tag can be grouped by <paramref name="dimension"/> from the tag rollups.</summary>
+    public static bool TagRollupsGroupBy(LedgerDimension? dimension) =>
+        dimension is null or LedgerDimension.Provider or LedgerDimension.Model or LedgerDimension.ApiFlavor or LedgerDimension.Tenant;
+
+    /// <summary>True when the query is answered from the tag rollups (grouped by a tag, or restricted to one).</summary>
+    public static bool UsesTagRollups(LedgerQuery query) => query.GroupByTag is not null || query.Tag is not null;
 
     /// <summary>True when the narrow (quarter hour or day × provider, model, api flavour, tenant) rollups can answer the query.</summary>
     public static bool CanUseNarrowRollup(LedgerQuery query)
@@ -82,9 +92,14 @@ internal static class LedgerReportBuilder
             throw new ArgumentOutOfRangeException(nameof(query), "Top must be positive");
         }
 
-        if (query.GroupByTag is not null && (query.GroupBy is not null || query.Bucket is not null || !TagRollupsServe(query.Filter)))
+        if (query.GroupByTag is not null && (query.GroupBy is not null || query.Tag is not null || !TagRollupsServe(query.Filter)))
         {
-            throw new ArgumentException("GroupByTag goes with a time range only: no GroupBy, Bucket, dimension filter or session", nameof(query));
+            throw new ArgumentException("GroupByTag goes without GroupBy, Tag, a project, user or key filter, or a session", nameof(query));
+        }
+
+        if (query.Tag is { } tag && (tag.Key is null || tag.Value is null || !TagRollupsGroupBy(query.GroupBy) || !TagRollupsServe(query.Filter)))
+        {
+            throw new ArgumentException("Tag goes with GroupBy provider, model, api flavour or tenant only, and without a project, user or key filter or a session", nameof(query));
         }
     }
 

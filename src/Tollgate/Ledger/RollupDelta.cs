@@ -21,12 +21,15 @@ internal sealed class RollupDelta
         Dictionary<(long Quarter, string Provider, string Model, string ApiFlavor, string Tenant), LedgerMetrics> narrow) =>
         SumBy(narrow, k => k with { Quarter = LedgerReportBuilder.DayOf(k.Quarter) });
 
-    /// <summary>Sums per (UTC quarter hour, tag key, tag value): the tag rollups (a record counts once under each of its tags).</summary>
-    public Dictionary<(long Quarter, string Key, string Value), LedgerMetrics> Tags { get; } = [];
+    /// <summary>
+    /// Sums per (UTC quarter hour, tag key, tag value, provider, model, api flavour, tenant): the tag rollups (a record
+    /// counts once under each of its tags).
+    /// </summary>
+    public Dictionary<TagRollupKey, LedgerMetrics> Tags { get; } = [];
 
     /// <summary>The tag sums per UTC day (keys carry the day start).</summary>
-    public Dictionary<(long Quarter, string Key, string Value), LedgerMetrics> TagsDaily() =>
-        SumBy(Tags, k => k with { Quarter = LedgerReportBuilder.DayOf(k.Quarter) });
+    public Dictionary<TagRollupKey, LedgerMetrics> TagsDaily() =>
+        SumBy(Tags, k => k with { Time = LedgerReportBuilder.DayOf(k.Time) });
 
     /// <summary>The sums of <paramref name="rows"/> under the coarser keys <paramref name="keyOf"/> gives them.</summary>
     private static Dictionary<TKey, LedgerMetrics> SumBy<TSource, TKey>(Dictionary<TSource, LedgerMetrics> rows, Func<TSource, TKey> keyOf)
@@ -59,7 +62,7 @@ internal sealed class RollupDelta
         sum += metrics;
         foreach (var (tag, value) in record.Tags)
         {
-            ref var tagged = ref CollectionsMarshal.GetValueRefOrAddDefault(Tags, (key.Time, tag, value), out _);
+            ref var tagged = ref CollectionsMarshal.GetValueRefOrAddDefault(Tags, new TagRollupKey(key.Time, tag, value, key.Provider, key.Model, key.ApiFlavor, key.Tenant), out _);
             tagged += metrics;
         }
     }

@@ -181,7 +181,9 @@ internal sealed class RollupPlan
 
         var from = f.From is { } a ? LedgerColumns.FromBoundMicros(a) : firstQuarter!.Value * MicrosPerSecond;
         var to = f.To is { } b ? LedgerColumns.ToBoundMicros(b) : (lastQuarter!.Value + LedgerReportBuilder.SecondsPerQuarter) * MicrosPerSecond;
-        return For(query, from, to, useDaily: !LedgerReportBuilder.CanUseModelRollup(query), signed);
+        // The model rollup has hours but no days; the tag rollups (like the wide ones) have days.
+        var useDaily = LedgerReportBuilder.UsesTagRollups(query) || !LedgerReportBuilder.CanUseModelRollup(query);
+        return For(query, from, to, useDaily, signed);
     }
 
     /// <summary>True when a bucket boundary lies inside (from, to): the period cannot be read as one row.</summary>

@@ -26,12 +26,13 @@ internal sealed class RollupQuerySql
     private readonly List<string> _selects = [];
     private readonly List<(string Name, object Value)> _parameters = [];
     private bool _lateral;
+    private bool _recursive;
 
     private RollupQuerySql()
     {
     }
 
-    public string Text => (_ctes.Count > 0 ? "WITH " + string.Join(", ", _ctes) + " " : "") +
+    public string Text => (_ctes.Count > 0 ? (_recursive ? "WITH RECURSIVE " : "WITH ") + string.Join(", ", _ctes) + " " : "") +
                           (_selects.Count > 0 ? string.Join(" UNION ALL ", _selects) : "SELECT CAST(0 AS bigint), '', " + EmptySums + " WHERE 1 = 0");
 
     public List<(string Name, object Value)> Parameters => _parameters;
@@ -54,7 +55,7 @@ internal sealed class RollupQuerySql
     {
         ArgumentNullException.ThrowIfNull(plan);
         var sql = new RollupQuerySql { _lateral = lateral };
-        if (query.GroupByTag is not null)
+        if (LedgerReportBuilder.UsesTagRollups(query))
         {
             return sql.ForTag(query, plan, raw, dimsJoin);
         }
@@ -88,21 +89,80 @@ internal sealed class RollupQuerySql
         return sql;
     }
 
-    /// <summary>A report by a tag's value: the tag rollups for the days, hours and quarters, raw records for the edges.</summary>
+    /// <summary>
+    /// A report grouped by a tag's value or restricted to one tag: the tag rollups for the days, hours (as quarters) and
+    /// quarters, and the shifted days' parts, raw records for the edges. The tag rollups are keyed by (tag key, tag
+    /// value, time, …), so a tag filter reads one index range per time range. A report grouped by a tag first lists the
+    /// key's values (<see cref="TagValues"/>) and reads each value's range: an index range on the key alone would run
+    /// over every time of the key, not only the report's.
+    /// </summary>
     private RollupQuerySql ForTag(LedgerQuery query, RollupPlan plan, RawRecordSql raw, string dimsJoin)
     {
-        AddRollup(query, TagDaily, "day", plan.Days, dimsJoin);
-        AddRollup(query, TagQuarter, "quarter", plan.Hours, dimsJoin, rangeName: "hours");
-        AddRollup(query, TagQuarter, "quarter", plan.Quarters, dimsJoin);
-        AddTimed(query, TagDaily, "day", [.. plan.ShiftedDays.Select(d => (d.Day, d.Day + LedgerReportBuilder.SecondsPerDay, d.Time))], dimsJoin, negative: false);
-        AddTimed(query, TagQuarter, "quarter", plan.NegativeHours, dimsJoin, negative: true, rangeName: "hours");
-        AddTimed(query, TagQuarter, "quarter", plan.NegativeQuarters, dimsJoin, negative: true);
+        var values = query.GroupByTag is { } key ? TagValues(key) : null;
+        AddTag(query, TagDaily, "day", [.. plan.Days.Select(r => (r.From, r.To, (long?)null))], values, dimsJoin, negative: false);
+        AddTag(query, TagQuarter, "quarter", [.. plan.Hours.Concat(plan.Quarters).Select(r => (r.From, r.To, (long?)null))], values, dimsJoin, negative: false);
+        AddTag(query, TagDaily, "day", [.. plan.ShiftedDays.Select(d => (d.Day, d.Day + LedgerReportBuilder.SecondsPerDay, (long?)d.Time))], values, dimsJoin, negative: false);
+        AddTag(query, TagQuarter, "quarter", [.. plan.NegativeHours.Concat(plan.NegativeQuarters).Select(r => (r.From, r.To, (long?)r.Time))], values, dimsJoin, negative: true);
         foreach (var (from, to) in plan.Raw)
         {
-            AddRaw(query, raw, "CAST(0 AS bigint)", raw.TsParameter(from), raw.TsParameter(to), session: null);
+            var start = query.Bucket is null ? 0 : LedgerReportBuilder.Floor(from, 1_000_000) / 1_000_000;
+            AddRaw(query, raw, $"CAST({Param(start)} AS bigint)", raw.TsParameter(from), raw.TsParameter(to), session: null);
         }
 
         return this;
+    }
+
+    /// <summary>
+    /// A CTE listing the values the tag <paramref name="key"/> has in the daily tag rollup (which has a row wherever the
+    /// quarter-hour one has), one index seek per value (a loose index scan: SQLite and PostgreSQL skip no index prefix
+    /// by themselves). Returns its name; its last row is NULL and joins nothing.
+    /// </summary>
+    private string TagValues(string key)
+    {
+        _recursive = true;
+        var next = $"SELECT tag_value FROM {TagDaily} WHERE tag_key = {Param(key)}";
+        _ctes.Add($"tv(v) AS (SELECT ({next} ORDER BY tag_value LIMIT 1) UNION ALL " +
+                  $"SELECT ({next} AND tag_value > tv.v ORDER BY tag_value LIMIT 1) FROM tv WHERE tv.v IS NOT NULL)");
+        return "tv";
+    }
+
+    /// <summary>
+    /// Rows of a tag rollup inside <paramref name="ranges"/> (each counted in the bucket of its own <c>Time</c> when it
+    /// has one, else of the row's), for the query's tag or — <paramref name="values"/> — each value of its tag key;
+    /// added or subtracted.
+    /// </summary>
+    private void AddTag(LedgerQuery query, string table, string timeColumn, List<(long From, long To, long? Time)> ranges, string? values, string dimsJoin, bool negative)
+    {
+        if (ranges.Count == 0)
+        {
+            return;
+        }
+
+        var timed = ranges[0].Time is not null;
+        var cte = "t" + _ctes.Count.ToString(CultureInfo.InvariantCulture);
+        var rows = string.Join(", ", ranges.Select(r => $"(CAST({Param(r.From)} AS bigint), CAST({Param(r.To)} AS bigint), CAST({Param(r.Time ?? 0)} AS bigint))"));
+        _ctes.Add($"{cte}(a, b, t) AS (VALUES {rows})");
+        var where = new List<string> { $"tag_key = {Param(query.GroupByTag ?? query.Tag!.Value.Key)}" };
+        where.Add(values is null ? $"tag_value = {Param(query.Tag!.Value.Value)}" : $"tag_value = {values}.v");
+        where.AddRange(LedgerColumns.DimensionFilters(query.Filter).Select(f => $"{f.Column} = {Param(f.Value)}"));
+        where.Add($"{timeColumn} >= {cte}.a AND {timeColumn} < {cte}.b");
+        string from;
+        if (_lateral)
+        {
+            // One index range scan per (value,) range; the conditions go inside, where the planner sees them.
+            from = (values is null ? cte : $"{values} CROSS JOIN {cte}") +
+                   $" CROSS JOIN LATERAL (SELECT * FROM {table} WHERE {string.Join(" AND ", where)} OFFSET 0) AS x_{cte}";
+        }
+        else
+        {
+            // SQLite keeps the written order of CROSS JOINs: values, then ranges, then the rollup by its key.
+            from = (values is null ? cte : $"{values} CROSS JOIN {cte}") + $" {dimsJoin} {table} ON {string.Join(" AND ", where)}";
+        }
+
+        var sign = negative ? "-" : "";
+        var sums = string.Join(", ", LedgerColumns.Metrics.Select(m => $"{sign}CAST(SUM({m}) AS bigint)"));
+        var time = query.Bucket is null ? "CAST(0 AS bigint)" : timed ? cte + ".t" : timeColumn;
+        _selects.Add($"SELECT {time}, {Dimension(query)}, {sums} FROM {from} GROUP BY 1, 2");
     }
 
     /// <summary>A report over one session's own (indexed) records: sessions are small and not a rollup dimension.</summary>
@@ -125,11 +185,6 @@ internal sealed class RollupQuerySql
     private List<string> Filters(LedgerQuery query)
     {
         var filters = new List<string>();
-        if (query.GroupByTag is { } tag)
-        {
-            filters.Add($"tag_key = {Param(tag)}");
-        }
-
         foreach (var (column, value) in LedgerColumns.DimensionFilters(query.Filter))
         {
             filters.Add($"{column} = {Param(value)}");
@@ -243,6 +298,7 @@ internal sealed class RollupQuerySql
             where.Add($"ts < {Param(to)}");
         }
 
+        where.AddRange(Filters(query));
         string dim;
         if (query.GroupByTag is { } tag)
         {
@@ -252,7 +308,11 @@ internal sealed class RollupQuerySql
         }
         else
         {
-            where.AddRange(Filters(query));
+            if (query.Tag is { } only)
+            {
+                where.Add($"{raw.TagValue(Param(only.Key))} = {Param(only.Value)}");
+            }
+
             dim = query.GroupBy is { } d ? LedgerColumns.DimensionColumn(d) : "''";
         }
 

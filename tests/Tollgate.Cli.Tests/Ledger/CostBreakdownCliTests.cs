@@ -65,6 +65,28 @@ public sealed class CostBreakdownCliTests : IDisposable
     }
 
     [Fact]
+    public async Task Cost_OneTagFilterOrByTagWithDimensionFilterInKolkata_SumsTheTaggedRecordsWithDailyTable()
+    {
+        await ImportAsync();
+        string[] range = ["--tz", "Asia/Kolkata", "--from", "2026-11-21", "--to", "2026-11-22", "--store", Store()];
+
+        var search = CostReportJson.Parse((await CliRun.RunAsync(["cost", "--by", "provider", "--tag", "feature=search", "--json", .. range])).Out);
+        var openai = CostReportJson.Parse((await CliRun.RunAsync(["cost", "--by", "tag:feature", "--provider", "openai", "--json", .. range])).Out);
+        var human = await CliRun.RunAsync(["cost", "--by", "tenant", "--tag", "feature=search", .. range]);
+
+        Assert.Equal(1.35m, search.Total);
+        Assert.Equal([("anthropic", 1.25m, 1L), ("openai", 0.10m, 1L)], search.Groups.Select(g => (g.Key, g.Cost, g.Requests)));
+        // openai: search 0.10, the untagged 0.30 as "(none)", chat 0.000000001.
+        Assert.Equal([("(none)", 0.30m), ("search", 0.10m), ("chat", 0.000000001m)], openai.Groups.Select(g => (g.Key, g.Cost)));
+        Assert.Equal(0.400000001m, openai.Total);
+        Assert.Equal(0, human.ExitCode);
+        // One tag filter: the daily table comes from the tag rollups, days local to Kolkata (15:30 on the 21st, 14:30 on the 22nd).
+        Assert.Contains("Daily", human.Out, StringComparison.Ordinal);
+        Assert.Contains("2026-11-21", human.Out, StringComparison.Ordinal);
+        Assert.Contains("2026-11-22", human.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Cost_BadInput_SaysWhatToFixWithNonZeroExit()
     {
         await ImportAsync();

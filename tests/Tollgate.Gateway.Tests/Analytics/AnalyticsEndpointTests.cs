@@ -263,4 +263,43 @@ public sealed class AnalyticsEndpointTests
         Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
         Assert.Contains("bucket 'fortnight' is unknown", await bad.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task TagFilterWithDimensionsAndZones_OverHttp_FiguresFromTheTagRollups()
+    {
+        await using var gateway = await StartAsync();
+        var (_, keyA) = await gateway.CreateKeyAsync("acme");
+        var (_, keyB) = await gateway.CreateKeyAsync("globex");
+        using var a = gateway.ClientWithKey(keyA);
+        using var b = gateway.ClientWithKey(keyB);
+        (await ChatAsync(a, "feature=search")).Dispose();
+        (await ChatAsync(a, "feature=search,team=ml")).Dispose();
+        (await ChatAsync(a, "feature=chat")).Dispose();
+        (await ChatAsync(b, "feature=search")).Dispose();
+        (await ChatAsync(b, null)).Dispose();
+        // Bounds inside a quarter hour: the rollups serve what lies between, raw records the edges.
+        var now = TimeProvider.System.GetUtcNow();
+        var range = $"from={now.AddMinutes(-67).AddSeconds(-7):yyyy-MM-ddTHH:mm:ssZ}&to={now.AddMinutes(3):yyyy-MM-ddTHH:mm:ssZ}";
+
+        var byTenant = CostReportJson.Parse(await gateway.Admin.GetStringAsync($"/admin/analytics/breakdown?by=tenant&tag=feature=search&tz=Asia/Kolkata&{range}", Ct));
+        var acmeModels = CostReportJson.Parse(await gateway.Admin.GetStringAsync($"/admin/analytics/breakdown?by=model&tag=feature=search&tenant=acme&{range}", Ct));
+        var globexFeatures = CostReportJson.Parse(await gateway.Admin.GetStringAsync($"/admin/analytics/breakdown?by=tag:feature&tenant=globex&provider=openai&{range}", Ct));
+        using var trend = JsonDocument.Parse(await gateway.Admin.GetStringAsync($"/admin/analytics/trend?bucket=hour&tag=feature=search&tenant=acme&tz=Pacific/Chatham&{range}", Ct));
+        using var patterns = JsonDocument.Parse(await gateway.Admin.GetStringAsync($"/admin/analytics/patterns?tag=feature=search&tz=America/St_Johns&{range}", Ct));
+        using var compare = JsonDocument.Parse(await gateway.Admin.GetStringAsync($"/admin/analytics/compare?by=tenant&tag=feature=search&{range}", Ct));
+
+        Assert.Equal(3 * CallCost, byTenant.Total);
+        Assert.Equal([("acme", 2 * CallCost, 2L), ("globex", CallCost, 1L)], byTenant.Groups.Select(g => (g.Key, g.Cost, g.Requests)));
+        Assert.Equal([("gpt-4o-mini", 2 * CallCost, 2L)], acmeModels.Groups.Select(g => (g.Key, g.Cost, g.Requests)));
+        // globex: one call tagged search and one untagged, which is "(none)".
+        Assert.Equal([("(none)", CallCost), ("search", CallCost)], globexFeatures.Groups.Select(g => (g.Key, g.Cost)).OrderBy(g => g.Key, StringComparer.Ordinal));
+        Assert.Equal(2 * CallCost, Money(trend.RootElement.GetProperty("total")));
+        Assert.Equal(2 * CallCost, trend.RootElement.GetProperty("points").EnumerateArray().Sum(p => Money(p.GetProperty("cost"))));
+        Assert.Equal(3 * CallCost, Money(patterns.RootElement.GetProperty("total")));
+        Assert.Equal(3 * CallCost, patterns.RootElement.GetProperty("by_hour").EnumerateArray().Sum(h => Money(h.GetProperty("cost"))));
+        Assert.Equal(["acme", "globex"], compare.RootElement.GetProperty("rows").EnumerateArray().Select(r => r.GetProperty("key").GetString()));
+        Assert.Equal(3, compare.RootElement.GetProperty("requests").GetInt64());
+
+        static decimal Money(JsonElement e) => decimal.Parse(e.GetString()!, System.Globalization.CultureInfo.InvariantCulture);
+    }
 }

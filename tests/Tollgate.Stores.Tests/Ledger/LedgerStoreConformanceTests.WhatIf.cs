@@ -341,7 +341,7 @@ public abstract partial class LedgerStoreConformanceTests
         Assert.Equal(5, expected.Count);   // ml, t0, t1, t2 and the empty value
         Assert.Equal(expected, report.Groups.Select(g => (g.Key, Sum: g.Metrics)).OrderBy(g => g.Key, StringComparer.Ordinal).ToList());
         Assert.Equal(LedgerTestData.Sum(records.Where(r => filter.Matches(r) && r.Tags.ContainsKey("team"))), report.Total);
-        Assert.Throws<ArgumentException>(() => LedgerReportBuilder.Validate(new LedgerQuery { GroupByTag = "team", Filter = new LedgerFilter { Tenant = "tenant-0" } }));
+        Assert.Throws<ArgumentException>(() => LedgerReportBuilder.Validate(new LedgerQuery { GroupByTag = "team", Filter = new LedgerFilter { Project = "project-1" } }));
     }
 
     /// <summary>A scenario at half the prices in force.</summary>

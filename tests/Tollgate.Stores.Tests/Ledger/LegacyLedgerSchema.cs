@@ -1,7 +1,7 @@
 namespace Tollgate.Stores.Tests.Ledger;
 
 /// <summary>
-/// Turns a current ledger back into what schema version 1 to 7 stored — no tag rollups; before 7 no narrow daily rollup; before 6 no narrow quarter-hour rollup; before 5 no fingerprint columns; before 4 no quarter-hour rollup; before 3, wide
+/// Turns a current ledger back into what schema version 1 to 8 stored — 8: tag rollups keyed by (time, tag key, tag value) only; before 8 no tag rollups; before 7 no narrow daily rollup; before 6 no narrow quarter-hour rollup; before 5 no fingerprint columns; before 4 no quarter-hour rollup; before 3, wide
 /// rollups keyed by the seven dimension text columns (version 1 without the daily rollup) — filled from the ledger's own records, so the upgrade on open
 /// can be tested against the older layout exactly as those versions wrote it.
 /// </summary>
@@ -16,23 +16,53 @@ internal static class LegacyLedgerSchema
         "requests, input_tokens, cache_read_tokens, cache_write_tokens, output_tokens, reasoning_tokens, " +
         "cost_nanos, input_cost_nanos, output_cost_nanos, errors, estimated, unpriced, latency_ms_sum";
 
-    public static string Sqlite(int version) => Build(
+    public static string Sqlite(int version) => version == 8
+        ? Version8Tags("(ts / 900000000) * 900", "ledger_records r, json_each(r.tags) j", "TEXT NOT NULL", "INTEGER", SqliteSums, " WITHOUT ROWID")
+        : Build(
         version,
         hourOfTs: "(ts / 3600000000) * 3600",
         textKey: "TEXT NOT NULL",
         intType: "INTEGER",
-        sums: "COUNT(*), SUM(input_tokens), SUM(cache_read_tokens), SUM(cache_write_tokens), SUM(output_tokens), SUM(reasoning_tokens), " +
-              "SUM(total_cost_nanos), SUM(input_cost_nanos), SUM(output_cost_nanos), SUM(1 - success), SUM(estimated), SUM(unpriced), SUM(latency_ms)",
+        sums: SqliteSums,
         tableSuffix: " WITHOUT ROWID");
 
-    public static string Postgres(int version) => Build(
+    private const string SqliteSums =
+        "COUNT(*), SUM(input_tokens), SUM(cache_read_tokens), SUM(cache_write_tokens), SUM(output_tokens), SUM(reasoning_tokens), " +
+        "SUM(total_cost_nanos), SUM(input_cost_nanos), SUM(output_cost_nanos), SUM(1 - success), SUM(estimated), SUM(unpriced), SUM(latency_ms)";
+
+    private const string PostgresSums =
+        "count(*), sum(input_tokens), sum(cache_read_tokens), sum(cache_write_tokens), sum(output_tokens), sum(reasoning_tokens), " +
+        "sum(total_cost_nanos), sum(input_cost_nanos), sum(output_cost_nanos), sum(CASE WHEN success THEN 0 ELSE 1 END), " +
+        "sum(CASE WHEN estimated THEN 1 ELSE 0 END), sum(CASE WHEN unpriced THEN 1 ELSE 0 END), sum(latency_ms)";
+
+    /// <summary>Version 8: the tag rollups keyed by (quarter hour or day, tag key, tag value), filled from the records.</summary>
+    private static string Version8Tags(string quarterOfTs, string recordsAndTags, string textKey, string intType, string sums, string tableSuffix)
+    {
+        var metrics = string.Join(", ", MetricColumns.Split(", ").Select(m => $"{m} {intType} NOT NULL"));
+        var resum = string.Join(", ", MetricColumns.Split(", ").Select(m => $"sum({m})"));
+        return $"""
+            DROP TABLE ledger_rollup_tag_quarter; DROP TABLE ledger_rollup_tag_daily;
+            CREATE TABLE ledger_rollup_tag_quarter (quarter {intType} NOT NULL, tag_key {textKey}, tag_value {textKey}, {metrics},
+                PRIMARY KEY (quarter, tag_key, tag_value)){tableSuffix};
+            CREATE TABLE ledger_rollup_tag_daily (day {intType} NOT NULL, tag_key {textKey}, tag_value {textKey}, {metrics},
+                PRIMARY KEY (day, tag_key, tag_value)){tableSuffix};
+            INSERT INTO ledger_rollup_tag_quarter (quarter, tag_key, tag_value, {MetricColumns})
+                SELECT {quarterOfTs}, j.key, j.value, {sums} FROM {recordsAndTags} WHERE r.tags IS NOT NULL GROUP BY 1, 2, 3;
+            INSERT INTO ledger_rollup_tag_daily (day, tag_key, tag_value, {MetricColumns})
+                SELECT quarter - ((quarter % 86400) + 86400) % 86400, tag_key, tag_value, {resum} FROM ledger_rollup_tag_quarter GROUP BY 1, 2, 3;
+            UPDATE tollgate_meta SET value = '8' WHERE key = 'ledger.schema_version';
+            """;
+    }
+
+    public static string Postgres(int version) => version == 8
+        ? Version8Tags("(floor(date_part('epoch', ts) / 900) * 900)::bigint", "ledger_records r CROSS JOIN LATERAL jsonb_each_text(r.tags::jsonb) AS j(key, value)",
+            "text COLLATE \"C\" NOT NULL", "bigint", PostgresSums, "")
+        : Build(
         version,
         hourOfTs: "(floor(date_part('epoch', ts) / 3600) * 3600)::bigint",
         textKey: "text COLLATE \"C\" NOT NULL",
         intType: "bigint",
-        sums: "count(*), sum(input_tokens), sum(cache_read_tokens), sum(cache_write_tokens), sum(output_tokens), sum(reasoning_tokens), " +
-              "sum(total_cost_nanos), sum(input_cost_nanos), sum(output_cost_nanos), sum(CASE WHEN success THEN 0 ELSE 1 END), " +
-              "sum(CASE WHEN estimated THEN 1 ELSE 0 END), sum(CASE WHEN unpriced THEN 1 ELSE 0 END), sum(latency_ms)",
+        sums: PostgresSums,
         tableSuffix: "");
 
     /// <summary>Before version 5 the records had no fingerprint columns.</summary>

@@ -64,6 +64,7 @@ public sealed class PostgreSqlLedgerStoreTests(PostgreSqlLedgerDatabase database
     [InlineData(5)]
     [InlineData(6)]
     [InlineData(7)]
+    [InlineData(8)]
     public async Task QueryAsync_LedgerFromOlderSchema_IsUpgradedToCurrentRollups(int version)
     {
         var connectionString = await database.NewSchemaAsync();
@@ -101,7 +102,28 @@ public sealed class PostgreSqlLedgerStoreTests(PostgreSqlLedgerDatabase database
             byTeam.Groups.OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => (g.Key!, g.Metrics)));
         var expected = records.Concat(more).Concat(LedgerTestData.Many(10, seed: 98)).Where(r => r.User == records[0].User);
         Assert.Equal(LedgerTestData.Sum(expected), all.Total);
-        Assert.Equal("8", await ScalarAsync(connectionString, "SELECT value FROM tollgate_meta WHERE key = 'ledger.schema_version'"));
+        Assert.Equal("9", await ScalarAsync(connectionString, "SELECT value FROM tollgate_meta WHERE key = 'ledger.schema_version'"));
+    }
+
+    [Fact]
+    public async Task QueryAsync_Version8Ledger_TagRollupsRefilledWithDimensionsEqualTheRecords()
+    {
+        var connectionString = await database.NewSchemaAsync();
+        var kathmandu = TimeZoneInfo.FindSystemTimeZoneById("Asia/Kathmandu");
+        await using (var store = new PostgreSqlLedgerStore(connectionString))
+        {
+            await store.AppendAsync(TagLedger(kathmandu, seed: 8), TestContext.Current.CancellationToken);
+        }
+
+        await ExecuteAsync(connectionString, LegacyLedgerSchema.Postgres(8));
+
+        await using var reopened = new PostgreSqlLedgerStore(connectionString);
+        foreach (var filter in TagFilters("v8"))
+        {
+            await AssertTagReportsEqualRecordsAsync(reopened, filter, kathmandu, TestContext.Current.CancellationToken);
+        }
+
+        Assert.Equal("9", await ScalarAsync(connectionString, "SELECT value FROM tollgate_meta WHERE key = 'ledger.schema_version'"));
     }
 
     [Fact]

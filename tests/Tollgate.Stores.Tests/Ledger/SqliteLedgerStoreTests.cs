@@ -37,6 +37,7 @@ public sealed class SqliteLedgerStoreTests : LedgerStoreConformanceTests, IDispo
     [InlineData(5)]
     [InlineData(6)]
     [InlineData(7)]
+    [InlineData(8)]
     public async Task QueryAsync_LedgerFromOlderSchema_IsUpgradedToCurrentRollups(int version)
     {
         var path = Path.Combine(_directory, "v" + version, "tollgate.db");
@@ -73,8 +74,29 @@ public sealed class SqliteLedgerStoreTests : LedgerStoreConformanceTests, IDispo
         Assert.Equal(records.GroupBy(r => r.Tags["team"]).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => (g.Key, LedgerTestData.Sum(g))),
             byTeam.Groups.OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => (g.Key!, g.Metrics)));
         Assert.Equal(LedgerTestData.Sum(records.Concat(more).Where(r => r.User == records[0].User)), all.Total);
-        Assert.Equal("8", Scalar(path, "SELECT value FROM tollgate_meta WHERE key = 'ledger.schema_version'"));
+        Assert.Equal("9", Scalar(path, "SELECT value FROM tollgate_meta WHERE key = 'ledger.schema_version'"));
         Assert.Null(Scalar(path, "SELECT name FROM sqlite_temp_master WHERE name LIKE 'old_%'"));
+    }
+
+    [Fact]
+    public async Task QueryAsync_Version8Ledger_TagRollupsRefilledWithDimensionsEqualTheRecords()
+    {
+        var path = Path.Combine(_directory, "v8-tags", "tollgate.db");
+        var kolkata = TimeZoneInfo.FindSystemTimeZoneById("Asia/Kolkata");
+        await using (var store = new SqliteLedgerStore(path))
+        {
+            await store.AppendAsync(TagLedger(kolkata, seed: 8), TestContext.Current.CancellationToken);
+        }
+
+        Execute(path, LegacyLedgerSchema.Sqlite(8));
+
+        await using var reopened = new SqliteLedgerStore(path);
+        foreach (var filter in TagFilters("v8"))
+        {
+            await AssertTagReportsEqualRecordsAsync(reopened, filter, kolkata, TestContext.Current.CancellationToken);
+        }
+
+        Assert.Equal("9", Scalar(path, "SELECT value FROM tollgate_meta WHERE key = 'ledger.schema_version'"));
     }
 
     [Fact]
