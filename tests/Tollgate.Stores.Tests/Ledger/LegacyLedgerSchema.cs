@@ -1,7 +1,7 @@
 namespace Tollgate.Stores.Tests.Ledger;
 
 /// <summary>
-/// Turns a current ledger back into what schema version 1 to 7 stored — no tag rollups; before 7 no narrow daily rollup; before 6 no narrow quarter-hour rollup; before 5 no fingerprint columns; before 4 no quarter-hour rollup; before 3, wide
+/// Turns a current ledger back into what schema version 1 to 8 stored — no latency rollups; before 8 no tag rollups; before 7 no narrow daily rollup; before 6 no narrow quarter-hour rollup; before 5 no fingerprint columns; before 4 no quarter-hour rollup; before 3, wide
 /// rollups keyed by the seven dimension text columns (version 1 without the daily rollup) — filled from the ledger's own records, so the upgrade on open
 /// can be tested against the older layout exactly as those versions wrote it.
 /// </summary>
@@ -41,6 +41,15 @@ internal static class LegacyLedgerSchema
         "ALTER TABLE ledger_records DROP COLUMN prefix_tokens; ";
 
     private static string Build(int version, string hourOfTs, string textKey, string intType, string sums, string tableSuffix)
+    {
+        // Before version 9 there were no latency rollups.
+        const string DropLatency = "DROP TABLE ledger_rollup_latency_quarter; DROP TABLE ledger_rollup_latency_daily; ";
+        return DropLatency + (version == 8
+            ? "UPDATE tollgate_meta SET value = '8' WHERE key = 'ledger.schema_version';"
+            : BuildBefore8(version, hourOfTs, textKey, intType, sums, tableSuffix));
+    }
+
+    private static string BuildBefore8(int version, string hourOfTs, string textKey, string intType, string sums, string tableSuffix)
     {
         // Before version 8 there were no tag rollups; before 6 no narrow rollups; version 6 had the quarter-hour one only.
         const string DropTags = "DROP TABLE ledger_rollup_tag_quarter; DROP TABLE ledger_rollup_tag_daily; ";
