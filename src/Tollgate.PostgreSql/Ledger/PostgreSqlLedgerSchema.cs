@@ -14,12 +14,12 @@ internal static class PostgreSqlLedgerSchema
     /// text columns; 4 added the quarter-hour rollup (exact reports in zones whose offset is not a whole hour); 5 the
     /// request and prefix fingerprints; 6 the narrow quarter-hour rollup (provider, model, api flavour, tenant); 7 the
     /// narrow daily one; 8 the tag rollups (quarter hour and day × tag key, tag value); 9 keys them by (tag key, tag
-    /// value, time, provider, model, api flavour, tenant). Older ledgers are upgraded when
-    /// opened (<see cref="SetAsideOldRollups"/>, <see cref="FillFromOldRollups"/>, <see cref="FillQuarters"/>,
-    /// <see cref="AddFingerprints"/>, <see cref="FillNarrowQuarters"/>, <see cref="FillNarrowDaily"/>,
-    /// <see cref="DropOldTagRollups"/>, <see cref="FillTags"/>).
+    /// value, time, provider, model, api flavour, tenant); 10 the latency rollups (<see cref="PostgreSqlLatencySchema"/>).
+    /// Older ledgers are upgraded when opened (<see cref="SetAsideOldRollups"/>, <see cref="FillFromOldRollups"/>,
+    /// <see cref="FillQuarters"/>, <see cref="AddFingerprints"/>, <see cref="FillNarrowQuarters"/>, <see cref="FillNarrowDaily"/>,
+    /// <see cref="DropOldTagRollups"/>, <see cref="FillTags"/>, <see cref="PostgreSqlLatencySchema.Fill"/>).
     /// </summary>
-    public const int Version = 9;
+    public const int Version = 10;
 
     /// <summary>Upgrading from before version 5: the fingerprint columns (empty for the records already kept; no rewrite).</summary>
     public const string AddFingerprints = """
@@ -310,12 +310,13 @@ internal static class PostgreSqlLedgerSchema
             FROM ins CROSS JOIN LATERAL jsonb_each_text(ins.tags::jsonb) AS t(key, value) WHERE ins.tags IS NOT NULL
             GROUP BY 1, 2, 3, 4, 5, 6, 7 ORDER BY {TagOrder}
             ON CONFLICT (tag_key, tag_value, day, {TagDims}) DO UPDATE SET {Accumulate}
-            RETURNING 1)
+            RETURNING 1),
+        {PostgreSqlLatencySchema.AppendCtes}
         SELECT (SELECT count(*) FROM ins),
                (SELECT count(*) FROM unnest(@c2::timestamptz[]) AS t(ts) WHERE ts < (SELECT at FROM cutoff)),
                (SELECT count(*) FROM wide) + (SELECT count(*) FROM by_model) + (SELECT count(*) FROM daily) + (SELECT count(*) FROM quarters)
                  + (SELECT count(*) FROM narrow) + (SELECT count(*) FROM narrow_daily) + (SELECT count(*) FROM tag_quarter)
-                 + (SELECT count(*) FROM tag_daily)
+                 + (SELECT count(*) FROM tag_daily) + (SELECT count(*) FROM lat_quarter) + (SELECT count(*) FROM lat_daily)
         """;
 
     /// <summary>Tag rollup rows in their key index's order (text in the "C" collation), as <see cref="RollupArrays"/> sorts them.</summary>

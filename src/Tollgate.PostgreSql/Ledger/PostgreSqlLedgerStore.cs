@@ -202,6 +202,9 @@ public sealed class PostgreSqlLedgerStore : ILedgerStore
                     batch.BatchCommands.Add(RollupArrays.Tags(delta.Tags, RollupArrays.UpsertTagQuarter));
                     batch.BatchCommands.Add(RollupArrays.Tags(delta.TagsDaily(), RollupArrays.UpsertTagDaily));
                 }
+
+                batch.BatchCommands.Add(PostgreSqlLatencySchema.Rows(delta.Latency, PostgreSqlLatencySchema.UpsertQuarter));
+                batch.BatchCommands.Add(PostgreSqlLatencySchema.Rows(delta.LatencyDaily(), PostgreSqlLatencySchema.UpsertDaily));
                 await batch.ExecuteNonQueryAsync(cancellationToken);
             }
 
@@ -315,6 +318,54 @@ public sealed class PostgreSqlLedgerStore : ILedgerStore
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         await reader.ReadAsync(cancellationToken);
         return (reader.IsDBNull(0) ? null : reader.GetInt64(0), reader.IsDBNull(1) ? null : reader.GetInt64(1));
+    }
+
+    public async ValueTask<IReadOnlyList<LatencyRollupRow>> LatencyRollupsAsync(LedgerFilter filter, CancellationToken cancellationToken = default)
+    {
+        LatencyRollups.Validate(filter);
+        await EnsureSchemaAsync(cancellationToken);
+        var (first, last) = filter.From is null || filter.To is null ? await ExtentAsync(cancellationToken) : (null, null);
+        var sql = LatencyQuerySql.For(filter, LatencyRollups.Plan(filter, first, last), "(floor(date_part('epoch', ts) / 86400) * 86400)::bigint",
+            micros => LedgerColumns.FromUnixMicros(micros));
+        var rows = new List<LatencyRollupRow>();
+        if (sql.Rollups.Length > 0)
+        {
+            await using var command = Command(sql.Rollups, sql.RollupParameters);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                rows.Add(new LatencyRollupRow(
+                    LedgerReportBuilder.DayOf(reader.GetInt64(0)), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4),
+                    reader.GetInt64(5), LatencyHistogram.FromPairs(reader.GetFieldValue<long[]>(6))));
+            }
+        }
+
+        if (sql.Raw.Length > 0)
+        {
+            var cells = new Dictionary<(long, string, string, string, string), LatencyCell>();
+            await using var command = Command(sql.Raw, sql.RawParameters);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                LatencyQuerySql.AddRaw(cells, reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4),
+                    reader.GetInt64(5), reader.GetInt64(6), reader.GetInt64(7));
+            }
+
+            rows.AddRange(LatencyQuerySql.Rows(cells));
+        }
+
+        return rows;
+
+        NpgsqlCommand Command(string text, List<(string Name, object Value)> parameters)
+        {
+            var command = _dataSource.CreateCommand(text);
+            foreach (var (name, value) in parameters)
+            {
+                command.Parameters.AddWithValue(name, value);
+            }
+
+            return command;
+        }
     }
 
     public async IAsyncEnumerable<UsageRecord> ReadAsync(LedgerFilter filter, [EnumeratorCancellation] CancellationToken cancellationToken = default)
@@ -566,6 +617,7 @@ public sealed class PostgreSqlLedgerStore : ILedgerStore
             }
 
             steps.Add(PostgreSqlLedgerSchema.Create);
+            steps.Add(PostgreSqlLatencySchema.Create);
             steps.Add(PostgreSqlLedgerSchema.CreateIrregularIndex);
             if (upgradeFrom is { } from)
             {
@@ -577,6 +629,10 @@ public sealed class PostgreSqlLedgerStore : ILedgerStore
                 ];
                 steps.AddRange(fills.Where(f => from < f.Before).Select(f => f.Sql));
                 steps.Add(PostgreSqlLedgerSchema.AddFingerprints);
+                if (from < PostgreSqlLatencySchema.Version)
+                {
+                    steps.Add(PostgreSqlLatencySchema.Fill);
+                }
             }
 
             foreach (var step in steps)

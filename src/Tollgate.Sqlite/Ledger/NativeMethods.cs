@@ -28,6 +28,12 @@ internal static class NativeMethods
     [SuppressGCTransition]
     public static extern int BindText(IntPtr stmt, int index, IntPtr utf8, int bytes, IntPtr destructor);
 
+    /// <summary>SQLITE_TRANSIENT: SQLite copies the value before the bind call returns.</summary>
+    public static readonly IntPtr Transient = new(-1);
+
+    [DllImport(Library, EntryPoint = "sqlite3_bind_blob")]
+    public static extern unsafe int BindBlob(IntPtr stmt, int index, byte* value, int bytes, IntPtr destructor);
+
     [DllImport(Library, EntryPoint = "sqlite3_bind_parameter_count")]
     public static extern int ParameterCount(IntPtr stmt);
 

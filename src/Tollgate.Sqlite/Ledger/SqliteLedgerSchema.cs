@@ -8,12 +8,22 @@ internal static class SqliteLedgerSchema
     /// text columns; 4 added the quarter-hour rollup (exact reports in zones whose offset is not a whole hour); 5 the
     /// request and prefix fingerprints; 6 the narrow quarter-hour rollup (provider, model, api flavour, tenant); 7 the
     /// narrow daily one; 8 the tag rollups (quarter hour and day × tag key, tag value); 9 keys them by (tag key, tag
-    /// value, time, provider, model, api flavour, tenant). Older ledgers are upgraded when
-    /// opened (<see cref="SetAsideOldRollups"/>, <see cref="FillFromOldRollups"/>, <see cref="FillQuarters"/>,
+    /// value, time, provider, model, api flavour, tenant); 10 the latency rollups (quarter hour and day × provider, model,
+    /// api flavour, tenant: a latency histogram and the calls using a cache). Older ledgers are upgraded when opened
+    /// (<see cref="SetAsideOldRollups"/>, <see cref="FillFromOldRollups"/>, <see cref="FillQuarters"/>,
     /// <see cref="AddFingerprints"/>, <see cref="FillNarrowQuarters"/>, <see cref="FillNarrowDaily"/>,
-    /// <see cref="DropOldTagRollups"/>, <see cref="FillTags"/>).
+    /// <see cref="DropOldTagRollups"/>, <see cref="FillTags"/>; the latency rollups by <c>SqliteLedgerStore.FillLatencyAsync</c>).
     /// </summary>
-    public const int Version = 9;
+    public const int Version = 10;
+
+    /// <summary>The version that added the latency rollups.</summary>
+    public const int LatencyVersion = 10;
+
+    /// <summary>
+    /// Adds two encoded <see cref="Tollgate.Ledger.LatencyHistogram"/>s: registered on the write connection, which alone
+    /// upserts the latency rollups.
+    /// </summary>
+    public const string LatencyAdd = "tollgate_latency_add";
 
     private const string Metrics = """
         requests INTEGER NOT NULL, input_tokens INTEGER NOT NULL, cache_read_tokens INTEGER NOT NULL,
@@ -85,6 +95,14 @@ internal static class SqliteLedgerSchema
             provider TEXT NOT NULL, model TEXT NOT NULL, api_flavor TEXT NOT NULL, tenant TEXT NOT NULL,
             {Metrics},
             PRIMARY KEY (tag_key, tag_value, day, provider, model, api_flavor, tenant)) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS ledger_rollup_latency_quarter (
+            quarter INTEGER NOT NULL, provider TEXT NOT NULL, model TEXT NOT NULL, api_flavor TEXT NOT NULL, tenant TEXT NOT NULL,
+            cache_calls INTEGER NOT NULL, histogram BLOB,
+            PRIMARY KEY (quarter, provider, model, api_flavor, tenant)) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS ledger_rollup_latency_daily (
+            day INTEGER NOT NULL, provider TEXT NOT NULL, model TEXT NOT NULL, api_flavor TEXT NOT NULL, tenant TEXT NOT NULL,
+            cache_calls INTEGER NOT NULL, histogram BLOB,
+            PRIMARY KEY (day, provider, model, api_flavor, tenant)) WITHOUT ROWID;
         CREATE TABLE IF NOT EXISTS ledger_rollup_daily (
             day INTEGER NOT NULL, dim_id INTEGER NOT NULL,
             {Metrics},
@@ -180,6 +198,14 @@ internal static class SqliteLedgerSchema
             SELECT tag_key, tag_value, quarter - (((quarter % 86400) + 86400) % 86400), {TagDims}, {string.Join(", ", Tollgate.Ledger.LedgerColumns.Metrics.Select(m => $"SUM({m})"))}
             FROM ledger_rollup_tag_quarter GROUP BY 1, 2, 3, 4, 5, 6, 7;
         """;
+
+    // A histogram column is NULL when no call was successful: an empty blob comes back from SQLite as NULL.
+
+    /// <summary>An upsert of a latency rollup (?1 time, ?2–?5 provider, model, api flavour, tenant, ?6 cache calls, ?7 histogram).</summary>
+    public static string UpsertLatency(string table, string time) =>
+        $"INSERT INTO {table} ({time}, provider, model, api_flavor, tenant, cache_calls, histogram) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) " +
+        $"ON CONFLICT ({time}, provider, model, api_flavor, tenant) DO UPDATE SET cache_calls = cache_calls + excluded.cache_calls, " +
+        $"histogram = {LatencyAdd}(histogram, excluded.histogram)";
 
     /// <summary>Upgrading from before version 5: the fingerprint columns (empty for the records already kept).</summary>
     public const string AddFingerprints = """

@@ -212,6 +212,128 @@ public sealed class SqliteLedgerStore : ILedgerStore
 
 
 
+    private const string DayOfTs = "((ts - (((ts % 86400000000) + 86400000000) % 86400000000)) / 1000000)";
+
+    public async ValueTask<IReadOnlyList<LatencyRollupRow>> LatencyRollupsAsync(LedgerFilter filter, CancellationToken cancellationToken = default)
+    {
+        LatencyRollups.Validate(filter);
+        await EnsureSchemaAsync(cancellationToken);
+        await using var connection = await OpenReaderAsync(cancellationToken);
+        var (first, last) = filter.From is null || filter.To is null ? await ExtentAsync(connection, cancellationToken) : (null, null);
+        var sql = LatencyQuerySql.For(filter, LatencyRollups.Plan(filter, first, last), DayOfTs, micros => micros);
+        var rows = new List<LatencyRollupRow>();
+        if (sql.Rollups.Length > 0)
+        {
+            await using var command = Command(connection, sql.Rollups, sql.RollupParameters);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                rows.Add(new LatencyRollupRow(
+                    LedgerReportBuilder.DayOf(reader.GetInt64(0)), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4),
+                    reader.GetInt64(5), LatencyHistogram.Decode(reader.IsDBNull(6) ? [] : (byte[])reader.GetValue(6))));
+            }
+        }
+
+        if (sql.Raw.Length > 0)
+        {
+            var cells = new Dictionary<(long, string, string, string, string), LatencyCell>();
+            await using var command = Command(connection, sql.Raw, sql.RawParameters);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                LatencyQuerySql.AddRaw(cells, reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4),
+                    reader.GetInt64(5), reader.GetInt64(6), reader.GetInt64(7));
+            }
+
+            rows.AddRange(LatencyQuerySql.Rows(cells));
+        }
+
+        return rows;
+
+        static SqliteCommand Command(SqliteConnection connection, string text, List<(string Name, object Value)> parameters)
+        {
+            var command = connection.CreateCommand();
+            command.CommandText = text;
+            foreach (var (name, value) in parameters)
+            {
+                command.Parameters.AddWithValue("@" + name, value);
+            }
+
+            return command;
+        }
+    }
+
+    /// <summary>
+    /// Upgrading from before version 9: the latency rollups, summed from the raw records kept, one UTC day at a time (a
+    /// range before a retention cutoff then has no latencies, as it has no raw records).
+    /// </summary>
+    private static async ValueTask FillLatencyAsync(SqliteConnection connection, SqliteTransaction transaction, CancellationToken cancellationToken)
+    {
+        await using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = $"DELETE FROM {LatencyQuerySql.Quarter}; DELETE FROM {LatencyQuerySql.Daily}; SELECT MIN(ts), MAX(ts) FROM ledger_records";
+        long? first = null, last = null;
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        {
+            if (await reader.ReadAsync(cancellationToken) && !reader.IsDBNull(0))
+            {
+                (first, last) = (reader.GetInt64(0), reader.GetInt64(1));
+            }
+        }
+
+        if (first is null)
+        {
+            return;
+        }
+
+        const long DayMicros = 86_400_000_000;
+        command.CommandText = """
+            SELECT (ts - (((ts % 900000000) + 900000000) % 900000000)) / 1000000, provider, model, coalesce(api_flavor, ''), coalesce(tenant, ''),
+                CASE WHEN success THEN latency_ms ELSE -1 END, COUNT(*), SUM(CASE WHEN cache_read_tokens > 0 OR cache_write_tokens > 0 THEN 1 ELSE 0 END)
+            FROM ledger_records WHERE ts >= $a AND ts < $b GROUP BY 1, 2, 3, 4, 5, 6
+            """;
+        var from = command.Parameters.Add("$a", SqliteType.Integer);
+        var to = command.Parameters.Add("$b", SqliteType.Integer);
+        await using var quarter = connection.CreateCommand();
+        quarter.Transaction = transaction;
+        quarter.CommandText = SqliteLedgerSchema.UpsertLatency(LatencyQuerySql.Quarter, "quarter");
+        await using var daily = connection.CreateCommand();
+        daily.Transaction = transaction;
+        daily.CommandText = SqliteLedgerSchema.UpsertLatency(LatencyQuerySql.Daily, "day");
+        var delta = new RollupDelta();
+        for (var day = LedgerReportBuilder.Floor(first.Value, DayMicros); day <= last; day += DayMicros)
+        {
+            delta.Clear();
+            (from.Value, to.Value) = (day, day + DayMicros);
+            await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+            {
+                while (await reader.ReadAsync(cancellationToken))
+                {
+                    LatencyQuerySql.AddRaw(delta.Latency, reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4),
+                        reader.GetInt64(5), reader.GetInt64(6), reader.GetInt64(7));
+                }
+            }
+
+            await UpsertAsync(quarter, delta.Latency);
+            await UpsertAsync(daily, delta.LatencyDaily());
+        }
+
+        async ValueTask UpsertAsync(SqliteCommand upsert, Dictionary<(long, string, string, string, string), LatencyCell> rows)
+        {
+            foreach (var ((time, provider, model, api, tenant), cell) in rows)
+            {
+                upsert.Parameters.Clear();
+                object[] values = [time, provider, model, api, tenant, cell.CacheCalls, cell.Histogram.Encode()];
+                for (var i = 0; i < values.Length; i++)
+                {
+                    upsert.Parameters.AddWithValue("?" + (i + 1).ToString(CultureInfo.InvariantCulture), values[i]);
+                }
+
+                await upsert.ExecuteNonQueryAsync(cancellationToken);
+            }
+        }
+    }
+
     public async IAsyncEnumerable<UsageRecord> ReadAsync(LedgerFilter filter, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(filter);
@@ -495,6 +617,8 @@ public sealed class SqliteLedgerStore : ILedgerStore
                 await pragma.ExecuteNonQueryAsync(cancellationToken);
             }
 
+            // The latency rollups' upsert adds histograms; only this (write) connection upserts them.
+            connection.CreateFunction<byte[]?, byte[]?, byte[]>(SqliteLedgerSchema.LatencyAdd, LatencyHistogram.Merge, isDeterministic: true);
             using (var transaction = connection.BeginTransaction(deferred: false))
             {
                 await using var command = connection.CreateCommand();
@@ -537,6 +661,11 @@ public sealed class SqliteLedgerStore : ILedgerStore
                     {
                         command.CommandText = sql;
                         await command.ExecuteNonQueryAsync(cancellationToken);
+                    }
+
+                    if (from < SqliteLedgerSchema.LatencyVersion)
+                    {
+                        await FillLatencyAsync(connection, transaction, cancellationToken);
                     }
 
                     command.CommandText = "SELECT COUNT(*) FROM pragma_table_info('ledger_records') WHERE name = 'request_fingerprint'";

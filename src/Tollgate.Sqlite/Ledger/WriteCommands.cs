@@ -30,6 +30,8 @@ internal sealed class WriteCommands : IDisposable
     private readonly RawStatement _tagQuarter;
     private readonly RawStatement _tagDaily;
     private readonly RawStatement _daily;
+    private readonly RawStatement _latencyQuarter;
+    private readonly RawStatement _latencyDaily;
     private readonly RawStatement _dim;
     private readonly SqliteCommand _cutoff;
     private readonly Dictionary<RollupDims, long> _dims = [];
@@ -49,6 +51,8 @@ internal sealed class WriteCommands : IDisposable
         _tagQuarter = new RawStatement(connection, Upsert("ledger_rollup_tag_quarter", ["tag_key", "tag_value", "quarter", "provider", "model", "api_flavor", "tenant"]), _arena);
         _tagDaily = new RawStatement(connection, Upsert("ledger_rollup_tag_daily", ["tag_key", "tag_value", "day", "provider", "model", "api_flavor", "tenant"]), _arena);
         _daily = new RawStatement(connection, Upsert("ledger_rollup_daily", ["day", "dim_id"]), _arena);
+        _latencyQuarter = new RawStatement(connection, SqliteLedgerSchema.UpsertLatency(LatencyQuerySql.Quarter, "quarter"), _arena);
+        _latencyDaily = new RawStatement(connection, SqliteLedgerSchema.UpsertLatency(LatencyQuerySql.Daily, "day"), _arena);
         // DO UPDATE (not NOTHING) so RETURNING yields the id also when another process added the set first.
         _dim = new RawStatement(
             connection,
@@ -162,6 +166,26 @@ internal sealed class WriteCommands : IDisposable
         UpsertNarrow(_narrowDaily, RollupDelta.NarrowDaily(narrow));
         UpsertTags(_tagQuarter, delta.Tags);
         UpsertTags(_tagDaily, delta.TagsDaily());
+        UpsertLatency(_latencyQuarter, delta.Latency);
+        UpsertLatency(_latencyDaily, delta.LatencyDaily());
+    }
+
+    /// <summary>Upserts latency rollup rows: a few per (quarter hour or day, narrow dimensions) of the batch, however many calls.</summary>
+    public static void UpsertLatency(RawStatement s, Dictionary<(long Time, string Provider, string Model, string ApiFlavor, string Tenant), LatencyCell> rows)
+    {
+        ArgumentNullException.ThrowIfNull(s);
+        ArgumentNullException.ThrowIfNull(rows);
+        foreach (var (k, cell) in rows)
+        {
+            s.Bind(1, k.Time);
+            s.Bind(2, k.Provider);
+            s.Bind(3, k.Model);
+            s.Bind(4, k.ApiFlavor);
+            s.Bind(5, k.Tenant);
+            s.Bind(6, cell.CacheCalls);
+            s.Bind(7, cell.Histogram.Encode());
+            s.Execute();
+        }
     }
 
     private static void UpsertTags(RawStatement s, Dictionary<TagRollupKey, LedgerMetrics> rows)
@@ -259,6 +283,8 @@ internal sealed class WriteCommands : IDisposable
         _tagQuarter.Dispose();
         _tagDaily.Dispose();
         _daily.Dispose();
+        _latencyQuarter.Dispose();
+        _latencyDaily.Dispose();
         _dim.Dispose();
         _cutoff.Dispose();
     }

@@ -289,8 +289,10 @@ public sealed class LedgerAnalytics
     }
 
     /// <summary>
-    /// Groups side by side (see <see cref="Comparison"/>), from the raw records of the range: latency percentiles need
-    /// them. With <paramref name="pricing"/>, each record using a cache is repriced without it (<see cref="CacheSavings"/>).
+    /// Groups side by side (see <see cref="Comparison"/>), every figure included. By provider, model, api flavour or tenant
+    /// (filtered on those) from the rollups: percentiles from the latency histograms, cache savings from usage sums where
+    /// those price exactly, the other models' records read one by one. Otherwise from the raw records of the range, exact
+    /// percentiles included. With <paramref name="pricing"/>, cache savings are given (<see cref="CacheSavings"/>).
     /// </summary>
     public async ValueTask<AnalyticsOutcome<Comparison>> CompareAsync(BreakdownQuery query, ICostCalculator? pricing = null, CancellationToken cancellationToken = default)
     {
@@ -299,6 +301,15 @@ public sealed class LedgerAnalytics
         {
             return AnalyticsOutcome<Comparison>.Fail(invalid);
         }
+
+        return LatencyRollupsServe(query)
+            ? await CompareFromLatencyRollupsAsync(query, pricing, long.MaxValue, cancellationToken)
+            : await CompareRawAsync(query, pricing, cancellationToken);
+    }
+
+    /// <summary>The comparison from the raw records of the range: exact percentiles, each cached record repriced.</summary>
+    private async ValueTask<AnalyticsOutcome<Comparison>> CompareRawAsync(BreakdownQuery query, ICostCalculator? pricing, CancellationToken cancellationToken)
+    {
 
         var savings = pricing is null ? null : new CacheSavingsCalculator(pricing);
         var (parts, error) = await FoldRecordsAsync(query, () => new Dictionary<string, ComparisonGroup>(StringComparer.Ordinal), (part, key, record) =>
@@ -327,20 +338,27 @@ public sealed class LedgerAnalytics
     }
 
     /// <summary>
-    /// Above this many calls in the range, <see cref="CompareWithinLimitAsync"/> reads the rollups (seconds instead of
-    /// minutes at millions of calls) and leaves out what needs every call: latency percentiles and cache savings.
+    /// Above this many calls to read one by one, <see cref="CompareWithinLimitAsync"/> leaves out what needs them: for a
+    /// comparison the latency rollups serve, the cache savings of models not priced exactly from sums; for any other
+    /// (by project, user, key or a tag, or so filtered), latency percentiles and cache savings.
     /// </summary>
     public const long RawComparisonLimit = 500_000;
 
     /// <summary>
-    /// <see cref="CompareAsync"/> when the range holds at most <paramref name="rawLimit"/> calls (or the rollups cannot
-    /// answer the query: see <see cref="RollupsServe"/>), otherwise <see cref="CompareFromRollupsAsync"/> with a
-    /// <see cref="Comparison.Note"/> saying what is left out.
+    /// A comparison the latency rollups serve (<see cref="CompareAsync"/>) reading at most <paramref name="rawLimit"/>
+    /// records one by one; any other from the raw records when the range holds at most <paramref name="rawLimit"/> calls
+    /// or the rollups cannot answer it (see <see cref="RollupsServe"/>), otherwise <see cref="CompareFromRollupsAsync"/>.
+    /// A <see cref="Comparison.Note"/> says what is left out.
     /// </summary>
     public async ValueTask<AnalyticsOutcome<Comparison>> CompareWithinLimitAsync(
         BreakdownQuery query, ICostCalculator? pricing = null, long rawLimit = RawComparisonLimit, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(query);
+        if (Check(query) is null && LatencyRollupsServe(query))
+        {
+            return await CompareFromLatencyRollupsAsync(query, pricing, rawLimit, cancellationToken);
+        }
+
         if (RollupsServe(query) && Check(query) is null)
         {
             var calls = (await _store.QueryAsync(new LedgerQuery { Filter = query.Filter, Tag = OneTag(query.Tags, query.Filter) }, cancellationToken)).Total.Requests;
@@ -355,7 +373,7 @@ public sealed class LedgerAnalytics
             }
         }
 
-        return await CompareAsync(query, pricing, cancellationToken);
+        return Check(query) is { } invalid ? AnalyticsOutcome<Comparison>.Fail(invalid) : await CompareRawAsync(query, pricing, cancellationToken);
     }
 
     /// <summary>
@@ -378,6 +396,240 @@ public sealed class LedgerAnalytics
         }
 
         return error is not null ? AnalyticsOutcome<Comparison>.Fail(error) : AnalyticsOutcome<Comparison>.Ok(Compare(groups, query.Top, withSavings: false));
+    }
+
+    /// <summary>
+    /// True when the latency rollups serve the comparison: grouped by provider, model, api flavour or tenant, filtered on
+    /// those only, without tags.
+    /// </summary>
+    internal static bool LatencyRollupsServe(BreakdownQuery query) =>
+        query.Tags.Count == 0 && query.By.TagKey is null &&
+        query.By.Dimension is LedgerDimension.Provider or LedgerDimension.Model or LedgerDimension.ApiFlavor or LedgerDimension.Tenant &&
+        query.Filter.Project is null && query.Filter.User is null && query.Filter.KeyId is null && query.Filter.SessionId is null;
+
+    /// <summary>
+    /// The comparison from the rollups: sums from the narrow rollups, percentiles from the latency histograms, cache savings
+    /// priced from each UTC day's usage sums for the models whose price is exact on sums
+    /// (<see cref="ICostCalculator.PricesSumsExactly"/>); the records of the other models are read one by one when they are
+    /// at most <paramref name="rawLimit"/> calls, otherwise the savings are left out with a <see cref="Comparison.Note"/>.
+    /// </summary>
+    private async ValueTask<AnalyticsOutcome<Comparison>> CompareFromLatencyRollupsAsync(
+        BreakdownQuery query, ICostCalculator? pricing, long rawLimit, CancellationToken cancellationToken)
+    {
+        var dimension = query.By.Dimension!.Value;
+        var (sums, error) = await GroupsAsync(query, query.Filter, cancellationToken);
+        if (error is not null)
+        {
+            return AnalyticsOutcome<Comparison>.Fail(error);
+        }
+
+        var rows = await _store.LatencyRollupsAsync(query.Filter, cancellationToken);
+        var histograms = new Dictionary<string, LatencyHistogram>(StringComparer.Ordinal);
+        var cacheCalls = new Dictionary<(long Day, string Provider, string Model, string Key), long>();
+        foreach (var row in rows)
+        {
+            var key = KeyOf(row.Get(dimension));
+            if (!histograms.TryGetValue(key, out var histogram))
+            {
+                histograms[key] = histogram = new LatencyHistogram();
+            }
+
+            histogram.Add(row.Histogram);
+            ref var calls = ref CollectionsMarshal.GetValueRefOrAddDefault(cacheCalls, (row.Day, row.Provider, row.Model, key), out _);
+            calls += row.CacheCalls;
+        }
+
+        var notes = new List<string>();
+        var successes = sums.Values.Sum(m => m.Requests - m.Errors);
+        var counted = histograms.Values.Sum(h => h.Count);
+        if (counted != successes)
+        {
+            // Only where a ledger upgraded to the latency rollups had already purged raw records.
+            notes.Add(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"latency percentiles cover {counted:N0} of {successes:N0} successful calls (the others' raw records were purged before the latency rollups existed)"));
+        }
+
+        Dictionary<string, CacheSavings>? savings = null;
+        if (pricing is not null)
+        {
+            (savings, var savingsNote) = await SavingsFromSumsAsync(query, pricing, cacheCalls, rawLimit, cancellationToken);
+            if (savingsNote is not null)
+            {
+                notes.Add(savingsNote);
+            }
+        }
+
+        var groups = new Dictionary<string, ComparisonGroup>(StringComparer.Ordinal);
+        foreach (var (key, metrics) in sums)
+        {
+            (groups[key] = new ComparisonGroup()).Add(metrics, histograms.GetValueOrDefault(key) ?? new LatencyHistogram(), savings?.GetValueOrDefault(key) ?? default);
+        }
+
+        var comparison = Compare(groups, query.Top, savings is not null);
+        return AnalyticsOutcome<Comparison>.Ok(notes.Count == 0 ? comparison : comparison with { Note = string.Join("; ", notes) });
+
+        string KeyOf(string value) => string.IsNullOrEmpty(value) ? CostReport.NoneKey : value;
+    }
+
+    /// <summary>
+    /// Cache savings per group without reading records where sums price them exactly: a model whose price is linear in
+    /// whole nano-dollars for the range's calls saves, on each UTC day, what its summed usage priced without its cache
+    /// units saves at that day's price (a price linear in every unit makes the sum of the calls' differences the difference
+    /// of the sums). A model no price list knows skips each of its cached calls, as the per-record repricing does. The
+    /// records of any other model (or of a day with unpriced calls) are read one by one, up to <paramref name="rawLimit"/>.
+    /// Returns null savings and a note when that limit leaves them out.
+    /// </summary>
+    private async ValueTask<(Dictionary<string, CacheSavings>? Savings, string? Note)> SavingsFromSumsAsync(
+        BreakdownQuery query, ICostCalculator pricing, Dictionary<(long Day, string Provider, string Model, string Key), long> cacheCalls,
+        long rawLimit, CancellationToken cancellationToken)
+    {
+        var savings = new Dictionary<string, CacheSavings>(StringComparer.Ordinal);
+        var pairs = cacheCalls.Keys.Select(k => (k.Provider, k.Model)).Distinct().ToList();
+        var outliers = (await _store.UsageOutliersAsync(query.Filter, cancellationToken)).ToDictionary(o => (o.Provider, o.Model));
+        var perRecord = new HashSet<(string Provider, string Model)>();
+        foreach (var pair in pairs)
+        {
+            var calls = cacheCalls.Where(c => c.Key.Provider == pair.Provider && c.Key.Model == pair.Model).ToList();
+            if (calls.All(c => c.Value == 0))
+            {
+                continue; // no call used a cache: nothing saved, nothing skipped
+            }
+
+            if (pricing.PricesNoCall(pair.Provider, pair.Model))
+            {
+                foreach (var ((_, _, _, key), n) in calls)
+                {
+                    Add(savings, key, new CacheSavings(0, 0, 0, 0, 0, 0, n));
+                }
+
+                continue;
+            }
+
+            var (largest, otherUnits) = outliers.TryGetValue(pair, out var outlier)
+                ? (Math.Max(outlier.LargestInputTokens, LedgerUsageOutlier.LongInputTokens), outlier.OtherUnits)
+                : (LedgerUsageOutlier.LongInputTokens, false);
+            if (!pricing.PricesSumsExactly(pair.Provider, pair.Model, largest, otherUnits)
+                || await DailySavingsAsync(query, pricing, pair, calls.ToDictionary(c => (c.Key.Day, c.Key.Key), c => c.Value), cancellationToken) is not { } daily)
+            {
+                perRecord.Add(pair);
+                continue;
+            }
+
+            foreach (var (key, saved) in daily)
+            {
+                Add(savings, key, saved);
+            }
+        }
+
+        if (perRecord.Count == 0)
+        {
+            return (savings, null);
+        }
+
+        var records = 0L;
+        foreach (var provider in perRecord.Select(p => p.Provider).Distinct(StringComparer.Ordinal))
+        {
+            var models = await _store.QueryAsync(new LedgerQuery { Filter = query.Filter with { Provider = provider }, GroupBy = LedgerDimension.Model }, cancellationToken);
+            records += models.Groups.Where(g => g.Key is { } m && perRecord.Contains((provider, m))).Sum(g => g.Metrics.Requests);
+        }
+
+        if (records > rawLimit)
+        {
+            return (null, string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"cache savings are left out: {string.Join(", ", perRecord.Select(p => p.Model).Order(StringComparer.Ordinal))} cannot be priced from sums and have {records:N0} calls to reprice one by one; compare a shorter range for them"));
+        }
+
+        var calculator = new CacheSavingsCalculator(pricing);
+        var subset = new LedgerScanSubset([.. perRecord.Select(p => p.Model).Distinct(StringComparer.Ordinal)], []);
+        var (parts, error) = await FoldRecordsAsync(query, subset, () => new Dictionary<string, CacheSavings>(StringComparer.Ordinal), (part, key, record) =>
+        {
+            if (perRecord.Contains((record.Provider, record.Model)))
+            {
+                Add(part, key, calculator.Of(record));
+            }
+        }, cancellationToken);
+        if (error is not null)
+        {
+            return (null, "cache savings are left out: " + error);
+        }
+
+        foreach (var (key, saved) in parts.SelectMany(p => p))
+        {
+            Add(savings, key, saved);
+        }
+
+        return (savings, null);
+
+        static void Add(Dictionary<string, CacheSavings> savings, string key, CacheSavings saved)
+        {
+            ref var sum = ref CollectionsMarshal.GetValueRefOrAddDefault(savings, key, out _);
+            sum += saved;
+        }
+    }
+
+    /// <summary>
+    /// One model's savings per group from its usage sums per UTC day, priced at that day's price; null when a day's sums
+    /// hold unpriced calls (which the per-record repricing skips one by one) or a price cannot be computed.
+    /// </summary>
+    private async ValueTask<Dictionary<string, CacheSavings>?> DailySavingsAsync(BreakdownQuery query, ICostCalculator pricing,
+        (string Provider, string Model) pair, Dictionary<(long Day, string Key), long> cacheCalls, CancellationToken cancellationToken)
+    {
+        var report = await _store.QueryAsync(new LedgerQuery
+        {
+            Filter = query.Filter with { Provider = pair.Provider, Model = pair.Model },
+            GroupBy = query.By.Dimension,
+            Bucket = TimeBucket.Day,
+            TimeZone = TimeZoneInfo.Utc,
+        }, cancellationToken);
+        var savings = new Dictionary<string, CacheSavings>(StringComparer.Ordinal);
+        foreach (var group in report.Groups)
+        {
+            var key = string.IsNullOrEmpty(group.Key) ? CostReport.NoneKey : group.Key;
+            var day = group.BucketStart!.Value;
+            var calls = cacheCalls.GetValueOrDefault((day.ToUnixTimeSeconds(), key));
+            var m = group.Metrics;
+            if (calls == 0 && m.CacheReadTokens == 0 && m.CacheWriteTokens == 0)
+            {
+                continue;
+            }
+
+            if (m.Unpriced != 0)
+            {
+                return null;
+            }
+
+            var actual = pricing.CalculateSumsTotal(pair.Provider, pair.Model, Summed(m, reads: true, writes: true), day);
+            var noReads = pricing.CalculateSumsTotal(pair.Provider, pair.Model, Summed(m, reads: false, writes: true), day);
+            var noWrites = pricing.CalculateSumsTotal(pair.Provider, pair.Model, Summed(m, reads: true, writes: false), day);
+            var none = pricing.CalculateSumsTotal(pair.Provider, pair.Model, Summed(m, reads: false, writes: false), day);
+            if (!actual.Priced || !noReads.Priced || !noWrites.Priced || !none.Priced)
+            {
+                return null;
+            }
+
+            var (a, r, w, n) = (actual.TotalCost, noReads.TotalCost, noWrites.TotalCost, none.TotalCost);
+            ref var sum = ref CollectionsMarshal.GetValueRefOrAddDefault(savings, key, out _);
+            sum += new CacheSavings(r - a, 0, 0, a - w, n - a, calls, 0);
+        }
+
+        return savings;
+
+        // The summed usage, its cache units dropped as the per-record repricing drops them (their tokens stay in input).
+        static Usage Summed(LedgerMetrics m, bool reads, bool writes)
+        {
+            var usage = new Usage { Requests = m.Requests, InputTokens = m.InputTokens, OutputTokens = m.OutputTokens, ReasoningTokens = m.ReasoningTokens };
+            if (reads)
+            {
+                usage.CacheReadTokens = m.CacheReadTokens;
+            }
+
+            if (writes)
+            {
+                usage.CacheWriteTokens = m.CacheWriteTokens;
+            }
+
+            return usage;
+        }
     }
 
     private static Comparison Compare(Dictionary<string, ComparisonGroup> groups, int? top, bool withSavings)

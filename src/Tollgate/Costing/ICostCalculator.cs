@@ -33,6 +33,13 @@ public interface ICostCalculator
     bool PricesSumsExactly(string provider, string model, long largestInputTokens, bool otherUnits) => false;
 
     /// <summary>
+    /// True when no call of <paramref name="provider"/>/<paramref name="model"/> can be priced (neither the price list nor a
+    /// fallback price knows the model): views that reprice calls then know, from sums, that every call is skipped. False
+    /// (the default) when unsure.
+    /// </summary>
+    bool PricesNoCall(string provider, string model) => false;
+
+    /// <summary>
     /// The cost of the calls of one UTC day whose usage is <paramref name="summed"/> (its <see cref="Usage.Requests"/> the
     /// number of calls), for a model <see cref="PricesSumsExactly"/> accepts: the price in force that day below its tiers.
     /// </summary>

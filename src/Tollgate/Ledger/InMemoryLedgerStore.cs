@@ -12,6 +12,7 @@ public sealed class InMemoryLedgerStore : ILedgerStore
     private readonly Dictionary<LedgerKey, UsageRecord> _records = [];
     private readonly Dictionary<RollupKey, LedgerMetrics> _rollups = [];
     private readonly Dictionary<TagRollupKey, LedgerMetrics> _tagRollups = [];
+    private readonly Dictionary<(long Quarter, string Provider, string Model, string ApiFlavor, string Tenant), LatencyCell> _latency = [];
     private long? _retentionCutoffTicks;
 
     public ValueTask<LedgerAppendResult> AppendAsync(IReadOnlyList<UsageRecord> records, CancellationToken cancellationToken = default)
@@ -44,6 +45,13 @@ public sealed class InMemoryLedgerStore : ILedgerStore
                     _tagRollups[tagKey] = _tagRollups.TryGetValue(tagKey, out var tagged) ? tagged + metrics : metrics;
                 }
 
+                var cellKey = (key.Time, key.Provider, key.Model, key.ApiFlavor, key.Tenant);
+                if (!_latency.TryGetValue(cellKey, out var cell))
+                {
+                    _latency[cellKey] = cell = new LatencyCell();
+                }
+
+                cell.Add(record);
                 result += new LedgerAppendResult(1, 0);
             }
         }
@@ -132,6 +140,40 @@ public sealed class InMemoryLedgerStore : ILedgerStore
         long? first = _rollups.Count == 0 ? null : _rollups.Keys.Min(k => k.Time);
         long? last = _rollups.Count == 0 ? null : _rollups.Keys.Max(k => k.Time);
         return RollupPlan.For(query, first, last);
+    }
+
+    public ValueTask<IReadOnlyList<LatencyRollupRow>> LatencyRollupsAsync(LedgerFilter filter, CancellationToken cancellationToken = default)
+    {
+        LatencyRollups.Validate(filter);
+        var rows = new List<LatencyRollupRow>();
+        lock (_gate)
+        {
+            // The same plan as the relational stores; every rollup range is answered from the quarter-hour cells.
+            long? first = _latency.Count == 0 ? null : _latency.Keys.Min(k => k.Quarter);
+            long? last = _latency.Count == 0 ? null : _latency.Keys.Max(k => k.Quarter);
+            var plan = LatencyRollups.Plan(filter, first, last);
+            var ranges = plan.Days.Concat(plan.Hours).Concat(plan.Quarters).ToList();
+            foreach (var (key, cell) in _latency)
+            {
+                if (ranges.Exists(r => key.Quarter >= r.From && key.Quarter < r.To) && Eq(filter.Provider, key.Provider) && Eq(filter.Model, key.Model) &&
+                    Eq(filter.ApiFlavor, key.ApiFlavor) && Eq(filter.Tenant, key.Tenant))
+                {
+                    var histogram = new LatencyHistogram();
+                    histogram.Add(cell.Histogram);
+                    rows.Add(new LatencyRollupRow(LedgerReportBuilder.DayOf(key.Quarter), key.Provider, key.Model, key.ApiFlavor, key.Tenant, cell.CacheCalls, histogram));
+                }
+            }
+
+            foreach (var (from, to) in plan.Raw)
+            {
+                var piece = filter with { From = LedgerColumns.FromUnixMicros(from), To = LedgerColumns.FromUnixMicros(to) };
+                rows.AddRange(LatencyRollups.FromRecords(_records.Values.Where(piece.Matches)));
+            }
+        }
+
+        return ValueTask.FromResult<IReadOnlyList<LatencyRollupRow>>(rows);
+
+        static bool Eq(string? wanted, string actual) => wanted is null || wanted == actual;
     }
 
     public async IAsyncEnumerable<UsageRecord> ReadAsync(LedgerFilter filter, [EnumeratorCancellation] CancellationToken cancellationToken = default)

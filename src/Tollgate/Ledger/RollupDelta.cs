@@ -31,6 +31,22 @@ internal sealed class RollupDelta
     public Dictionary<TagRollupKey, LedgerMetrics> TagsDaily() =>
         SumBy(Tags, k => k with { Time = LedgerReportBuilder.DayOf(k.Time) });
 
+    /// <summary>The latency rollup cells per (UTC quarter hour, provider, model, api flavour, tenant).</summary>
+    public Dictionary<(long Quarter, string Provider, string Model, string ApiFlavor, string Tenant), LatencyCell> Latency { get; } = [];
+
+    /// <summary>The latency cells summed per UTC day (keys carry the day start).</summary>
+    public Dictionary<(long Quarter, string Provider, string Model, string ApiFlavor, string Tenant), LatencyCell> LatencyDaily()
+    {
+        var days = new Dictionary<(long Quarter, string Provider, string Model, string ApiFlavor, string Tenant), LatencyCell>();
+        foreach (var (key, cell) in Latency)
+        {
+            ref var day = ref CollectionsMarshal.GetValueRefOrAddDefault(days, key with { Quarter = LedgerReportBuilder.DayOf(key.Quarter) }, out _);
+            (day ??= new LatencyCell()).Add(cell);
+        }
+
+        return days;
+    }
+
     /// <summary>The sums of <paramref name="rows"/> under the coarser keys <paramref name="keyOf"/> gives them.</summary>
     private static Dictionary<TKey, LedgerMetrics> SumBy<TSource, TKey>(Dictionary<TSource, LedgerMetrics> rows, Func<TSource, TKey> keyOf)
         where TSource : notnull
@@ -52,6 +68,7 @@ internal sealed class RollupDelta
     {
         Wide.Clear();
         Tags.Clear();
+        Latency.Clear();
     }
 
     public void Add(UsageRecord record)
@@ -60,6 +77,8 @@ internal sealed class RollupDelta
         var metrics = LedgerMetrics.Of(record);
         ref var sum = ref CollectionsMarshal.GetValueRefOrAddDefault(Wide, key, out _);
         sum += metrics;
+        ref var cell = ref CollectionsMarshal.GetValueRefOrAddDefault(Latency, (key.Time, key.Provider, key.Model, key.ApiFlavor, key.Tenant), out _);
+        (cell ??= new LatencyCell()).Add(record);
         foreach (var (tag, value) in record.Tags)
         {
             ref var tagged = ref CollectionsMarshal.GetValueRefOrAddDefault(Tags, new TagRollupKey(key.Time, tag, value, key.Provider, key.Model, key.ApiFlavor, key.Tenant), out _);

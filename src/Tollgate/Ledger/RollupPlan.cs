@@ -170,7 +170,7 @@ internal sealed class RollupPlan
     /// The plan for a report whose stored rollups span the quarter hours [<paramref name="firstQuarter"/>,
     /// <paramref name="lastQuarter"/>] (null when the ledger is empty): an open end of the filter is bounded by them.
     /// </summary>
-    public static RollupPlan For(LedgerQuery query, long? firstQuarter, long? lastQuarter, bool signed = false)
+    public static RollupPlan For(LedgerQuery query, long? firstQuarter, long? lastQuarter, bool signed = false, bool? useDaily = null)
     {
         ArgumentNullException.ThrowIfNull(query);
         var f = query.Filter;
@@ -182,8 +182,7 @@ internal sealed class RollupPlan
         var from = f.From is { } a ? LedgerColumns.FromBoundMicros(a) : firstQuarter!.Value * MicrosPerSecond;
         var to = f.To is { } b ? LedgerColumns.ToBoundMicros(b) : (lastQuarter!.Value + LedgerReportBuilder.SecondsPerQuarter) * MicrosPerSecond;
         // The model rollup has hours but no days; the tag rollups (like the wide ones) have days.
-        var useDaily = LedgerReportBuilder.UsesTagRollups(query) || !LedgerReportBuilder.CanUseModelRollup(query);
-        return For(query, from, to, useDaily, signed);
+        return For(query, from, to, useDaily ?? (LedgerReportBuilder.UsesTagRollups(query) || !LedgerReportBuilder.CanUseModelRollup(query)), signed);
     }
 
     /// <summary>True when a bucket boundary lies inside (from, to): the period cannot be read as one row.</summary>

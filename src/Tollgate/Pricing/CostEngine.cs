@@ -276,6 +276,15 @@ public sealed class CostEngine : ICostCalculator
     }
 
     /// <inheritdoc />
+    public bool PricesNoCall(string provider, string model)
+    {
+        ArgumentNullException.ThrowIfNull(provider);
+        ArgumentNullException.ThrowIfNull(model);
+        var lookup = _catalog().Resolve(provider, model);
+        return !lookup.Found && FindFallback(lookup.Provider?.Id ?? provider) is null;
+    }
+
+    /// <inheritdoc />
     public CallCost CalculateSumsTotal(string provider, string model, Usage summed, DateTimeOffset day)
     {
         ArgumentNullException.ThrowIfNull(summed);

@@ -51,11 +51,12 @@ public sealed class CompareCliTests : IDisposable
         Assert.Equal(["gpt-4o", "gpt-4o-mini"], doc.RootElement.GetProperty("rows").EnumerateArray().Select(r => r.GetProperty("key").GetString()));
         var big = Row(doc, "gpt-4o");
         var mini = Row(doc, "gpt-4o-mini");
-        // Nearest rank over the successful calls only: [100, 200, 300] → p50 = 2nd = 200, p95 = 3rd = 300; [400, 600] → 400, 600.
-        Assert.Equal(200, big.GetProperty("latency_p50_ms").GetInt64());
-        Assert.Equal(300, big.GetProperty("latency_p95_ms").GetInt64());
-        Assert.Equal(400, mini.GetProperty("latency_p50_ms").GetInt64());
-        Assert.Equal(600, mini.GetProperty("latency_p95_ms").GetInt64());
+        // Nearest rank over the successful calls only: [100, 200, 300] → p50 = 2nd = 200, p95 = 3rd = 300; [400, 600] → 400, 600;
+        // each reported as the upper bound of its latency bucket (docs/analytics.md): 201, 303, 403, 607.
+        Assert.Equal(201, big.GetProperty("latency_p50_ms").GetInt64());
+        Assert.Equal(303, big.GetProperty("latency_p95_ms").GetInt64());
+        Assert.Equal(403, mini.GetProperty("latency_p50_ms").GetInt64());
+        Assert.Equal(607, mini.GetProperty("latency_p95_ms").GetInt64());
         Assert.Equal(0.75m, big.GetProperty("success_rate").GetDecimal());
         Assert.Equal(95.24m, big.GetProperty("share_percent").GetDecimal());
         Assert.Equal(1m, Money(big.GetProperty("avg_cost_per_request")));
@@ -64,8 +65,8 @@ public sealed class CompareCliTests : IDisposable
         Assert.Equal(0.066666667m, Money(mini.GetProperty("cost_per_1k_tokens")));  // 0.2 × 1000 / 3000
         Assert.Equal(0.5m, big.GetProperty("output_input_ratio").GetDecimal());
         Assert.Equal(0m, big.GetProperty("cache_hit_rate").GetDecimal());
-        // gpt-4o: 100 × 0.75 × (0.066666667 / 0.666666667)^0.7 × (200 / 200)^0.3 = 75 × 0.19953 = 15.0
-        // mini:   100 × 1 × 1 × (200 / 400)^0.3 = 81.2
+        // gpt-4o: 100 × 0.75 × (0.066666667 / 0.666666667)^0.7 × (201 / 201)^0.3 = 75 × 0.19953 = 15.0
+        // mini:   100 × 1 × 1 × (201 / 403)^0.3 = 81.2
         Assert.Equal(15.0m, big.GetProperty("efficiency_score").GetDecimal());
         Assert.Equal(81.2m, mini.GetProperty("efficiency_score").GetDecimal());
         Assert.Equal(0, human.ExitCode);
@@ -116,7 +117,7 @@ public sealed class CompareCliTests : IDisposable
         Assert.Equal(["gpt-4o", "(other)"], doc.RootElement.GetProperty("rows").EnumerateArray().Select(r => r.GetProperty("key").GetString()));
         var other = Row(doc, "(other)");
         Assert.Equal(0.75m, Money(other.GetProperty("cost")));
-        Assert.Equal(500, other.GetProperty("latency_p95_ms").GetInt64());
+        Assert.Equal(503, other.GetProperty("latency_p95_ms").GetInt64()); // 500 ms, in the bucket 500–503 ms
         Assert.Equal(Money(doc.RootElement.GetProperty("total")), doc.RootElement.GetProperty("rows").EnumerateArray().Sum(r => Money(r.GetProperty("cost"))));
     }
 

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
 using Tollgate.Gateway.Tests.Infrastructure;
 using Tollgate.Ledger;
 
@@ -127,6 +128,49 @@ public sealed class AnalyticsEndpointTests
             vsPrevious.Groups.Select(g => (g.Key, g.Cost, g.PreviousCost, g.ChangePercent)));
         Assert.Equal(HttpStatusCode.BadRequest, bogus.StatusCode);
         Assert.Equal(HttpStatusCode.BadRequest, open.StatusCode);
+    }
+
+    [Fact]
+    public async Task Compare_OneBerlinDayByModel_PercentilesFromTheLatencyRollupsAsComputedByHand()
+    {
+        await using var gateway = await StartAsync();
+        var ledger = gateway.Host.Services.GetRequiredService<ILedgerStore>();
+        // Berlin's 5 October 2026 (CEST, +02:00) runs from 4 October 22:00 to 5 October 22:00 UTC.
+        var start = new DateTimeOffset(2026, 10, 4, 22, 0, 0, TimeSpan.Zero);
+        var calls = new (string Model, TimeSpan At, long LatencyMs, bool Success)[]
+        {
+            ("gpt-4o", TimeSpan.FromSeconds(-1), 5, true), // the day before in Berlin
+            ("gpt-4o", TimeSpan.Zero, 250, true),
+            ("gpt-4o", TimeSpan.FromMinutes(7.5), 40, true),
+            ("gpt-4o", TimeSpan.FromHours(3), 120, true),
+            ("gpt-4o", TimeSpan.FromHours(9), 3000, false), // failed: no latency counted
+            ("gpt-4o", TimeSpan.FromHours(12.1), 90, true),
+            ("gpt-4o", TimeSpan.FromHours(23.99), 100, true),
+            ("gpt-4o-mini", TimeSpan.FromHours(1), 2000, true),
+            ("gpt-4o-mini", TimeSpan.FromHours(20), 1000, true),
+            ("gpt-4o-mini", TimeSpan.FromHours(24), 1, true), // the day after
+        };
+        await ledger.AppendAsync([.. calls.Select((c, i) => new UsageRecord
+        {
+            RequestId = $"lat-{i}",
+            Timestamp = start + c.At,
+            Provider = "openai",
+            Model = c.Model,
+            Usage = new Tollgate.Costing.Usage { InputTokens = 10, OutputTokens = 5 },
+            TotalCost = 0.001m * (c.Model == "gpt-4o" ? 2 : 1),
+            LatencyMs = c.LatencyMs,
+            Success = c.Success,
+        })], Ct);
+
+        using var doc = JsonDocument.Parse(await gateway.Admin.GetStringAsync("/admin/analytics/compare?by=model&from=2026-10-05&to=2026-10-05&tz=Europe/Berlin", Ct));
+
+        // gpt-4o: 40, 90, 100, 120, 250 ms. p50 = 3rd = 100 ms (exact below 128 ms); p95 = 5th = 250 ms, in bucket 250–251 ms.
+        // gpt-4o-mini: 1000, 2000 ms. p50 = 1st = 1000 ms, in bucket 1000–1007 ms; p95 = 2nd = 2000 ms, in bucket 2000–2015 ms.
+        var rows = doc.RootElement.GetProperty("rows").EnumerateArray()
+            .Select(r => (r.GetProperty("key").GetString(), r.GetProperty("requests").GetInt64(), r.GetProperty("latency_p50_ms").GetInt64(), r.GetProperty("latency_p95_ms").GetInt64()))
+            .ToList();
+        Assert.Equal([("gpt-4o", 6L, 100L, 251L), ("gpt-4o-mini", 2L, 1007L, 2015L)], rows);
+        Assert.False(doc.RootElement.TryGetProperty("note", out var note) && note.ValueKind == JsonValueKind.String);
     }
 
     [Theory]

@@ -1,7 +1,7 @@
 namespace Tollgate.Stores.Tests.Ledger;
 
 /// <summary>
-/// Turns a current ledger back into what schema version 1 to 8 stored — 8: tag rollups keyed by (time, tag key, tag value) only; before 8 no tag rollups; before 7 no narrow daily rollup; before 6 no narrow quarter-hour rollup; before 5 no fingerprint columns; before 4 no quarter-hour rollup; before 3, wide
+/// Turns a current ledger back into what schema version 1 to 9 stored — 9: no latency rollups; 8: tag rollups keyed by (time, tag key, tag value) only; before 8 no tag rollups; before 7 no narrow daily rollup; before 6 no narrow quarter-hour rollup; before 5 no fingerprint columns; before 4 no quarter-hour rollup; before 3, wide
 /// rollups keyed by the seven dimension text columns (version 1 without the daily rollup) — filled from the ledger's own records, so the upgrade on open
 /// can be tested against the older layout exactly as those versions wrote it.
 /// </summary>
@@ -16,15 +16,21 @@ internal static class LegacyLedgerSchema
         "requests, input_tokens, cache_read_tokens, cache_write_tokens, output_tokens, reasoning_tokens, " +
         "cost_nanos, input_cost_nanos, output_cost_nanos, errors, estimated, unpriced, latency_ms_sum";
 
-    public static string Sqlite(int version) => version == 8
-        ? Version8Tags("(ts / 900000000) * 900", "ledger_records r, json_each(r.tags) j", "TEXT NOT NULL", "INTEGER", SqliteSums, " WITHOUT ROWID")
-        : Build(
+    /// <summary>Before version 10 there were no latency rollups.</summary>
+    private const string DropLatency = "DROP TABLE ledger_rollup_latency_quarter; DROP TABLE ledger_rollup_latency_daily; ";
+
+    public static string Sqlite(int version) => version switch
+    {
+        9 => DropLatency + "UPDATE tollgate_meta SET value = '9' WHERE key = 'ledger.schema_version';",
+        8 => DropLatency + Version8Tags("(ts / 900000000) * 900", "ledger_records r, json_each(r.tags) j", "TEXT NOT NULL", "INTEGER", SqliteSums, " WITHOUT ROWID"),
+        _ => Build(
         version,
         hourOfTs: "(ts / 3600000000) * 3600",
         textKey: "TEXT NOT NULL",
         intType: "INTEGER",
         sums: SqliteSums,
-        tableSuffix: " WITHOUT ROWID");
+        tableSuffix: " WITHOUT ROWID"),
+    };
 
     private const string SqliteSums =
         "COUNT(*), SUM(input_tokens), SUM(cache_read_tokens), SUM(cache_write_tokens), SUM(output_tokens), SUM(reasoning_tokens), " +
@@ -54,23 +60,29 @@ internal static class LegacyLedgerSchema
             """;
     }
 
-    public static string Postgres(int version) => version == 8
-        ? Version8Tags("(floor(date_part('epoch', ts) / 900) * 900)::bigint", "ledger_records r CROSS JOIN LATERAL jsonb_each_text(r.tags::jsonb) AS j(key, value)",
-            "text COLLATE \"C\" NOT NULL", "bigint", PostgresSums, "")
-        : Build(
+    public static string Postgres(int version) => version switch
+    {
+        9 => DropLatency + "UPDATE tollgate_meta SET value = '9' WHERE key = 'ledger.schema_version';",
+        8 => DropLatency + Version8Tags("(floor(date_part('epoch', ts) / 900) * 900)::bigint", "ledger_records r CROSS JOIN LATERAL jsonb_each_text(r.tags::jsonb) AS j(key, value)",
+            "text COLLATE \"C\" NOT NULL", "bigint", PostgresSums, ""),
+        _ => Build(
         version,
         hourOfTs: "(floor(date_part('epoch', ts) / 3600) * 3600)::bigint",
         textKey: "text COLLATE \"C\" NOT NULL",
         intType: "bigint",
         sums: PostgresSums,
-        tableSuffix: "");
+        tableSuffix: ""),
+    };
 
     /// <summary>Before version 5 the records had no fingerprint columns.</summary>
     private const string DropFingerprints =
         "ALTER TABLE ledger_records DROP COLUMN request_fingerprint; ALTER TABLE ledger_records DROP COLUMN prefix_fingerprint; " +
         "ALTER TABLE ledger_records DROP COLUMN prefix_tokens; ";
 
-    private static string Build(int version, string hourOfTs, string textKey, string intType, string sums, string tableSuffix)
+    private static string Build(int version, string hourOfTs, string textKey, string intType, string sums, string tableSuffix) =>
+        DropLatency + BuildBefore8(version, hourOfTs, textKey, intType, sums, tableSuffix);
+
+    private static string BuildBefore8(int version, string hourOfTs, string textKey, string intType, string sums, string tableSuffix)
     {
         // Before version 8 there were no tag rollups; before 6 no narrow rollups; version 6 had the quarter-hour one only.
         const string DropTags = "DROP TABLE ledger_rollup_tag_quarter; DROP TABLE ledger_rollup_tag_daily; ";

@@ -1,0 +1,94 @@
+using Tollgate.Analytics;
+using Tollgate.Ledger;
+using Tollgate.Pricing;
+
+namespace Tollgate.Stores.Tests.Ledger;
+
+/// <summary>
+/// The latency rollups: a comparison's percentiles from them are the exact nearest-rank percentile's bucket (so within
+/// 1/64 above it, and exact below 128 ms) in any zone and range, and its cache savings from sums equal every record's.
+/// </summary>
+public abstract partial class LedgerStoreConformanceTests
+{
+    [Theory]
+    [InlineData("Europe/Berlin")]
+    [InlineData("Asia/Kolkata")]
+    [InlineData("Asia/Kathmandu")]
+    public async Task CompareAsync_ZoneRangesOffTheQuarterHours_PercentilesAreTheExactPercentilesBucket(string zoneId)
+    {
+        var zone = TimeZoneInfo.FindSystemTimeZoneById(zoneId);
+        await using var store = await CreateStoreAsync();
+        var random = new Random(zoneId.Length);
+        // Latencies from a few ms to a minute: exact buckets, and buckets 1/64 wide.
+        var records = ZoneLedger(zone, seed: zoneId.Length).Select(r => r with { LatencyMs = (long)Math.Exp(random.NextDouble() * 11) }).ToList();
+        await AppendInBatches(store, records, 97);
+        var analytics = new LedgerAnalytics(store);
+        foreach (var (localStart, days) in new[] { (new DateTime(2026, 3, 27, 0, 7, 13), 1), (new DateTime(2026, 3, 25, 9, 0, 0), 12), (new DateTime(2026, 10, 2, 23, 52, 1), 29) })
+        {
+            var from = new DateTimeOffset(localStart, zone.GetUtcOffset(localStart)).AddTicks(37);
+            var to = new DateTimeOffset(localStart.AddDays(days), zone.GetUtcOffset(localStart.AddDays(days)));
+            foreach (var (by, tenant) in new[] { (LedgerDimension.Model, (string?)null), (LedgerDimension.Provider, "tenant-1"), (LedgerDimension.Tenant, null) })
+            {
+                var filter = new LedgerFilter { From = from, To = to, Tenant = tenant };
+                var outcome = await analytics.CompareWithinLimitAsync(new BreakdownQuery { Filter = filter, By = AnalyticsDimension.Of(by) }, rawLimit: 0, cancellationToken: Ct);
+
+                var comparison = outcome.Value!;
+                Assert.Null(comparison.Note);
+                var expected = records.Where(filter.Matches).GroupBy(r => LedgerReportBuilder.KeyOf(r, by) ?? CostReport.NoneKey).ToDictionary(g => g.Key, g => g.ToList());
+                Assert.Equal(expected.Keys.Order(StringComparer.Ordinal), comparison.Rows.Select(r => r.Key).Order(StringComparer.Ordinal));
+                foreach (var row in comparison.Rows)
+                {
+                    Assert.Equal(LedgerTestData.Sum(expected[row.Key]), row.Metrics);
+                    var latencies = expected[row.Key].Where(r => r.Success).Select(r => r.LatencyMs).Order().ToList();
+                    foreach (var (q, actual) in new[] { (0.50, row.LatencyP50Ms), (0.95, row.LatencyP95Ms) })
+                    {
+                        var exact = latencies[Math.Clamp((int)Math.Ceiling(q * latencies.Count), 1, latencies.Count) - 1];
+                        Assert.Equal(LatencyBuckets.Upper(LatencyBuckets.Of(exact)), actual);
+                        Assert.InRange(actual!.Value - exact, 0, exact / LatencyBuckets.SubBuckets);
+                        if (exact < LatencyBuckets.ExactBelow)
+                        {
+                            Assert.Equal(exact, actual);
+                        }
+                    }
+                }
+
+                LatencyAssert.SameAs(records.Where(filter.Matches), await store.LatencyRollupsAsync(filter, Ct));
+            }
+        }
+    }
+
+    [Fact]
+    public async Task CompareWithinLimitAsync_LedgerPricedByTheCatalog_SavingsFromSumsEqualEveryRecordRepriced()
+    {
+        await using var store = await CreateStoreAsync();
+        var engine = new CostEngine(PriceCatalog.BuiltIn);
+        var random = new Random(5);
+        var records = AtPricesInForce(engine, [.. LedgerTestData.Many(600).Select(r => r with
+        {
+            Unpriced = false,
+            Usage = new Tollgate.Costing.Usage
+            {
+                InputTokens = r.Usage.InputTokens + 2000,
+                CacheReadTokens = random.Next(3) == 0 ? 0 : r.Usage.CacheReadTokens,
+                CacheWriteTokens = random.Next(4) == 0 ? random.Next(1, 2000) : 0,
+                OutputTokens = r.Usage.OutputTokens,
+            },
+        })]);
+        await AppendInBatches(store, records, 64);
+        var calculator = new CacheSavingsCalculator(engine);
+        foreach (var by in new[] { LedgerDimension.Model, LedgerDimension.Tenant })
+        {
+            var filter = new LedgerFilter { From = LedgerTestData.Start.AddHours(5).AddMinutes(7).AddTicks(3), To = LedgerTestData.Start.AddDays(20).AddMinutes(44) };
+            var outcome = await new LedgerAnalytics(store).CompareWithinLimitAsync(
+                new BreakdownQuery { Filter = filter, By = AnalyticsDimension.Of(by) }, engine, rawLimit: 0, cancellationToken: Ct);
+
+            var comparison = outcome.Value!;
+            Assert.Null(comparison.Note);
+            var expected = records.Where(filter.Matches).GroupBy(r => LedgerReportBuilder.KeyOf(r, by)!)
+                .ToDictionary(g => g.Key, g => g.Aggregate(default(CacheSavings), (s, r) => s + calculator.Of(r)));
+            Assert.Equal(expected.OrderBy(e => e.Key, StringComparer.Ordinal), comparison.Rows.Select(r => KeyValuePair.Create(r.Key, r.CacheSavings!.Value)).OrderBy(e => e.Key, StringComparer.Ordinal));
+            Assert.Equal(expected.Values.Aggregate(default(CacheSavings), (s, v) => s + v), comparison.CacheSavings);
+            Assert.Contains(expected.Values, s => s.Records > 0 && s.Net != 0);
+        }
+    }
+}
