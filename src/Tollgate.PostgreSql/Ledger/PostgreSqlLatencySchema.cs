@@ -5,7 +5,7 @@ using Tollgate.Ledger;
 namespace Tollgate.PostgreSql.Ledger;
 
 /// <summary>
-/// The latency rollups in PostgreSQL (schema version 9): per quarter hour or UTC day × provider, model, api flavour,
+/// The latency rollups in PostgreSQL (schema version 10): per quarter hour or UTC day × provider, model, api flavour,
 /// tenant, the calls using a prompt cache and a sparse <see cref="LatencyHistogram"/> of the successful calls as a flat
 /// <c>bigint[]</c> of (bucket, count) pairs in bucket order. Two SQL functions compute a latency's bucket
 /// (<see cref="LatencyBuckets.Of"/>) and add two histograms, so an upsert adds a batch's histogram to the stored one
@@ -89,7 +89,7 @@ internal static class PostgreSqlLatencySchema
                                              "coalesce(tenant, '') AS tenant, success, latency_ms, cache_read_tokens, cache_write_tokens FROM ledger_records) AS raw";
 
     /// <summary>
-    /// Upgrading from before version 9: the latency rollups, from the raw records kept (a range before a retention cutoff
+    /// Upgrading from before version 10: the latency rollups, from the raw records kept (a range before a retention cutoff
     /// then has no latencies, as it has no raw records).
     /// </summary>
     public static readonly string Fill = $"""

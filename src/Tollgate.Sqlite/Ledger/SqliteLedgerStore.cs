@@ -264,7 +264,7 @@ public sealed class SqliteLedgerStore : ILedgerStore
     }
 
     /// <summary>
-    /// Upgrading from before version 9: the latency rollups, summed from the raw records kept, one UTC day at a time (a
+    /// Upgrading from before version 10: the latency rollups, summed from the raw records kept, one UTC day at a time (a
     /// range before a retention cutoff then has no latencies, as it has no raw records).
     /// </summary>
     private static async ValueTask FillLatencyAsync(SqliteConnection connection, SqliteTransaction transaction, CancellationToken cancellationToken)
