@@ -7,6 +7,13 @@ if (args is ["budget-cpu", ..])
     return;
 }
 
+if (args is ["fingerprint-cpu", ..])
+{
+    // CPU time of the middleware's request fingerprint alone.
+    Tollgate.Benchmarks.ExtensionsAI.FingerprintCpuRun.Run(args[1..]);
+    return;
+}
+
 if (args is ["meai-cpu", ..])
 {
     // CPU time per call of the Microsoft.Extensions.AI middleware against the bare inner client.

@@ -15,8 +15,10 @@ internal static class MessageFingerprint
     public static RequestFingerprint Chat(IEnumerable<ChatMessage> messages, ChatOptions? options, string model, ModelTokenizer tokenizer)
     {
         var canon = CanonicalRequest.Begin(model);
-        foreach (var tool in options?.Tools ?? [])
+        var tools = options?.Tools;
+        for (var t = 0; t < (tools?.Count ?? 0); t++)
         {
+            var tool = tools![t];
             if (tool is AIFunctionDeclaration function)
             {
                 canon.Tool(function.Name, function.Description, function.JsonSchema);
@@ -37,40 +39,20 @@ internal static class MessageFingerprint
             canon.EndSystem();
         }
 
-        foreach (var message in messages)
+        // Indexed loops where the collections allow: an interface's enumerator is an allocation per loop.
+        if (messages is IList<ChatMessage> list)
         {
-            canon.BeginSection();
-            if (message.AuthorName is { } author)
+            for (var m = 0; m < list.Count; m++)
             {
-                canon.Value("name", CanonicalValues.String(author));
+                Message(canon, list[m]);
             }
-
-            foreach (var content in message.Contents)
+        }
+        else
+        {
+            foreach (var message in messages)
             {
-                switch (content)
-                {
-                    case TextContent text:
-                        canon.Text(text.Text);
-                        break;
-                    case FunctionCallContent call:
-                        canon.Value("call", call.Name);
-                        break;
-                    case FunctionResultContent result:
-                        canon.Value("result", result.Result?.ToString() ?? "");
-                        break;
-                    case DataContent data:
-                        canon.Value(data.MediaType, data.Uri);
-                        break;
-                    case UriContent uri:
-                        canon.Value(uri.MediaType, uri.Uri.ToString());
-                        break;
-                    default:
-                        canon.Value(content.GetType().Name, "");
-                        break;
-                }
+                Message(canon, message);
             }
-
-            canon.EndMessage(message.Role.Value);
         }
 
         if (options is not null)
@@ -79,6 +61,43 @@ internal static class MessageFingerprint
         }
 
         return canon.Finish(tokenizer);
+    }
+
+    private static void Message(CanonicalRequest canon, ChatMessage message)
+    {
+        canon.BeginSection();
+        if (message.AuthorName is { } author)
+        {
+            canon.Value("name", CanonicalValues.String(author));
+        }
+
+        var contents = message.Contents;
+        for (var c = 0; c < contents.Count; c++)
+        {
+            switch (contents[c])
+            {
+                case TextContent text:
+                    canon.Text(text.Text);
+                    break;
+                case FunctionCallContent call:
+                    canon.Value("call", call.Name);
+                    break;
+                case FunctionResultContent result:
+                    canon.Value("result", result.Result?.ToString() ?? "");
+                    break;
+                case DataContent data:
+                    canon.Value(data.MediaType, data.Uri);
+                    break;
+                case UriContent uri:
+                    canon.Value(uri.MediaType, uri.Uri.ToString());
+                    break;
+                case var other:
+                    canon.Value(other.GetType().Name, "");
+                    break;
+            }
+        }
+
+        canon.EndMessage(message.Role.Value);
     }
 
     public static RequestFingerprint Embeddings(IEnumerable<string> values, EmbeddingGenerationOptions? options, string model, ModelTokenizer tokenizer)

@@ -141,13 +141,14 @@ public sealed class CanonicalRequest
     {
         ArgumentNullException.ThrowIfNull(tokenizer);
         var count = _sections.Count;
+        var sections = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_sections);
         Span<int> order = count <= 64 ? stackalloc int[count] : new int[count];
         var n = 0;
         foreach (var kind in (ReadOnlySpan<SectionKind>)[SectionKind.Tool, SectionKind.System, SectionKind.Message])
         {
             for (var i = 0; i < count; i++)
             {
-                if (_sections[i].Kind == kind)
+                if (sections[i].Kind == kind)
                 {
                     order[n++] = i;
                 }
@@ -158,13 +159,13 @@ public sealed class CanonicalRequest
         var last = -1;
         for (var i = 0; i < n; i++)
         {
-            if (_sections[order[i]].Breakpoint)
+            if (sections[order[i]].Breakpoint)
             {
                 last = i;
             }
         }
 
-        if (last < 0 && n > 0 && _sections[order[n - 1]].Kind == SectionKind.Message)
+        if (last < 0 && n > 0 && sections[order[n - 1]].Kind == SectionKind.Message)
         {
             last = n - 2;
         }
@@ -184,7 +185,7 @@ public sealed class CanonicalRequest
             var prefixEnd = -1;
             for (var i = 0; i < n; i++)
             {
-                var section = _sections[order[i]];
+                ref readonly var section = ref sections[order[i]];
                 Raw([(byte)section.Kind]);
                 Field((byte)'r', section.Role.AsSpan());
                 Field((byte)'c', _content.AsSpan(section.Start, section.Length));
@@ -220,7 +221,7 @@ public sealed class CanonicalRequest
                 long tokens = 0;
                 for (var i = 0; i <= last; i++)
                 {
-                    var section = _sections[order[i]];
+                    var section = sections[order[i]];
                     tokens += Tokens(tokenizer, _content.AsSpan(section.Start, section.Length)) + SectionOverheadTokens;
                 }
 
@@ -278,11 +279,14 @@ public sealed class CanonicalRequest
     /// <summary>A field of text, encoded straight into the content after its length prefix (no intermediate buffer).</summary>
     private void Field(byte tag, ReadOnlySpan<char> text)
     {
-        var length = Encoding.UTF8.GetByteCount(text);
-        Ensure(length + 16);
-        _content[_length++] = tag;
-        _length = WriteLength(_content, _length, length);
-        _length += Encoding.UTF8.GetBytes(text, _content.AsSpan(_length));
+        // One transcoding pass: the text is encoded after room for the longest prefix, then moved up to the prefix.
+        const int Room = 12;
+        Ensure(Room + Encoding.UTF8.GetMaxByteCount(text.Length));
+        var length = Encoding.UTF8.GetBytes(text, _content.AsSpan(_length + Room));
+        var at = WriteLength(_content, _length + 1, length);
+        _content[_length] = tag;
+        _content.AsSpan(_length + Room, length).CopyTo(_content.AsSpan(at));
+        _length = at + length;
     }
 
     private void Ensure(int more)
@@ -316,11 +320,28 @@ public sealed class CanonicalRequest
         }
     }
 
+    /// <summary>The length in decimal digits and a colon (written by hand: a formatting call per field cost more than the rest of it).</summary>
     private static int WriteLength(Span<byte> target, int at, int length)
     {
-        length.TryFormat(target[at..], out var written, default, CultureInfo.InvariantCulture);
-        target[at + written] = (byte)':';
-        return at + written + 1;
+        var digits = Digits(length);
+        for (int i = at + digits - 1, rest = length; i >= at; i--, rest /= 10)
+        {
+            target[i] = (byte)('0' + (rest % 10));
+        }
+
+        target[at + digits] = (byte)':';
+        return at + digits + 1;
+    }
+
+    private static int Digits(int value)
+    {
+        var digits = 1;
+        for (; value >= 10; value /= 10)
+        {
+            digits++;
+        }
+
+        return digits;
     }
 
     private static RequestFingerprint Remember(UInt128 hash, RequestFingerprint fingerprint)
@@ -329,7 +350,13 @@ public sealed class CanonicalRequest
         return fingerprint;
     }
 
-    private static string Hex(UInt128 hash) => hash.ToString("x32", CultureInfo.InvariantCulture);
+    /// <summary>The hash as 32 lowercase hex digits, high half first (XXH128's canonical order).</summary>
+    private static string Hex(UInt128 hash)
+    {
+        Span<byte> bytes = stackalloc byte[16];
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt128BigEndian(bytes, hash);
+        return Convert.ToHexStringLower(bytes);
+    }
 
     private readonly record struct Section(SectionKind Kind, string Role, int Start, int Length, bool Breakpoint);
 }
