@@ -8,6 +8,9 @@ namespace Tollgate.Ledger;
 /// </summary>
 public sealed class LatencyHistogram
 {
+    /// <summary>The most bytes one encoded pair takes: a bucket gap (an int, 5 varint bytes) and a count (a long, 10).</summary>
+    private const int MaxPairBytes = 15;
+
     private readonly Dictionary<int, long> _counts = [];
 
     /// <summary>Calls counted.</summary>
@@ -92,16 +95,26 @@ public sealed class LatencyHistogram
     /// <summary>The pairs as unsigned LEB128 varints, each bucket as the gap from the previous one (a few bytes a pair).</summary>
     public byte[] Encode()
     {
-        var bytes = new List<byte>(_counts.Count * 3);
-        var previous = 0;
-        foreach (var (bucket, count) in Buckets)
+        var n = _counts.Count;
+        Span<int> buckets = n <= 256 ? stackalloc int[n] : new int[n];
+        var k = 0;
+        foreach (var bucket in _counts.Keys)
         {
-            Write(bytes, (ulong)(bucket - previous));
-            Write(bytes, (ulong)count);
+            buckets[k++] = bucket;
+        }
+
+        buckets.Sort();
+        Span<byte> bytes = n <= 256 ? stackalloc byte[n * MaxPairBytes] : new byte[n * MaxPairBytes];
+        var at = 0;
+        var previous = 0;
+        foreach (var bucket in buckets)
+        {
+            at = Write(bytes, at, (ulong)(bucket - previous));
+            at = Write(bytes, at, (ulong)_counts[bucket]);
             previous = bucket;
         }
 
-        return [.. bytes];
+        return bytes[..at].ToArray();
     }
 
     public static LatencyHistogram Decode(ReadOnlySpan<byte> bytes)
@@ -118,23 +131,89 @@ public sealed class LatencyHistogram
         return histogram;
     }
 
-    /// <summary>Two encoded histograms added up, encoded (the SQLite rollups' upsert merges with it).</summary>
+    /// <summary>
+    /// Two encoded histograms added up, encoded (the SQLite rollups' upsert merges with it): the two sorted varint
+    /// streams merged as they are read, so an upsert allocates nothing but its result.
+    /// </summary>
     public static byte[] Merge(byte[]? a, byte[]? b)
     {
-        var sum = Decode(a);
-        sum.Add(Decode(b));
-        return sum.Encode();
+        if (a is null || a.Length == 0)
+        {
+            return b ?? [];
+        }
+
+        if (b is null || b.Length == 0)
+        {
+            return a;
+        }
+
+        // Gaps only shrink when two streams interleave; a count grows by at most one varint byte when two are added.
+        var bound = a.Length + b.Length + ((a.Length + b.Length) / 2) + MaxPairBytes;
+        var rented = System.Buffers.ArrayPool<byte>.Shared.Rent(bound);
+        try
+        {
+            var output = rented.AsSpan();
+            int i = 0, j = 0, at = 0, previous = 0;
+            int bucketA = 0, bucketB = 0;
+            ulong countA = 0, countB = 0;
+            var hasA = Next(a, ref i, ref bucketA, ref countA);
+            var hasB = Next(b, ref j, ref bucketB, ref countB);
+            while (hasA || hasB)
+            {
+                int bucket;
+                ulong count;
+                if (hasA && (!hasB || bucketA < bucketB))
+                {
+                    (bucket, count) = (bucketA, countA);
+                    hasA = Next(a, ref i, ref bucketA, ref countA);
+                }
+                else if (hasB && (!hasA || bucketB < bucketA))
+                {
+                    (bucket, count) = (bucketB, countB);
+                    hasB = Next(b, ref j, ref bucketB, ref countB);
+                }
+                else
+                {
+                    (bucket, count) = (bucketA, countA + countB);
+                    hasA = Next(a, ref i, ref bucketA, ref countA);
+                    hasB = Next(b, ref j, ref bucketB, ref countB);
+                }
+
+                at = Write(output, at, (ulong)(bucket - previous));
+                at = Write(output, at, count);
+                previous = bucket;
+            }
+
+            return output[..at].ToArray();
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(rented);
+        }
+
+        static bool Next(ReadOnlySpan<byte> bytes, ref int i, ref int bucket, ref ulong count)
+        {
+            if (i >= bytes.Length)
+            {
+                return false;
+            }
+
+            bucket += (int)Read(bytes, ref i);
+            count = Read(bytes, ref i);
+            return true;
+        }
     }
 
-    private static void Write(List<byte> bytes, ulong value)
+    private static int Write(Span<byte> bytes, int at, ulong value)
     {
         while (value >= 0x80)
         {
-            bytes.Add((byte)(value | 0x80));
+            bytes[at++] = (byte)(value | 0x80);
             value >>= 7;
         }
 
-        bytes.Add((byte)value);
+        bytes[at++] = (byte)value;
+        return at;
     }
 
     private static ulong Read(ReadOnlySpan<byte> bytes, ref int i)

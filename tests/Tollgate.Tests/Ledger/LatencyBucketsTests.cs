@@ -104,4 +104,29 @@ public sealed class LatencyBucketsTests
         Assert.Equal([(5, 2L), (LatencyBuckets.Of(300), 2L), (LatencyBuckets.Of(70_000), 1L), (LatencyBuckets.Of(long.MaxValue), 1L)], merged.Buckets);
         Assert.Empty(LatencyHistogram.Decode(LatencyHistogram.Merge(null, null)).Buckets);
     }
+
+    [Fact]
+    public void Merge_RandomHistograms_SameBytesAsDecodingAddingAndEncoding()
+    {
+        var random = new Random(7);
+        for (var round = 0; round < 500; round++)
+        {
+            var a = new LatencyHistogram();
+            var b = new LatencyHistogram();
+            for (var i = random.Next(0, 40); i > 0; i--)
+            {
+                a.AddBucket(random.Next(0, 2_000), random.NextInt64(1, 1L << random.Next(1, 62)));
+            }
+
+            for (var i = random.Next(0, 40); i > 0; i--)
+            {
+                b.AddBucket(random.Next(0, 2_000), random.NextInt64(1, 1L << random.Next(1, 62)));
+            }
+
+            var expected = LatencyHistogram.Decode(a.Encode());
+            expected.Add(LatencyHistogram.Decode(b.Encode()));
+
+            Assert.Equal(expected.Encode(), LatencyHistogram.Merge(a.Encode(), b.Encode()));
+        }
+    }
 }
