@@ -637,7 +637,8 @@ public sealed class PostgreSqlLedgerStore : ILedgerStore
 
             foreach (var step in steps)
             {
-                await using var command = new NpgsqlCommand(step, connection, transaction);
+                // No time limit: a fill reads every record once (tens of seconds at 10 M), and a timeout would undo it all.
+                await using var command = new NpgsqlCommand(step, connection, transaction) { CommandTimeout = 0 };
                 await command.ExecuteNonQueryAsync(cancellationToken);
             }
 
