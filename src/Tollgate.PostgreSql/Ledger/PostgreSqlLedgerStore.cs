@@ -332,26 +332,14 @@ public sealed class PostgreSqlLedgerStore : ILedgerStore
         {
             await using var command = Command(sql.Rollups, sql.RollupParameters);
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                rows.Add(new LatencyRollupRow(
-                    LedgerReportBuilder.DayOf(reader.GetInt64(0)), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4),
-                    reader.GetInt64(5), LatencyHistogram.FromPairs(reader.GetFieldValue<long[]>(6))));
-            }
+            await LatencyQuerySql.ReadRollupsAsync(reader, static (r, i) => LatencyHistogram.FromPairs(r.GetFieldValue<long[]>(i)), rows, cancellationToken);
         }
 
         if (sql.Raw.Length > 0)
         {
-            var cells = new Dictionary<(long, string, string, string, string), LatencyCell>();
             await using var command = Command(sql.Raw, sql.RawParameters);
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                LatencyQuerySql.AddRaw(cells, reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4),
-                    reader.GetInt64(5), reader.GetInt64(6), reader.GetInt64(7));
-            }
-
-            rows.AddRange(LatencyQuerySql.Rows(cells));
+            await LatencyQuerySql.ReadRawAsync(reader, rows, cancellationToken);
         }
 
         return rows;

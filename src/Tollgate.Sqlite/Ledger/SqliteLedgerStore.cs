@@ -226,26 +226,14 @@ public sealed class SqliteLedgerStore : ILedgerStore
         {
             await using var command = Command(connection, sql.Rollups, sql.RollupParameters);
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                rows.Add(new LatencyRollupRow(
-                    LedgerReportBuilder.DayOf(reader.GetInt64(0)), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4),
-                    reader.GetInt64(5), LatencyHistogram.Decode(reader.IsDBNull(6) ? [] : (byte[])reader.GetValue(6))));
-            }
+            await LatencyQuerySql.ReadRollupsAsync(reader, static (r, i) => LatencyHistogram.Decode(r.IsDBNull(i) ? [] : (byte[])r.GetValue(i)), rows, cancellationToken);
         }
 
         if (sql.Raw.Length > 0)
         {
-            var cells = new Dictionary<(long, string, string, string, string), LatencyCell>();
             await using var command = Command(connection, sql.Raw, sql.RawParameters);
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                LatencyQuerySql.AddRaw(cells, reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4),
-                    reader.GetInt64(5), reader.GetInt64(6), reader.GetInt64(7));
-            }
-
-            rows.AddRange(LatencyQuerySql.Rows(cells));
+            await LatencyQuerySql.ReadRawAsync(reader, rows, cancellationToken);
         }
 
         return rows;

@@ -92,6 +92,36 @@ internal sealed class LatencyQuerySql
         }
     }
 
+    /// <summary>The rows a reader of the rollup query returns, each histogram decoded by the store's own encoding.</summary>
+    public static async Task ReadRollupsAsync(
+        System.Data.Common.DbDataReader reader, Func<System.Data.Common.DbDataReader, int, LatencyHistogram> histogram, List<LatencyRollupRow> rows, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(reader);
+        ArgumentNullException.ThrowIfNull(histogram);
+        ArgumentNullException.ThrowIfNull(rows);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            rows.Add(new LatencyRollupRow(
+                LedgerReportBuilder.DayOf(reader.GetInt64(0)), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4),
+                reader.GetInt64(5), histogram(reader, 6)));
+        }
+    }
+
+    /// <summary>The rows a reader of the raw query returns, summed per day and narrow dimensions.</summary>
+    public static async Task ReadRawAsync(System.Data.Common.DbDataReader reader, List<LatencyRollupRow> rows, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(reader);
+        ArgumentNullException.ThrowIfNull(rows);
+        var cells = new Dictionary<(long, string, string, string, string), LatencyCell>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            AddRaw(cells, reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4),
+                reader.GetInt64(5), reader.GetInt64(6), reader.GetInt64(7));
+        }
+
+        rows.AddRange(Rows(cells));
+    }
+
     public static IEnumerable<LatencyRollupRow> Rows(Dictionary<(long, string, string, string, string), LatencyCell> cells) =>
         cells.Select(c => new LatencyRollupRow(c.Key.Item1, c.Key.Item2, c.Key.Item3, c.Key.Item4, c.Key.Item5, c.Value.CacheCalls, c.Value.Histogram));
 

@@ -220,7 +220,7 @@ public sealed class DashboardBrowserTests
 
                 await page.Clock.RunForAsync(31_000);
                 await page.WaitForSelectorAsync("main[data-loaded=true]");
-                await page.WaitForTimeoutAsync(300);
+                await UntilAsync(page, () => overviews >= 1); // a loaded machine may take longer than a fixed wait
                 Assert.Equal(1, overviews);
 
                 await page.EvaluateAsync("() => { Object.defineProperty(document, 'hidden', { value: true, configurable: true }); document.dispatchEvent(new Event('visibilitychange')); }");
@@ -229,8 +229,17 @@ public sealed class DashboardBrowserTests
                 Assert.Equal(1, overviews);
 
                 await page.EvaluateAsync("() => { Object.defineProperty(document, 'hidden', { value: false, configurable: true }); document.dispatchEvent(new Event('visibilitychange')); }");
-                await page.WaitForTimeoutAsync(500);
+                await UntilAsync(page, () => overviews >= 2);
                 Assert.Equal(2, overviews);
+            }
+        }
+
+        // Polls the page's event loop (so its request events are delivered) until the condition holds or 10 s pass.
+        static async Task UntilAsync(IPage page, Func<bool> condition)
+        {
+            for (var waited = 0; !condition() && waited < 10_000; waited += 50)
+            {
+                await page.WaitForTimeoutAsync(50);
             }
         }
     }
