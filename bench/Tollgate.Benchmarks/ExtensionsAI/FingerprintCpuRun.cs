@@ -28,21 +28,19 @@ internal static class FingerprintCpuRun
             var best = double.MaxValue;
             for (var round = 0; round < 3; round++)
             {
-                var start = ThreadCpuNs();
+                var start = MiddlewareCpuRun.ThreadCpuNs();
                 var bytes = GC.GetAllocatedBytesForCurrentThread();
                 for (var i = 0; i < calls; i++)
                 {
                     MessageFingerprint.Chat(messages(round * calls + i), MiddlewareBenchSetup.Options, "gpt-4o-mini", tokenizer);
                 }
 
-                best = Math.Min(best, (ThreadCpuNs() - start) / (double)calls);
+                best = Math.Min(best, (MiddlewareCpuRun.ThreadCpuNs() - start) / (double)calls);
                 bytes = (GC.GetAllocatedBytesForCurrentThread() - bytes) / calls;
-                Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {name}: {(ThreadCpuNs() - start) / (double)calls:N0} ns, {bytes} B"));
+                Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {name}: {(MiddlewareCpuRun.ThreadCpuNs() - start) / (double)calls:N0} ns, {bytes} B"));
             }
 
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name,-16} {best,7:N0} ns CPU/call (fingerprint and the loop's message list)"));
         }
     }
-
-    private static long ThreadCpuNs() => long.Parse(File.ReadAllText("/proc/thread-self/schedstat").Split(' ')[0], CultureInfo.InvariantCulture);
 }

@@ -116,7 +116,7 @@ internal static class MiddlewareCpuRun
     }
 
     /// <summary>CPU time of the calling thread so far (Linux schedstat, nanoseconds); the loop stays on one thread while every call completes synchronously.</summary>
-    private static long ThreadCpuNs() => long.Parse(File.ReadAllText("/proc/thread-self/schedstat").Split(' ')[0], CultureInfo.InvariantCulture);
+    internal static long ThreadCpuNs() => long.Parse(File.ReadAllText("/proc/thread-self/schedstat").Split(' ')[0], CultureInfo.InvariantCulture);
 
     private static void Report(string name, (double CpuNs, double WallNs, double Bytes) measured, (double CpuNs, double WallNs, double Bytes) baseline) =>
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,

@@ -178,10 +178,7 @@ internal sealed class WriteCommands : IDisposable
         foreach (var (k, cell) in rows)
         {
             s.Bind(1, k.Time);
-            s.Bind(2, k.Provider);
-            s.Bind(3, k.Model);
-            s.Bind(4, k.ApiFlavor);
-            s.Bind(5, k.Tenant);
+            BindNarrow(s, 2, k.Provider, k.Model, k.ApiFlavor, k.Tenant);
             s.Bind(6, cell.CacheCalls);
             s.Bind(7, cell.Histogram.Encode());
             s.Execute();
@@ -195,10 +192,7 @@ internal sealed class WriteCommands : IDisposable
             s.Bind(1, k.Key);
             s.Bind(2, k.Value);
             s.Bind(3, k.Time);
-            s.Bind(4, k.Provider);
-            s.Bind(5, k.Model);
-            s.Bind(6, k.ApiFlavor);
-            s.Bind(7, k.Tenant);
+            BindNarrow(s, 4, k.Provider, k.Model, k.ApiFlavor, k.Tenant);
             BindMetrics(s, 8, m);
             s.Execute();
         }
@@ -209,13 +203,19 @@ internal sealed class WriteCommands : IDisposable
         foreach (var (k, m) in rows)
         {
             s.Bind(1, k.Time);
-            s.Bind(2, k.Provider);
-            s.Bind(3, k.Model);
-            s.Bind(4, k.ApiFlavor);
-            s.Bind(5, k.Tenant);
+            BindNarrow(s, 2, k.Provider, k.Model, k.ApiFlavor, k.Tenant);
             BindMetrics(s, 6, m);
             s.Execute();
         }
+    }
+
+    /// <summary>The narrow dimensions every narrow, tag and latency rollup row is keyed by, from parameter <paramref name="first"/> on.</summary>
+    private static void BindNarrow(RawStatement s, int first, string provider, string model, string apiFlavor, string tenant)
+    {
+        s.Bind(first, provider);
+        s.Bind(first + 1, model);
+        s.Bind(first + 2, apiFlavor);
+        s.Bind(first + 3, tenant);
     }
 
     private long DimId(in RollupDims dims)

@@ -596,20 +596,11 @@ public sealed class LedgerAnalytics
     private async ValueTask<Dictionary<string, CacheSavings>?> DailySavingsAsync(BreakdownQuery query, ICostCalculator pricing,
         (string Provider, string Model) pair, Dictionary<(long Day, string Key), long> cacheCalls, CancellationToken cancellationToken)
     {
-        var report = await _store.QueryAsync(new LedgerQuery
-        {
-            Filter = query.Filter with { Provider = pair.Provider, Model = pair.Model },
-            GroupBy = query.By.Dimension,
-            Bucket = TimeBucket.Day,
-            TimeZone = TimeZoneInfo.Utc,
-        }, cancellationToken);
         var savings = new Dictionary<string, CacheSavings>(StringComparer.Ordinal);
-        foreach (var group in report.Groups)
+        foreach (var (key, unixDay, m) in await ModelDailySums.ReadAsync(_store, query.Filter, query.By.Dimension, pair, cancellationToken))
         {
-            var key = string.IsNullOrEmpty(group.Key) ? CostReport.NoneKey : group.Key;
-            var day = group.BucketStart!.Value;
-            var calls = cacheCalls.GetValueOrDefault((day.ToUnixTimeSeconds(), key));
-            var m = group.Metrics;
+            var day = DateTimeOffset.FromUnixTimeSeconds(unixDay);
+            var calls = cacheCalls.GetValueOrDefault((unixDay, key));
             if (calls == 0 && m.CacheReadTokens == 0 && m.CacheWriteTokens == 0)
             {
                 continue;
@@ -620,10 +611,10 @@ public sealed class LedgerAnalytics
                 return null;
             }
 
-            var actual = pricing.CalculateSumsTotal(pair.Provider, pair.Model, Summed(m, reads: true, writes: true), day);
-            var noReads = pricing.CalculateSumsTotal(pair.Provider, pair.Model, Summed(m, reads: false, writes: true), day);
-            var noWrites = pricing.CalculateSumsTotal(pair.Provider, pair.Model, Summed(m, reads: true, writes: false), day);
-            var none = pricing.CalculateSumsTotal(pair.Provider, pair.Model, Summed(m, reads: false, writes: false), day);
+            var actual = pricing.CalculateSumsTotal(pair.Provider, pair.Model, m.SummedUsage(), day);
+            var noReads = pricing.CalculateSumsTotal(pair.Provider, pair.Model, m.SummedUsage(cacheReads: false), day);
+            var noWrites = pricing.CalculateSumsTotal(pair.Provider, pair.Model, m.SummedUsage(cacheWrites: false), day);
+            var none = pricing.CalculateSumsTotal(pair.Provider, pair.Model, m.SummedUsage(cacheReads: false, cacheWrites: false), day);
             if (!actual.Priced || !noReads.Priced || !noWrites.Priced || !none.Priced)
             {
                 return null;
@@ -635,23 +626,6 @@ public sealed class LedgerAnalytics
         }
 
         return savings;
-
-        // The summed usage, its cache units dropped as the per-record repricing drops them (their tokens stay in input).
-        static Usage Summed(LedgerMetrics m, bool reads, bool writes)
-        {
-            var usage = new Usage { Requests = m.Requests, InputTokens = m.InputTokens, OutputTokens = m.OutputTokens, ReasoningTokens = m.ReasoningTokens };
-            if (reads)
-            {
-                usage.CacheReadTokens = m.CacheReadTokens;
-            }
-
-            if (writes)
-            {
-                usage.CacheWriteTokens = m.CacheWriteTokens;
-            }
-
-            return usage;
-        }
     }
 
     private static Comparison Compare(Dictionary<string, ComparisonGroup> groups, int? top, bool withSavings)

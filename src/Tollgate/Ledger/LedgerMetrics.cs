@@ -24,6 +24,27 @@ public readonly record struct LedgerMetrics(
 
     public decimal OutputCost => Money.FromNanos(OutputCostNanos);
 
+    /// <summary>
+    /// The usage these sums add up to: the requests and the five summed units (what prices exactly from sums); without
+    /// <paramref name="cacheReads"/> or <paramref name="cacheWrites"/> that unit is left unreported, as repricing a call
+    /// without its cache drops it (its tokens stay in the input).
+    /// </summary>
+    public Tollgate.Costing.Usage SummedUsage(bool cacheReads = true, bool cacheWrites = true)
+    {
+        var usage = new Tollgate.Costing.Usage { Requests = Requests, InputTokens = InputTokens, OutputTokens = OutputTokens, ReasoningTokens = ReasoningTokens };
+        if (cacheReads)
+        {
+            usage.CacheReadTokens = CacheReadTokens;
+        }
+
+        if (cacheWrites)
+        {
+            usage.CacheWriteTokens = CacheWriteTokens;
+        }
+
+        return usage;
+    }
+
     public static LedgerMetrics Of(UsageRecord record)
     {
         ArgumentNullException.ThrowIfNull(record);

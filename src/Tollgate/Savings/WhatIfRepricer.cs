@@ -75,7 +75,7 @@ public sealed class WhatIfRepricer(ICostCalculator current, ICostCalculator scen
         foreach (var pair in bySums)
         {
             var rows = new List<(string Key, LedgerMetrics Sums, long WhatIf, long Now)>();
-            foreach (var (key, day, metrics) in await DailySumsAsync(ledger, query, pair, cancellationToken))
+            foreach (var (key, day, metrics) in await ModelDailySums.ReadAsync(ledger, query.Filter, query.By.Dimension, pair, cancellationToken))
             {
                 var rest = metrics - sum.ReadOf(pair, day, key);
                 if (rest == default)
@@ -83,15 +83,7 @@ public sealed class WhatIfRepricer(ICostCalculator current, ICostCalculator scen
                     continue;
                 }
 
-                var usage = new Usage
-                {
-                    Requests = rest.Requests,
-                    InputTokens = rest.InputTokens,
-                    CacheReadTokens = rest.CacheReadTokens,
-                    CacheWriteTokens = rest.CacheWriteTokens,
-                    OutputTokens = rest.OutputTokens,
-                    ReasoningTokens = rest.ReasoningTokens,
-                };
+                var usage = rest.SummedUsage();
                 var at = DateTimeOffset.FromUnixTimeSeconds(day);
                 var whatIf = scenario.CalculateSumsTotal(query.ProviderFor(pair.Provider), query.ModelFor(pair.Model), usage, at);
                 var now = current.CalculateSumsTotal(pair.Provider, pair.Model, usage, at);
@@ -188,20 +180,6 @@ public sealed class WhatIfRepricer(ICostCalculator current, ICostCalculator scen
         }
 
         return pairs;
-    }
-
-    /// <summary>A provider's model's sums per UTC day (unix seconds of its midnight) and group, from the rollups.</summary>
-    private static async ValueTask<IEnumerable<(string Key, long Day, LedgerMetrics Metrics)>> DailySumsAsync(
-        ILedgerStore ledger, WhatIfQuery query, (string Provider, string Model) pair, CancellationToken cancellationToken)
-    {
-        var report = await ledger.QueryAsync(new LedgerQuery
-        {
-            Filter = query.Filter with { Provider = pair.Provider, Model = pair.Model },
-            GroupBy = query.By.Dimension,
-            Bucket = TimeBucket.Day,
-            TimeZone = TimeZoneInfo.Utc,
-        }, cancellationToken);
-        return report.Groups.Select(g => (KeyOf(g.Key), g.BucketStart!.Value.ToUnixTimeSeconds(), g.Metrics));
     }
 
     private static string KeyOf(string? key) => string.IsNullOrEmpty(key) ? CostReport.NoneKey : key;
