@@ -9,7 +9,8 @@
 # collections, GC pauses and JIT time in the window, the CPU of the ledger writer's threads and the context switches.
 # Env: C (64) DUR (10) WARMUP (3) STREAM (0) PORT (5181) MOCK_PORT (18181)
 #      DURABILITY (durable): the gateway's ledgerDurability — durable (a call's record is committed before its answer)
-#      or relaxed (written ~50 ms after it); run both, alternating, for the cost of durability
+#      or relaxed (written ~50 ms after it); run both, alternating, for the cost of durability; omit leaves the
+#      setting out (builds from before it, which wrote relaxed)
 #      SERVE_ENV="NAME=value ...": extra environment for the gateway (runtime experiments, e.g. DOTNET_TieredPGO=0)
 #      PERF=1: record a perf profile of the gateway during the window (perf.data and the JIT symbol map are kept in
 #      $PERF_OUT, default /tmp/tollgate-cpu-perf; read it with `perf report -i $PERF_OUT/perf.data --no-children --sort dso,symbol`)
@@ -32,8 +33,10 @@ if [ -z "$pub" ]; then
   dotnet publish "$root/src/Tollgate.Cli/Tollgate.Cli.csproj" -c Release -o "$pub" -nologo -v q -m:1 > "$work/publish.log" 2>&1 || { cat "$work/publish.log"; exit 1; }
 fi
 node "$mock" --port "$MOCK_PORT" --quiet > "$work/mock.log" 2>&1 & pids+=($!)
+durability=", \"ledgerDurability\": \"${DURABILITY:-durable}\""
+[ "${DURABILITY:-}" = omit ] && durability=""   # builds from before the setting existed (they wrote relaxed)
 cat > "$work/tollgate.json" <<JSON
-{ "host": "127.0.0.1", "port": $PORT, "dataDirectory": "$work/data", "providersFromEnvironment": false, "ledgerDurability": "${DURABILITY:-durable}",
+{ "host": "127.0.0.1", "port": $PORT, "dataDirectory": "$work/data", "providersFromEnvironment": false$durability,
   "providers": [{"name": "openai", "baseUrl": "http://127.0.0.1:$MOCK_PORT/v1", "apiKey": "sk-bench-mock"}] }
 JSON
 admin_key="cpu-admin-$(head -c 8 /dev/urandom | od -An -tx1 | tr -d ' \n')"

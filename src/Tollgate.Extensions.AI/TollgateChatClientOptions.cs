@@ -39,6 +39,13 @@ public sealed class TollgateChatClientOptions
     /// <summary>Recorded in the ledger as the call's virtual key id (never a secret).</summary>
     public string? KeyId { get; set; }
 
+    /// <summary>
+    /// Records each call's request and prompt-prefix fingerprints (hashes of the canonical request, never its text) for
+    /// the response-cache and prompt-caching recommendations (default on, as the gateway's <c>requestFingerprints</c>);
+    /// false saves their CPU per call, and those recommendations then find nothing in this client's calls.
+    /// </summary>
+    public bool RequestFingerprints { get; set; } = true;
+
     /// <summary>Problems with these settings, each saying what to fix (empty when valid).</summary>
     public IReadOnlyList<string> Validate()
     {

@@ -194,6 +194,7 @@ internal sealed class GatewayComposition
             Signals = alerting.Signals,
             FallbackModels = options.FallbackModels,
             ShowSharedBudgets = options.ShowSharedBudgets,
+            RequestFingerprints = options.RequestFingerprints,
         });
         var recommendationRefresh = TimeSpan.FromMinutes(options.RecommendationRefreshMinutes is 0 ? 60 : options.RecommendationRefreshMinutes);
         builder.Services.AddSingleton(sp => new LatestRecommendations(

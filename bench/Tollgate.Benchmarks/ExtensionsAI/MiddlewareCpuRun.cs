@@ -15,7 +15,8 @@ namespace Tollgate.Benchmarks.ExtensionsAI;
 /// splits between the calling thread and the others (ledger writer, timers, spinning pool threads), the collections
 /// it caused and the records per ledger batch (the calling-thread split is only meaningful while every call completes
 /// synchronously, i.e. the loop never moves to another thread). <c>TOLLGATE_BENCH_ONLY=text</c> runs only the
-/// configurations whose name contains the text (for profiling one of them).
+/// configurations whose name contains the text (for profiling one of them); <c>TOLLGATE_BENCH_FINGERPRINTS=off</c> measures
+/// clients that record no request fingerprints.
 /// </summary>
 internal static class MiddlewareCpuRun
 {
@@ -26,8 +27,9 @@ internal static class MiddlewareCpuRun
         var inner = new InstantChatClient();
         var (plain, plainWriter) = MiddlewareBenchSetup.CreateEngine(withBudget: false);
         var (budgeted, budgetedWriter) = MiddlewareBenchSetup.CreateEngine(withBudget: true);
-        using var noBudget = new TollgateChatClient(inner, plain);
-        using var oneBudget = new TollgateChatClient(inner, budgeted);
+        var clientOptions = new TollgateChatClientOptions { RequestFingerprints = Environment.GetEnvironmentVariable("TOLLGATE_BENCH_FINGERPRINTS") != "off" };
+        using var noBudget = new TollgateChatClient(inner, plain, clientOptions);
+        using var oneBudget = new TollgateChatClient(inner, budgeted, clientOptions);
         // The same two messages every call (an app's fixed prompt: the counts come from the prompt cache), then a new
         // user text every call (a chat app: the system prompt repeats, the user's text must be counted) against the
         // inner client given the same new texts.

@@ -90,7 +90,7 @@ internal sealed class CallMeter
             WorstCaseOutputTokens = OutputBound.Total(decision.Adaptation?.MaxTokens ?? maxTokens, choices),
             Decision = decision,
             StartedAt = startedAt,
-            Fingerprint = MessageFingerprint.Chat(messages, options, model, facts.Tokenizer),
+            Fingerprint = _options.RequestFingerprints ? MessageFingerprint.Chat(messages, options, model, facts.Tokenizer) : null,
         };
         return (call, sent);
     }
@@ -131,7 +131,7 @@ internal sealed class CallMeter
             PromptTokens = inputTokens,
             Decision = decision,
             StartedAt = startedAt,
-            Fingerprint = MessageFingerprint.Embeddings(values, options, model, tokenizer),
+            Fingerprint = _options.RequestFingerprints ? MessageFingerprint.Embeddings(values, options, model, tokenizer) : null,
         };
         return (call, sent);
     }

@@ -62,6 +62,13 @@ public sealed class GatewayOptions
     /// </summary>
     public string LedgerDurability { get; set; } = "durable";
 
+    /// <summary>
+    /// Records each call's request and prompt-prefix fingerprints (hashes of the canonical request, never its text) for
+    /// the response-cache and prompt-caching recommendations (default on); false saves their CPU per call, and those
+    /// recommendations then find nothing in the calls recorded meanwhile.
+    /// </summary>
+    public bool RequestFingerprints { get; set; } = true;
+
     /// <summary>How old the budget snapshot behind <c>x-tollgate-budget-remaining</c> may be (0 = read on every request).</summary>
     public int BudgetStatusCacheMilliseconds { get; set; } = 1000;
 

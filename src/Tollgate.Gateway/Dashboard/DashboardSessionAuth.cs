@@ -27,16 +27,17 @@ internal static class DashboardSessionAuth
     /// <summary>The signed-in key of a cookie-authenticated request, as <see cref="KeyAuthenticator"/> would have answered.</summary>
     public static AuthResult? ResultOf(HttpContext context) => SessionOf(context) is { } session ? AuthResult.Ok(session.Key) : null;
 
-    public static void Use(WebApplication app) => app.Use(async (context, next) =>
+    // A request the cookie cannot stand for (every model call) goes straight on: no state machine of its own.
+    public static void Use(WebApplication app) => app.Use(static next => context =>
+        context.Request.Path is var path &&
+        (path.StartsWithSegments("/admin") || path.StartsWithSegments("/v1/tollgate") || path.StartsWithSegments("/dashboard/api")) &&
+        !KeyAuthenticator.TryGetPresentedKey(context.Request.Headers, out _) &&
+        DashboardCookie.Read(context.Request) is { } token
+            ? WithSessionAsync(context, token, next)
+            : next(context));
+
+    private static async Task WithSessionAsync(HttpContext context, string token, RequestDelegate next)
     {
-        var path = context.Request.Path;
-        if (!(path.StartsWithSegments("/admin") || path.StartsWithSegments("/v1/tollgate") || path.StartsWithSegments("/dashboard/api")) ||
-            KeyAuthenticator.TryGetPresentedKey(context.Request.Headers, out _) ||
-            DashboardCookie.Read(context.Request) is not { } token)
-        {
-            await next(context);
-            return;
-        }
 
         // The session with its key as it is now (a revoked key's session has ended; see DashboardSessions for how fast).
         var session = await context.RequestServices.GetRequiredService<DashboardSessions>().FindAsync(token, context.RequestAborted);
@@ -63,7 +64,7 @@ internal static class DashboardSessionAuth
 
         context.Items[Item] = session;
         await next(context);
-    });
+    }
 
     private static bool CrossOrigin(HttpRequest request)
     {

@@ -11,7 +11,7 @@ namespace Tollgate.Gateway.Forwarding;
 /// budget hold, ledger record and trace span). A success is written to the client inside the attempt (streams
 /// must be); a failure is kept so the next candidate can be tried, and the last one is passed through.
 /// </summary>
-internal sealed class AttemptRunner(ProxyServices services, AttemptForwarder forwarder, HttpContext context, VirtualKey key, string requestId, ProxyOperation operation, RequestInfo info, PooledBuffer body)
+internal sealed class AttemptRunner(ProxyServices services, AttemptForwarder forwarder, HttpContext context, VirtualKey key, RequestAttribution attribution, string requestId, ProxyOperation operation, RequestInfo info, PooledBuffer body)
 {
     private int _attempt;
     private Metering.Fingerprints.RequestFingerprint? _fingerprint;
@@ -38,7 +38,7 @@ internal sealed class AttemptRunner(ProxyServices services, AttemptForwarder for
             StartTimestamp = services.Time.GetTimestamp(),
             StartedAt = services.Time.GetUtcNow(),
             Attempt = ++_attempt,
-            Attribution = RequestAttribution.Of(context),
+            Attribution = attribution,
         };
 
         // One span per attempt, with GenAI semantic-convention attributes; nothing is allocated unless traces are listened to.

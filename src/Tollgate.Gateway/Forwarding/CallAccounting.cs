@@ -73,6 +73,12 @@ internal sealed class CallAccounting(
     /// <summary>Where an alert goes when a provider's usage could not be billed as reported; null: logged only.</summary>
     public AlertDispatcher? Alerts { get; init; }
 
+    /// <summary>
+    /// Records each call's request and prompt-prefix fingerprints (<c>requestFingerprints</c>, default on), which the
+    /// response-cache and prompt-caching recommendations read; off saves their cost per call.
+    /// </summary>
+    public bool RequestFingerprints { get; init; } = true;
+
     /// <summary>The operator's opt-in (<c>showSharedBudgets</c>): refusals by shared budgets carry their figures too.</summary>
     public bool ShowSharedBudgets { get; init; }
 
@@ -133,9 +139,12 @@ internal sealed class CallAccounting(
         return _maxOutputs.TryGetValue(key, out var max) ? max : _maxOutputs.GetOrAdd(key, k => Limits.GetMaxOutputTokens(k.Provider, k.Model));
     }
 
-    /// <summary>The request's fingerprints (<see cref="BodyFingerprint"/>), counted with the requested model's tokenizer.</summary>
-    internal Metering.Fingerprints.RequestFingerprint Fingerprint(ReadOnlySpan<byte> body, string model, ProxyOperation operation) =>
-        BodyFingerprint.Compute(body, model, operation, tokens.For(model));
+    /// <summary>
+    /// The request's fingerprints (<see cref="BodyFingerprint"/>), counted with the requested model's tokenizer; null when
+    /// <see cref="RequestFingerprints"/> is off.
+    /// </summary>
+    internal Metering.Fingerprints.RequestFingerprint? Fingerprint(ReadOnlySpan<byte> body, string model, ProxyOperation operation) =>
+        RequestFingerprints ? BodyFingerprint.Compute(body, model, operation, tokens.For(model)) : null;
 
     /// <summary>Counts prompt tokens and sets the worst-case output (<see cref="OutputBound"/>) and cost (<see cref="WorstCasePricer"/>) to hold.</summary>
     public void Estimate(CallContext call, ReadOnlySpan<byte> body, in RequestInfo info)

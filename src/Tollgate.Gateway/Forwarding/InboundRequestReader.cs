@@ -47,7 +47,6 @@ internal sealed class InboundRequestReader(KeyAuthenticator authenticator, Proxy
             return null;
         }
 
-        attribution.AttachTo(context);
         if (RequestBodyReader.NotJson(context.Request) is { } mediaType)
         {
             metrics.Refused("unsupported_media_type");

@@ -80,7 +80,7 @@ internal sealed class ProxyHandler
 
         using (inbound.Body)
         {
-            if (await _validation.ValidateAsync(context, inbound, operation) is not { } info)
+            if (await _validation.ValidateAsync(context, inbound, operation) is not (var info, var attribution))
             {
                 return;
             }
@@ -90,7 +90,7 @@ internal sealed class ProxyHandler
                 return;
             }
 
-            var attempts = new AttemptRunner(_services, _forwarder, context, inbound.Key, requestId, operation, info, inbound.Body);
+            var attempts = new AttemptRunner(_services, _forwarder, context, inbound.Key, attribution, requestId, operation, info, inbound.Body);
             var result = await _services.Router.Executor.ExecuteAsync<AttemptReply>(chain, attempts.AttemptAsync, null, aborted);
             await _outcome.WriteAsync(context, info, result, aborted);
         }

@@ -16,8 +16,6 @@ internal sealed record RequestAttribution(IReadOnlyDictionary<string, string> Ta
     public const string SessionHeader = "x-tollgate-session";
     public const int MaxSessionLength = 128;
 
-    private static readonly object ItemKey = new();
-
     public static RequestAttribution None { get; } = new(new Dictionary<string, string>(0), null);
 
     /// <summary>Reads the headers; null with the reason (for a 400) when they break the rules.</summary>
@@ -136,9 +134,4 @@ internal sealed record RequestAttribution(IReadOnlyDictionary<string, string> Ta
 
         return tags.Count == Tags.Count ? this : this with { Tags = tags };
     }
-
-    /// <summary>Keeps the parsed attribution with the request, for every attempt of the call.</summary>
-    public void AttachTo(HttpContext context) => context.Items[ItemKey] = this;
-
-    public static RequestAttribution Of(HttpContext context) => context.Items[ItemKey] as RequestAttribution ?? None;
 }

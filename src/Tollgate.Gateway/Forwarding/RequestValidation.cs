@@ -7,8 +7,11 @@ namespace Tollgate.Gateway.Forwarding;
 /// <summary>The walk's second stage: the body checked against its door's request shape, and the labels it carries.</summary>
 internal sealed class RequestValidation(GatewayMetrics metrics)
 {
-    /// <summary>What the body says (model, limits, stream, capabilities used), or null once the 400 has been written.</summary>
-    public async ValueTask<RequestInfo?> ValidateAsync(HttpContext context, InboundRequest inbound, ProxyOperation operation)
+    /// <summary>
+    /// What the body says (model, limits, stream, capabilities used) and the attribution with the body's labels (for every
+    /// attempt of the call), or null once the 400 has been written.
+    /// </summary>
+    public async ValueTask<(RequestInfo Info, RequestAttribution Attribution)?> ValidateAsync(HttpContext context, InboundRequest inbound, ProxyOperation operation)
     {
         // The door's request shape is checked in the same pass that reads the body: nothing is held or sent for a request the provider would refuse.
         var problem = RequestInspector.Inspect(inbound.Body.Span, ShapeOf(operation), out var info);
@@ -26,8 +29,7 @@ internal sealed class RequestValidation(GatewayMetrics metrics)
             return null;
         }
 
-        labelled.AttachTo(context);
-        return info;
+        return (info, labelled);
     }
 
     /// <summary>The request shape each door checks (one validator per wire dialect).</summary>

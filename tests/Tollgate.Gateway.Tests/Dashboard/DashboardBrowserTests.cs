@@ -214,7 +214,9 @@ public sealed class DashboardBrowserTests
                 await page.GotoAsync("/");
                 await page.Locator("#signin-key").FillAsync(TestGateway.AdminKey);
                 await page.Locator("#signin button[type=submit]").ClickAsync();
-                await page.WaitForSelectorAsync("main[data-loaded=true]");
+                // The sign-in form is marked loaded too: wait for the overview's own first load before counting.
+                await page.Locator("#signout").WaitForAsync();
+                await page.WaitForSelectorAsync("main[data-page=overview][data-loaded=true]");
                 var overviews = 0;
                 page.Request += (_, request) => overviews += new Uri(request.Url).AbsolutePath == "/admin/overview" ? 1 : 0;
 

@@ -162,6 +162,35 @@ public sealed class DoorParityTests
     }
 
     [Fact]
+    public async Task RequestFingerprintsOff_BothDoorsRecordNone()
+    {
+        await using var doors = await Doors.StartAsync(gateway: options => options.RequestFingerprints = false);
+        var system = string.Concat(Enumerable.Repeat("You answer questions about the Tollgate handbook, chapter by chapter. ", 40));
+
+        using var response = await doors.Http.PostAsync("/v1/chat/completions", Json($$"""
+            {"model":"gpt-4o-mini","max_tokens":200,"messages":[{"role":"system","content":{{JsonSerializer.Serialize(system)}}},{"role":"user","content":"Where is step 3?"}]}
+            """), Ct);
+        await doors.App("gpt-4o-mini", new UsageDetails { InputTokenCount = 5, OutputTokenCount = 10 }, options => options.RequestFingerprints = false)
+            .GetResponseAsync([new ChatMessage(ChatRole.System, system), new ChatMessage(ChatRole.User, "Where is step 3?")], new ChatOptions { MaxOutputTokens = 200 }, Ct);
+        await doors.App("gpt-4o-mini", new UsageDetails { InputTokenCount = 5, OutputTokenCount = 10 })
+            .GetResponseAsync([new ChatMessage(ChatRole.System, system), new ChatMessage(ChatRole.User, "Where is step 3?")], new ChatOptions { MaxOutputTokens = 200 }, Ct);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var records = await doors.RecordsAsync();
+        Assert.Equal(3, records.Count);
+        foreach (var off in records.Take(2))
+        {
+            Assert.Null(off.RequestFingerprint);
+            Assert.Null(off.PrefixFingerprint);
+            Assert.Equal(0, off.PrefixTokens);
+        }
+
+        // The same call through a client left at the default still records them.
+        Assert.Matches("^[0-9a-f]{32}$", records[2].RequestFingerprint!);
+        Assert.NotNull(records[2].PrefixFingerprint);
+    }
+
+    [Fact]
     public async Task InvalidN_MiddlewareRefusesWithAClearError()
     {
         await using var doors = await Doors.StartAsync();
