@@ -5,18 +5,26 @@ using Tollgate.Ledger;
 namespace Tollgate.PostgreSql.Ledger;
 
 /// <summary>
-/// The latency rollups in PostgreSQL (schema version 10): per quarter hour or UTC day × provider, model, api flavour,
-/// tenant, the calls using a prompt cache and a sparse <see cref="LatencyHistogram"/> of the successful calls as a flat
-/// <c>bigint[]</c> of (bucket, count) pairs in bucket order. Two SQL functions compute a latency's bucket
-/// (<see cref="LatencyBuckets.Of"/>) and add two histograms, so an upsert adds a batch's histogram to the stored one
-/// in the server, where concurrent appenders' row locks keep the sums exact.
+/// The latency rollups in PostgreSQL: per quarter hour or UTC day × provider, model, api flavour, tenant (narrow, schema
+/// version 10) or × dimension set (wide, version 11, keyed by <c>ledger_dims</c> like the wide rollups), the calls using
+/// a prompt cache and a sparse <see cref="LatencyHistogram"/> of the successful calls as a flat <c>bigint[]</c> of
+/// (bucket, count) pairs in bucket order. Two SQL functions compute a latency's bucket (<see cref="LatencyBuckets.Of"/>)
+/// and add two histograms, so an upsert adds a batch's histogram to the stored one in the server, where concurrent
+/// appenders' row locks keep the sums exact.
 /// </summary>
 internal static class PostgreSqlLatencySchema
 {
-    /// <summary>The version that added the latency rollups.</summary>
-    public const int Version = 10;
+    /// <summary>The version that added the narrow latency rollups.</summary>
+    public const int NarrowVersion = 10;
 
-    private const string Keys = "provider, model, api_flavor, tenant";
+    /// <summary>The version that added the wide latency rollups.</summary>
+    public const int WideVersion = 11;
+
+    /// <summary>The key columns of a narrow row after its time, and their count.</summary>
+    private static readonly (string Columns, int Count) Narrow = ("provider, model, api_flavor, tenant", 4);
+
+    /// <summary>The key column of a wide row after its time.</summary>
+    private static readonly (string Columns, int Count) Wide = ("dim_id", 1);
 
     private const string EmptyArray = "'{}'";
 
@@ -39,85 +47,137 @@ internal static class PostgreSqlLatencySchema
             quarter bigint NOT NULL, provider text COLLATE "C" NOT NULL, model text COLLATE "C" NOT NULL,
             api_flavor text COLLATE "C" NOT NULL, tenant text COLLATE "C" NOT NULL,
             cache_calls bigint NOT NULL, histogram bigint[] NOT NULL,
-            PRIMARY KEY (quarter, {Keys})) WITH (fillfactor = 50);
+            PRIMARY KEY (quarter, {Narrow.Columns})) WITH (fillfactor = 50);
         CREATE TABLE IF NOT EXISTS {LatencyQuerySql.Daily} (
             day bigint NOT NULL, provider text COLLATE "C" NOT NULL, model text COLLATE "C" NOT NULL,
             api_flavor text COLLATE "C" NOT NULL, tenant text COLLATE "C" NOT NULL,
             cache_calls bigint NOT NULL, histogram bigint[] NOT NULL,
-            PRIMARY KEY (day, {Keys})) WITH (fillfactor = 50);
+            PRIMARY KEY (day, {Narrow.Columns})) WITH (fillfactor = 50);
+        CREATE TABLE IF NOT EXISTS {LatencyQuerySql.WideQuarter} (
+            quarter bigint NOT NULL, dim_id integer NOT NULL, cache_calls bigint NOT NULL, histogram bigint[] NOT NULL,
+            PRIMARY KEY (quarter, dim_id)) WITH (fillfactor = 50);
+        CREATE TABLE IF NOT EXISTS {LatencyQuerySql.WideDaily} (
+            day bigint NOT NULL, dim_id integer NOT NULL, cache_calls bigint NOT NULL, histogram bigint[] NOT NULL,
+            PRIMARY KEY (day, dim_id)) WITH (fillfactor = 50);
         """;
+
+    /// <summary>1, 2, … <paramref name="count"/>: the positions a statement groups and orders by.</summary>
+    private static string Positions(int count) => string.Join(", ", Enumerable.Range(1, count));
 
     /// <summary>
-    /// The rows of <paramref name="source"/> (time, dimensions, bucket b (−1 for failed calls), calls n, cache users c)
-    /// as latency rollup rows: the pairs flattened in bucket order.
+    /// The rows of <paramref name="source"/> (time t, the key columns, bucket b (−1 for failed calls), calls n, cache
+    /// users c) as latency rollup rows: the pairs flattened in bucket order.
     /// </summary>
-    private static string Pairs(string source) => $"""
-        SELECT t, {Keys}, (sum(c) FILTER (WHERE j = 1))::bigint, coalesce(array_agg(v ORDER BY b, j) FILTER (WHERE b >= 0), {EmptyArray})
+    private static string Pairs(string source, (string Columns, int Count) keys) => $"""
+        SELECT t, {keys.Columns}, (sum(c) FILTER (WHERE j = 1))::bigint, coalesce(array_agg(v ORDER BY b, j) FILTER (WHERE b >= 0), {EmptyArray})
         FROM {source} CROSS JOIN LATERAL (VALUES (1, b::bigint), (2, n::bigint)) AS p(j, v)
-        GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5
+        GROUP BY {Positions(keys.Count + 1)} ORDER BY {Positions(keys.Count + 1)}
         """;
 
-    private static string Merge(string time) =>
-        $"ON CONFLICT ({time}, {Keys}) DO UPDATE SET cache_calls = r.cache_calls + excluded.cache_calls, histogram = tollgate_latency_add(r.histogram, excluded.histogram)";
+    private static string Merge(string time, (string Columns, int Count) keys) =>
+        $"ON CONFLICT ({time}, {keys.Columns}) DO UPDATE SET cache_calls = r.cache_calls + excluded.cache_calls, histogram = tollgate_latency_add(r.histogram, excluded.histogram)";
 
-    /// <summary>Per (time, dimensions, bucket) counts of <paramref name="from"/>'s records (which have a <c>t</c> column).</summary>
-    private static string Buckets(string from, string time) => $"""
-        SELECT {time} AS t, {Keys}, CASE WHEN success THEN tollgate_latency_bucket(latency_ms) ELSE -1 END AS b, count(*) AS n,
+    /// <summary>Per (time, key columns, bucket) counts of <paramref name="from"/>'s records; <paramref name="select"/> gives the key columns.</summary>
+    private static string Buckets(string from, string time, string select, int count) => $"""
+        SELECT {time} AS t, {select}, CASE WHEN success THEN tollgate_latency_bucket(latency_ms) ELSE -1 END AS b, count(*) AS n,
             sum(CASE WHEN cache_read_tokens > 0 OR cache_write_tokens > 0 THEN 1 ELSE 0 END) AS c
-        FROM {from} GROUP BY 1, 2, 3, 4, 5, 6
+        FROM {from} GROUP BY {Positions(count + 2)}
         """;
 
     private const string DayOf = "t - ((t % 86400) + 86400) % 86400";
 
-    /// <summary>The exact append path's common table expressions (after its others): the latency rollups of the inserted rows <c>ins</c>.</summary>
-    public static readonly string AppendCtes = $"""
-        lat AS ({Buckets("ins", "quarter")}),
-        lat_quarter AS (
-            INSERT INTO {LatencyQuerySql.Quarter} AS r (quarter, {Keys}, cache_calls, histogram)
-            {Pairs("lat")}
-            {Merge("quarter")}
-            RETURNING 1),
-        lat_day AS (SELECT {DayOf} AS t, {Keys}, b, sum(n) AS n, sum(c) AS c FROM lat GROUP BY 1, 2, 3, 4, 5, 6),
-        lat_daily AS (
-            INSERT INTO {LatencyQuerySql.Daily} AS r (day, {Keys}, cache_calls, histogram)
-            {Pairs("lat_day")}
-            {Merge("day")}
-            RETURNING 1)
+    /// <summary>An insert of <paramref name="source"/>'s buckets into <paramref name="table"/>, added to the rows there.</summary>
+    private static string Insert(string table, string time, (string Columns, int Count) keys, string source) => $"""
+        INSERT INTO {table} AS r ({time}, {keys.Columns}, cache_calls, histogram)
+        {Pairs(source, keys)}
+        {Merge(time, keys)}
         """;
+
+    /// <summary>Buckets summed per UTC day.</summary>
+    private static string PerDay(string source, (string Columns, int Count) keys) =>
+        $"SELECT {DayOf} AS t, {keys.Columns}, b, sum(n) AS n, sum(c) AS c FROM {source} GROUP BY {Positions(keys.Count + 2)}";
+
+    /// <summary>
+    /// The exact append path's common table expressions (after its others): both latency rollups of the inserted rows
+    /// <c>ins</c> (every dimension set of which is in <c>ledger_dims</c>).
+    /// </summary>
+    public static readonly string AppendCtes = $"""
+        lat AS ({Buckets("ins", "quarter", Narrow.Columns, Narrow.Count)}),
+        lat_quarter AS ({Insert(LatencyQuerySql.Quarter, "quarter", Narrow, "lat")} RETURNING 1),
+        lat_day AS ({PerDay("lat", Narrow)}),
+        lat_daily AS ({Insert(LatencyQuerySql.Daily, "day", Narrow, "lat_day")} RETURNING 1),
+        wlat AS ({Buckets($"ins JOIN ledger_dims d USING ({RollupDims.Columns})", "quarter", "d.id AS dim_id", 1)}),
+        wlat_quarter AS ({Insert(LatencyQuerySql.WideQuarter, "quarter", Wide, "wlat")} RETURNING 1),
+        wlat_day AS ({PerDay("wlat", Wide)}),
+        wlat_daily AS ({Insert(LatencyQuerySql.WideDaily, "day", Wide, "wlat_day")} RETURNING 1)
+        """;
+
+    /// <summary>The rollup rows <see cref="AppendCtes"/> wrote, for the statement's final count.</summary>
+    public const string AppendCounts =
+        "(SELECT count(*) FROM lat_quarter) + (SELECT count(*) FROM lat_daily) + (SELECT count(*) FROM wlat_quarter) + (SELECT count(*) FROM wlat_daily)";
 
     private static readonly string RawRows = $"(SELECT {PostgreSqlLedgerSchema.QuarterOfTs} AS quarter, provider, model, coalesce(api_flavor, '') AS api_flavor, " +
                                              "coalesce(tenant, '') AS tenant, success, latency_ms, cache_read_tokens, cache_write_tokens FROM ledger_records) AS raw";
 
+    private static readonly string WideRawRows = $"(SELECT {PostgreSqlLedgerSchema.QuarterOfTs} AS quarter, d.id AS dim_id, " +
+                                                 "r.success, r.latency_ms, r.cache_read_tokens, r.cache_write_tokens " +
+                                                 $"FROM ledger_records r JOIN ledger_dims d ON {PostgreSqlLedgerSchema.NoNullDims}) AS raw";
+
     /// <summary>
-    /// Upgrading from before version 10: the latency rollups, from the raw records kept (a range before a retention cutoff
-    /// then has no latencies, as it has no raw records).
+    /// Upgrading from before version 10: the narrow latency rollups, from the raw records kept (a range before a retention
+    /// cutoff then has no latencies, as it has no raw records).
     /// </summary>
-    public static readonly string Fill = $"""
+    public static readonly string FillNarrow = $"""
         DELETE FROM {LatencyQuerySql.Quarter};
-        WITH lat AS ({Buckets(RawRows, "quarter")})
-        INSERT INTO {LatencyQuerySql.Quarter} AS r (quarter, {Keys}, cache_calls, histogram)
-        {Pairs("lat")};
+        WITH lat AS ({Buckets(RawRows, "quarter", Narrow.Columns, Narrow.Count)})
+        INSERT INTO {LatencyQuerySql.Quarter} AS r (quarter, {Narrow.Columns}, cache_calls, histogram)
+        {Pairs("lat", Narrow)};
         DELETE FROM {LatencyQuerySql.Daily};
-        WITH lat AS ({Buckets(RawRows, "quarter - ((quarter % 86400) + 86400) % 86400")})
-        INSERT INTO {LatencyQuerySql.Daily} AS r (day, {Keys}, cache_calls, histogram)
-        {Pairs("lat")};
+        WITH lat AS ({Buckets(RawRows, "quarter - ((quarter % 86400) + 86400) % 86400", Narrow.Columns, Narrow.Count)})
+        INSERT INTO {LatencyQuerySql.Daily} AS r (day, {Narrow.Columns}, cache_calls, histogram)
+        {Pairs("lat", Narrow)};
         ANALYZE {LatencyQuerySql.Quarter}, {LatencyQuerySql.Daily};
+        """;
+
+    /// <summary>Upgrading from before version 11: the wide latency rollups, from the raw records kept, keyed by the dimension sets the wide rollups hold.</summary>
+    public static readonly string FillWide = $"""
+        DELETE FROM {LatencyQuerySql.WideQuarter};
+        WITH lat AS ({Buckets(WideRawRows, "quarter", "dim_id", 1)})
+        INSERT INTO {LatencyQuerySql.WideQuarter} AS r (quarter, dim_id, cache_calls, histogram)
+        {Pairs("lat", Wide)};
+        DELETE FROM {LatencyQuerySql.WideDaily};
+        WITH lat AS ({Buckets(WideRawRows, "quarter - ((quarter % 86400) + 86400) % 86400", "dim_id", 1)})
+        INSERT INTO {LatencyQuerySql.WideDaily} AS r (day, dim_id, cache_calls, histogram)
+        {Pairs("lat", Wide)};
+        ANALYZE {LatencyQuerySql.WideQuarter}, {LatencyQuerySql.WideDaily};
         """;
 
     public static readonly string UpsertQuarter = Upsert(LatencyQuerySql.Quarter, "quarter");
 
     public static readonly string UpsertDaily = Upsert(LatencyQuerySql.Daily, "day");
 
+    public static readonly string UpsertWideQuarter = UpsertWide(LatencyQuerySql.WideQuarter, "quarter");
+
+    public static readonly string UpsertWideDaily = UpsertWide(LatencyQuerySql.WideDaily, "day");
+
     private static string Upsert(string table, string time) => $"""
-        INSERT INTO {table} AS r ({time}, {Keys}, cache_calls, histogram)
+        INSERT INTO {table} AS r ({time}, {Narrow.Columns}, cache_calls, histogram)
         SELECT d.t, d.provider, d.model, d.api_flavor, d.tenant, d.c, ($9::int8[])[d.s:d.e]
-        FROM unnest($1::int8[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int8[], $7::int4[], $8::int4[]) AS d(t, {Keys}, c, s, e)
+        FROM unnest($1::int8[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int8[], $7::int4[], $8::int4[]) AS d(t, {Narrow.Columns}, c, s, e)
         ORDER BY d.t, d.provider COLLATE "C", d.model COLLATE "C", d.api_flavor COLLATE "C", d.tenant COLLATE "C"
-        {Merge(time)}
+        {Merge(time, Narrow)}
         """;
 
-    /// <summary>A batch's latency rollup rows as one upsert of arrays: each row's pairs are a slice of one flat array.</summary>
-    public static NpgsqlBatchCommand Rows(Dictionary<(long Time, string Provider, string Model, string ApiFlavor, string Tenant), LatencyCell> rows, string upsert)
+    private static string UpsertWide(string table, string time) => $"""
+        INSERT INTO {table} AS r ({time}, dim_id, cache_calls, histogram)
+        SELECT d.t, d.dim_id, d.c, ($6::int8[])[d.s:d.e]
+        FROM unnest($1::int8[], $2::int4[], $3::int8[], $4::int4[], $5::int4[]) AS d(t, dim_id, c, s, e)
+        ORDER BY d.t, d.dim_id
+        {Merge(time, Wide)}
+        """;
+
+    /// <summary>A batch's narrow latency rollup rows as one upsert of arrays: each row's pairs are a slice of one flat array.</summary>
+    public static NpgsqlBatchCommand Rows(Dictionary<RollupKey, LatencyCell> rows, string upsert)
     {
         var n = rows.Count;
         var time = new long[n];
@@ -127,20 +187,13 @@ internal static class PostgreSqlLatencySchema
             keys[k] = new string[n];
         }
 
-        var cache = new long[n];
-        var start = new int[n];
-        var end = new int[n];
-        var pairs = new List<long>();
+        var cells = new LatencyCell[n];
         var i = 0;
         foreach (var (key, cell) in rows)
         {
             time[i] = key.Time;
             (keys[0][i], keys[1][i], keys[2][i], keys[3][i]) = (key.Provider, key.Model, key.ApiFlavor, key.Tenant);
-            cache[i] = cell.CacheCalls;
-            start[i] = pairs.Count + 1;
-            pairs.AddRange(cell.Histogram.ToPairs());
-            end[i] = pairs.Count;
-            i++;
+            cells[i++] = cell;
         }
 
         var command = new NpgsqlBatchCommand(upsert);
@@ -151,10 +204,50 @@ internal static class PostgreSqlLatencySchema
             p.Add(new NpgsqlParameter<string[]> { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text, TypedValue = k });
         }
 
+        AddCells(p, cells);
+        return command;
+    }
+
+    /// <summary>A batch's wide latency rollup rows (keyed by time and dimension-set id) as one upsert of arrays.</summary>
+    public static NpgsqlBatchCommand WideRows(Dictionary<(long Time, int DimId), LatencyCell> rows, string upsert)
+    {
+        var n = rows.Count;
+        var time = new long[n];
+        var dims = new int[n];
+        var cells = new LatencyCell[n];
+        var i = 0;
+        foreach (var (key, cell) in rows)
+        {
+            (time[i], dims[i]) = key;
+            cells[i++] = cell;
+        }
+
+        var command = new NpgsqlBatchCommand(upsert);
+        var p = command.Parameters;
+        p.Add(new NpgsqlParameter<long[]> { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bigint, TypedValue = time });
+        p.Add(new NpgsqlParameter<int[]> { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Integer, TypedValue = dims });
+        AddCells(p, cells);
+        return command;
+    }
+
+    /// <summary>The cache calls, each cell's slice (1-based, inclusive) of the flat pairs array, and that array.</summary>
+    private static void AddCells(NpgsqlParameterCollection p, LatencyCell[] cells)
+    {
+        var cache = new long[cells.Length];
+        var start = new int[cells.Length];
+        var end = new int[cells.Length];
+        var pairs = new List<long>();
+        for (var i = 0; i < cells.Length; i++)
+        {
+            cache[i] = cells[i].CacheCalls;
+            start[i] = pairs.Count + 1;
+            pairs.AddRange(cells[i].Histogram.ToPairs());
+            end[i] = pairs.Count;
+        }
+
         p.Add(new NpgsqlParameter<long[]> { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bigint, TypedValue = cache });
         p.Add(new NpgsqlParameter<int[]> { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Integer, TypedValue = start });
         p.Add(new NpgsqlParameter<int[]> { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Integer, TypedValue = end });
         p.Add(new NpgsqlParameter<long[]> { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bigint, TypedValue = [.. pairs] });
-        return command;
     }
 }

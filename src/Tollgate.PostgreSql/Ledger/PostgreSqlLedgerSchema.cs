@@ -14,12 +14,13 @@ internal static class PostgreSqlLedgerSchema
     /// text columns; 4 added the quarter-hour rollup (exact reports in zones whose offset is not a whole hour); 5 the
     /// request and prefix fingerprints; 6 the narrow quarter-hour rollup (provider, model, api flavour, tenant); 7 the
     /// narrow daily one; 8 the tag rollups (quarter hour and day × tag key, tag value); 9 keys them by (tag key, tag
-    /// value, time, provider, model, api flavour, tenant); 10 the latency rollups (<see cref="PostgreSqlLatencySchema"/>).
+    /// value, time, provider, model, api flavour, tenant); 10 the latency rollups (<see cref="PostgreSqlLatencySchema"/>); 11 the wide
+    /// latency rollups (keyed by dimension set).
     /// Older ledgers are upgraded when opened (<see cref="SetAsideOldRollups"/>, <see cref="FillFromOldRollups"/>,
     /// <see cref="FillQuarters"/>, <see cref="AddFingerprints"/>, <see cref="FillNarrowQuarters"/>, <see cref="FillNarrowDaily"/>,
-    /// <see cref="DropOldTagRollups"/>, <see cref="FillTags"/>, <see cref="PostgreSqlLatencySchema.Fill"/>).
+    /// <see cref="DropOldTagRollups"/>, <see cref="FillTags"/>, <see cref="PostgreSqlLatencySchema.FillNarrow"/>, <see cref="PostgreSqlLatencySchema.FillWide"/>).
     /// </summary>
-    public const int Version = 10;
+    public const int Version = 11;
 
     /// <summary>Upgrading from before version 5: the fingerprint columns (empty for the records already kept; no rewrite).</summary>
     public const string AddFingerprints = """
@@ -175,7 +176,8 @@ internal static class PostgreSqlLedgerSchema
         sum(CASE WHEN unpriced THEN 1 ELSE 0 END)::bigint, sum(latency_ms)::bigint
         """;
 
-    private static readonly string NoNullDims = string.Join(" AND ", RollupDims.Columns.Split(", ").Select(k => k is "provider" or "model" ? $"d.{k} = r.{k}" : $"d.{k} = coalesce(r.{k}, '')"));
+    // A property, not a field: the latency schema's statements read it while this type's fields may still be initialising.
+    internal static string NoNullDims => string.Join(" AND ", RollupDims.Columns.Split(", ").Select(k => k is "provider" or "model" ? $"d.{k} = r.{k}" : $"d.{k} = coalesce(r.{k}, '')"));
 
     /// <summary>
     /// Upgrading to version 4: the quarter-hour rollup summed from the raw records; what the hourly rollup holds beyond
@@ -316,7 +318,7 @@ internal static class PostgreSqlLedgerSchema
                (SELECT count(*) FROM unnest(@c2::timestamptz[]) AS t(ts) WHERE ts < (SELECT at FROM cutoff)),
                (SELECT count(*) FROM wide) + (SELECT count(*) FROM by_model) + (SELECT count(*) FROM daily) + (SELECT count(*) FROM quarters)
                  + (SELECT count(*) FROM narrow) + (SELECT count(*) FROM narrow_daily) + (SELECT count(*) FROM tag_quarter)
-                 + (SELECT count(*) FROM tag_daily) + (SELECT count(*) FROM lat_quarter) + (SELECT count(*) FROM lat_daily)
+                 + (SELECT count(*) FROM tag_daily) + {PostgreSqlLatencySchema.AppendCounts}
         """;
 
     /// <summary>Tag rollup rows in their key index's order (text in the "C" collation), as <see cref="RollupArrays"/> sorts them.</summary>

@@ -203,8 +203,21 @@ public sealed class PostgreSqlLedgerStore : ILedgerStore
                     batch.BatchCommands.Add(RollupArrays.Tags(delta.TagsDaily(), RollupArrays.UpsertTagDaily));
                 }
 
-                batch.BatchCommands.Add(PostgreSqlLatencySchema.Rows(delta.Latency, PostgreSqlLatencySchema.UpsertQuarter));
-                batch.BatchCommands.Add(PostgreSqlLatencySchema.Rows(delta.LatencyDaily(), PostgreSqlLatencySchema.UpsertDaily));
+                var narrowLatency = LatencyRollups.Narrow(delta.Latency);
+                batch.BatchCommands.Add(PostgreSqlLatencySchema.Rows(narrowLatency, PostgreSqlLatencySchema.UpsertQuarter));
+                batch.BatchCommands.Add(PostgreSqlLatencySchema.Rows(LatencyRollups.Daily(narrowLatency, narrow: true), PostgreSqlLatencySchema.UpsertDaily));
+                var wideQuarters = new Dictionary<(long, int), LatencyCell>();
+                var wideDays = new Dictionary<(long, int), LatencyCell>();
+                foreach (var (key, cell) in delta.Latency)
+                {
+                    var id = _dims[RollupDims.Of(key)];
+                    wideQuarters[(key.Time, id)] = cell;
+                    ref var day = ref CollectionsMarshal.GetValueRefOrAddDefault(wideDays, (LedgerReportBuilder.DayOf(key.Time), id), out _);
+                    (day ??= new LatencyCell()).Add(cell);
+                }
+
+                batch.BatchCommands.Add(PostgreSqlLatencySchema.WideRows(wideQuarters, PostgreSqlLatencySchema.UpsertWideQuarter));
+                batch.BatchCommands.Add(PostgreSqlLatencySchema.WideRows(wideDays, PostgreSqlLatencySchema.UpsertWideDaily));
                 await batch.ExecuteNonQueryAsync(cancellationToken);
             }
 
@@ -320,12 +333,12 @@ public sealed class PostgreSqlLedgerStore : ILedgerStore
         return (reader.IsDBNull(0) ? null : reader.GetInt64(0), reader.IsDBNull(1) ? null : reader.GetInt64(1));
     }
 
-    public async ValueTask<IReadOnlyList<LatencyRollupRow>> LatencyRollupsAsync(LedgerFilter filter, CancellationToken cancellationToken = default)
+    public async ValueTask<IReadOnlyList<LatencyRollupRow>> LatencyRollupsAsync(LedgerFilter filter, bool allDimensions = false, CancellationToken cancellationToken = default)
     {
         LatencyRollups.Validate(filter);
         await EnsureSchemaAsync(cancellationToken);
         var (first, last) = filter.From is null || filter.To is null ? await ExtentAsync(cancellationToken) : (null, null);
-        var sql = LatencyQuerySql.For(filter, LatencyRollups.Plan(filter, first, last), "(floor(date_part('epoch', ts) / 86400) * 86400)::bigint",
+        var sql = LatencyQuerySql.For(filter, LatencyRollups.Plan(filter, first, last), LatencyRollups.Wide(filter, allDimensions), "(floor(date_part('epoch', ts) / 86400) * 86400)::bigint",
             micros => LedgerColumns.FromUnixMicros(micros));
         var rows = new List<LatencyRollupRow>();
         if (sql.Rollups.Length > 0)
@@ -617,9 +630,14 @@ public sealed class PostgreSqlLedgerStore : ILedgerStore
                 ];
                 steps.AddRange(fills.Where(f => from < f.Before).Select(f => f.Sql));
                 steps.Add(PostgreSqlLedgerSchema.AddFingerprints);
-                if (from < PostgreSqlLatencySchema.Version)
+                if (from < PostgreSqlLatencySchema.NarrowVersion)
                 {
-                    steps.Add(PostgreSqlLatencySchema.Fill);
+                    steps.Add(PostgreSqlLatencySchema.FillNarrow);
+                }
+
+                if (from < PostgreSqlLatencySchema.WideVersion)
+                {
+                    steps.Add(PostgreSqlLatencySchema.FillWide);
                 }
             }
 

@@ -9,15 +9,16 @@ internal static class SqliteLedgerSchema
     /// request and prefix fingerprints; 6 the narrow quarter-hour rollup (provider, model, api flavour, tenant); 7 the
     /// narrow daily one; 8 the tag rollups (quarter hour and day × tag key, tag value); 9 keys them by (tag key, tag
     /// value, time, provider, model, api flavour, tenant); 10 the latency rollups (quarter hour and day × provider, model,
-    /// api flavour, tenant: a latency histogram and the calls using a cache). Older ledgers are upgraded when opened
+    /// api flavour, tenant: a latency histogram and the calls using a cache); 11 the wide latency rollups (quarter hour
+    /// and day × dimension set, as the wide rollups are keyed). Older ledgers are upgraded when opened
     /// (<see cref="SetAsideOldRollups"/>, <see cref="FillFromOldRollups"/>, <see cref="FillQuarters"/>,
     /// <see cref="AddFingerprints"/>, <see cref="FillNarrowQuarters"/>, <see cref="FillNarrowDaily"/>,
-    /// <see cref="DropOldTagRollups"/>, <see cref="FillTags"/>; the latency rollups by <c>SqliteLedgerStore.FillLatencyAsync</c>).
+    /// <see cref="DropOldTagRollups"/>, <see cref="FillTags"/>; both latency rollups by <c>SqliteLedgerStore.FillLatencyAsync</c>).
     /// </summary>
-    public const int Version = 10;
+    public const int Version = 11;
 
-    /// <summary>The version that added the latency rollups.</summary>
-    public const int LatencyVersion = 10;
+    /// <summary>The version that added the wide latency rollups (before it, both latency rollups are filled on opening).</summary>
+    public const int WideLatencyVersion = 11;
 
     /// <summary>
     /// Adds two encoded <see cref="Tollgate.Ledger.LatencyHistogram"/>s: registered on the write connection, which alone
@@ -103,6 +104,12 @@ internal static class SqliteLedgerSchema
             day INTEGER NOT NULL, provider TEXT NOT NULL, model TEXT NOT NULL, api_flavor TEXT NOT NULL, tenant TEXT NOT NULL,
             cache_calls INTEGER NOT NULL, histogram BLOB,
             PRIMARY KEY (day, provider, model, api_flavor, tenant)) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS ledger_rollup_latency_wide_quarter (
+            quarter INTEGER NOT NULL, dim_id INTEGER NOT NULL, cache_calls INTEGER NOT NULL, histogram BLOB,
+            PRIMARY KEY (quarter, dim_id)) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS ledger_rollup_latency_wide_daily (
+            day INTEGER NOT NULL, dim_id INTEGER NOT NULL, cache_calls INTEGER NOT NULL, histogram BLOB,
+            PRIMARY KEY (day, dim_id)) WITHOUT ROWID;
         CREATE TABLE IF NOT EXISTS ledger_rollup_daily (
             day INTEGER NOT NULL, dim_id INTEGER NOT NULL,
             {Metrics},
@@ -205,6 +212,12 @@ internal static class SqliteLedgerSchema
     public static string UpsertLatency(string table, string time) =>
         $"INSERT INTO {table} ({time}, provider, model, api_flavor, tenant, cache_calls, histogram) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) " +
         $"ON CONFLICT ({time}, provider, model, api_flavor, tenant) DO UPDATE SET cache_calls = cache_calls + excluded.cache_calls, " +
+        $"histogram = {LatencyAdd}(histogram, excluded.histogram)";
+
+    /// <summary>An upsert of a wide latency rollup (?1 time, ?2 dimension-set id, ?3 cache calls, ?4 histogram).</summary>
+    public static string UpsertWideLatency(string table, string time) =>
+        $"INSERT INTO {table} ({time}, dim_id, cache_calls, histogram) VALUES (?1, ?2, ?3, ?4) " +
+        $"ON CONFLICT ({time}, dim_id) DO UPDATE SET cache_calls = cache_calls + excluded.cache_calls, " +
         $"histogram = {LatencyAdd}(histogram, excluded.histogram)";
 
     /// <summary>Upgrading from before version 5: the fingerprint columns (empty for the records already kept).</summary>

@@ -214,13 +214,13 @@ public sealed class SqliteLedgerStore : ILedgerStore
 
     private const string DayOfTs = "((ts - (((ts % 86400000000) + 86400000000) % 86400000000)) / 1000000)";
 
-    public async ValueTask<IReadOnlyList<LatencyRollupRow>> LatencyRollupsAsync(LedgerFilter filter, CancellationToken cancellationToken = default)
+    public async ValueTask<IReadOnlyList<LatencyRollupRow>> LatencyRollupsAsync(LedgerFilter filter, bool allDimensions = false, CancellationToken cancellationToken = default)
     {
         LatencyRollups.Validate(filter);
         await EnsureSchemaAsync(cancellationToken);
         await using var connection = await OpenReaderAsync(cancellationToken);
         var (first, last) = filter.From is null || filter.To is null ? await ExtentAsync(connection, cancellationToken) : (null, null);
-        var sql = LatencyQuerySql.For(filter, LatencyRollups.Plan(filter, first, last), DayOfTs, micros => micros);
+        var sql = LatencyQuerySql.For(filter, LatencyRollups.Plan(filter, first, last), LatencyRollups.Wide(filter, allDimensions), DayOfTs, micros => micros);
         var rows = new List<LatencyRollupRow>();
         if (sql.Rollups.Length > 0)
         {
@@ -252,14 +252,26 @@ public sealed class SqliteLedgerStore : ILedgerStore
     }
 
     /// <summary>
-    /// Upgrading from before version 10: the latency rollups, summed from the raw records kept, one UTC day at a time (a
-    /// range before a retention cutoff then has no latencies, as it has no raw records).
+    /// Upgrading from before version 11: both latency rollups, summed from the raw records kept, one UTC day at a time (a
+    /// range before a retention cutoff then has no latencies, as it has no raw records). The wide rows are keyed by the
+    /// dimension sets the wide rollups already hold.
     /// </summary>
     private static async ValueTask FillLatencyAsync(SqliteConnection connection, SqliteTransaction transaction, CancellationToken cancellationToken)
     {
         await using var command = connection.CreateCommand();
         command.Transaction = transaction;
-        command.CommandText = $"DELETE FROM {LatencyQuerySql.Quarter}; DELETE FROM {LatencyQuerySql.Daily}; SELECT MIN(ts), MAX(ts) FROM ledger_records";
+        var dims = new Dictionary<RollupDims, long>();
+        command.CommandText = $"SELECT id, {RollupDims.Columns} FROM ledger_dims";
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                dims[RollupDims.Of(LatencyQuerySql.KeyOf(reader, 0))] = reader.GetInt64(0);
+            }
+        }
+
+        command.CommandText = $"DELETE FROM {LatencyQuerySql.Quarter}; DELETE FROM {LatencyQuerySql.Daily}; DELETE FROM {LatencyQuerySql.WideQuarter}; " +
+                              $"DELETE FROM {LatencyQuerySql.WideDaily}; SELECT MIN(ts), MAX(ts) FROM ledger_records";
         long? first = null, last = null;
         await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
         {
@@ -277,41 +289,59 @@ public sealed class SqliteLedgerStore : ILedgerStore
         const long DayMicros = 86_400_000_000;
         command.CommandText = """
             SELECT (ts - (((ts % 900000000) + 900000000) % 900000000)) / 1000000, provider, model, coalesce(api_flavor, ''), coalesce(tenant, ''),
+                coalesce(project, ''), coalesce(user_id, ''), coalesce(key_id, ''),
                 CASE WHEN success THEN latency_ms ELSE -1 END, COUNT(*), SUM(CASE WHEN cache_read_tokens > 0 OR cache_write_tokens > 0 THEN 1 ELSE 0 END)
-            FROM ledger_records WHERE ts >= $a AND ts < $b GROUP BY 1, 2, 3, 4, 5, 6
+            FROM ledger_records WHERE ts >= $a AND ts < $b GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9
             """;
         var from = command.Parameters.Add("$a", SqliteType.Integer);
         var to = command.Parameters.Add("$b", SqliteType.Integer);
-        await using var quarter = connection.CreateCommand();
-        quarter.Transaction = transaction;
-        quarter.CommandText = SqliteLedgerSchema.UpsertLatency(LatencyQuerySql.Quarter, "quarter");
-        await using var daily = connection.CreateCommand();
-        daily.Transaction = transaction;
-        daily.CommandText = SqliteLedgerSchema.UpsertLatency(LatencyQuerySql.Daily, "day");
-        var delta = new RollupDelta();
-        for (var day = LedgerReportBuilder.Floor(first.Value, DayMicros); day <= last; day += DayMicros)
+        var upserts = new (SqliteCommand Command, bool Wide)[]
         {
-            delta.Clear();
-            (from.Value, to.Value) = (day, day + DayMicros);
-            await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+            (connection.CreateCommand(), false), (connection.CreateCommand(), false), (connection.CreateCommand(), true), (connection.CreateCommand(), true),
+        };
+        upserts[0].Command.CommandText = SqliteLedgerSchema.UpsertLatency(LatencyQuerySql.Quarter, "quarter");
+        upserts[1].Command.CommandText = SqliteLedgerSchema.UpsertLatency(LatencyQuerySql.Daily, "day");
+        upserts[2].Command.CommandText = SqliteLedgerSchema.UpsertWideLatency(LatencyQuerySql.WideQuarter, "quarter");
+        upserts[3].Command.CommandText = SqliteLedgerSchema.UpsertWideLatency(LatencyQuerySql.WideDaily, "day");
+        try
+        {
+            var cells = new Dictionary<RollupKey, LatencyCell>();
+            for (var day = LedgerReportBuilder.Floor(first.Value, DayMicros); day <= last; day += DayMicros)
             {
-                while (await reader.ReadAsync(cancellationToken))
+                cells.Clear();
+                (from.Value, to.Value) = (day, day + DayMicros);
+                await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
                 {
-                    LatencyQuerySql.AddRaw(delta.Latency, reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4),
-                        reader.GetInt64(5), reader.GetInt64(6), reader.GetInt64(7));
+                    while (await reader.ReadAsync(cancellationToken))
+                    {
+                        LatencyQuerySql.AddRaw(cells, LatencyQuerySql.KeyOf(reader, reader.GetInt64(0)), reader.GetInt64(8), reader.GetInt64(9), reader.GetInt64(10));
+                    }
                 }
-            }
 
-            await UpsertAsync(quarter, delta.Latency);
-            await UpsertAsync(daily, delta.LatencyDaily());
+                var narrow = LatencyRollups.Narrow(cells);
+                await UpsertAsync(upserts[0].Command, narrow, wide: false);
+                await UpsertAsync(upserts[1].Command, LatencyRollups.Daily(narrow, narrow: true), wide: false);
+                await UpsertAsync(upserts[2].Command, cells, wide: true);
+                await UpsertAsync(upserts[3].Command, LatencyRollups.Daily(cells, narrow: false), wide: true);
+            }
+        }
+        finally
+        {
+            foreach (var (upsert, _) in upserts)
+            {
+                await upsert.DisposeAsync();
+            }
         }
 
-        async ValueTask UpsertAsync(SqliteCommand upsert, Dictionary<(long, string, string, string, string), LatencyCell> rows)
+        async ValueTask UpsertAsync(SqliteCommand upsert, Dictionary<RollupKey, LatencyCell> rows, bool wide)
         {
-            foreach (var ((time, provider, model, api, tenant), cell) in rows)
+            upsert.Transaction = transaction;
+            foreach (var (key, cell) in rows)
             {
                 upsert.Parameters.Clear();
-                object[] values = [time, provider, model, api, tenant, cell.CacheCalls, cell.Histogram.Encode()];
+                object[] values = wide
+                    ? [key.Time, dims[RollupDims.Of(key)], cell.CacheCalls, cell.Histogram.Encode()]
+                    : [key.Time, key.Provider, key.Model, key.ApiFlavor, key.Tenant, cell.CacheCalls, cell.Histogram.Encode()];
                 for (var i = 0; i < values.Length; i++)
                 {
                     upsert.Parameters.AddWithValue("?" + (i + 1).ToString(CultureInfo.InvariantCulture), values[i]);
@@ -651,7 +681,7 @@ public sealed class SqliteLedgerStore : ILedgerStore
                         await command.ExecuteNonQueryAsync(cancellationToken);
                     }
 
-                    if (from < SqliteLedgerSchema.LatencyVersion)
+                    if (from < SqliteLedgerSchema.WideLatencyVersion)
                     {
                         await FillLatencyAsync(connection, transaction, cancellationToken);
                     }

@@ -32,6 +32,8 @@ internal sealed class WriteCommands : IDisposable
     private readonly RawStatement _daily;
     private readonly RawStatement _latencyQuarter;
     private readonly RawStatement _latencyDaily;
+    private readonly RawStatement _wideLatencyQuarter;
+    private readonly RawStatement _wideLatencyDaily;
     private readonly RawStatement _dim;
     private readonly SqliteCommand _cutoff;
     private readonly Dictionary<RollupDims, long> _dims = [];
@@ -53,6 +55,8 @@ internal sealed class WriteCommands : IDisposable
         _daily = new RawStatement(connection, Upsert("ledger_rollup_daily", ["day", "dim_id"]), _arena);
         _latencyQuarter = new RawStatement(connection, SqliteLedgerSchema.UpsertLatency(LatencyQuerySql.Quarter, "quarter"), _arena);
         _latencyDaily = new RawStatement(connection, SqliteLedgerSchema.UpsertLatency(LatencyQuerySql.Daily, "day"), _arena);
+        _wideLatencyQuarter = new RawStatement(connection, SqliteLedgerSchema.UpsertWideLatency(LatencyQuerySql.WideQuarter, "quarter"), _arena);
+        _wideLatencyDaily = new RawStatement(connection, SqliteLedgerSchema.UpsertWideLatency(LatencyQuerySql.WideDaily, "day"), _arena);
         // DO UPDATE (not NOTHING) so RETURNING yields the id also when another process added the set first.
         _dim = new RawStatement(
             connection,
@@ -166,21 +170,35 @@ internal sealed class WriteCommands : IDisposable
         UpsertNarrow(_narrowDaily, RollupDelta.NarrowDaily(narrow));
         UpsertTags(_tagQuarter, delta.Tags);
         UpsertTags(_tagDaily, delta.TagsDaily());
-        UpsertLatency(_latencyQuarter, delta.Latency);
-        UpsertLatency(_latencyDaily, delta.LatencyDaily());
+        var narrowLatency = LatencyRollups.Narrow(delta.Latency);
+        UpsertLatency(_latencyQuarter, narrowLatency);
+        UpsertLatency(_latencyDaily, LatencyRollups.Daily(narrowLatency, narrow: true));
+        UpsertWideLatency(_wideLatencyQuarter, delta.Latency);
+        UpsertWideLatency(_wideLatencyDaily, LatencyRollups.Daily(delta.Latency, narrow: false));
     }
 
-    /// <summary>Upserts latency rollup rows: a few per (quarter hour or day, narrow dimensions) of the batch, however many calls.</summary>
-    public static void UpsertLatency(RawStatement s, Dictionary<(long Time, string Provider, string Model, string ApiFlavor, string Tenant), LatencyCell> rows)
+    /// <summary>Upserts narrow latency rollup rows: a few per (quarter hour or day, narrow dimensions) of the batch, however many calls.</summary>
+    private static void UpsertLatency(RawStatement s, Dictionary<RollupKey, LatencyCell> rows)
     {
-        ArgumentNullException.ThrowIfNull(s);
-        ArgumentNullException.ThrowIfNull(rows);
         foreach (var (k, cell) in rows)
         {
             s.Bind(1, k.Time);
             BindNarrow(s, 2, k.Provider, k.Model, k.ApiFlavor, k.Tenant);
             s.Bind(6, cell.CacheCalls);
             s.Bind(7, cell.Histogram.Encode());
+            s.Execute();
+        }
+    }
+
+    /// <summary>Upserts wide latency rollup rows, keyed by (quarter hour or day, dimension-set id).</summary>
+    private void UpsertWideLatency(RawStatement s, Dictionary<RollupKey, LatencyCell> rows)
+    {
+        foreach (var (k, cell) in rows)
+        {
+            s.Bind(1, k.Time);
+            s.Bind(2, DimId(RollupDims.Of(k)));
+            s.Bind(3, cell.CacheCalls);
+            s.Bind(4, cell.Histogram.Encode());
             s.Execute();
         }
     }
@@ -285,6 +303,8 @@ internal sealed class WriteCommands : IDisposable
         _daily.Dispose();
         _latencyQuarter.Dispose();
         _latencyDaily.Dispose();
+        _wideLatencyQuarter.Dispose();
+        _wideLatencyDaily.Dispose();
         _dim.Dispose();
         _cutoff.Dispose();
     }

@@ -289,8 +289,8 @@ public sealed class LedgerAnalytics
     }
 
     /// <summary>
-    /// Groups side by side (see <see cref="Comparison"/>), every figure included. By provider, model, api flavour or tenant
-    /// (filtered on those) from the rollups: percentiles from the latency histograms, cache savings from usage sums where
+    /// Groups side by side (see <see cref="Comparison"/>), every figure included. By any dimension (filtered on dimensions,
+    /// no tag or session) from the rollups: percentiles from the latency histograms, cache savings from usage sums where
     /// those price exactly, the other models' records read one by one. Otherwise from the raw records of the range, exact
     /// percentiles included. With <paramref name="pricing"/>, cache savings are given (<see cref="CacheSavings"/>).
     /// </summary>
@@ -340,7 +340,7 @@ public sealed class LedgerAnalytics
     /// <summary>
     /// Above this many calls to read one by one, <see cref="CompareWithinLimitAsync"/> leaves out what needs them: for a
     /// comparison the latency rollups serve, the cache savings of models not priced exactly from sums; for any other
-    /// (by project, user, key or a tag, or so filtered), latency percentiles and cache savings.
+    /// (by a tag, or filtered on one or on a session), latency percentiles and cache savings.
     /// </summary>
     public const long RawComparisonLimit = 500_000;
 
@@ -399,13 +399,11 @@ public sealed class LedgerAnalytics
     }
 
     /// <summary>
-    /// True when the latency rollups serve the comparison: grouped by provider, model, api flavour or tenant, filtered on
-    /// those only, without tags.
+    /// True when the latency rollups serve the comparison: grouped by a dimension (not a tag), filtered on dimensions only
+    /// (no tag, no session). By or filtered on project, user or key, the wide latency rollups answer; else the narrow ones.
     /// </summary>
     internal static bool LatencyRollupsServe(BreakdownQuery query) =>
-        query.Tags.Count == 0 && query.By.TagKey is null &&
-        query.By.Dimension is LedgerDimension.Provider or LedgerDimension.Model or LedgerDimension.ApiFlavor or LedgerDimension.Tenant &&
-        query.Filter.Project is null && query.Filter.User is null && query.Filter.KeyId is null && query.Filter.SessionId is null;
+        query.Tags.Count == 0 && query.By.TagKey is null && query.By.Dimension is not null && query.Filter.SessionId is null;
 
     /// <summary>
     /// The comparison from the rollups: sums from the narrow rollups, percentiles from the latency histograms, cache savings
@@ -425,7 +423,8 @@ public sealed class LedgerAnalytics
 
         var dimension = query.By.Dimension!.Value;
         // The sums and the histograms are read at the same time.
-        var histogramRows = _store.LatencyRollupsAsync(query.Filter, cancellationToken).AsTask();
+        var histogramRows = _store.LatencyRollupsAsync(
+            query.Filter, allDimensions: dimension is LedgerDimension.Project or LedgerDimension.User or LedgerDimension.Key, cancellationToken).AsTask();
         var (sums, error) = await GroupsAsync(query, query.Filter, cancellationToken);
         var rows = await histogramRows;
         if (error is not null)

@@ -44,13 +44,15 @@ public interface ILedgerStore : IAsyncDisposable
         LedgerUsageOutlier.Of(await ScanAsync(filter, cancellationToken).ToListAsync(cancellationToken));
 
     /// <summary>
-    /// The latency rollup rows (per UTC day and provider, model, api flavour, tenant: the successful calls' latency
-    /// histogram and the calls using a prompt cache) of the records matching <paramref name="filter"/>, covering its range
-    /// exactly like <see cref="QueryAsync"/> does: days, hours and quarter hours from the latency rollups, the
-    /// sub-quarter-hour edges from raw records. The filter may name a range, provider, model, api flavour and tenant only.
-    /// A row's day is the UTC day its calls were made. Rows with the same key may repeat; the caller adds them up.
+    /// The latency rollup rows (per UTC day and dimensions: the successful calls' latency histogram and the calls using a
+    /// prompt cache) of the records matching <paramref name="filter"/>, covering its range exactly like
+    /// <see cref="QueryAsync"/> does: days, hours and quarter hours from the latency rollups, the sub-quarter-hour edges
+    /// from raw records. The filter may name a range and any groupable dimension, not a session. Rows carry provider,
+    /// model, api flavour and tenant; project, user and key too when <paramref name="allDimensions"/> is set or the filter
+    /// names one of them (else ''). A row's day is the UTC day its calls were made. Rows with the same key may repeat; the
+    /// caller adds them up.
     /// </summary>
-    async ValueTask<IReadOnlyList<LatencyRollupRow>> LatencyRollupsAsync(LedgerFilter filter, CancellationToken cancellationToken = default)
+    async ValueTask<IReadOnlyList<LatencyRollupRow>> LatencyRollupsAsync(LedgerFilter filter, bool allDimensions = false, CancellationToken cancellationToken = default)
     {
         LatencyRollups.Validate(filter);
         return LatencyRollups.FromRecords(await ScanAsync(filter, cancellationToken).ToListAsync(cancellationToken));

@@ -12,7 +12,7 @@ public sealed class InMemoryLedgerStore : ILedgerStore
     private readonly Dictionary<LedgerKey, UsageRecord> _records = [];
     private readonly Dictionary<RollupKey, LedgerMetrics> _rollups = [];
     private readonly Dictionary<TagRollupKey, LedgerMetrics> _tagRollups = [];
-    private readonly Dictionary<(long Quarter, string Provider, string Model, string ApiFlavor, string Tenant), LatencyCell> _latency = [];
+    private readonly Dictionary<RollupKey, LatencyCell> _latency = [];
     private long? _retentionCutoffTicks;
 
     public ValueTask<LedgerAppendResult> AppendAsync(IReadOnlyList<UsageRecord> records, CancellationToken cancellationToken = default)
@@ -45,10 +45,9 @@ public sealed class InMemoryLedgerStore : ILedgerStore
                     _tagRollups[tagKey] = _tagRollups.TryGetValue(tagKey, out var tagged) ? tagged + metrics : metrics;
                 }
 
-                var cellKey = (key.Time, key.Provider, key.Model, key.ApiFlavor, key.Tenant);
-                if (!_latency.TryGetValue(cellKey, out var cell))
+                if (!_latency.TryGetValue(key, out var cell))
                 {
-                    _latency[cellKey] = cell = new LatencyCell();
+                    _latency[key] = cell = new LatencyCell();
                 }
 
                 cell.Add(record);
@@ -142,38 +141,39 @@ public sealed class InMemoryLedgerStore : ILedgerStore
         return RollupPlan.For(query, first, last);
     }
 
-    public ValueTask<IReadOnlyList<LatencyRollupRow>> LatencyRollupsAsync(LedgerFilter filter, CancellationToken cancellationToken = default)
+    public ValueTask<IReadOnlyList<LatencyRollupRow>> LatencyRollupsAsync(LedgerFilter filter, bool allDimensions = false, CancellationToken cancellationToken = default)
     {
         LatencyRollups.Validate(filter);
+        var wide = LatencyRollups.Wide(filter, allDimensions);
         var rows = new List<LatencyRollupRow>();
         lock (_gate)
         {
             // The same plan as the relational stores; every rollup range is answered from the quarter-hour cells.
-            long? first = _latency.Count == 0 ? null : _latency.Keys.Min(k => k.Quarter);
-            long? last = _latency.Count == 0 ? null : _latency.Keys.Max(k => k.Quarter);
+            long? first = _latency.Count == 0 ? null : _latency.Keys.Min(k => k.Time);
+            long? last = _latency.Count == 0 ? null : _latency.Keys.Max(k => k.Time);
             var plan = LatencyRollups.Plan(filter, first, last);
             var ranges = plan.Days.Concat(plan.Hours).Concat(plan.Quarters).ToList();
             foreach (var (key, cell) in _latency)
             {
-                if (ranges.Exists(r => key.Quarter >= r.From && key.Quarter < r.To) && Eq(filter.Provider, key.Provider) && Eq(filter.Model, key.Model) &&
-                    Eq(filter.ApiFlavor, key.ApiFlavor) && Eq(filter.Tenant, key.Tenant))
+                if (ranges.Exists(r => key.Time >= r.From && key.Time < r.To) && key.Matches(filter))
                 {
-                    var histogram = new LatencyHistogram();
-                    histogram.Add(cell.Histogram);
-                    rows.Add(new LatencyRollupRow(LedgerReportBuilder.DayOf(key.Quarter), key.Provider, key.Model, key.ApiFlavor, key.Tenant, cell.CacheCalls, histogram));
+                    var day = new LatencyCell();
+                    day.Add(cell);
+                    rows.Add(LatencyRollupRow.Of(Shown(key with { Time = LedgerReportBuilder.DayOf(key.Time) }), day));
                 }
             }
 
             foreach (var (from, to) in plan.Raw)
             {
                 var piece = filter with { From = LedgerColumns.FromUnixMicros(from), To = LedgerColumns.FromUnixMicros(to) };
-                rows.AddRange(LatencyRollups.FromRecords(_records.Values.Where(piece.Matches)));
+                rows.AddRange(LatencyRollups.FromRecords(_records.Values.Where(piece.Matches)).Select(r => wide ? r : r with { Project = "", User = "", KeyId = "" }));
             }
         }
 
         return ValueTask.FromResult<IReadOnlyList<LatencyRollupRow>>(rows);
 
-        static bool Eq(string? wanted, string actual) => wanted is null || wanted == actual;
+        // The narrow rollups of the relational stores hold no project, user or key.
+        RollupKey Shown(RollupKey key) => wide ? key : key with { Project = "", User = "", KeyId = "" };
     }
 
     public async IAsyncEnumerable<UsageRecord> ReadAsync(LedgerFilter filter, [EnumeratorCancellation] CancellationToken cancellationToken = default)

@@ -2,19 +2,25 @@ namespace Tollgate.Ledger;
 
 /// <summary>
 /// One row of the latency rollups (or the same sums over raw records at the edges of a range): a UTC day (unix seconds of
-/// its midnight), the narrow dimensions ('' for none), the calls using a prompt cache (cache read or write tokens) and
-/// the latency histogram of the successful calls.
+/// its midnight), the dimensions ('' for none; project, user and key only in rows of the wide latency rollups, '' in the
+/// narrow ones), the calls using a prompt cache (cache read or write tokens) and the latency histogram of the successful
+/// calls.
 /// </summary>
-public sealed record LatencyRollupRow(long Day, string Provider, string Model, string ApiFlavor, string Tenant, long CacheCalls, LatencyHistogram Histogram)
+public sealed record LatencyRollupRow(
+    long Day, string Provider, string Model, string ApiFlavor, string Tenant, long CacheCalls, LatencyHistogram Histogram,
+    string Project = "", string User = "", string KeyId = "")
 {
-    /// <summary>The row's value of a narrow dimension (provider, model, api flavour or tenant).</summary>
+    /// <summary>The row's value of a dimension.</summary>
     public string Get(LedgerDimension dimension) => dimension switch
     {
         LedgerDimension.Provider => Provider,
         LedgerDimension.Model => Model,
         LedgerDimension.ApiFlavor => ApiFlavor,
         LedgerDimension.Tenant => Tenant,
-        _ => throw new ArgumentOutOfRangeException(nameof(dimension), "the latency rollups hold provider, model, api flavour and tenant only"),
+        LedgerDimension.Project => Project,
+        LedgerDimension.User => User,
+        LedgerDimension.Key => KeyId,
+        _ => throw new ArgumentOutOfRangeException(nameof(dimension), "the latency rollups hold the seven groupable dimensions only"),
     };
 
     /// <summary>True when a record uses a prompt cache as the rollups count it.</summary>
@@ -23,4 +29,8 @@ public sealed record LatencyRollupRow(long Day, string Provider, string Model, s
         ArgumentNullException.ThrowIfNull(record);
         return record.Usage.CacheReadTokens > 0 || record.Usage.CacheWriteTokens > 0;
     }
+
+    /// <summary>A row of <paramref name="key"/> (its time a UTC day) and <paramref name="cell"/>.</summary>
+    internal static LatencyRollupRow Of(in RollupKey key, LatencyCell cell) =>
+        new(key.Time, key.Provider, key.Model, key.ApiFlavor, key.Tenant, cell.CacheCalls, cell.Histogram, key.Project, key.User, key.KeyId);
 }

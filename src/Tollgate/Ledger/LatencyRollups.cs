@@ -2,34 +2,67 @@ using System.Runtime.InteropServices;
 
 namespace Tollgate.Ledger;
 
-/// <summary>Helpers shared by the stores for the latency rollups (quarter hour and UTC day × provider, model, api flavour, tenant).</summary>
+/// <summary>
+/// Helpers shared by the stores for the latency rollups: the narrow ones (quarter hour and UTC day × provider, model, api
+/// flavour, tenant) and the wide ones (quarter hour and UTC day × every groupable dimension, keyed by its dimension set).
+/// </summary>
 internal static class LatencyRollups
 {
-    /// <summary>Throws unless the latency rollups can answer <paramref name="filter"/>: a range and narrow dimensions only.</summary>
+    /// <summary>Throws unless the latency rollups can answer <paramref name="filter"/>: a range and groupable dimensions only (no session).</summary>
     public static void Validate(LedgerFilter filter)
     {
         ArgumentNullException.ThrowIfNull(filter);
-        if (filter.Project is not null || filter.User is not null || filter.KeyId is not null || filter.SessionId is not null)
+        if (filter.SessionId is not null)
         {
-            throw new ArgumentException("the latency rollups filter on provider, model, api flavour and tenant only", nameof(filter));
+            throw new ArgumentException("the latency rollups filter on the groupable dimensions only, not on a session", nameof(filter));
         }
     }
+
+    /// <summary>True when the wide latency rollups must answer: all dimensions wanted, or a filter on project, user or key.</summary>
+    public static bool Wide(LedgerFilter filter, bool allDimensions) =>
+        allDimensions || filter.Project is not null || filter.User is not null || filter.KeyId is not null;
 
     /// <summary>What <paramref name="filter"/>'s range reads: days, hours and quarters from the rollups, the edges from raw records.</summary>
     public static RollupPlan Plan(LedgerFilter filter, long? firstQuarter, long? lastQuarter) =>
         RollupPlan.For(new LedgerQuery { Filter = filter }, firstQuarter, lastQuarter, useDaily: true);
 
-    /// <summary>Sums records into rows per UTC day and narrow dimensions.</summary>
+    /// <summary>Sums records into rows per UTC day and every dimension.</summary>
     public static List<LatencyRollupRow> FromRecords(IEnumerable<UsageRecord> records)
     {
-        var cells = new Dictionary<(long, string, string, string, string), LatencyCell>();
+        var cells = new Dictionary<RollupKey, LatencyCell>();
         foreach (var record in records)
         {
-            var key = (LedgerReportBuilder.DayOf(record.Timestamp.ToUnixTimeSeconds()), record.Provider, record.Model, record.ApiFlavor ?? "", record.Tenant ?? "");
+            var key = RollupKey.Of(record) with { Time = LedgerReportBuilder.DayOf(record.Timestamp.ToUnixTimeSeconds()) };
             ref var cell = ref CollectionsMarshal.GetValueRefOrAddDefault(cells, key, out _);
             (cell ??= new LatencyCell()).Add(record);
         }
 
-        return [.. cells.Select(c => new LatencyRollupRow(c.Key.Item1, c.Key.Item2, c.Key.Item3, c.Key.Item4, c.Key.Item5, c.Value.CacheCalls, c.Value.Histogram))];
+        return [.. cells.Select(c => LatencyRollupRow.Of(c.Key, c.Value))];
+    }
+
+    /// <summary>
+    /// <paramref name="cells"/> (keyed by quarter hour and every dimension) summed per UTC day, by every dimension or, when
+    /// <paramref name="narrow"/>, by provider, model, api flavour and tenant (project, user and key '').
+    /// </summary>
+    public static Dictionary<RollupKey, LatencyCell> Daily(Dictionary<RollupKey, LatencyCell> cells, bool narrow) =>
+        SumBy(cells, k => narrow
+            ? new RollupKey(LedgerReportBuilder.DayOf(k.Time), k.Provider, k.Model, k.ApiFlavor, k.Tenant, "", "", "")
+            : k with { Time = LedgerReportBuilder.DayOf(k.Time) });
+
+    /// <summary><paramref name="cells"/> summed by provider, model, api flavour and tenant (project, user and key '').</summary>
+    public static Dictionary<RollupKey, LatencyCell> Narrow(Dictionary<RollupKey, LatencyCell> cells) =>
+        SumBy(cells, k => k with { Project = "", User = "", KeyId = "" });
+
+    private static Dictionary<RollupKey, LatencyCell> SumBy(Dictionary<RollupKey, LatencyCell> cells, Func<RollupKey, RollupKey> keyOf)
+    {
+        ArgumentNullException.ThrowIfNull(cells);
+        var sums = new Dictionary<RollupKey, LatencyCell>();
+        foreach (var (key, cell) in cells)
+        {
+            ref var sum = ref CollectionsMarshal.GetValueRefOrAddDefault(sums, keyOf(key), out _);
+            (sum ??= new LatencyCell()).Add(cell);
+        }
+
+        return sums;
     }
 }

@@ -31,21 +31,8 @@ internal sealed class RollupDelta
     public Dictionary<TagRollupKey, LedgerMetrics> TagsDaily() =>
         SumBy(Tags, k => k with { Time = LedgerReportBuilder.DayOf(k.Time) });
 
-    /// <summary>The latency rollup cells per (UTC quarter hour, provider, model, api flavour, tenant).</summary>
-    public Dictionary<(long Quarter, string Provider, string Model, string ApiFlavor, string Tenant), LatencyCell> Latency { get; } = [];
-
-    /// <summary>The latency cells summed per UTC day (keys carry the day start).</summary>
-    public Dictionary<(long Quarter, string Provider, string Model, string ApiFlavor, string Tenant), LatencyCell> LatencyDaily()
-    {
-        var days = new Dictionary<(long Quarter, string Provider, string Model, string ApiFlavor, string Tenant), LatencyCell>();
-        foreach (var (key, cell) in Latency)
-        {
-            ref var day = ref CollectionsMarshal.GetValueRefOrAddDefault(days, key with { Quarter = LedgerReportBuilder.DayOf(key.Quarter) }, out _);
-            (day ??= new LatencyCell()).Add(cell);
-        }
-
-        return days;
-    }
+    /// <summary>The latency rollup cells per (UTC quarter hour, every dimension): the wide latency rollups, from which the narrow ones are summed.</summary>
+    public Dictionary<RollupKey, LatencyCell> Latency { get; } = [];
 
     /// <summary>The sums of <paramref name="rows"/> under the coarser keys <paramref name="keyOf"/> gives them.</summary>
     private static Dictionary<TKey, LedgerMetrics> SumBy<TSource, TKey>(Dictionary<TSource, LedgerMetrics> rows, Func<TSource, TKey> keyOf)
@@ -77,7 +64,7 @@ internal sealed class RollupDelta
         var metrics = LedgerMetrics.Of(record);
         ref var sum = ref CollectionsMarshal.GetValueRefOrAddDefault(Wide, key, out _);
         sum += metrics;
-        ref var cell = ref CollectionsMarshal.GetValueRefOrAddDefault(Latency, (key.Time, key.Provider, key.Model, key.ApiFlavor, key.Tenant), out _);
+        ref var cell = ref CollectionsMarshal.GetValueRefOrAddDefault(Latency, key, out _);
         (cell ??= new LatencyCell()).Add(record);
         foreach (var (tag, value) in record.Tags)
         {

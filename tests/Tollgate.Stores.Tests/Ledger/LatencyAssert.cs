@@ -2,18 +2,22 @@ using Tollgate.Ledger;
 
 namespace Tollgate.Stores.Tests.Ledger;
 
-/// <summary>Checks latency rollup rows against the records they sum.</summary>
+/// <summary>Latency rollup rows against the records they sum.</summary>
 internal static class LatencyAssert
 {
-    /// <summary>The rows hold, per UTC day, provider, model, api flavour and tenant, exactly the records' cache users and successful latencies' buckets.</summary>
-    public static void SameAs(IEnumerable<UsageRecord> records, IEnumerable<LatencyRollupRow> rows)
+    /// <summary>
+    /// The rows hold, per UTC day, provider, model, api flavour and tenant (and project, user and key when
+    /// <paramref name="allDimensions"/>), exactly the records' cache users and successful latencies' buckets.
+    /// </summary>
+    public static void SameAs(IEnumerable<UsageRecord> records, IEnumerable<LatencyRollupRow> rows, bool allDimensions = false)
     {
-        Assert.Equal(Expected(records), Actual(rows));
+        Assert.Equal(Expected(records, allDimensions), Actual(rows, allDimensions));
     }
 
-    private static List<string> Expected(IEnumerable<UsageRecord> records) =>
+    private static List<string> Expected(IEnumerable<UsageRecord> records, bool allDimensions) =>
     [
-        .. records.GroupBy(r => (LedgerReportBuilder.DayOf(r.Timestamp.ToUnixTimeSeconds()), r.Provider, r.Model, r.ApiFlavor ?? "", r.Tenant ?? ""))
+        .. records.GroupBy(r => Key(LedgerReportBuilder.DayOf(r.Timestamp.ToUnixTimeSeconds()), r.Provider, r.Model, r.ApiFlavor ?? "", r.Tenant ?? "",
+                allDimensions ? (r.Project ?? "", r.User ?? "", r.KeyId ?? "") : ("", "", "")))
             .Select(g =>
             {
                 var histogram = new LatencyHistogram();
@@ -27,9 +31,9 @@ internal static class LatencyAssert
             .Where(l => l.Length > 0).Order(StringComparer.Ordinal),
     ];
 
-    private static List<string> Actual(IEnumerable<LatencyRollupRow> rows) =>
+    private static List<string> Actual(IEnumerable<LatencyRollupRow> rows, bool allDimensions) =>
     [
-        .. rows.GroupBy(r => (r.Day, r.Provider, r.Model, r.ApiFlavor, r.Tenant))
+        .. rows.GroupBy(r => Key(r.Day, r.Provider, r.Model, r.ApiFlavor, r.Tenant, allDimensions ? (r.Project, r.User, r.KeyId) : ("", "", "")))
             .Select(g =>
             {
                 var histogram = new LatencyHistogram();
@@ -43,6 +47,9 @@ internal static class LatencyAssert
             .Where(l => l.Length > 0).Order(StringComparer.Ordinal),
     ];
 
-    private static string Line((long, string, string, string, string) key, long cacheCalls, LatencyHistogram histogram) =>
+    private static string Key(long day, string provider, string model, string apiFlavor, string tenant, (string Project, string User, string Key) wide) =>
+        $"({day}, {provider}, {model}, {apiFlavor}, {tenant}, {wide.Project}, {wide.User}, {wide.Key})";
+
+    private static string Line(string key, long cacheCalls, LatencyHistogram histogram) =>
         cacheCalls == 0 && histogram.Count == 0 ? "" : $"{key} cache={cacheCalls} " + string.Join(",", histogram.Buckets.Select(b => $"{b.Bucket}:{b.Count}"));
 }

@@ -66,6 +66,7 @@ public sealed class PostgreSqlLedgerStoreTests(PostgreSqlLedgerDatabase database
     [InlineData(7)]
     [InlineData(8)]
     [InlineData(9)]
+    [InlineData(10)]
     public async Task QueryAsync_LedgerFromOlderSchema_IsUpgradedToCurrentRollups(int version)
     {
         var connectionString = await database.NewSchemaAsync();
@@ -90,7 +91,8 @@ public sealed class PostgreSqlLedgerStoreTests(PostgreSqlLedgerDatabase database
             Filter = new LedgerFilter { Tenant = "tenant-1" }, Bucket = TimeBucket.Hour, TimeZone = TimeZoneInfo.FindSystemTimeZoneById("Asia/Kolkata"),
         }, TestContext.Current.CancellationToken);
         // The latency rollups the upgrade filled: every successful call's latency and every cache user, per day and model.
-        var latency = await reopened.LatencyRollupsAsync(new LedgerFilter(), TestContext.Current.CancellationToken);
+        var latency = await reopened.LatencyRollupsAsync(new LedgerFilter(), cancellationToken: TestContext.Current.CancellationToken);
+        var wideLatency = await reopened.LatencyRollupsAsync(new LedgerFilter(), allDimensions: true, TestContext.Current.CancellationToken);
         var more = LedgerTestData.Many(50, seed: 99);
         await reopened.AppendAsync(more, TestContext.Current.CancellationToken);
         await reopened.AppendAsync(more.Take(20).Concat(LedgerTestData.Many(10, seed: 98)).ToList(), TestContext.Current.CancellationToken);
@@ -100,13 +102,14 @@ public sealed class PostgreSqlLedgerStoreTests(PostgreSqlLedgerDatabase database
         Assert.Equal(records.Where(r => r.Tenant == "tenant-1").Select(r => (r.Timestamp.UtcDateTime.Date, r.User)).Distinct().Count(), report.Groups.Count);
         Assert.Equal(LedgerTestData.Sum(records), hourly.Total);
         LatencyAssert.SameAs(records, latency);
+        LatencyAssert.SameAs(records, wideLatency, allDimensions: true);
         Assert.Equal(LedgerTestData.Sum(records.Where(r => r.Tenant == "tenant-1")), kolkata.Total);
         Assert.Equal(LedgerTestData.Sum(records.Where(r => r.Tenant == "tenant-1")), byTenant.Groups.Single(g => g.Key == "tenant-1").Metrics);
         Assert.Equal(records.GroupBy(r => r.Tags["team"]).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => (g.Key, LedgerTestData.Sum(g))),
             byTeam.Groups.OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => (g.Key!, g.Metrics)));
         var expected = records.Concat(more).Concat(LedgerTestData.Many(10, seed: 98)).Where(r => r.User == records[0].User);
         Assert.Equal(LedgerTestData.Sum(expected), all.Total);
-        Assert.Equal("10", await ScalarAsync(connectionString, "SELECT value FROM tollgate_meta WHERE key = 'ledger.schema_version'"));
+        Assert.Equal("11", await ScalarAsync(connectionString, "SELECT value FROM tollgate_meta WHERE key = 'ledger.schema_version'"));
     }
 
     [Fact]
@@ -127,7 +130,7 @@ public sealed class PostgreSqlLedgerStoreTests(PostgreSqlLedgerDatabase database
             await AssertTagReportsEqualRecordsAsync(reopened, filter, kathmandu, TestContext.Current.CancellationToken);
         }
 
-        Assert.Equal("10", await ScalarAsync(connectionString, "SELECT value FROM tollgate_meta WHERE key = 'ledger.schema_version'"));
+        Assert.Equal("11", await ScalarAsync(connectionString, "SELECT value FROM tollgate_meta WHERE key = 'ledger.schema_version'"));
     }
 
     [Fact]

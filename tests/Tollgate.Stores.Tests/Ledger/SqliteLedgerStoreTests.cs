@@ -39,6 +39,7 @@ public sealed class SqliteLedgerStoreTests : LedgerStoreConformanceTests, IDispo
     [InlineData(7)]
     [InlineData(8)]
     [InlineData(9)]
+    [InlineData(10)]
     public async Task QueryAsync_LedgerFromOlderSchema_IsUpgradedToCurrentRollups(int version)
     {
         var path = Path.Combine(_directory, "v" + version, "tollgate.db");
@@ -64,7 +65,8 @@ public sealed class SqliteLedgerStoreTests : LedgerStoreConformanceTests, IDispo
             Filter = new LedgerFilter { Tenant = "tenant-1" }, Bucket = TimeBucket.Hour, TimeZone = TimeZoneInfo.FindSystemTimeZoneById("Asia/Kolkata"),
         }, TestContext.Current.CancellationToken);
         // The latency rollups the upgrade filled: every successful call's latency and every cache user, per day and model.
-        var latency = await reopened.LatencyRollupsAsync(new LedgerFilter(), TestContext.Current.CancellationToken);
+        var latency = await reopened.LatencyRollupsAsync(new LedgerFilter(), cancellationToken: TestContext.Current.CancellationToken);
+        var wideLatency = await reopened.LatencyRollupsAsync(new LedgerFilter(), allDimensions: true, TestContext.Current.CancellationToken);
         var more = LedgerTestData.Many(50, seed: 99);
         await reopened.AppendAsync(more, TestContext.Current.CancellationToken);
         var all = await reopened.QueryAsync(new LedgerQuery { Filter = new LedgerFilter { User = records[0].User } }, TestContext.Current.CancellationToken);
@@ -73,12 +75,13 @@ public sealed class SqliteLedgerStoreTests : LedgerStoreConformanceTests, IDispo
         Assert.Equal(records.Where(r => r.Tenant == "tenant-1").Select(r => (r.Timestamp.UtcDateTime.Date, r.User)).Distinct().Count(), report.Groups.Count);
         Assert.Equal(LedgerTestData.Sum(records), hourly.Total);
         LatencyAssert.SameAs(records, latency);
+        LatencyAssert.SameAs(records, wideLatency, allDimensions: true);
         Assert.Equal(LedgerTestData.Sum(records.Where(r => r.Tenant == "tenant-1")), kolkata.Total);
         Assert.Equal(LedgerTestData.Sum(records.Where(r => r.Tenant == "tenant-1")), byTenant.Groups.Single(g => g.Key == "tenant-1").Metrics);
         Assert.Equal(records.GroupBy(r => r.Tags["team"]).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => (g.Key, LedgerTestData.Sum(g))),
             byTeam.Groups.OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => (g.Key!, g.Metrics)));
         Assert.Equal(LedgerTestData.Sum(records.Concat(more).Where(r => r.User == records[0].User)), all.Total);
-        Assert.Equal("10", Scalar(path, "SELECT value FROM tollgate_meta WHERE key = 'ledger.schema_version'"));
+        Assert.Equal("11", Scalar(path, "SELECT value FROM tollgate_meta WHERE key = 'ledger.schema_version'"));
         Assert.Null(Scalar(path, "SELECT name FROM sqlite_temp_master WHERE name LIKE 'old_%'"));
     }
 
@@ -100,7 +103,7 @@ public sealed class SqliteLedgerStoreTests : LedgerStoreConformanceTests, IDispo
             await AssertTagReportsEqualRecordsAsync(reopened, filter, kolkata, TestContext.Current.CancellationToken);
         }
 
-        Assert.Equal("10", Scalar(path, "SELECT value FROM tollgate_meta WHERE key = 'ledger.schema_version'"));
+        Assert.Equal("11", Scalar(path, "SELECT value FROM tollgate_meta WHERE key = 'ledger.schema_version'"));
     }
 
     [Fact]
