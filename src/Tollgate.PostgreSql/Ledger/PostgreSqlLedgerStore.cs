@@ -19,6 +19,7 @@ public sealed class PostgreSqlLedgerStore : ILedgerStore
 
     // Dimension-set ids, once stored (committed) never changed or removed: safe to cache for the store's lifetime.
     private readonly ConcurrentDictionary<RollupDims, int> _dims = new();
+    private readonly DimensionSetCache _dimensionSets = new();
     private volatile bool _schemaReady;
 
     // Batches since the last one that had no duplicates: while re-sends are arriving, skip the optimistic COPY.
@@ -340,22 +341,7 @@ public sealed class PostgreSqlLedgerStore : ILedgerStore
         var (first, last) = filter.From is null || filter.To is null ? await ExtentAsync(cancellationToken) : (null, null);
         var sql = LatencyQuerySql.For(filter, LatencyRollups.Plan(filter, first, last), LatencyRollups.Wide(filter, allDimensions), "(floor(date_part('epoch', ts) / 86400) * 86400)::bigint",
             micros => LedgerColumns.FromUnixMicros(micros));
-        var rows = new List<LatencyRollupRow>();
-        if (sql.Rollups.Length > 0)
-        {
-            await using var command = Command(sql.Rollups, sql.RollupParameters);
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-            await LatencyQuerySql.ReadRollupsAsync(reader, static (r, i) => LatencyHistogram.FromPairs(r.GetFieldValue<long[]>(i)), rows, cancellationToken);
-        }
-
-        if (sql.Raw.Length > 0)
-        {
-            await using var command = Command(sql.Raw, sql.RawParameters);
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-            await LatencyQuerySql.ReadRawAsync(reader, rows, cancellationToken);
-        }
-
-        return rows;
+        return await sql.ReadAsync(Command, static (r, i) => LatencyHistogram.FromPairs(r.GetFieldValue<long[]>(i)), _dimensionSets, cancellationToken);
 
         NpgsqlCommand Command(string text, List<(string Name, object Value)> parameters)
         {

@@ -22,6 +22,7 @@ public sealed class SqliteLedgerStore : ILedgerStore
     // allocating them per batch forced full collections of everything the process holds.
     private readonly List<(UsageRecord, long)> _rows = [];
     private readonly RollupDelta _delta = new();
+    private readonly DimensionSetCache _dimensionSets = new();
 
     /// <summary>Batches at least this large sum their rollups on another thread while the rows are inserted.</summary>
     private const int ParallelSumThreshold = 1024;
@@ -221,22 +222,8 @@ public sealed class SqliteLedgerStore : ILedgerStore
         await using var connection = await OpenReaderAsync(cancellationToken);
         var (first, last) = filter.From is null || filter.To is null ? await ExtentAsync(connection, cancellationToken) : (null, null);
         var sql = LatencyQuerySql.For(filter, LatencyRollups.Plan(filter, first, last), LatencyRollups.Wide(filter, allDimensions), DayOfTs, micros => micros);
-        var rows = new List<LatencyRollupRow>();
-        if (sql.Rollups.Length > 0)
-        {
-            await using var command = Command(connection, sql.Rollups, sql.RollupParameters);
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-            await LatencyQuerySql.ReadRollupsAsync(reader, static (r, i) => LatencyHistogram.Decode(r.IsDBNull(i) ? [] : (byte[])r.GetValue(i)), rows, cancellationToken);
-        }
-
-        if (sql.Raw.Length > 0)
-        {
-            await using var command = Command(connection, sql.Raw, sql.RawParameters);
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-            await LatencyQuerySql.ReadRawAsync(reader, rows, cancellationToken);
-        }
-
-        return rows;
+        return await sql.ReadAsync((text, parameters) => Command(connection, text, parameters),
+            static (r, i) => LatencyHistogram.Decode(r.IsDBNull(i) ? [] : (byte[])r.GetValue(i)), _dimensionSets, cancellationToken);
 
         static SqliteCommand Command(SqliteConnection connection, string text, List<(string Name, object Value)> parameters)
         {

@@ -432,20 +432,20 @@ public sealed class LedgerAnalytics
             return AnalyticsOutcome<Comparison>.Fail(error);
         }
 
-        var histograms = new Dictionary<string, LatencyHistogram>(StringComparer.Ordinal);
+        // Each group's counts are summed in an array indexed by bucket (thousands of rows into a few groups).
+        var counts = new Dictionary<string, long[]>(StringComparer.Ordinal);
         var cacheCalls = new Dictionary<(long Day, string Provider, string Model, string Key), long>();
         foreach (var row in rows)
         {
             var key = KeyOf(row.Get(dimension));
-            if (!histograms.TryGetValue(key, out var histogram))
-            {
-                histograms[key] = histogram = new LatencyHistogram();
-            }
-
-            histogram.Add(row.Histogram);
+            ref var sum = ref CollectionsMarshal.GetValueRefOrAddDefault(counts, key, out _);
+            sum ??= new long[LatencyBuckets.ExactBelow * 2];
+            row.Histogram.AddTo(ref sum);
             ref var calls = ref CollectionsMarshal.GetValueRefOrAddDefault(cacheCalls, (row.Day, row.Provider, row.Model, key), out _);
             calls += row.CacheCalls;
         }
+
+        var histograms = counts.ToDictionary(c => c.Key, c => LatencyHistogram.FromCounts(c.Value), StringComparer.Ordinal);
 
         var notes = new List<string>();
         var successes = sums.Values.Sum(m => m.Requests - m.Errors);
@@ -492,13 +492,12 @@ public sealed class LedgerAnalytics
         long rawLimit, CancellationToken cancellationToken)
     {
         var savings = new Dictionary<string, CacheSavings>(StringComparer.Ordinal);
-        var pairs = cacheCalls.Keys.Select(k => (k.Provider, k.Model)).Distinct().ToList();
+        var byPair = cacheCalls.GroupBy(c => (c.Key.Provider, c.Key.Model)).ToDictionary(g => g.Key, g => g.ToList());
         var outliers = (await _store.UsageOutliersAsync(query.Filter, cancellationToken)).ToDictionary(o => (o.Provider, o.Model));
         var perRecord = new HashSet<(string Provider, string Model)>();
         var fromSums = new List<((string Provider, string Model) Pair, Task<Dictionary<string, CacheSavings>?> Daily)>();
-        foreach (var pair in pairs)
+        foreach (var (pair, calls) in byPair)
         {
-            var calls = cacheCalls.Where(c => c.Key.Provider == pair.Provider && c.Key.Model == pair.Model).ToList();
             if (calls.All(c => c.Value == 0))
             {
                 continue; // no call used a cache: nothing saved, nothing skipped

@@ -21,10 +21,14 @@ internal sealed class LatencyQuerySql
     }
 
     /// <summary>
-    /// <c>SELECT time, provider, model, api_flavor, tenant, project, user_id, key_id, cache_calls, histogram</c> (project,
-    /// user and key '' from the narrow rollups); empty when the plan reads no rollup.
+    /// Narrow: <c>SELECT time, provider, model, api_flavor, tenant, cache_calls, histogram</c>; wide: <c>SELECT time,
+    /// dim_id, cache_calls, histogram</c> (the ids resolved through <see cref="DimensionSetCache"/>); empty when the plan
+    /// reads no rollup.
     /// </summary>
     public string Rollups { get; private set; } = "";
+
+    /// <summary>True when <see cref="Rollups"/> reads the wide latency rollups.</summary>
+    public bool Wide { get; private set; }
 
     /// <summary>
     /// <c>SELECT day, provider, model, api_flavor, tenant, project, user_id, key_id, latency (−1 for a failed call), calls,
@@ -51,7 +55,7 @@ internal sealed class LatencyQuerySql
     {
         ArgumentNullException.ThrowIfNull(plan);
         ArgumentNullException.ThrowIfNull(tsParameter);
-        var sql = new LatencyQuerySql();
+        var sql = new LatencyQuerySql { Wide = wide };
         sql._parameters = sql.RollupParameters;
         var selects = new List<string>();
         var (daily, quarter) = wide ? (WideDaily, WideQuarter) : (Daily, Quarter);
@@ -59,13 +63,20 @@ internal sealed class LatencyQuerySql
         {
             foreach (var (from, to) in ranges)
             {
-                var time = wide ? "w." + column : column;
-                var where = new List<string> { $"{time} >= {sql.Param(from)}", $"{time} < {sql.Param(to)}" };
-                where.AddRange(sql.Filters(filter, wide ? "d." : ""));
+                var where = new List<string> { $"{column} >= {sql.Param(from)}", $"{column} < {sql.Param(to)}" };
+                var filters = sql.Filters(filter, "");
+                if (wide && filters.Count > 0)
+                {
+                    where.Add($"dim_id IN (SELECT id FROM ledger_dims WHERE {string.Join(" AND ", filters)})");
+                }
+                else
+                {
+                    where.AddRange(filters);
+                }
+
                 selects.Add(wide
-                    ? $"SELECT {time}, d.provider, d.model, d.api_flavor, d.tenant, d.project, d.user_id, d.key_id, w.cache_calls, w.histogram " +
-                      $"FROM {table} w JOIN ledger_dims d ON d.id = w.dim_id WHERE {string.Join(" AND ", where)}"
-                    : $"SELECT {time}, provider, model, api_flavor, tenant, '', '', '', cache_calls, histogram FROM {table} WHERE {string.Join(" AND ", where)}");
+                    ? $"SELECT {column}, dim_id, cache_calls, histogram FROM {table} WHERE {string.Join(" AND ", where)}"
+                    : $"SELECT {column}, provider, model, api_flavor, tenant, cache_calls, histogram FROM {table} WHERE {string.Join(" AND ", where)}");
             }
         }
 
@@ -102,23 +113,70 @@ internal sealed class LatencyQuerySql
         }
     }
 
-    /// <summary>The rows a reader of the rollup query returns, each histogram decoded by the store's own encoding.</summary>
-    public static async Task ReadRollupsAsync(
-        System.Data.Common.DbDataReader reader, Func<System.Data.Common.DbDataReader, int, LatencyHistogram> histogram, List<LatencyRollupRow> rows, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs the rollup and raw queries through <paramref name="command"/> (a store's command over its connection, with the
+    /// parameters named as given), each histogram decoded by the store's own encoding; the wide rows' dimension-set ids
+    /// are resolved through <paramref name="dims"/>, which reads the sets it has not seen from <c>ledger_dims</c>.
+    /// </summary>
+    public async Task<List<LatencyRollupRow>> ReadAsync(
+        Func<string, List<(string Name, object Value)>, System.Data.Common.DbCommand> command, Func<System.Data.Common.DbDataReader, int, LatencyHistogram> histogram,
+        DimensionSetCache dims, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(reader);
+        ArgumentNullException.ThrowIfNull(command);
         ArgumentNullException.ThrowIfNull(histogram);
-        ArgumentNullException.ThrowIfNull(rows);
-        while (await reader.ReadAsync(cancellationToken))
+        ArgumentNullException.ThrowIfNull(dims);
+        var rows = new List<LatencyRollupRow>();
+        var wide = new List<(long Day, long DimId, long CacheCalls, LatencyHistogram Histogram)>();
+        if (Rollups.Length > 0)
         {
-            rows.Add(new LatencyRollupRow(
-                LedgerReportBuilder.DayOf(reader.GetInt64(0)), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4),
-                reader.GetInt64(8), histogram(reader, 9), reader.GetString(5), reader.GetString(6), reader.GetString(7)));
+            await using var rollups = command(Rollups, RollupParameters);
+            await using var reader = await rollups.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                var day = LedgerReportBuilder.DayOf(reader.GetInt64(0));
+                if (Wide)
+                {
+                    wide.Add((day, reader.GetInt64(1), reader.GetInt64(2), histogram(reader, 3)));
+                }
+                else
+                {
+                    rows.Add(new LatencyRollupRow(day, reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4), reader.GetInt64(5), histogram(reader, 6)));
+                }
+            }
         }
+
+        if (dims.Missing(wide.Select(w => w.DimId)) is { Count: > 0 } missing)
+        {
+            // Ids are integers read from the database: written into the statement, a thousand at a time.
+            foreach (var chunk in missing.Chunk(1000))
+            {
+                await using var select = command($"SELECT id, {RollupDims.Columns} FROM ledger_dims WHERE id IN ({string.Join(", ", chunk.Select(id => id.ToString(CultureInfo.InvariantCulture)))})", []);
+                await using var reader = await select.ExecuteReaderAsync(cancellationToken);
+                while (await reader.ReadAsync(cancellationToken))
+                {
+                    dims.Add(reader.GetInt64(0), RollupDims.Of(KeyOf(reader, 0)));
+                }
+            }
+        }
+
+        foreach (var (day, id, cacheCalls, counts) in wide)
+        {
+            var d = dims[id];
+            rows.Add(new LatencyRollupRow(day, d.Provider, d.Model, d.ApiFlavor, d.Tenant, cacheCalls, counts, d.Project, d.User, d.KeyId));
+        }
+
+        if (Raw.Length > 0)
+        {
+            await using var raw = command(Raw, RawParameters);
+            await using var reader = await raw.ExecuteReaderAsync(cancellationToken);
+            await ReadRawAsync(reader, rows, cancellationToken);
+        }
+
+        return rows;
     }
 
     /// <summary>The rows a reader of the raw query returns, summed per day and dimensions.</summary>
-    public static async Task ReadRawAsync(System.Data.Common.DbDataReader reader, List<LatencyRollupRow> rows, CancellationToken cancellationToken)
+    private static async Task ReadRawAsync(System.Data.Common.DbDataReader reader, List<LatencyRollupRow> rows, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(reader);
         ArgumentNullException.ThrowIfNull(rows);
