@@ -339,27 +339,31 @@ public sealed class LedgerAnalytics
 
     /// <summary>
     /// Above this many calls to read one by one, <see cref="CompareWithinLimitAsync"/> leaves out what needs them: for a
-    /// comparison the latency rollups serve, the cache savings of models not priced exactly from sums; for any other
-    /// (by a tag, or filtered on one or on a session), latency percentiles and cache savings.
+    /// comparison the narrow latency rollups serve, the cache savings of models not priced exactly from sums; for any
+    /// other (by or filtered on project, user or key — above this many calls in the range —, by a tag, or filtered on one
+    /// or on a session), latency percentiles and cache savings.
     /// </summary>
     public const long RawComparisonLimit = 500_000;
 
     /// <summary>
-    /// A comparison the latency rollups serve (<see cref="CompareAsync"/>) reading at most <paramref name="rawLimit"/>
-    /// records one by one; any other from the raw records when the range holds at most <paramref name="rawLimit"/> calls
-    /// or the rollups cannot answer it (see <see cref="RollupsServe"/>), otherwise <see cref="CompareFromRollupsAsync"/>.
+    /// A comparison the narrow latency rollups serve (<see cref="CompareAsync"/>) reading at most <paramref name="rawLimit"/>
+    /// records one by one; one by or filtered on project, user or key from the wide latency rollups when the range holds at
+    /// most <paramref name="rawLimit"/> calls; any other from the raw records when the range holds at most
+    /// <paramref name="rawLimit"/> calls or the rollups cannot answer it (see <see cref="RollupsServe"/>); otherwise
+    /// <see cref="CompareFromRollupsAsync"/>.
     /// A <see cref="Comparison.Note"/> says what is left out.
     /// </summary>
     public async ValueTask<AnalyticsOutcome<Comparison>> CompareWithinLimitAsync(
         BreakdownQuery query, ICostCalculator? pricing = null, long rawLimit = RawComparisonLimit, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(query);
-        if (Check(query) is null && LatencyRollupsServe(query))
+        var valid = Check(query) is null;
+        if (valid && LatencyRollupsServe(query) && !WideLatency(query))
         {
             return await CompareFromLatencyRollupsAsync(query, pricing, rawLimit, cancellationToken);
         }
 
-        if (RollupsServe(query) && Check(query) is null)
+        if (valid && RollupsServe(query))
         {
             var calls = (await _store.QueryAsync(new LedgerQuery { Filter = query.Filter, Tag = OneTag(query.Tags, query.Filter) }, cancellationToken)).Total.Requests;
             if (calls > rawLimit)
@@ -371,6 +375,13 @@ public sealed class LedgerAnalytics
                         $"{calls:N0} calls: latency percentiles and cache savings are left out (they read every call); compare a shorter range for them"),
                 });
             }
+        }
+
+        if (valid && LatencyRollupsServe(query))
+        {
+            // By or filtered on project, user or key up to the limit: the wide latency rollups, whose day rows hold a
+            // histogram per dimension set (seconds for a month of 10 M calls, where the narrow ones take milliseconds).
+            return await CompareFromLatencyRollupsAsync(query, pricing, rawLimit, cancellationToken);
         }
 
         return Check(query) is { } invalid ? AnalyticsOutcome<Comparison>.Fail(invalid) : await CompareRawAsync(query, pricing, cancellationToken);
@@ -405,6 +416,10 @@ public sealed class LedgerAnalytics
     internal static bool LatencyRollupsServe(BreakdownQuery query) =>
         query.Tags.Count == 0 && query.By.TagKey is null && query.By.Dimension is not null && query.Filter.SessionId is null;
 
+    /// <summary>True when a comparison the latency rollups serve needs the wide ones: by or filtered on project, user or key.</summary>
+    private static bool WideLatency(BreakdownQuery query) =>
+        query.By.Dimension is LedgerDimension.Project or LedgerDimension.User or LedgerDimension.Key || LatencyRollups.Wide(query.Filter, allDimensions: false);
+
     /// <summary>
     /// The comparison from the rollups: sums from the narrow rollups, percentiles from the latency histograms, cache savings
     /// priced from each UTC day's usage sums for the models whose price is exact on sums
@@ -423,8 +438,7 @@ public sealed class LedgerAnalytics
 
         var dimension = query.By.Dimension!.Value;
         // The sums and the histograms are read at the same time.
-        var histogramRows = _store.LatencyRollupsAsync(
-            query.Filter, allDimensions: dimension is LedgerDimension.Project or LedgerDimension.User or LedgerDimension.Key, cancellationToken).AsTask();
+        var histogramRows = _store.LatencyRollupsAsync(query.Filter, allDimensions: WideLatency(query), cancellationToken).AsTask();
         var (sums, error) = await GroupsAsync(query, query.Filter, cancellationToken);
         var rows = await histogramRows;
         if (error is not null)

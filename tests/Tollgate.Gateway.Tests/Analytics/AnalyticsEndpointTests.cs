@@ -131,7 +131,7 @@ public sealed class AnalyticsEndpointTests
     }
 
     [Fact]
-    public async Task Compare_OneBerlinDayByModel_PercentilesFromTheLatencyRollupsAsComputedByHand()
+    public async Task Compare_OneBerlinDayByModelAndByKey_PercentilesFromTheLatencyRollupsAsComputedByHand()
     {
         await using var gateway = await StartAsync();
         var ledger = gateway.Host.Services.GetRequiredService<ILedgerStore>();
@@ -160,9 +160,13 @@ public sealed class AnalyticsEndpointTests
             TotalCost = 0.001m * (c.Model == "gpt-4o" ? 2 : 1),
             LatencyMs = c.LatencyMs,
             Success = c.Success,
+            KeyId = c.Model == "gpt-4o" ? "key-a" : "key-b",
         })], Ct);
 
         using var doc = JsonDocument.Parse(await gateway.Admin.GetStringAsync("/admin/analytics/compare?by=model&from=2026-10-05&to=2026-10-05&tz=Europe/Berlin", Ct));
+        // By key, and by model for one key: the same figures from the wide latency rollups.
+        using var byKey = JsonDocument.Parse(await gateway.Admin.GetStringAsync("/admin/analytics/compare?by=key&from=2026-10-05&to=2026-10-05&tz=Europe/Berlin", Ct));
+        using var oneKey = JsonDocument.Parse(await gateway.Admin.GetStringAsync("/admin/analytics/compare?by=model&key=key-b&from=2026-10-05&to=2026-10-05&tz=Europe/Berlin", Ct));
 
         // gpt-4o: 40, 90, 100, 120, 250 ms. p50 = 3rd = 100 ms (exact below 128 ms); p95 = 5th = 250 ms, in bucket 250–251 ms.
         // gpt-4o-mini: 1000, 2000 ms. p50 = 1st = 1000 ms, in bucket 1000–1007 ms; p95 = 2nd = 2000 ms, in bucket 2000–2015 ms.
@@ -171,6 +175,12 @@ public sealed class AnalyticsEndpointTests
             .ToList();
         Assert.Equal([("gpt-4o", 6L, 100L, 251L), ("gpt-4o-mini", 2L, 1007L, 2015L)], rows);
         Assert.False(doc.RootElement.TryGetProperty("note", out var note) && note.ValueKind == JsonValueKind.String);
+        Assert.Equal([("key-a", 6L, 100L, 251L), ("key-b", 2L, 1007L, 2015L)], Rows(byKey));
+        Assert.Equal([("gpt-4o-mini", 2L, 1007L, 2015L)], Rows(oneKey));
+        Assert.False(byKey.RootElement.TryGetProperty("note", out var keyNote) && keyNote.ValueKind == JsonValueKind.String);
+
+        static List<(string?, long, long, long)> Rows(JsonDocument document) => [.. document.RootElement.GetProperty("rows").EnumerateArray()
+            .Select(r => (r.GetProperty("key").GetString(), r.GetProperty("requests").GetInt64(), r.GetProperty("latency_p50_ms").GetInt64(), r.GetProperty("latency_p95_ms").GetInt64()))];
     }
 
     [Theory]

@@ -55,7 +55,8 @@ public sealed class LedgerAnalyticsTests
     [InlineData(10, "tag", false, true)]
     [InlineData(10, "model", true, true)]
     [InlineData(10, "tag", true, false)]
-    [InlineData(10, "project", false, false)]
+    [InlineData(10, "project", false, true)]
+    [InlineData(1_000, "project", false, false)]
     public async Task CompareWithinLimitAsync_MoreCallsThanTheLimit_FromRollupsWithANoteUnlessLatencyRollupsServeOrNoRollupCan(long limit, string by, bool tagFilter, bool rolledUp)
     {
         await using var store = new InMemoryLedgerStore();
