@@ -50,7 +50,7 @@ public interface ILedgerStore : IAsyncDisposable
     /// from raw records. The filter may name a range and any groupable dimension, not a session. Rows carry provider,
     /// model, api flavour and tenant; project, user and key too when <paramref name="allDimensions"/> is set or the filter
     /// names one of them (else ''). A row's day is the UTC day its calls were made. Rows with the same key may repeat; the
-    /// caller adds them up.
+    /// caller adds them up — some with negative counts (a day read whole less its hours outside the range).
     /// </summary>
     async ValueTask<IReadOnlyList<LatencyRollupRow>> LatencyRollupsAsync(LedgerFilter filter, bool allDimensions = false, CancellationToken cancellationToken = default)
     {

@@ -153,13 +153,21 @@ public sealed class InMemoryLedgerStore : ILedgerStore
             long? last = _latency.Count == 0 ? null : _latency.Keys.Max(k => k.Time);
             var plan = LatencyRollups.Plan(filter, first, last);
             var ranges = plan.Days.Concat(plan.Hours).Concat(plan.Quarters).ToList();
+            var negative = plan.NegativeHours.Select(r => (r.From, r.To)).ToList();
             foreach (var (key, cell) in _latency)
             {
-                if (ranges.Exists(r => key.Time >= r.From && key.Time < r.To) && key.Matches(filter))
+                // Counted once per range holding it: a cell of a day read whole, of an hour subtracted from it and of the
+                // range's edge quarters read again counts +1 − 1 + 1 times.
+                var sign = ranges.Count(r => key.Time >= r.From && key.Time < r.To) - negative.Count(r => key.Time >= r.From && key.Time < r.To);
+                if (sign != 0 && key.Matches(filter))
                 {
                     var day = new LatencyCell();
                     day.Add(cell);
-                    rows.Add(LatencyRollupRow.Of(Shown(key with { Time = LedgerReportBuilder.DayOf(key.Time) }), day));
+                    var row = LatencyRollupRow.Of(Shown(key with { Time = LedgerReportBuilder.DayOf(key.Time) }), day);
+                    for (var i = 0; i < Math.Abs(sign); i++)
+                    {
+                        rows.Add(sign > 0 ? row : row with { CacheCalls = -row.CacheCalls, Histogram = row.Histogram.Negated() });
+                    }
                 }
             }
 

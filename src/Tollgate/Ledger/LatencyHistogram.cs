@@ -23,7 +23,7 @@ public sealed class LatencyHistogram
     public long Count { get; private set; }
 
     /// <summary>The buckets and their counts, in bucket order.</summary>
-    public IEnumerable<(int Bucket, long Count)> Buckets => _pairs is { } pairs ? Pairs(pairs) : _counts.OrderBy(c => c.Key).Select(c => (c.Key, c.Value));
+    public IEnumerable<(int Bucket, long Count)> Buckets => _pairs is { } pairs ? Pairs(pairs) : _counts.Where(c => c.Value != 0).OrderBy(c => c.Key).Select(c => (c.Key, c.Value));
 
     public void AddLatency(long latencyMs) => AddBucket(LatencyBuckets.Of(latencyMs), 1);
 
@@ -89,6 +89,18 @@ public sealed class LatencyHistogram
 
             return ref counts[bucket];
         }
+    }
+
+    /// <summary>The same buckets with their counts negated: a rollup row read to be subtracted (<see cref="RollupPlan.NegativeHours"/>).</summary>
+    internal LatencyHistogram Negated()
+    {
+        var pairs = ToPairs();
+        for (var i = 1; i < pairs.Length; i += 2)
+        {
+            pairs[i] = -pairs[i];
+        }
+
+        return FromPairs(pairs);
     }
 
     /// <summary>The histogram of counts indexed by bucket (as <see cref="AddTo"/> sums them).</summary>

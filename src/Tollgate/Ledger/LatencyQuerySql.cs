@@ -21,9 +21,9 @@ internal sealed class LatencyQuerySql
     }
 
     /// <summary>
-    /// Narrow: <c>SELECT time, provider, model, api_flavor, tenant, cache_calls, histogram</c>; wide: <c>SELECT time,
-    /// dim_id, cache_calls, histogram</c> (the ids resolved through <see cref="DimensionSetCache"/>); empty when the plan
-    /// reads no rollup.
+    /// Narrow: <c>SELECT time, provider, model, api_flavor, tenant, cache_calls, histogram, sign</c>; wide: <c>SELECT time,
+    /// dim_id, cache_calls, histogram, sign</c> (the ids resolved through <see cref="DimensionSetCache"/>); sign −1 for the
+    /// rows of <see cref="RollupPlan.NegativeHours"/>, to be subtracted; empty when the plan reads no rollup.
     /// </summary>
     public string Rollups { get; private set; } = "";
 
@@ -59,7 +59,8 @@ internal sealed class LatencyQuerySql
         sql._parameters = sql.RollupParameters;
         var selects = new List<string>();
         var (daily, quarter) = wide ? (WideDaily, WideQuarter) : (Daily, Quarter);
-        foreach (var (table, column, ranges) in new[] { (daily, "day", plan.Days), (quarter, "quarter", plan.Hours), (quarter, "quarter", plan.Quarters) })
+        var negative = plan.NegativeHours.Select(r => (r.From, r.To)).ToList();
+        foreach (var (table, column, ranges, sign) in new[] { (daily, "day", plan.Days, 1), (quarter, "quarter", plan.Hours, 1), (quarter, "quarter", plan.Quarters, 1), (quarter, "quarter", negative, -1) })
         {
             foreach (var (from, to) in ranges)
             {
@@ -75,8 +76,8 @@ internal sealed class LatencyQuerySql
                 }
 
                 selects.Add(wide
-                    ? $"SELECT {column}, dim_id, cache_calls, histogram FROM {table} WHERE {string.Join(" AND ", where)}"
-                    : $"SELECT {column}, provider, model, api_flavor, tenant, cache_calls, histogram FROM {table} WHERE {string.Join(" AND ", where)}");
+                    ? $"SELECT {column}, dim_id, cache_calls, histogram, {sign} FROM {table} WHERE {string.Join(" AND ", where)}"
+                    : $"SELECT {column}, provider, model, api_flavor, tenant, cache_calls, histogram, {sign} FROM {table} WHERE {string.Join(" AND ", where)}");
             }
         }
 
@@ -127,6 +128,8 @@ internal sealed class LatencyQuerySql
         ArgumentNullException.ThrowIfNull(dims);
         var rows = new List<LatencyRollupRow>();
         var wide = new List<(long Day, long DimId, long CacheCalls, LatencyHistogram Histogram)>();
+        LatencyHistogram Signed(System.Data.Common.DbDataReader reader, int at) =>
+            reader.GetInt64(at + 1) < 0 ? histogram(reader, at).Negated() : histogram(reader, at);
         if (Rollups.Length > 0)
         {
             await using var rollups = command(Rollups, RollupParameters);
@@ -136,11 +139,12 @@ internal sealed class LatencyQuerySql
                 var day = LedgerReportBuilder.DayOf(reader.GetInt64(0));
                 if (Wide)
                 {
-                    wide.Add((day, reader.GetInt64(1), reader.GetInt64(2), histogram(reader, 3)));
+                    wide.Add((day, reader.GetInt64(1), reader.GetInt64(2) * reader.GetInt64(4), Signed(reader, 3)));
                 }
                 else
                 {
-                    rows.Add(new LatencyRollupRow(day, reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4), reader.GetInt64(5), histogram(reader, 6)));
+                    rows.Add(new LatencyRollupRow(day, reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4),
+                        reader.GetInt64(5) * reader.GetInt64(7), Signed(reader, 6)));
                 }
             }
         }

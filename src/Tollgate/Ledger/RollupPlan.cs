@@ -185,6 +185,72 @@ internal sealed class RollupPlan
         return For(query, from, to, useDaily ?? (LedgerReportBuilder.UsesTagRollups(query) || !LedgerReportBuilder.CanUseModelRollup(query)), signed);
     }
 
+    /// <summary>
+    /// For a plan without buckets whose store can subtract (the latency rollups): a UTC day of which more than half is
+    /// read hour by hour is read as its day row less the hours of it outside the range (<see cref="NegativeHours"/>, with
+    /// the day as their time). A range whose ends are not UTC midnights then reads a day row and a few hours per end
+    /// instead of up to 23 hours (a day in Berlin: one day row, plus one hour, less one hour).
+    /// </summary>
+    public void ReadMostlyCoveredDaysWhole()
+    {
+        if (_query.Bucket is not null)
+        {
+            throw new InvalidOperationException("only a plan without buckets reads days less their hours");
+        }
+
+        const long Hour = LedgerReportBuilder.SecondsPerHour;
+        const long Day = LedgerReportBuilder.SecondsPerDay;
+        var hoursByDay = new SortedDictionary<long, SortedSet<long>>();
+        foreach (var (from, to) in Hours)
+        {
+            for (var h = from; h < to; h += Hour)
+            {
+                var day = LedgerReportBuilder.Floor(h, Day);
+                if (!hoursByDay.TryGetValue(day, out var hours))
+                {
+                    hoursByDay[day] = hours = [];
+                }
+
+                hours.Add(h);
+            }
+        }
+
+        if (!hoursByDay.Values.Any(hours => hours.Count > 12))
+        {
+            return;
+        }
+
+        var days = new List<(long From, long To)>(Days);
+        Hours.Clear();
+        foreach (var (day, hours) in hoursByDay)
+        {
+            if (hours.Count <= 12)
+            {
+                foreach (var h in hours)
+                {
+                    Append(Hours, h, h + Hour);
+                }
+
+                continue;
+            }
+
+            days.Add((day, day + Day));
+            for (var h = day; h < day + Day; h += Hour)
+            {
+                if (!hours.Contains(h))
+                {
+                    AppendTimed(NegativeHours, h, h + Hour, day);
+                }
+            }
+        }
+
+        Days.Clear();
+        foreach (var (from, to) in days.OrderBy(d => d.From))
+        {
+            Append(Days, from, to);
+        }
+    }
+
     /// <summary>True when a bucket boundary lies inside (from, to): the period cannot be read as one row.</summary>
     private bool Straddles(long from, long to) =>
         _query.Bucket is { } b &&
