@@ -152,7 +152,7 @@ public sealed class InMemoryLedgerStore : ILedgerStore
             long? first = _latency.Count == 0 ? null : _latency.Keys.Min(k => k.Time);
             long? last = _latency.Count == 0 ? null : _latency.Keys.Max(k => k.Time);
             var plan = LatencyRollups.Plan(filter, first, last);
-            var ranges = plan.Days.Concat(plan.Hours).Concat(plan.Quarters).ToList();
+            var ranges = plan.Days.Concat(plan.ShiftedDays.Select(d => (From: d.Day, To: d.Day + LedgerReportBuilder.SecondsPerDay))).Concat(plan.Hours).Concat(plan.Quarters).ToList();
             var negative = plan.NegativeHours.Select(r => (r.From, r.To)).ToList();
             foreach (var (key, cell) in _latency)
             {

@@ -60,7 +60,9 @@ internal sealed class LatencyQuerySql
         var selects = new List<string>();
         var (daily, quarter) = wide ? (WideDaily, WideQuarter) : (Daily, Quarter);
         var negative = plan.NegativeHours.Select(r => (r.From, r.To)).ToList();
-        foreach (var (table, column, ranges, sign) in new[] { (daily, "day", plan.Days, 1), (quarter, "quarter", plan.Hours, 1), (quarter, "quarter", plan.Quarters, 1), (quarter, "quarter", negative, -1) })
+        // Without buckets a shifted day is a day row like any other.
+        var days = plan.Days.Concat(plan.ShiftedDays.Select(d => (From: d.Day, To: d.Day + LedgerReportBuilder.SecondsPerDay))).ToList();
+        foreach (var (table, column, ranges, sign) in new[] { (daily, "day", days, 1), (quarter, "quarter", plan.Hours, 1), (quarter, "quarter", plan.Quarters, 1), (quarter, "quarter", negative, -1) })
         {
             foreach (var (from, to) in ranges)
             {

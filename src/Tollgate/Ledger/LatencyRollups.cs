@@ -24,15 +24,11 @@ internal static class LatencyRollups
 
     /// <summary>
     /// What <paramref name="filter"/>'s range reads: days, hours and quarters from the rollups (a day mostly in the range
-    /// as its day row less the hours outside it, <see cref="RollupPlan.NegativeHours"/>: rows come with a sign), the
-    /// edges from raw records.
+    /// as its day row, <see cref="RollupPlan.ShiftedDays"/>, less the hours outside it, <see cref="RollupPlan.NegativeHours"/>:
+    /// rows come with a sign), the edges from raw records.
     /// </summary>
-    public static RollupPlan Plan(LedgerFilter filter, long? firstQuarter, long? lastQuarter)
-    {
-        var plan = RollupPlan.For(new LedgerQuery { Filter = filter }, firstQuarter, lastQuarter, useDaily: true);
-        plan.ReadMostlyCoveredDaysWhole();
-        return plan;
-    }
+    public static RollupPlan Plan(LedgerFilter filter, long? firstQuarter, long? lastQuarter) =>
+        RollupPlan.For(new LedgerQuery { Filter = filter }, firstQuarter, lastQuarter, signed: true, useDaily: true);
 
     /// <summary>Sums records into rows per UTC day and every dimension.</summary>
     public static List<LatencyRollupRow> FromRecords(IEnumerable<UsageRecord> records)

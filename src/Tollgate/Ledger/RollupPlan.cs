@@ -110,6 +110,11 @@ internal sealed class RollupPlan
         }
 
         plan.AddRaw(q1 * MicrosPerSecond, toMicros);
+        if (useDaily && signed)
+        {
+            plan.ReadMostlyCoveredDaysWhole();
+        }
+
         return plan;
     }
 
@@ -186,18 +191,14 @@ internal sealed class RollupPlan
     }
 
     /// <summary>
-    /// For a plan without buckets whose store can subtract (the latency rollups): a UTC day of which more than half is
-    /// read hour by hour is read as its day row less the hours of it outside the range (<see cref="NegativeHours"/>, with
-    /// the day as their time). A range whose ends are not UTC midnights then reads a day row and a few hours per end
-    /// instead of up to 23 hours (a day in Berlin: one day row, plus one hour, less one hour).
+    /// For a store that can subtract: a UTC day at an end of the range of which more than half is read hour by hour, and
+    /// which lies in one bucket, is read as its day row (a <see cref="ShiftedDays"/> entry counted in its own bucket) less
+    /// the hours of it outside the range (<see cref="NegativeHours"/>). A range whose ends are not UTC midnights then
+    /// reads a day row and a few hours per end instead of up to 23 hours (a day in Berlin: one day row, plus one hour,
+    /// less one hour), and every sum stays exact.
     /// </summary>
-    public void ReadMostlyCoveredDaysWhole()
+    private void ReadMostlyCoveredDaysWhole()
     {
-        if (_query.Bucket is not null)
-        {
-            throw new InvalidOperationException("only a plan without buckets reads days less their hours");
-        }
-
         const long Hour = LedgerReportBuilder.SecondsPerHour;
         const long Day = LedgerReportBuilder.SecondsPerDay;
         var hoursByDay = new SortedDictionary<long, SortedSet<long>>();
@@ -215,16 +216,15 @@ internal sealed class RollupPlan
             }
         }
 
-        if (!hoursByDay.Values.Any(hours => hours.Count > 12))
+        if (!hoursByDay.Any(d => d.Value.Count > 12 && !Straddles(d.Key, d.Key + Day)))
         {
             return;
         }
 
-        var days = new List<(long From, long To)>(Days);
         Hours.Clear();
         foreach (var (day, hours) in hoursByDay)
         {
-            if (hours.Count <= 12)
+            if (hours.Count <= 12 || Straddles(day, day + Day))
             {
                 foreach (var h in hours)
                 {
@@ -234,7 +234,7 @@ internal sealed class RollupPlan
                 continue;
             }
 
-            days.Add((day, day + Day));
+            ShiftedDays.Add((day, day));
             for (var h = day; h < day + Day; h += Hour)
             {
                 if (!hours.Contains(h))
@@ -242,12 +242,6 @@ internal sealed class RollupPlan
                     AppendTimed(NegativeHours, h, h + Hour, day);
                 }
             }
-        }
-
-        Days.Clear();
-        foreach (var (from, to) in days.OrderBy(d => d.From))
-        {
-            Append(Days, from, to);
         }
     }
 
