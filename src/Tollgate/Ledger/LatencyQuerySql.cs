@@ -6,7 +6,7 @@ namespace Tollgate.Ledger;
 /// The SQL both relational stores run for <see cref="ILedgerStore.LatencyRollupsAsync"/> (the same text in SQLite and
 /// PostgreSQL but for the day of a raw <c>ts</c>): <see cref="Rollups"/> reads the latency rollup rows of a
 /// <see cref="RollupPlan"/>'s days, hours and quarters (one index range scan per range, UNION ALL; the histograms are
-/// added up by the caller, SQL cannot add them) — the narrow rollups, or the wide ones joined to their dimension sets —,
+/// added up by the caller, SQL cannot add them) — the narrow rollups, or the wide ones by dimension-set id —,
 /// <see cref="Raw"/> the edges' successful latencies and cache users per (UTC day, dimensions). Parameters are named <c>@…</c>.
 /// </summary>
 internal sealed class LatencyQuerySql
@@ -67,7 +67,7 @@ internal sealed class LatencyQuerySql
             foreach (var (from, to) in ranges)
             {
                 var where = new List<string> { $"{column} >= {sql.Param(from)}", $"{column} < {sql.Param(to)}" };
-                var filters = sql.Filters(filter, "");
+                var filters = sql.Filters(filter);
                 if (wide && filters.Count > 0)
                 {
                     where.Add($"dim_id IN (SELECT id FROM ledger_dims WHERE {string.Join(" AND ", filters)})");
@@ -92,7 +92,7 @@ internal sealed class LatencyQuerySql
         foreach (var (from, to) in plan.Raw)
         {
             var where = new List<string> { $"ts >= {sql.Param(tsParameter(from))}", $"ts < {sql.Param(tsParameter(to))}" };
-            where.AddRange(sql.Filters(filter, ""));
+            where.AddRange(sql.Filters(filter));
             raw.Add($"SELECT {dayOfTs}, provider, model, coalesce(api_flavor, ''), coalesce(tenant, ''), {dims}, " +
                     "CASE WHEN success THEN latency_ms ELSE -1 END, COUNT(*), " +
                     "SUM(CASE WHEN cache_read_tokens > 0 OR cache_write_tokens > 0 THEN 1 ELSE 0 END) " +
@@ -210,5 +210,5 @@ internal sealed class LatencyQuerySql
         return "@" + name;
     }
 
-    private List<string> Filters(LedgerFilter filter, string alias) => [.. LedgerColumns.DimensionFilters(filter).Select(f => $"{alias}{f.Column} = {Param(f.Value)}")];
+    private List<string> Filters(LedgerFilter filter) => [.. LedgerColumns.DimensionFilters(filter).Select(f => $"{f.Column} = {Param(f.Value)}")];
 }
