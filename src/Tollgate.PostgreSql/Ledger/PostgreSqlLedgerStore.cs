@@ -207,18 +207,8 @@ public sealed class PostgreSqlLedgerStore : ILedgerStore
                 var narrowLatency = LatencyRollups.Narrow(delta.Latency);
                 batch.BatchCommands.Add(PostgreSqlLatencySchema.Rows(narrowLatency, PostgreSqlLatencySchema.UpsertQuarter));
                 batch.BatchCommands.Add(PostgreSqlLatencySchema.Rows(LatencyRollups.Daily(narrowLatency, narrow: true), PostgreSqlLatencySchema.UpsertDaily));
-                var wideQuarters = new Dictionary<(long, int), LatencyCell>();
-                var wideDays = new Dictionary<(long, int), LatencyCell>();
-                foreach (var (key, cell) in delta.Latency)
-                {
-                    var id = _dims[RollupDims.Of(key)];
-                    wideQuarters[(key.Time, id)] = cell;
-                    ref var day = ref CollectionsMarshal.GetValueRefOrAddDefault(wideDays, (LedgerReportBuilder.DayOf(key.Time), id), out _);
-                    (day ??= new LatencyCell()).Add(cell);
-                }
-
-                batch.BatchCommands.Add(PostgreSqlLatencySchema.WideRows(wideQuarters, PostgreSqlLatencySchema.UpsertWideQuarter));
-                batch.BatchCommands.Add(PostgreSqlLatencySchema.WideRows(wideDays, PostgreSqlLatencySchema.UpsertWideDaily));
+                batch.BatchCommands.Add(PostgreSqlLatencySchema.WideRows(ById(delta.Latency), PostgreSqlLatencySchema.UpsertWideQuarter));
+                batch.BatchCommands.Add(PostgreSqlLatencySchema.WideRows(ById(LatencyRollups.Daily(delta.Latency, narrow: false)), PostgreSqlLatencySchema.UpsertWideDaily));
                 await batch.ExecuteNonQueryAsync(cancellationToken);
             }
 
@@ -235,6 +225,10 @@ public sealed class PostgreSqlLedgerStore : ILedgerStore
         var inserted = records.Count - expired;
         return new LedgerAppendResult(inserted, 0, expired);
     }
+
+    /// <summary>Wide latency cells keyed by (time, dimension-set id), as their upsert takes them.</summary>
+    private Dictionary<(long Time, int DimId), LatencyCell> ById(Dictionary<RollupKey, LatencyCell> cells) =>
+        cells.ToDictionary(c => (c.Key.Time, _dims[RollupDims.Of(c.Key)]), c => c.Value);
 
     /// <summary>
     /// Makes sure every dimension set of the batch has an id in <c>ledger_dims</c> and in the cache. New sets are inserted

@@ -282,47 +282,40 @@ public sealed class SqliteLedgerStore : ILedgerStore
             """;
         var from = command.Parameters.Add("$a", SqliteType.Integer);
         var to = command.Parameters.Add("$b", SqliteType.Integer);
-        var upserts = new (SqliteCommand Command, bool Wide)[]
+        await using var quarter = Upsert(SqliteLedgerSchema.UpsertLatency(LatencyQuerySql.Quarter, "quarter"));
+        await using var daily = Upsert(SqliteLedgerSchema.UpsertLatency(LatencyQuerySql.Daily, "day"));
+        await using var wideQuarter = Upsert(SqliteLedgerSchema.UpsertWideLatency(LatencyQuerySql.WideQuarter, "quarter"));
+        await using var wideDaily = Upsert(SqliteLedgerSchema.UpsertWideLatency(LatencyQuerySql.WideDaily, "day"));
+        var cells = new Dictionary<RollupKey, LatencyCell>();
+        for (var day = LedgerReportBuilder.Floor(first.Value, DayMicros); day <= last; day += DayMicros)
         {
-            (connection.CreateCommand(), false), (connection.CreateCommand(), false), (connection.CreateCommand(), true), (connection.CreateCommand(), true),
-        };
-        upserts[0].Command.CommandText = SqliteLedgerSchema.UpsertLatency(LatencyQuerySql.Quarter, "quarter");
-        upserts[1].Command.CommandText = SqliteLedgerSchema.UpsertLatency(LatencyQuerySql.Daily, "day");
-        upserts[2].Command.CommandText = SqliteLedgerSchema.UpsertWideLatency(LatencyQuerySql.WideQuarter, "quarter");
-        upserts[3].Command.CommandText = SqliteLedgerSchema.UpsertWideLatency(LatencyQuerySql.WideDaily, "day");
-        try
-        {
-            var cells = new Dictionary<RollupKey, LatencyCell>();
-            for (var day = LedgerReportBuilder.Floor(first.Value, DayMicros); day <= last; day += DayMicros)
+            cells.Clear();
+            (from.Value, to.Value) = (day, day + DayMicros);
+            await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
             {
-                cells.Clear();
-                (from.Value, to.Value) = (day, day + DayMicros);
-                await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+                while (await reader.ReadAsync(cancellationToken))
                 {
-                    while (await reader.ReadAsync(cancellationToken))
-                    {
-                        LatencyQuerySql.AddRaw(cells, LatencyQuerySql.KeyOf(reader, reader.GetInt64(0)), reader.GetInt64(8), reader.GetInt64(9), reader.GetInt64(10));
-                    }
+                    LatencyQuerySql.AddRaw(cells, LatencyQuerySql.KeyOf(reader, reader.GetInt64(0)), reader.GetInt64(8), reader.GetInt64(9), reader.GetInt64(10));
                 }
+            }
 
-                var narrow = LatencyRollups.Narrow(cells);
-                await UpsertAsync(upserts[0].Command, narrow, wide: false);
-                await UpsertAsync(upserts[1].Command, LatencyRollups.Daily(narrow, narrow: true), wide: false);
-                await UpsertAsync(upserts[2].Command, cells, wide: true);
-                await UpsertAsync(upserts[3].Command, LatencyRollups.Daily(cells, narrow: false), wide: true);
-            }
+            var narrow = LatencyRollups.Narrow(cells);
+            await UpsertAsync(quarter, narrow, wide: false);
+            await UpsertAsync(daily, LatencyRollups.Daily(narrow, narrow: true), wide: false);
+            await UpsertAsync(wideQuarter, cells, wide: true);
+            await UpsertAsync(wideDaily, LatencyRollups.Daily(cells, narrow: false), wide: true);
         }
-        finally
+
+        SqliteCommand Upsert(string sql)
         {
-            foreach (var (upsert, _) in upserts)
-            {
-                await upsert.DisposeAsync();
-            }
+            var upsert = connection.CreateCommand();
+            upsert.CommandText = sql;
+            upsert.Transaction = transaction;
+            return upsert;
         }
 
         async ValueTask UpsertAsync(SqliteCommand upsert, Dictionary<RollupKey, LatencyCell> rows, bool wide)
         {
-            upsert.Transaction = transaction;
             foreach (var (key, cell) in rows)
             {
                 upsert.Parameters.Clear();

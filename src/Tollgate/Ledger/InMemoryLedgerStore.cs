@@ -163,7 +163,8 @@ public sealed class InMemoryLedgerStore : ILedgerStore
                 {
                     var day = new LatencyCell();
                     day.Add(cell);
-                    var row = LatencyRollupRow.Of(Shown(key with { Time = LedgerReportBuilder.DayOf(key.Time) }), day);
+                    var row = LatencyRollupRow.Of(key with { Time = LedgerReportBuilder.DayOf(key.Time) }, day);
+                    row = wide ? row : Narrow(row);
                     for (var i = 0; i < Math.Abs(sign); i++)
                     {
                         rows.Add(sign > 0 ? row : row with { CacheCalls = -row.CacheCalls, Histogram = row.Histogram.Negated() });
@@ -174,14 +175,14 @@ public sealed class InMemoryLedgerStore : ILedgerStore
             foreach (var (from, to) in plan.Raw)
             {
                 var piece = filter with { From = LedgerColumns.FromUnixMicros(from), To = LedgerColumns.FromUnixMicros(to) };
-                rows.AddRange(LatencyRollups.FromRecords(_records.Values.Where(piece.Matches)).Select(r => wide ? r : r with { Project = "", User = "", KeyId = "" }));
+                rows.AddRange(LatencyRollups.FromRecords(_records.Values.Where(piece.Matches)).Select(r => wide ? r : Narrow(r)));
             }
         }
 
         return ValueTask.FromResult<IReadOnlyList<LatencyRollupRow>>(rows);
 
         // The narrow rollups of the relational stores hold no project, user or key.
-        RollupKey Shown(RollupKey key) => wide ? key : key with { Project = "", User = "", KeyId = "" };
+        static LatencyRollupRow Narrow(LatencyRollupRow row) => row with { Project = "", User = "", KeyId = "" };
     }
 
     public async IAsyncEnumerable<UsageRecord> ReadAsync(LedgerFilter filter, [EnumeratorCancellation] CancellationToken cancellationToken = default)
