@@ -6,7 +6,8 @@ namespace Tollgate.PostgreSql.Ledger;
 
 /// <summary>
 /// The latency rollups in PostgreSQL: per quarter hour or UTC day × provider, model, api flavour, tenant (narrow, schema
-/// version 10) or × dimension set (wide, version 11, keyed by <c>ledger_dims</c> like the wide rollups), the calls using
+/// version 10), × dimension set (wide, version 11, keyed by <c>ledger_dims</c> like the wide rollups) or × tag key, tag
+/// value, provider, model, api flavour, tenant (tag, version 12, keyed like the tag rollups), the calls using
 /// a prompt cache and a sparse <see cref="LatencyHistogram"/> of the successful calls as a flat <c>bigint[]</c> of
 /// (bucket, count) pairs in bucket order. Two SQL functions compute a latency's bucket (<see cref="LatencyBuckets.Of"/>)
 /// and add two histograms, so an upsert adds a batch's histogram to the stored one in the server, where concurrent
@@ -20,11 +21,17 @@ internal static class PostgreSqlLatencySchema
     /// <summary>The version that added the wide latency rollups.</summary>
     public const int WideVersion = 11;
 
+    /// <summary>The version that added the tag latency rollups.</summary>
+    public const int TagVersion = 12;
+
     /// <summary>The key columns of a narrow row after its time, and their count.</summary>
     private static readonly (string Columns, int Count) Narrow = ("provider, model, api_flavor, tenant", 4);
 
     /// <summary>The key column of a wide row after its time.</summary>
     private static readonly (string Columns, int Count) Wide = ("dim_id", 1);
+
+    /// <summary>The key columns of a tag row besides its time, and their count.</summary>
+    private static readonly (string Columns, int Count) Tag = ("tag_key, tag_value, provider, model, api_flavor, tenant", 6);
 
     private const string EmptyArray = "'{}'";
 
@@ -59,6 +66,16 @@ internal static class PostgreSqlLatencySchema
         CREATE TABLE IF NOT EXISTS {LatencyQuerySql.WideDaily} (
             day bigint NOT NULL, dim_id integer NOT NULL, cache_calls bigint NOT NULL, histogram bigint[] NOT NULL,
             PRIMARY KEY (day, dim_id)) WITH (fillfactor = 50);
+        CREATE TABLE IF NOT EXISTS {LatencyQuerySql.TagQuarter} (
+            tag_key text COLLATE "C" NOT NULL, tag_value text COLLATE "C" NOT NULL, quarter bigint NOT NULL,
+            provider text COLLATE "C" NOT NULL, model text COLLATE "C" NOT NULL, api_flavor text COLLATE "C" NOT NULL, tenant text COLLATE "C" NOT NULL,
+            cache_calls bigint NOT NULL, histogram bigint[] NOT NULL,
+            PRIMARY KEY (tag_key, tag_value, quarter, provider, model, api_flavor, tenant)) WITH (fillfactor = 50);
+        CREATE TABLE IF NOT EXISTS {LatencyQuerySql.TagDaily} (
+            tag_key text COLLATE "C" NOT NULL, tag_value text COLLATE "C" NOT NULL, day bigint NOT NULL,
+            provider text COLLATE "C" NOT NULL, model text COLLATE "C" NOT NULL, api_flavor text COLLATE "C" NOT NULL, tenant text COLLATE "C" NOT NULL,
+            cache_calls bigint NOT NULL, histogram bigint[] NOT NULL,
+            PRIMARY KEY (tag_key, tag_value, day, provider, model, api_flavor, tenant)) WITH (fillfactor = 50);
         """;
 
     /// <summary>1, 2, … <paramref name="count"/>: the positions a statement groups and orders by.</summary>
@@ -109,12 +126,21 @@ internal static class PostgreSqlLatencySchema
         wlat AS ({Buckets($"ins JOIN ledger_dims d USING ({RollupDims.Columns})", "quarter", "d.id AS dim_id", 1)}),
         wlat_quarter AS ({Insert(LatencyQuerySql.WideQuarter, "quarter", Wide, "wlat")} RETURNING 1),
         wlat_day AS ({PerDay("wlat", Wide)}),
-        wlat_daily AS ({Insert(LatencyQuerySql.WideDaily, "day", Wide, "wlat_day")} RETURNING 1)
+        wlat_daily AS ({Insert(LatencyQuerySql.WideDaily, "day", Wide, "wlat_day")} RETURNING 1),
+        tlat AS ({Buckets(TaggedRows("ins"), "quarter", Tag.Columns, Tag.Count)}),
+        tlat_quarter AS ({Insert(LatencyQuerySql.TagQuarter, "quarter", Tag, "tlat")} RETURNING 1),
+        tlat_day AS ({PerDay("tlat", Tag)}),
+        tlat_daily AS ({Insert(LatencyQuerySql.TagDaily, "day", Tag, "tlat_day")} RETURNING 1)
         """;
+
+    /// <summary>Each row of <paramref name="records"/> (with a quarter and the narrow columns) once per tag, with its tag_key and tag_value.</summary>
+    private static string TaggedRows(string records) =>
+        $"{records} CROSS JOIN LATERAL jsonb_each_text({records}.tags::jsonb) AS tg(tag_key, tag_value) WHERE {records}.tags IS NOT NULL";
 
     /// <summary>The rollup rows <see cref="AppendCtes"/> wrote, for the statement's final count.</summary>
     public const string AppendCounts =
-        "(SELECT count(*) FROM lat_quarter) + (SELECT count(*) FROM lat_daily) + (SELECT count(*) FROM wlat_quarter) + (SELECT count(*) FROM wlat_daily)";
+        "(SELECT count(*) FROM lat_quarter) + (SELECT count(*) FROM lat_daily) + (SELECT count(*) FROM wlat_quarter) + (SELECT count(*) FROM wlat_daily) " +
+        "+ (SELECT count(*) FROM tlat_quarter) + (SELECT count(*) FROM tlat_daily)";
 
     private static readonly string RawRows = $"(SELECT {PostgreSqlLedgerSchema.QuarterOfTs} AS quarter, provider, model, coalesce(api_flavor, '') AS api_flavor, " +
                                              "coalesce(tenant, '') AS tenant, success, latency_ms, cache_read_tokens, cache_write_tokens FROM ledger_records) AS raw";
@@ -152,6 +178,23 @@ internal static class PostgreSqlLatencySchema
         ANALYZE {LatencyQuerySql.WideQuarter}, {LatencyQuerySql.WideDaily};
         """;
 
+    private static readonly string TagRawRows = $"(SELECT {PostgreSqlLedgerSchema.QuarterOfTs} AS quarter, tag_key, tag_value, provider, model, " +
+                                                "coalesce(api_flavor, '') AS api_flavor, coalesce(tenant, '') AS tenant, success, latency_ms, cache_read_tokens, cache_write_tokens " +
+                                                $"FROM {TaggedRows("ledger_records")}) AS raw";
+
+    /// <summary>Upgrading from before version 12: the tag latency rollups, from the raw records kept.</summary>
+    public static readonly string FillTag = $"""
+        DELETE FROM {LatencyQuerySql.TagQuarter};
+        WITH lat AS ({Buckets(TagRawRows, "quarter", Tag.Columns, Tag.Count)})
+        INSERT INTO {LatencyQuerySql.TagQuarter} AS r (quarter, {Tag.Columns}, cache_calls, histogram)
+        {Pairs("lat", Tag)};
+        DELETE FROM {LatencyQuerySql.TagDaily};
+        WITH lat AS ({Buckets(TagRawRows, "quarter - ((quarter % 86400) + 86400) % 86400", Tag.Columns, Tag.Count)})
+        INSERT INTO {LatencyQuerySql.TagDaily} AS r (day, {Tag.Columns}, cache_calls, histogram)
+        {Pairs("lat", Tag)};
+        ANALYZE {LatencyQuerySql.TagQuarter}, {LatencyQuerySql.TagDaily};
+        """;
+
     public static readonly string UpsertQuarter = Upsert(LatencyQuerySql.Quarter, "quarter");
 
     public static readonly string UpsertDaily = Upsert(LatencyQuerySql.Daily, "day");
@@ -160,13 +203,27 @@ internal static class PostgreSqlLatencySchema
 
     public static readonly string UpsertWideDaily = UpsertWide(LatencyQuerySql.WideDaily, "day");
 
-    private static string Upsert(string table, string time) => $"""
-        INSERT INTO {table} AS r ({time}, {Narrow.Columns}, cache_calls, histogram)
-        SELECT d.t, d.provider, d.model, d.api_flavor, d.tenant, d.c, ($9::int8[])[d.s:d.e]
-        FROM unnest($1::int8[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int8[], $7::int4[], $8::int4[]) AS d(t, {Narrow.Columns}, c, s, e)
-        ORDER BY d.t, d.provider COLLATE "C", d.model COLLATE "C", d.api_flavor COLLATE "C", d.tenant COLLATE "C"
-        {Merge(time, Narrow)}
-        """;
+    public static readonly string UpsertTagQuarter = Upsert(LatencyQuerySql.TagQuarter, "quarter", Tag);
+
+    public static readonly string UpsertTagDaily = Upsert(LatencyQuerySql.TagDaily, "day", Tag);
+
+    /// <summary>
+    /// An upsert of rows keyed by the time ($1) and text columns ($2…), then the cache calls, each row's slice (start, end)
+    /// of the flat pairs array and that array; rows in (time, key) order, as the exact path's statement writes them.
+    /// </summary>
+    private static string Upsert(string table, string time, (string Columns, int Count)? keys = null)
+    {
+        var (columns, count) = keys ?? Narrow;
+        var names = columns.Split(", ");
+        var p = count + 2;
+        return $"""
+            INSERT INTO {table} AS r ({time}, {columns}, cache_calls, histogram)
+            SELECT d.t, {string.Join(", ", names.Select(n => "d." + n))}, d.c, (${p + 3}::int8[])[d.s:d.e]
+            FROM unnest($1::int8[], {string.Join(", ", names.Select((_, i) => $"${i + 2}::text[]"))}, ${p}::int8[], ${p + 1}::int4[], ${p + 2}::int4[]) AS d(t, {columns}, c, s, e)
+            ORDER BY d.t, {string.Join(", ", names.Select(n => $"d.{n} COLLATE \"C\""))}
+            {Merge(time, (columns, count))}
+            """;
+    }
 
     private static string UpsertWide(string table, string time) => $"""
         INSERT INTO {table} AS r ({time}, dim_id, cache_calls, histogram)
@@ -177,11 +234,17 @@ internal static class PostgreSqlLatencySchema
         """;
 
     /// <summary>A batch's narrow latency rollup rows as one upsert of arrays: each row's pairs are a slice of one flat array.</summary>
-    public static NpgsqlBatchCommand Rows(Dictionary<RollupKey, LatencyCell> rows, string upsert)
+    public static NpgsqlBatchCommand Rows(Dictionary<RollupKey, LatencyCell> rows, string upsert) =>
+        TextKeyed(rows.Select(r => (r.Key.Time, new[] { r.Key.Provider, r.Key.Model, r.Key.ApiFlavor, r.Key.Tenant }, r.Value)), rows.Count, Narrow.Count, upsert);
+
+    /// <summary>A batch's tag latency rollup rows as one upsert of arrays.</summary>
+    public static NpgsqlBatchCommand TagRows(Dictionary<TagRollupKey, LatencyCell> rows, string upsert) =>
+        TextKeyed(rows.Select(r => (r.Key.Time, new[] { r.Key.Key, r.Key.Value, r.Key.Provider, r.Key.Model, r.Key.ApiFlavor, r.Key.Tenant }, r.Value)), rows.Count, Tag.Count, upsert);
+
+    private static NpgsqlBatchCommand TextKeyed(IEnumerable<(long Time, string[] Keys, LatencyCell Cell)> rows, int n, int keyCount, string upsert)
     {
-        var n = rows.Count;
         var time = new long[n];
-        var keys = new string[4][];
+        var keys = new string[keyCount][];
         for (var k = 0; k < keys.Length; k++)
         {
             keys[k] = new string[n];
@@ -189,10 +252,14 @@ internal static class PostgreSqlLatencySchema
 
         var cells = new LatencyCell[n];
         var i = 0;
-        foreach (var (key, cell) in rows)
+        foreach (var (t, values, cell) in rows)
         {
-            time[i] = key.Time;
-            (keys[0][i], keys[1][i], keys[2][i], keys[3][i]) = (key.Provider, key.Model, key.ApiFlavor, key.Tenant);
+            time[i] = t;
+            for (var k = 0; k < keyCount; k++)
+            {
+                keys[k][i] = values[k];
+            }
+
             cells[i++] = cell;
         }
 

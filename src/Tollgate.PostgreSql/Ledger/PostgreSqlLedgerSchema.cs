@@ -15,12 +15,12 @@ internal static class PostgreSqlLedgerSchema
     /// request and prefix fingerprints; 6 the narrow quarter-hour rollup (provider, model, api flavour, tenant); 7 the
     /// narrow daily one; 8 the tag rollups (quarter hour and day × tag key, tag value); 9 keys them by (tag key, tag
     /// value, time, provider, model, api flavour, tenant); 10 the latency rollups (<see cref="PostgreSqlLatencySchema"/>); 11 the wide
-    /// latency rollups (keyed by dimension set).
+    /// latency rollups (keyed by dimension set); 12 the tag latency rollups (keyed like the tag rollups).
     /// Older ledgers are upgraded when opened (<see cref="SetAsideOldRollups"/>, <see cref="FillFromOldRollups"/>,
     /// <see cref="FillQuarters"/>, <see cref="AddFingerprints"/>, <see cref="FillNarrowQuarters"/>, <see cref="FillNarrowDaily"/>,
-    /// <see cref="DropOldTagRollups"/>, <see cref="FillTags"/>, <see cref="PostgreSqlLatencySchema.FillNarrow"/>, <see cref="PostgreSqlLatencySchema.FillWide"/>).
+    /// <see cref="DropOldTagRollups"/>, <see cref="FillTags"/>, <see cref="PostgreSqlLatencySchema.FillNarrow"/>, <see cref="PostgreSqlLatencySchema.FillWide"/>, <see cref="PostgreSqlLatencySchema.FillTag"/>).
     /// </summary>
-    public const int Version = 11;
+    public const int Version = 12;
 
     /// <summary>Upgrading from before version 5: the fingerprint columns (empty for the records already kept; no rewrite).</summary>
     public const string AddFingerprints = """

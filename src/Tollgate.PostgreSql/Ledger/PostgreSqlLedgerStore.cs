@@ -209,6 +209,11 @@ public sealed class PostgreSqlLedgerStore : ILedgerStore
                 batch.BatchCommands.Add(PostgreSqlLatencySchema.Rows(LatencyRollups.Daily(narrowLatency, narrow: true), PostgreSqlLatencySchema.UpsertDaily));
                 batch.BatchCommands.Add(PostgreSqlLatencySchema.WideRows(ById(delta.Latency), PostgreSqlLatencySchema.UpsertWideQuarter));
                 batch.BatchCommands.Add(PostgreSqlLatencySchema.WideRows(ById(LatencyRollups.Daily(delta.Latency, narrow: false)), PostgreSqlLatencySchema.UpsertWideDaily));
+                if (delta.TagLatency.Count > 0)
+                {
+                    batch.BatchCommands.Add(PostgreSqlLatencySchema.TagRows(delta.TagLatency, PostgreSqlLatencySchema.UpsertTagQuarter));
+                    batch.BatchCommands.Add(PostgreSqlLatencySchema.TagRows(LatencyRollups.Daily(delta.TagLatency), PostgreSqlLatencySchema.UpsertTagDaily));
+                }
                 await batch.ExecuteNonQueryAsync(cancellationToken);
             }
 
@@ -316,7 +321,7 @@ public sealed class PostgreSqlLedgerStore : ILedgerStore
 
     private static readonly RawRecordSql Raw = new(
         PostgreSqlLedgerSchema.RawSums, "floor(date_part('epoch', ts))::bigint", micros => LedgerColumns.FromUnixMicros(micros),
-        key => $"(tags::jsonb ->> CAST({key} AS text))");
+        key => $"(tags::jsonb ->> CAST({key} AS text))", "(floor(date_part('epoch', ts) / 86400) * 86400)::bigint");
 
     /// <summary>The first and last quarter hour in the rollups (null when empty): bounds a report with an open end.</summary>
     private async ValueTask<(long?, long?)> ExtentAsync(CancellationToken cancellationToken)
@@ -331,10 +336,20 @@ public sealed class PostgreSqlLedgerStore : ILedgerStore
     public async ValueTask<IReadOnlyList<LatencyRollupRow>> LatencyRollupsAsync(LedgerFilter filter, bool allDimensions = false, CancellationToken cancellationToken = default)
     {
         LatencyRollups.Validate(filter);
+        return await ReadLatencyAsync(filter, plan => LatencyQuerySql.For(filter, plan, LatencyRollups.Wide(filter, allDimensions), Raw), cancellationToken);
+    }
+
+    public async ValueTask<IReadOnlyList<LatencyRollupRow>> TagLatencyRollupsAsync(LedgerFilter filter, string tagKey, string? tagValue = null, CancellationToken cancellationToken = default)
+    {
+        LatencyRollups.ValidateTag(filter, tagKey);
+        return await ReadLatencyAsync(filter, plan => LatencyQuerySql.ForTag(filter, plan, tagKey, tagValue, Raw, lateral: true), cancellationToken);
+    }
+
+    private async ValueTask<IReadOnlyList<LatencyRollupRow>> ReadLatencyAsync(LedgerFilter filter, Func<RollupPlan, LatencyQuerySql> query, CancellationToken cancellationToken)
+    {
         await EnsureSchemaAsync(cancellationToken);
         var (first, last) = filter.From is null || filter.To is null ? await ExtentAsync(cancellationToken) : (null, null);
-        var sql = LatencyQuerySql.For(filter, LatencyRollups.Plan(filter, first, last), LatencyRollups.Wide(filter, allDimensions), "(floor(date_part('epoch', ts) / 86400) * 86400)::bigint",
-            micros => LedgerColumns.FromUnixMicros(micros));
+        var sql = query(LatencyRollups.Plan(filter, first, last));
         return await sql.ReadAsync(Command, static (r, i) => LatencyHistogram.FromPairs(r.GetFieldValue<long[]>(i)), _dimensionSets, cancellationToken);
 
         NpgsqlCommand Command(string text, List<(string Name, object Value)> parameters)
@@ -618,6 +633,11 @@ public sealed class PostgreSqlLedgerStore : ILedgerStore
                 if (from < PostgreSqlLatencySchema.WideVersion)
                 {
                     steps.Add(PostgreSqlLatencySchema.FillWide);
+                }
+
+                if (from < PostgreSqlLatencySchema.TagVersion)
+                {
+                    steps.Add(PostgreSqlLatencySchema.FillTag);
                 }
             }
 

@@ -10,15 +10,19 @@ internal static class SqliteLedgerSchema
     /// narrow daily one; 8 the tag rollups (quarter hour and day × tag key, tag value); 9 keys them by (tag key, tag
     /// value, time, provider, model, api flavour, tenant); 10 the latency rollups (quarter hour and day × provider, model,
     /// api flavour, tenant: a latency histogram and the calls using a cache); 11 the wide latency rollups (quarter hour
-    /// and day × dimension set, as the wide rollups are keyed). Older ledgers are upgraded when opened
+    /// and day × dimension set, as the wide rollups are keyed); 12 the tag latency rollups (quarter hour and day × tag key,
+    /// tag value, provider, model, api flavour, tenant, as the tag rollups are keyed). Older ledgers are upgraded when opened
     /// (<see cref="SetAsideOldRollups"/>, <see cref="FillFromOldRollups"/>, <see cref="FillQuarters"/>,
     /// <see cref="AddFingerprints"/>, <see cref="FillNarrowQuarters"/>, <see cref="FillNarrowDaily"/>,
-    /// <see cref="DropOldTagRollups"/>, <see cref="FillTags"/>; both latency rollups by <c>SqliteLedgerStore.FillLatencyAsync</c>).
+    /// <see cref="DropOldTagRollups"/>, <see cref="FillTags"/>; the latency rollups by <c>SqliteLedgerStore.FillLatencyAsync</c>).
     /// </summary>
-    public const int Version = 11;
+    public const int Version = 12;
 
-    /// <summary>The version that added the wide latency rollups (before it, both latency rollups are filled on opening).</summary>
+    /// <summary>The version that added the wide latency rollups (before it, the narrow and wide latency rollups are filled on opening).</summary>
     public const int WideLatencyVersion = 11;
+
+    /// <summary>The version that added the tag latency rollups (before it, they are filled on opening).</summary>
+    public const int TagLatencyVersion = 12;
 
     /// <summary>
     /// Adds two encoded <see cref="Tollgate.Ledger.LatencyHistogram"/>s: registered on the write connection, which alone
@@ -110,6 +114,16 @@ internal static class SqliteLedgerSchema
         CREATE TABLE IF NOT EXISTS ledger_rollup_latency_wide_daily (
             day INTEGER NOT NULL, dim_id INTEGER NOT NULL, cache_calls INTEGER NOT NULL, histogram BLOB,
             PRIMARY KEY (day, dim_id)) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS ledger_rollup_latency_tag_quarter (
+            tag_key TEXT NOT NULL, tag_value TEXT NOT NULL, quarter INTEGER NOT NULL,
+            provider TEXT NOT NULL, model TEXT NOT NULL, api_flavor TEXT NOT NULL, tenant TEXT NOT NULL,
+            cache_calls INTEGER NOT NULL, histogram BLOB,
+            PRIMARY KEY (tag_key, tag_value, quarter, provider, model, api_flavor, tenant)) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS ledger_rollup_latency_tag_daily (
+            tag_key TEXT NOT NULL, tag_value TEXT NOT NULL, day INTEGER NOT NULL,
+            provider TEXT NOT NULL, model TEXT NOT NULL, api_flavor TEXT NOT NULL, tenant TEXT NOT NULL,
+            cache_calls INTEGER NOT NULL, histogram BLOB,
+            PRIMARY KEY (tag_key, tag_value, day, provider, model, api_flavor, tenant)) WITHOUT ROWID;
         CREATE TABLE IF NOT EXISTS ledger_rollup_daily (
             day INTEGER NOT NULL, dim_id INTEGER NOT NULL,
             {Metrics},
@@ -218,6 +232,15 @@ internal static class SqliteLedgerSchema
     public static string UpsertWideLatency(string table, string time) =>
         $"INSERT INTO {table} ({time}, dim_id, cache_calls, histogram) VALUES (?1, ?2, ?3, ?4) " +
         $"ON CONFLICT ({time}, dim_id) DO UPDATE SET cache_calls = cache_calls + excluded.cache_calls, " +
+        $"histogram = {LatencyAdd}(histogram, excluded.histogram)";
+
+    /// <summary>
+    /// An upsert of a tag latency rollup (?1 tag key, ?2 tag value, ?3 time, ?4–?7 provider, model, api flavour, tenant,
+    /// ?8 cache calls, ?9 histogram).
+    /// </summary>
+    public static string UpsertTagLatency(string table, string time) =>
+        $"INSERT INTO {table} (tag_key, tag_value, {time}, {TagDims}, cache_calls, histogram) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) " +
+        $"ON CONFLICT (tag_key, tag_value, {time}, {TagDims}) DO UPDATE SET cache_calls = cache_calls + excluded.cache_calls, " +
         $"histogram = {LatencyAdd}(histogram, excluded.histogram)";
 
     /// <summary>Upgrading from before version 5: the fingerprint columns (empty for the records already kept).</summary>

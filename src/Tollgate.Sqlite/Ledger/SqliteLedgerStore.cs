@@ -199,7 +199,7 @@ public sealed class SqliteLedgerStore : ILedgerStore
     }
 
     private static readonly RawRecordSql Raw = new(SqliteLedgerSchema.RawSums(), "(ts / 1000000)", micros => micros,
-        key => $"json_extract(tags, '$.\"' || {key} || '\"')");
+        key => $"json_extract(tags, '$.\"' || {key} || '\"')", "((ts - (((ts % 86400000000) + 86400000000) % 86400000000)) / 1000000)");
 
     /// <summary>The first and last quarter hour in the rollups (null when empty): bounds a report with an open end.</summary>
     private static async ValueTask<(long?, long?)> ExtentAsync(SqliteConnection connection, CancellationToken cancellationToken)
@@ -213,15 +213,24 @@ public sealed class SqliteLedgerStore : ILedgerStore
 
 
 
-    private const string DayOfTs = "((ts - (((ts % 86400000000) + 86400000000) % 86400000000)) / 1000000)";
-
     public async ValueTask<IReadOnlyList<LatencyRollupRow>> LatencyRollupsAsync(LedgerFilter filter, bool allDimensions = false, CancellationToken cancellationToken = default)
     {
         LatencyRollups.Validate(filter);
+        return await ReadLatencyAsync(filter, plan => LatencyQuerySql.For(filter, plan, LatencyRollups.Wide(filter, allDimensions), Raw), cancellationToken);
+    }
+
+    public async ValueTask<IReadOnlyList<LatencyRollupRow>> TagLatencyRollupsAsync(LedgerFilter filter, string tagKey, string? tagValue = null, CancellationToken cancellationToken = default)
+    {
+        LatencyRollups.ValidateTag(filter, tagKey);
+        return await ReadLatencyAsync(filter, plan => LatencyQuerySql.ForTag(filter, plan, tagKey, tagValue, Raw, lateral: false), cancellationToken);
+    }
+
+    private async ValueTask<IReadOnlyList<LatencyRollupRow>> ReadLatencyAsync(LedgerFilter filter, Func<RollupPlan, LatencyQuerySql> query, CancellationToken cancellationToken)
+    {
         await EnsureSchemaAsync(cancellationToken);
         await using var connection = await OpenReaderAsync(cancellationToken);
         var (first, last) = filter.From is null || filter.To is null ? await ExtentAsync(connection, cancellationToken) : (null, null);
-        var sql = LatencyQuerySql.For(filter, LatencyRollups.Plan(filter, first, last), LatencyRollups.Wide(filter, allDimensions), DayOfTs, micros => micros);
+        var sql = query(LatencyRollups.Plan(filter, first, last));
         return await sql.ReadAsync((text, parameters) => Command(connection, text, parameters),
             static (r, i) => LatencyHistogram.Decode(r.IsDBNull(i) ? [] : (byte[])r.GetValue(i)), _dimensionSets, cancellationToken);
 
@@ -239,26 +248,29 @@ public sealed class SqliteLedgerStore : ILedgerStore
     }
 
     /// <summary>
-    /// Upgrading from before version 11: both latency rollups, summed from the raw records kept, one UTC day at a time (a
-    /// range before a retention cutoff then has no latencies, as it has no raw records). The wide rows are keyed by the
-    /// dimension sets the wide rollups already hold.
+    /// Upgrading: the latency rollups a version before <see cref="SqliteLedgerSchema.WideLatencyVersion"/> (narrow and
+    /// wide) or before <see cref="SqliteLedgerSchema.TagLatencyVersion"/> (tag) did not have, summed from the raw records
+    /// kept, one UTC day at a time (a range before a retention cutoff then has no latencies, as it has no raw records).
+    /// The wide rows are keyed by the dimension sets the wide rollups already hold.
     /// </summary>
-    private static async ValueTask FillLatencyAsync(SqliteConnection connection, SqliteTransaction transaction, CancellationToken cancellationToken)
+    private static async ValueTask FillLatencyAsync(SqliteConnection connection, SqliteTransaction transaction, int from, CancellationToken cancellationToken)
     {
+        var (dimensions, tags) = (from < SqliteLedgerSchema.WideLatencyVersion, from < SqliteLedgerSchema.TagLatencyVersion);
         await using var command = connection.CreateCommand();
         command.Transaction = transaction;
         var dims = new Dictionary<RollupDims, long>();
         command.CommandText = $"SELECT id, {RollupDims.Columns} FROM ledger_dims";
         await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
         {
-            while (await reader.ReadAsync(cancellationToken))
+            while (dimensions && await reader.ReadAsync(cancellationToken))
             {
                 dims[RollupDims.Of(LatencyQuerySql.KeyOf(reader, 0))] = reader.GetInt64(0);
             }
         }
 
-        command.CommandText = $"DELETE FROM {LatencyQuerySql.Quarter}; DELETE FROM {LatencyQuerySql.Daily}; DELETE FROM {LatencyQuerySql.WideQuarter}; " +
-                              $"DELETE FROM {LatencyQuerySql.WideDaily}; SELECT MIN(ts), MAX(ts) FROM ledger_records";
+        string[] tables = [.. (dimensions ? new[] { LatencyQuerySql.Quarter, LatencyQuerySql.Daily, LatencyQuerySql.WideQuarter, LatencyQuerySql.WideDaily } : []),
+            .. (tags ? new[] { LatencyQuerySql.TagQuarter, LatencyQuerySql.TagDaily } : [])];
+        command.CommandText = string.Concat(tables.Select(t => $"DELETE FROM {t}; ")) + "SELECT MIN(ts), MAX(ts) FROM ledger_records";
         long? first = null, last = null;
         await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
         {
@@ -274,37 +286,67 @@ public sealed class SqliteLedgerStore : ILedgerStore
         }
 
         const long DayMicros = 86_400_000_000;
-        command.CommandText = """
-            SELECT (ts - (((ts % 900000000) + 900000000) % 900000000)) / 1000000, provider, model, coalesce(api_flavor, ''), coalesce(tenant, ''),
-                coalesce(project, ''), coalesce(user_id, ''), coalesce(key_id, ''),
-                CASE WHEN success THEN latency_ms ELSE -1 END, COUNT(*), SUM(CASE WHEN cache_read_tokens > 0 OR cache_write_tokens > 0 THEN 1 ELSE 0 END)
+        const string Quarter = "(ts - (((ts % 900000000) + 900000000) % 900000000)) / 1000000";
+        const string Buckets = "CASE WHEN success THEN latency_ms ELSE -1 END, COUNT(*), SUM(CASE WHEN cache_read_tokens > 0 OR cache_write_tokens > 0 THEN 1 ELSE 0 END)";
+        command.CommandText = $"""
+            SELECT {Quarter}, provider, model, coalesce(api_flavor, ''), coalesce(tenant, ''), coalesce(project, ''), coalesce(user_id, ''), coalesce(key_id, ''), {Buckets}
             FROM ledger_records WHERE ts >= $a AND ts < $b GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9
             """;
-        var from = command.Parameters.Add("$a", SqliteType.Integer);
-        var to = command.Parameters.Add("$b", SqliteType.Integer);
+        var range = (From: command.Parameters.Add("$a", SqliteType.Integer), To: command.Parameters.Add("$b", SqliteType.Integer));
+        await using var byTag = connection.CreateCommand();
+        byTag.Transaction = transaction;
+        // The tag key and value go in the user and key columns of a key (see AddRaw), the narrow dimensions as they are.
+        byTag.CommandText = $"""
+            SELECT {Quarter}, provider, model, coalesce(api_flavor, ''), coalesce(tenant, ''), '', j.key, j.value, {Buckets}
+            FROM ledger_records, json_each(ledger_records.tags) j WHERE tags IS NOT NULL AND ts >= $a AND ts < $b GROUP BY 1, 2, 3, 4, 5, 7, 8, 9
+            """;
+        var tagRange = (From: byTag.Parameters.Add("$a", SqliteType.Integer), To: byTag.Parameters.Add("$b", SqliteType.Integer));
         await using var quarter = Upsert(SqliteLedgerSchema.UpsertLatency(LatencyQuerySql.Quarter, "quarter"));
         await using var daily = Upsert(SqliteLedgerSchema.UpsertLatency(LatencyQuerySql.Daily, "day"));
         await using var wideQuarter = Upsert(SqliteLedgerSchema.UpsertWideLatency(LatencyQuerySql.WideQuarter, "quarter"));
         await using var wideDaily = Upsert(SqliteLedgerSchema.UpsertWideLatency(LatencyQuerySql.WideDaily, "day"));
-        var cells = new Dictionary<RollupKey, LatencyCell>();
+        await using var tagQuarter = Upsert(SqliteLedgerSchema.UpsertTagLatency(LatencyQuerySql.TagQuarter, "quarter"));
+        await using var tagDaily = Upsert(SqliteLedgerSchema.UpsertTagLatency(LatencyQuerySql.TagDaily, "day"));
         for (var day = LedgerReportBuilder.Floor(first.Value, DayMicros); day <= last; day += DayMicros)
         {
-            cells.Clear();
-            (from.Value, to.Value) = (day, day + DayMicros);
-            await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+            if (dimensions)
             {
-                while (await reader.ReadAsync(cancellationToken))
-                {
-                    LatencyQuerySql.AddRaw(cells, LatencyQuerySql.KeyOf(reader, reader.GetInt64(0)), reader.GetInt64(8), reader.GetInt64(9), reader.GetInt64(10));
-                }
+                var cells = await CellsAsync(command, range, day);
+                var narrow = LatencyRollups.Narrow(cells);
+                await UpsertAsync(quarter, narrow.Select(c => Values(c.Key, c.Value, wide: false)));
+                await UpsertAsync(daily, LatencyRollups.Daily(narrow, narrow: true).Select(c => Values(c.Key, c.Value, wide: false)));
+                await UpsertAsync(wideQuarter, cells.Select(c => Values(c.Key, c.Value, wide: true)));
+                await UpsertAsync(wideDaily, LatencyRollups.Daily(cells, narrow: false).Select(c => Values(c.Key, c.Value, wide: true)));
             }
 
-            var narrow = LatencyRollups.Narrow(cells);
-            await UpsertAsync(quarter, narrow, wide: false);
-            await UpsertAsync(daily, LatencyRollups.Daily(narrow, narrow: true), wide: false);
-            await UpsertAsync(wideQuarter, cells, wide: true);
-            await UpsertAsync(wideDaily, LatencyRollups.Daily(cells, narrow: false), wide: true);
+            if (tags)
+            {
+                var cells = (await CellsAsync(byTag, tagRange, day)).ToDictionary(
+                    c => new TagRollupKey(c.Key.Time, c.Key.User, c.Key.KeyId, c.Key.Provider, c.Key.Model, c.Key.ApiFlavor, c.Key.Tenant), c => c.Value);
+                await UpsertAsync(tagQuarter, cells.Select(c => TagValues(c.Key, c.Value)));
+                await UpsertAsync(tagDaily, LatencyRollups.Daily(cells).Select(c => TagValues(c.Key, c.Value)));
+            }
         }
+
+        async ValueTask<Dictionary<RollupKey, LatencyCell>> CellsAsync(SqliteCommand select, (SqliteParameter From, SqliteParameter To) bounds, long day)
+        {
+            var cells = new Dictionary<RollupKey, LatencyCell>();
+            (bounds.From.Value, bounds.To.Value) = (day, day + DayMicros);
+            await using var reader = await select.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                LatencyQuerySql.AddRaw(cells, LatencyQuerySql.KeyOf(reader, reader.GetInt64(0)), reader.GetInt64(8), reader.GetInt64(9), reader.GetInt64(10));
+            }
+
+            return cells;
+        }
+
+        object[] Values(in RollupKey key, LatencyCell cell, bool wide) => wide
+            ? [key.Time, dims[RollupDims.Of(key)], cell.CacheCalls, cell.Histogram.Encode()]
+            : [key.Time, key.Provider, key.Model, key.ApiFlavor, key.Tenant, cell.CacheCalls, cell.Histogram.Encode()];
+
+        static object[] TagValues(in TagRollupKey key, LatencyCell cell) =>
+            [key.Key, key.Value, key.Time, key.Provider, key.Model, key.ApiFlavor, key.Tenant, cell.CacheCalls, cell.Histogram.Encode()];
 
         SqliteCommand Upsert(string sql)
         {
@@ -314,14 +356,11 @@ public sealed class SqliteLedgerStore : ILedgerStore
             return upsert;
         }
 
-        async ValueTask UpsertAsync(SqliteCommand upsert, Dictionary<RollupKey, LatencyCell> rows, bool wide)
+        async ValueTask UpsertAsync(SqliteCommand upsert, IEnumerable<object[]> rows)
         {
-            foreach (var (key, cell) in rows)
+            foreach (var values in rows)
             {
                 upsert.Parameters.Clear();
-                object[] values = wide
-                    ? [key.Time, dims[RollupDims.Of(key)], cell.CacheCalls, cell.Histogram.Encode()]
-                    : [key.Time, key.Provider, key.Model, key.ApiFlavor, key.Tenant, cell.CacheCalls, cell.Histogram.Encode()];
                 for (var i = 0; i < values.Length; i++)
                 {
                     upsert.Parameters.AddWithValue("?" + (i + 1).ToString(CultureInfo.InvariantCulture), values[i]);
@@ -661,9 +700,9 @@ public sealed class SqliteLedgerStore : ILedgerStore
                         await command.ExecuteNonQueryAsync(cancellationToken);
                     }
 
-                    if (from < SqliteLedgerSchema.WideLatencyVersion)
+                    if (from < SqliteLedgerSchema.TagLatencyVersion)
                     {
-                        await FillLatencyAsync(connection, transaction, cancellationToken);
+                        await FillLatencyAsync(connection, transaction, from, cancellationToken);
                     }
 
                     command.CommandText = "SELECT COUNT(*) FROM pragma_table_info('ledger_records') WHERE name = 'request_fingerprint'";

@@ -34,6 +34,8 @@ internal sealed class WriteCommands : IDisposable
     private readonly RawStatement _latencyDaily;
     private readonly RawStatement _wideLatencyQuarter;
     private readonly RawStatement _wideLatencyDaily;
+    private readonly RawStatement _tagLatencyQuarter;
+    private readonly RawStatement _tagLatencyDaily;
     private readonly RawStatement _dim;
     private readonly SqliteCommand _cutoff;
     private readonly Dictionary<RollupDims, long> _dims = [];
@@ -57,6 +59,8 @@ internal sealed class WriteCommands : IDisposable
         _latencyDaily = new RawStatement(connection, SqliteLedgerSchema.UpsertLatency(LatencyQuerySql.Daily, "day"), _arena);
         _wideLatencyQuarter = new RawStatement(connection, SqliteLedgerSchema.UpsertWideLatency(LatencyQuerySql.WideQuarter, "quarter"), _arena);
         _wideLatencyDaily = new RawStatement(connection, SqliteLedgerSchema.UpsertWideLatency(LatencyQuerySql.WideDaily, "day"), _arena);
+        _tagLatencyQuarter = new RawStatement(connection, SqliteLedgerSchema.UpsertTagLatency(LatencyQuerySql.TagQuarter, "quarter"), _arena);
+        _tagLatencyDaily = new RawStatement(connection, SqliteLedgerSchema.UpsertTagLatency(LatencyQuerySql.TagDaily, "day"), _arena);
         // DO UPDATE (not NOTHING) so RETURNING yields the id also when another process added the set first.
         _dim = new RawStatement(
             connection,
@@ -175,6 +179,23 @@ internal sealed class WriteCommands : IDisposable
         UpsertLatency(_latencyDaily, LatencyRollups.Daily(narrowLatency, narrow: true));
         UpsertWideLatency(_wideLatencyQuarter, delta.Latency);
         UpsertWideLatency(_wideLatencyDaily, LatencyRollups.Daily(delta.Latency, narrow: false));
+        UpsertTagLatency(_tagLatencyQuarter, delta.TagLatency);
+        UpsertTagLatency(_tagLatencyDaily, LatencyRollups.Daily(delta.TagLatency));
+    }
+
+    /// <summary>Upserts tag latency rollup rows, keyed like the tag rollups.</summary>
+    private static void UpsertTagLatency(RawStatement s, Dictionary<TagRollupKey, LatencyCell> rows)
+    {
+        foreach (var (k, cell) in rows)
+        {
+            s.Bind(1, k.Key);
+            s.Bind(2, k.Value);
+            s.Bind(3, k.Time);
+            BindNarrow(s, 4, k.Provider, k.Model, k.ApiFlavor, k.Tenant);
+            s.Bind(8, cell.CacheCalls);
+            s.Bind(9, cell.Histogram.Encode());
+            s.Execute();
+        }
     }
 
     /// <summary>Upserts narrow latency rollup rows: a few per (quarter hour or day, narrow dimensions) of the batch, however many calls.</summary>
@@ -305,6 +326,8 @@ internal sealed class WriteCommands : IDisposable
         _latencyDaily.Dispose();
         _wideLatencyQuarter.Dispose();
         _wideLatencyDaily.Dispose();
+        _tagLatencyQuarter.Dispose();
+        _tagLatencyDaily.Dispose();
         _dim.Dispose();
         _cutoff.Dispose();
     }

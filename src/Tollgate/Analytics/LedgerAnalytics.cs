@@ -289,10 +289,12 @@ public sealed class LedgerAnalytics
     }
 
     /// <summary>
-    /// Groups side by side (see <see cref="Comparison"/>), every figure included. By any dimension (filtered on dimensions,
-    /// no tag or session) from the rollups: percentiles from the latency histograms, cache savings from usage sums where
-    /// those price exactly, the other models' records read one by one. Otherwise from the raw records of the range, exact
-    /// percentiles included. With <paramref name="pricing"/>, cache savings are given (<see cref="CacheSavings"/>).
+    /// Groups side by side (see <see cref="Comparison"/>), every figure included. From the rollups where the latency rollups
+    /// serve it (<see cref="LatencyRollupsServe"/>: by any dimension filtered on dimensions, by a tag, or by provider, model,
+    /// api flavour or tenant for one tag): percentiles from the latency histograms, cache savings from usage sums where
+    /// those price exactly, the other models' records read one by one. Otherwise (a session, several tags, a tag with a
+    /// project, user or key) from the raw records of the range, exact percentiles included. With
+    /// <paramref name="pricing"/>, cache savings are given (<see cref="CacheSavings"/>).
     /// </summary>
     public async ValueTask<AnalyticsOutcome<Comparison>> CompareAsync(BreakdownQuery query, ICostCalculator? pricing = null, CancellationToken cancellationToken = default)
     {
@@ -339,14 +341,14 @@ public sealed class LedgerAnalytics
 
     /// <summary>
     /// Above this many calls to read one by one, <see cref="CompareWithinLimitAsync"/> leaves out what needs them: for a
-    /// comparison the narrow latency rollups serve, the cache savings of models not priced exactly from sums; for any
-    /// other (by or filtered on project, user or key — above this many calls in the range —, by a tag, or filtered on one
-    /// or on a session), latency percentiles and cache savings.
+    /// comparison the narrow or tag latency rollups serve, the cache savings of models not priced exactly from sums; for
+    /// any other (by or filtered on project, user or key — above this many calls in the range —, or one the latency
+    /// rollups cannot serve), latency percentiles and cache savings.
     /// </summary>
     public const long RawComparisonLimit = 500_000;
 
     /// <summary>
-    /// A comparison the narrow latency rollups serve (<see cref="CompareAsync"/>) reading at most <paramref name="rawLimit"/>
+    /// A comparison the narrow or tag latency rollups serve (<see cref="CompareAsync"/>) reading at most <paramref name="rawLimit"/>
     /// records one by one; one by or filtered on project, user or key from the wide latency rollups when the range holds at
     /// most <paramref name="rawLimit"/> calls; any other from the raw records when the range holds at most
     /// <paramref name="rawLimit"/> calls or the rollups cannot answer it (see <see cref="RollupsServe"/>); otherwise
@@ -410,11 +412,15 @@ public sealed class LedgerAnalytics
     }
 
     /// <summary>
-    /// True when the latency rollups serve the comparison: grouped by a dimension (not a tag), filtered on dimensions only
-    /// (no tag, no session). By or filtered on project, user or key, the wide latency rollups answer; else the narrow ones.
+    /// True when the latency rollups serve the comparison: grouped by a dimension, filtered on dimensions only (no tag, no
+    /// session) — by or filtered on project, user or key, the wide latency rollups answer; else the narrow ones —; or
+    /// grouped by a tag, or by provider, model, api flavour or tenant with one tag filter, filtered on those four only —
+    /// the tag latency rollups answer.
     /// </summary>
     internal static bool LatencyRollupsServe(BreakdownQuery query) =>
-        query.Tags.Count == 0 && query.By.TagKey is null && query.By.Dimension is not null && query.Filter.SessionId is null;
+        query.Filter.SessionId is null && (query.Tags.Count == 0
+            ? query.By.TagKey is null ? query.By.Dimension is not null : LedgerReportBuilder.TagRollupsServe(query.Filter)
+            : query.By.TagKey is null && LedgerReportBuilder.TagRollupsGroupBy(query.By.Dimension) && query.By.Dimension is not null && OneTag(query.Tags, query.Filter) is not null);
 
     /// <summary>True when a comparison the latency rollups serve needs the wide ones: by or filtered on project, user or key.</summary>
     private static bool WideLatency(BreakdownQuery query) =>
@@ -436,11 +442,33 @@ public sealed class LedgerAnalytics
             return AnalyticsOutcome<Comparison>.Fail(purged);
         }
 
-        var dimension = query.By.Dimension!.Value;
-        // The sums and the histograms are read at the same time.
-        var histogramRows = _store.LatencyRollupsAsync(query.Filter, allDimensions: WideLatency(query), cancellationToken).AsTask();
+        // The sums and the histograms are read at the same time. By a tag, the calls without it (or with an empty value)
+        // are all the calls' rows less the tagged ones: a call has one value of a key, so that difference is exact.
+        var byTag = query.By.TagKey;
+        var only = OneTag(query.Tags, query.Filter);
+        var tagRows = byTag is not null || only is not null
+            ? _store.TagLatencyRollupsAsync(query.Filter, byTag ?? only!.Value.Key, only?.Value, cancellationToken).AsTask()
+            : null;
+        var allRows = tagRows is null || byTag is not null ? _store.LatencyRollupsAsync(query.Filter, allDimensions: WideLatency(query), cancellationToken).AsTask() : null;
         var (sums, error) = await GroupsAsync(query, query.Filter, cancellationToken);
-        var rows = await histogramRows;
+        var rows = new List<(LatencyRollupRow Row, string Key, int Sign)>();
+        if (tagRows is not null)
+        {
+            foreach (var row in await tagRows)
+            {
+                rows.Add((row, KeyOf(byTag is not null ? row.TagValue : row.Get(query.By.Dimension!.Value)), 1));
+                if (byTag is not null)
+                {
+                    rows.Add((row, CostReport.NoneKey, -1));
+                }
+            }
+        }
+
+        if (allRows is not null)
+        {
+            rows.AddRange((await allRows).Select(row => (row, byTag is not null ? CostReport.NoneKey : KeyOf(row.Get(query.By.Dimension!.Value)), 1)));
+        }
+
         if (error is not null)
         {
             return AnalyticsOutcome<Comparison>.Fail(error);
@@ -449,14 +477,13 @@ public sealed class LedgerAnalytics
         // Each group's counts are summed in an array indexed by bucket (thousands of rows into a few groups).
         var counts = new Dictionary<string, long[]>(StringComparer.Ordinal);
         var cacheCalls = new Dictionary<(long Day, string Provider, string Model, string Key), long>();
-        foreach (var row in rows)
+        foreach (var (row, key, sign) in rows)
         {
-            var key = KeyOf(row.Get(dimension));
             ref var sum = ref CollectionsMarshal.GetValueRefOrAddDefault(counts, key, out _);
             sum ??= new long[LatencyBuckets.ExactBelow * 2];
-            row.Histogram.AddTo(ref sum);
+            (sign > 0 ? row.Histogram : row.Histogram.Negated()).AddTo(ref sum);
             ref var calls = ref CollectionsMarshal.GetValueRefOrAddDefault(cacheCalls, (row.Day, row.Provider, row.Model, key), out _);
-            calls += row.CacheCalls;
+            calls += sign * row.CacheCalls;
         }
 
         var histograms = counts.ToDictionary(c => c.Key, c => LatencyHistogram.FromCounts(c.Value), StringComparer.Ordinal);
@@ -609,7 +636,7 @@ public sealed class LedgerAnalytics
         (string Provider, string Model) pair, Dictionary<(long Day, string Key), long> cacheCalls, CancellationToken cancellationToken)
     {
         var savings = new Dictionary<string, CacheSavings>(StringComparer.Ordinal);
-        foreach (var (key, unixDay, m) in await ModelDailySums.ReadAsync(_store, query.Filter, query.By.Dimension, pair, cancellationToken))
+        foreach (var (key, unixDay, m) in await ModelDailySums.ReadAsync(_store, query.Filter, query.By.Dimension, query.By.TagKey, OneTag(query.Tags, query.Filter), pair, cancellationToken))
         {
             var day = DateTimeOffset.FromUnixTimeSeconds(unixDay);
             var calls = cacheCalls.GetValueOrDefault((unixDay, key));

@@ -58,6 +58,19 @@ public interface ILedgerStore : IAsyncDisposable
         return LatencyRollups.FromRecords(await ScanAsync(filter, cancellationToken).ToListAsync(cancellationToken));
     }
 
+    /// <summary>
+    /// The tag latency rollup rows of the records carrying the tag <paramref name="tagKey"/> — with the value
+    /// <paramref name="tagValue"/>, or any value when null —, per UTC day, provider, model, api flavour, tenant and the
+    /// tag's value (<see cref="LatencyRollupRow.TagValue"/>), covering the filter's range as
+    /// <see cref="LatencyRollupsAsync"/> does. The filter may name a range, provider, model, api flavour and tenant (what
+    /// the tag rollups hold), not project, user, key or session. Rows may repeat, some with negative counts.
+    /// </summary>
+    async ValueTask<IReadOnlyList<LatencyRollupRow>> TagLatencyRollupsAsync(LedgerFilter filter, string tagKey, string? tagValue = null, CancellationToken cancellationToken = default)
+    {
+        LatencyRollups.ValidateTag(filter, tagKey);
+        return LatencyRollups.FromRecords(await ScanAsync(filter, cancellationToken).ToListAsync(cancellationToken), tagKey, tagValue);
+    }
+
     /// <summary>The stored record with this key, or null.</summary>
     ValueTask<UsageRecord?> FindAsync(LedgerKey key, CancellationToken cancellationToken = default);
 

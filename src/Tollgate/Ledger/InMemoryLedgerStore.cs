@@ -13,6 +13,7 @@ public sealed class InMemoryLedgerStore : ILedgerStore
     private readonly Dictionary<RollupKey, LedgerMetrics> _rollups = [];
     private readonly Dictionary<TagRollupKey, LedgerMetrics> _tagRollups = [];
     private readonly Dictionary<RollupKey, LatencyCell> _latency = [];
+    private readonly Dictionary<TagRollupKey, LatencyCell> _tagLatency = [];
     private long? _retentionCutoffTicks;
 
     public ValueTask<LedgerAppendResult> AppendAsync(IReadOnlyList<UsageRecord> records, CancellationToken cancellationToken = default)
@@ -43,6 +44,12 @@ public sealed class InMemoryLedgerStore : ILedgerStore
                 {
                     var tagKey = new TagRollupKey(key.Time, tag, value, key.Provider, key.Model, key.ApiFlavor, key.Tenant);
                     _tagRollups[tagKey] = _tagRollups.TryGetValue(tagKey, out var tagged) ? tagged + metrics : metrics;
+                    if (!_tagLatency.TryGetValue(tagKey, out var tagCell))
+                    {
+                        _tagLatency[tagKey] = tagCell = new LatencyCell();
+                    }
+
+                    tagCell.Add(record);
                 }
 
                 if (!_latency.TryGetValue(key, out var cell))
@@ -145,44 +152,68 @@ public sealed class InMemoryLedgerStore : ILedgerStore
     {
         LatencyRollups.Validate(filter);
         var wide = LatencyRollups.Wide(filter, allDimensions);
-        var rows = new List<LatencyRollupRow>();
         lock (_gate)
         {
-            // The same plan as the relational stores; every rollup range is answered from the quarter-hour cells.
-            long? first = _latency.Count == 0 ? null : _latency.Keys.Min(k => k.Time);
-            long? last = _latency.Count == 0 ? null : _latency.Keys.Max(k => k.Time);
-            var plan = LatencyRollups.Plan(filter, first, last);
-            var ranges = plan.Days.Concat(plan.ShiftedDays.Select(d => (From: d.Day, To: d.Day + LedgerReportBuilder.SecondsPerDay))).Concat(plan.Hours).Concat(plan.Quarters).ToList();
-            var negative = plan.NegativeHours.Select(r => (r.From, r.To)).ToList();
-            foreach (var (key, cell) in _latency)
-            {
-                // Counted once per range holding it: a cell of a day read whole, of an hour subtracted from it and of the
-                // range's edge quarters read again counts +1 − 1 + 1 times.
-                var sign = ranges.Count(r => key.Time >= r.From && key.Time < r.To) - negative.Count(r => key.Time >= r.From && key.Time < r.To);
-                if (sign != 0 && key.Matches(filter))
-                {
-                    var day = new LatencyCell();
-                    day.Add(cell);
-                    var row = LatencyRollupRow.Of(key with { Time = LedgerReportBuilder.DayOf(key.Time) }, day);
-                    row = wide ? row : Narrow(row);
-                    for (var i = 0; i < Math.Abs(sign); i++)
-                    {
-                        rows.Add(sign > 0 ? row : row with { CacheCalls = -row.CacheCalls, Histogram = row.Histogram.Negated() });
-                    }
-                }
-            }
+            return ValueTask.FromResult(LatencyRows(
+                filter, _latency, k => k.Time, k => k.Matches(filter), (k, day) => Narrow(LatencyRollupRow.Of(k with { Time = LedgerReportBuilder.DayOf(k.Time) }, day)),
+                records => LatencyRollups.FromRecords(records).Select(Narrow)));
+        }
 
-            foreach (var (from, to) in plan.Raw)
+        // The narrow rollups of the relational stores hold no project, user or key.
+        LatencyRollupRow Narrow(LatencyRollupRow row) => wide ? row : row with { Project = "", User = "", KeyId = "" };
+    }
+
+    public ValueTask<IReadOnlyList<LatencyRollupRow>> TagLatencyRollupsAsync(LedgerFilter filter, string tagKey, string? tagValue = null, CancellationToken cancellationToken = default)
+    {
+        LatencyRollups.ValidateTag(filter, tagKey);
+        lock (_gate)
+        {
+            return ValueTask.FromResult(LatencyRows(
+                filter, _tagLatency, k => k.Time, k => k.Key == tagKey && (tagValue is null || k.Value == tagValue) && k.Matches(filter),
+                (k, day) => LatencyRollupRow.Of(k with { Time = LedgerReportBuilder.DayOf(k.Time) }, day),
+                records => LatencyRollups.FromRecords(records, tagKey, tagValue)));
+        }
+    }
+
+    /// <summary>
+    /// The rows the relational stores' plan reads from <paramref name="cells"/> (every rollup range answered from the
+    /// quarter-hour cells, each counted once per range holding it, negative ranges subtracted) and the raw edges.
+    /// </summary>
+    private IReadOnlyList<LatencyRollupRow> LatencyRows<TKey>(
+        LedgerFilter filter, Dictionary<TKey, LatencyCell> cells, Func<TKey, long> time, Func<TKey, bool> matches,
+        Func<TKey, LatencyCell, LatencyRollupRow> row, Func<IEnumerable<UsageRecord>, IEnumerable<LatencyRollupRow>> raw)
+        where TKey : notnull
+    {
+        var rows = new List<LatencyRollupRow>();
+        long? first = _latency.Count == 0 ? null : _latency.Keys.Min(k => k.Time);
+        long? last = _latency.Count == 0 ? null : _latency.Keys.Max(k => k.Time);
+        var plan = LatencyRollups.Plan(filter, first, last);
+        var ranges = plan.Days.Concat(plan.ShiftedDays.Select(d => (From: d.Day, To: d.Day + LedgerReportBuilder.SecondsPerDay))).Concat(plan.Hours).Concat(plan.Quarters).ToList();
+        var negative = plan.NegativeHours.Select(r => (r.From, r.To)).ToList();
+        foreach (var (key, cell) in cells)
+        {
+            // A cell of a day read whole, of an hour subtracted from it and of the range's edge quarters read again counts +1 − 1 + 1 times.
+            var t = time(key);
+            var sign = ranges.Count(r => t >= r.From && t < r.To) - negative.Count(r => t >= r.From && t < r.To);
+            if (sign != 0 && matches(key))
             {
-                var piece = filter with { From = LedgerColumns.FromUnixMicros(from), To = LedgerColumns.FromUnixMicros(to) };
-                rows.AddRange(LatencyRollups.FromRecords(_records.Values.Where(piece.Matches)).Select(r => wide ? r : Narrow(r)));
+                var day = new LatencyCell();
+                day.Add(cell);
+                var added = row(key, day);
+                for (var i = 0; i < Math.Abs(sign); i++)
+                {
+                    rows.Add(sign > 0 ? added : added with { CacheCalls = -added.CacheCalls, Histogram = added.Histogram.Negated() });
+                }
             }
         }
 
-        return ValueTask.FromResult<IReadOnlyList<LatencyRollupRow>>(rows);
+        foreach (var (from, to) in plan.Raw)
+        {
+            var piece = filter with { From = LedgerColumns.FromUnixMicros(from), To = LedgerColumns.FromUnixMicros(to) };
+            rows.AddRange(raw(_records.Values.Where(piece.Matches)));
+        }
 
-        // The narrow rollups of the relational stores hold no project, user or key.
-        static LatencyRollupRow Narrow(LatencyRollupRow row) => row with { Project = "", User = "", KeyId = "" };
+        return rows;
     }
 
     public async IAsyncEnumerable<UsageRecord> ReadAsync(LedgerFilter filter, [EnumeratorCancellation] CancellationToken cancellationToken = default)

@@ -6,8 +6,9 @@ namespace Tollgate.Ledger;
 /// The SQL both relational stores run for <see cref="ILedgerStore.LatencyRollupsAsync"/> (the same text in SQLite and
 /// PostgreSQL but for the day of a raw <c>ts</c>): <see cref="Rollups"/> reads the latency rollup rows of a
 /// <see cref="RollupPlan"/>'s days, hours and quarters (one index range scan per range, UNION ALL; the histograms are
-/// added up by the caller, SQL cannot add them) — the narrow rollups, or the wide ones by dimension-set id —,
-/// <see cref="Raw"/> the edges' successful latencies and cache users per (UTC day, dimensions). Parameters are named <c>@…</c>.
+/// added up by the caller, SQL cannot add them) — the narrow rollups, the wide ones by dimension-set id, or the tag ones
+/// (<see cref="ILedgerStore.TagLatencyRollupsAsync"/>) —, <see cref="Raw"/> the edges' successful latencies and cache users
+/// per (UTC day, dimensions). Parameters are named <c>@…</c>.
 /// </summary>
 internal sealed class LatencyQuerySql
 {
@@ -15,6 +16,8 @@ internal sealed class LatencyQuerySql
     public const string Daily = "ledger_rollup_latency_daily";
     public const string WideQuarter = "ledger_rollup_latency_wide_quarter";
     public const string WideDaily = "ledger_rollup_latency_wide_daily";
+    public const string TagQuarter = "ledger_rollup_latency_tag_quarter";
+    public const string TagDaily = "ledger_rollup_latency_tag_daily";
 
     private LatencyQuerySql()
     {
@@ -22,7 +25,8 @@ internal sealed class LatencyQuerySql
 
     /// <summary>
     /// Narrow: <c>SELECT time, provider, model, api_flavor, tenant, cache_calls, histogram, sign</c>; wide: <c>SELECT time,
-    /// dim_id, cache_calls, histogram, sign</c> (the ids resolved through <see cref="DimensionSetCache"/>); sign −1 for the
+    /// dim_id, cache_calls, histogram, sign</c> (the ids resolved through <see cref="DimensionSetCache"/>); tag: <c>SELECT time,
+    /// tag_value, provider, model, api_flavor, tenant, cache_calls, histogram, sign</c>; sign −1 for the
     /// rows of <see cref="RollupPlan.NegativeHours"/>, to be subtracted; empty when the plan reads no rollup.
     /// </summary>
     public string Rollups { get; private set; } = "";
@@ -30,8 +34,11 @@ internal sealed class LatencyQuerySql
     /// <summary>True when <see cref="Rollups"/> reads the wide latency rollups.</summary>
     public bool Wide { get; private set; }
 
+    /// <summary>True when <see cref="Rollups"/> reads the tag latency rollups.</summary>
+    public bool Tag { get; private set; }
+
     /// <summary>
-    /// <c>SELECT day, provider, model, api_flavor, tenant, project, user_id, key_id, latency (−1 for a failed call), calls,
+    /// <c>SELECT day, provider, model, api_flavor, tenant, project (the tag's value when <see cref="Tag"/>), user_id, key_id, latency (−1 for a failed call), calls,
     /// cache users</c>; empty without raw edges.
     /// </summary>
     public string Raw { get; private set; } = "";
@@ -49,16 +56,36 @@ internal sealed class LatencyQuerySql
     /// <param name="filter">The records.</param>
     /// <param name="plan">From <see cref="LatencyRollups.Plan"/>.</param>
     /// <param name="wide">Read the wide latency rollups (every dimension) rather than the narrow ones (<see cref="LatencyRollups.Wide"/>).</param>
-    /// <param name="dayOfTs">The start of the UTC day of a raw record's <c>ts</c>, in unix seconds.</param>
-    /// <param name="tsParameter">The parameter value for a <c>ts</c> bound given in unix microseconds.</param>
-    public static LatencyQuerySql For(LedgerFilter filter, RollupPlan plan, bool wide, string dayOfTs, Func<long, object> tsParameter)
+    /// <param name="raw">How the store reads raw records (the day of a <c>ts</c>, a <c>ts</c> bound).</param>
+    public static LatencyQuerySql For(LedgerFilter filter, RollupPlan plan, bool wide, RawRecordSql raw) =>
+        Build(filter, plan, wide, tag: null, raw, lateral: false);
+
+    /// <summary>
+    /// The tag latency rollups of the records carrying <paramref name="tagKey"/> (= <paramref name="tagValue"/> when
+    /// given). For every value, a recursive CTE first lists the key's values (a loose index scan, as the tag reports do)
+    /// and each value's range is read by its own index range: a range on the key alone would run over all its times.
+    /// PostgreSQL passes <paramref name="lateral"/>: the values are joined with each rollup read through <c>CROSS JOIN
+    /// LATERAL</c>; SQLite keeps a CROSS JOIN's written order.
+    /// </summary>
+    public static LatencyQuerySql ForTag(LedgerFilter filter, RollupPlan plan, string tagKey, string? tagValue, RawRecordSql raw, bool lateral) =>
+        Build(filter, plan, wide: false, (tagKey, tagValue), raw, lateral);
+
+    private static LatencyQuerySql Build(LedgerFilter filter, RollupPlan plan, bool wide, (string Key, string? Value)? tag, RawRecordSql raw, bool lateral)
     {
         ArgumentNullException.ThrowIfNull(plan);
-        ArgumentNullException.ThrowIfNull(tsParameter);
-        var sql = new LatencyQuerySql { Wide = wide };
+        ArgumentNullException.ThrowIfNull(raw);
+        var sql = new LatencyQuerySql { Wide = wide, Tag = tag is not null };
         sql._parameters = sql.RollupParameters;
         var selects = new List<string>();
-        var (daily, quarter) = wide ? (WideDaily, WideQuarter) : (Daily, Quarter);
+        var (daily, quarter) = tag is not null ? (TagDaily, TagQuarter) : wide ? (WideDaily, WideQuarter) : (Daily, Quarter);
+        var values = "";
+        if (tag is { Value: null } all)
+        {
+            var next = $"SELECT tag_value FROM {TagDaily} WHERE tag_key = {sql.Param(all.Key)}";
+            values = $"WITH RECURSIVE tv(v) AS (SELECT ({next} ORDER BY tag_value LIMIT 1) UNION ALL " +
+                     $"SELECT ({next} AND tag_value > tv.v ORDER BY tag_value LIMIT 1) FROM tv WHERE tv.v IS NOT NULL) ";
+        }
+
         var negative = plan.NegativeHours.Select(r => (r.From, r.To)).ToList();
         // Without buckets a shifted day is a day row like any other.
         var days = plan.Days.Concat(plan.ShiftedDays.Select(d => (From: d.Day, To: d.Day + LedgerReportBuilder.SecondsPerDay))).ToList();
@@ -66,7 +93,15 @@ internal sealed class LatencyQuerySql
         {
             foreach (var (from, to) in ranges)
             {
-                var where = new List<string> { $"{column} >= {sql.Param(from)}", $"{column} < {sql.Param(to)}" };
+                var where = new List<string>();
+                if (tag is { } t)
+                {
+                    where.Add($"tag_key = {sql.Param(t.Key)}");
+                    where.Add($"tag_value = {(t.Value is { } v ? sql.Param(v) : "tv.v")}");
+                }
+
+                where.Add($"{column} >= {sql.Param(from)}");
+                where.Add($"{column} < {sql.Param(to)}");
                 var filters = sql.Filters(filter);
                 if (wide && filters.Count > 0)
                 {
@@ -77,29 +112,45 @@ internal sealed class LatencyQuerySql
                     where.AddRange(filters);
                 }
 
-                selects.Add(wide
-                    ? $"SELECT {column}, dim_id, cache_calls, histogram, {sign} FROM {table} WHERE {string.Join(" AND ", where)}"
-                    : $"SELECT {column}, provider, model, api_flavor, tenant, cache_calls, histogram, {sign} FROM {table} WHERE {string.Join(" AND ", where)}");
+                var conditions = string.Join(" AND ", where);
+                var source = tag is { Value: null }
+                    ? lateral ? $"tv CROSS JOIN LATERAL (SELECT * FROM {table} WHERE {conditions} OFFSET 0) AS x" : $"tv CROSS JOIN {table} WHERE {conditions}"
+                    : $"{table} WHERE {conditions}";
+                selects.Add(tag is not null
+                    ? $"SELECT {column}, tag_value, provider, model, api_flavor, tenant, cache_calls, histogram, {sign} FROM {source}"
+                    : wide
+                        ? $"SELECT {column}, dim_id, cache_calls, histogram, {sign} FROM {source}"
+                        : $"SELECT {column}, provider, model, api_flavor, tenant, cache_calls, histogram, {sign} FROM {source}");
             }
         }
 
-        sql.Rollups = string.Join(" UNION ALL ", selects);
+        sql.Rollups = selects.Count == 0 ? "" : values + string.Join(" UNION ALL ", selects);
         sql._parameters = sql.RawParameters;
-        var raw = new List<string>();
-        var (dims, groupBy) = wide
-            ? ("coalesce(project, ''), coalesce(user_id, ''), coalesce(key_id, '')", "1, 2, 3, 4, 5, 6, 7, 8, 9")
-            : ("'', '', ''", "1, 2, 3, 4, 5, 9");
+        var pieces = new List<string>();
         foreach (var (from, to) in plan.Raw)
         {
-            var where = new List<string> { $"ts >= {sql.Param(tsParameter(from))}", $"ts < {sql.Param(tsParameter(to))}" };
+            var where = new List<string> { $"ts >= {sql.Param(raw.TsParameter(from))}", $"ts < {sql.Param(raw.TsParameter(to))}" };
             where.AddRange(sql.Filters(filter));
-            raw.Add($"SELECT {dayOfTs}, provider, model, coalesce(api_flavor, ''), coalesce(tenant, ''), {dims}, " +
-                    "CASE WHEN success THEN latency_ms ELSE -1 END, COUNT(*), " +
-                    "SUM(CASE WHEN cache_read_tokens > 0 OR cache_write_tokens > 0 THEN 1 ELSE 0 END) " +
-                    $"FROM ledger_records WHERE {string.Join(" AND ", where)} GROUP BY {groupBy}");
+            var (dims, groupBy) = ("'', '', ''", "1, 2, 3, 4, 5, 9");
+            if (tag is { } t)
+            {
+                // The tag's value goes in the project column (see ReadRawAsync).
+                var value = raw.TagValue(sql.Param(t.Key));
+                where.Add(t.Value is { } v ? $"{value} = {sql.Param(v)}" : $"{value} IS NOT NULL");
+                (dims, groupBy) = ($"{value}, '', ''", "1, 2, 3, 4, 5, 6, 9");
+            }
+            else if (wide)
+            {
+                (dims, groupBy) = ("coalesce(project, ''), coalesce(user_id, ''), coalesce(key_id, '')", "1, 2, 3, 4, 5, 6, 7, 8, 9");
+            }
+
+            pieces.Add($"SELECT {raw.DayOfTs}, provider, model, coalesce(api_flavor, ''), coalesce(tenant, ''), {dims}, " +
+                       "CASE WHEN success THEN latency_ms ELSE -1 END, COUNT(*), " +
+                       "SUM(CASE WHEN cache_read_tokens > 0 OR cache_write_tokens > 0 THEN 1 ELSE 0 END) " +
+                       $"FROM ledger_records WHERE {string.Join(" AND ", where)} GROUP BY {groupBy}");
         }
 
-        sql.Raw = string.Join(" UNION ALL ", raw);
+        sql.Raw = string.Join(" UNION ALL ", pieces);
         return sql;
     }
 
@@ -139,7 +190,12 @@ internal sealed class LatencyQuerySql
             while (await reader.ReadAsync(cancellationToken))
             {
                 var day = LedgerReportBuilder.DayOf(reader.GetInt64(0));
-                if (Wide)
+                if (Tag)
+                {
+                    rows.Add(new LatencyRollupRow(day, reader.GetString(2), reader.GetString(3), reader.GetString(4), reader.GetString(5),
+                        reader.GetInt64(6) * reader.GetInt64(8), Signed(reader, 7), TagValue: reader.GetString(1)));
+                }
+                else if (Wide)
                 {
                     wide.Add((day, reader.GetInt64(1), reader.GetInt64(2) * reader.GetInt64(4), Signed(reader, 3)));
                 }
@@ -175,14 +231,14 @@ internal sealed class LatencyQuerySql
         {
             await using var raw = command(Raw, RawParameters);
             await using var reader = await raw.ExecuteReaderAsync(cancellationToken);
-            await ReadRawAsync(reader, rows, cancellationToken);
+            await ReadRawAsync(reader, rows, Tag, cancellationToken);
         }
 
         return rows;
     }
 
-    /// <summary>The rows a reader of the raw query returns, summed per day and dimensions.</summary>
-    private static async Task ReadRawAsync(System.Data.Common.DbDataReader reader, List<LatencyRollupRow> rows, CancellationToken cancellationToken)
+    /// <summary>The rows a reader of the raw query returns, summed per day and dimensions (and tag value, read from the project column, when <paramref name="tag"/>).</summary>
+    private static async Task ReadRawAsync(System.Data.Common.DbDataReader reader, List<LatencyRollupRow> rows, bool tag, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(reader);
         ArgumentNullException.ThrowIfNull(rows);
@@ -192,7 +248,9 @@ internal sealed class LatencyQuerySql
             AddRaw(cells, KeyOf(reader, reader.GetInt64(0)), reader.GetInt64(8), reader.GetInt64(9), reader.GetInt64(10));
         }
 
-        rows.AddRange(cells.Select(c => LatencyRollupRow.Of(c.Key, c.Value)));
+        rows.AddRange(cells.Select(c => tag
+            ? LatencyRollupRow.Of(c.Key, c.Value) with { Project = "", TagValue = c.Key.Project }
+            : LatencyRollupRow.Of(c.Key, c.Value)));
     }
 
     /// <summary>The key of a row whose columns 1–7 are the dimensions.</summary>

@@ -4,7 +4,9 @@ namespace Tollgate.Ledger;
 
 /// <summary>
 /// Helpers shared by the stores for the latency rollups: the narrow ones (quarter hour and UTC day × provider, model, api
-/// flavour, tenant) and the wide ones (quarter hour and UTC day × every groupable dimension, keyed by its dimension set).
+/// flavour, tenant), the wide ones (quarter hour and UTC day × every groupable dimension, keyed by its dimension set)
+/// and the tag ones (quarter hour and UTC day × tag key, tag value, provider, model, api flavour, tenant: a record counts
+/// once under each of its tags, as in the tag rollups).
 /// </summary>
 internal static class LatencyRollups
 {
@@ -15,6 +17,17 @@ internal static class LatencyRollups
         if (filter.SessionId is not null)
         {
             throw new ArgumentException("the latency rollups filter on the groupable dimensions only, not on a session", nameof(filter));
+        }
+    }
+
+    /// <summary>Throws unless the tag latency rollups can answer <paramref name="filter"/>: a range, provider, model, api flavour and tenant only.</summary>
+    public static void ValidateTag(LedgerFilter filter, string tagKey)
+    {
+        ArgumentNullException.ThrowIfNull(filter);
+        ArgumentException.ThrowIfNullOrEmpty(tagKey);
+        if (!LedgerReportBuilder.TagRollupsServe(filter))
+        {
+            throw new ArgumentException("the tag latency rollups filter on provider, model, api flavour and tenant only", nameof(filter));
         }
     }
 
@@ -45,6 +58,31 @@ internal static class LatencyRollups
     }
 
     /// <summary>
+    /// Sums the records carrying the tag <paramref name="tagKey"/> (with the value <paramref name="tagValue"/> when given)
+    /// into tag rows per UTC day, narrow dimensions and tag value.
+    /// </summary>
+    public static List<LatencyRollupRow> FromRecords(IEnumerable<UsageRecord> records, string tagKey, string? tagValue)
+    {
+        var cells = new Dictionary<TagRollupKey, LatencyCell>();
+        foreach (var record in records)
+        {
+            if (record.Tags.TryGetValue(tagKey, out var value) && (tagValue is null || tagValue == value))
+            {
+                var key = RollupKey.Of(record);
+                var tag = new TagRollupKey(LedgerReportBuilder.DayOf(key.Time), tagKey, value, key.Provider, key.Model, key.ApiFlavor, key.Tenant);
+                ref var cell = ref CollectionsMarshal.GetValueRefOrAddDefault(cells, tag, out _);
+                (cell ??= new LatencyCell()).Add(record);
+            }
+        }
+
+        return [.. cells.Select(c => LatencyRollupRow.Of(c.Key, c.Value))];
+    }
+
+    /// <summary>Tag cells (keyed by quarter hour) summed per UTC day.</summary>
+    public static Dictionary<TagRollupKey, LatencyCell> Daily(Dictionary<TagRollupKey, LatencyCell> cells) =>
+        SumBy(cells, k => k with { Time = LedgerReportBuilder.DayOf(k.Time) });
+
+    /// <summary>
     /// <paramref name="cells"/> (keyed by quarter hour and every dimension) summed per UTC day, by every dimension or, when
     /// <paramref name="narrow"/>, by provider, model, api flavour and tenant (project, user and key '').
     /// </summary>
@@ -57,10 +95,11 @@ internal static class LatencyRollups
     public static Dictionary<RollupKey, LatencyCell> Narrow(Dictionary<RollupKey, LatencyCell> cells) =>
         SumBy(cells, k => k with { Project = "", User = "", KeyId = "" });
 
-    private static Dictionary<RollupKey, LatencyCell> SumBy(Dictionary<RollupKey, LatencyCell> cells, Func<RollupKey, RollupKey> keyOf)
+    private static Dictionary<TKey, LatencyCell> SumBy<TKey>(Dictionary<TKey, LatencyCell> cells, Func<TKey, TKey> keyOf)
+        where TKey : notnull
     {
         ArgumentNullException.ThrowIfNull(cells);
-        var sums = new Dictionary<RollupKey, LatencyCell>();
+        var sums = new Dictionary<TKey, LatencyCell>();
         foreach (var (key, cell) in cells)
         {
             ref var sum = ref CollectionsMarshal.GetValueRefOrAddDefault(sums, keyOf(key), out _);

@@ -34,6 +34,9 @@ internal sealed class RollupDelta
     /// <summary>The latency rollup cells per (UTC quarter hour, every dimension): the wide latency rollups, from which the narrow ones are summed.</summary>
     public Dictionary<RollupKey, LatencyCell> Latency { get; } = [];
 
+    /// <summary>The tag latency rollup cells, keyed as <see cref="Tags"/>.</summary>
+    public Dictionary<TagRollupKey, LatencyCell> TagLatency { get; } = [];
+
     /// <summary>The sums of <paramref name="rows"/> under the coarser keys <paramref name="keyOf"/> gives them.</summary>
     private static Dictionary<TKey, LedgerMetrics> SumBy<TSource, TKey>(Dictionary<TSource, LedgerMetrics> rows, Func<TSource, TKey> keyOf)
         where TSource : notnull
@@ -56,6 +59,7 @@ internal sealed class RollupDelta
         Wide.Clear();
         Tags.Clear();
         Latency.Clear();
+        TagLatency.Clear();
     }
 
     public void Add(UsageRecord record)
@@ -68,8 +72,11 @@ internal sealed class RollupDelta
         (cell ??= new LatencyCell()).Add(record);
         foreach (var (tag, value) in record.Tags)
         {
-            ref var tagged = ref CollectionsMarshal.GetValueRefOrAddDefault(Tags, new TagRollupKey(key.Time, tag, value, key.Provider, key.Model, key.ApiFlavor, key.Tenant), out _);
+            var tagKey = new TagRollupKey(key.Time, tag, value, key.Provider, key.Model, key.ApiFlavor, key.Tenant);
+            ref var tagged = ref CollectionsMarshal.GetValueRefOrAddDefault(Tags, tagKey, out _);
             tagged += metrics;
+            ref var tagCell = ref CollectionsMarshal.GetValueRefOrAddDefault(TagLatency, tagKey, out _);
+            (tagCell ??= new LatencyCell()).Add(record);
         }
     }
 

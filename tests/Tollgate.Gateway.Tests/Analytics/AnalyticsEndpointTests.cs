@@ -131,7 +131,7 @@ public sealed class AnalyticsEndpointTests
     }
 
     [Fact]
-    public async Task Compare_OneBerlinDayByModelAndByKey_PercentilesFromTheLatencyRollupsAsComputedByHand()
+    public async Task Compare_OneBerlinDayByModelKeyAndTag_PercentilesFromTheLatencyRollupsAsComputedByHand()
     {
         await using var gateway = await StartAsync();
         var ledger = gateway.Host.Services.GetRequiredService<ILedgerStore>();
@@ -161,12 +161,17 @@ public sealed class AnalyticsEndpointTests
             LatencyMs = c.LatencyMs,
             Success = c.Success,
             KeyId = c.Model == "gpt-4o" ? "key-a" : "key-b",
+            // gpt-4o's calls carry feature=search but the 120 ms one (chat); gpt-4o-mini's none.
+            Tags = c.Model != "gpt-4o" ? new Dictionary<string, string>() : new Dictionary<string, string> { ["feature"] = c.LatencyMs == 120 ? "chat" : "search" },
         })], Ct);
 
         using var doc = JsonDocument.Parse(await gateway.Admin.GetStringAsync("/admin/analytics/compare?by=model&from=2026-10-05&to=2026-10-05&tz=Europe/Berlin", Ct));
         // By key, and by model for one key: the same figures from the wide latency rollups.
         using var byKey = JsonDocument.Parse(await gateway.Admin.GetStringAsync("/admin/analytics/compare?by=key&from=2026-10-05&to=2026-10-05&tz=Europe/Berlin", Ct));
         using var oneKey = JsonDocument.Parse(await gateway.Admin.GetStringAsync("/admin/analytics/compare?by=model&key=key-b&from=2026-10-05&to=2026-10-05&tz=Europe/Berlin", Ct));
+        // By a tag, and by model for one tag: from the tag latency rollups.
+        using var byTag = JsonDocument.Parse(await gateway.Admin.GetStringAsync("/admin/analytics/compare?by=tag:feature&from=2026-10-05&to=2026-10-05&tz=Europe/Berlin", Ct));
+        using var oneTag = JsonDocument.Parse(await gateway.Admin.GetStringAsync("/admin/analytics/compare?by=model&tag=feature=search&from=2026-10-05&to=2026-10-05&tz=Europe/Berlin", Ct));
 
         // gpt-4o: 40, 90, 100, 120, 250 ms. p50 = 3rd = 100 ms (exact below 128 ms); p95 = 5th = 250 ms, in bucket 250–251 ms.
         // gpt-4o-mini: 1000, 2000 ms. p50 = 1st = 1000 ms, in bucket 1000–1007 ms; p95 = 2nd = 2000 ms, in bucket 2000–2015 ms.
@@ -178,6 +183,11 @@ public sealed class AnalyticsEndpointTests
         Assert.Equal([("key-a", 6L, 100L, 251L), ("key-b", 2L, 1007L, 2015L)], Rows(byKey));
         Assert.Equal([("gpt-4o-mini", 2L, 1007L, 2015L)], Rows(oneKey));
         Assert.False(byKey.RootElement.TryGetProperty("note", out var keyNote) && keyNote.ValueKind == JsonValueKind.String);
+        // feature=search: 40, 90, 100, 250 ms and the failed call. p50 = 2nd = 90 ms; p95 = 4th = 250 ms (251). chat: 120 ms.
+        // No feature (gpt-4o-mini's calls): as gpt-4o-mini above.
+        Assert.Equal([("(none)", 2L, 1007L, 2015L), ("chat", 1L, 120L, 120L), ("search", 5L, 90L, 251L)], Rows(byTag).OrderBy(r => r.Item1, StringComparer.Ordinal));
+        Assert.Equal([("gpt-4o", 5L, 90L, 251L)], Rows(oneTag));
+        Assert.False(byTag.RootElement.TryGetProperty("note", out var tagNote) && tagNote.ValueKind == JsonValueKind.String);
 
         static List<(string?, long, long, long)> Rows(JsonDocument document) => [.. document.RootElement.GetProperty("rows").EnumerateArray()
             .Select(r => (r.GetProperty("key").GetString(), r.GetProperty("requests").GetInt64(), r.GetProperty("latency_p50_ms").GetInt64(), r.GetProperty("latency_p95_ms").GetInt64()))];

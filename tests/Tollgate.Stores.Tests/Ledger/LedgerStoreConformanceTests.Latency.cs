@@ -38,28 +38,83 @@ public abstract partial class LedgerStoreConformanceTests
                 var filter = some with { From = from, To = to };
                 var outcome = await analytics.CompareAsync(new BreakdownQuery { Filter = filter, By = AnalyticsDimension.Of(by) }, cancellationToken: Ct);
 
-                var comparison = outcome.Value!;
-                Assert.Null(comparison.Note);
-                var expected = records.Where(filter.Matches).GroupBy(r => LedgerReportBuilder.KeyOf(r, by) ?? CostReport.NoneKey).ToDictionary(g => g.Key, g => g.ToList());
-                Assert.Equal(expected.Keys.Order(StringComparer.Ordinal), comparison.Rows.Select(r => r.Key).Order(StringComparer.Ordinal));
-                foreach (var row in comparison.Rows)
-                {
-                    Assert.Equal(LedgerTestData.Sum(expected[row.Key]), row.Metrics);
-                    var latencies = expected[row.Key].Where(r => r.Success).Select(r => r.LatencyMs).Order().ToList();
-                    foreach (var (q, actual) in new[] { (0.50, row.LatencyP50Ms), (0.95, row.LatencyP95Ms) })
-                    {
-                        var exact = latencies[Math.Clamp((int)Math.Ceiling(q * latencies.Count), 1, latencies.Count) - 1];
-                        Assert.Equal(LatencyBuckets.Upper(LatencyBuckets.Of(exact)), actual);
-                        Assert.InRange(actual!.Value - exact, 0, exact / LatencyBuckets.SubBuckets);
-                        if (exact < LatencyBuckets.ExactBelow)
-                        {
-                            Assert.Equal(exact, actual);
-                        }
-                    }
-                }
-
+                AssertPercentiles(records.Where(filter.Matches).GroupBy(r => LedgerReportBuilder.KeyOf(r, by) ?? CostReport.NoneKey), outcome.Value!);
                 var wide = by is LedgerDimension.Project or LedgerDimension.User or LedgerDimension.Key || filter.Project is not null || filter.User is not null;
                 LatencyAssert.SameAs(records.Where(filter.Matches), await store.LatencyRollupsAsync(filter, allDimensions: wide, Ct), wide);
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData("Europe/Berlin")]
+    [InlineData("Asia/Kathmandu")]
+    [InlineData("America/St_Johns")]
+    public async Task CompareWithinLimitAsync_ByTagOrOneTagNoCallReadOneByOne_PercentilesFromTheTagLatencyRollups(string zoneId)
+    {
+        var zone = TimeZoneInfo.FindSystemTimeZoneById(zoneId);
+        await using var store = await CreateStoreAsync();
+        var random = new Random(zoneId.Length);
+        var records = TagLedger(zone, seed: zoneId.Length).Select(r => r with { LatencyMs = (long)Math.Exp(random.NextDouble() * 11) }).ToList();
+        await AppendInBatches(store, records, 97);
+        var analytics = new LedgerAnalytics(store);
+        foreach (var (localStart, days) in new[] { (new DateTime(2026, 3, 27, 0, 7, 13), 1), (new DateTime(2026, 3, 25, 9, 0, 0), 12), (new DateTime(2026, 10, 2, 23, 52, 1), 29) })
+        {
+            var from = new DateTimeOffset(localStart, zone.GetUtcOffset(localStart)).AddTicks(37);
+            var to = new DateTimeOffset(localStart.AddDays(days), zone.GetUtcOffset(localStart.AddDays(days)));
+            foreach (var (by, tags, some) in new (AnalyticsDimension, TagFilter[], LedgerFilter)[]
+            {
+                (AnalyticsDimension.Tag("team"), [], new()),
+                (AnalyticsDimension.Tag("feature"), [], new() { Tenant = "tenant-1" }),
+                (AnalyticsDimension.Of(LedgerDimension.Model), [new TagFilter("team", "ml")], new()),
+                (AnalyticsDimension.Of(LedgerDimension.Tenant), [new TagFilter("team", "search")], new() { Provider = "openai" }),
+            })
+            {
+                var filter = some with { From = from, To = to };
+                // No call may be read one by one: a comparison the tag latency rollups cannot serve would come without percentiles.
+                var outcome = await analytics.CompareWithinLimitAsync(new BreakdownQuery { Filter = filter, By = by, Tags = tags }, rawLimit: 0, cancellationToken: Ct);
+
+                var matching = records.Where(r => filter.Matches(r) && tags.All(t => t.Matches(r.Tags))).ToList();
+                if (by.TagKey is { } byKey && !matching.Exists(r => r.Tags.ContainsKey(byKey)))
+                {
+                    Assert.StartsWith($"no record in the range has the tag key '{byKey}'", outcome.Error, StringComparison.Ordinal);
+                    continue;
+                }
+
+                AssertPercentiles(matching.GroupBy(r => by.TagKey is { } key
+                    ? r.Tags.GetValueOrDefault(key) is { Length: > 0 } value ? value : CostReport.NoneKey
+                    : LedgerReportBuilder.KeyOf(r, by.Dimension) ?? CostReport.NoneKey), outcome.Value!);
+            }
+
+            var range = new LedgerFilter { From = from, To = to };
+            LatencyAssert.SameAsTagged(records.Where(range.Matches), "team", await store.TagLatencyRollupsAsync(range, "team", cancellationToken: Ct));
+            LatencyAssert.SameAsTagged(records.Where(r => range.Matches(r) && r.Tags.GetValueOrDefault("team") == "ml"), "team", await store.TagLatencyRollupsAsync(range, "team", "ml", Ct));
+        }
+
+        await Assert.ThrowsAsync<ArgumentException>(() => store.TagLatencyRollupsAsync(new LedgerFilter { User = "user-1" }, "team", cancellationToken: Ct).AsTask());
+    }
+
+    /// <summary>
+    /// The comparison has exactly the groups of <paramref name="expected"/>, each with its records' sums and p50/p95 equal
+    /// to the upper end of the exact nearest-rank latency's bucket (the latency itself below 128 ms).
+    /// </summary>
+    private static void AssertPercentiles(IEnumerable<IGrouping<string, UsageRecord>> expected, Comparison comparison)
+    {
+        Assert.Null(comparison.Note);
+        var groups = expected.ToDictionary(g => g.Key, g => g.ToList());
+        Assert.Equal(groups.Keys.Order(StringComparer.Ordinal), comparison.Rows.Select(r => r.Key).Order(StringComparer.Ordinal));
+        foreach (var row in comparison.Rows)
+        {
+            Assert.Equal(LedgerTestData.Sum(groups[row.Key]), row.Metrics);
+            var latencies = groups[row.Key].Where(r => r.Success).Select(r => r.LatencyMs).Order().ToList();
+            foreach (var (q, actual) in new[] { (0.50, row.LatencyP50Ms), (0.95, row.LatencyP95Ms) })
+            {
+                var exact = latencies[Math.Clamp((int)Math.Ceiling(q * latencies.Count), 1, latencies.Count) - 1];
+                Assert.Equal(LatencyBuckets.Upper(LatencyBuckets.Of(exact)), actual);
+                Assert.InRange(actual!.Value - exact, 0, exact / LatencyBuckets.SubBuckets);
+                if (exact < LatencyBuckets.ExactBelow)
+                {
+                    Assert.Equal(exact, actual);
+                }
             }
         }
     }
@@ -80,18 +135,31 @@ public abstract partial class LedgerStoreConformanceTests
                 CacheWriteTokens = random.Next(4) == 0 ? random.Next(1, 2000) : 0,
                 OutputTokens = r.Usage.OutputTokens,
             },
+            Tags = random.Next(4) switch
+            {
+                0 => new Dictionary<string, string>(),
+                1 => new Dictionary<string, string> { ["team"] = "" },
+                2 => new Dictionary<string, string> { ["team"] = "ml" },
+                _ => new Dictionary<string, string> { ["team"] = "search" },
+            },
         })]);
         await AppendInBatches(store, records, 64);
         var calculator = new CacheSavingsCalculator(engine);
-        foreach (var by in new[] { LedgerDimension.Model, LedgerDimension.Tenant })
+        // By a dimension, by a tag (an empty value counts as none), and by a dimension for one tag.
+        foreach (var (by, tags) in new (AnalyticsDimension, TagFilter[])[]
+        {
+            (AnalyticsDimension.Of(LedgerDimension.Model), []), (AnalyticsDimension.Of(LedgerDimension.Tenant), []), (AnalyticsDimension.Tag("team"), []),
+            (AnalyticsDimension.Of(LedgerDimension.Model), [new TagFilter("team", "ml")]),
+        })
         {
             var filter = new LedgerFilter { From = LedgerTestData.Start.AddHours(5).AddMinutes(7).AddTicks(3), To = LedgerTestData.Start.AddDays(20).AddMinutes(44) };
             var outcome = await new LedgerAnalytics(store).CompareWithinLimitAsync(
-                new BreakdownQuery { Filter = filter, By = AnalyticsDimension.Of(by) }, engine, rawLimit: 0, cancellationToken: Ct);
+                new BreakdownQuery { Filter = filter, By = by, Tags = tags }, engine, rawLimit: 0, cancellationToken: Ct);
 
             var comparison = outcome.Value!;
             Assert.Null(comparison.Note);
-            var expected = records.Where(filter.Matches).GroupBy(r => LedgerReportBuilder.KeyOf(r, by)!)
+            var expected = records.Where(r => filter.Matches(r) && tags.All(t => t.Matches(r.Tags)))
+                .GroupBy(r => by.TagKey is { } key ? r.Tags.GetValueOrDefault(key) is { Length: > 0 } value ? value : CostReport.NoneKey : LedgerReportBuilder.KeyOf(r, by.Dimension)!)
                 .ToDictionary(g => g.Key, g => g.Aggregate(default(CacheSavings), (s, r) => s + calculator.Of(r)));
             Assert.Equal(expected.OrderBy(e => e.Key, StringComparer.Ordinal), comparison.Rows.Select(r => KeyValuePair.Create(r.Key, r.CacheSavings!.Value)).OrderBy(e => e.Key, StringComparer.Ordinal));
             Assert.Equal(expected.Values.Aggregate(default(CacheSavings), (s, v) => s + v), comparison.CacheSavings);

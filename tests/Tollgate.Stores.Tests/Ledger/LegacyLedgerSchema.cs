@@ -1,7 +1,7 @@
 namespace Tollgate.Stores.Tests.Ledger;
 
 /// <summary>
-/// Turns a current ledger back into what schema version 1 to 10 stored — 10: no wide latency rollups; 9: no latency rollups; 8: tag rollups keyed by (time, tag key, tag value) only; before 8 no tag rollups; before 7 no narrow daily rollup; before 6 no narrow quarter-hour rollup; before 5 no fingerprint columns; before 4 no quarter-hour rollup; before 3, wide
+/// Turns a current ledger back into what schema version 1 to 11 stored — 11: no tag latency rollups; 10: no wide latency rollups; 9: no latency rollups; 8: tag rollups keyed by (time, tag key, tag value) only; before 8 no tag rollups; before 7 no narrow daily rollup; before 6 no narrow quarter-hour rollup; before 5 no fingerprint columns; before 4 no quarter-hour rollup; before 3, wide
 /// rollups keyed by the seven dimension text columns (version 1 without the daily rollup) — filled from the ledger's own records, so the upgrade on open
 /// can be tested against the older layout exactly as those versions wrote it.
 /// </summary>
@@ -16,14 +16,18 @@ internal static class LegacyLedgerSchema
         "requests, input_tokens, cache_read_tokens, cache_write_tokens, output_tokens, reasoning_tokens, " +
         "cost_nanos, input_cost_nanos, output_cost_nanos, errors, estimated, unpriced, latency_ms_sum";
 
+    /// <summary>Before version 12 there were no tag latency rollups.</summary>
+    private const string DropTagLatency = "DROP TABLE ledger_rollup_latency_tag_quarter; DROP TABLE ledger_rollup_latency_tag_daily; ";
+
     /// <summary>Before version 11 there were no wide latency rollups.</summary>
-    private const string DropWideLatency = "DROP TABLE ledger_rollup_latency_wide_quarter; DROP TABLE ledger_rollup_latency_wide_daily; ";
+    private const string DropWideLatency = DropTagLatency + "DROP TABLE ledger_rollup_latency_wide_quarter; DROP TABLE ledger_rollup_latency_wide_daily; ";
 
     /// <summary>Before version 10 there were no latency rollups.</summary>
     private const string DropLatency = DropWideLatency + "DROP TABLE ledger_rollup_latency_quarter; DROP TABLE ledger_rollup_latency_daily; ";
 
     public static string Sqlite(int version) => version switch
     {
+        11 => DropTagLatency + "UPDATE tollgate_meta SET value = '11' WHERE key = 'ledger.schema_version';",
         10 => DropWideLatency + "UPDATE tollgate_meta SET value = '10' WHERE key = 'ledger.schema_version';",
         9 => DropLatency + "UPDATE tollgate_meta SET value = '9' WHERE key = 'ledger.schema_version';",
         8 => DropLatency + Version8Tags("(ts / 900000000) * 900", "ledger_records r, json_each(r.tags) j", "TEXT NOT NULL", "INTEGER", SqliteSums, " WITHOUT ROWID"),
@@ -66,6 +70,7 @@ internal static class LegacyLedgerSchema
 
     public static string Postgres(int version) => version switch
     {
+        11 => DropTagLatency + "UPDATE tollgate_meta SET value = '11' WHERE key = 'ledger.schema_version';",
         10 => DropWideLatency + "UPDATE tollgate_meta SET value = '10' WHERE key = 'ledger.schema_version';",
         9 => DropLatency + "UPDATE tollgate_meta SET value = '9' WHERE key = 'ledger.schema_version';",
         8 => DropLatency + Version8Tags("(floor(date_part('epoch', ts) / 900) * 900)::bigint", "ledger_records r CROSS JOIN LATERAL jsonb_each_text(r.tags::jsonb) AS j(key, value)",

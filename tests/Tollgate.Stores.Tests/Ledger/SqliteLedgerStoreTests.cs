@@ -40,6 +40,7 @@ public sealed class SqliteLedgerStoreTests : LedgerStoreConformanceTests, IDispo
     [InlineData(8)]
     [InlineData(9)]
     [InlineData(10)]
+    [InlineData(11)]
     public async Task QueryAsync_LedgerFromOlderSchema_IsUpgradedToCurrentRollups(int version)
     {
         var path = Path.Combine(_directory, "v" + version, "tollgate.db");
@@ -67,6 +68,7 @@ public sealed class SqliteLedgerStoreTests : LedgerStoreConformanceTests, IDispo
         // The latency rollups the upgrade filled: every successful call's latency and every cache user, per day and model.
         var latency = await reopened.LatencyRollupsAsync(new LedgerFilter(), cancellationToken: TestContext.Current.CancellationToken);
         var wideLatency = await reopened.LatencyRollupsAsync(new LedgerFilter(), allDimensions: true, TestContext.Current.CancellationToken);
+        var tagLatency = await reopened.TagLatencyRollupsAsync(new LedgerFilter(), "team", cancellationToken: TestContext.Current.CancellationToken);
         var more = LedgerTestData.Many(50, seed: 99);
         await reopened.AppendAsync(more, TestContext.Current.CancellationToken);
         var all = await reopened.QueryAsync(new LedgerQuery { Filter = new LedgerFilter { User = records[0].User } }, TestContext.Current.CancellationToken);
@@ -76,12 +78,13 @@ public sealed class SqliteLedgerStoreTests : LedgerStoreConformanceTests, IDispo
         Assert.Equal(LedgerTestData.Sum(records), hourly.Total);
         LatencyAssert.SameAs(records, latency);
         LatencyAssert.SameAs(records, wideLatency, allDimensions: true);
+        LatencyAssert.SameAsTagged(records, "team", tagLatency);
         Assert.Equal(LedgerTestData.Sum(records.Where(r => r.Tenant == "tenant-1")), kolkata.Total);
         Assert.Equal(LedgerTestData.Sum(records.Where(r => r.Tenant == "tenant-1")), byTenant.Groups.Single(g => g.Key == "tenant-1").Metrics);
         Assert.Equal(records.GroupBy(r => r.Tags["team"]).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => (g.Key, LedgerTestData.Sum(g))),
             byTeam.Groups.OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => (g.Key!, g.Metrics)));
         Assert.Equal(LedgerTestData.Sum(records.Concat(more).Where(r => r.User == records[0].User)), all.Total);
-        Assert.Equal("11", Scalar(path, "SELECT value FROM tollgate_meta WHERE key = 'ledger.schema_version'"));
+        Assert.Equal("12", Scalar(path, "SELECT value FROM tollgate_meta WHERE key = 'ledger.schema_version'"));
         Assert.Null(Scalar(path, "SELECT name FROM sqlite_temp_master WHERE name LIKE 'old_%'"));
     }
 
@@ -103,7 +106,7 @@ public sealed class SqliteLedgerStoreTests : LedgerStoreConformanceTests, IDispo
             await AssertTagReportsEqualRecordsAsync(reopened, filter, kolkata, TestContext.Current.CancellationToken);
         }
 
-        Assert.Equal("11", Scalar(path, "SELECT value FROM tollgate_meta WHERE key = 'ledger.schema_version'"));
+        Assert.Equal("12", Scalar(path, "SELECT value FROM tollgate_meta WHERE key = 'ledger.schema_version'"));
     }
 
     [Fact]
