@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using Npgsql;
 using NpgsqlTypes;
 using Tollgate.Ledger;
@@ -295,6 +296,29 @@ internal static class PostgreSqlLatencySchema
         p.Add(new NpgsqlParameter<int[]> { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Integer, TypedValue = dims });
         AddCells(p, cells);
         return command;
+    }
+
+    /// <summary>
+    /// A histogram from <c>array_send(histogram)</c>: the binary form of a one-dimensional <c>bigint[]</c> (dimensions,
+    /// null flag, element type, then length and lower bound per dimension; each element a 4-byte length and 8 bytes,
+    /// big-endian), an empty array having no dimension.
+    /// </summary>
+    public static LatencyHistogram FromArraySend(ReadOnlySpan<byte> bytes)
+    {
+        if (bytes.Length < 12 || BinaryPrimitives.ReadInt32BigEndian(bytes) == 0)
+        {
+            return new LatencyHistogram();
+        }
+
+        var count = BinaryPrimitives.ReadInt32BigEndian(bytes[12..]);
+        var pairs = new long[count];
+        var at = 20;
+        for (var i = 0; i < count; i++, at += 12)
+        {
+            pairs[i] = BinaryPrimitives.ReadInt64BigEndian(bytes[(at + 4)..]);
+        }
+
+        return LatencyHistogram.FromPairs(pairs);
     }
 
     /// <summary>The cache calls, each cell's slice (1-based, inclusive) of the flat pairs array, and that array.</summary>

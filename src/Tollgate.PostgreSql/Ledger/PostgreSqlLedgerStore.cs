@@ -321,7 +321,10 @@ public sealed class PostgreSqlLedgerStore : ILedgerStore
 
     private static readonly RawRecordSql Raw = new(
         PostgreSqlLedgerSchema.RawSums, "floor(date_part('epoch', ts))::bigint", micros => LedgerColumns.FromUnixMicros(micros),
-        key => $"(tags::jsonb ->> CAST({key} AS text))", "(floor(date_part('epoch', ts) / 86400) * 86400)::bigint");
+        key => $"(tags::jsonb ->> CAST({key} AS text))", "(floor(date_part('epoch', ts) / 86400) * 86400)::bigint",
+        // The array's binary form as bytea: parsed in one pass (PostgreSqlLatencySchema.FromArraySend), where the driver's
+        // array decoding took ten times as long for a month of histogram rows.
+        "array_send(histogram)");
 
     /// <summary>The first and last quarter hour in the rollups (null when empty): bounds a report with an open end.</summary>
     private async ValueTask<(long?, long?)> ExtentAsync(CancellationToken cancellationToken)
@@ -350,7 +353,8 @@ public sealed class PostgreSqlLedgerStore : ILedgerStore
         await EnsureSchemaAsync(cancellationToken);
         var (first, last) = filter.From is null || filter.To is null ? await ExtentAsync(cancellationToken) : (null, null);
         var sql = query(LatencyRollups.Plan(filter, first, last));
-        return await sql.ReadAsync(Command, static (r, i) => LatencyHistogram.FromPairs(r.GetFieldValue<long[]>(i)), _dimensionSets, cancellationToken);
+        return await sql.ReadAsync((text, parameters, ct) => DataReaderLatencyRows.OpenAsync(Command(text, parameters), static (r, i) => PostgreSqlLatencySchema.FromArraySend(r.GetFieldValue<byte[]>(i)), ct),
+            _dimensionSets, cancellationToken);
 
         NpgsqlCommand Command(string text, List<(string Name, object Value)> parameters)
         {

@@ -231,20 +231,8 @@ public sealed class SqliteLedgerStore : ILedgerStore
         await using var connection = await OpenReaderAsync(cancellationToken);
         var (first, last) = filter.From is null || filter.To is null ? await ExtentAsync(connection, cancellationToken) : (null, null);
         var sql = query(LatencyRollups.Plan(filter, first, last));
-        return await sql.ReadAsync((text, parameters) => Command(connection, text, parameters),
-            static (r, i) => LatencyHistogram.Decode(r.IsDBNull(i) ? [] : (byte[])r.GetValue(i)), _dimensionSets, cancellationToken);
-
-        static SqliteCommand Command(SqliteConnection connection, string text, List<(string Name, object Value)> parameters)
-        {
-            var command = connection.CreateCommand();
-            command.CommandText = text;
-            foreach (var (name, value) in parameters)
-            {
-                command.Parameters.AddWithValue("@" + name, value);
-            }
-
-            return command;
-        }
+        return await sql.ReadAsync((text, parameters, _) => ValueTask.FromResult<ILatencyRows>(new SqliteLatencyRows(connection, text, parameters)),
+            _dimensionSets, cancellationToken);
     }
 
     /// <summary>
@@ -260,11 +248,11 @@ public sealed class SqliteLedgerStore : ILedgerStore
         command.Transaction = transaction;
         var dims = new Dictionary<RollupDims, long>();
         command.CommandText = $"SELECT id, {RollupDims.Columns} FROM ledger_dims";
-        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        await using (var rows = new DataReaderLatencyRows(await command.ExecuteReaderAsync(cancellationToken)))
         {
-            while (dimensions && await reader.ReadAsync(cancellationToken))
+            while (dimensions && await rows.ReadAsync(cancellationToken))
             {
-                dims[RollupDims.Of(LatencyQuerySql.KeyOf(reader, 0))] = reader.GetInt64(0);
+                dims[RollupDims.Of(LatencyQuerySql.KeyOf(rows, 0))] = rows.GetInt64(0);
             }
         }
 
@@ -332,10 +320,10 @@ public sealed class SqliteLedgerStore : ILedgerStore
         {
             var cells = new Dictionary<RollupKey, LatencyCell>();
             (bounds.From.Value, bounds.To.Value) = (day, day + DayMicros);
-            await using var reader = await select.ExecuteReaderAsync(cancellationToken);
-            while (await reader.ReadAsync(cancellationToken))
+            await using var rows = new DataReaderLatencyRows(await select.ExecuteReaderAsync(cancellationToken));
+            while (await rows.ReadAsync(cancellationToken))
             {
-                LatencyQuerySql.AddRaw(cells, LatencyQuerySql.KeyOf(reader, reader.GetInt64(0)), reader.GetInt64(8), reader.GetInt64(9), reader.GetInt64(10));
+                LatencyQuerySql.AddRaw(cells, LatencyQuerySql.KeyOf(rows, rows.GetInt64(0)), rows.GetInt64(8), rows.GetInt64(9), rows.GetInt64(10));
             }
 
             return cells;

@@ -34,6 +34,18 @@ internal static partial class SqliteScan
         return statement;
     }
 
+    /// <summary>Steps <paramref name="statement"/>: true on a row, false when done; throws on an error.</summary>
+    public static bool Step(SqliteConnection connection, sqlite3_stmt statement)
+    {
+        var rc = raw.sqlite3_step(statement);
+        if (rc is not (raw.SQLITE_ROW or raw.SQLITE_DONE))
+        {
+            Check(connection.Handle!, rc);
+        }
+
+        return rc == raw.SQLITE_ROW;
+    }
+
     /// <summary>The next row's record, or null after the last.</summary>
     public static UsageRecord? Next(SqliteConnection connection, sqlite3_stmt statement, LedgerScanDecoder decoder)
     {
@@ -70,8 +82,15 @@ internal static partial class SqliteScan
     private static string? Uncached(nint stmt, int index) =>
         Column(stmt, index, out var text) ? System.Text.Encoding.UTF8.GetString(text) : null;
 
+    /// <summary>A blob column's bytes (empty for SQL NULL or an empty blob).</summary>
+    public static unsafe ReadOnlySpan<byte> Blob(nint stmt, int index)
+    {
+        var pointer = ColumnBlob(stmt, index);
+        return pointer == null ? [] : new ReadOnlySpan<byte>(pointer, ColumnBytes(stmt, index));
+    }
+
     /// <summary>A text column's UTF-8 bytes; false for SQL NULL (SQLite gives no pointer for it).</summary>
-    private static unsafe bool Column(nint stmt, int index, out ReadOnlySpan<byte> text)
+    public static unsafe bool Column(nint stmt, int index, out ReadOnlySpan<byte> text)
     {
         var pointer = ColumnText(stmt, index);
         text = pointer == null ? [] : new ReadOnlySpan<byte>(pointer, ColumnBytes(stmt, index));
@@ -95,7 +114,10 @@ internal static partial class SqliteScan
     // Reading a value of the current row is short, never blocks on another thread (the connection is this scan's
     // own) and never calls back into .NET: it needs no GC transition.
     [LibraryImport(Library, EntryPoint = "sqlite3_column_int64"), SuppressGCTransition]
-    private static partial long ColumnInt64(nint stmt, int index);
+    public static partial long ColumnInt64(nint stmt, int index);
+
+    [LibraryImport(Library, EntryPoint = "sqlite3_column_blob"), SuppressGCTransition]
+    private static unsafe partial byte* ColumnBlob(nint stmt, int index);
 
     [LibraryImport(Library, EntryPoint = "sqlite3_column_text"), SuppressGCTransition]
     private static unsafe partial byte* ColumnText(nint stmt, int index);

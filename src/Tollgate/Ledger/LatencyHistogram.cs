@@ -19,11 +19,38 @@ public sealed class LatencyHistogram
     /// </summary>
     private long[]? _pairs;
 
+    /// <summary>
+    /// A histogram read from a SQLite rollup row keeps the row's encoded bytes until it is read otherwise than added into
+    /// sums (<see cref="AddTo"/> walks them): the pairs of thousands of rows are then never allocated.
+    /// </summary>
+    private byte[]? _encoded;
+
+    /// <summary>−1 when <see cref="_encoded"/>'s counts are to be negated (a row read to be subtracted), else 1.</summary>
+    private long _encodedSign = 1;
+
+    private long _count;
+
     /// <summary>Calls counted.</summary>
-    public long Count { get; private set; }
+    public long Count
+    {
+        get
+        {
+            Expand();
+            return _count;
+        }
+
+        private set => _count = value;
+    }
 
     /// <summary>The buckets and their counts, in bucket order.</summary>
-    public IEnumerable<(int Bucket, long Count)> Buckets => _pairs is { } pairs ? Pairs(pairs) : _counts.Where(c => c.Value != 0).OrderBy(c => c.Key).Select(c => (c.Key, c.Value));
+    public IEnumerable<(int Bucket, long Count)> Buckets
+    {
+        get
+        {
+            Expand();
+            return _pairs is { } pairs ? Pairs(pairs) : _counts.Where(c => c.Value != 0).OrderBy(c => c.Key).Select(c => (c.Key, c.Value));
+        }
+    }
 
     public void AddLatency(long latencyMs) => AddBucket(LatencyBuckets.Of(latencyMs), 1);
 
@@ -43,6 +70,7 @@ public sealed class LatencyHistogram
     public void Add(LatencyHistogram other)
     {
         ArgumentNullException.ThrowIfNull(other);
+        other.Expand();
         if (other._pairs is { } pairs)
         {
             for (var i = 0; i + 1 < pairs.Length; i += 2)
@@ -60,16 +88,35 @@ public sealed class LatencyHistogram
     }
 
     /// <summary>
-    /// Adds this histogram's counts into <paramref name="counts"/>, indexed by bucket and grown as needed: a comparison
-    /// sums thousands of rows into a few groups, where an array beats a dictionary per group.
+    /// Adds this histogram's counts times <paramref name="sign"/> (1, or −1 to subtract) into <paramref name="counts"/>,
+    /// indexed by bucket and grown as needed: a comparison sums thousands of rows into a few groups, where an array beats
+    /// a dictionary per group.
     /// </summary>
-    internal void AddTo(ref long[] counts)
+    internal void AddTo(ref long[] counts, long sign = 1)
     {
+        if (_encoded is { } encoded)
+        {
+            var at = 0;
+            var bucket = 0L;
+            while (at < encoded.Length)
+            {
+                bucket += (long)Read(encoded, ref at);
+                if (at >= encoded.Length)
+                {
+                    break;
+                }
+
+                At(ref counts, (int)bucket) += sign * _encodedSign * (long)Read(encoded, ref at);
+            }
+
+            return;
+        }
+
         if (_pairs is { } pairs)
         {
             for (var i = 0; i + 1 < pairs.Length; i += 2)
             {
-                At(ref counts, (int)pairs[i]) += pairs[i + 1];
+                At(ref counts, (int)pairs[i]) += sign * pairs[i + 1];
             }
 
             return;
@@ -77,7 +124,7 @@ public sealed class LatencyHistogram
 
         foreach (var (bucket, count) in _counts)
         {
-            At(ref counts, bucket) += count;
+            At(ref counts, bucket) += sign * count;
         }
 
         static ref long At(ref long[] counts, int bucket)
@@ -94,13 +141,14 @@ public sealed class LatencyHistogram
     /// <summary>The same buckets with their counts negated: a rollup row read to be subtracted (<see cref="RollupPlan.NegativeHours"/>).</summary>
     internal LatencyHistogram Negated()
     {
+        // Kept as pairs (buckets ascending, as ToPairs gives them), not re-added bucket by bucket into a dictionary.
         var pairs = ToPairs();
         for (var i = 1; i < pairs.Length; i += 2)
         {
             pairs[i] = -pairs[i];
         }
 
-        return FromPairs(pairs);
+        return new LatencyHistogram { _pairs = pairs, Count = -Count };
     }
 
     /// <summary>The histogram of counts indexed by bucket (as <see cref="AddTo"/> sums them).</summary>
@@ -148,6 +196,7 @@ public sealed class LatencyHistogram
     /// <summary>The pairs flattened: bucket, count, bucket, count … in bucket order.</summary>
     public long[] ToPairs()
     {
+        Expand();
         if (_pairs is { } kept)
         {
             return [.. kept];
@@ -360,8 +409,30 @@ public sealed class LatencyHistogram
         }
     }
 
+    /// <summary>
+    /// The histogram of a SQLite rollup row's encoded bytes (<see cref="Encode"/>), its counts negated when
+    /// <paramref name="negated"/>, decoded when first read otherwise than by <see cref="AddTo"/>; the array must not change.
+    /// </summary>
+    internal static LatencyHistogram OfEncoded(byte[] encoded, bool negated = false) => new() { _encoded = encoded, _encodedSign = negated ? -1 : 1 };
+
+    private void Expand()
+    {
+        if (_encoded is { } encoded)
+        {
+            _encoded = null;
+            var decoded = _encodedSign < 0 ? Decode(encoded).Negated() : Decode(encoded);
+            decoded.Expand();
+            (_pairs, _count) = (decoded._pairs, decoded._count);
+            foreach (var (bucket, count) in decoded._counts)
+            {
+                _counts[bucket] = count;
+            }
+        }
+    }
+
     private void Materialize()
     {
+        Expand();
         if (_pairs is { } pairs)
         {
             _pairs = null;

@@ -116,11 +116,12 @@ internal sealed class LatencyQuerySql
                 var source = tag is { Value: null }
                     ? lateral ? $"tv CROSS JOIN LATERAL (SELECT * FROM {table} WHERE {conditions} OFFSET 0) AS x" : $"tv CROSS JOIN {table} WHERE {conditions}"
                     : $"{table} WHERE {conditions}";
+                var histogram = raw.Histogram;
                 selects.Add(tag is not null
-                    ? $"SELECT {column}, tag_value, provider, model, api_flavor, tenant, cache_calls, histogram, {sign} FROM {source}"
+                    ? $"SELECT {column}, tag_value, provider, model, api_flavor, tenant, cache_calls, {histogram}, {sign} FROM {source}"
                     : wide
-                        ? $"SELECT {column}, dim_id, cache_calls, histogram, {sign} FROM {source}"
-                        : $"SELECT {column}, provider, model, api_flavor, tenant, cache_calls, histogram, {sign} FROM {source}");
+                        ? $"SELECT {column}, dim_id, cache_calls, {histogram}, {sign} FROM {source}"
+                        : $"SELECT {column}, provider, model, api_flavor, tenant, cache_calls, {histogram}, {sign} FROM {source}");
             }
         }
 
@@ -134,7 +135,7 @@ internal sealed class LatencyQuerySql
             var (dims, groupBy) = ("'', '', ''", "1, 2, 3, 4, 5, 9");
             if (tag is { } t)
             {
-                // The tag's value goes in the project column (see ReadRawAsync).
+                // The tag's value goes in the project column (see ReadAsync).
                 var value = raw.TagValue(sql.Param(t.Key));
                 where.Add(t.Value is { } v ? $"{value} = {sql.Param(v)}" : $"{value} IS NOT NULL");
                 (dims, groupBy) = ($"{value}, '', ''", "1, 2, 3, 4, 5, 6, 9");
@@ -168,41 +169,37 @@ internal sealed class LatencyQuerySql
     }
 
     /// <summary>
-    /// Runs the rollup and raw queries through <paramref name="command"/> (a store's command over its connection, with the
-    /// parameters named as given), each histogram decoded by the store's own encoding; the wide rows' dimension-set ids
-    /// are resolved through <paramref name="dims"/>, which reads the sets it has not seen from <c>ledger_dims</c>.
+    /// Runs the rollup and raw queries through <paramref name="open"/> (a store's rows of a statement over its connection,
+    /// with the parameters named as given); the wide rows' dimension-set ids are resolved through <paramref name="dims"/>,
+    /// which reads the sets it has not seen from <c>ledger_dims</c>.
     /// </summary>
     public async Task<List<LatencyRollupRow>> ReadAsync(
-        Func<string, List<(string Name, object Value)>, System.Data.Common.DbCommand> command, Func<System.Data.Common.DbDataReader, int, LatencyHistogram> histogram,
-        DimensionSetCache dims, CancellationToken cancellationToken)
+        Func<string, List<(string Name, object Value)>, CancellationToken, ValueTask<ILatencyRows>> open, DimensionSetCache dims, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(command);
-        ArgumentNullException.ThrowIfNull(histogram);
+        ArgumentNullException.ThrowIfNull(open);
         ArgumentNullException.ThrowIfNull(dims);
         var rows = new List<LatencyRollupRow>();
         var wide = new List<(long Day, long DimId, long CacheCalls, LatencyHistogram Histogram)>();
-        LatencyHistogram Signed(System.Data.Common.DbDataReader reader, int at) =>
-            reader.GetInt64(at + 1) < 0 ? histogram(reader, at).Negated() : histogram(reader, at);
+        static LatencyHistogram Signed(ILatencyRows row, int at) => row.GetHistogram(at, negated: row.GetInt64(at + 1) < 0);
         if (Rollups.Length > 0)
         {
-            await using var rollups = command(Rollups, RollupParameters);
-            await using var reader = await rollups.ExecuteReaderAsync(cancellationToken);
-            while (await reader.ReadAsync(cancellationToken))
+            await using var row = await open(Rollups, RollupParameters, cancellationToken);
+            while (await row.ReadAsync(cancellationToken))
             {
-                var day = LedgerReportBuilder.DayOf(reader.GetInt64(0));
+                var day = LedgerReportBuilder.DayOf(row.GetInt64(0));
                 if (Tag)
                 {
-                    rows.Add(new LatencyRollupRow(day, reader.GetString(2), reader.GetString(3), reader.GetString(4), reader.GetString(5),
-                        reader.GetInt64(6) * reader.GetInt64(8), Signed(reader, 7), TagValue: reader.GetString(1)));
+                    rows.Add(new LatencyRollupRow(day, row.GetString(2), row.GetString(3), row.GetString(4), row.GetString(5),
+                        row.GetInt64(6) * row.GetInt64(8), Signed(row, 7), TagValue: row.GetString(1)));
                 }
                 else if (Wide)
                 {
-                    wide.Add((day, reader.GetInt64(1), reader.GetInt64(2) * reader.GetInt64(4), Signed(reader, 3)));
+                    wide.Add((day, row.GetInt64(1), row.GetInt64(2) * row.GetInt64(4), Signed(row, 3)));
                 }
                 else
                 {
-                    rows.Add(new LatencyRollupRow(day, reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4),
-                        reader.GetInt64(5) * reader.GetInt64(7), Signed(reader, 6)));
+                    rows.Add(new LatencyRollupRow(day, row.GetString(1), row.GetString(2), row.GetString(3), row.GetString(4),
+                        row.GetInt64(5) * row.GetInt64(7), Signed(row, 6)));
                 }
             }
         }
@@ -212,11 +209,10 @@ internal sealed class LatencyQuerySql
             // Ids are integers read from the database: written into the statement, a thousand at a time.
             foreach (var chunk in missing.Chunk(1000))
             {
-                await using var select = command($"SELECT id, {RollupDims.Columns} FROM ledger_dims WHERE id IN ({string.Join(", ", chunk.Select(id => id.ToString(CultureInfo.InvariantCulture)))})", []);
-                await using var reader = await select.ExecuteReaderAsync(cancellationToken);
-                while (await reader.ReadAsync(cancellationToken))
+                await using var row = await open($"SELECT id, {RollupDims.Columns} FROM ledger_dims WHERE id IN ({string.Join(", ", chunk.Select(id => id.ToString(CultureInfo.InvariantCulture)))})", [], cancellationToken);
+                while (await row.ReadAsync(cancellationToken))
                 {
-                    dims.Add(reader.GetInt64(0), RollupDims.Of(KeyOf(reader, 0)));
+                    dims.Add(row.GetInt64(0), RollupDims.Of(KeyOf(row, 0)));
                 }
             }
         }
@@ -229,36 +225,30 @@ internal sealed class LatencyQuerySql
 
         if (Raw.Length > 0)
         {
-            await using var raw = command(Raw, RawParameters);
-            await using var reader = await raw.ExecuteReaderAsync(cancellationToken);
-            await ReadRawAsync(reader, rows, Tag, cancellationToken);
+            // The edges' rows, summed per day and dimensions (and tag value, read from the project column, when Tag).
+            var cells = new Dictionary<RollupKey, LatencyCell>();
+            await using (var row = await open(Raw, RawParameters, cancellationToken))
+            {
+                while (await row.ReadAsync(cancellationToken))
+                {
+                    AddRaw(cells, KeyOf(row, row.GetInt64(0)), row.GetInt64(8), row.GetInt64(9), row.GetInt64(10));
+                }
+            }
+
+            rows.AddRange(cells.Select(c => Tag
+                ? LatencyRollupRow.Of(c.Key, c.Value) with { Project = "", TagValue = c.Key.Project }
+                : LatencyRollupRow.Of(c.Key, c.Value)));
         }
 
         return rows;
     }
 
-    /// <summary>The rows a reader of the raw query returns, summed per day and dimensions (and tag value, read from the project column, when <paramref name="tag"/>).</summary>
-    private static async Task ReadRawAsync(System.Data.Common.DbDataReader reader, List<LatencyRollupRow> rows, bool tag, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(reader);
-        ArgumentNullException.ThrowIfNull(rows);
-        var cells = new Dictionary<RollupKey, LatencyCell>();
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            AddRaw(cells, KeyOf(reader, reader.GetInt64(0)), reader.GetInt64(8), reader.GetInt64(9), reader.GetInt64(10));
-        }
-
-        rows.AddRange(cells.Select(c => tag
-            ? LatencyRollupRow.Of(c.Key, c.Value) with { Project = "", TagValue = c.Key.Project }
-            : LatencyRollupRow.Of(c.Key, c.Value)));
-    }
-
     /// <summary>The key of a row whose columns 1–7 are the dimensions.</summary>
-    public static RollupKey KeyOf(System.Data.Common.DbDataReader reader, long time)
+    public static RollupKey KeyOf(ILatencyRows row, long time)
     {
-        ArgumentNullException.ThrowIfNull(reader);
-        return new RollupKey(time, reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4),
-            reader.GetString(5), reader.GetString(6), reader.GetString(7));
+        ArgumentNullException.ThrowIfNull(row);
+        return new RollupKey(time, row.GetString(1), row.GetString(2), row.GetString(3), row.GetString(4),
+            row.GetString(5), row.GetString(6), row.GetString(7));
     }
 
     private string Param(object value)

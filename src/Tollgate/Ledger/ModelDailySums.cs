@@ -47,4 +47,38 @@ internal static class ModelDailySums
 
         static string KeyOf(string? key) => string.IsNullOrEmpty(key) ? CostReport.NoneKey : key;
     }
+    /// <summary>
+    /// By the value of the tag <paramref name="byTag"/>, every model's sums within <paramref name="filter"/> per group and
+    /// UTC day, keyed by model: one read of the tag rollups per value in <paramref name="values"/> (each reads only its
+    /// value's rows, where a read per model reads every value's) and one of all calls, less the valued ones for
+    /// <see cref="CostReport.NoneKey"/>. A model name two providers serve would be summed together: the caller reads those per model.
+    /// </summary>
+    public static async Task<Dictionary<string, List<(string Key, long Day, LedgerMetrics Metrics)>>> ReadByTagAsync(
+        ILedgerStore ledger, LedgerFilter filter, string byTag, IReadOnlyCollection<string> values, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(ledger);
+        ArgumentNullException.ThrowIfNull(values);
+        var query = new LedgerQuery { Filter = filter, GroupBy = LedgerDimension.Model, Bucket = TimeBucket.Day, TimeZone = TimeZoneInfo.Utc };
+        var all = ledger.QueryAsync(query, cancellationToken).AsTask();
+        var valued = values.Select(v => (Value: v, Report: ledger.QueryAsync(query with { Tag = new LedgerTag(byTag, v) }, cancellationToken).AsTask())).ToList();
+        await Task.WhenAll(valued.Select(v => v.Report).Append(all));
+        var sums = new Dictionary<(string Model, string Key, long Day), LedgerMetrics>();
+        foreach (var g in (await all).Groups)
+        {
+            sums[(g.Key ?? "", CostReport.NoneKey, g.BucketStart!.Value.ToUnixTimeSeconds())] = g.Metrics;
+        }
+
+        foreach (var (value, report) in valued)
+        {
+            foreach (var g in (await report).Groups)
+            {
+                var (model, day) = (g.Key ?? "", g.BucketStart!.Value.ToUnixTimeSeconds());
+                sums[(model, value, day)] = g.Metrics;
+                sums[(model, CostReport.NoneKey, day)] = sums.GetValueOrDefault((model, CostReport.NoneKey, day)) - g.Metrics;
+            }
+        }
+
+        return sums.Where(s => s.Value != default).GroupBy(s => s.Key.Model, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.Select(s => (s.Key.Key, s.Key.Day, s.Value)).ToList(), StringComparer.Ordinal);
+    }
 }

@@ -4,6 +4,7 @@ namespace Tollgate.Ledger;
 /// How a relational store sums its raw records in a report (the few pieces a <see cref="RollupPlan"/> cannot read from
 /// rollups, and session reports): the sums in rollup column order, the whole unix second of <c>ts</c>, and the
 /// parameter value for a <c>ts</c> bound given in unix microseconds, the value of the tag whose key a placeholder holds
-/// (null when the record has no such tag), and the start of the UTC day of <c>ts</c> in unix seconds.
+/// (null when the record has no such tag), the start of the UTC day of <c>ts</c> in unix seconds, and how a latency
+/// rollup's <c>histogram</c> column is selected (the store decodes what it gives).
 /// </summary>
-internal sealed record RawRecordSql(string Sums, string SecondOfTs, Func<long, object> TsParameter, Func<string, string> TagValue, string DayOfTs);
+internal sealed record RawRecordSql(string Sums, string SecondOfTs, Func<long, object> TsParameter, Func<string, string> TagValue, string DayOfTs, string Histogram = "histogram");

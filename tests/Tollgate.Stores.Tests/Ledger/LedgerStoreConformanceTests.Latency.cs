@@ -49,10 +49,10 @@ public abstract partial class LedgerStoreConformanceTests
     [InlineData("Europe/Berlin")]
     [InlineData("Asia/Kathmandu")]
     [InlineData("America/St_Johns")]
-    public async Task CompareWithinLimitAsync_ByTagOrOneTagNoCallReadOneByOne_PercentilesFromTheTagLatencyRollups(string zoneId)
+    public async Task CompareAsync_ByTagOrOneTag_PercentilesFromTheTagLatencyRollupsWithoutReadingARecord(string zoneId)
     {
         var zone = TimeZoneInfo.FindSystemTimeZoneById(zoneId);
-        await using var store = await CreateStoreAsync();
+        await using var store = new ScanCountingLedgerStore(await CreateStoreAsync());
         var random = new Random(zoneId.Length);
         var records = TagLedger(zone, seed: zoneId.Length).Select(r => r with { LatencyMs = (long)Math.Exp(random.NextDouble() * 11) }).ToList();
         await AppendInBatches(store, records, 97);
@@ -70,8 +70,12 @@ public abstract partial class LedgerStoreConformanceTests
             })
             {
                 var filter = some with { From = from, To = to };
-                // No call may be read one by one: a comparison the tag latency rollups cannot serve would come without percentiles.
-                var outcome = await analytics.CompareWithinLimitAsync(new BreakdownQuery { Filter = filter, By = by, Tags = tags }, rawLimit: 0, cancellationToken: Ct);
+                var query = new BreakdownQuery { Filter = filter, By = by, Tags = tags };
+                var reads = store.RecordReads;
+                var outcome = await analytics.CompareAsync(query, cancellationToken: Ct);
+                // The API's comparison: the same up to its limit of calls, without percentiles above it.
+                var limited = await analytics.CompareWithinLimitAsync(query, rawLimit: long.MaxValue, cancellationToken: Ct);
+                var over = await analytics.CompareWithinLimitAsync(query, rawLimit: 0, cancellationToken: Ct);
 
                 var matching = records.Where(r => filter.Matches(r) && tags.All(t => t.Matches(r.Tags))).ToList();
                 if (by.TagKey is { } byKey && !matching.Exists(r => r.Tags.ContainsKey(byKey)))
@@ -80,9 +84,17 @@ public abstract partial class LedgerStoreConformanceTests
                     continue;
                 }
 
-                AssertPercentiles(matching.GroupBy(r => by.TagKey is { } key
+                var expected = matching.GroupBy(r => by.TagKey is { } key
                     ? r.Tags.GetValueOrDefault(key) is { Length: > 0 } value ? value : CostReport.NoneKey
-                    : LedgerReportBuilder.KeyOf(r, by.Dimension) ?? CostReport.NoneKey), outcome.Value!);
+                    : LedgerReportBuilder.KeyOf(r, by.Dimension) ?? CostReport.NoneKey).ToList();
+                AssertPercentiles(expected, outcome.Value!);
+                AssertPercentiles(expected, limited.Value!);
+                Assert.Equal(reads, store.RecordReads);
+                if (matching.Count > 0)
+                {
+                    Assert.All(over.Value!.Rows, r => Assert.Null(r.LatencyP50Ms));
+                    Assert.StartsWith($"{matching.Count:N0} calls: latency percentiles", over.Value.Note, StringComparison.Ordinal);
+                }
             }
 
             var range = new LedgerFilter { From = from, To = to };
@@ -119,14 +131,18 @@ public abstract partial class LedgerStoreConformanceTests
         }
     }
 
-    [Fact]
-    public async Task CompareWithinLimitAsync_LedgerPricedByTheCatalog_SavingsFromSumsEqualEveryRecordRepriced()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task CompareAsync_LedgerPricedByTheCatalog_SavingsFromSumsEqualEveryRecordRepricedWithoutReadingARecord(bool modelUnderTwoProviders)
     {
-        await using var store = await CreateStoreAsync();
+        await using var store = new ScanCountingLedgerStore(await CreateStoreAsync());
         var engine = new CostEngine(PriceCatalog.BuiltIn);
         var random = new Random(5);
-        var records = AtPricesInForce(engine, [.. LedgerTestData.Many(600).Select(r => r with
+        // A model name under a second provider (one the catalog does not price) makes savings by a tag read per model.
+        var records = AtPricesInForce(engine, [.. LedgerTestData.Many(600).Select((r, i) => r with
         {
+            Provider = modelUnderTwoProviders && r.Model == "gpt-4o" && i % 4 == 0 ? "acme-proxy" : r.Provider,
             Unpriced = false,
             Usage = new Tollgate.Costing.Usage
             {
@@ -153,8 +169,8 @@ public abstract partial class LedgerStoreConformanceTests
         })
         {
             var filter = new LedgerFilter { From = LedgerTestData.Start.AddHours(5).AddMinutes(7).AddTicks(3), To = LedgerTestData.Start.AddDays(20).AddMinutes(44) };
-            var outcome = await new LedgerAnalytics(store).CompareWithinLimitAsync(
-                new BreakdownQuery { Filter = filter, By = by, Tags = tags }, engine, rawLimit: 0, cancellationToken: Ct);
+            var reads = store.RecordReads;
+            var outcome = await new LedgerAnalytics(store).CompareAsync(new BreakdownQuery { Filter = filter, By = by, Tags = tags }, engine, Ct);
 
             var comparison = outcome.Value!;
             Assert.Null(comparison.Note);
@@ -164,6 +180,7 @@ public abstract partial class LedgerStoreConformanceTests
             Assert.Equal(expected.OrderBy(e => e.Key, StringComparer.Ordinal), comparison.Rows.Select(r => KeyValuePair.Create(r.Key, r.CacheSavings!.Value)).OrderBy(e => e.Key, StringComparer.Ordinal));
             Assert.Equal(expected.Values.Aggregate(default(CacheSavings), (s, v) => s + v), comparison.CacheSavings);
             Assert.Contains(expected.Values, s => s.Records > 0 && s.Net != 0);
+            Assert.Equal(reads, store.RecordReads);
         }
     }
 }

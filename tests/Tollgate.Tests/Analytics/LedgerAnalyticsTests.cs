@@ -52,8 +52,10 @@ public sealed class LedgerAnalyticsTests
     [Theory]
     [InlineData(1_000, "model", false, false)]
     [InlineData(10, "model", false, false)]
-    [InlineData(10, "tag", false, false)]
-    [InlineData(10, "model", true, false)]
+    [InlineData(10, "tag", false, true)]
+    [InlineData(1_000, "tag", false, false)]
+    [InlineData(10, "model", true, true)]
+    [InlineData(1_000, "model", true, false)]
     [InlineData(10, "tag", true, false)]
     [InlineData(10, "project", false, true)]
     [InlineData(1_000, "project", false, false)]
@@ -63,8 +65,8 @@ public sealed class LedgerAnalyticsTests
         var records = Enumerable.Range(0, 40).Select(i => Record(i, Start.AddMinutes(5 * i)) with { LatencyMs = 100 + i }).ToList();
         await store.AppendAsync(records, Ct);
 
-        // The latency rollups serve a comparison by a dimension or a tag, or with one tag filter by a dimension (the tag
-        // latency rollups); by project they serve up to the limit; a tag filter by a tag reads every call.
+        // The narrow latency rollups serve a comparison by model at any range; the wide ones by project, and the tag ones by a
+        // tag or with one tag filter by a dimension, up to the limit; a tag filter by a tag reads every call.
         var outcome = await new LedgerAnalytics(store).CompareWithinLimitAsync(new BreakdownQuery
         {
             Filter = new LedgerFilter { From = Start, To = Start.AddDays(1) },
