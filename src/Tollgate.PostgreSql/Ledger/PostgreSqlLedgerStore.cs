@@ -408,7 +408,7 @@ public sealed class PostgreSqlLedgerStore : ILedgerStore
                 var name = $"s{command.Parameters.Count}";
                 command.Parameters.AddWithValue(name, value);
                 return "@" + name;
-            });
+            }, Raw.TagValue);
             where += (where.Length == 0 ? " WHERE " : " AND ") + narrow;
         }
 

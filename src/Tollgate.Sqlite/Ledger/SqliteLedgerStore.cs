@@ -402,7 +402,7 @@ public sealed class SqliteLedgerStore : ILedgerStore
                 var name = $"$s{parameters.Count}";
                 parameters.Add(new(name, value));
                 return name;
-            });
+            }, Raw.TagValue);
             where += (where.Length == 0 ? " WHERE " : " AND ") + narrow;
         }
 

@@ -275,7 +275,7 @@ public sealed class LedgerAnalytics
         }
 
         var total = default(LedgerMetrics);
-        await foreach (var record in _store.ScanAsync(filter, cancellationToken))
+        await foreach (var record in _store.ScanAsync(filter, Tagged(null, tags)!, cancellationToken))
         {
             if (tags.All(t => t.Matches(record.Tags)))
             {
@@ -849,7 +849,8 @@ public sealed class LedgerAnalytics
         var slices = await Task.WhenAll(Slices(query.Filter).Select(filter => Task.Run(async () =>
         {
             var slice = new Slice<TPart>(create());
-            var records = subset is null ? _store.ScanAsync(filter, cancellationToken) : _store.ScanAsync(filter, subset, cancellationToken);
+            var narrowed = Tagged(subset, query.Tags);
+            var records = narrowed is null ? _store.ScanAsync(filter, cancellationToken) : _store.ScanAsync(filter, narrowed, cancellationToken);
             await foreach (var record in records)
             {
                 if (query.Tags.Count > 0 && !query.Tags.All(t => t.Matches(record.Tags)))
@@ -889,6 +890,13 @@ public sealed class LedgerAnalytics
         return (parts, $"no record in the range has the tag key '{query.By.TagKey}'" +
                        (keys.Count > 0 ? $"; tag keys present: {string.Join(", ", keys.Take(50))}" : "; no record in the range has tags"));
     }
+
+    /// <summary>
+    /// <paramref name="subset"/> (every record when null) narrowed to the records carrying every tag of
+    /// <paramref name="tags"/>, tested by the store's query rather than on each decoded record; null for no subset and no tag.
+    /// </summary>
+    private static LedgerScanSubset? Tagged(LedgerScanSubset? subset, IReadOnlyList<TagFilter> tags) =>
+        tags.Count == 0 ? subset : (subset ?? LedgerScanSubset.Every) with { Tags = [.. tags.Select(t => new LedgerTag(t.Key, t.Value))] };
 
     /// <summary>Most time slices a raw-record fold scans at once.</summary>
     private const int MaxSlices = 4;

@@ -3,7 +3,7 @@ namespace Tollgate.Ledger;
 /// <summary>
 /// Narrows a ledger scan to the records a repricing must read one by one: those of the listed models or providers, and
 /// (unless <see cref="Flagged"/> is false) every estimated or unpriced record. A view that takes the other records' sums
-/// from the rollups scans only these.
+/// from the rollups scans only these. Of those, only the records carrying every tag of <see cref="Tags"/>.
 /// </summary>
 public sealed record LedgerScanSubset(IReadOnlyCollection<string> Models, IReadOnlyCollection<string> Providers)
 {
@@ -19,20 +19,34 @@ public sealed record LedgerScanSubset(IReadOnlyCollection<string> Models, IReadO
     /// <summary>Every record that is neither estimated nor unpriced: a second pass after one that read only those.</summary>
     public static LedgerScanSubset Unflagged { get; } = new([], []) { Flagged = false, EveryModel = true };
 
+    /// <summary>Every record.</summary>
+    public static LedgerScanSubset Every { get; } = new([], []) { EveryModel = true };
+
+    /// <summary>Tags a record must all carry (none: no condition); a store tests them in its query, before decoding a record.</summary>
+    public IReadOnlyList<LedgerTag> Tags { get; init; } = [];
+
     /// <summary>True when the record belongs to the subset.</summary>
     public bool Matches(UsageRecord record)
     {
         ArgumentNullException.ThrowIfNull(record);
         var listed = EveryModel || Models.Contains(record.Model) || Providers.Contains(record.Provider);
         var flagged = record.Estimated || record.Unpriced;
-        return Flagged ? flagged || listed : !flagged && listed;
+        return (Flagged ? flagged || listed : !flagged && listed) && Tags.All(t => record.Tags.TryGetValue(t.Key, out var v) && v == t.Value);
     }
 
     /// <summary>
     /// The subset as one SQL condition: <paramref name="flag"/> turns a flag column into a true test in the store's
-    /// dialect, <paramref name="parameter"/> adds a text parameter and returns its placeholder.
+    /// dialect, <paramref name="parameter"/> adds a text parameter and returns its placeholder, <paramref name="tagValue"/>
+    /// gives the value of the tag whose key a placeholder holds (null when the record has no such tag).
     /// </summary>
-    public string ToSql(Func<string, string> flag, Func<string, string> parameter)
+    public string ToSql(Func<string, string> flag, Func<string, string> parameter, Func<string, string> tagValue)
+    {
+        ArgumentNullException.ThrowIfNull(tagValue);
+        var tags = string.Concat(Tags.Select(t => $" AND {tagValue(parameter(t.Key))} = {parameter(t.Value)}"));
+        return (EveryModel && Flagged ? "1 = 1" : ToSql(flag, parameter)) + tags;
+    }
+
+    private string ToSql(Func<string, string> flag, Func<string, string> parameter)
     {
         ArgumentNullException.ThrowIfNull(flag);
         ArgumentNullException.ThrowIfNull(parameter);

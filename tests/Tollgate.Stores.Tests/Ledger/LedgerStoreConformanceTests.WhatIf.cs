@@ -33,6 +33,51 @@ public abstract partial class LedgerStoreConformanceTests
     }
 
     [Fact]
+    public async Task ScanAsync_WithTags_ReturnsOnlyRecordsCarryingEveryTag()
+    {
+        await using var store = await CreateStoreAsync();
+        // Tags of every kind a value can be: empty, quoted, non-ASCII; keys alone or with others.
+        string[] values = ["ml", "", "a \"quoted\" one", "ünïcode ✓"];
+        var records = LedgerTestData.Many(400).Select((r, i) => r with
+        {
+            Tags = (i % 5) switch
+            {
+                0 => new Dictionary<string, string>(),
+                1 => new Dictionary<string, string> { ["team"] = values[i % 4] },
+                2 => new Dictionary<string, string> { ["team"] = values[i % 4], ["feature"] = $"f{i % 3}" },
+                3 => new Dictionary<string, string> { ["feature"] = $"f{i % 3}", ["tea"] = "ml" },
+                _ => new Dictionary<string, string> { ["team"] = "ml", ["feature"] = "f1" },
+            },
+        }).ToList();
+        await store.AppendAsync(records, Ct);
+        var filter = new LedgerFilter { From = LedgerTestData.Start.AddDays(2).AddSeconds(7), To = LedgerTestData.Start.AddDays(30).AddMinutes(7) };
+
+        static string Key(UsageRecord r) => $"{r.RequestId}/{r.Attempt}";
+        foreach (var (subset, tags) in new (LedgerScanSubset, LedgerTag[])[]
+        {
+            (LedgerScanSubset.Every, [new("team", "ml")]),
+            (LedgerScanSubset.Every, [new("team", "ml"), new("feature", "f1")]),
+            (LedgerScanSubset.Every, [new("team", "")]),
+            (LedgerScanSubset.Every, [new("team", "a \"quoted\" one")]),
+            (LedgerScanSubset.Every, [new("team", "ünïcode ✓")]),
+            (new LedgerScanSubset(["gpt-4o"], []), [new("feature", "f1")]),
+        })
+        {
+            var tagged = subset with { Tags = tags };
+            var scanned = new List<string>();
+            await foreach (var record in store.ScanAsync(filter, tagged, Ct))
+            {
+                scanned.Add(Key(record));
+            }
+
+            var expected = records.Where(r => filter.Matches(r) && subset.Matches(r) && tags.All(t => r.Tags.TryGetValue(t.Key, out var v) && v == t.Value))
+                .Select(Key).Order(StringComparer.Ordinal).ToList();
+            Assert.NotEmpty(expected);
+            Assert.Equal(expected, scanned.Order(StringComparer.Ordinal).ToList());
+        }
+    }
+
+    [Fact]
     public async Task WhatIf_MapsOnly_EqualsEveryRecordRepricedOneByOne()
     {
         await using var store = await CreateStoreAsync();
