@@ -322,6 +322,7 @@ public sealed class PostgreSqlLedgerStore : ILedgerStore
     private static readonly RawRecordSql Raw = new(
         PostgreSqlLedgerSchema.RawSums, "floor(date_part('epoch', ts))::bigint", micros => LedgerColumns.FromUnixMicros(micros),
         key => $"(tags::jsonb ->> CAST({key} AS text))", "(floor(date_part('epoch', ts) / 86400) * 86400)::bigint",
+        text => $"strpos(tags, CAST({text} AS text)) > 0",
         // The array's binary form as bytea: parsed in one pass (PostgreSqlLatencySchema.FromArraySend), where the driver's
         // array decoding took ten times as long for a month of histogram rows.
         "array_send(histogram)");
@@ -408,7 +409,7 @@ public sealed class PostgreSqlLedgerStore : ILedgerStore
                 var name = $"s{command.Parameters.Count}";
                 command.Parameters.AddWithValue(name, value);
                 return "@" + name;
-            }, Raw.TagValue);
+            }, Raw);
             where += (where.Length == 0 ? " WHERE " : " AND ") + narrow;
         }
 

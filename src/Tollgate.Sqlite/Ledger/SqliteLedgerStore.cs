@@ -199,7 +199,8 @@ public sealed class SqliteLedgerStore : ILedgerStore
     }
 
     private static readonly RawRecordSql Raw = new(SqliteLedgerSchema.RawSums(), "(ts / 1000000)", micros => micros,
-        key => $"json_extract(tags, '$.\"' || {key} || '\"')", "((ts - (((ts % 86400000000) + 86400000000) % 86400000000)) / 1000000)");
+        key => $"json_extract(tags, '$.\"' || {key} || '\"')", "((ts - (((ts % 86400000000) + 86400000000) % 86400000000)) / 1000000)",
+        text => $"instr(tags, {text}) > 0");
 
     /// <summary>The first and last quarter hour in the rollups (null when empty): bounds a report with an open end.</summary>
     private static async ValueTask<(long?, long?)> ExtentAsync(SqliteConnection connection, CancellationToken cancellationToken)
@@ -402,7 +403,7 @@ public sealed class SqliteLedgerStore : ILedgerStore
                 var name = $"$s{parameters.Count}";
                 parameters.Add(new(name, value));
                 return name;
-            }, Raw.TagValue);
+            }, Raw);
             where += (where.Length == 0 ? " WHERE " : " AND ") + narrow;
         }
 

@@ -26,11 +26,13 @@ internal sealed class CacheSavingsCalculator(ICostCalculator pricing)
             return new(0, 0, 0, 0, 0, 0, 1);
         }
 
+        // Dropping units a record has none of leaves its price as it is: only what it has is repriced (most records
+        // read a cache and write none, with no time-to-live units: three prices, not six).
         var actual = Price(record, usage);
-        var noReads = Price(record, Without(usage, u => u.TokenType == "cache_read"));
-        var noWrites = Price(record, Without(usage, u => u.TokenType == "cache_write"));
-        var no5m = Price(record, Without(usage, u => u.TokenType == "cache_write" && u.CacheTtl == "5m"));
-        var no1h = Price(record, Without(usage, u => u.TokenType == "cache_write" && u.CacheTtl == "1h"));
+        var noReads = Has(usage, u => u.TokenType == "cache_read") ? Price(record, Without(usage, u => u.TokenType == "cache_read")) : actual;
+        var noWrites = Has(usage, u => u.TokenType == "cache_write") ? Price(record, Without(usage, u => u.TokenType == "cache_write")) : actual;
+        var no5m = Has(usage, u => u.TokenType == "cache_write" && u.CacheTtl == "5m") ? Price(record, Without(usage, u => u.TokenType == "cache_write" && u.CacheTtl == "5m")) : actual;
+        var no1h = Has(usage, u => u.TokenType == "cache_write" && u.CacheTtl == "1h") ? Price(record, Without(usage, u => u.TokenType == "cache_write" && u.CacheTtl == "1h")) : actual;
         var none = Price(record, Without(usage, _ => true));
         if (actual is not { } a || noReads is not { } r || noWrites is not { } w || no5m is not { } w5 || no1h is not { } w1 || none is not { } n)
         {
@@ -75,4 +77,7 @@ internal sealed class CacheSavingsCalculator(ICostCalculator pricing)
     }
 
     private static bool IsCache(UsageUnitInfo info) => info.TokenType is "cache_read" or "cache_write";
+
+    /// <summary>True when the usage has tokens of a cache unit <paramref name="which"/> selects.</summary>
+    private static bool Has(Usage usage, Func<UsageUnitInfo, bool> which) => CacheUnits.Any(u => which(u) && usage[u.Unit] > 0);
 }

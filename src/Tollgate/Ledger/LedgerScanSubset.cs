@@ -36,13 +36,25 @@ public sealed record LedgerScanSubset(IReadOnlyCollection<string> Models, IReadO
 
     /// <summary>
     /// The subset as one SQL condition: <paramref name="flag"/> turns a flag column into a true test in the store's
-    /// dialect, <paramref name="parameter"/> adds a text parameter and returns its placeholder, <paramref name="tagValue"/>
-    /// gives the value of the tag whose key a placeholder holds (null when the record has no such tag).
+    /// dialect, <paramref name="parameter"/> adds a text parameter and returns its placeholder, <paramref name="raw"/>
+    /// reads a record's tags in the store's dialect. A tag whose value is plain ASCII (letters, digits, <c>-_.:/</c>) is
+    /// first looked for as the quoted value in the stored JSON text, which a JSON writer never escapes (a test far
+    /// cheaper than parsing every record's tags); the tag's parsed value then decides.
     /// </summary>
-    public string ToSql(Func<string, string> flag, Func<string, string> parameter, Func<string, string> tagValue)
+    internal string ToSql(Func<string, string> flag, Func<string, string> parameter, RawRecordSql raw)
     {
-        ArgumentNullException.ThrowIfNull(tagValue);
-        var tags = string.Concat(Tags.Select(t => $" AND {tagValue(parameter(t.Key))} = {parameter(t.Value)}"));
+        ArgumentNullException.ThrowIfNull(raw);
+        var tags = new System.Text.StringBuilder();
+        foreach (var (key, value) in Tags)
+        {
+            if (value.Length > 0 && value.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' or ':' or '/'))
+            {
+                tags.Append(" AND ").Append(raw.TagsContain(parameter('"' + value + '"')));
+            }
+
+            tags.Append(" AND ").Append(raw.TagValue(parameter(key))).Append(" = ").Append(parameter(value));
+        }
+
         return (EveryModel && Flagged ? "1 = 1" : ToSql(flag, parameter)) + tags;
     }
 

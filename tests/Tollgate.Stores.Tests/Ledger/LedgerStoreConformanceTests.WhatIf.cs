@@ -36,15 +36,15 @@ public abstract partial class LedgerStoreConformanceTests
     public async Task ScanAsync_WithTags_ReturnsOnlyRecordsCarryingEveryTag()
     {
         await using var store = await CreateStoreAsync();
-        // Tags of every kind a value can be: empty, quoted, non-ASCII; keys alone or with others.
-        string[] values = ["ml", "", "a \"quoted\" one", "ünïcode ✓"];
+        // Tags of every kind a value can be: plain, empty, quoted, non-ASCII, with path-like characters; keys alone or with others.
+        string[] values = ["ml", "", "a \"quoted\" one", "ünïcode ✓", "x/y:z_1-2.3"];
         var records = LedgerTestData.Many(400).Select((r, i) => r with
         {
             Tags = (i % 5) switch
             {
                 0 => new Dictionary<string, string>(),
-                1 => new Dictionary<string, string> { ["team"] = values[i % 4] },
-                2 => new Dictionary<string, string> { ["team"] = values[i % 4], ["feature"] = $"f{i % 3}" },
+                1 => new Dictionary<string, string> { ["team"] = values[i / 5 % values.Length] },
+                2 => new Dictionary<string, string> { ["team"] = values[i / 5 % values.Length], ["feature"] = $"f{i % 3}" },
                 3 => new Dictionary<string, string> { ["feature"] = $"f{i % 3}", ["tea"] = "ml" },
                 _ => new Dictionary<string, string> { ["team"] = "ml", ["feature"] = "f1" },
             },
@@ -60,6 +60,8 @@ public abstract partial class LedgerStoreConformanceTests
             (LedgerScanSubset.Every, [new("team", "")]),
             (LedgerScanSubset.Every, [new("team", "a \"quoted\" one")]),
             (LedgerScanSubset.Every, [new("team", "ünïcode ✓")]),
+            (LedgerScanSubset.Every, [new("team", "x/y:z_1-2.3")]),
+            (LedgerScanSubset.Every, [new("tea", "ml")]),
             (new LedgerScanSubset(["gpt-4o"], []), [new("feature", "f1")]),
         })
         {
