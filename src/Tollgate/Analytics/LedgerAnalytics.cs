@@ -275,7 +275,7 @@ public sealed class LedgerAnalytics
         }
 
         var total = default(LedgerMetrics);
-        await foreach (var record in _store.ScanAsync(filter, Tagged(null, tags)!, cancellationToken))
+        await foreach (var record in _store.ScanAsync(filter, Tagged(LedgerScanSubset.Every, tags), cancellationToken))
         {
             if (tags.All(t => t.Matches(record.Tags)))
             {
@@ -562,10 +562,10 @@ public sealed class LedgerAnalytics
         var outliers = (await _store.UsageOutliersAsync(query.Filter, cancellationToken)).ToDictionary(o => (o.Provider, o.Model));
         var perRecord = new HashSet<(string Provider, string Model)>();
         var fromSums = new List<((string Provider, string Model) Pair, Task<Dictionary<string, CacheSavings>?> Daily)>();
-        // By a tag, every model's sums in one read per value, unless a model name is served by two providers.
-        var byTag = query.By.TagKey is { } tagKey && byPair.Keys.GroupBy(p => p.Model, StringComparer.Ordinal).All(g => g.Count() == 1)
-            ? ModelDailySums.ReadByTagAsync(_store, query.Filter, tagKey, [.. groups.Where(g => g != CostReport.NoneKey)], cancellationToken)
-            : null;
+        // By a tag, every model's sums in one read per value (made when a model first needs them), unless a model name is
+        // served by two providers.
+        var onePerValue = query.By.TagKey is not null && byPair.Keys.GroupBy(p => p.Model, StringComparer.Ordinal).All(g => g.Count() == 1);
+        Task<Dictionary<string, List<(string Key, long Day, LedgerMetrics Metrics)>>>? byTag = null;
         foreach (var (pair, calls) in byPair)
         {
             if (calls.All(c => c.Value == 0))
@@ -592,9 +592,9 @@ public sealed class LedgerAnalytics
                 continue;
             }
 
-            var sums = byTag is null
-                ? ModelDailySums.ReadAsync(_store, query.Filter, query.By.Dimension, query.By.TagKey, OneTag(query.Tags, query.Filter), pair, cancellationToken).AsTask()
-                : ModelSums(byTag, pair.Model);
+            var sums = onePerValue
+                ? ModelSums(byTag ??= ModelDailySums.ReadByTagAsync(_store, query.Filter, query.By.TagKey!, [.. groups.Where(g => g != CostReport.NoneKey)], cancellationToken), pair.Model)
+                : ModelDailySums.ReadAsync(_store, query.Filter, query.By.Dimension, query.By.TagKey, OneTag(query.Tags, query.Filter), pair, cancellationToken).AsTask();
             fromSums.Add((pair, DailySavingsAsync(pricing, pair, calls.ToDictionary(c => (c.Key.Day, c.Key.Key), c => c.Value), sums).AsTask()));
         }
 
@@ -849,7 +849,7 @@ public sealed class LedgerAnalytics
         var slices = await Task.WhenAll(Slices(query.Filter).Select(filter => Task.Run(async () =>
         {
             var slice = new Slice<TPart>(create());
-            var narrowed = Tagged(subset, query.Tags);
+            var narrowed = subset is null && query.Tags.Count == 0 ? null : Tagged(subset ?? LedgerScanSubset.Every, query.Tags);
             var records = narrowed is null ? _store.ScanAsync(filter, cancellationToken) : _store.ScanAsync(filter, narrowed, cancellationToken);
             await foreach (var record in records)
             {
@@ -891,12 +891,9 @@ public sealed class LedgerAnalytics
                        (keys.Count > 0 ? $"; tag keys present: {string.Join(", ", keys.Take(50))}" : "; no record in the range has tags"));
     }
 
-    /// <summary>
-    /// <paramref name="subset"/> (every record when null) narrowed to the records carrying every tag of
-    /// <paramref name="tags"/>, tested by the store's query rather than on each decoded record; null for no subset and no tag.
-    /// </summary>
-    private static LedgerScanSubset? Tagged(LedgerScanSubset? subset, IReadOnlyList<TagFilter> tags) =>
-        tags.Count == 0 ? subset : (subset ?? LedgerScanSubset.Every) with { Tags = [.. tags.Select(t => new LedgerTag(t.Key, t.Value))] };
+    /// <summary><paramref name="subset"/> narrowed to the records carrying every tag of <paramref name="tags"/>, tested by the store's query rather than on each decoded record.</summary>
+    private static LedgerScanSubset Tagged(LedgerScanSubset subset, IReadOnlyList<TagFilter> tags) =>
+        tags.Count == 0 ? subset : subset with { Tags = [.. tags.Select(t => new LedgerTag(t.Key, t.Value))] };
 
     /// <summary>Most time slices a raw-record fold scans at once.</summary>
     private const int MaxSlices = 4;
