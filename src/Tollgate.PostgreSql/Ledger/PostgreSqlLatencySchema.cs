@@ -154,46 +154,29 @@ internal static class PostgreSqlLatencySchema
     /// Upgrading from before version 10: the narrow latency rollups, from the raw records kept (a range before a retention
     /// cutoff then has no latencies, as it has no raw records).
     /// </summary>
-    public static readonly string FillNarrow = $"""
-        DELETE FROM {LatencyQuerySql.Quarter};
-        WITH lat AS ({Buckets(RawRows, "quarter", Narrow.Columns, Narrow.Count)})
-        INSERT INTO {LatencyQuerySql.Quarter} AS r (quarter, {Narrow.Columns}, cache_calls, histogram)
-        {Pairs("lat", Narrow)};
-        DELETE FROM {LatencyQuerySql.Daily};
-        WITH lat AS ({Buckets(RawRows, "quarter - ((quarter % 86400) + 86400) % 86400", Narrow.Columns, Narrow.Count)})
-        INSERT INTO {LatencyQuerySql.Daily} AS r (day, {Narrow.Columns}, cache_calls, histogram)
-        {Pairs("lat", Narrow)};
-        ANALYZE {LatencyQuerySql.Quarter}, {LatencyQuerySql.Daily};
-        """;
+    public static readonly string FillNarrow = Fill(LatencyQuerySql.Quarter, LatencyQuerySql.Daily, RawRows, Narrow);
 
     /// <summary>Upgrading from before version 11: the wide latency rollups, from the raw records kept, keyed by the dimension sets the wide rollups hold.</summary>
-    public static readonly string FillWide = $"""
-        DELETE FROM {LatencyQuerySql.WideQuarter};
-        WITH lat AS ({Buckets(WideRawRows, "quarter", "dim_id", 1)})
-        INSERT INTO {LatencyQuerySql.WideQuarter} AS r (quarter, dim_id, cache_calls, histogram)
-        {Pairs("lat", Wide)};
-        DELETE FROM {LatencyQuerySql.WideDaily};
-        WITH lat AS ({Buckets(WideRawRows, "quarter - ((quarter % 86400) + 86400) % 86400", "dim_id", 1)})
-        INSERT INTO {LatencyQuerySql.WideDaily} AS r (day, dim_id, cache_calls, histogram)
-        {Pairs("lat", Wide)};
-        ANALYZE {LatencyQuerySql.WideQuarter}, {LatencyQuerySql.WideDaily};
-        """;
+    public static readonly string FillWide = Fill(LatencyQuerySql.WideQuarter, LatencyQuerySql.WideDaily, WideRawRows, Wide);
 
     private static readonly string TagRawRows = $"(SELECT {PostgreSqlLedgerSchema.QuarterOfTs} AS quarter, tag_key, tag_value, provider, model, " +
                                                 "coalesce(api_flavor, '') AS api_flavor, coalesce(tenant, '') AS tenant, success, latency_ms, cache_read_tokens, cache_write_tokens " +
                                                 $"FROM {TaggedRows("ledger_records")}) AS raw";
 
     /// <summary>Upgrading from before version 12: the tag latency rollups, from the raw records kept.</summary>
-    public static readonly string FillTag = $"""
-        DELETE FROM {LatencyQuerySql.TagQuarter};
-        WITH lat AS ({Buckets(TagRawRows, "quarter", Tag.Columns, Tag.Count)})
-        INSERT INTO {LatencyQuerySql.TagQuarter} AS r (quarter, {Tag.Columns}, cache_calls, histogram)
-        {Pairs("lat", Tag)};
-        DELETE FROM {LatencyQuerySql.TagDaily};
-        WITH lat AS ({Buckets(TagRawRows, "quarter - ((quarter % 86400) + 86400) % 86400", Tag.Columns, Tag.Count)})
-        INSERT INTO {LatencyQuerySql.TagDaily} AS r (day, {Tag.Columns}, cache_calls, histogram)
-        {Pairs("lat", Tag)};
-        ANALYZE {LatencyQuerySql.TagQuarter}, {LatencyQuerySql.TagDaily};
+    public static readonly string FillTag = Fill(LatencyQuerySql.TagQuarter, LatencyQuerySql.TagDaily, TagRawRows, Tag);
+
+    /// <summary>A quarter-hour and a daily latency rollup refilled from <paramref name="rawRows"/> (a quarter, the key columns and what a bucket needs).</summary>
+    private static string Fill(string quarter, string daily, string rawRows, (string Columns, int Count) keys) => $"""
+        DELETE FROM {quarter};
+        WITH lat AS ({Buckets(rawRows, "quarter", keys.Columns, keys.Count)})
+        INSERT INTO {quarter} AS r (quarter, {keys.Columns}, cache_calls, histogram)
+        {Pairs("lat", keys)};
+        DELETE FROM {daily};
+        WITH lat AS ({Buckets(rawRows, "quarter - ((quarter % 86400) + 86400) % 86400", keys.Columns, keys.Count)})
+        INSERT INTO {daily} AS r (day, {keys.Columns}, cache_calls, histogram)
+        {Pairs("lat", keys)};
+        ANALYZE {quarter}, {daily};
         """;
 
     public static readonly string UpsertQuarter = Upsert(LatencyQuerySql.Quarter, "quarter");

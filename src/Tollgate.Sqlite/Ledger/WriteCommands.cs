@@ -188,10 +188,7 @@ internal sealed class WriteCommands : IDisposable
     {
         foreach (var (k, cell) in rows)
         {
-            s.Bind(1, k.Key);
-            s.Bind(2, k.Value);
-            s.Bind(3, k.Time);
-            BindNarrow(s, 4, k.Provider, k.Model, k.ApiFlavor, k.Tenant);
+            BindTagKey(s, k);
             s.Bind(8, cell.CacheCalls);
             s.Bind(9, cell.Histogram.Encode());
             s.Execute();
@@ -228,10 +225,7 @@ internal sealed class WriteCommands : IDisposable
     {
         foreach (var (k, m) in rows)
         {
-            s.Bind(1, k.Key);
-            s.Bind(2, k.Value);
-            s.Bind(3, k.Time);
-            BindNarrow(s, 4, k.Provider, k.Model, k.ApiFlavor, k.Tenant);
+            BindTagKey(s, k);
             BindMetrics(s, 8, m);
             s.Execute();
         }
@@ -246,6 +240,15 @@ internal sealed class WriteCommands : IDisposable
             BindMetrics(s, 6, m);
             s.Execute();
         }
+    }
+
+    /// <summary>A tag rollup row's key (tag key, tag value, time, narrow dimensions) as parameters 1–7.</summary>
+    private static void BindTagKey(RawStatement s, in TagRollupKey k)
+    {
+        s.Bind(1, k.Key);
+        s.Bind(2, k.Value);
+        s.Bind(3, k.Time);
+        BindNarrow(s, 4, k.Provider, k.Model, k.ApiFlavor, k.Tenant);
     }
 
     /// <summary>The narrow dimensions every narrow, tag and latency rollup row is keyed by, from parameter <paramref name="first"/> on.</summary>
