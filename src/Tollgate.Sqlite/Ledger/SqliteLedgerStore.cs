@@ -220,6 +220,28 @@ public sealed class SqliteLedgerStore : ILedgerStore
         return await ReadLatencyAsync(filter, plan => LatencyQuerySql.For(filter, plan, LatencyRollups.Wide(filter, allDimensions), Raw), cancellationToken);
     }
 
+    public async ValueTask<IReadOnlyList<string>> TagKeysAsync(LedgerFilter filter, CancellationToken cancellationToken = default)
+    {
+        var (text, parameters) = RollupQuerySql.TagKeys(filter);
+        await EnsureSchemaAsync(cancellationToken);
+        await using var connection = await OpenReaderAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = text;
+        foreach (var (name, value) in parameters)
+        {
+            command.Parameters.AddWithValue("@" + name, value);
+        }
+
+        var keys = new List<string>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            keys.Add(reader.GetString(0));
+        }
+
+        return keys;
+    }
+
     public async ValueTask<IReadOnlyList<LatencyRollupRow>> TagLatencyRollupsAsync(LedgerFilter filter, string tagKey, string? tagValue = null, CancellationToken cancellationToken = default)
     {
         LatencyRollups.ValidateTag(filter, tagKey);

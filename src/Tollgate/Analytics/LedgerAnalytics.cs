@@ -126,7 +126,14 @@ public sealed class LedgerAnalytics
                 return (groups, null);
             }
 
-            // No record of the range carries the key: the read below says which keys there are.
+            // No record of the range carries the key (an empty range is no error): the tag rollups say which keys there are.
+            if ((await _store.QueryAsync(new LedgerQuery { Filter = filter }, cancellationToken)).Total.Requests == 0)
+            {
+                return (groups, null);
+            }
+
+            var keys = (await _store.TagKeysAsync(filter, cancellationToken)).Where(k => k != tagKey).Order(StringComparer.Ordinal).Take(50).ToList();
+            return (groups, UnknownTagKey(tagKey, keys));
         }
 
         var (parts, error) = await FoldRecordsAsync(query with { Filter = filter }, () => new Dictionary<string, LedgerMetrics>(StringComparer.Ordinal),
@@ -887,9 +894,12 @@ public sealed class LedgerAnalytics
         }
 
         var keys = new SortedSet<string>(slices.SelectMany(s => s.Keys), StringComparer.Ordinal);
-        return (parts, $"no record in the range has the tag key '{query.By.TagKey}'" +
-                       (keys.Count > 0 ? $"; tag keys present: {string.Join(", ", keys.Take(50))}" : "; no record in the range has tags"));
+        return (parts, UnknownTagKey(query.By.TagKey, keys.Take(50)));
     }
+
+    private static string UnknownTagKey(string key, IEnumerable<string> present) =>
+        $"no record in the range has the tag key '{key}'" +
+        (present.Any() ? $"; tag keys present: {string.Join(", ", present)}" : "; no record in the range has tags");
 
     /// <summary><paramref name="subset"/> narrowed to the records carrying every tag of <paramref name="tags"/>, tested by the store's query rather than on each decoded record.</summary>
     private static LedgerScanSubset Tagged(LedgerScanSubset subset, IReadOnlyList<TagFilter> tags) =>

@@ -71,6 +71,23 @@ public interface ILedgerStore : IAsyncDisposable
         return LatencyRollups.FromRecords(await ScanAsync(filter, cancellationToken).ToListAsync(cancellationToken), tagKey, tagValue);
     }
 
+    /// <summary>
+    /// Up to 51 tag keys (in ordinal order) the records of <paramref name="filter"/>'s range carry — a relational store
+    /// answers from the daily tag rollup, so for the UTC days the range touches —, filtered on provider, model, api flavour
+    /// and tenant only: what an error names when a view asks for a key no record has.
+    /// </summary>
+    async ValueTask<IReadOnlyList<string>> TagKeysAsync(LedgerFilter filter, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(filter);
+        var keys = new SortedSet<string>(StringComparer.Ordinal);
+        await foreach (var record in ScanAsync(filter, cancellationToken))
+        {
+            keys.UnionWith(record.Tags.Keys);
+        }
+
+        return [.. keys.Take(51)];
+    }
+
     /// <summary>The stored record with this key, or null.</summary>
     ValueTask<UsageRecord?> FindAsync(LedgerKey key, CancellationToken cancellationToken = default);
 

@@ -165,6 +165,36 @@ internal sealed class RollupQuerySql
         _selects.Add($"SELECT {time}, {Dimension(query)}, {sums} FROM {from} GROUP BY 1, 2");
     }
 
+    /// <summary>
+    /// The tag keys (up to 51, in order) of the records of the UTC days <paramref name="filter"/>'s range touches, with its
+    /// provider, model, api flavour and tenant filters, from the daily tag rollup: the keys listed by a loose index scan,
+    /// each kept when a row of it lies in those days. What an error names when a view asks for a key no record has.
+    /// </summary>
+    public static (string Text, List<(string Name, object Value)> Parameters) TagKeys(LedgerFilter filter)
+    {
+        ArgumentNullException.ThrowIfNull(filter);
+        var sql = new RollupQuerySql();
+        var where = new List<string> { "t.tag_key = k.v" };
+        if (filter.From is { } from)
+        {
+            where.Add($"t.day >= {sql.Param(LedgerReportBuilder.DayOf(from.ToUnixTimeSeconds()))}");
+        }
+
+        if (filter.To is { } to)
+        {
+            where.Add($"t.day < {sql.Param(LedgerReportBuilder.DayOf(to.AddTicks(-1).ToUnixTimeSeconds()) + LedgerReportBuilder.SecondsPerDay)}");
+        }
+
+        where.AddRange(sql.Filters(new LedgerQuery { Filter = filter }).Select(f => "t." + f));
+        return ($"""
+            WITH RECURSIVE k(v) AS (
+                SELECT (SELECT tag_key FROM {TagDaily} ORDER BY tag_key LIMIT 1)
+                UNION ALL
+                SELECT (SELECT tag_key FROM {TagDaily} WHERE tag_key > k.v ORDER BY tag_key LIMIT 1) FROM k WHERE k.v IS NOT NULL)
+            SELECT v FROM k WHERE v IS NOT NULL AND EXISTS (SELECT 1 FROM {TagDaily} t WHERE {string.Join(" AND ", where)}) ORDER BY v LIMIT 51
+            """, sql.Parameters);
+    }
+
     /// <summary>A report over one session's own (indexed) records: sessions are small and not a rollup dimension.</summary>
     public static RollupQuerySql ForSession(LedgerQuery query, RawRecordSql raw, long? fromMicros, long? toMicros)
     {

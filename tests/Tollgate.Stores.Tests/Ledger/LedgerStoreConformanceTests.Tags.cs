@@ -1,3 +1,4 @@
+using Tollgate.Analytics;
 using Tollgate.Ledger;
 
 namespace Tollgate.Stores.Tests.Ledger;
@@ -52,6 +53,26 @@ public abstract partial class LedgerStoreConformanceTests
                 Assert.Equal(LedgerTestData.Sum(ml), only.Total);
             }
         }
+    }
+
+    [Fact]
+    public async Task BreakdownAsync_ByATagKeyNoRecordHas_NamesTheKeysPresentWithoutReadingARecord()
+    {
+        await using var store = new ScanCountingLedgerStore(await CreateStoreAsync());
+        var kolkata = TimeZoneInfo.FindSystemTimeZoneById("Asia/Kolkata");
+        var records = TagLedger(kolkata, seed: 3).Select((r, i) => i % 7 == 0 ? r with { Tags = new Dictionary<string, string>(r.Tags) { ["zone"] = "x" } } : r).ToList();
+        await store.AppendAsync(records, Ct);
+        var analytics = new LedgerAnalytics(store);
+
+        var unknown = await analytics.BreakdownAsync(new BreakdownQuery { By = AnalyticsDimension.Tag("colour") }, Ct);
+        var forTenant = await analytics.BreakdownAsync(new BreakdownQuery { By = AnalyticsDimension.Tag("colour"), Filter = new LedgerFilter { Tenant = "tenant-1" } }, Ct);
+        var empty = await analytics.BreakdownAsync(new BreakdownQuery { By = AnalyticsDimension.Tag("colour"), Filter = new LedgerFilter { From = new DateTimeOffset(2020, 1, 1, 0, 0, 0, TimeSpan.Zero), To = new DateTimeOffset(2020, 1, 2, 0, 0, 0, TimeSpan.Zero) } }, Ct);
+
+        Assert.Equal("no record in the range has the tag key 'colour'; tag keys present: feature, team, zone", unknown.Error);
+        Assert.StartsWith("no record in the range has the tag key 'colour'; tag keys present: ", forTenant.Error, StringComparison.Ordinal);
+        Assert.Null(empty.Error);
+        Assert.Empty(empty.Value!.Rows);
+        Assert.Equal(0, store.RecordReads);
     }
 
     [Fact]

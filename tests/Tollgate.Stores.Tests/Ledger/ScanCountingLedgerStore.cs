@@ -39,6 +39,9 @@ internal sealed class ScanCountingLedgerStore(ILedgerStore inner) : ILedgerStore
     public ValueTask<IReadOnlyList<LatencyRollupRow>> TagLatencyRollupsAsync(LedgerFilter filter, string tagKey, string? tagValue = null, CancellationToken cancellationToken = default) =>
         inner.TagLatencyRollupsAsync(filter, tagKey, tagValue, cancellationToken);
 
+    public ValueTask<IReadOnlyList<string>> TagKeysAsync(LedgerFilter filter, CancellationToken cancellationToken = default) =>
+        inner.TagKeysAsync(filter, cancellationToken);
+
     public ValueTask<UsageRecord?> FindAsync(LedgerKey key, CancellationToken cancellationToken = default) => inner.FindAsync(key, cancellationToken);
 
     public ValueTask<long> PurgeRawBeforeAsync(DateTimeOffset cutoff, CancellationToken cancellationToken = default) => inner.PurgeRawBeforeAsync(cutoff, cancellationToken);
