@@ -345,22 +345,8 @@ public sealed class PostgreSqlLedgerStore : ILedgerStore
 
     public async ValueTask<IReadOnlyList<string>> TagKeysAsync(LedgerFilter filter, CancellationToken cancellationToken = default)
     {
-        var (text, parameters) = RollupQuerySql.TagKeys(filter);
         await EnsureSchemaAsync(cancellationToken);
-        await using var command = _dataSource.CreateCommand(text);
-        foreach (var (name, value) in parameters)
-        {
-            command.Parameters.AddWithValue(name, value);
-        }
-
-        var keys = new List<string>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            keys.Add(reader.GetString(0));
-        }
-
-        return keys;
+        return await RollupQuerySql.ReadTagKeysAsync(filter, RowsAsync, cancellationToken);
     }
 
     public async ValueTask<IReadOnlyList<LatencyRollupRow>> TagLatencyRollupsAsync(LedgerFilter filter, string tagKey, string? tagValue = null, CancellationToken cancellationToken = default)
@@ -374,19 +360,19 @@ public sealed class PostgreSqlLedgerStore : ILedgerStore
         await EnsureSchemaAsync(cancellationToken);
         var (first, last) = filter.From is null || filter.To is null ? await ExtentAsync(cancellationToken) : (null, null);
         var sql = query(LatencyRollups.Plan(filter, first, last));
-        return await sql.ReadAsync((text, parameters, ct) => DataReaderLatencyRows.OpenAsync(Command(text, parameters), static (r, i) => PostgreSqlLatencySchema.FromArraySend(r.GetFieldValue<byte[]>(i)), ct),
-            _dimensionSets, cancellationToken);
+        return await sql.ReadAsync(RowsAsync, _dimensionSets, cancellationToken);
+    }
 
-        NpgsqlCommand Command(string text, List<(string Name, object Value)> parameters)
+    /// <summary>A rollup statement's rows, its histograms read from <c>array_send</c>.</summary>
+    private ValueTask<ILatencyRows> RowsAsync(string text, List<(string Name, object Value)> parameters, CancellationToken cancellationToken)
+    {
+        var command = _dataSource.CreateCommand(text);
+        foreach (var (name, value) in parameters)
         {
-            var command = _dataSource.CreateCommand(text);
-            foreach (var (name, value) in parameters)
-            {
-                command.Parameters.AddWithValue(name, value);
-            }
-
-            return command;
+            command.Parameters.AddWithValue(name, value);
         }
+
+        return DataReaderLatencyRows.OpenAsync(command, static (r, i) => PostgreSqlLatencySchema.FromArraySend(r.GetFieldValue<byte[]>(i)), cancellationToken);
     }
 
     public async IAsyncEnumerable<UsageRecord> ReadAsync(LedgerFilter filter, [EnumeratorCancellation] CancellationToken cancellationToken = default)

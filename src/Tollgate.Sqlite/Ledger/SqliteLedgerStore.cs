@@ -222,24 +222,9 @@ public sealed class SqliteLedgerStore : ILedgerStore
 
     public async ValueTask<IReadOnlyList<string>> TagKeysAsync(LedgerFilter filter, CancellationToken cancellationToken = default)
     {
-        var (text, parameters) = RollupQuerySql.TagKeys(filter);
         await EnsureSchemaAsync(cancellationToken);
         await using var connection = await OpenReaderAsync(cancellationToken);
-        await using var command = connection.CreateCommand();
-        command.CommandText = text;
-        foreach (var (name, value) in parameters)
-        {
-            command.Parameters.AddWithValue("@" + name, value);
-        }
-
-        var keys = new List<string>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            keys.Add(reader.GetString(0));
-        }
-
-        return keys;
+        return await RollupQuerySql.ReadTagKeysAsync(filter, (text, parameters, _) => Rows(connection, text, parameters), cancellationToken);
     }
 
     public async ValueTask<IReadOnlyList<LatencyRollupRow>> TagLatencyRollupsAsync(LedgerFilter filter, string tagKey, string? tagValue = null, CancellationToken cancellationToken = default)
@@ -254,9 +239,12 @@ public sealed class SqliteLedgerStore : ILedgerStore
         await using var connection = await OpenReaderAsync(cancellationToken);
         var (first, last) = filter.From is null || filter.To is null ? await ExtentAsync(connection, cancellationToken) : (null, null);
         var sql = query(LatencyRollups.Plan(filter, first, last));
-        return await sql.ReadAsync((text, parameters, _) => ValueTask.FromResult<ILatencyRows>(new SqliteLatencyRows(connection, text, parameters)),
-            _dimensionSets, cancellationToken);
+        return await sql.ReadAsync((text, parameters, _) => Rows(connection, text, parameters), _dimensionSets, cancellationToken);
     }
+
+    /// <summary>A rollup statement's rows, stepped on <paramref name="connection"/>'s own handle.</summary>
+    private static ValueTask<ILatencyRows> Rows(SqliteConnection connection, string text, List<(string Name, object Value)> parameters) =>
+        ValueTask.FromResult<ILatencyRows>(new SqliteLatencyRows(connection, text, parameters));
 
     /// <summary>
     /// Upgrading: the latency rollups a version before <see cref="SqliteLedgerSchema.WideLatencyVersion"/> (narrow and

@@ -9,7 +9,15 @@ internal sealed class DataReaderLatencyRows(DbDataReader reader, Func<DbDataRead
     public static async ValueTask<ILatencyRows> OpenAsync(DbCommand command, Func<DbDataReader, int, LatencyHistogram> histogram, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(command);
-        return new DataReaderLatencyRows(await command.ExecuteReaderAsync(cancellationToken), histogram, command);
+        try
+        {
+            return new DataReaderLatencyRows(await command.ExecuteReaderAsync(cancellationToken), histogram, command);
+        }
+        catch
+        {
+            await command.DisposeAsync();
+            throw;
+        }
     }
 
     public ValueTask<bool> ReadAsync(CancellationToken cancellationToken) => new(reader.ReadAsync(cancellationToken));

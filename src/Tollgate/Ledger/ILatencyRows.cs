@@ -1,7 +1,8 @@
 namespace Tollgate.Ledger;
 
 /// <summary>
-/// The rows of a latency query as a store steps them (<see cref="LatencyQuerySql.ReadAsync"/>): a data reader
+/// The rows of a rollup read as a store steps them (<see cref="LatencyQuerySql.ReadAsync"/>,
+/// <see cref="RollupQuerySql.ReadTagKeysAsync"/>): a data reader
 /// (<see cref="DataReaderLatencyRows"/>), or SQLite's own statement handle, which reads the tens of thousands of
 /// histogram rows of a month without a managed reader's per-value checks and allocations.
 /// </summary>

@@ -170,7 +170,25 @@ internal sealed class RollupQuerySql
     /// provider, model, api flavour and tenant filters, from the daily tag rollup: the keys listed by a loose index scan,
     /// each kept when a row of it lies in those days. What an error names when a view asks for a key no record has.
     /// </summary>
-    public static (string Text, List<(string Name, object Value)> Parameters) TagKeys(LedgerFilter filter)
+    /// <param name="filter">The range and dimension filters.</param>
+    /// <param name="open">A store's rows of a statement over its connection, with the parameters named as given (as <see cref="LatencyQuerySql.ReadAsync"/> takes them).</param>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    public static async Task<IReadOnlyList<string>> ReadTagKeysAsync(
+        LedgerFilter filter, Func<string, List<(string Name, object Value)>, CancellationToken, ValueTask<ILatencyRows>> open, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(open);
+        var (text, parameters) = TagKeys(filter);
+        var keys = new List<string>();
+        await using var rows = await open(text, parameters, cancellationToken);
+        while (await rows.ReadAsync(cancellationToken))
+        {
+            keys.Add(rows.GetString(0));
+        }
+
+        return keys;
+    }
+
+    private static (string Text, List<(string Name, object Value)> Parameters) TagKeys(LedgerFilter filter)
     {
         ArgumentNullException.ThrowIfNull(filter);
         var sql = new RollupQuerySql();
