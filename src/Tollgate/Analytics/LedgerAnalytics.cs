@@ -569,10 +569,10 @@ public sealed class LedgerAnalytics
         var outliers = (await _store.UsageOutliersAsync(query.Filter, cancellationToken)).ToDictionary(o => (o.Provider, o.Model));
         var perRecord = new HashSet<(string Provider, string Model)>();
         var fromSums = new List<((string Provider, string Model) Pair, Task<Dictionary<string, CacheSavings>?> Daily)>();
-        // By a tag, every model's sums in one read per value (made when a model first needs them), unless a model name is
-        // served by two providers.
-        var onePerValue = query.By.TagKey is not null && byPair.Keys.GroupBy(p => p.Model, StringComparer.Ordinal).All(g => g.Count() == 1);
-        Task<Dictionary<string, List<(string Key, long Day, LedgerMetrics Metrics)>>>? byTag = null;
+        // By a tag, every model's sums in one read per value (made when a model first needs them); per provider when a model
+        // name is served by two providers.
+        var perProvider = byPair.Keys.GroupBy(p => p.Model, StringComparer.Ordinal).Any(g => g.Count() > 1);
+        var byTag = new Dictionary<string, Task<Dictionary<string, List<(string Key, long Day, LedgerMetrics Metrics)>>>>(StringComparer.Ordinal);
         foreach (var (pair, calls) in byPair)
         {
             if (calls.All(c => c.Value == 0))
@@ -599,9 +599,23 @@ public sealed class LedgerAnalytics
                 continue;
             }
 
-            var sums = onePerValue
-                ? ModelSums(byTag ??= ModelDailySums.ReadByTagAsync(_store, query.Filter, query.By.TagKey!, [.. groups.Where(g => g != CostReport.NoneKey)], cancellationToken), pair.Model)
-                : ModelDailySums.ReadAsync(_store, query.Filter, query.By.Dimension, query.By.TagKey, OneTag(query.Tags, query.Filter), pair, cancellationToken).AsTask();
+            Task<IEnumerable<(string Key, long Day, LedgerMetrics Metrics)>> sums;
+            if (query.By.TagKey is { } tagKey)
+            {
+                var scope = perProvider ? pair.Provider : "";
+                if (!byTag.TryGetValue(scope, out var read))
+                {
+                    byTag[scope] = read = ModelDailySums.ReadByTagAsync(_store, perProvider ? query.Filter with { Provider = pair.Provider } : query.Filter,
+                        tagKey, [.. groups.Where(g => g != CostReport.NoneKey)], cancellationToken);
+                }
+
+                sums = ModelSums(read, pair.Model);
+            }
+            else
+            {
+                sums = ModelDailySums.ReadAsync(_store, query.Filter, query.By.Dimension, OneTag(query.Tags, query.Filter), pair, cancellationToken).AsTask();
+            }
+
             fromSums.Add((pair, DailySavingsAsync(pricing, pair, calls.ToDictionary(c => (c.Key.Day, c.Key.Key), c => c.Value), sums).AsTask()));
         }
 

@@ -5,53 +5,30 @@ internal static class ModelDailySums
 {
     /// <summary>
     /// The sums of <paramref name="pair"/> within <paramref name="filter"/> (and the records carrying <paramref name="tag"/>
-    /// when given) by UTC day (unix seconds of its midnight) and by <paramref name="by"/>, or by the value of the tag
-    /// <paramref name="byTag"/> (the calls without it under <see cref="CostReport.NoneKey"/>, as an empty value is); one
-    /// entry per group and day.
+    /// when given) by <paramref name="by"/> (no value is <see cref="CostReport.NoneKey"/>) and UTC day (unix seconds of its midnight).
     /// </summary>
     public static async ValueTask<IEnumerable<(string Key, long Day, LedgerMetrics Metrics)>> ReadAsync(
-        ILedgerStore ledger, LedgerFilter filter, LedgerDimension? by, string? byTag, LedgerTag? tag, (string Provider, string Model) pair, CancellationToken cancellationToken)
+        ILedgerStore ledger, LedgerFilter filter, LedgerDimension? by, LedgerTag? tag, (string Provider, string Model) pair, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(ledger);
         ArgumentNullException.ThrowIfNull(filter);
-        var query = new LedgerQuery
+        var report = await ledger.QueryAsync(new LedgerQuery
         {
             Filter = filter with { Provider = pair.Provider, Model = pair.Model },
-            GroupBy = byTag is null ? by : null,
-            GroupByTag = byTag,
+            GroupBy = by,
             Tag = tag,
             Bucket = TimeBucket.Day,
             TimeZone = TimeZoneInfo.Utc,
-        };
-        var sums = new Dictionary<(string Key, long Day), LedgerMetrics>();
-        foreach (var g in (await ledger.QueryAsync(query, cancellationToken)).Groups)
-        {
-            Add((KeyOf(g.Key), g.BucketStart!.Value.ToUnixTimeSeconds()), g.Metrics);
-        }
-
-        if (byTag is not null)
-        {
-            // The calls without a value: each day's total less its calls with one.
-            var valued = sums.Where(s => s.Key.Key != CostReport.NoneKey).GroupBy(s => s.Key.Day)
-                .ToDictionary(g => g.Key, g => g.Aggregate(default(LedgerMetrics), (sum, s) => sum + s.Value));
-            foreach (var g in (await ledger.QueryAsync(query with { GroupByTag = null }, cancellationToken)).Groups)
-            {
-                var day = g.BucketStart!.Value.ToUnixTimeSeconds();
-                sums[(CostReport.NoneKey, day)] = g.Metrics - valued.GetValueOrDefault(day);
-            }
-        }
-
-        return sums.Where(s => s.Value != default).Select(s => (s.Key.Key, s.Key.Day, s.Value));
-
-        void Add((string, long) key, LedgerMetrics metrics) => sums[key] = sums.GetValueOrDefault(key) + metrics;
-
-        static string KeyOf(string? key) => string.IsNullOrEmpty(key) ? CostReport.NoneKey : key;
+        }, cancellationToken);
+        return report.Groups.Select(g => (string.IsNullOrEmpty(g.Key) ? CostReport.NoneKey : g.Key, g.BucketStart!.Value.ToUnixTimeSeconds(), g.Metrics));
     }
+
     /// <summary>
     /// By the value of the tag <paramref name="byTag"/>, every model's sums within <paramref name="filter"/> per group and
     /// UTC day, keyed by model: one read of the tag rollups per value in <paramref name="values"/> (each reads only its
     /// value's rows, where a read per model reads every value's) and one of all calls, less the valued ones for
-    /// <see cref="CostReport.NoneKey"/>. A model name two providers serve would be summed together: the caller reads those per model.
+    /// <see cref="CostReport.NoneKey"/>. A model name two providers serve would be summed together: the caller then reads
+    /// per provider (a provider filter).
     /// </summary>
     public static async Task<Dictionary<string, List<(string Key, long Day, LedgerMetrics Metrics)>>> ReadByTagAsync(
         ILedgerStore ledger, LedgerFilter filter, string byTag, IReadOnlyCollection<string> values, CancellationToken cancellationToken)

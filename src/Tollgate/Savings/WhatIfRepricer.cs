@@ -75,7 +75,7 @@ public sealed class WhatIfRepricer(ICostCalculator current, ICostCalculator scen
         foreach (var pair in bySums)
         {
             var rows = new List<(string Key, LedgerMetrics Sums, long WhatIf, long Now)>();
-            foreach (var (key, day, metrics) in await ModelDailySums.ReadAsync(ledger, query.Filter, query.By.Dimension, null, null, pair, cancellationToken))
+            foreach (var (key, day, metrics) in await ModelDailySums.ReadAsync(ledger, query.Filter, query.By.Dimension, null, pair, cancellationToken))
             {
                 var rest = metrics - sum.ReadOf(pair, day, key);
                 if (rest == default)
