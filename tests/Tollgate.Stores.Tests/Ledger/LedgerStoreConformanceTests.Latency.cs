@@ -18,15 +18,11 @@ public abstract partial class LedgerStoreConformanceTests
     {
         var zone = TimeZoneInfo.FindSystemTimeZoneById(zoneId);
         await using var store = await CreateStoreAsync();
-        var random = new Random(zoneId.Length);
-        // Latencies from a few ms to a minute: exact buckets, and buckets 1/64 wide.
-        var records = ZoneLedger(zone, seed: zoneId.Length).Select(r => r with { LatencyMs = (long)Math.Exp(random.NextDouble() * 11) }).ToList();
+        var records = WithLatencies(ZoneLedger(zone, seed: zoneId.Length), zoneId.Length);
         await AppendInBatches(store, records, 97);
         var analytics = new LedgerAnalytics(store);
-        foreach (var (localStart, days) in new[] { (new DateTime(2026, 3, 27, 0, 7, 13), 1), (new DateTime(2026, 3, 25, 9, 0, 0), 12), (new DateTime(2026, 10, 2, 23, 52, 1), 29) })
+        foreach (var (from, to) in RangesOffTheQuarterHours(zone))
         {
-            var from = new DateTimeOffset(localStart, zone.GetUtcOffset(localStart)).AddTicks(37);
-            var to = new DateTimeOffset(localStart.AddDays(days), zone.GetUtcOffset(localStart.AddDays(days)));
             // Narrow groupings read the narrow latency rollups; by or filtered on project, user or key, the wide ones.
             LedgerFilter[] filters = [new(), new() { Tenant = "tenant-1" }, new() { Project = "project-1" }, new() { User = "user-2", Tenant = "tenant-1" }];
             foreach (var (by, some) in new[]
@@ -53,14 +49,11 @@ public abstract partial class LedgerStoreConformanceTests
     {
         var zone = TimeZoneInfo.FindSystemTimeZoneById(zoneId);
         await using var store = new ScanCountingLedgerStore(await CreateStoreAsync());
-        var random = new Random(zoneId.Length);
-        var records = TagLedger(zone, seed: zoneId.Length).Select(r => r with { LatencyMs = (long)Math.Exp(random.NextDouble() * 11) }).ToList();
+        var records = WithLatencies(TagLedger(zone, seed: zoneId.Length), zoneId.Length);
         await AppendInBatches(store, records, 97);
         var analytics = new LedgerAnalytics(store);
-        foreach (var (localStart, days) in new[] { (new DateTime(2026, 3, 27, 0, 7, 13), 1), (new DateTime(2026, 3, 25, 9, 0, 0), 12), (new DateTime(2026, 10, 2, 23, 52, 1), 29) })
+        foreach (var (from, to) in RangesOffTheQuarterHours(zone))
         {
-            var from = new DateTimeOffset(localStart, zone.GetUtcOffset(localStart)).AddTicks(37);
-            var to = new DateTimeOffset(localStart.AddDays(days), zone.GetUtcOffset(localStart.AddDays(days)));
             foreach (var (by, tags, some) in new (AnalyticsDimension, TagFilter[], LedgerFilter)[]
             {
                 (AnalyticsDimension.Tag("team"), [], new()),
@@ -103,6 +96,23 @@ public abstract partial class LedgerStoreConformanceTests
         }
 
         await Assert.ThrowsAsync<ArgumentException>(() => store.TagLatencyRollupsAsync(new LedgerFilter { User = "user-1" }, "team", cancellationToken: Ct).AsTask());
+    }
+
+    /// <summary>Latencies from a few ms to a minute: exact buckets, and buckets 1/64 wide.</summary>
+    private static List<UsageRecord> WithLatencies(IEnumerable<UsageRecord> records, int seed)
+    {
+        var random = new Random(seed);
+        return [.. records.Select(r => r with { LatencyMs = (long)Math.Exp(random.NextDouble() * 11) })];
+    }
+
+    /// <summary>Ranges of 1, 12 and 29 local days starting off the quarter hours, over DST changes in zones that have them.</summary>
+    private static IEnumerable<(DateTimeOffset From, DateTimeOffset To)> RangesOffTheQuarterHours(TimeZoneInfo zone)
+    {
+        foreach (var (localStart, days) in new[] { (new DateTime(2026, 3, 27, 0, 7, 13), 1), (new DateTime(2026, 3, 25, 9, 0, 0), 12), (new DateTime(2026, 10, 2, 23, 52, 1), 29) })
+        {
+            yield return (new DateTimeOffset(localStart, zone.GetUtcOffset(localStart)).AddTicks(37),
+                new DateTimeOffset(localStart.AddDays(days), zone.GetUtcOffset(localStart.AddDays(days))));
+        }
     }
 
     /// <summary>
